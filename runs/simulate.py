@@ -1,0 +1,76 @@
+"""Run one scenario with one seed and collect its records (the Python API of ``aipm run``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from world.model import AIEconomy
+from world.params import Scenario
+
+__all__ = ["RunResult", "deals_frame", "simulate"]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Records of one run: per-firm and system paths, signed deals, and the inputs."""
+
+    scenario: Scenario
+    seed: int
+    firms: pd.DataFrame
+    system: pd.DataFrame
+    deals: pd.DataFrame
+    model: AIEconomy | None = field(default=None, repr=False, compare=False)
+
+
+def deals_frame(model: AIEconomy) -> pd.DataFrame:
+    """Every signing of the run as a table (quarter, kind, payer, payee, value, GW)."""
+    names = [f.name for f in model.firms]
+    rows = [
+        (
+            d.quarter,
+            d.contract_id,
+            d.kind.value,
+            names[d.payer] if d.payer >= 0 else "outside",
+            names[d.payee] if d.payee >= 0 else "outside",
+            d.value,
+            d.gw,
+            d.endogenous,
+        )
+        for d in model.deals.signed
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=["quarter", "contract_id", "kind", "payer", "payee", "value", "gw", "endogenous"],
+    )
+
+
+def simulate(
+    scenario: Scenario,
+    seed: int,
+    *,
+    quarters: int | None = None,
+    on_quarter: Callable[[int], None] | None = None,
+    keep_model: bool = False,
+) -> RunResult:
+    """Run ``scenario`` with ``seed`` for ``quarters`` (default: the scenario's horizon).
+
+    The result depends only on (scenario, seed). ``on_quarter`` is called after each
+    quarter with the number of quarters done (for progress bars).
+    """
+    model = AIEconomy(scenario, rng=seed)
+    n = scenario.quarters if quarters is None else quarters
+    for k in range(n):
+        model.step()
+        if on_quarter is not None:
+            on_quarter(k + 1)
+    return RunResult(
+        scenario=scenario,
+        seed=seed,
+        firms=model.records.firms_frame(),
+        system=model.records.system_frame(),
+        deals=deals_frame(model),
+        model=model if keep_model else None,
+    )

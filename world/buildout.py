@@ -1,0 +1,160 @@
+"""Compute build-out: delivered GPUs → construction in progress → deployed GW.
+
+Each firm that owns compute has a :class:`Fleet`: projects under construction and
+deployed vintages. Energising new capacity is limited by a system-wide power cap
+per quarter (:func:`allocate_power`, pure). Vintages depreciate straight-line over
+their life and retire at its end. Capex per GW falls with ``capex_decline`` and
+FLOP per USD doubles every ``flop_doubling_years`` (Epoch AI), so a GW of a later
+vintage delivers more compute (:func:`hardware_index`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Fleet", "Project", "Vintage", "allocate_power", "capex_per_gw", "hardware_index"]
+
+
+def capex_per_gw(quarter: int, base: float, decline: float) -> float:
+    """All-in capex per GW in ``quarter`` (USD bn per GW), falling by ``decline`` per quarter."""
+    return base * (1.0 - decline) ** max(quarter, 0)
+
+
+def hardware_index(quarter: int, doubling_years: float, decline: float) -> float:
+    """FLOP per GW of new capacity relative to quarter 0.
+
+    FLOP/GW = FLOP/USD × USD/GW: FLOP per USD doubles every ``doubling_years``,
+    USD per GW falls by ``decline`` per quarter.
+    """
+    q = max(quarter, 0)
+    return 2.0 ** (q / (4.0 * doubling_years)) * (1.0 - decline) ** q
+
+
+def allocate_power(ready_gw: np.ndarray, cap_gw: float) -> np.ndarray:
+    """Split a power cap over firms' ready projects, pro rata when binding.
+
+    Parameters
+    ----------
+    ready_gw
+        GW ready to be energised per firm (≥ 0).
+    cap_gw
+        Max new GW energised this quarter, all firms together (≥ 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        GW energised per firm; sums to ``min(ready.sum(), cap)``.
+    """
+    ready = np.asarray(ready_gw, dtype=float)
+    if np.any(ready < 0) or not np.all(np.isfinite(ready)):
+        raise ValueError("ready_gw must be finite and non-negative")
+    if cap_gw < 0:
+        raise ValueError(f"cap_gw must be >= 0, got {cap_gw}")
+    total = ready.sum()
+    if total <= cap_gw:
+        return ready.copy()
+    return ready * (cap_gw / total)
+
+
+@dataclass(slots=True)
+class Project:
+    """Capacity under construction: GW and book cost (USD bn), ready from ``ready_q``."""
+
+    gw: float
+    cost: float
+    ready_q: int
+    flop_index: float
+
+
+@dataclass(slots=True)
+class Vintage:
+    """Deployed capacity of one vintage."""
+
+    gw: float
+    cost: float
+    book: float
+    deployed_q: int
+    retire_q: int
+    flop_index: float
+
+
+@dataclass
+class Fleet:
+    """Projects and deployed vintages of one firm."""
+
+    projects: list[Project] = field(default_factory=list)
+    vintages: list[Vintage] = field(default_factory=list)
+
+    @property
+    def deployed_gw(self) -> float:
+        """Deployed GW."""
+        return sum(v.gw for v in self.vintages)
+
+    @property
+    def construction_gw(self) -> float:
+        """GW under construction."""
+        return sum(p.gw for p in self.projects)
+
+    def compute_units(self) -> float:
+        """Deployed capacity weighted by FLOP per GW (start-of-run GW equivalents)."""
+        return sum(v.gw * v.flop_index for v in self.vintages)
+
+    def gw_at(self, q: int) -> float:
+        """Deployed plus under construction GW still in service at quarter ``q``."""
+        return self.construction_gw + sum(v.gw for v in self.vintages if v.retire_q > q)
+
+    def start_project(self, gw: float, cost: float, ready_q: int, flop_index: float) -> None:
+        """Add delivered accelerators (with their construction cost) to construction."""
+        if gw > 0:
+            self.projects.append(Project(gw, cost, ready_q, flop_index))
+
+    def ready_gw(self, q: int) -> float:
+        """GW whose construction is complete by quarter ``q``."""
+        return sum(p.gw for p in self.projects if p.ready_q <= q)
+
+    def energise(self, q: int, gw: float, life: int) -> float:
+        """Move up to ``gw`` of ready projects into service; return the book cost moved."""
+        moved_cost = 0.0
+        remaining = gw
+        keep: list[Project] = []
+        for p in self.projects:
+            if p.ready_q <= q and remaining > 1e-12:
+                take = min(p.gw, remaining)
+                frac = take / p.gw
+                cost = p.cost * frac
+                self.vintages.append(Vintage(take, cost, cost, q, q + life, p.flop_index))
+                moved_cost += cost
+                remaining -= take
+                if frac < 1.0 - 1e-12:
+                    keep.append(Project(p.gw - take, p.cost - cost, p.ready_q, p.flop_index))
+            else:
+                keep.append(p)
+        self.projects = keep
+        return moved_cost
+
+    def depreciate(self, q: int) -> tuple[float, float]:
+        """Depreciate one quarter and retire vintages past their life.
+
+        Returns
+        -------
+        tuple of float
+            (depreciation charge USD bn, GW retired).
+        """
+        charge = 0.0
+        retired = 0.0
+        keep: list[Vintage] = []
+        for v in self.vintages:
+            remaining_q = max(v.retire_q - q, 1)
+            dep = v.book / remaining_q
+            v.book -= dep
+            charge += dep
+            if v.retire_q <= q + 1:
+                retired += v.gw
+                charge += v.book
+                v.book = 0.0
+            else:
+                keep.append(v)
+        self.vintages = keep
+        return charge, retired

@@ -1,0 +1,452 @@
+"""Typed deals between firms and their schedules of cash flows.
+
+A contract is a small mutable record (its status and progress change as it is
+executed); its *terms* never change after signing except through an explicit
+cancellation. Each contract can state its scheduled flows for a quarter
+(:meth:`schedule`), which the settlement step turns into journal entries, possibly
+scaled by delivery shortfalls or cash constraints. Parties are firm indices;
+``EXTERNAL`` (−1) stands for the outside credit market.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from world.params import DealKind
+
+__all__ = [
+    "EXTERNAL",
+    "Backstop",
+    "CloudContract",
+    "Contract",
+    "ContractStatus",
+    "DealBook",
+    "EquityInvestment",
+    "FlowKind",
+    "GpuOrder",
+    "Loan",
+    "ScheduledFlow",
+    "SignedDeal",
+    "Warrant",
+]
+
+#: Party index of the outside credit market.
+EXTERNAL = -1
+
+
+class ContractStatus(StrEnum):
+    """Life-cycle state of a contract."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    DEFAULTED = "defaulted"
+
+
+class FlowKind(StrEnum):
+    """What a scheduled flow pays for."""
+
+    CLOUD_RENT = "cloud_rent"
+    GPU_PREPAYMENT = "gpu_prepayment"
+    GPU_DELIVERY = "gpu_delivery"
+    EQUITY_TRANCHE = "equity_tranche"
+    LOAN_DRAW = "loan_draw"
+    INTEREST = "interest"
+    PRINCIPAL = "principal"
+    BACKSTOP = "backstop"
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledFlow:
+    """A cash flow a contract schedules in one quarter (USD bn, GW where relevant)."""
+
+    quarter: int
+    payer: int
+    payee: int
+    amount: float
+    kind: FlowKind
+    gw: float = 0.0
+
+
+@dataclass(slots=True)
+class Contract:
+    """Common fields of every deal."""
+
+    id: int
+    signed: int
+    status: ContractStatus = field(default=ContractStatus.ACTIVE, kw_only=True)
+
+    @property
+    def active(self) -> bool:
+        """True while the contract is being executed."""
+        return self.status is ContractStatus.ACTIVE
+
+
+@dataclass(slots=True)
+class CloudContract(Contract):
+    """Lab ``customer`` rents ``gw`` from ``provider`` for quarters [start, end).
+
+    Billing per quarter: ``price · max(used, take_or_pay · delivered)`` where
+    ``delivered ≤ gw`` is what the provider can supply and ``used ≤ delivered`` what
+    the customer needs; revenue is recognised as capacity is delivered.
+    """
+
+    customer: int
+    provider: int
+    gw: float
+    price: float
+    start: int
+    end: int
+    take_or_pay: float
+
+    def in_force(self, q: int) -> bool:
+        """True if capacity is due in quarter ``q``."""
+        return self.active and self.start <= q < self.end
+
+    def gw_due(self, q: int) -> float:
+        """Contracted GW in quarter ``q``."""
+        return self.gw if self.in_force(q) else 0.0
+
+    def billed(self, delivered: float, used: float) -> float:
+        """Amount billed for a quarter (USD bn) given delivered and used GW."""
+        delivered = min(max(delivered, 0.0), self.gw)
+        used = min(max(used, 0.0), delivered)
+        return self.price * max(used, self.take_or_pay * delivered)
+
+    def schedule(self, q: int) -> list[ScheduledFlow]:
+        """Nominal rent for quarter ``q`` (full delivery, full use)."""
+        if not self.in_force(q):
+            return []
+        return [
+            ScheduledFlow(
+                q, self.customer, self.provider, self.gw * self.price, FlowKind.CLOUD_RENT, self.gw
+            )
+        ]
+
+    def remaining_value(self, q: int) -> float:
+        """Contract value still to be billed from quarter ``q`` on (USD bn)."""
+        if not self.active:
+            return 0.0
+        return self.gw * self.price * max(0, self.end - max(q, self.start))
+
+    @property
+    def value(self) -> float:
+        """Total contract value (USD bn)."""
+        return self.gw * self.price * (self.end - self.start)
+
+
+@dataclass(slots=True)
+class GpuOrder(Contract):
+    """``buyer`` orders ``gw`` from ``supplier``; deliveries in equal parts.
+
+    A prepayment (``prepay_share`` of the value) is paid at signing; each delivery
+    ``gw / deliveries`` is invoiced at ``price`` per GW, net of the prepaid part.
+    """
+
+    buyer: int
+    supplier: int
+    gw: float
+    price: float
+    first_delivery: int
+    deliveries: int
+    prepay_share: float
+    delivered_gw: float = 0.0
+
+    @property
+    def value(self) -> float:
+        """Order value (USD bn)."""
+        return self.gw * self.price
+
+    def delivery_quarters(self) -> range:
+        """Quarters in which a part is delivered."""
+        return range(self.first_delivery, self.first_delivery + self.deliveries)
+
+    def schedule(self, q: int) -> list[ScheduledFlow]:
+        """Prepayment at signing and cash due per delivery (USD bn)."""
+        flows = []
+        if q == self.signed and self.prepay_share > 0:
+            flows.append(
+                ScheduledFlow(
+                    q,
+                    self.buyer,
+                    self.supplier,
+                    self.prepay_share * self.value,
+                    FlowKind.GPU_PREPAYMENT,
+                )
+            )
+        if self.active and q in self.delivery_quarters():
+            part = self.gw / self.deliveries
+            flows.append(
+                ScheduledFlow(
+                    q,
+                    self.buyer,
+                    self.supplier,
+                    (1 - self.prepay_share) * part * self.price,
+                    FlowKind.GPU_DELIVERY,
+                    part,
+                )
+            )
+        return flows
+
+    def remaining_value(self) -> float:
+        """Value not yet delivered (supplier backlog, USD bn)."""
+        if not self.active:
+            return 0.0
+        return max(self.gw - self.delivered_gw, 0.0) * self.price
+
+
+@dataclass(slots=True)
+class EquityInvestment(Contract):
+    """``investor`` buys equity of ``investee``: upfront, then ``per_gw`` per GW deployed.
+
+    Tranches unlock as the investee's compute in use exceeds ``base_gw`` by whole
+    GW; the total is capped at ``max_amount``.
+    """
+
+    investor: int
+    investee: int
+    upfront: float
+    per_gw: float
+    max_amount: float
+    base_gw: float
+    paid: float = 0.0
+
+    def unlocked(self, investee_gw: float) -> float:
+        """Cumulative amount unlocked by the milestones reached (USD bn)."""
+        milestones = math.floor(max(investee_gw - self.base_gw, 0.0) + 1e-9)
+        return min(self.upfront + self.per_gw * milestones, self.max_amount)
+
+    def due(self, investee_gw: float) -> float:
+        """Amount unlocked but not yet paid (USD bn)."""
+        if not self.active:
+            return 0.0
+        return max(self.unlocked(investee_gw) - self.paid, 0.0)
+
+    def schedule(self, q: int, investee_gw: float = 0.0) -> list[ScheduledFlow]:
+        """Tranche due in quarter ``q`` given the investee's GW in use."""
+        amount = self.due(investee_gw)
+        if amount <= 0:
+            return []
+        return [ScheduledFlow(q, self.investor, self.investee, amount, FlowKind.EQUITY_TRANCHE)]
+
+    @property
+    def value(self) -> float:
+        """Maximum amount of the deal (USD bn)."""
+        return self.max_amount
+
+
+@dataclass(slots=True)
+class Warrant(Contract):
+    """``grantor`` grants ``holder`` up to ``share_fraction`` of its shares, vesting per GW.
+
+    The holder vests ``share_fraction · purchased / vest_gw`` as it buys GW from the
+    grantor (strike ≈ 0). Vesting is non-cash: the holder books the fair value as
+    an asset and a gain, the grantor as a sales-incentive expense against equity.
+    """
+
+    grantor: int
+    holder: int
+    share_fraction: float
+    vest_gw: float
+    purchased_gw: float = 0.0
+    vested_fraction: float = 0.0
+
+    def vest(self, gw_bought: float) -> float:
+        """Record ``gw_bought`` purchased; return the newly vested share fraction."""
+        if not self.active or gw_bought <= 0:
+            return 0.0
+        self.purchased_gw += gw_bought
+        target = self.share_fraction * min(self.purchased_gw / self.vest_gw, 1.0)
+        new = max(target - self.vested_fraction, 0.0)
+        self.vested_fraction = target
+        if self.vested_fraction >= self.share_fraction - 1e-12:
+            self.status = ContractStatus.COMPLETED
+        return new
+
+    @property
+    def value(self) -> float:
+        """Warrants have no cash value at signing (USD bn)."""
+        return 0.0
+
+
+@dataclass(slots=True)
+class Loan(Contract):
+    """Debt of ``borrower`` to ``lender`` (a firm, or ``EXTERNAL`` for the credit market).
+
+    Interest ``principal · rate / 4`` each quarter after the draw, principal repaid
+    at ``maturity`` (or rolled over by the lender's decision).
+    """
+
+    lender: int
+    borrower: int
+    principal: float
+    rate: float
+    maturity: int
+    vendor: bool = False
+
+    def schedule(self, q: int) -> list[ScheduledFlow]:
+        """Draw at signing, interest each later quarter, principal at maturity."""
+        if not self.active:
+            return []
+        if q == self.signed:
+            return [
+                ScheduledFlow(q, self.lender, self.borrower, self.principal, FlowKind.LOAN_DRAW)
+            ]
+        flows = []
+        if self.signed < q <= self.maturity:
+            flows.append(
+                ScheduledFlow(
+                    q, self.borrower, self.lender, self.principal * self.rate / 4, FlowKind.INTEREST
+                )
+            )
+        if q == self.maturity:
+            flows.append(
+                ScheduledFlow(q, self.borrower, self.lender, self.principal, FlowKind.PRINCIPAL)
+            )
+        return flows
+
+    def interest_due(self, q: int) -> float:
+        """Interest payable in quarter ``q`` (USD bn)."""
+        return self.principal * self.rate / 4 if self.active and self.signed < q else 0.0
+
+    @property
+    def value(self) -> float:
+        """Principal (USD bn)."""
+        return self.principal
+
+
+@dataclass(slots=True)
+class Backstop(Contract):
+    """``guarantor`` buys ``provider``'s unused capacity up to ``gw`` at ``price`` per GW-q."""
+
+    guarantor: int
+    provider: int
+    gw: float
+    price: float
+    start: int
+    end: int
+
+    def in_force(self, q: int) -> bool:
+        """True if the guarantee covers quarter ``q``."""
+        return self.active and self.start <= q < self.end
+
+    def purchase(self, q: int, unused_gw: float) -> float:
+        """Amount the guarantor pays for ``unused_gw`` idle GW in quarter ``q`` (USD bn)."""
+        if not self.in_force(q):
+            return 0.0
+        return self.price * min(max(unused_gw, 0.0), self.gw)
+
+    @property
+    def value(self) -> float:
+        """Maximum value of the guarantee (USD bn)."""
+        return self.gw * self.price * (self.end - self.start)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedDeal:
+    """Record of a signing, for the deal network and the calibration test."""
+
+    quarter: int
+    contract_id: int
+    kind: DealKind
+    payer: int
+    payee: int
+    value: float
+    gw: float
+    endogenous: bool
+
+
+@dataclass
+class DealBook:
+    """All contracts of one model, with a per-model id counter."""
+
+    cloud: list[CloudContract] = field(default_factory=list)
+    gpu: list[GpuOrder] = field(default_factory=list)
+    equity: list[EquityInvestment] = field(default_factory=list)
+    warrants: list[Warrant] = field(default_factory=list)
+    loans: list[Loan] = field(default_factory=list)
+    backstops: list[Backstop] = field(default_factory=list)
+    signed: list[SignedDeal] = field(default_factory=list)
+    _next_id: int = 0
+
+    def new_id(self) -> int:
+        """Next contract id (unique within this model)."""
+        self._next_id += 1
+        return self._next_id
+
+    def record(
+        self,
+        contract: Contract,
+        kind: DealKind,
+        payer: int,
+        payee: int,
+        gw: float,
+        endogenous: bool,
+    ) -> None:
+        """Log a signing."""
+        value = float(getattr(contract, "value", 0.0))
+        self.signed.append(
+            SignedDeal(contract.signed, contract.id, kind, payer, payee, value, gw, endogenous)
+        )
+
+    def add(self, contract: Contract, *, endogenous: bool) -> None:
+        """Add a freshly signed contract and record the signing."""
+        match contract:
+            case CloudContract():
+                self.cloud.append(contract)
+                self.record(
+                    contract,
+                    DealKind.CLOUD_CONTRACT,
+                    contract.customer,
+                    contract.provider,
+                    contract.gw,
+                    endogenous,
+                )
+            case GpuOrder():
+                self.gpu.append(contract)
+                self.record(
+                    contract,
+                    DealKind.GPU_ORDER,
+                    contract.buyer,
+                    contract.supplier,
+                    contract.gw,
+                    endogenous,
+                )
+            case EquityInvestment():
+                self.equity.append(contract)
+                self.record(
+                    contract,
+                    DealKind.EQUITY_INVESTMENT,
+                    contract.investor,
+                    contract.investee,
+                    0.0,
+                    endogenous,
+                )
+            case Warrant():
+                self.warrants.append(contract)
+                self.record(
+                    contract,
+                    DealKind.WARRANT,
+                    contract.grantor,
+                    contract.holder,
+                    contract.vest_gw,
+                    endogenous,
+                )
+            case Loan():
+                self.loans.append(contract)
+                kind = DealKind.VENDOR_LOAN if contract.vendor else DealKind.DEBT
+                self.record(contract, kind, contract.lender, contract.borrower, 0.0, endogenous)
+            case Backstop():
+                self.backstops.append(contract)
+                self.record(
+                    contract,
+                    DealKind.BACKSTOP,
+                    contract.guarantor,
+                    contract.provider,
+                    contract.gw,
+                    endogenous,
+                )
+            case _:
+                raise TypeError(f"unknown contract type {type(contract).__name__}")

@@ -1,0 +1,271 @@
+"""Deal-making: history deals from the scenario and the firms' own negotiations.
+
+The scenario's deals (the calibration's announced 2025 deals) are signed in their
+quarter ("history replay"); deals signed before the first simulated quarter are in
+force from the start. After ``history_until`` the firms originate deals of their own
+from their state each quarter (:func:`negotiate`): labs rent compute, providers
+accept or refuse and order accelerators, suppliers invest in labs and finance
+customers the credit market refuses.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agents.firms import AILab, ChipSupplier, CloudProvider
+from world import operations
+from world.contracts import (
+    EXTERNAL,
+    Backstop,
+    CloudContract,
+    EquityInvestment,
+    GpuOrder,
+    Loan,
+    SignedDeal,
+    Warrant,
+)
+from world.params import (
+    BackstopSpec,
+    CloudContractSpec,
+    DealKind,
+    DebtSpec,
+    EquityInvestmentSpec,
+    FundingRoundSpec,
+    GpuOrderSpec,
+    Role,
+    VendorLoanSpec,
+    WarrantSpec,
+)
+
+if TYPE_CHECKING:
+    from world.model import AIEconomy
+
+__all__ = ["negotiate", "sign_history", "sign_cloud", "sign_gpu_order"]
+
+
+def sign_history(model: AIEconomy, *, before_start: bool) -> None:
+    """Sign the scenario's deals due now (or all pre-start deals when ``before_start``)."""
+    p = model.params
+    ix = model.firm_index
+    for spec in p.deals:
+        when = p.relative(spec.signed)
+        if before_start != (when < 0) or (not before_start and when != model.quarter):
+            continue
+        signed = max(when, 0)
+        match spec:
+            case CloudContractSpec():
+                start = p.relative(spec.start)
+                sign_cloud(
+                    model,
+                    ix[spec.customer],
+                    ix[spec.provider],
+                    spec.gw,
+                    spec.price_per_gw,
+                    start,
+                    spec.quarters,
+                    spec.take_or_pay,
+                    endogenous=False,
+                )
+            case GpuOrderSpec():
+                sign_gpu_order(
+                    model,
+                    ix[spec.buyer],
+                    ix[spec.supplier],
+                    spec.gw,
+                    spec.price_per_gw,
+                    spec.lag_quarters,
+                    spec.delivery_quarters,
+                    spec.prepay_share,
+                    endogenous=False,
+                    signed=when,
+                )
+            case EquityInvestmentSpec():
+                inv = EquityInvestment(
+                    model.deals.new_id(),
+                    signed,
+                    investor=ix[spec.investor],
+                    investee=ix[spec.investee],
+                    upfront=spec.upfront,
+                    per_gw=spec.per_gw,
+                    max_amount=spec.max_amount,
+                    base_gw=model.lab_compute_gw[ix[spec.investee]],
+                )
+                model.deals.add(inv, endogenous=False)
+                if before_start:
+                    operations.opening_stake(model, inv)
+            case WarrantSpec():
+                w = Warrant(
+                    model.deals.new_id(),
+                    signed,
+                    grantor=ix[spec.grantor],
+                    holder=ix[spec.holder],
+                    share_fraction=spec.share_fraction,
+                    vest_gw=spec.vest_gw,
+                )
+                model.deals.add(w, endogenous=False)
+            case VendorLoanSpec():
+                loan = Loan(
+                    model.deals.new_id(),
+                    signed,
+                    lender=ix[spec.lender],
+                    borrower=ix[spec.borrower],
+                    principal=spec.amount,
+                    rate=spec.rate,
+                    maturity=signed + spec.quarters,
+                    vendor=True,
+                )
+                model.deals.add(loan, endogenous=False)
+                operations.draw_loan(model, loan, "vendor_loan")
+            case BackstopSpec():
+                b = Backstop(
+                    model.deals.new_id(),
+                    signed,
+                    guarantor=ix[spec.guarantor],
+                    provider=ix[spec.provider],
+                    gw=spec.gw,
+                    price=spec.price_per_gw,
+                    start=p.relative(spec.start),
+                    end=p.relative(spec.start) + spec.quarters,
+                )
+                model.deals.add(b, endogenous=False)
+            case FundingRoundSpec():
+                raised = operations.funding_round(
+                    model, model.firms[ix[spec.investee]], spec.amount
+                )
+                model.deals.signed.append(
+                    SignedDeal(
+                        signed,
+                        model.deals.new_id(),
+                        DealKind.FUNDING_ROUND,
+                        -1,
+                        ix[spec.investee],
+                        raised,
+                        0.0,
+                        False,
+                    )
+                )
+            case DebtSpec():
+                loan = Loan(
+                    model.deals.new_id(),
+                    signed,
+                    lender=EXTERNAL,
+                    borrower=ix[spec.borrower],
+                    principal=spec.amount,
+                    rate=spec.rate,
+                    maturity=signed + spec.quarters,
+                )
+                model.deals.add(loan, endogenous=False)
+                operations.draw_loan(model, loan, "debt_issue")
+
+
+def sign_cloud(
+    model: AIEconomy,
+    customer: int,
+    provider: int,
+    gw: float,
+    price: float,
+    start: int,
+    quarters: int,
+    take_or_pay: float,
+    *,
+    endogenous: bool,
+) -> None:
+    """Sign a cloud contract (no cash moves at signing)."""
+    c = CloudContract(
+        model.deals.new_id(),
+        max(model.quarter, 0),
+        customer=customer,
+        provider=provider,
+        gw=gw,
+        price=price,
+        start=start,
+        end=start + quarters,
+        take_or_pay=take_or_pay,
+    )
+    model.deals.add(c, endogenous=endogenous)
+
+
+def sign_gpu_order(
+    model: AIEconomy,
+    buyer: int,
+    supplier: int,
+    gw: float,
+    price: float,
+    lag: int,
+    deliveries: int,
+    prepay: float,
+    *,
+    endogenous: bool,
+    signed: int | None = None,
+) -> GpuOrder:
+    """Sign a GPU order; deliveries start ``lag`` quarters after signing."""
+    when = model.quarter if signed is None else signed
+    order = GpuOrder(
+        model.deals.new_id(),
+        max(when, 0),
+        buyer=buyer,
+        supplier=supplier,
+        gw=gw,
+        price=price,
+        first_delivery=max(when + lag, 0),
+        deliveries=deliveries,
+        prepay_share=prepay,
+    )
+    model.deals.add(order, endogenous=endogenous)
+    if prepay > 0 and when >= 0:
+        operations.pay_prepayment(model, order)
+    return order
+
+
+def negotiate(model: AIEconomy) -> None:
+    """One round of endogenous deal-making, in a fixed, seeded order."""
+    b = model.params.behaviour
+    labs = [f for f in model.by_role(Role.LAB) if not f.defaulted]
+    for i in model.rng.permutation(len(labs)):
+        lab = labs[i]
+        assert isinstance(lab, AILab)
+        for proposal in lab.plan_compute():
+            provider = model.firms[proposal.provider]
+            assert isinstance(provider, CloudProvider)
+            if provider.accepts(proposal):
+                sign_cloud(
+                    model,
+                    lab.index,
+                    provider.index,
+                    proposal.gw,
+                    provider.spec.cloud_price_per_gw,
+                    proposal.start,
+                    proposal.quarters,
+                    0.8,
+                    endogenous=True,
+                )
+                break
+        if lab.unfunded_gw > 0:
+            for supplier in sorted(model.by_role(Role.CHIP), key=lambda f: -f.cash):
+                assert isinstance(supplier, ChipSupplier)
+                offer = supplier.consider_investment(lab, lab.unfunded_gw)
+                if offer is not None:
+                    inv = EquityInvestment(
+                        model.deals.new_id(),
+                        model.quarter,
+                        investor=offer.investor,
+                        investee=offer.investee,
+                        upfront=0.0,
+                        per_gw=offer.per_gw,
+                        max_amount=offer.max_amount,
+                        base_gw=model.lab_compute_gw[lab.index],
+                    )
+                    model.deals.add(inv, endogenous=True)
+                    break
+    clouds = [f for f in model.by_role(Role.CLOUD) if not f.defaulted]
+    for i in model.rng.permutation(len(clouds)):
+        cloud = clouds[i]
+        assert isinstance(cloud, CloudProvider)
+        for order in cloud.plan_capacity():
+            supplier = model.firms[order.supplier]
+            price = supplier.spec.gpu_price_per_gw * model.capex_index()
+            gw = operations.finance_order(model, cloud, supplier, order.gw, price)
+            if gw >= b.min_deal_gw:
+                sign_gpu_order(
+                    model, cloud.index, supplier.index, gw, price, 2, 4, 0.0, endogenous=True
+                )

@@ -1,0 +1,352 @@
+"""Double-entry ledger: balanced journal entries and the statements derived from them.
+
+Every firm owns one :class:`Ledger`. A transaction is a :class:`JournalEntry` whose
+lines sum to zero (debits positive, credits negative, USD bn). Balances are never
+edited directly; the balance sheet, income statement and cash-flow statement are
+derived from the posted entries.
+
+Sign convention
+---------------
+Balances are stored *debit-positive*: ``balance = debits - credits``. Asset and
+expense accounts therefore carry positive balances, liability, equity and income
+accounts negative ones; the accessors return the natural (positive) amounts.
+Because every entry sums to zero, the debit-positive balances always sum to zero,
+which is the accounting identity ``assets + expenses = liabilities + equity + income``.
+At the end of each quarter :meth:`Ledger.close_period` moves income and expenses
+into retained earnings, after which ``assets = liabilities + equity``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+
+__all__ = [
+    "Account",
+    "AccountType",
+    "BalanceSheet",
+    "CashFlowKind",
+    "CashFlowStatement",
+    "IncomeStatement",
+    "JournalEntry",
+    "Ledger",
+    "UnbalancedEntryError",
+]
+
+#: Tolerance for an entry to count as balanced, relative to its largest line.
+BALANCE_RTOL = 1e-12
+
+
+class AccountType(StrEnum):
+    """The five account types of double-entry bookkeeping."""
+
+    ASSET = "asset"
+    LIABILITY = "liability"
+    EQUITY = "equity"
+    INCOME = "income"
+    EXPENSE = "expense"
+
+
+class Account(IntEnum):
+    """Chart of accounts shared by every firm (values index the balance vector)."""
+
+    # assets
+    CASH = 0
+    RECEIVABLES = 1
+    PREPAYMENTS = 2
+    CONSTRUCTION_IN_PROGRESS = 3
+    PPE = 4
+    STAKES = 5
+    WARRANTS = 6
+    LOANS_RECEIVABLE = 7
+    LEGACY_ASSETS = 8
+    # liabilities
+    DEBT = 9
+    VENDOR_DEBT = 10
+    PAYABLES = 11
+    DEFERRED_REVENUE = 12
+    # equity
+    PAID_IN_CAPITAL = 13
+    RETAINED_EARNINGS = 14
+    # income
+    REVENUE_LEGACY = 15
+    REVENUE_CLOUD = 16
+    REVENUE_GPU = 17
+    REVENUE_SUBSCRIPTIONS = 18
+    REVENUE_API = 19
+    INTEREST_INCOME = 20
+    MARK_TO_MARKET = 21
+    # expenses
+    COST_OF_REVENUE = 22
+    COMPUTE_COST = 23
+    DEPRECIATION = 24
+    OPEX = 25
+    INTEREST_EXPENSE = 26
+    TAX = 27
+    IMPAIRMENT = 28
+
+    @property
+    def type(self) -> AccountType:
+        """The account's type (asset, liability, equity, income or expense)."""
+        return _ACCOUNT_TYPES[self]
+
+
+_ACCOUNT_TYPES: dict[Account, AccountType] = {
+    **{a: AccountType.ASSET for a in Account if a <= Account.LEGACY_ASSETS},
+    **{a: AccountType.LIABILITY for a in Account if Account.DEBT <= a <= Account.DEFERRED_REVENUE},
+    Account.PAID_IN_CAPITAL: AccountType.EQUITY,
+    Account.RETAINED_EARNINGS: AccountType.EQUITY,
+    **{
+        a: AccountType.INCOME
+        for a in Account
+        if Account.REVENUE_LEGACY <= a <= Account.MARK_TO_MARKET
+    },
+    **{a: AccountType.EXPENSE for a in Account if a >= Account.COST_OF_REVENUE},
+}
+
+#: Income accounts that count as revenue (sales), by source.
+REVENUE_ACCOUNTS: tuple[Account, ...] = (
+    Account.REVENUE_LEGACY,
+    Account.REVENUE_CLOUD,
+    Account.REVENUE_GPU,
+    Account.REVENUE_SUBSCRIPTIONS,
+    Account.REVENUE_API,
+)
+
+_N_ACCOUNTS = len(Account)
+_ASSETS = tuple(a for a in Account if a.type is AccountType.ASSET)
+_LIABILITIES = tuple(a for a in Account if a.type is AccountType.LIABILITY)
+_EQUITY = tuple(a for a in Account if a.type is AccountType.EQUITY)
+_INCOME = tuple(a for a in Account if a.type is AccountType.INCOME)
+_EXPENSES = tuple(a for a in Account if a.type is AccountType.EXPENSE)
+
+
+class CashFlowKind(IntEnum):
+    """Section of the cash-flow statement an entry's cash movement belongs to."""
+
+    OPERATING = 0
+    INVESTING = 1
+    FINANCING = 2
+
+
+class UnbalancedEntryError(ValueError):
+    """Raised when a journal entry's debits and credits do not sum to zero."""
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One balanced transaction in one firm's books.
+
+    Parameters
+    ----------
+    quarter
+        Model quarter index at which the entry was posted.
+    memo
+        Short machine-readable description (e.g. ``"gpu_delivery"``).
+    lines
+        ``(account, amount)`` pairs, debit-positive, USD bn; must sum to zero.
+    cash_flow
+        Cash-flow section of the entry's cash movement (required when the entry
+        touches :attr:`Account.CASH`).
+    """
+
+    quarter: int
+    memo: str
+    lines: tuple[tuple[Account, float], ...]
+    cash_flow: CashFlowKind | None = None
+
+    @property
+    def cash_change(self) -> float:
+        """Change in cash caused by this entry (USD bn)."""
+        return sum(amount for account, amount in self.lines if account is Account.CASH)
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceSheet:
+    """Balance sheet derived from a ledger (USD bn, natural signs)."""
+
+    assets: dict[Account, float]
+    liabilities: dict[Account, float]
+    equity: dict[Account, float]
+
+    @property
+    def total_assets(self) -> float:
+        """Sum of asset balances (USD bn)."""
+        return math.fsum(self.assets.values())
+
+    @property
+    def total_liabilities(self) -> float:
+        """Sum of liability balances (USD bn)."""
+        return math.fsum(self.liabilities.values())
+
+    @property
+    def total_equity(self) -> float:
+        """Book equity including the current period's undistributed result (USD bn)."""
+        return math.fsum(self.equity.values())
+
+
+@dataclass(frozen=True, slots=True)
+class IncomeStatement:
+    """Income statement of the open period (USD bn)."""
+
+    income: dict[Account, float]
+    expenses: dict[Account, float]
+
+    @property
+    def revenue(self) -> float:
+        """Sales revenue, all sources (USD bn)."""
+        return math.fsum(self.income[a] for a in REVENUE_ACCOUNTS)
+
+    @property
+    def net_income(self) -> float:
+        """Total income minus total expenses (USD bn)."""
+        return math.fsum(self.income.values()) - math.fsum(self.expenses.values())
+
+
+@dataclass(frozen=True, slots=True)
+class CashFlowStatement:
+    """Cash-flow statement of the open period (USD bn), by section."""
+
+    operating: float
+    investing: float
+    financing: float
+
+    @property
+    def net_change(self) -> float:
+        """Operating + investing + financing cash flow (USD bn)."""
+        return self.operating + self.investing + self.financing
+
+
+class Ledger:
+    """A firm's books: balances per account, the journal, and period accumulators.
+
+    Parameters
+    ----------
+    owner
+        Name of the firm that keeps these books (for messages).
+    keep_journal
+        Keep every posted :class:`JournalEntry` in :attr:`journal` (for tracing
+        flows in notebooks); when False only the balances are kept.
+    """
+
+    __slots__ = ("owner", "keep_journal", "journal", "_bal", "_cash_flows", "_quarter")
+
+    def __init__(self, owner: str, *, keep_journal: bool = True) -> None:
+        self.owner = owner
+        self.keep_journal = keep_journal
+        self.journal: list[JournalEntry] = []
+        self._bal = [0.0] * _N_ACCOUNTS
+        self._cash_flows = [0.0, 0.0, 0.0]
+        self._quarter = 0
+
+    # -- posting -----------------------------------------------------------------
+    def post(
+        self,
+        memo: str,
+        lines: Iterable[tuple[Account, float]],
+        cash_flow: CashFlowKind | None = None,
+    ) -> None:
+        """Post one balanced entry.
+
+        Parameters
+        ----------
+        memo
+            Short description of the transaction.
+        lines
+            ``(account, amount)`` pairs, debit-positive, USD bn.
+        cash_flow
+            Section of the cash-flow statement; required if cash moves.
+
+        Raises
+        ------
+        UnbalancedEntryError
+            If the lines do not sum to zero (relative tolerance 1e-12), an amount
+            is not finite, or cash moves without a cash-flow section.
+        """
+        lines = tuple(lines)
+        total = 0.0
+        scale = 0.0
+        cash = 0.0
+        for account, amount in lines:
+            if not math.isfinite(amount):
+                raise UnbalancedEntryError(
+                    f"{self.owner}: entry {memo!r} has a non-finite amount on {account.name}"
+                )
+            total += amount
+            scale = max(scale, abs(amount))
+            if account is Account.CASH:
+                cash += amount
+        if abs(total) > BALANCE_RTOL * max(scale, 1.0):
+            raise UnbalancedEntryError(
+                f"{self.owner}: entry {memo!r} is unbalanced by {total:.3e} USD bn"
+            )
+        if cash != 0.0 and cash_flow is None:
+            raise UnbalancedEntryError(
+                f"{self.owner}: entry {memo!r} moves cash without a cash-flow section"
+            )
+        bal = self._bal
+        for account, amount in lines:
+            bal[account] += amount
+        if cash_flow is not None and cash != 0.0:
+            self._cash_flows[cash_flow] += cash
+        if self.keep_journal:
+            self.journal.append(JournalEntry(self._quarter, memo, lines, cash_flow))
+
+    def open_period(self, quarter: int) -> None:
+        """Start a new quarter: reset the cash-flow accumulators."""
+        self._quarter = quarter
+        self._cash_flows = [0.0, 0.0, 0.0]
+
+    def close_period(self) -> IncomeStatement:
+        """Close income and expenses into retained earnings; return the period's statement."""
+        statement = self.income_statement()
+        net = statement.net_income
+        lines = [(a, -self._bal[a]) for a in (*_INCOME, *_EXPENSES) if self._bal[a] != 0.0]
+        if lines:
+            lines.append((Account.RETAINED_EARNINGS, -net))
+            self.post("close_period", lines)
+        return statement
+
+    # -- reading -----------------------------------------------------------------
+    def balance(self, account: Account) -> float:
+        """Natural balance of one account (positive for its normal side), USD bn."""
+        value = self._bal[account]
+        if account.type in (AccountType.ASSET, AccountType.EXPENSE):
+            return value
+        return -value
+
+    @property
+    def cash(self) -> float:
+        """Cash balance (USD bn)."""
+        return self._bal[Account.CASH]
+
+    def balance_sheet(self) -> BalanceSheet:
+        """Balance sheet now; equity includes the open period's result."""
+        bal = self._bal
+        period_result = -math.fsum(bal[a] for a in (*_INCOME, *_EXPENSES))
+        equity = {a: -bal[a] for a in _EQUITY}
+        equity[Account.RETAINED_EARNINGS] += period_result
+        return BalanceSheet(
+            assets={a: bal[a] for a in _ASSETS},
+            liabilities={a: -bal[a] for a in _LIABILITIES},
+            equity=equity,
+        )
+
+    def income_statement(self) -> IncomeStatement:
+        """Income statement of the open period."""
+        bal = self._bal
+        return IncomeStatement(
+            income={a: -bal[a] for a in _INCOME},
+            expenses={a: bal[a] for a in _EXPENSES},
+        )
+
+    def cash_flow_statement(self) -> CashFlowStatement:
+        """Cash-flow statement of the open period."""
+        op, inv, fin = self._cash_flows
+        return CashFlowStatement(operating=op, investing=inv, financing=fin)
+
+    def trial_balance(self) -> float:
+        """Sum of debit-positive balances; zero (to rounding) in a consistent ledger."""
+        return math.fsum(self._bal)

@@ -1,0 +1,190 @@
+"""Measurements: per-firm and system records, the seed's three gauges, round-trip share.
+
+The three gauges (one value per quarter):
+
+* **engine** — lab users growth, quarter on quarter (``users_t / users_{t-1} − 1``);
+* **gears** — cloud capex / cloud revenue, summed over cloud providers;
+* **fuel** — compute investment efficiency: useful compute delivered this quarter
+  (GW in use weighted by each vintage's FLOP per GW, in start-of-run GW equivalents)
+  per USD bn of AI capital invested (opening PP&E plus cumulative AI capex), with
+  its quarter-on-quarter trend.
+
+Round-trip share of a firm = round-trip revenue / revenue, where round-trip
+revenue is traced by :class:`~world.settlement.PaymentSystem`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from world.ledger import Account
+from world.params import Role
+
+if TYPE_CHECKING:
+    from world.model import AIEconomy
+
+__all__ = ["FIRM_COLUMNS", "SYSTEM_COLUMNS", "Recorder"]
+
+FIRM_COLUMNS = (
+    "quarter",
+    "period",
+    "firm",
+    "role",
+    "cash",
+    "total_assets",
+    "total_liabilities",
+    "equity",
+    "revenue",
+    "net_income",
+    "capex",
+    "deployed_gw",
+    "backlog",
+    "valuation",
+    "leverage",
+    "round_trip_share",
+    "round_trip_revenue",
+    "debt",
+    "operating_cash_flow",
+    "investing_cash_flow",
+    "financing_cash_flow",
+    "commitments",
+    "compute_gw",
+    "missed_payments",
+    "defaulted",
+)
+SYSTEM_COLUMNS = (
+    "quarter",
+    "period",
+    "users_m",
+    "paid_users_m",
+    "engine_user_growth",
+    "cloud_capex",
+    "cloud_revenue",
+    "gears_capex_to_revenue",
+    "useful_compute",
+    "ai_capital",
+    "fuel_compute_efficiency",
+    "fuel_trend",
+    "total_deployed_gw",
+    "round_trip_revenue",
+    "compute_need_gw",
+    "sentiment",
+    "lab_valuation",
+    "funding_raised",
+    "n_defaults",
+)
+
+
+class Recorder:
+    """Collects one row per firm and one system row per quarter (plain lists, cheap)."""
+
+    def __init__(self, model: AIEconomy) -> None:
+        self.model = model
+        self.firm_rows: list[tuple] = []
+        self.system_rows: list[tuple] = []
+        self.ai_capital = sum(f.ledger.balance(Account.PPE) for f in model.firms)
+        self.prev_fuel: float | None = None
+
+    def collect(self) -> None:
+        """Record the quarter that just closed."""
+        m = self.model
+        q = m.quarter
+        period = m.period
+        rt = m.payments.round_trip_revenue
+        for f in m.firms:
+            st, bs, cf = f.statement, f.balance, f.cash_flows
+            revenue = st.revenue
+            assets = bs.total_assets
+            debt = bs.liabilities[Account.DEBT] + bs.liabilities[Account.VENDOR_DEBT]
+            if f.role is Role.CLOUD:
+                backlog = sum(
+                    c.remaining_value(q + 1) for c in m.deals.cloud if c.provider == f.index
+                )
+            elif f.role is Role.CHIP:
+                backlog = sum(o.remaining_value() for o in m.deals.gpu if o.supplier == f.index)
+            else:
+                backlog = 0.0
+            commitments = sum(
+                c.remaining_value(q + 1) for c in m.deals.cloud if c.customer == f.index
+            )
+            self.firm_rows.append(
+                (
+                    q,
+                    period,
+                    f.name,
+                    f.role.value,
+                    bs.assets[Account.CASH],
+                    assets,
+                    bs.total_liabilities,
+                    bs.total_equity,
+                    revenue,
+                    st.net_income,
+                    f.capex,
+                    f.fleet.deployed_gw,
+                    backlog,
+                    f.valuation,
+                    debt / assets if assets > 0 else 0.0,
+                    rt[f.index] / revenue if revenue > 1e-12 else 0.0,
+                    rt[f.index],
+                    debt,
+                    cf.operating,
+                    cf.investing,
+                    cf.financing,
+                    commitments,
+                    m.lab_compute_gw[f.index],
+                    f.missed,
+                    f.defaulted,
+                )
+            )
+        clouds = m.by_role(Role.CLOUD)
+        cloud_capex = sum(f.capex for f in clouds)
+        cloud_revenue = sum(f.statement.revenue for f in clouds)
+        ai_capex = sum(
+            f.capex - f.spec.legacy_capex * (1 + f.spec.legacy_growth) ** q for f in m.firms
+        )
+        self.ai_capital += max(ai_capex, 0.0)
+        useful = sum(f.fleet.compute_units() * f.utilisation for f in clouds) + sum(
+            f.fleet.compute_units() * min(1.0, f.compute_used / max(f.fleet.deployed_gw, 1e-12))
+            for f in m.by_role(Role.LAB)
+            if f.fleet.deployed_gw > 0
+        )
+        fuel = useful / self.ai_capital if self.ai_capital > 0 else 0.0
+        trend = fuel / self.prev_fuel - 1 if self.prev_fuel else 0.0
+        self.prev_fuel = fuel
+        labs = m.by_role(Role.LAB)
+        self.system_rows.append(
+            (
+                q,
+                period,
+                m.demand.users,
+                m.demand.paid_users,
+                m.demand.users / m.prev_users - 1 if m.prev_users > 0 else 0.0,
+                cloud_capex,
+                cloud_revenue,
+                cloud_capex / cloud_revenue if cloud_revenue > 0 else 0.0,
+                useful,
+                self.ai_capital,
+                fuel,
+                trend,
+                sum(f.fleet.deployed_gw for f in m.firms),
+                float(rt.sum()),
+                m.demand.compute_need_gw,
+                m.sentiment,
+                sum(f.valuation for f in labs),
+                m.round_raised,
+                sum(f.defaulted for f in m.firms),
+            )
+        )
+
+    def firms_frame(self) -> pd.DataFrame:
+        """One row per firm per quarter."""
+        df = pd.DataFrame.from_records(self.firm_rows, columns=list(FIRM_COLUMNS))
+        return df.astype({"quarter": np.int32, "defaulted": bool})
+
+    def system_frame(self) -> pd.DataFrame:
+        """One row per quarter."""
+        df = pd.DataFrame.from_records(self.system_rows, columns=list(SYSTEM_COLUMNS))
+        return df.astype({"quarter": np.int32, "n_defaults": np.int32})

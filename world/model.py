@@ -1,0 +1,190 @@
+"""The quarterly model: ``AIEconomy(mesa.Model)``.
+
+``step()`` simulates one quarter in a fixed order (ARCHITECTURE.md):
+
+1. demand — users, paid conversion, API tokens, compute need (:mod:`world.demand`);
+2. deals — history deals of the scenario, then the firms' own proposals
+   (:mod:`agents.firms`), accepted or rejected by their counterparties;
+3. execution — GPU deliveries, build-out, compute served and billed, milestone
+   tranches, operating flows, debt service, liquidity (:mod:`world.operations`);
+4. close — taxes, period close, valuations, records (:mod:`world.metrics`).
+
+All randomness comes from ``self.rng`` (Mesa 3: seeded with ``rng=``).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from agents.firms import Firm, make_firm
+from agents.lenders import Lenders
+from world import deals as dealmaking
+from world import metrics, operations, valuation
+from world.buildout import capex_per_gw, hardware_index
+from world.contracts import EXTERNAL, DealBook, Loan
+from world.demand import DemandState, advance_demand
+from world.params import Role, Scenario, quarter_label
+from world.settlement import PaymentSystem
+
+__all__ = ["AIEconomy"]
+
+
+class AIEconomy(mesa.Model):
+    """The AI economy: firms with double-entry books, deals, build-out and demand.
+
+    Parameters
+    ----------
+    params
+        Validated, frozen scenario.
+    rng
+        Seed or ``numpy.random.Generator`` (the model's only source of randomness).
+    keep_journal
+        Keep every journal entry and payment (for tracing flows; costs memory).
+    """
+
+    def __init__(self, params: Scenario, *, rng=None, keep_journal: bool = False) -> None:
+        super().__init__(rng=rng)
+        self.params = params
+        self.keep_journal = keep_journal
+        self.quarter = 0
+        self.sentiment = 0.0
+        self.firms: list[Firm] = [make_firm(self, spec, i) for i, spec in enumerate(params.firms)]
+        self.firm_index = {f.name: f.index for f in self.firms}
+        n = len(self.firms)
+        self.payments = PaymentSystem([f.ledger for f in self.firms], keep_log=keep_journal)
+        self.lenders = Lenders(params.credit)
+        self.deals = DealBook()
+        self.ownership = np.zeros((n, n))  # ownership[i, j]: share of j's equity held by i
+        self.lab_compute_gw = np.zeros(n)
+        self.warrant_fraction = np.zeros((n, n))  # vested warrants of j held by i
+        self.round_raised = 0.0
+        self.history_end = params.relative(params.history_until) if params.history_until else -1
+        d = params.demand
+        self.demand = DemandState(
+            users=d.users_0,
+            paid_share=d.paid_share_0,
+            arpu=d.arpu_0,
+            token_price=1.0,
+            api_volume=1.0,
+            subscription_revenue=0.0,
+            api_revenue=0.0,
+            compute_need_gw=0.0,
+        )
+        self.prev_users = d.users_0
+        self.records = metrics.Recorder(self)
+        operations.open_books(self)
+        dealmaking.sign_history(self, before_start=True)
+
+    # -- time ---------------------------------------------------------------------
+    @property
+    def period(self) -> str:
+        """Calendar label of the current quarter (e.g. ``"2025Q4"``)."""
+        return quarter_label(self.params.start_index + self.quarter)
+
+    def capex_index(self) -> float:
+        """Capex per GW now relative to the start."""
+        return (1.0 - self.params.buildout.capex_decline) ** self.quarter
+
+    def capex_per_gw_now(self) -> float:
+        """All-in capex per GW in the current quarter (USD bn/GW)."""
+        b = self.params.buildout
+        return capex_per_gw(self.quarter, b.capex_per_gw, b.capex_decline)
+
+    def hardware_index_now(self) -> float:
+        """FLOP per GW of new capacity relative to the start."""
+        b = self.params.buildout
+        return hardware_index(self.quarter, b.flop_doubling_years, b.capex_decline)
+
+    # -- queries used by agents ---------------------------------------------------
+    def by_role(self, role: Role) -> list[Firm]:
+        """Firms of one role, in index order."""
+        return [f for f in self.firms if f.role is role]
+
+    def contracted_gw(self, provider: int, q: int) -> float:
+        """GW a provider owes its customers in quarter ``q``."""
+        return sum(c.gw_due(q) for c in self.deals.cloud if c.provider == provider)
+
+    def lab_contracted_gw(self, customer: int, q: int) -> float:
+        """GW a lab has rented for quarter ``q``."""
+        return sum(c.gw_due(q) for c in self.deals.cloud if c.customer == customer)
+
+    def outside_cloud_demand(self, firm: Firm, q: int) -> float:
+        """AI capacity outside customers rent from ``firm`` in quarter ``q`` (GW)."""
+        s = firm.spec
+        return (
+            s.outside_cloud_demand_gw
+            * (1 + s.outside_cloud_growth) ** q
+            * (1 + 0.5 * self.sentiment)
+        )
+
+    def opex_now(self, firm: Firm) -> float:
+        """Firm's AI operating expenses this quarter (USD bn)."""
+        return firm.spec.opex * (1 + firm.spec.opex_growth) ** self.quarter
+
+    def interest_now(self, firm: Firm) -> float:
+        """Interest the firm owes this quarter (USD bn)."""
+        return sum(
+            ln.interest_due(self.quarter) for ln in self.deals.loans if ln.borrower == firm.index
+        )
+
+    def lab_revenue_now(self, lab: Firm) -> float:
+        """Lab's potential revenue this quarter (USD bn)."""
+        return (self.demand.subscription_revenue + self.demand.api_revenue) * lab.spec.users_share
+
+    # -- the quarter ----------------------------------------------------------------
+    def step(self) -> None:
+        """Simulate one quarter."""
+        q = self.quarter
+        for firm in self.firms:
+            firm.ledger.open_period(q)
+        self.payments.open_period(q)
+        self._update_demand()
+        dealmaking.sign_history(self, before_start=False)
+        if q > self.history_end:
+            dealmaking.negotiate(self)
+        operations.execute_quarter(self)
+        operations.close_quarter(self)
+        self.records.collect()
+        self.quarter += 1
+
+    def run(self, quarters: int | None = None) -> None:
+        """Run ``quarters`` steps (default: the scenario horizon)."""
+        for _ in range(self.params.quarters if quarters is None else quarters):
+            self.step()
+
+    def _update_demand(self) -> None:
+        d = self.params.demand
+        q = self.quarter
+        prev_need = self.demand.compute_need_gw
+        self.prev_users = self.demand.users
+        market = d.market_size * (1 + d.market_sentiment * self.sentiment)
+        self.demand = advance_demand(
+            self.demand, d, market_size=market, hardware_index=self.hardware_index_now(), quarter=q
+        )
+        if prev_need > 0:
+            growth = self.demand.compute_need_gw / prev_need - 1
+            a = self.params.behaviour.forecast_smoothing
+            for lab in self.by_role(Role.LAB):
+                lab.need_growth = a * growth + (1 - a) * lab.need_growth
+
+    def update_valuations(self) -> None:
+        """Reprice every firm after the quarter's results (see :mod:`world.valuation`)."""
+        valuation.reprice(self)
+
+    # -- helpers used by deals / operations -----------------------------------------
+    def add_external_debt(
+        self, firm: Firm, amount: float, rate: float, quarters: int, memo: str = "debt_issue"
+    ) -> None:
+        """Borrow ``amount`` from the credit market (books the loan and the cash)."""
+        loan = Loan(
+            self.deals.new_id(),
+            self.quarter,
+            lender=EXTERNAL,
+            borrower=firm.index,
+            principal=amount,
+            rate=rate,
+            maturity=self.quarter + quarters,
+        )
+        self.deals.add(loan, endogenous=True)
+        operations.draw_loan(self, loan, memo)

@@ -1,0 +1,679 @@
+"""Executing a quarter: contracts, build-out, compute served, operating flows, debt.
+
+Every cash movement goes through :class:`~world.settlement.PaymentSystem`; every
+non-cash event (delivery against a prepayment, energising capacity, depreciation,
+warrant vesting, mark-to-market) is a balanced journal entry in the firm's own
+ledger. :func:`fund` is the single place where a firm that must pay finds the
+money: its cash, then the credit market, then (labs) a funding round; what it
+cannot find is recorded as a missed payment.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from world.buildout import Vintage, allocate_power
+from world.contracts import EXTERNAL, ContractStatus, EquityInvestment, GpuOrder, Loan
+from world.ledger import Account, CashFlowKind
+from world.params import Role
+from world.settlement import ExternalParty
+
+if TYPE_CHECKING:
+    from agents.firms import Firm
+    from world.model import AIEconomy
+
+OP, INV, FIN = CashFlowKind.OPERATING, CashFlowKind.INVESTING, CashFlowKind.FINANCING
+_EPS = 1e-9
+
+__all__ = [
+    "close_quarter",
+    "draw_loan",
+    "execute_quarter",
+    "finance_order",
+    "fund",
+    "open_books",
+    "opening_stake",
+    "pay_prepayment",
+]
+
+
+# -- opening -------------------------------------------------------------------------
+def open_books(model: AIEconomy) -> None:
+    """Post every firm's opening balance sheet and opening debt and fleet."""
+    life = model.params.buildout.life_quarters
+    for f in model.firms:
+        s = f.spec
+        ppe = s.deployed_gw * s.ppe_per_gw
+        plug = s.book_equity + s.debt - s.cash - ppe
+        if plug < -_EPS:
+            raise ValueError(
+                f"firms.{s.name}.book_equity: {s.book_equity} is below cash + PPE - debt "
+                f"({s.cash + ppe - s.debt:.2f} USD bn); raise book_equity"
+            )
+        f.ledger.post(
+            "opening_balance",
+            (
+                (Account.CASH, s.cash),
+                (Account.PPE, ppe),
+                (Account.LEGACY_ASSETS, plug),
+                (Account.DEBT, -s.debt),
+                (Account.PAID_IN_CAPITAL, -s.book_equity),
+            ),
+            FIN,
+        )
+        f.ledger.open_period(0)
+        model.payments.origin[f.index, model.payments.n] = s.cash
+        if s.deployed_gw > 0:
+            half = life // 2
+            f.fleet.vintages.append(Vintage(s.deployed_gw, ppe, ppe, -half, life - half, 1.0))
+        if s.debt > 0:
+            loan = Loan(
+                model.deals.new_id(),
+                -1,
+                lender=EXTERNAL,
+                borrower=f.index,
+                principal=s.debt,
+                rate=s.debt_rate,
+                maturity=s.debt_maturity_quarters,
+            )
+            model.deals.loans.append(loan)
+        if f.role is Role.LAB:
+            model.lab_compute_gw[f.index] = f.fleet.deployed_gw
+
+
+def opening_stake(model: AIEconomy, inv: EquityInvestment) -> None:
+    """A pre-start equity investment is an opening stake (reclassified, no cash)."""
+    investor = model.firms[inv.investor]
+    amount = inv.max_amount
+    investor.ledger.post(
+        "opening_stake", ((Account.STAKES, amount), (Account.LEGACY_ASSETS, -amount))
+    )
+    inv.paid = amount
+    inv.status = ContractStatus.COMPLETED
+    spec = next(
+        d
+        for d in model.params.deals
+        if getattr(d, "investor", None) == investor.name
+        and getattr(d, "investee", None) == model.firms[inv.investee].name
+    )
+    valuation = getattr(spec, "valuation", None) or model.firms[inv.investee].valuation
+    model.ownership[inv.investor, inv.investee] += amount / valuation
+
+
+# -- money ---------------------------------------------------------------------------
+def fund(model: AIEconomy, firm: Firm, amount: float) -> float:
+    """Make ``amount`` available in ``firm``'s cash if possible; return what is available.
+
+    Waterfall: cash → new debt from the credit market (within the leverage limits) →
+    for labs, a funding round. Returns ``min(amount, cash)`` after these steps.
+    """
+    short = amount - firm.cash
+    if short <= _EPS:
+        return amount
+    b = model.params.behaviour
+    quote = model.lenders.quote(
+        short * 1.05, firm.debt, firm.total_assets, model.sentiment, b.max_leverage
+    )
+    if quote.granted:
+        model.add_external_debt(firm, quote.amount, quote.rate, 8, "credit_line")
+    short = amount - firm.cash
+    if short > _EPS and firm.role is Role.LAB:
+        funding_round(model, firm, max(short, b.lab_dilution_per_round * firm.valuation))
+    return max(min(amount, firm.cash), 0.0)
+
+
+def funding_round(model: AIEconomy, lab: Firm, amount: float) -> float:
+    """Raise ``amount`` from outside investors at the lab's valuation; return the raise."""
+    if amount <= _EPS or lab.valuation <= 0:
+        return 0.0
+    amount = min(amount, 0.25 * lab.valuation)
+    model.payments.receive_external(
+        lab.index,
+        amount,
+        credit=Account.PAID_IN_CAPITAL,
+        party=ExternalParty.INVESTORS,
+        memo="funding_round",
+        flow=FIN,
+    )
+    _issue_equity(model, lab.index, None, amount)
+    model.round_raised += amount
+    return amount
+
+
+def _issue_equity(model: AIEconomy, issuer: int, investor: int | None, amount: float) -> None:
+    """Update ownership for new shares bought for ``amount`` at the issuer's valuation."""
+    firm = model.firms[issuer]
+    pre = firm.valuation
+    post = pre + amount
+    model.ownership[:, issuer] *= pre / post
+    if investor is not None:
+        model.ownership[investor, issuer] += amount / post
+    firm.valuation = post
+
+
+def draw_loan(model: AIEconomy, loan: Loan, memo: str) -> None:
+    """Move a loan's principal from the lender to the borrower."""
+    if loan.lender == EXTERNAL:
+        model.payments.receive_external(
+            loan.borrower,
+            loan.principal,
+            credit=Account.DEBT,
+            party=ExternalParty.LENDERS,
+            memo=memo,
+            flow=FIN,
+        )
+    else:
+        lender = model.firms[loan.lender]
+        fund(model, lender, loan.principal)
+        model.payments.pay(
+            loan.lender,
+            loan.borrower,
+            loan.principal,
+            payer_debit=Account.LOANS_RECEIVABLE,
+            payee_credit=Account.VENDOR_DEBT,
+            memo=memo,
+            payer_flow=INV,
+            payee_flow=FIN,
+            financing=True,
+        )
+
+
+def pay_prepayment(model: AIEconomy, order: GpuOrder) -> None:
+    """Buyer prepays a share of a GPU order at signing."""
+    buyer = model.firms[order.buyer]
+    amount = fund(model, buyer, order.prepay_share * order.value)
+    model.payments.pay(
+        order.buyer,
+        order.supplier,
+        amount,
+        payer_debit=Account.PREPAYMENTS,
+        payee_credit=Account.DEFERRED_REVENUE,
+        memo="gpu_prepayment",
+        payer_flow=INV,
+        payee_flow=OP,
+    )
+    order.prepay_share = amount / order.value if order.value > 0 else 0.0
+
+
+def finance_order(model: AIEconomy, buyer: Firm, supplier: Firm, gw: float, price: float) -> float:
+    """Line up money for an order of ``gw`` at ``price``; return the GW that is financed.
+
+    The buyer uses spare cash, then borrows from the credit market; if lenders refuse
+    and vendor financing is on, the supplier lends up to a share of the chip value
+    (the Nortel channel).
+    """
+    b = model.params.behaviour
+    per_gw = price + model.capex_per_gw_now() * (1 - model.params.buildout.chip_share)
+    need = gw * per_gw
+    spare = buyer.cash - b.min_cash_quarters * buyer.fixed_costs()
+    short = need - max(spare, 0.0)
+    if short > _EPS:
+        quote = model.lenders.quote(
+            short, buyer.debt, buyer.total_assets, model.sentiment, b.max_leverage
+        )
+        if quote.granted:
+            model.add_external_debt(
+                buyer, quote.amount, quote.rate, model.params.credit.new_debt_quarters
+            )
+            short -= quote.amount
+    if short > _EPS and b.vendor_financing:
+        supplier_spare = supplier.cash - b.min_cash_quarters * 4 * supplier.fixed_costs()
+        amount = min(short, b.vendor_financing_share * gw * price, max(supplier_spare, 0.0))
+        if amount > _EPS:
+            loan = Loan(
+                model.deals.new_id(),
+                model.quarter,
+                lender=supplier.index,
+                borrower=buyer.index,
+                principal=amount,
+                rate=b.vendor_rate,
+                maturity=model.quarter + model.params.credit.new_debt_quarters,
+                vendor=True,
+            )
+            model.deals.add(loan, endogenous=True)
+            draw_loan(model, loan, "vendor_loan")
+            short -= amount
+    if short <= _EPS:
+        return gw
+    return gw * max(1.0 - short / need, 0.0)
+
+
+def _pay(
+    model: AIEconomy,
+    payer: Firm,
+    payee: Firm,
+    amount: float,
+    debit: Account,
+    credit: Account,
+    memo: str,
+    payer_flow: CashFlowKind = OP,
+    payee_flow: CashFlowKind = OP,
+    financing: bool = False,
+) -> float:
+    """Fund and make a payment; record any shortfall as missed. Returns the amount paid."""
+    paid = fund(model, payer, amount)
+    model.payments.pay(
+        payer.index,
+        payee.index,
+        paid,
+        payer_debit=debit,
+        payee_credit=credit,
+        memo=memo,
+        payer_flow=payer_flow,
+        payee_flow=payee_flow,
+        financing=financing,
+    )
+    if amount - paid > 1e-6:
+        payer.missed += amount - paid
+    return paid
+
+
+def _pay_out(
+    model: AIEconomy,
+    firm: Firm,
+    amount: float,
+    debit: Account,
+    party: ExternalParty,
+    memo: str,
+    flow: CashFlowKind = OP,
+) -> float:
+    paid = fund(model, firm, amount)
+    model.payments.pay_external(firm.index, paid, debit=debit, party=party, memo=memo, flow=flow)
+    if amount - paid > 1e-6:
+        firm.missed += amount - paid
+    return paid
+
+
+# -- the quarter -----------------------------------------------------------------------
+def execute_quarter(model: AIEconomy) -> None:
+    """Run the execution phase of one quarter in a fixed order."""
+    model.round_raised = 0.0
+    for f in model.firms:
+        f.missed = 0.0
+        f.capex = 0.0
+    _deliver_gpus(model)
+    _outside_chip_sales(model)
+    _build_out(model)
+    _serve_compute(model)
+    _lab_sales(model)
+    _milestone_tranches(model)
+    _operating_flows(model)
+    _service_debt(model)
+    _lab_runway(model)
+
+
+def _deliver_gpus(model: AIEconomy) -> None:
+    q = model.quarter
+    bo = model.params.buildout
+    construction = model.capex_per_gw_now() * (1 - bo.chip_share)
+    for order in model.deals.gpu:
+        if not order.active or q not in order.delivery_quarters():
+            continue
+        buyer, supplier = model.firms[order.buyer], model.firms[order.supplier]
+        part = order.gw / order.deliveries
+        value = part * order.price
+        cash_due = (1 - order.prepay_share) * value
+        prepaid = value - cash_due
+        if fund(model, buyer, cash_due + part * construction) < cash_due + part * construction:
+            order.status = ContractStatus.CANCELLED
+            continue
+        model.payments.pay(
+            buyer.index,
+            supplier.index,
+            cash_due,
+            payer_debit=Account.CONSTRUCTION_IN_PROGRESS,
+            payee_credit=Account.REVENUE_GPU,
+            memo="gpu_delivery",
+            payer_flow=INV,
+            payee_flow=OP,
+        )
+        if prepaid > 0:
+            buyer.ledger.post(
+                "gpu_delivery_prepaid",
+                ((Account.CONSTRUCTION_IN_PROGRESS, prepaid), (Account.PREPAYMENTS, -prepaid)),
+            )
+            supplier.ledger.post(
+                "gpu_delivery_prepaid",
+                ((Account.DEFERRED_REVENUE, prepaid), (Account.REVENUE_GPU, -prepaid)),
+            )
+        model.payments.pay_external(
+            supplier.index,
+            (1 - supplier.spec.gross_margin) * value,
+            debit=Account.COST_OF_REVENUE,
+            party=ExternalParty.SUPPLIERS,
+            memo="gpu_cost",
+            flow=OP,
+        )
+        model.payments.pay_external(
+            buyer.index,
+            part * construction,
+            debit=Account.CONSTRUCTION_IN_PROGRESS,
+            party=ExternalParty.SUPPLIERS,
+            memo="construction",
+            flow=INV,
+        )
+        buyer.capex += cash_due + part * construction
+        buyer.fleet.start_project(
+            part,
+            value + part * construction,
+            q + bo.construction_quarters,
+            model.hardware_index_now(),
+        )
+        order.delivered_gw += part
+        if order.delivered_gw >= order.gw - 1e-9:
+            order.status = ContractStatus.COMPLETED
+        for w in model.deals.warrants:
+            if w.grantor == supplier.index and w.holder == buyer.index:
+                fraction = w.vest(part)
+                if fraction > 0:
+                    fair = fraction * supplier.valuation
+                    buyer.ledger.post(
+                        "warrant_vest", ((Account.WARRANTS, fair), (Account.MARK_TO_MARKET, -fair))
+                    )
+                    supplier.ledger.post(
+                        "warrant_grant", ((Account.OPEX, fair), (Account.PAID_IN_CAPITAL, -fair))
+                    )
+                    model.warrant_fraction[buyer.index, supplier.index] += fraction
+
+
+def _outside_chip_sales(model: AIEconomy) -> None:
+    q = model.quarter
+    for f in model.by_role(Role.CHIP):
+        s = f.spec
+        gw = s.outside_gpu_demand_gw * (1 + s.outside_gpu_growth) ** q * (1 + 0.3 * model.sentiment)
+        value = gw * s.gpu_price_per_gw * model.capex_index()
+        model.payments.receive_external(
+            f.index,
+            value,
+            credit=Account.REVENUE_GPU,
+            party=ExternalParty.OUTSIDE_CHIP_CUSTOMERS,
+            memo="outside_gpu_sales",
+            flow=OP,
+        )
+        model.payments.pay_external(
+            f.index,
+            (1 - s.gross_margin) * value,
+            debit=Account.COST_OF_REVENUE,
+            party=ExternalParty.SUPPLIERS,
+            memo="gpu_cost",
+            flow=OP,
+        )
+        f.outside_gpu_gw = gw
+
+
+def _build_out(model: AIEconomy) -> None:
+    q = model.quarter
+    bo = model.params.buildout
+    ready = np.array([f.fleet.ready_gw(q) for f in model.firms])
+    energised = allocate_power(ready, bo.power_cap_gw)
+    for f, gw in zip(model.firms, energised, strict=True):
+        if gw > 0:
+            cost = f.fleet.energise(q, gw, bo.life_quarters)
+            f.ledger.post(
+                "energise", ((Account.PPE, cost), (Account.CONSTRUCTION_IN_PROGRESS, -cost))
+            )
+        charge, _ = f.fleet.depreciate(q)
+        if charge > 0:
+            f.ledger.post("depreciation", ((Account.DEPRECIATION, charge), (Account.PPE, -charge)))
+
+
+def _serve_compute(model: AIEconomy) -> None:
+    q = model.quarter
+    labs = model.by_role(Role.LAB)
+    need = {lab.index: model.demand.compute_need_gw * lab.spec.users_share for lab in labs}
+    own_used = {i: min(need[i], model.firms[i].fleet.deployed_gw) for i in need}
+    delivered: dict[int, float] = {}
+    for cloud in model.by_role(Role.CLOUD):
+        capacity = cloud.fleet.deployed_gw
+        contracts = [c for c in model.deals.cloud if c.provider == cloud.index and c.in_force(q)]
+        due = sum(c.gw for c in contracts)
+        ratio = min(1.0, capacity / due) if due > 0 else 0.0
+        for c in contracts:
+            delivered[c.id] = c.gw * ratio
+        free = max(capacity - due * ratio, 0.0)
+        outside = min(model.outside_cloud_demand(cloud, q), free)
+        model.payments.receive_external(
+            cloud.index,
+            outside * cloud.spec.cloud_price_per_gw,
+            credit=Account.REVENUE_CLOUD,
+            party=ExternalParty.OUTSIDE_CLOUD_CUSTOMERS,
+            memo="outside_cloud_rent",
+            flow=OP,
+        )
+        idle = free - outside
+        for b in model.deals.backstops:
+            if b.provider == cloud.index and idle > 0:
+                amount = b.purchase(q, idle)
+                guarantor = model.firms[b.guarantor]
+                _pay(
+                    model,
+                    guarantor,
+                    cloud,
+                    amount,
+                    Account.COMPUTE_COST,
+                    Account.REVENUE_CLOUD,
+                    "backstop_purchase",
+                    financing=True,
+                )
+                idle -= min(idle, b.gw)
+        cloud.utilisation = (capacity - max(idle, 0.0)) / capacity if capacity > 0 else 0.0
+    for lab in labs:
+        contracts = [c for c in model.deals.cloud if c.customer == lab.index and c.in_force(q)]
+        total = sum(delivered[c.id] for c in contracts)
+        rest = need[lab.index] - own_used[lab.index]
+        frac = min(1.0, rest / total) if total > 0 else 0.0
+        for c in contracts:
+            bill = c.billed(delivered[c.id], delivered[c.id] * frac)
+            _pay(
+                model,
+                lab,
+                model.firms[c.provider],
+                bill,
+                Account.COMPUTE_COST,
+                Account.REVENUE_CLOUD,
+                "cloud_rent",
+            )
+        model.lab_compute_gw[lab.index] = lab.fleet.deployed_gw + total
+        lab.compute_used = own_used[lab.index] + total * frac
+
+
+def _lab_sales(model: AIEconomy) -> None:
+    d = model.demand
+    ratio = 1.0 + model.params.demand.training_ratio
+    for lab in model.by_role(Role.LAB):
+        need = d.compute_need_gw * lab.spec.users_share
+        served = min(1.0, model.lab_compute_gw[lab.index] * ratio / need) if need > 0 else 1.0
+        lab.served = served
+        for amount, account in (
+            (d.subscription_revenue, Account.REVENUE_SUBSCRIPTIONS),
+            (d.api_revenue, Account.REVENUE_API),
+        ):
+            model.payments.receive_external(
+                lab.index,
+                amount * lab.spec.users_share * served,
+                credit=account,
+                party=ExternalParty.CONSUMERS,
+                memo="ai_sales",
+                flow=OP,
+            )
+
+
+def _milestone_tranches(model: AIEconomy) -> None:
+    b = model.params.behaviour
+    for inv in model.deals.equity:
+        due = inv.due(model.lab_compute_gw[inv.investee])
+        if due <= _EPS:
+            continue
+        investor, investee = model.firms[inv.investor], model.firms[inv.investee]
+        spare = investor.cash - b.min_cash_quarters * investor.fixed_costs()
+        amount = min(due, max(spare, 0.0))
+        if amount <= _EPS:
+            continue
+        model.payments.pay(
+            investor.index,
+            investee.index,
+            amount,
+            payer_debit=Account.STAKES,
+            payee_credit=Account.PAID_IN_CAPITAL,
+            memo="equity_tranche",
+            payer_flow=INV,
+            payee_flow=FIN,
+            financing=True,
+        )
+        _issue_equity(model, investee.index, investor.index, amount)
+        inv.paid += amount
+        if inv.paid >= inv.max_amount - 1e-9:
+            inv.status = ContractStatus.COMPLETED
+
+
+def _operating_flows(model: AIEconomy) -> None:
+    q = model.quarter
+    for f in model.firms:
+        s = f.spec
+        legacy = s.legacy_revenue * (1 + s.legacy_growth) ** q
+        model.payments.receive_external(
+            f.index,
+            legacy,
+            credit=Account.REVENUE_LEGACY,
+            party=ExternalParty.LEGACY_CUSTOMERS,
+            memo="legacy_sales",
+            flow=OP,
+        )
+        model.payments.pay_external(
+            f.index,
+            (1 - s.legacy_margin) * legacy,
+            debit=Account.OPEX,
+            party=ExternalParty.SUPPLIERS,
+            memo="legacy_costs",
+            flow=OP,
+        )
+        capex = s.legacy_capex * (1 + s.legacy_growth) ** q
+        if capex > 0:
+            _pay_out(
+                model, f, capex, Account.LEGACY_ASSETS, ExternalParty.SUPPLIERS, "legacy_capex", INV
+            )
+            f.ledger.post(
+                "legacy_depreciation",
+                ((Account.DEPRECIATION, capex), (Account.LEGACY_ASSETS, -capex)),
+            )
+            f.capex += capex
+        _pay_out(model, f, model.opex_now(f), Account.OPEX, ExternalParty.EMPLOYEES, "ai_opex")
+        power = f.fleet.deployed_gw * s.operating_cost_per_gw
+        _pay_out(model, f, power, Account.COST_OF_REVENUE, ExternalParty.SUPPLIERS, "power_ops")
+
+
+def _service_debt(model: AIEconomy) -> None:
+    q = model.quarter
+    b = model.params.behaviour
+    for loan in list(model.deals.loans):
+        if not loan.active or loan.signed >= q:
+            continue
+        borrower = model.firms[loan.borrower]
+        interest = loan.principal * loan.rate / 4
+        if loan.lender == EXTERNAL:
+            _pay_out(
+                model,
+                borrower,
+                interest,
+                Account.INTEREST_EXPENSE,
+                ExternalParty.LENDERS,
+                "interest",
+            )
+        else:
+            _pay(
+                model,
+                borrower,
+                model.firms[loan.lender],
+                interest,
+                Account.INTEREST_EXPENSE,
+                Account.INTEREST_INCOME,
+                "vendor_interest",
+            )
+        if q < loan.maturity:
+            continue
+        if loan.lender == EXTERNAL:
+            quote = model.lenders.quote(
+                loan.principal,
+                borrower.debt - loan.principal,
+                borrower.total_assets - loan.principal,
+                model.sentiment,
+                b.max_leverage,
+            )
+            if quote.granted and quote.amount >= loan.principal - _EPS:
+                loan.rate = quote.rate
+                loan.maturity = q + model.params.credit.new_debt_quarters
+                continue
+            paid = _pay_out(
+                model,
+                borrower,
+                loan.principal,
+                Account.DEBT,
+                ExternalParty.LENDERS,
+                "principal",
+                FIN,
+            )
+        else:
+            paid = _pay(
+                model,
+                borrower,
+                model.firms[loan.lender],
+                loan.principal,
+                Account.VENDOR_DEBT,
+                Account.LOANS_RECEIVABLE,
+                "vendor_principal",
+                FIN,
+                INV,
+            )
+        loan.principal -= paid
+        if loan.principal <= _EPS:
+            loan.status = ContractStatus.COMPLETED
+
+
+def _lab_runway(model: AIEconomy) -> None:
+    b = model.params.behaviour
+    for lab in model.by_role(Role.LAB):
+        burn = -lab.ledger.cash_flow_statement().operating
+        if burn > 0 and lab.cash < b.lab_runway_quarters * burn:
+            funding_round(model, lab, b.lab_dilution_per_round * lab.valuation)
+
+
+# -- closing ---------------------------------------------------------------------------
+def close_quarter(model: AIEconomy) -> None:
+    """Mark stakes to market, pay taxes, close the books, update valuations."""
+    for f in model.firms:
+        stake_value = float(model.ownership[f.index] @ np.array([g.valuation for g in model.firms]))
+        warrant_value = float(
+            model.warrant_fraction[f.index] @ np.array([g.valuation for g in model.firms])
+        )
+        for account, value in ((Account.STAKES, stake_value), (Account.WARRANTS, warrant_value)):
+            book = f.ledger.balance(account)
+            if abs(value - book) > _EPS and (book > 0 or value > 0):
+                delta = value - book
+                f.ledger.post(
+                    "mark_to_market", ((account, delta), (Account.MARK_TO_MARKET, -delta))
+                )
+        pretax = f.ledger.income_statement().net_income
+        tax = f.spec.tax_rate * max(pretax, 0.0)
+        if tax > 0:
+            paid = min(tax, max(f.cash, 0.0))
+            model.payments.pay_external(
+                f.index,
+                paid,
+                debit=Account.TAX,
+                party=ExternalParty.GOVERNMENT,
+                memo="tax",
+                flow=OP,
+            )
+            if tax - paid > _EPS:
+                f.ledger.post(
+                    "tax_payable", ((Account.TAX, tax - paid), (Account.PAYABLES, -(tax - paid)))
+                )
+        f.statement = f.ledger.income_statement()
+        f.cash_flows = f.ledger.cash_flow_statement()
+        f.balance = f.ledger.balance_sheet()
+        f.ledger.close_period()
+        if f.missed > 1e-6:
+            f.defaulted = True
+    model.update_valuations()

@@ -1,0 +1,218 @@
+"""Payments between firms and with the outside world, with origin tracing of money.
+
+:class:`PaymentSystem` is the only place where cash moves. A payment between two
+firms posts one entry in each firm's ledger (the payer's cash falls, the payee's
+rises by the same amount), so every payment is someone's receipt. Money entering
+or leaving the modelled economy (consumers, legacy customers, lenders, outside
+investors, suppliers of labour and power) is an *external flow* and is recorded in
+:attr:`PaymentSystem.external` so that stock-flow consistency can be checked:
+``Δ Σ cash = Σ external inflows − Σ external outflows``.
+
+Round-trip revenue (proportional flow tracing, MODEL.md §3)
+-----------------------------------------------------------
+Each firm's cash carries an *origin mix*, held as amounts in the matrix
+``origin[i, k]`` (USD bn of firm *i*'s cash that came from source *k*; ``k < n`` is a
+firm, ``k = n`` is outside money); each row sums to the firm's cash.
+
+* A *financing* flow from firm A (equity investment, loan, vendor financing,
+  backstop purchase) leaves A carrying A's mix pro rata and enters the receiver
+  tagged entirely "A".
+* Every other payment carries the payer's current mix pro rata into the payee.
+* External inflows are tagged "outside"; external outflows carry the payer's mix.
+
+When firm A books a payment of amount *x* as revenue, its round-trip revenue grows
+by ``x · origin[payer, A] / cash[payer]``: the part of the payment that is A's own
+money coming home, directly or along any chain of payments. The cost is O(n) per
+payment; the matrix is exact for the order in which payments are made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from world.ledger import REVENUE_ACCOUNTS, Account, CashFlowKind, Ledger
+
+__all__ = ["ExternalFlow", "ExternalParty", "Payment", "PaymentSystem"]
+
+
+class ExternalParty(StrEnum):
+    """Counterparties outside the modelled network."""
+
+    CONSUMERS = "consumers"
+    LEGACY_CUSTOMERS = "legacy_customers"
+    OUTSIDE_CLOUD_CUSTOMERS = "outside_cloud_customers"
+    OUTSIDE_CHIP_CUSTOMERS = "outside_chip_customers"
+    LENDERS = "lenders"
+    INVESTORS = "investors"
+    SUPPLIERS = "suppliers"
+    EMPLOYEES = "employees"
+    GOVERNMENT = "government"
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """A cash payment between two modelled firms (USD bn)."""
+
+    quarter: int
+    payer: int
+    payee: int
+    amount: float
+    memo: str
+    financing: bool
+    round_trip: float
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalFlow:
+    """Cash crossing the boundary of the modelled economy (USD bn, + = inflow)."""
+
+    quarter: int
+    firm: int
+    party: ExternalParty
+    amount: float
+    memo: str
+
+
+class PaymentSystem:
+    """Moves cash between ledgers, records external flows and traces money's origin.
+
+    Parameters
+    ----------
+    ledgers
+        One ledger per firm, indexed like the firms.
+    keep_log
+        Keep every :class:`Payment` and :class:`ExternalFlow` (for tests, notebooks).
+    """
+
+    def __init__(self, ledgers: list[Ledger], *, keep_log: bool = True) -> None:
+        self.ledgers = ledgers
+        n = len(ledgers)
+        self.n = n
+        self.origin = np.zeros((n, n + 1))
+        self.keep_log = keep_log
+        self.payments: list[Payment] = []
+        self.external: list[ExternalFlow] = []
+        self.quarter = 0
+        self.round_trip_revenue = np.zeros(n)
+        self.external_net = np.zeros(n)
+
+    # -- period ------------------------------------------------------------------
+    def open_period(self, quarter: int) -> None:
+        """Reset the per-quarter accumulators."""
+        self.quarter = quarter
+        self.round_trip_revenue = np.zeros(self.n)
+        self.external_net = np.zeros(self.n)
+
+    # -- helpers -------------------------------------------------------------------
+    def _mix(self, i: int) -> np.ndarray:
+        row = self.origin[i]
+        total = row.sum()
+        if total <= 1e-15:
+            mix = np.zeros(self.n + 1)
+            mix[self.n] = 1.0
+            return mix
+        return row / total
+
+    def _withdraw(self, i: int, amount: float) -> np.ndarray:
+        """Remove ``amount`` from firm i's origin row pro rata; return the carried amounts."""
+        carried = self._mix(i) * amount
+        self.origin[i] -= carried
+        np.maximum(self.origin[i], 0.0, out=self.origin[i])
+        return carried
+
+    # -- flows -----------------------------------------------------------------------
+    def pay(
+        self,
+        payer: int,
+        payee: int,
+        amount: float,
+        *,
+        payer_debit: Account,
+        payee_credit: Account,
+        memo: str,
+        payer_flow: CashFlowKind,
+        payee_flow: CashFlowKind,
+        financing: bool = False,
+    ) -> float:
+        """Pay ``amount`` (USD bn) from one firm to another; return its round-trip part.
+
+        ``payer_debit`` is the account the payer debits (e.g. an expense or an asset
+        bought), ``payee_credit`` the account the payee credits (e.g. revenue, paid-in
+        capital, debt). The round-trip part is non-zero only when ``payee_credit``
+        is a revenue account.
+        """
+        if amount < 0.0 or not np.isfinite(amount):
+            raise ValueError(f"amount must be a finite non-negative number, got {amount!r}")
+        if amount == 0.0:
+            return 0.0
+        self.ledgers[payer].post(memo, ((payer_debit, amount), (Account.CASH, -amount)), payer_flow)
+        self.ledgers[payee].post(
+            memo, ((Account.CASH, amount), (payee_credit, -amount)), payee_flow
+        )
+        carried = self._withdraw(payer, amount)
+        round_trip = 0.0
+        if payee_credit in REVENUE_ACCOUNTS:
+            round_trip = float(carried[payee])
+            self.round_trip_revenue[payee] += round_trip
+        if financing:
+            self.origin[payee, payer] += amount
+        else:
+            self.origin[payee] += carried
+        if self.keep_log:
+            self.payments.append(
+                Payment(self.quarter, payer, payee, amount, memo, financing, round_trip)
+            )
+        return round_trip
+
+    def receive_external(
+        self,
+        firm: int,
+        amount: float,
+        *,
+        credit: Account,
+        party: ExternalParty,
+        memo: str,
+        flow: CashFlowKind,
+    ) -> None:
+        """Cash enters firm ``firm`` from outside the modelled economy (USD bn ≥ 0)."""
+        if amount < 0.0 or not np.isfinite(amount):
+            raise ValueError(f"amount must be a finite non-negative number, got {amount!r}")
+        if amount == 0.0:
+            return
+        self.ledgers[firm].post(memo, ((Account.CASH, amount), (credit, -amount)), flow)
+        self.origin[firm, self.n] += amount
+        self.external_net[firm] += amount
+        if self.keep_log:
+            self.external.append(ExternalFlow(self.quarter, firm, party, amount, memo))
+
+    def pay_external(
+        self,
+        firm: int,
+        amount: float,
+        *,
+        debit: Account,
+        party: ExternalParty,
+        memo: str,
+        flow: CashFlowKind,
+    ) -> None:
+        """Cash leaves firm ``firm`` to outside the modelled economy (USD bn ≥ 0)."""
+        if amount < 0.0 or not np.isfinite(amount):
+            raise ValueError(f"amount must be a finite non-negative number, got {amount!r}")
+        if amount == 0.0:
+            return
+        self.ledgers[firm].post(memo, ((debit, amount), (Account.CASH, -amount)), flow)
+        self._withdraw(firm, amount)
+        self.external_net[firm] -= amount
+        if self.keep_log:
+            self.external.append(ExternalFlow(self.quarter, firm, party, -amount, memo))
+
+    def cash(self) -> np.ndarray:
+        """Cash per firm (USD bn)."""
+        return np.array([ledger.cash for ledger in self.ledgers])
+
+    def origin_mix(self) -> np.ndarray:
+        """Origin shares per firm (rows sum to 1; last column = outside money)."""
+        return np.vstack([self._mix(i) for i in range(self.n)])
