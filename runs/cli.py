@@ -112,3 +112,14 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+
+
+def _register_commands() -> None:
+    """Add the commands that live in their own modules (sweeps, reports, app)."""
+    from runs import cli_experiments, cli_report
+
+    cli_experiments.register(app)
+    cli_report.register(app)
+
+
+_register_commands()
