@@ -28,6 +28,13 @@ if TYPE_CHECKING:
 
 __all__ = ["FIRM_COLUMNS", "SYSTEM_COLUMNS", "Recorder"]
 
+_OPERATING_COSTS = (
+    Account.COST_OF_REVENUE,
+    Account.COMPUTE_COST,
+    Account.DEPRECIATION,
+    Account.OPEX,
+)
+
 FIRM_COLUMNS = (
     "quarter",
     "period",
@@ -38,6 +45,7 @@ FIRM_COLUMNS = (
     "total_liabilities",
     "equity",
     "revenue",
+    "operating_income",
     "net_income",
     "capex",
     "deployed_gw",
@@ -121,6 +129,7 @@ class Recorder:
                     bs.total_liabilities,
                     bs.total_equity,
                     revenue,
+                    revenue - sum(st.expenses[a] for a in _OPERATING_COSTS),
                     st.net_income,
                     f.capex,
                     f.fleet.deployed_gw,

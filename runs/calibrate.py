@@ -1,0 +1,94 @@
+"""Check a scenario's first simulated year against the 2025 anchors.
+
+``python -m runs.calibrate scenarios/baseline.toml`` prints, per anchor, the model's
+value, the anchor and the relative gap, and exits 1 if any gap exceeds the tolerance.
+The anchors live in ``scenarios/calibration/anchors.toml`` (each copied from a
+calibration file, with its source).
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from runs.scenario import load_scenario
+from runs.simulate import simulate
+from world.params import Scenario, quarter_index
+
+__all__ = ["AnchorCheck", "check_anchors", "load_anchors"]
+
+ANCHORS = Path(__file__).resolve().parent.parent / "scenarios" / "calibration" / "anchors.toml"
+
+
+@dataclass(frozen=True)
+class AnchorCheck:
+    """One anchor compared with the model (USD bn)."""
+
+    name: str
+    model: float
+    anchor: float
+
+    @property
+    def gap(self) -> float:
+        """Relative gap (model − anchor) / anchor."""
+        return (self.model - self.anchor) / self.anchor
+
+
+def load_anchors(path: Path = ANCHORS) -> dict:
+    """Read the anchors file."""
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def check_anchors(scenario: Scenario, anchors: dict, seed: int = 0) -> list[AnchorCheck]:
+    """Run the first year of ``scenario`` and compare it with ``anchors``."""
+    result = simulate(scenario, seed, quarters=4)
+    firms = result.firms
+    checks = []
+    for a in anchors["firms"]:
+        rows = firms[firms.firm == a["firm"]]
+        for key in ("revenue", "capex"):
+            if key in a:
+                checks.append(AnchorCheck(f"{a['firm']} {key}", float(rows[key].sum()), a[key]))
+        if "h1_operating_loss" in a:
+            h1 = rows[rows.quarter < 2]
+            checks.append(
+                AnchorCheck(
+                    f"{a['firm']} H1 operating loss",
+                    float(-h1.operating_income.sum()),
+                    a["h1_operating_loss"],
+                )
+            )
+    deals = result.deals
+    start = scenario.start_index
+    for d in anchors["deals"]:
+        q = quarter_index(d["period"]) - start
+        hit = deals[
+            ~deals.endogenous
+            & (deals.kind == d["kind"])
+            & (deals.payer == d["payer"])
+            & (deals.payee == d["payee"])
+            & (deals.quarter == q)
+        ]
+        name = f"{d['kind']} {d['payer']}→{d['payee']} {d['period']}"
+        checks.append(AnchorCheck(name, float(hit.value.sum()), d["value"]))
+    return checks
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the anchor table; return 1 if an anchor is missed."""
+    args = sys.argv[1:] if argv is None else argv
+    scenario = load_scenario(args[0] if args else "scenarios/baseline.toml")
+    anchors = load_anchors()
+    tol = anchors["tolerance"]
+    worst = 0.0
+    for c in check_anchors(scenario, anchors):
+        flag = "ok " if abs(c.gap) <= tol else "OFF"
+        worst = max(worst, abs(c.gap))
+        print(f"{flag} {c.name:45s} model {c.model:9.2f}  anchor {c.anchor:9.2f}  {c.gap:+7.1%}")
+    return 0 if worst <= tol else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

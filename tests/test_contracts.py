@@ -1,0 +1,126 @@
+import pytest
+
+from world.contracts import (
+    Backstop,
+    CloudContract,
+    ContractStatus,
+    DealBook,
+    EquityInvestment,
+    FlowKind,
+    GpuOrder,
+    Loan,
+    Warrant,
+)
+from world.params import DealKind
+
+
+def test_cloud_contract_schedule_and_take_or_pay():
+    c = CloudContract(
+        1, 0, customer=0, provider=1, gw=2.0, price=3.0, start=4, end=8, take_or_pay=0.8
+    )
+    assert c.schedule(3) == []
+    (flow,) = c.schedule(4)
+    assert (flow.payer, flow.payee, flow.amount, flow.kind, flow.gw) == (
+        0,
+        1,
+        6.0,
+        FlowKind.CLOUD_RENT,
+        2.0,
+    )
+    assert c.schedule(8) == []
+    assert c.value == pytest.approx(24.0)
+    assert c.remaining_value(0) == pytest.approx(24.0)
+    assert c.remaining_value(6) == pytest.approx(12.0)
+    # take-or-pay: using only a quarter of 2 delivered GW still bills 80 %
+    assert c.billed(delivered=2.0, used=0.5) == pytest.approx(0.8 * 2.0 * 3.0)
+    # shortfall of the provider: only delivered capacity is billed
+    assert c.billed(delivered=1.0, used=1.0) == pytest.approx(3.0)
+    assert c.billed(delivered=5.0, used=5.0) == pytest.approx(6.0)  # capped at contract GW
+
+
+def test_gpu_order_prepayment_and_deliveries_sum_to_value():
+    o = GpuOrder(
+        1,
+        2,
+        buyer=0,
+        supplier=1,
+        gw=4.0,
+        price=35.0,
+        first_delivery=4,
+        deliveries=4,
+        prepay_share=0.25,
+    )
+    flows = [f for q in range(0, 12) for f in o.schedule(q)]
+    assert flows[0].kind is FlowKind.GPU_PREPAYMENT and flows[0].quarter == 2
+    assert flows[0].amount == pytest.approx(0.25 * 140.0)
+    deliveries = [f for f in flows if f.kind is FlowKind.GPU_DELIVERY]
+    assert [f.quarter for f in deliveries] == [4, 5, 6, 7]
+    assert sum(f.gw for f in deliveries) == pytest.approx(4.0)
+    assert sum(f.amount for f in flows) == pytest.approx(o.value)
+    assert o.remaining_value() == pytest.approx(140.0)
+    o.delivered_gw = 3.0
+    assert o.remaining_value() == pytest.approx(35.0)
+
+
+def test_equity_investment_tranches_follow_milestones_and_cap():
+    inv = EquityInvestment(
+        1, 0, investor=0, investee=1, upfront=5.0, per_gw=10.0, max_amount=30.0, base_gw=2.0
+    )
+    assert inv.due(2.0) == pytest.approx(5.0)  # upfront only
+    assert inv.due(3.5) == pytest.approx(15.0)  # one whole GW reached
+    assert inv.unlocked(10.0) == pytest.approx(30.0)  # capped
+    inv.paid = 15.0
+    assert inv.due(3.9) == 0.0
+    (flow,) = inv.schedule(3, investee_gw=4.0)
+    assert flow.kind is FlowKind.EQUITY_TRANCHE and flow.amount == pytest.approx(10.0)
+
+
+def test_warrant_vests_per_gw_and_completes():
+    w = Warrant(1, 0, grantor=0, holder=1, share_fraction=0.1, vest_gw=4.0)
+    assert w.vest(1.0) == pytest.approx(0.025)
+    assert w.vest(2.0) == pytest.approx(0.05)
+    assert w.vest(5.0) == pytest.approx(0.025)  # capped at the full fraction
+    assert w.status is ContractStatus.COMPLETED
+    assert w.vest(1.0) == 0.0
+
+
+def test_loan_schedule_interest_and_principal():
+    loan = Loan(1, 0, lender=-1, borrower=2, principal=100.0, rate=0.08, maturity=4)
+    (draw,) = loan.schedule(0)
+    assert draw.kind is FlowKind.LOAN_DRAW and draw.amount == 100.0
+    assert [f.amount for f in loan.schedule(1)] == [pytest.approx(2.0)]
+    last = loan.schedule(4)
+    assert [f.kind for f in last] == [FlowKind.INTEREST, FlowKind.PRINCIPAL]
+    assert sum(f.amount for q in range(1, 5) for f in loan.schedule(q)) == pytest.approx(108.0)
+    assert loan.schedule(5) == []
+
+
+def test_backstop_buys_idle_capacity_up_to_limit():
+    b = Backstop(1, 0, guarantor=0, provider=1, gw=0.5, price=3.0, start=2, end=4)
+    assert b.purchase(1, 1.0) == 0.0
+    assert b.purchase(2, 0.2) == pytest.approx(0.6)
+    assert b.purchase(3, 2.0) == pytest.approx(1.5)
+    assert b.purchase(4, 2.0) == 0.0
+
+
+def test_dealbook_records_signings_with_unique_ids():
+    book = DealBook()
+    c = CloudContract(
+        book.new_id(), 0, customer=0, provider=1, gw=1.0, price=2.0, start=0, end=4, take_or_pay=1.0
+    )
+    o = GpuOrder(
+        book.new_id(),
+        0,
+        buyer=1,
+        supplier=2,
+        gw=1.0,
+        price=30.0,
+        first_delivery=1,
+        deliveries=1,
+        prepay_share=0.0,
+    )
+    book.add(c, endogenous=False)
+    book.add(o, endogenous=True)
+    assert [s.kind for s in book.signed] == [DealKind.CLOUD_CONTRACT, DealKind.GPU_ORDER]
+    assert [s.value for s in book.signed] == [pytest.approx(8.0), pytest.approx(30.0)]
+    assert len({s.contract_id for s in book.signed}) == 2

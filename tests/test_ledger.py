@@ -1,0 +1,96 @@
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from world.ledger import Account, AccountType, CashFlowKind, Ledger, UnbalancedEntryError
+
+OP, INV, FIN = CashFlowKind
+
+
+def test_balanced_entry_updates_natural_balances():
+    ledger = Ledger("A")
+    ledger.post("issue", [(Account.CASH, 10.0), (Account.PAID_IN_CAPITAL, -10.0)], FIN)
+    ledger.post("sale", [(Account.CASH, 5.0), (Account.REVENUE_CLOUD, -5.0)], OP)
+    ledger.post("power", [(Account.COST_OF_REVENUE, 2.0), (Account.CASH, -2.0)], OP)
+    assert ledger.cash == pytest.approx(13.0)
+    assert ledger.balance(Account.PAID_IN_CAPITAL) == pytest.approx(10.0)
+    assert ledger.balance(Account.REVENUE_CLOUD) == pytest.approx(5.0)
+    inc = ledger.income_statement()
+    assert inc.revenue == pytest.approx(5.0)
+    assert inc.net_income == pytest.approx(3.0)
+    bs = ledger.balance_sheet()
+    assert bs.total_assets == pytest.approx(bs.total_liabilities + bs.total_equity)
+    cf = ledger.cash_flow_statement()
+    assert (cf.operating, cf.investing, cf.financing) == pytest.approx((3.0, 0.0, 10.0))
+
+
+def test_unbalanced_entry_raises_and_changes_nothing():
+    ledger = Ledger("A")
+    with pytest.raises(UnbalancedEntryError, match="unbalanced"):
+        ledger.post("bad", [(Account.CASH, 10.0), (Account.DEBT, -9.0)], FIN)
+    assert ledger.cash == 0.0
+    assert ledger.journal == []
+
+
+def test_non_finite_and_untagged_cash_raise():
+    ledger = Ledger("A")
+    with pytest.raises(UnbalancedEntryError, match="non-finite"):
+        ledger.post("nan", [(Account.CASH, math.nan), (Account.DEBT, -1.0)], FIN)
+    with pytest.raises(UnbalancedEntryError, match="cash-flow section"):
+        ledger.post("untagged", [(Account.CASH, 1.0), (Account.DEBT, -1.0)])
+
+
+def test_close_period_moves_result_to_retained_earnings():
+    ledger = Ledger("A")
+    ledger.post("sale", [(Account.CASH, 7.0), (Account.REVENUE_GPU, -7.0)], OP)
+    ledger.post("opex", [(Account.OPEX, 2.0), (Account.CASH, -2.0)], OP)
+    statement = ledger.close_period()
+    assert statement.net_income == pytest.approx(5.0)
+    assert ledger.balance(Account.RETAINED_EARNINGS) == pytest.approx(5.0)
+    assert ledger.income_statement().net_income == 0.0
+    assert ledger.trial_balance() == pytest.approx(0.0, abs=1e-12)
+
+
+def test_account_types_cover_chart():
+    assert Account.CASH.type is AccountType.ASSET
+    assert Account.DEBT.type is AccountType.LIABILITY
+    assert Account.RETAINED_EARNINGS.type is AccountType.EQUITY
+    assert Account.REVENUE_API.type is AccountType.INCOME
+    assert Account.IMPAIRMENT.type is AccountType.EXPENSE
+    assert {a.type for a in Account} == set(AccountType)
+
+
+accounts = st.sampled_from(list(Account))
+amounts = st.floats(min_value=0.001, max_value=1e4, allow_nan=False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(accounts, accounts, amounts, st.sampled_from(list(CashFlowKind))),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_random_balanced_entries_keep_the_identity(entries):
+    ledger = Ledger("A")
+    cash_by_flow = [0.0, 0.0, 0.0]
+    for debit, credit, amount, flow in entries:
+        if debit == credit:
+            continue
+        ledger.post("x", [(debit, amount), (credit, -amount)], flow)
+        cash = (amount if debit is Account.CASH else 0.0) - (
+            amount if credit is Account.CASH else 0.0
+        )
+        cash_by_flow[flow] += cash
+    assert ledger.trial_balance() == pytest.approx(0.0, abs=1e-6)
+    bs = ledger.balance_sheet()
+    assert bs.total_assets == pytest.approx(bs.total_liabilities + bs.total_equity, abs=1e-6)
+    cf = ledger.cash_flow_statement()
+    assert cf.net_change == pytest.approx(ledger.cash, abs=1e-6)
+    assert [cf.operating, cf.investing, cf.financing] == pytest.approx(cash_by_flow, abs=1e-6)
+    ledger.close_period()
+    bs = ledger.balance_sheet()
+    assert bs.total_assets == pytest.approx(bs.total_liabilities + bs.total_equity, abs=1e-6)
