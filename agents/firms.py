@@ -88,6 +88,8 @@ class Firm(mesa.Agent):
         self.need_growth = 0.0
         self.defaulted = False
         self.unfunded_gw = 0.0
+        self.ebitda_history: list[float] = []
+        self.revenue_history: list[float] = []
         self.missed = 0.0  # payments due this quarter that could not be made (USD bn)
         self.capex = 0.0  # investing outflows for capacity this quarter (USD bn)
         self.utilisation = 0.0
@@ -118,7 +120,54 @@ class Firm(mesa.Agent):
     def leverage(self) -> float:
         """Debt / total assets."""
         assets = self.total_assets
-        return self.debt / assets if assets > 0 else float("inf") if self.debt > 0 else 0.0
+        return self.debt / assets if assets > 0 else 0.0
+
+    @property
+    def hard_assets(self) -> float:
+        """PP&E plus construction in progress: lenders' collateral (USD bn)."""
+        return self.ledger.balance(Account.PPE) + self.ledger.balance(
+            Account.CONSTRUCTION_IN_PROGRESS
+        )
+
+    @property
+    def ebitda(self) -> float:
+        """EBITDA, annualised from up to the last four quarters (USD bn per year).
+
+        Before the first quarter closes it is estimated from the firm's data row.
+        """
+        if self.ebitda_history:
+            recent = self.ebitda_history[-4:]
+            return 4.0 * sum(recent) / len(recent)
+        s = self.spec
+        per_q = (
+            s.legacy_revenue * s.legacy_margin
+            + s.deployed_gw * max(s.cloud_price_per_gw - s.operating_cost_per_gw, 0.0)
+            + s.outside_gpu_demand_gw * s.gpu_price_per_gw * s.gross_margin
+            - s.opex
+        )
+        return 4.0 * per_q
+
+    def credit_quote(self, amount: float, *, refinancing: float = 0.0):
+        """Ask the credit market for ``amount`` USD bn (see :class:`~agents.lenders.Lenders`).
+
+        ``refinancing`` is debt the loan would replace (a rollover): it is excluded from
+        the debt before the loan and the proceeds add no collateral.
+        """
+        m = self.model
+        return m.lenders.quote(
+            amount,
+            self.debt - refinancing,
+            self.ebitda,
+            self.hard_assets,
+            m.sentiment,
+            m.params.behaviour.credit_use_limit,
+            proceeds_collateral=refinancing == 0.0,
+        )
+
+    def borrowing_rate(self) -> float:
+        """Interest rate per year on new debt now."""
+        m = self.model
+        return m.lenders.rate(self.debt, self.ebitda, self.hard_assets, m.sentiment)
 
     def fixed_costs(self) -> float:
         """Cash costs per quarter that do not scale with sales (USD bn)."""
@@ -180,7 +229,7 @@ class CloudProvider(Firm):
         m = self.model
         b = m.params.behaviour
         bo = m.params.buildout
-        rate = (m.lenders.risk_free + m.lenders.spread(self.leverage, m.sentiment)) / 4
+        rate = self.borrowing_rate() / 4
         annuity = sum((1 + rate) ** -k for k in range(1, proposal.quarters + 1))
         margin = self.spec.cloud_price_per_gw - self.spec.operating_cost_per_gw
         capex = m.capex_per_gw_now()
@@ -188,9 +237,7 @@ class CloudProvider(Firm):
         if margin * annuity + residual < capex * (1 + b.hurdle_spread):
             return False
         need = proposal.gw * capex
-        room = m.lenders.quote(
-            need, self.debt, self.total_assets, m.sentiment, b.max_leverage
-        ).amount
+        room = self.credit_quote(need).amount
         vendor = need * b.vendor_financing_share if b.vendor_financing else 0.0
         return self.cash + room + vendor >= 0.5 * need
 
@@ -241,15 +288,6 @@ class AILab(Firm):
         secured = m.lab_contracted_gw(self.index, at) + self.secured_gw(at)
         gap = self.forecast_need() - secured
         self.unfunded_gw = 0.0
-        self.missed = 0.0  # payments due this quarter that could not be made (USD bn)
-        self.capex = 0.0  # investing outflows for capacity this quarter (USD bn)
-        self.utilisation = 0.0
-        self.compute_used = 0.0
-        self.served = 1.0
-        self.outside_gpu_gw = 0.0
-        self.statement = self.ledger.income_statement()
-        self.cash_flows = self.ledger.cash_flow_statement()
-        self.balance = self.ledger.balance_sheet()
         if gap < b.min_deal_gw:
             return []
         price = min(f.spec.cloud_price_per_gw for f in m.firms if f.role is Role.CLOUD)

@@ -89,6 +89,11 @@ def bass_step(users: float, p: float, q: float, m: float, dt: float = 1.0) -> fl
     return m * bass_cumulative(dt, p, q, users / m)
 
 
+def usage_intensity(quarter: int, growth: float, decay: float) -> float:
+    """Usage intensity per user after ``quarter`` quarters: Π_k (1 + growth · decay^k)."""
+    return math.prod(1.0 + growth * decay**k for k in range(max(quarter, 0)))
+
+
 @dataclass(frozen=True, slots=True)
 class DemandState:
     """The engine's demand in one quarter (all per quarter unless noted).
@@ -141,7 +146,7 @@ def advance_demand(
     ``hardware_index`` FLOP per GW of new capacity relative to the start, and
     ``quarter`` counts from 0. API volume index = (users/users_0) · price^(−ε);
     API revenue = ``api_revenue_0 · price · volume``. Compute need (GW) =
-    (users · compute_per_user · usage intensity ``(1 + usage_growth)^t`` · algorithmic
+    (users · compute_per_user · usage intensity ``Π_k (1 + usage_growth · decay^k)`` · algorithmic
     efficiency ``(1 − efficiency_gain)^t`` + compute_per_api · API revenue index)
     · (1 + training_ratio) / hardware_index.
     """
@@ -186,7 +191,8 @@ def advance_demand(
     subscription_revenue = users * paid_share * arpu * 3.0 / 1000.0
     api_revenue = api_revenue_0 * token_price * api_volume
     algo = (1.0 - efficiency_gain) ** quarter
-    intensity = (1.0 + usage_growth) ** quarter
+    # usage per user grows at a rate that decays geometrically (saturating intensity)
+    intensity = usage_intensity(quarter, usage_growth, p.usage_growth_decay)
     # chat compute: users x usage intensity x algorithmic efficiency; API compute scales
     # with API spend (the price per capability unit already falls with efficiency)
     chat = compute_per_user_gw * users * intensity * algo

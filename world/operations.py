@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 OP, INV, FIN = CashFlowKind.OPERATING, CashFlowKind.INVESTING, CashFlowKind.FINANCING
 _EPS = 1e-9
+_OPENING_TRANCHES = 5
 
 __all__ = [
     "close_quarter",
@@ -66,8 +67,11 @@ def open_books(model: AIEconomy) -> None:
         f.ledger.open_period(0)
         model.payments.origin[f.index, model.payments.n] = s.cash
         if s.deployed_gw > 0:
-            half = life // 2
-            f.fleet.vintages.append(Vintage(s.deployed_gw, ppe, ppe, -half, life - half, 1.0))
+            # opening capacity has mixed ages: five equal tranches retiring evenly over a life
+            for k in range(_OPENING_TRANCHES):
+                retire = max(round((k + 0.5) * life / _OPENING_TRANCHES), 1)
+                gw, cost = s.deployed_gw / _OPENING_TRANCHES, ppe / _OPENING_TRANCHES
+                f.fleet.vintages.append(Vintage(gw, cost, cost, retire - life, retire, 1.0))
         if s.debt > 0:
             loan = Loan(
                 model.deals.new_id(),
@@ -84,22 +88,28 @@ def open_books(model: AIEconomy) -> None:
 
 
 def opening_stake(model: AIEconomy, inv: EquityInvestment) -> None:
-    """A pre-start equity investment is an opening stake (reclassified, no cash)."""
-    investor = model.firms[inv.investor]
-    amount = inv.max_amount
-    investor.ledger.post(
-        "opening_stake", ((Account.STAKES, amount), (Account.LEGACY_ASSETS, -amount))
-    )
-    inv.paid = amount
-    inv.status = ContractStatus.COMPLETED
+    """Book a pre-start equity investment as an opening stake at market (no cash moves).
+
+    The stake's share is ``max_amount / valuation`` (the deal's post-money valuation,
+    default the investee's opening valuation); its opening book value is that share of
+    the investee's opening valuation, reclassified from the investor's other assets.
+    """
+    investor, investee = model.firms[inv.investor], model.firms[inv.investee]
     spec = next(
         d
         for d in model.params.deals
         if getattr(d, "investor", None) == investor.name
-        and getattr(d, "investee", None) == model.firms[inv.investee].name
+        and getattr(d, "investee", None) == investee.name
+        and model.params.relative(d.signed) < 0
     )
-    valuation = getattr(spec, "valuation", None) or model.firms[inv.investee].valuation
-    model.ownership[inv.investor, inv.investee] += amount / valuation
+    share = inv.max_amount / (getattr(spec, "valuation", None) or investee.valuation)
+    value = share * investee.valuation
+    investor.ledger.post(
+        "opening_stake", ((Account.STAKES, value), (Account.LEGACY_ASSETS, -value))
+    )
+    inv.paid = inv.max_amount
+    inv.status = ContractStatus.COMPLETED
+    model.ownership[inv.investor, inv.investee] += share
 
 
 # -- money ---------------------------------------------------------------------------
@@ -113,9 +123,7 @@ def fund(model: AIEconomy, firm: Firm, amount: float) -> float:
     if short <= _EPS:
         return amount
     b = model.params.behaviour
-    quote = model.lenders.quote(
-        short * 1.05, firm.debt, firm.total_assets, model.sentiment, b.max_leverage
-    )
+    quote = firm.credit_quote(short * 1.05)
     if quote.granted:
         model.add_external_debt(firm, quote.amount, quote.rate, 8, "credit_line")
     short = amount - firm.cash
@@ -210,9 +218,7 @@ def finance_order(model: AIEconomy, buyer: Firm, supplier: Firm, gw: float, pric
     spare = buyer.cash - b.min_cash_quarters * buyer.fixed_costs()
     short = need - max(spare, 0.0)
     if short > _EPS:
-        quote = model.lenders.quote(
-            short, buyer.debt, buyer.total_assets, model.sentiment, b.max_leverage
-        )
+        quote = buyer.credit_quote(short)
         if quote.granted:
             model.add_external_debt(
                 buyer, quote.amount, quote.rate, model.params.credit.new_debt_quarters
@@ -594,13 +600,7 @@ def _service_debt(model: AIEconomy) -> None:
         if q < loan.maturity:
             continue
         if loan.lender == EXTERNAL:
-            quote = model.lenders.quote(
-                loan.principal,
-                borrower.debt - loan.principal,
-                borrower.total_assets - loan.principal,
-                model.sentiment,
-                b.max_leverage,
-            )
+            quote = borrower.credit_quote(loan.principal, refinancing=loan.principal)
             if quote.granted and quote.amount >= loan.principal - _EPS:
                 loan.rate = quote.rate
                 loan.maturity = q + model.params.credit.new_debt_quarters
@@ -671,6 +671,13 @@ def close_quarter(model: AIEconomy) -> None:
                     "tax_payable", ((Account.TAX, tax - paid), (Account.PAYABLES, -(tax - paid)))
                 )
         f.statement = f.ledger.income_statement()
+        f.ebitda_history.append(
+            f.statement.revenue
+            - sum(
+                f.statement.expenses[a]
+                for a in (Account.COST_OF_REVENUE, Account.COMPUTE_COST, Account.OPEX)
+            )
+        )
         f.cash_flows = f.ledger.cash_flow_statement()
         f.balance = f.ledger.balance_sheet()
         f.ledger.close_period()

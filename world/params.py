@@ -268,7 +268,12 @@ class DemandParams(_Frozen):
     efficiency_gain: float = Field(
         0.10, ge=0.0, le=0.9, description="algorithmic fall in compute per user, per quarter"
     )
-    usage_growth: float = Field(0.15, ge=-0.5, le=1.0, description="compute per user growth")
+    usage_growth: float = Field(
+        0.25, ge=-0.5, le=1.0, description="growth of compute per user at start, per quarter"
+    )
+    usage_growth_decay: float = Field(
+        0.98, ge=0.0, le=1.0, description="factor by which usage growth shrinks each quarter"
+    )
     training_ratio: float = Field(1.0, ge=0.0, le=10.0, description="training GW per GW served")
 
 
@@ -311,8 +316,8 @@ class BehaviourParams(_Frozen):
         6, ge=1, le=40, description="lab raises when cash covers fewer quarters of burn"
     )
     lab_dilution_per_round: Share = Field(0.08, description="share of valuation sold per round")
-    max_leverage: float = Field(
-        0.6, gt=0.0, le=5.0, description="max debt / total assets a firm accepts"
+    credit_use_limit: float = Field(
+        0.9, gt=0.0, le=1.0, description="max share of its borrowing capacity a firm uses"
     )
     hurdle_spread: float = Field(
         0.0, ge=-0.5, le=0.5, description="min contract return above cost of capital, per year"
@@ -337,13 +342,20 @@ class CreditParams(_Frozen):
     """The aggregate credit market (lenders)."""
 
     risk_free: float = Field(0.042, ge=0.0, le=0.3, description="risk-free rate per year")
-    base_spread: float = Field(0.01, ge=0.0, le=0.3, description="spread at zero leverage")
-    leverage_spread: float = Field(0.08, ge=0.0, le=2.0, description="spread per unit leverage")
+    base_spread: float = Field(0.01, ge=0.0, le=0.3, description="spread at zero credit use")
+    leverage_spread: float = Field(
+        0.06, ge=0.0, le=2.0, description="spread at full credit use (quadratic in use)"
+    )
     sentiment_spread: float = Field(
         0.02, ge=0.0, le=0.5, description="spread fall per unit of sentiment"
     )
     max_spread: float = Field(0.25, ge=0.0, le=1.0, description="no lending above this spread")
-    max_leverage: float = Field(0.7, gt=0.0, le=5.0, description="no lending above debt/assets")
+    max_debt_to_ebitda: float = Field(
+        4.0, ge=0.0, le=20.0, description="cash-flow lending limit, debt / annual EBITDA"
+    )
+    collateral_ltv: float = Field(
+        0.7, ge=0.0, le=0.95, description="asset-backed lending per USD of PP&E and CIP"
+    )
     new_debt_quarters: int = Field(28, ge=1, le=160, description="maturity of new bonds")
 
 

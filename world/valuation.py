@@ -1,8 +1,8 @@
 """Repricing of firms after each quarter's results.
 
 Without an investor population the valuation of every firm follows its results:
-a firm's value scales with its quarterly revenue relative to the previous quarter
-(a constant revenue multiple), and private labs add the money raised in rounds
+a firm's value scales with its trailing-four-quarter average revenue (a constant
+revenue multiple), and private labs add the money raised in rounds
 (post-money). When the model has an investor population (``model.market``), listed
 prices come from trading instead and this rule is used only for private firms.
 """
@@ -18,12 +18,13 @@ __all__ = ["reprice"]
 
 
 def reprice(model: AIEconomy) -> None:
-    """Update ``firm.valuation`` for every firm from its latest income statement."""
+    """Update ``firm.valuation`` from trailing-four-quarter revenue (constant multiple)."""
     for f in model.firms:
-        revenue = f.statement.revenue
-        prev = getattr(f, "prev_revenue", None)
-        if prev is not None and prev > 1e-9 and revenue > 0:
-            f.valuation *= revenue / prev
-        elif revenue <= 0 and prev is not None:
-            f.valuation *= 0.5
-        f.prev_revenue = revenue
+        hist = f.revenue_history
+        hist.append(f.statement.revenue)
+        if len(hist) < 2:
+            continue
+        now = sum(hist[-4:]) / len(hist[-4:])
+        before = sum(hist[-5:-1]) / len(hist[-5:-1])
+        if before > 1e-9:
+            f.valuation *= max(now, 0.0) / before
