@@ -572,7 +572,6 @@ def _operating_flows(model: AIEconomy) -> None:
 
 def _service_debt(model: AIEconomy) -> None:
     q = model.quarter
-    b = model.params.behaviour
     for loan in list(model.deals.loans):
         if not loan.active or loan.signed >= q:
             continue
