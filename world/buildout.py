@@ -124,7 +124,13 @@ class Fleet:
                 take = min(p.gw, remaining)
                 frac = take / p.gw
                 cost = p.cost * frac
-                self.vintages.append(Vintage(take, cost, cost, q, q + life, p.flop_index))
+                last = self.vintages[-1] if self.vintages else None
+                if last is not None and last.deployed_q == q and last.flop_index == p.flop_index:
+                    last.gw += take
+                    last.cost += cost
+                    last.book += cost
+                else:
+                    self.vintages.append(Vintage(take, cost, cost, q, q + life, p.flop_index))
                 moved_cost += cost
                 remaining -= take
                 if frac < 1.0 - 1e-12:

@@ -285,6 +285,7 @@ class Loan(Contract):
     rate: float
     maturity: int
     vendor: bool = False
+    revolver: bool = False
 
     def schedule(self, q: int) -> list[ScheduledFlow]:
         """Draw at signing, interest each later quarter, principal at maturity."""

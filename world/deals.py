@@ -47,8 +47,7 @@ def sign_history(model: AIEconomy, *, before_start: bool) -> None:
     """Sign the scenario's deals due now (or all pre-start deals when ``before_start``)."""
     p = model.params
     ix = model.firm_index
-    for spec in p.deals:
-        when = p.relative(spec.signed)
+    for when, spec in model.history_deals:
         if before_start != (when < 0) or (not before_start and when != model.quarter):
             continue
         signed = max(when, 0)

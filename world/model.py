@@ -72,6 +72,7 @@ class AIEconomy(mesa.Model):
             compute_need_gw=0.0,
         )
         self.prev_users = d.users_0
+        self.history_deals = [(params.relative(d.signed), d) for d in params.deals]
         self.records = metrics.Recorder(self)
         operations.open_books(self)
         dealmaking.sign_history(self, before_start=True)
@@ -176,7 +177,22 @@ class AIEconomy(mesa.Model):
     def add_external_debt(
         self, firm: Firm, amount: float, rate: float, quarters: int, memo: str = "debt_issue"
     ) -> None:
-        """Borrow ``amount`` from the credit market (books the loan and the cash)."""
+        """Borrow ``amount`` from the credit market (books the loan and the cash).
+
+        Draws on a credit line (``memo="credit_line"``) add to the firm's revolving loan
+        (one per firm; its rate becomes the principal-weighted average) instead of
+        opening a new loan each time.
+        """
+        if memo == "credit_line":
+            for loan in self.deals.loans:
+                if loan.revolver and loan.borrower == firm.index and loan.active:
+                    loan.rate = (loan.rate * loan.principal + rate * amount) / (
+                        loan.principal + amount
+                    )
+                    loan.principal += amount
+                    loan.maturity = max(loan.maturity, self.quarter + quarters)
+                    operations.draw_external(self, firm, amount, memo)
+                    return
         loan = Loan(
             self.deals.new_id(),
             self.quarter,
@@ -185,6 +201,7 @@ class AIEconomy(mesa.Model):
             principal=amount,
             rate=rate,
             maturity=self.quarter + quarters,
+            revolver=memo == "credit_line",
         )
         self.deals.add(loan, endogenous=True)
         operations.draw_loan(self, loan, memo)

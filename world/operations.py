@@ -161,17 +161,17 @@ def _issue_equity(model: AIEconomy, issuer: int, investor: int | None, amount: f
     firm.valuation = post
 
 
+def draw_external(model: AIEconomy, firm: Firm, amount: float, memo: str) -> None:
+    """Cash from the credit market into ``firm`` against new debt."""
+    model.payments.receive_external(
+        firm.index, amount, credit=Account.DEBT, party=ExternalParty.LENDERS, memo=memo, flow=FIN
+    )
+
+
 def draw_loan(model: AIEconomy, loan: Loan, memo: str) -> None:
     """Move a loan's principal from the lender to the borrower."""
     if loan.lender == EXTERNAL:
-        model.payments.receive_external(
-            loan.borrower,
-            loan.principal,
-            credit=Account.DEBT,
-            party=ExternalParty.LENDERS,
-            memo=memo,
-            flow=FIN,
-        )
+        draw_external(model, model.firms[loan.borrower], loan.principal, memo)
     else:
         lender = model.firms[loan.lender]
         fund(model, lender, loan.principal)

@@ -117,10 +117,20 @@ class PaymentSystem:
         return row / total
 
     def _withdraw(self, i: int, amount: float) -> np.ndarray:
-        """Remove ``amount`` from firm i's origin row pro rata; return the carried amounts."""
-        carried = self._mix(i) * amount
-        self.origin[i] -= carried
-        np.maximum(self.origin[i], 0.0, out=self.origin[i])
+        """Remove ``amount`` from firm i's origin row pro rata; return the carried amounts.
+
+        Called after the ledger has posted the payment, so the row still sums to the
+        cash *before* it (``cash + amount``).
+        """
+        row = self.origin[i]
+        before = self.ledgers[i].cash + amount
+        if before <= 1e-15:
+            carried = np.zeros(self.n + 1)
+            carried[self.n] = amount
+            return carried
+        frac = min(amount / before, 1.0)
+        carried = row * frac
+        row *= 1.0 - frac
         return carried
 
     # -- flows -----------------------------------------------------------------------
