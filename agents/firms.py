@@ -16,6 +16,7 @@ import mesa
 from world.buildout import Fleet
 from world.ledger import Account, Ledger
 from world.params import FirmSpec, Role
+from world.stress import MinskyClass
 
 if TYPE_CHECKING:
     from world.model import AIEconomy
@@ -90,6 +91,13 @@ class Firm(mesa.Agent):
         self.unfunded_gw = 0.0
         self.ebitda_history: list[float] = []
         self.revenue_history: list[float] = []
+        self.default_quarter = -1
+        self.debtrank_loss = 0.0
+        self.cancelled_value = 0.0  # contract value cancelled in distress (USD bn)
+        self.rescued = 0.0  # cash raised in rescue rounds (USD bn)
+        self.interest_due = 0.0  # this quarter (USD bn)
+        self.principal_due = 0.0  # this quarter (USD bn)
+        self.minsky = MinskyClass.HEDGE
         self.missed = 0.0  # payments due this quarter that could not be made (USD bn)
         self.capex = 0.0  # investing outflows for capacity this quarter (USD bn)
         self.utilisation = 0.0

@@ -101,7 +101,7 @@ def run(
     last = result.firms[result.firms.quarter == result.firms.quarter.max()]
     out.print(
         f"wrote {target}/ — {s.quarters} quarters, seed {seed}, "
-        f"{int(last.defaulted.sum())} defaulted firms"
+        f"regime {result.summary['regime']}, {int(last.defaulted.sum())} defaulted firms"
     )
 
 

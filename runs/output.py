@@ -115,6 +115,9 @@ def write_run(
         result.firms.to_parquet(tmp / "firms.parquet", index=False)
         result.system.to_parquet(tmp / "system.parquet", index=False)
         result.deals.to_parquet(tmp / "deals.parquet", index=False)
+        (tmp / "summary.json").write_text(
+            json.dumps(result.summary, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
         if extra_files is not None:
             extra_files(tmp)
     return Path(out_dir)

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from world.params import Scenario
+from world.params import Scenario, with_overrides
 
 __all__ = ["ScenarioError", "apply_overrides", "load_scenario", "parse_scenario"]
 
@@ -109,49 +109,73 @@ def parse_scenario(data: dict[str, Any]) -> Scenario:
         raise ScenarioError(format_validation_error(exc)) from None
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file."""
-    path = Path(path)
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror})") from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: invalid TOML ({exc})") from None
-    return parse_scenario(data)
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; everything else (values, arrays of tables) replaces."""
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict]:
+    """Read a scenario file, following ``base = "other.toml"`` (relative to the file).
+
+    Returns the merged mapping and the ``[overrides]`` (dotted paths) to apply after
+    validation, base files' overrides first.
+    """
+    path = path.resolve()
+    if path in _seen:
+        raise ScenarioError(f"{path}: base: circular reference")
+    data = _read_toml(path)
+    overrides = data.pop("overrides", {})
+    if not isinstance(overrides, dict):
+        raise ScenarioError(f"{path}: overrides: must be a table of dotted paths")
+    base = data.pop("base", None)
+    if base is None:
+        return data, overrides
+    if not isinstance(base, str):
+        raise ScenarioError(f"{path}: base: must be a file name")
+    base_data, base_overrides = resolve_file(path.parent / base, (*_seen, path))
+    return _merge(base_data, data), {**base_overrides, **overrides}
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file.
+
+    A file may start from another with ``base = "baseline.toml"``: its tables merge
+    into the base's key by key, arrays (``firms``, ``deals``, ``shocks``) replace the
+    base's, and an ``[overrides]`` table sets dotted paths such as
+    ``"firms.OpenAI.opex" = 5.0``.
+    """
+    data, overrides = resolve_file(Path(path))
+    scenario = parse_scenario(data)
+    return apply_overrides(scenario, overrides) if overrides else scenario
 
 
 def apply_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
     """Return a new validated scenario with dotted-path overrides applied.
 
     Paths address nested tables (``"demand.bass_q"``), firms by name
-    (``"firms.OpenAI.opex"``) and deals by position (``"deals.3.gw"``).
+    (``"firms.OpenAI.opex"``) and deals by position (``"deals.3.gw"``); see
+    :func:`world.params.with_overrides`. Errors are one-line :class:`ScenarioError`.
     """
-    data = scenario.model_dump(mode="python")
-    for path, value in overrides.items():
-        parts = path.split(".")
-        node: Any = data
-        for i, part in enumerate(parts[:-1]):
-            if isinstance(node, list):
-                node = _select(node, part, path)
-            elif isinstance(node, dict) and part in node:
-                node = node[part]
-            else:
-                raise ScenarioError(f"{path}: unknown parameter ({'.'.join(parts[: i + 1])})")
-        last = parts[-1]
-        if isinstance(node, dict) and last in node:
-            node[last] = value
-        else:
-            raise ScenarioError(f"{path}: unknown parameter")
-    return parse_scenario(data)
-
-
-def _select(items: list[Any], key: str, path: str) -> Any:
-    if key.isdigit() and int(key) < len(items):
-        return items[int(key)]
-    for item in items:
-        if isinstance(item, dict) and item.get("name") == key:
-            return item
-    raise ScenarioError(f"{path}: no entry {key!r}")
+    try:
+        return with_overrides(scenario, overrides)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc)) from None
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None

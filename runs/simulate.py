@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from runs.summary import summarize
 from world.model import AIEconomy
 from world.params import Scenario
 
@@ -22,6 +23,7 @@ class RunResult:
     firms: pd.DataFrame
     system: pd.DataFrame
     deals: pd.DataFrame
+    summary: dict = field(default_factory=dict)
     model: AIEconomy | None = field(default=None, repr=False, compare=False)
 
 
@@ -66,11 +68,13 @@ def simulate(
         model.step()
         if on_quarter is not None:
             on_quarter(k + 1)
+    firms, system = model.records.firms_frame(), model.records.system_frame()
     return RunResult(
         scenario=scenario,
         seed=seed,
-        firms=model.records.firms_frame(),
-        system=model.records.system_frame(),
+        firms=firms,
+        system=system,
         deals=deals_frame(model),
+        summary=summarize(firms, system),
         model=model if keep_model else None,
     )

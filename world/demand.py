@@ -89,11 +89,6 @@ def bass_step(users: float, p: float, q: float, m: float, dt: float = 1.0) -> fl
     return m * bass_cumulative(dt, p, q, users / m)
 
 
-def usage_intensity(quarter: int, growth: float, decay: float) -> float:
-    """Usage intensity per user after ``quarter`` quarters: Π_k (1 + growth · decay^k)."""
-    return math.prod(1.0 + growth * decay**k for k in range(max(quarter, 0)))
-
-
 @dataclass(frozen=True, slots=True)
 class DemandState:
     """The engine's demand in one quarter (all per quarter unless noted).
@@ -114,6 +109,12 @@ class DemandState:
         Potential lab revenue this quarter (USD bn).
     compute_need_gw
         Compute the demand needs (GW of new-vintage capacity), inference + training.
+    intensity
+        Compute per user from usage (index, start = 1): grows by
+        ``usage_growth · decay^t`` per quarter (saturating).
+    efficiency
+        Algorithmic efficiency factor (index, start = 1): falls by
+        ``efficiency_gain`` per quarter.
     """
 
     users: float
@@ -124,6 +125,8 @@ class DemandState:
     subscription_revenue: float
     api_revenue: float
     compute_need_gw: float
+    intensity: float = 1.0
+    efficiency: float = 1.0
 
     @property
     def paid_users(self) -> float:
@@ -146,8 +149,8 @@ def advance_demand(
     ``hardware_index`` FLOP per GW of new capacity relative to the start, and
     ``quarter`` counts from 0. API volume index = (users/users_0) · price^(−ε);
     API revenue = ``api_revenue_0 · price · volume``. Compute need (GW) =
-    (users · compute_per_user · usage intensity ``Π_k (1 + usage_growth · decay^k)`` · algorithmic
-    efficiency ``(1 − efficiency_gain)^t`` + compute_per_api · API revenue index)
+    (users · compute_per_user · usage intensity · algorithmic efficiency
+    + compute_per_api · API revenue index)
     · (1 + training_ratio) / hardware_index.
     """
     p = params
@@ -190,9 +193,12 @@ def advance_demand(
     api_volume = adoption * token_price ** (-token_elasticity)
     subscription_revenue = users * paid_share * arpu * 3.0 / 1000.0
     api_revenue = api_revenue_0 * token_price * api_volume
-    algo = (1.0 - efficiency_gain) ** quarter
-    # usage per user grows at a rate that decays geometrically (saturating intensity)
-    intensity = usage_intensity(quarter, usage_growth, p.usage_growth_decay)
+    # cumulative indices, so parameters may change between quarters (shocks)
+    if quarter > 0:
+        algo = prev.efficiency * (1.0 - efficiency_gain)
+        intensity = prev.intensity * (1.0 + usage_growth * p.usage_growth_decay**quarter)
+    else:
+        algo, intensity = prev.efficiency, prev.intensity
     # chat compute: users x usage intensity x algorithmic efficiency; API compute scales
     # with API spend (the price per capability unit already falls with efficiency)
     chat = compute_per_user_gw * users * intensity * algo
@@ -209,4 +215,6 @@ def advance_demand(
         subscription_revenue=subscription_revenue,
         api_revenue=api_revenue,
         compute_need_gw=compute_need,
+        intensity=intensity,
+        efficiency=algo,
     )

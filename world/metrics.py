@@ -62,6 +62,10 @@ FIRM_COLUMNS = (
     "compute_gw",
     "missed_payments",
     "defaulted",
+    "minsky",
+    "debtrank_loss",
+    "cancelled_value",
+    "rescued",
 )
 SYSTEM_COLUMNS = (
     "quarter",
@@ -83,6 +87,7 @@ SYSTEM_COLUMNS = (
     "lab_valuation",
     "funding_raised",
     "n_defaults",
+    "lender_losses",
 )
 
 
@@ -146,6 +151,10 @@ class Recorder:
                     m.lab_compute_gw[f.index],
                     f.missed,
                     f.defaulted,
+                    f.minsky.name.lower(),
+                    f.debtrank_loss,
+                    f.cancelled_value,
+                    f.rescued,
                 )
             )
         clouds = m.by_role(Role.CLOUD)
@@ -185,6 +194,7 @@ class Recorder:
                 sum(f.valuation for f in labs),
                 m.round_raised,
                 sum(f.defaulted for f in m.firms),
+                m.lender_losses,
             )
         )
 

@@ -24,7 +24,7 @@ from world import metrics, operations, valuation
 from world.buildout import capex_per_gw, hardware_index
 from world.contracts import EXTERNAL, DealBook, Loan
 from world.demand import DemandState, advance_demand
-from world.params import Role, Scenario, quarter_label
+from world.params import Role, Scenario, quarter_label, with_overrides
 from world.settlement import PaymentSystem
 
 __all__ = ["AIEconomy"]
@@ -59,6 +59,11 @@ class AIEconomy(mesa.Model):
         self.lab_compute_gw = np.zeros(n)
         self.warrant_fraction = np.zeros((n, n))  # vested warrants of j held by i
         self.round_raised = 0.0
+        self.market = None  # the investor population's market, when enabled
+        self.sentiment_shock = 0.0  # news hitting sentiment this quarter
+        self.default_events: list = []
+        self.lender_losses = 0.0  # losses of the outside credit market, USD bn
+        self.shocks = [(params.relative(s.at), s) for s in params.shocks]
         self.history_end = params.relative(params.history_until) if params.history_until else -1
         d = params.demand
         self.demand = DemandState(
@@ -98,9 +103,23 @@ class AIEconomy(mesa.Model):
         return hardware_index(self.quarter, b.flop_doubling_years, b.capex_decline)
 
     # -- queries used by agents ---------------------------------------------------
-    def by_role(self, role: Role) -> list[Firm]:
-        """Firms of one role, in index order."""
-        return [f for f in self.firms if f.role is role]
+    def by_role(self, role: Role, *, include_defaulted: bool = False) -> list[Firm]:
+        """Firms of one role, in index order (defaulted firms left out by default)."""
+        return [f for f in self.firms if f.role is role and (include_defaulted or not f.defaulted)]
+
+    def active_firms(self) -> list[Firm]:
+        """Firms that have not defaulted, in index order."""
+        return [f for f in self.firms if not f.defaulted]
+
+    def has_market(self, firm: Firm) -> bool:
+        """True if ``firm``'s value comes from investor trading (listed, market on)."""
+        return self.market is not None and firm.spec.listed
+
+    def raise_equity(
+        self, firm: Firm, amount: float, *, discount: float = 0.0, rescue: bool = False
+    ) -> float:
+        """Issue new shares to outside investors (see :func:`world.operations.raise_equity`)."""
+        return operations.raise_equity(self, firm, amount, discount=discount, rescue=rescue)
 
     def contracted_gw(self, provider: int, q: int) -> float:
         """GW a provider owes its customers in quarter ``q``."""
@@ -140,14 +159,32 @@ class AIEconomy(mesa.Model):
         for firm in self.firms:
             firm.ledger.open_period(q)
         self.payments.open_period(q)
+        self._apply_shocks()
         self._update_demand()
         dealmaking.sign_history(self, before_start=False)
         if q > self.history_end:
             dealmaking.negotiate(self)
         operations.execute_quarter(self)
         operations.close_quarter(self)
+        self._update_sentiment()
         self.records.collect()
         self.quarter += 1
+
+    def _apply_shocks(self) -> None:
+        """Apply the scenario's exogenous shocks dated this quarter."""
+        for when, shock in self.shocks:
+            if when == self.quarter:
+                if shock.set:
+                    self.params = with_overrides(self.params, dict(shock.set))
+                    self.lenders.params = self.params.credit
+                    self.lenders.risk_free = self.params.credit.risk_free
+                self.sentiment_shock += shock.sentiment
+
+    def _update_sentiment(self) -> None:
+        """Without an investor population, sentiment is decaying accumulated news."""
+        if self.market is None:
+            self.sentiment = float(np.clip(0.8 * self.sentiment + self.sentiment_shock, -1, 1))
+        self.sentiment_shock = 0.0
 
     def run(self, quarters: int | None = None) -> None:
         """Run ``quarters`` steps (default: the scenario horizon)."""

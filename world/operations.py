@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from world import distress
 from world.buildout import Vintage, allocate_power
 from world.contracts import EXTERNAL, ContractStatus, EquityInvestment, GpuOrder, Loan
 from world.ledger import Account, CashFlowKind
 from world.params import Role
 from world.settlement import ExternalParty
+from world.stress import MinskyClass, minsky_class
 
 if TYPE_CHECKING:
     from agents.firms import Firm
@@ -116,8 +118,11 @@ def opening_stake(model: AIEconomy, inv: EquityInvestment) -> None:
 def fund(model: AIEconomy, firm: Firm, amount: float) -> float:
     """Make ``amount`` available in ``firm``'s cash if possible; return what is available.
 
-    Waterfall: cash → new debt from the credit market (within the leverage limits) →
-    for labs, a funding round. Returns ``min(amount, cash)`` after these steps.
+    Liquidity waterfall: cash → the credit line (new debt within the limits) → for
+    labs, a regular funding round; then, when stress is enabled, selling stakes at
+    fire-sale prices → cancelling future commitments → a rescue round at a discount
+    (:mod:`world.distress`). Returns ``min(amount, cash)`` after these steps; what is
+    still missing becomes a missed payment for the caller to record.
     """
     short = amount - firm.cash
     if short <= _EPS:
@@ -129,33 +134,62 @@ def fund(model: AIEconomy, firm: Firm, amount: float) -> float:
     short = amount - firm.cash
     if short > _EPS and firm.role is Role.LAB:
         funding_round(model, firm, max(short, b.lab_dilution_per_round * firm.valuation))
+        short = amount - firm.cash
+    if short > _EPS and model.params.stress.enabled:
+        distress.sell_stakes(model, firm, short)
+        short = amount - firm.cash
+        if short > _EPS:
+            distress.cancel_future_commitments(model, firm)
+            distress.rescue_round(model, firm, short)
     return max(min(amount, firm.cash), 0.0)
 
 
 def funding_round(model: AIEconomy, lab: Firm, amount: float) -> float:
-    """Raise ``amount`` from outside investors at the lab's valuation; return the raise."""
+    """A regular round: new shares for ``amount`` at the lab's valuation; return the raise."""
     if amount <= _EPS or lab.valuation <= 0:
         return 0.0
-    amount = min(amount, 0.25 * lab.valuation)
+    raised = raise_equity(model, lab, min(amount, 0.25 * lab.valuation))
+    model.round_raised += raised
+    return raised
+
+
+def raise_equity(
+    model: AIEconomy, firm: Firm, amount: float, *, discount: float = 0.0, rescue: bool = False
+) -> float:
+    """Issue new shares to outside investors for ``amount`` at ``(1 − discount)`` of value.
+
+    The cash is booked as paid-in capital in the issuer's ledger; existing holders are
+    diluted. Returns the amount raised (0 if the firm has no value left).
+    """
+    if amount <= _EPS or firm.valuation <= _EPS:
+        return 0.0
     model.payments.receive_external(
-        lab.index,
+        firm.index,
         amount,
         credit=Account.PAID_IN_CAPITAL,
         party=ExternalParty.INVESTORS,
-        memo="funding_round",
+        memo="rescue_round" if rescue else "equity_issue",
         flow=FIN,
     )
-    _issue_equity(model, lab.index, None, amount)
-    model.round_raised += amount
+    _issue_equity(model, firm.index, None, amount, discount)
+    if rescue:
+        firm.rescued += amount
     return amount
 
 
-def _issue_equity(model: AIEconomy, issuer: int, investor: int | None, amount: float) -> None:
-    """Update ownership for new shares bought for ``amount`` at the issuer's valuation."""
+def _issue_equity(
+    model: AIEconomy, issuer: int, investor: int | None, amount: float, discount: float = 0.0
+) -> None:
+    """Update ownership for new shares bought for ``amount`` at the issuer's valuation.
+
+    With a discount the new shares are priced at ``(1 − discount)`` of the valuation:
+    pre-money value ``V(1 − d)``, post-money ``V(1 − d) + amount``.
+    """
     firm = model.firms[issuer]
-    pre = firm.valuation
+    pre = firm.valuation * (1.0 - discount)
     post = pre + amount
     model.ownership[:, issuer] *= pre / post
+    model.warrant_fraction[:, issuer] *= pre / post
     if investor is not None:
         model.ownership[investor, issuer] += amount / post
     firm.valuation = post
@@ -299,6 +333,8 @@ def execute_quarter(model: AIEconomy) -> None:
     for f in model.firms:
         f.missed = 0.0
         f.capex = 0.0
+        f.interest_due = 0.0
+        f.principal_due = 0.0
     _deliver_gpus(model)
     _outside_chip_sales(model)
     _build_out(model)
@@ -412,9 +448,11 @@ def _outside_chip_sales(model: AIEconomy) -> None:
 def _build_out(model: AIEconomy) -> None:
     q = model.quarter
     bo = model.params.buildout
-    ready = np.array([f.fleet.ready_gw(q) for f in model.firms])
+    ready = np.array([0.0 if f.defaulted else f.fleet.ready_gw(q) for f in model.firms])
     energised = allocate_power(ready, bo.power_cap_gw)
     for f, gw in zip(model.firms, energised, strict=True):
+        if f.defaulted:
+            continue
         if gw > 0:
             cost = f.fleet.energise(q, gw, bo.life_quarters)
             f.ledger.post(
@@ -536,7 +574,7 @@ def _milestone_tranches(model: AIEconomy) -> None:
 
 def _operating_flows(model: AIEconomy) -> None:
     q = model.quarter
-    for f in model.firms:
+    for f in model.active_firms():
         s = f.spec
         legacy = s.legacy_revenue * (1 + s.legacy_growth) ** q
         model.payments.receive_external(
@@ -576,7 +614,12 @@ def _service_debt(model: AIEconomy) -> None:
         if not loan.active or loan.signed >= q:
             continue
         borrower = model.firms[loan.borrower]
+        if borrower.defaulted:
+            continue
         interest = loan.principal * loan.rate / 4
+        borrower.interest_due += interest
+        if q >= loan.maturity:
+            borrower.principal_due += loan.principal
         if loan.lender == EXTERNAL:
             _pay_out(
                 model,
@@ -640,7 +683,13 @@ def _lab_runway(model: AIEconomy) -> None:
 
 # -- closing ---------------------------------------------------------------------------
 def close_quarter(model: AIEconomy) -> None:
-    """Mark stakes to market, pay taxes, close the books, update valuations."""
+    """Resolve defaults, mark stakes to market, pay taxes, close the books, reprice."""
+    if model.params.stress.enabled:
+        distress.resolve_defaults(model)
+    else:
+        for f in model.firms:
+            if f.missed > 1e-6 and not f.defaulted:
+                f.defaulted, f.default_quarter = True, model.quarter
     for f in model.firms:
         stake_value = float(model.ownership[f.index] @ np.array([g.valuation for g in model.firms]))
         warrant_value = float(
@@ -680,6 +729,7 @@ def close_quarter(model: AIEconomy) -> None:
         f.cash_flows = f.ledger.cash_flow_statement()
         f.balance = f.ledger.balance_sheet()
         f.ledger.close_period()
-        if f.missed > 1e-6:
-            f.defaulted = True
+        f.minsky = MinskyClass(
+            int(minsky_class(f.cash_flows.operating, f.interest_due, f.principal_due))
+        )
     model.update_valuations()

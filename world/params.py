@@ -32,6 +32,9 @@ __all__ = [
     "BackstopSpec",
     "WarrantSpec",
     "quarter_index",
+    "with_overrides",
+    "ShockSpec",
+    "StressParams",
     "quarter_label",
 ]
 
@@ -359,6 +362,50 @@ class CreditParams(_Frozen):
     new_debt_quarters: int = Field(28, ge=1, le=160, description="maturity of new bonds")
 
 
+class StressParams(_Frozen):
+    """Distress, default and contagion (MODEL.md §7)."""
+
+    enabled: bool = Field(True, description="liquidity waterfall, defaults and contagion on")
+    recovery_rate: Share = Field(
+        0.4, description="share of a defaulted firm's non-cash assets creditors recover"
+    )
+    clearing: Literal["eisenberg_noe", "rogers_veraart"] = Field(
+        "rogers_veraart", description="clearing of simultaneous obligations"
+    )
+    rv_alpha: Share = Field(0.5, description="Rogers-Veraart: share of external assets kept")
+    rv_beta: Share = Field(0.9, description="Rogers-Veraart: share of interbank claims kept")
+    fire_sale_depth: float = Field(
+        50.0, gt=0.0, le=1e5, description="stake sale (USD bn) that cuts the price by 1/e"
+    )
+    rescue_discount: Share = Field(0.4, description="discount of a rescue round to valuation")
+    rescue_max_share: Share = Field(
+        0.3, description="max share of a firm's value a rescue round can raise"
+    )
+    sentiment_contagion: float = Field(
+        1.0, ge=0.0, le=5.0, description="sentiment fall per unit of value-weighted DebtRank loss"
+    )
+    backlog_margin: Share = Field(
+        0.3, description="share of contracted backlog counted as exposure (lost margin)"
+    )
+
+
+ShockValue = float | int | bool
+
+
+class ShockSpec(_Frozen):
+    """An exogenous change at a date: parameter changes and/or a one-off sentiment shock.
+
+    Shocks are inputs (a rate hike, a power constraint); they never set an outcome.
+    """
+
+    at: QuarterLabel = Field(description="quarter the shock hits")
+    set: dict[str, ShockValue] = Field(
+        default_factory=dict, description="dotted parameter paths and their new values"
+    )
+    sentiment: float = Field(0.0, ge=-2.0, le=2.0, description="one-off change of sentiment")
+    note: str = Field("", max_length=400)
+
+
 class Scenario(_Frozen):
     """Everything one run needs besides the seed."""
 
@@ -376,6 +423,21 @@ class Scenario(_Frozen):
     buildout: BuildoutParams = BuildoutParams()
     behaviour: BehaviourParams = BehaviourParams()
     credit: CreditParams = CreditParams()
+    stress: StressParams = StressParams()
+    shocks: tuple[ShockSpec, ...] = ()
+
+    @model_validator(mode="after")
+    def _check_shocks(self) -> Self:
+        for k, shock in enumerate(self.shocks):
+            for path in shock.set:
+                if path.split(".")[0] in ("firms", "deals", "shocks", "name", "start"):
+                    raise ValueError(f"shocks.{k}.set.{path}: shocks may change parameters only")
+            if shock.set:
+                try:
+                    with_overrides(self.model_copy(update={"shocks": ()}), dict(shock.set))
+                except ValueError as exc:
+                    raise ValueError(f"shocks.{k}.set: {exc}") from None
+        return self
 
     @model_validator(mode="after")
     def _check_references(self) -> Self:
@@ -420,3 +482,43 @@ class Scenario(_Frozen):
     def relative(self, label: str) -> int:
         """Quarter label → model quarter (0 = first simulated quarter; may be negative)."""
         return quarter_index(label) - self.start_index
+
+
+def with_overrides(scenario: Scenario, overrides: dict[str, object]) -> Scenario:
+    """Return a new validated scenario with dotted-path overrides applied.
+
+    Paths address nested tables (``"demand.bass_q"``), firms by name
+    (``"firms.OpenAI.opex"``) and deals by position (``"deals.3.gw"``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown path (naming it) or an invalid value
+        (a ``pydantic.ValidationError``, which is a ``ValueError``).
+    """
+    data = scenario.model_dump(mode="json")
+    for path, value in overrides.items():
+        parts = path.split(".")
+        node: object = data
+        for i, part in enumerate(parts[:-1]):
+            if isinstance(node, list):
+                node = _select(node, part, path)
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                raise ValueError(f"{path}: unknown parameter ({'.'.join(parts[: i + 1])})")
+        last = parts[-1]
+        if isinstance(node, dict) and last in node:
+            node[last] = value
+        else:
+            raise ValueError(f"{path}: unknown parameter")
+    return Scenario.model_validate(data)
+
+
+def _select(items: list, key: str, path: str) -> object:
+    if key.isdigit() and int(key) < len(items):
+        return items[int(key)]
+    for item in items:
+        if isinstance(item, dict) and item.get("name") == key:
+            return item
+    raise ValueError(f"{path}: no entry {key!r}")

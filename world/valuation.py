@@ -20,6 +20,9 @@ __all__ = ["reprice"]
 def reprice(model: AIEconomy) -> None:
     """Update ``firm.valuation`` from trailing-four-quarter revenue (constant multiple)."""
     for f in model.firms:
+        if f.defaulted:
+            f.valuation = 0.0
+            continue
         hist = f.revenue_history
         hist.append(f.statement.revenue)
         if len(hist) < 2:

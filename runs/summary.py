@@ -1,0 +1,60 @@
+"""One row of summary metrics per run: regime, defaults, drawdowns, gauges.
+
+Built from a run's records only (pure: DataFrames in, dict out), so sweeps, reports
+and tests compute it the same way. Regime rules and stress metrics come from
+:mod:`world.stress`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from world.stress import classify_regime, run_summary_metrics
+
+__all__ = ["summarize"]
+
+
+def summarize(firms: pd.DataFrame, system: pd.DataFrame) -> dict[str, Any]:
+    """Summary metrics of one run (scalars; per-firm keys suffixed ``_<firm>``).
+
+    Parameters
+    ----------
+    firms, system
+        The run's per-firm and system records (see ``world.metrics``).
+
+    Returns
+    -------
+    dict
+        ``regime`` (boom / soft_landing / bust / cascade), stress metrics (peak and
+        trough valuations, max drawdown and losses per firm, number of defaults,
+        cascade size, quarter of first default) and gauge statistics.
+    """
+    if firms.empty or system.empty:
+        raise ValueError("firms and system must not be empty")
+    order = list(dict.fromkeys(firms["firm"]))
+    valuations = firms.pivot(index="quarter", columns="firm", values="valuation")[order]
+    defaulted = firms.pivot(index="quarter", columns="firm", values="defaulted")[order]
+    gw = system.sort_values("quarter")["total_deployed_gw"].to_numpy()
+    v = np.clip(valuations.to_numpy(dtype=float), 0.0, None)
+    d = defaulted.to_numpy(dtype=bool)
+    out: dict[str, Any] = {"regime": classify_regime(v, d, gw).value}
+    out.update(run_summary_metrics(v, d, order).to_dict())
+    sys_ = system.sort_values("quarter")
+    out.update(
+        {
+            "quarters": int(len(sys_)),
+            "engine_user_growth_mean": float(sys_.engine_user_growth.mean()),
+            "gears_capex_to_revenue_mean": float(sys_.gears_capex_to_revenue.mean()),
+            "gears_capex_to_revenue_max": float(sys_.gears_capex_to_revenue.max()),
+            "fuel_compute_efficiency_end": float(sys_.fuel_compute_efficiency.iloc[-1]),
+            "deployed_gw_end": float(gw[-1]),
+            "round_trip_revenue_total": float(sys_.round_trip_revenue.sum()),
+            "lender_losses": float(sys_.lender_losses.iloc[-1]),
+            "valuation_start": float(v[0].sum()),
+            "valuation_end": float(v[-1].sum()),
+        }
+    )
+    return out
