@@ -168,7 +168,7 @@ class Firm(mesa.Agent):
             self.ebitda,
             self.hard_assets,
             m.sentiment,
-            m.params.behaviour.credit_use_limit,
+            1.0 if refinancing else m.params.behaviour.credit_use_limit,
             proceeds_collateral=refinancing == 0.0,
         )
 
@@ -226,35 +226,52 @@ class CloudProvider(Firm):
 
     role = Role.CLOUD
 
-    def accepts(self, proposal: CloudProposal) -> bool:
-        """Accept a contract if its NPV at the cost of capital covers the build.
+    def build_pays(self, quarters: int) -> bool:
+        """True if renting a new GW for ``quarters`` at list price covers its cost.
 
-        Rent minus operating cost over the term, discounted at the provider's cost
-        of capital, plus the discounted residual value of the non-chip share, must
-        exceed ``capex · (1 + hurdle)``; and the provider must be able to finance the
-        chip share within its leverage limit.
+        Rent minus operating cost over the term, discounted at the provider's cost of
+        capital, plus the discounted residual value of the non-chip share, must
+        exceed ``capex · (1 + hurdle)``.
+        """
+        m = self.model
+        bo = m.params.buildout
+        rate = self.borrowing_rate() / 4
+        annuity = sum((1 + rate) ** -k for k in range(1, quarters + 1))
+        margin = self.spec.cloud_price_per_gw - self.spec.operating_cost_per_gw
+        capex = m.capex_per_gw_now()
+        residual = capex * (1 - bo.chip_share) * 0.75 * (1 + rate) ** -quarters
+        return margin * annuity + residual >= capex * (1 + m.params.behaviour.hurdle_spread)
+
+    def accepts(self, proposal: CloudProposal) -> bool:
+        """Accept a contract if the build pays (:meth:`build_pays`) and can be financed.
+
+        Financing: cash, the credit market and (if on) vendor financing must cover at
+        least half of the build.
         """
         m = self.model
         b = m.params.behaviour
-        bo = m.params.buildout
-        rate = self.borrowing_rate() / 4
-        annuity = sum((1 + rate) ** -k for k in range(1, proposal.quarters + 1))
-        margin = self.spec.cloud_price_per_gw - self.spec.operating_cost_per_gw
-        capex = m.capex_per_gw_now()
-        residual = capex * (1 - bo.chip_share) * 0.75 * (1 + rate) ** -proposal.quarters
-        if margin * annuity + residual < capex * (1 + b.hurdle_spread):
+        if not self.build_pays(proposal.quarters):
             return False
-        need = proposal.gw * capex
+        need = proposal.gw * m.capex_per_gw_now()
         room = self.credit_quote(need).amount
         vendor = need * b.vendor_financing_share if b.vendor_financing else 0.0
         return self.cash + room + vendor >= 0.5 * need
 
     def plan_capacity(self) -> list[GpuProposal]:
-        """Order accelerators to meet contracted plus outside demand at the horizon."""
+        """Order accelerators for contracted demand, and for outside demand if it pays.
+
+        Outside (spot) demand at the horizon is built for only when a new GW rented at
+        list price for an accelerator life covers its cost of capital; otherwise the
+        provider keeps its outside capacity at today's level.
+        """
         m = self.model
         h = m.params.behaviour.plan_horizon
         q = m.quarter
-        target = m.contracted_gw(self.index, q + h) + m.outside_cloud_demand(self, q + h)
+        if self.build_pays(m.params.buildout.life_quarters):
+            outside = m.outside_cloud_demand(self, q + h)
+        else:
+            outside = min(m.outside_cloud_demand(self, q), m.outside_cloud_demand(self, q + h))
+        target = m.contracted_gw(self.index, q + h) + outside
         gap = target - self.secured_gw(q + h)
         if gap < m.params.behaviour.min_deal_gw:
             return []

@@ -74,15 +74,16 @@ def open_books(model: AIEconomy) -> None:
                 retire = max(round((k + 0.5) * life / _OPENING_TRANCHES), 1)
                 gw, cost = s.deployed_gw / _OPENING_TRANCHES, ppe / _OPENING_TRANCHES
                 f.fleet.vintages.append(Vintage(gw, cost, cost, retire - life, retire, 1.0))
-        if s.debt > 0:
+        # opening debt is a ladder: equal tranches maturing evenly up to the longest maturity
+        for k in range(_OPENING_TRANCHES if s.debt > 0 else 0):
             loan = Loan(
                 model.deals.new_id(),
                 -1,
                 lender=EXTERNAL,
                 borrower=f.index,
-                principal=s.debt,
+                principal=s.debt / _OPENING_TRANCHES,
                 rate=s.debt_rate,
-                maturity=s.debt_maturity_quarters,
+                maturity=max(round((k + 1) * s.debt_maturity_quarters / _OPENING_TRANCHES), 1),
             )
             model.deals.loans.append(loan)
         if f.role is Role.LAB:
@@ -260,7 +261,13 @@ def finance_order(model: AIEconomy, buyer: Firm, supplier: Firm, gw: float, pric
             short -= quote.amount
     if short > _EPS and b.vendor_financing:
         supplier_spare = supplier.cash - b.min_cash_quarters * 4 * supplier.fixed_costs()
-        amount = min(short, b.vendor_financing_share * gw * price, max(supplier_spare, 0.0))
+        book = sum(
+            ln.principal for ln in model.deals.loans if ln.active and ln.lender == supplier.index
+        )
+        book_room = b.vendor_book_limit * max(supplier.ebitda, 0.0) - book
+        amount = min(
+            short, b.vendor_financing_share * gw * price, max(supplier_spare, 0.0), book_room
+        )
         if amount > _EPS:
             loan = Loan(
                 model.deals.new_id(),

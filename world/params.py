@@ -79,7 +79,9 @@ class FirmSpec(_Frozen):
     cash: UsdBn = Field(description="opening cash and short-term investments, USD bn")
     debt: UsdBn = Field(0.0, description="opening interest-bearing debt, USD bn")
     debt_rate: float = Field(0.05, ge=0.0, le=0.5, description="coupon on opening debt, per year")
-    debt_maturity_quarters: int = Field(24, ge=1, le=160, description="quarters to maturity")
+    debt_maturity_quarters: int = Field(
+        24, ge=1, le=160, description="longest maturity of the opening debt ladder, quarters"
+    )
     book_equity: float = Field(ge=-1e5, le=1e6, description="opening book equity, USD bn")
     market_cap: UsdBn = Field(description="opening market cap or private valuation, USD bn")
     listed: bool = Field(True, description="listed on a stock market (else private)")
@@ -333,6 +335,9 @@ class BehaviourParams(_Frozen):
         0.5, description="max share of an order a supplier finances"
     )
     vendor_rate: float = Field(0.08, ge=0.0, le=0.5, description="vendor loan rate per year")
+    vendor_book_limit: float = Field(
+        0.5, ge=0.0, le=10.0, description="max vendor loans outstanding per unit of annual EBITDA"
+    )
     strategic_investment: bool = Field(
         True, description="suppliers invest in labs that buy their chips"
     )
