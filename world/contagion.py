@@ -131,14 +131,10 @@ def debtrank(
 
     dh = h.copy()  # h(1) - h(0) with h(0) = 0
     for _ in range(max_iter):
-        moving = np.flatnonzero(dh > tol)
-        if moving.size == 0:
+        moving = dh > tol
+        if not moving.any():
             return h
-        if 4 * moving.size < n:  # few nodes moved: multiply by their columns only
-            spread = lam[:, moving] @ dh[moving]
-        else:
-            spread = lam @ np.where(dh > tol, dh, 0.0)
-        h_next = np.minimum(1.0, h + spread)
+        h_next = np.minimum(1.0, h + lam @ np.where(moving, dh, 0.0))
         dh = h_next - h
         h = h_next
     if np.all(dh <= tol):
