@@ -164,6 +164,12 @@ def raise_equity(
     """
     if amount <= _EPS or firm.valuation <= _EPS:
         return 0.0
+    if model.market is None:
+        # outside investors take a share that falls with sentiment (none at s = -1)
+        appetite = model.params.behaviour.outside_equity_appetite
+        amount *= appetite * min(max(1.0 + model.sentiment, 0.0), 1.0)
+        if amount <= _EPS:
+            return 0.0
     model.payments.receive_external(
         firm.index,
         amount,

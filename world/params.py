@@ -341,8 +341,10 @@ class BehaviourParams(_Frozen):
     strategic_investment: bool = Field(
         True, description="suppliers invest in labs that buy their chips"
     )
-    valuation_revenue_multiple: float = Field(
-        25.0, gt=0.0, le=500.0, description="lab valuation per unit of annual revenue growth"
+    outside_equity_appetite: Share = Field(
+        1.0,
+        description="share of an equity issue outside investors take at neutral sentiment "
+        "(without an investor population)",
     )
 
 
