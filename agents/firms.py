@@ -98,6 +98,8 @@ class Firm(mesa.Agent):
         self.interest_due = 0.0  # this quarter (USD bn)
         self.principal_due = 0.0  # this quarter (USD bn)
         self.minsky = MinskyClass.HEDGE
+        self.round_quarter = -1  # last quarter the firm tried a regular round
+        self.rescue_quarter = -1  # last quarter the firm tried a rescue round
         self.missed = 0.0  # payments due this quarter that could not be made (USD bn)
         self.capex = 0.0  # investing outflows for capacity this quarter (USD bn)
         self.utilisation = 0.0

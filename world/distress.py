@@ -79,25 +79,18 @@ def sell_stakes(model: AIEconomy, firm: Firm, needed: float) -> float:
         if raised >= needed - _EPS or holdings[j] <= _EPS:
             break
         value = float(holdings[j])
-        # sell the fraction whose proceeds cover the rest (or everything)
-        full = float(fire_sale_proceeds(value, value, depth))
-        frac = 1.0 if full <= needed - raised else _fraction_for(value, depth, needed - raised)
-        proceeds = float(fire_sale_proceeds(value, frac * value, depth))
+        # units: the stake at its pre-sale mark (price 1 per USD bn); selling q of it
+        # raises d·(1 − e^(−q/d)) — invert that for the rest needed, or sell it all
+        full = float(fire_sale_proceeds(1.0, value, depth))
+        target = needed - raised
+        if full <= target:
+            frac, proceeds = 1.0, full
+        else:
+            sold = -depth * np.log1p(-target / depth)
+            frac, proceeds = min(sold / value, 1.0), target
         _book_stake_sale(model, firm, int(j), frac, proceeds)
         raised += proceeds
     return raised
-
-
-def _fraction_for(value: float, depth: float, target: float) -> float:
-    """Fraction of a holding whose fire-sale proceeds equal ``target`` (bisection)."""
-    lo, hi = 0.0, 1.0
-    for _ in range(50):
-        mid = (lo + hi) / 2
-        if float(fire_sale_proceeds(value, mid * value, depth)) < target:
-            lo = mid
-        else:
-            hi = mid
-    return hi
 
 
 def _book_stake_sale(model: AIEconomy, firm: Firm, j: int, frac: float, proceeds: float) -> None:

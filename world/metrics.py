@@ -66,6 +66,10 @@ FIRM_COLUMNS = (
     "debtrank_loss",
     "cancelled_value",
     "rescued",
+    "market_cap",
+    "fundamental_value",
+    "p_to_fundamental",
+    "returns",
 )
 SYSTEM_COLUMNS = (
     "quarter",
@@ -88,6 +92,11 @@ SYSTEM_COLUMNS = (
     "funding_raised",
     "n_defaults",
     "lender_losses",
+    "mean_sentiment",
+    "share_fundamentalist",
+    "share_chartist",
+    "share_noise",
+    "funding_round_outcome",
 )
 
 
@@ -100,6 +109,12 @@ class Recorder:
         self.system_rows: list[tuple] = []
         self.ai_capital = sum(f.ledger.balance(Account.PPE) for f in model.firms)
         self.prev_fuel: float | None = None
+        self.prev_value = [f.valuation for f in model.firms]
+
+    def _log_return(self, i: int, value: float) -> float:
+        """Quarterly log return of firm i's value (0 when either value is not positive)."""
+        prev, self.prev_value[i] = self.prev_value[i], value
+        return float(np.log(value / prev)) if value > 0 and prev > 0 else 0.0
 
     def collect(self) -> None:
         """Record the quarter that just closed."""
@@ -107,6 +122,16 @@ class Recorder:
         q = m.quarter
         period = m.period
         rt = m.payments.round_trip_revenue
+        market = m.market
+        if market is not None:
+            fundamentals = market.fundamentals
+            shares = tuple(float(x) for x in market.last.type_shares)
+            outcome = market.last_round.value if market.last_round is not None else "none"
+            market.last_round = None
+        else:
+            fundamentals = np.array([f.valuation for f in m.firms])
+            shares = (float("nan"),) * 3
+            outcome = "none"
         for f in m.firms:
             st, bs, cf = f.statement, f.balance, f.cash_flows
             revenue = st.revenue
@@ -155,6 +180,10 @@ class Recorder:
                     f.debtrank_loss,
                     f.cancelled_value,
                     f.rescued,
+                    f.valuation,
+                    fundamentals[f.index],
+                    f.valuation / fundamentals[f.index] if fundamentals[f.index] > 0 else 0.0,
+                    self._log_return(f.index, f.valuation),
                 )
             )
         clouds = m.by_role(Role.CLOUD)
@@ -195,6 +224,9 @@ class Recorder:
                 m.round_raised,
                 sum(f.defaulted for f in m.firms),
                 m.lender_losses,
+                m.sentiment,
+                *shares,
+                outcome,
             )
         )
 

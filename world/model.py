@@ -24,6 +24,7 @@ from world import metrics, operations, valuation
 from world.buildout import capex_per_gw, hardware_index
 from world.contracts import EXTERNAL, DealBook, Loan
 from world.demand import DemandState, advance_demand
+from world.exchange import Exchange
 from world.params import Role, Scenario, quarter_label, with_overrides
 from world.settlement import PaymentSystem
 
@@ -81,6 +82,8 @@ class AIEconomy(mesa.Model):
         self.records = metrics.Recorder(self)
         operations.open_books(self)
         dealmaking.sign_history(self, before_start=True)
+        if params.investors.enabled:
+            self.market = Exchange(self)
 
     # -- time ---------------------------------------------------------------------
     @property
@@ -166,6 +169,8 @@ class AIEconomy(mesa.Model):
             dealmaking.negotiate(self)
         operations.execute_quarter(self)
         operations.close_quarter(self)
+        if self.market is not None:
+            self.market.trade()
         self._update_sentiment()
         self.records.collect()
         self.quarter += 1

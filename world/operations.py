@@ -133,15 +133,18 @@ def fund(model: AIEconomy, firm: Firm, amount: float) -> float:
     if quote.granted:
         model.add_external_debt(firm, quote.amount, quote.rate, 8, "credit_line")
     short = amount - firm.cash
-    if short > _EPS and firm.role is Role.LAB:
+    q = model.quarter
+    if short > _EPS and firm.role is Role.LAB and firm.round_quarter != q:
+        firm.round_quarter = q  # one regular round per quarter
         funding_round(model, firm, max(short, b.lab_dilution_per_round * firm.valuation))
         short = amount - firm.cash
     if short > _EPS and model.params.stress.enabled:
         distress.sell_stakes(model, firm, short)
         short = amount - firm.cash
-        if short > _EPS:
+        if short > _EPS and firm.rescue_quarter != q:
+            firm.rescue_quarter = q  # one rescue attempt per quarter
             distress.cancel_future_commitments(model, firm)
-            distress.rescue_round(model, firm, short)
+            distress.rescue_round(model, firm, max(short, 4 * firm.fixed_costs()))
     return max(min(amount, firm.cash), 0.0)
 
 
@@ -164,12 +167,21 @@ def raise_equity(
     """
     if amount <= _EPS or firm.valuation <= _EPS:
         return 0.0
-    if model.market is None:
+    ask = firm.valuation * (1.0 - discount)
+    if model.market is not None and not firm.spec.listed:
+        # a private firm's round goes to the investor population: it prices and can fail
+        amount, post = model.market.primary_round(firm, amount, ask)
+        if amount <= _EPS:
+            return 0.0
+        discount = 1.0 - (post - amount) / firm.valuation
+    else:
         # outside investors take a share that falls with sentiment (none at s = -1)
         appetite = model.params.behaviour.outside_equity_appetite
         amount *= appetite * min(max(1.0 + model.sentiment, 0.0), 1.0)
         if amount <= _EPS:
             return 0.0
+        if model.market is not None:
+            model.market.issue(firm, amount, ask)
     model.payments.receive_external(
         firm.index,
         amount,
@@ -688,9 +700,11 @@ def _service_debt(model: AIEconomy) -> None:
 
 def _lab_runway(model: AIEconomy) -> None:
     b = model.params.behaviour
+    q = model.quarter
     for lab in model.by_role(Role.LAB):
         burn = -lab.ledger.cash_flow_statement().operating
-        if burn > 0 and lab.cash < b.lab_runway_quarters * burn:
+        if burn > 0 and lab.cash < b.lab_runway_quarters * burn and lab.round_quarter != q:
+            lab.round_quarter = model.quarter
             funding_round(model, lab, b.lab_dilution_per_round * lab.valuation)
 
 

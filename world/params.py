@@ -14,6 +14,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from world.market import InvestorParams
+
 __all__ = [
     "BuildoutParams",
     "BehaviourParams",
@@ -32,6 +34,7 @@ __all__ = [
     "BackstopSpec",
     "WarrantSpec",
     "quarter_index",
+    "MarketParams",
     "with_overrides",
     "ShockSpec",
     "StressParams",
@@ -369,6 +372,25 @@ class CreditParams(_Frozen):
     new_debt_quarters: int = Field(28, ge=1, le=160, description="maturity of new bonds")
 
 
+class MarketParams(_Frozen):
+    """How the exchange turns firms' results into fundamentals and news."""
+
+    insider_fraction: Share = Field(0.1, description="shares held by insiders, never traded")
+    horizon_quarters: int = Field(20, ge=0, le=200, description="explicit DCF horizon")
+    max_growth_per_q: float = Field(
+        0.015, ge=0.0, le=1.0, description="cap on expected cash-flow growth per quarter"
+    )
+    backlog_quarters: float = Field(
+        16.0, gt=0.0, le=200.0, description="quarters over which backlog turns into cash"
+    )
+    backlog_margin: float = Field(0.2, ge=-1.0, le=1.0, description="cash margin on backlog")
+    min_dcf_share: Share = Field(
+        0.05, description="firms valued on cash flows need DCF ≥ this share of opening value"
+    )
+    news_scale: float = Field(3.0, ge=0.0, le=50.0, description="news per unit of surprise")
+    loss_news: float = Field(1.0, ge=0.0, le=20.0, description="news per unit of loss/equity")
+
+
 class StressParams(_Frozen):
     """Distress, default and contagion (MODEL.md §7)."""
 
@@ -431,6 +453,8 @@ class Scenario(_Frozen):
     behaviour: BehaviourParams = BehaviourParams()
     credit: CreditParams = CreditParams()
     stress: StressParams = StressParams()
+    investors: InvestorParams = InvestorParams()
+    market: MarketParams = MarketParams()
     shocks: tuple[ShockSpec, ...] = ()
 
     @model_validator(mode="after")

@@ -24,6 +24,9 @@ def reprice(model: AIEconomy) -> None:
             f.valuation = 0.0
             continue
         hist = f.revenue_history
+        if model.has_market(f):  # listed prices come from trading (world.exchange)
+            hist.append(f.statement.revenue)
+            continue
         hist.append(f.statement.revenue)
         if len(hist) < 2:
             continue

@@ -1,0 +1,518 @@
+"""The investor population: one vectorised block of investors owned by the model.
+
+Every investor is one row of a few numpy arrays (no per-investor Python
+objects), so the population scales to 1e6 investors. Once per quarter the model
+calls :meth:`InvestorPopulation.trade_quarter` with per-firm fundamentals and news
+and gets back prices; between quarters it may call
+:meth:`InvestorPopulation.funding_round` for a private lab. The behavioural rules
+are documented in ``docs/explanation/investors.md``.
+
+Units: money USD bn, prices USD per share, shares bn shares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum, IntEnum
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from world.market import (
+    InvestorParams,
+    end_of_quarter,
+    portfolio_values,
+    price_impact,
+    softmax_fractions,
+    trade_pass,
+)
+
+__all__ = [
+    "FundingRoundResult",
+    "InvestorPopulation",
+    "QuarterMarketResult",
+    "RoundOutcome",
+    "StrategyType",
+]
+
+FloatArray = NDArray[np.float64]
+_MAX_MISPRICING = 5.0
+"""Cap on |log(F/P)| seen by fundamentalists (also covers F <= 0)."""
+
+
+class StrategyType(IntEnum):
+    """Investor strategy, stored as int8 in :attr:`InvestorPopulation.types`."""
+
+    FUNDAMENTALIST = 0
+    CHARTIST = 1
+    NOISE = 2
+
+
+class RoundOutcome(Enum):
+    """Outcome of a primary funding round."""
+
+    FULL = "full"
+    UNDERSUBSCRIBED = "undersubscribed"
+    FAILED = "failed"
+
+
+def _frozen(a: ArrayLike) -> FloatArray:
+    out = np.array(a, dtype=np.float64)
+    out.flags.writeable = False
+    return out
+
+
+@dataclass(frozen=True)
+class QuarterMarketResult:
+    """What one quarter of trading produced (arrays are read-only).
+
+    Attributes
+    ----------
+    asset_names : tuple of str
+        Order of the per-asset arrays.
+    listed_names : tuple of str
+        Order of the per-listed-asset arrays.
+    prices : numpy.ndarray, shape (n_assets,)
+        End-of-quarter prices, USD per share (private assets: last round price).
+    market_caps : numpy.ndarray, shape (n_assets,)
+        Price × shares outstanding, USD bn.
+    price_to_fundamental : numpy.ndarray, shape (n_assets,)
+        Market cap / fundamental value; ``inf`` if the fundamental is <= 0,
+        ``nan`` where no fundamental was supplied.
+    quarterly_returns : numpy.ndarray, shape (n_assets,)
+        Log return since the previous quarter's close (includes round repricing).
+    subround_returns : numpy.ndarray, shape (sub_rounds, n_listed)
+        Log return of every trading sub-round.
+    volume : numpy.ndarray, shape (n_listed,)
+        Shares traded by investors in the quarter, bn shares.
+    market_maker_inventory : numpy.ndarray, shape (n_listed,)
+        Market maker's net position after the quarter, bn shares.
+    mean_sentiment, sentiment_dispersion : float
+        Mean and std. dev. of investor sentiment after the quarter's update.
+    type_shares : numpy.ndarray, shape (3,)
+        Head-count shares (fundamentalist, chartist, noise) after switching.
+    fitness : numpy.ndarray, shape (3,)
+        Strategy fitness ``U_h`` used for switching, percent per quarter.
+    """
+
+    asset_names: tuple[str, ...]
+    listed_names: tuple[str, ...]
+    prices: FloatArray
+    market_caps: FloatArray
+    price_to_fundamental: FloatArray
+    quarterly_returns: FloatArray
+    subround_returns: FloatArray
+    volume: FloatArray
+    market_maker_inventory: FloatArray
+    mean_sentiment: float
+    sentiment_dispersion: float
+    type_shares: FloatArray
+    fitness: FloatArray
+
+
+@dataclass(frozen=True)
+class FundingRoundResult:
+    """A primary funding round of a private asset (USD bn unless stated)."""
+
+    asset: str
+    outcome: RoundOutcome
+    amount_sought_usd_bn: float
+    amount_raised_usd_bn: float
+    pre_money_valuation_usd_bn: float
+    post_money_valuation_usd_bn: float
+    price_per_share_usd: float
+    shares_issued_bn: float
+    n_subscribers: int
+    demand_at_ask_usd_bn: float
+    demand_above_floor_usd_bn: float
+
+
+class InvestorPopulation:
+    """Vectorised investor population trading listed equity and private-round shares.
+
+    Parameters
+    ----------
+    params : InvestorParams
+        Behavioural parameters; ``params.n_investors`` rows are created.
+    asset_names : list of str
+        One name per asset (listed firms and private labs), unique.
+    shares_outstanding : array_like, shape (n_assets,)
+        Shares outstanding, bn shares, ``> 0``.
+    initial_prices : array_like, shape (n_assets,)
+        USD per share, ``> 0`` (private: last round price); price × shares is the
+        calibrated market cap / valuation.
+    float_fraction : float or array_like, shape (n_assets,)
+        Fraction of shares held by the investor population, in ``(0, 1]``; the
+        rest is held by insiders and other firms and never trades here.
+    rng : numpy.random.Generator
+        Source of every random number of the initial state.
+    private_assets : sequence of str, optional
+        Names of assets that do not trade (priced only at funding rounds).
+    """
+
+    def __init__(
+        self,
+        params: InvestorParams,
+        asset_names: Sequence[str],
+        shares_outstanding: ArrayLike,
+        initial_prices: ArrayLike,
+        float_fraction: float | ArrayLike,
+        rng: np.random.Generator,
+        *,
+        private_assets: Sequence[str] = (),
+    ) -> None:
+        names = tuple(str(a) for a in asset_names)
+        k = len(names)
+        if k == 0 or len(set(names)) != k:
+            raise ValueError(f"asset_names must be non-empty and unique, got {asset_names!r}")
+        shares = np.array(shares_outstanding, dtype=np.float64)
+        prices = np.array(initial_prices, dtype=np.float64)
+        ff = np.broadcast_to(np.asarray(float_fraction, dtype=np.float64), (k,)).copy()
+        for arg, arr in (("shares_outstanding", shares), ("initial_prices", prices)):
+            if arr.shape != (k,) or not np.all(np.isfinite(arr)) or np.any(arr <= 0.0):
+                raise ValueError(f"{arg} must be {k} finite values > 0, got {arr!r}")
+        if not np.all((ff > 0.0) & (ff <= 1.0)):
+            raise ValueError(f"float_fraction must lie in (0, 1], got {float_fraction!r}")
+        unknown = set(private_assets) - set(names)
+        if unknown:
+            raise ValueError(f"private_assets not in asset_names: {sorted(unknown)}")
+        if not isinstance(rng, np.random.Generator):
+            raise ValueError("rng must be a numpy.random.Generator")
+        self.params = params
+        self.asset_names = names
+        self.listed = np.array([a not in set(private_assets) for a in names])
+        self._listed_idx = np.flatnonzero(self.listed).astype(np.int64)
+        self.listed_names = tuple(names[i] for i in self._listed_idx)
+        self.shares_outstanding = shares
+        self.prices = prices
+        n, n_l = params.n_investors, self._listed_idx.size
+        float_shares = ff * shares
+        self._float_listed = float_shares[self._listed_idx].copy()
+        self._insiders = shares - float_shares
+
+        # Initial state, all random numbers drawn in bulk.
+        wealth_w = rng.pareto(params.wealth_pareto_alpha, n) + 1.0
+        self.capacity = wealth_w / wealth_w.sum()
+        """Share of the free float an investor normally holds (order scale), sums to 1."""
+        self.holdings = rng.lognormal(0.0, params.holdings_dispersion, (n, k))
+        """Shares held, bn shares, shape (n, n_assets)."""
+        self.holdings *= self.capacity[:, None]
+        self.holdings *= float_shares / self.holdings.sum(axis=0)
+        self.cash = self.holdings @ prices
+        """Cash, USD bn, shape (n,)."""
+        self.cash *= params.cash_share / (1.0 - params.cash_share)
+        self.sentiment = np.clip(
+            params.initial_sentiment_mean + params.initial_sentiment_sd * rng.standard_normal(n),
+            -1.0,
+            1.0,
+        )
+        """Sentiment in [-1, 1], shape (n,)."""
+        self.types = np.repeat(np.arange(3, dtype=np.int8), _apportion(params.type_shares, n))
+        """Strategy per investor (:class:`StrategyType` values), int8, shape (n,)."""
+        rng.shuffle(self.types)
+        self.profit_memory = np.zeros(3)
+        """Fitness ``U_h`` of each strategy, percent per quarter."""
+        self.trend = np.zeros(n_l)
+        """Chartists' EWMA of sub-round log returns per listed asset."""
+        self.market_maker_inventory = np.zeros(n_l)
+        """Market maker's net position per listed asset, bn shares."""
+        self.market_maker_cash = 0.0
+        """Market maker's cash, USD bn (starts at 0, may go negative)."""
+        self._pending = np.zeros((n, n_l))
+        self._parts = np.zeros((4, n_l))
+        self._round_step = np.zeros(k)
+        self._last_close = prices.copy()
+        self._wealth = np.empty(n)
+        self._news = np.empty(n)
+
+    # ------------------------------------------------------------------ views
+    @property
+    def n_investors(self) -> int:
+        """Number of investors."""
+        return int(self.types.size)
+
+    @property
+    def market_caps(self) -> FloatArray:
+        """Price × shares outstanding per asset, USD bn."""
+        return self.prices * self.shares_outstanding
+
+    def wealth(self) -> FloatArray:
+        """Wealth per investor, cash + holdings at current prices, USD bn."""
+        portfolio_values(
+            self.holdings, self.cash, self.prices, self.prices, self._wealth, self._news
+        )
+        return self._wealth.copy()
+
+    def total_shares(self) -> FloatArray:
+        """Investor + market-maker + insider shares per asset; equals shares outstanding."""
+        out = self.holdings.sum(axis=0) + self._insiders
+        out[self._listed_idx] += self.market_maker_inventory
+        return out
+
+    def investor_cash(self) -> float:
+        """Total investor cash, USD bn."""
+        return float(self.cash.sum())
+
+    def total_cash(self) -> float:
+        """Investor + market-maker cash, USD bn; trading leaves it unchanged."""
+        return self.investor_cash() + self.market_maker_cash
+
+    def type_shares(self) -> FloatArray:
+        """Head-count shares of (fundamentalist, chartist, noise)."""
+        return np.bincount(self.types, minlength=3) / self.n_investors
+
+    # ---------------------------------------------------------------- trading
+    def _per_asset(self, name: str, value: ArrayLike, fill: float) -> FloatArray:
+        arr = np.asarray(value, dtype=np.float64)
+        k, n_l = len(self.asset_names), self._listed_idx.size
+        if arr.shape == (k,):
+            out = arr.copy()
+        elif arr.shape == (n_l,):
+            out = np.full(k, fill)
+            out[self._listed_idx] = arr
+        else:
+            raise ValueError(f"{name} must have shape ({k},) or ({n_l},), got {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must be finite, got {value!r}")
+        return out
+
+    def trade_quarter(
+        self, fundamentals: ArrayLike, news: ArrayLike, rng: np.random.Generator
+    ) -> QuarterMarketResult:
+        """Trade one quarter: news, ``sub_rounds`` of trading, strategy switching, sentiment.
+
+        Parameters
+        ----------
+        fundamentals : array_like, shape (n_listed,) or (n_assets,)
+            Fundamental equity value per firm, USD bn.
+        news : array_like, shape (n_listed,) or (n_assets,)
+            Quarterly-results surprise per firm, roughly in [-1, 1].
+        rng : numpy.random.Generator
+            Source of this quarter's random numbers.
+
+        Returns
+        -------
+        QuarterMarketResult
+        """
+        p = self.params
+        fund = self._per_asset("fundamentals", fundamentals, np.nan)
+        news_all = self._per_asset("news", news, 0.0)
+        li, n_l, r_n = self._listed_idx, self._listed_idx.size, p.sub_rounds
+        # 1. news moves sentiment, weighted by each investor's portfolio
+        portfolio_values(self.holdings, self.cash, self.prices, news_all, self._wealth, self._news)
+        wealth0 = self._wealth.copy()
+        self.sentiment += p.news_sensitivity * self._news
+        np.clip(self.sentiment, -1.0, 1.0, out=self.sentiment)
+        # 2. sub-rounds: orders at the quote, market maker moves the price, fills next pass
+        shocks = rng.standard_normal((r_n, 3, n_l + 1))
+        rho = p.shock_correlation
+        shocks = np.sqrt(rho) * shocks[..., -1:] + np.sqrt(1.0 - rho) * shocks[..., :-1]
+        sigma = np.array([p.fundamentalist_noise, p.chartist_noise, p.noise_sigma])
+        f_l, s_l = fund[li], self.shares_outstanding[li]
+        value_l = self.prices[li] * self._float_listed
+        weights = value_l / value_l.sum() if n_l else value_l
+        path = np.empty((r_n + 1, n_l))
+        path[0] = np.log(self.prices[li])
+        signals = np.zeros((r_n, 3, n_l))
+        volume = np.zeros(n_l)
+        parts = self._parts
+        tilt = p.sentiment_tilt * self.sentiment
+        for r in range(r_n + 1):
+            price_l = np.exp(path[r])
+            sig = signals[min(r, r_n - 1)]
+            if r < r_n:
+                sig[0] = p.fundamentalist_reaction * _mispricing(f_l, price_l * s_l)
+                sig[1] = p.chartist_strength * self.trend
+                sig += sigma[:, None] * shocks[r]
+            trade_pass(
+                self.types, self.capacity, tilt, self.holdings, self.cash, self._pending,
+                li, self._float_listed, price_l, sig, r < r_n, parts,
+            )  # fmt: skip
+            self.market_maker_inventory -= parts[0]
+            self.market_maker_cash += float(parts[1].sum())
+            volume += parts[2]
+            if r < r_n:
+                imbalance = parts[3] - p.inventory_aversion * self.market_maker_inventory
+                path[r + 1] = price_impact(
+                    path[r], imbalance, p.price_impact, self._float_listed, p.max_log_return
+                )
+                self.trend += p.chartist_memory * (path[r + 1] - path[r] - self.trend)
+        self.prices[li] = np.exp(path[-1])
+        rets = np.diff(path, axis=0)
+        # 3. Brock–Hommes fitness: the strategies' profits one sub-round after their orders
+        profit = 100.0 * np.einsum("rhj,rj,j->h", signals[:-1], rets[1:], weights)
+        self.profit_memory = profit + p.profit_memory * self.profit_memory
+        mis = _mispricing(f_l, self.prices[li] * s_l)
+        attract = self.profit_memory + p.type_herding * self.type_shares()
+        attract[StrategyType.FUNDAMENTALIST] += p.misalignment_weight * float(weights @ mis**2)
+        probs = softmax_fractions(attract, p.beta)
+        # 4. switch strategies; sentiment: herding to the mean, own return, noise
+        end_of_quarter(
+            self.types, self.sentiment, self.holdings, self.cash, self.prices, wealth0,
+            np.cumsum(probs), p.switch_rate, rng.random((2, self.n_investors)),
+            rng.standard_normal(self.n_investors), p.herding_strength * self.sentiment.mean(),
+            p.return_sensitivity, p.sentiment_noise, p.sentiment_decay,
+        )  # fmt: skip
+        caps = self.market_caps
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ptf = np.where(fund > 0.0, caps / fund, np.where(np.isnan(fund), np.nan, np.inf))
+        qret = np.log(self.prices / self._last_close)
+        self._last_close = self.prices.copy()
+        return QuarterMarketResult(
+            asset_names=self.asset_names,
+            listed_names=self.listed_names,
+            prices=_frozen(self.prices),
+            market_caps=_frozen(caps),
+            price_to_fundamental=_frozen(ptf),
+            quarterly_returns=_frozen(qret),
+            subround_returns=_frozen(rets),
+            volume=_frozen(volume),
+            market_maker_inventory=_frozen(self.market_maker_inventory),
+            mean_sentiment=float(self.sentiment.mean()),
+            sentiment_dispersion=float(self.sentiment.std()),
+            type_shares=_frozen(self.type_shares()),
+            fitness=_frozen(self.profit_memory),
+        )
+
+    # ---------------------------------------------------------- funding round
+    def funding_round(
+        self,
+        amount_sought_usd_bn: float,
+        pre_money_valuation_usd_bn: float,
+        fundamental_usd_bn: float,
+        rng: np.random.Generator,
+        *,
+        asset: str | None = None,
+    ) -> FundingRoundResult:
+        """Run a primary round of a private asset: one price, set by the marginal bidder.
+
+        Every investor bids ``round_commit_fraction`` of its cash at a reservation
+        valuation ``anchor × exp(w_s s_i + σ_v ε_i)`` (anchor: fundamental value for
+        fundamentalists, last mark extrapolated for chartists, the ask for noise
+        traders). Bids below ``round_floor_fraction × ask`` are void. Bids are
+        sorted by valuation; the bid that completes the amount is the marginal
+        one and sets the pre-money valuation for all, capped at the ask (FULL;
+        the marginal bid is filled in part). If all valid bids fall short but
+        cover ``round_min_subscription`` of the amount, all are filled at the
+        lowest valid valuation (UNDERSUBSCRIBED); otherwise nothing changes (FAILED).
+
+        Parameters
+        ----------
+        amount_sought_usd_bn : float
+            New money sought, USD bn, ``> 0``.
+        pre_money_valuation_usd_bn : float
+            The issuer's ask, USD bn, ``> 0``.
+        fundamental_usd_bn : float
+            Fundamental equity value of the issuer, USD bn (fundamentalists' anchor).
+        rng : numpy.random.Generator
+            Source of the bidders' valuation noise.
+        asset : str, optional
+            The private asset; may be omitted if there is exactly one.
+
+        Returns
+        -------
+        FundingRoundResult
+            Investor cash paid equals ``amount_raised_usd_bn``; the issuer books it.
+        """
+        p = self.params
+        a = self._private_index(asset)
+        for name, v in (
+            ("amount_sought_usd_bn", amount_sought_usd_bn),
+            ("pre_money_valuation_usd_bn", pre_money_valuation_usd_bn),
+        ):
+            if not np.isfinite(v) or v <= 0.0:
+                raise ValueError(f"{name} must be finite and > 0, got {v!r}")
+        if not np.isfinite(fundamental_usd_bn):
+            raise ValueError(f"fundamental_usd_bn must be finite, got {fundamental_usd_bn!r}")
+        ask, s_pre = float(pre_money_valuation_usd_bn), self.shares_outstanding[a]
+        mark = self.prices[a] * s_pre
+        anchors = np.array(
+            [
+                max(float(fundamental_usd_bn), 0.0),
+                mark * np.exp(p.round_momentum * self._round_step[a]),
+                ask,
+            ]
+        )
+        eps = rng.standard_normal(self.n_investors)
+        res = anchors[self.types] * np.exp(
+            p.round_sentiment_weight * self.sentiment + p.round_valuation_dispersion * eps
+        )
+        commit = p.round_commit_fraction * np.maximum(self.cash, 0.0)
+        valid = np.flatnonzero((res >= p.round_floor_fraction * ask) & (commit > 0.0))
+        order = valid[np.argsort(-res[valid], kind="stable")]
+        cum = np.cumsum(commit[order])
+        total = float(cum[-1]) if cum.size else 0.0
+        at_ask = float(commit[res >= ask].sum())
+        sought = float(amount_sought_usd_bn)
+        if cum.size == 0 or total < p.round_min_subscription * sought:
+            return FundingRoundResult(
+                self.asset_names[a], RoundOutcome.FAILED, sought, 0.0, mark, mark,
+                float(self.prices[a]), 0.0, 0, at_ask, total,
+            )  # fmt: skip
+        if total >= sought:
+            m = int(np.searchsorted(cum, sought, side="left"))
+            outcome = RoundOutcome.FULL
+        else:
+            m = cum.size - 1
+            outcome = RoundOutcome.UNDERSUBSCRIBED
+        winners = order[: m + 1]
+        fills = commit[winners]
+        if outcome is RoundOutcome.FULL:
+            fills[-1] = sought - (float(cum[m - 1]) if m > 0 else 0.0)
+        pre = min(float(res[order[m]]), ask)
+        pps = pre / s_pre
+        new_shares = fills / pps
+        self.cash[winners] -= fills
+        self.holdings[winners, a] += new_shares
+        issued = float(new_shares.sum())
+        raised = float(fills.sum())
+        self.shares_outstanding[a] += issued
+        self._round_step[a] = np.log(pps / self.prices[a])
+        self.prices[a] = pps
+        return FundingRoundResult(
+            self.asset_names[a], outcome, sought, raised, pre, pre + raised, pps, issued,
+            int(winners.size), at_ask, total,
+        )  # fmt: skip
+
+    def _private_index(self, asset: str | None) -> int:
+        private = [i for i in range(len(self.asset_names)) if not self.listed[i]]
+        if asset is None:
+            if len(private) != 1:
+                raise ValueError("asset must name the private asset (there is not exactly one)")
+            return private[0]
+        if asset not in self.asset_names or self.listed[self.asset_names.index(asset)]:
+            raise ValueError(f"asset must be a private asset, got {asset!r}")
+        return self.asset_names.index(asset)
+
+    # --------------------------------------------------------------- snapshot
+    def snapshot(self) -> pd.DataFrame:
+        """Investor-level table (one row per investor) for Parquet output."""
+        names = [t.name.lower() for t in StrategyType]
+        cols: dict[str, ArrayLike] = {
+            "strategy": pd.Categorical.from_codes(self.types.astype(np.int64), names),
+            "sentiment": self.sentiment,
+            "capacity": self.capacity,
+            "cash_usd_bn": self.cash,
+            "wealth_usd_bn": self.wealth(),
+        }
+        for j, name in enumerate(self.asset_names):
+            cols[f"shares_bn_{name}"] = self.holdings[:, j]
+        return pd.DataFrame(cols, index=pd.RangeIndex(self.n_investors, name="investor"))
+
+
+def _mispricing(fundamental: FloatArray, market_cap: FloatArray) -> FloatArray:
+    """``log(F / P)`` clipped to ±_MAX_MISPRICING; ``F <= 0`` counts as the lower cap."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.log(np.where(fundamental > 0.0, fundamental, 0.0) / market_cap)
+    return np.clip(np.nan_to_num(x, nan=-_MAX_MISPRICING), -_MAX_MISPRICING, _MAX_MISPRICING)
+
+
+def _apportion(shares: FloatArray, n: int) -> NDArray[np.int64]:
+    """Split ``n`` into integer counts proportional to ``shares`` (largest remainder)."""
+    raw = shares * n
+    counts = np.floor(raw).astype(np.int64)
+    rest = n - int(counts.sum())
+    counts[np.argsort(-(raw - counts), kind="stable")[:rest]] += 1
+    return counts

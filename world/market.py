@@ -1,0 +1,507 @@
+"""Market kernels: discrete choice, price impact, fundamental value, investor parameters.
+
+Pure numeric functions (numpy / numba) that take arrays and return arrays. They
+hold no model state and draw no random numbers; the investor population in
+:mod:`agents.investors` calls them. Units: money in USD bn, prices in USD per
+share, shares in bn shares, time in quarters unless stated otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import ArrayLike, NDArray
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "InvestorParams",
+    "backlog_cash_flow",
+    "fundamental_value",
+    "price_impact",
+    "softmax_fractions",
+]
+
+FloatArray = NDArray[np.float64]
+
+
+def _finite(name: str, value: ArrayLike) -> FloatArray:
+    arr = np.asarray(value, dtype=np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return arr
+
+
+def softmax_fractions(fitness: ArrayLike, beta: float) -> FloatArray:
+    """Brock–Hommes discrete-choice fractions of strategies.
+
+    ``n_h = exp(beta U_h) / sum_j exp(beta U_j)`` over the last axis, computed
+    stably by subtracting the row maximum first.
+
+    Parameters
+    ----------
+    fitness : array_like, shape (k,) or (n, k)
+        Fitness ``U_h`` of each of ``k`` strategies (here: realised profit, percent
+        of normal position value per quarter).
+    beta : float
+        Intensity of choice, ``>= 0``, in 1 / fitness unit. ``0`` gives uniform
+        fractions; ``numpy.inf`` puts all mass on the best strategy (ties split
+        equally).
+
+    Returns
+    -------
+    numpy.ndarray
+        Fractions, same shape as ``fitness``, each row summing to 1.
+    """
+    f = _finite("fitness", fitness)
+    if f.ndim not in (1, 2) or f.shape[-1] == 0:
+        raise ValueError(f"fitness must have shape (k,) or (n, k) with k >= 1, got {f.shape}")
+    b = float(beta)
+    if np.isnan(b) or b < 0.0:
+        raise ValueError(f"beta must be >= 0, got {beta!r}")
+    top = f.max(axis=-1, keepdims=True)
+    if np.isinf(b):
+        best = (f == top).astype(np.float64)
+        return best / best.sum(axis=-1, keepdims=True)
+    e = np.exp(b * (f - top))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def price_impact(
+    log_price: ArrayLike,
+    excess_demand: ArrayLike,
+    lam: float,
+    depth: ArrayLike = 1.0,
+    max_move: float = np.inf,
+) -> FloatArray:
+    """Market-maker log-price update ``log p' = log p + clip(lam * ED / depth)``.
+
+    The excess demand is normalised by the market depth, by convention the free
+    float in shares: a net buy order of 1 % of the free float moves the price by
+    ``lam`` percent (in log terms). ``lam`` is therefore dimensionless.
+
+    Parameters
+    ----------
+    log_price : array_like
+        Current log price (log USD per share).
+    excess_demand : array_like
+        Net buy orders, shares (bn shares); negative for net selling.
+    lam : float
+        Price impact ``>= 0``, log-price change per unit of ``ED / depth``.
+    depth : array_like, optional
+        Market depth in the same unit as ``excess_demand`` (free float, bn
+        shares), ``> 0``. Default 1 (``excess_demand`` already normalised).
+    max_move : float, optional
+        Cap on ``|Δ log p|`` per call, ``> 0`` (a circuit breaker). Default none.
+
+    Returns
+    -------
+    numpy.ndarray
+        New log price, broadcast shape of the inputs.
+    """
+    lp = _finite("log_price", log_price)
+    ed = _finite("excess_demand", excess_demand)
+    d = _finite("depth", depth)
+    if not np.all(d > 0.0):
+        raise ValueError(f"depth must be > 0, got {depth!r}")
+    lam_f = float(lam)
+    if not np.isfinite(lam_f) or lam_f < 0.0:
+        raise ValueError(f"lam must be finite and >= 0, got {lam!r}")
+    cap = float(max_move)
+    if np.isnan(cap) or cap <= 0.0:
+        raise ValueError(f"max_move must be > 0, got {max_move!r}")
+    return lp + np.clip(lam_f * ed / d, -cap, cap)
+
+
+def fundamental_value(
+    cash_flow_per_q: ArrayLike,
+    growth_per_q: ArrayLike,
+    discount_rate_per_q: ArrayLike,
+    horizon_q: ArrayLike,
+    terminal_growth: ArrayLike,
+) -> FloatArray:
+    """Discounted expected cash flows with a Gordon terminal value, vectorised.
+
+    ``V = sum_{t=1..H} CF (1+g)^t / (1+r)^t + CF (1+g)^H (1+g_T) / ((r - g_T)(1+r)^H)``:
+    explicit growth ``g`` for ``H`` quarters, then growth ``g_T`` for ever.
+
+    Parameters
+    ----------
+    cash_flow_per_q : array_like
+        Current free cash flow to equity, USD bn per quarter (may be negative).
+    growth_per_q : array_like
+        Expected cash-flow growth during the horizon, per quarter, ``> -1``.
+    discount_rate_per_q : array_like
+        Discount rate per quarter, ``> -1`` and ``> terminal_growth``.
+    horizon_q : array_like
+        Explicit forecast horizon, quarters, non-negative integers.
+    terminal_growth : array_like
+        Growth after the horizon, per quarter, ``> -1``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Equity value, USD bn, broadcast shape of the inputs.
+    """
+    cf = _finite("cash_flow_per_q", cash_flow_per_q)
+    g = _finite("growth_per_q", growth_per_q)
+    r = _finite("discount_rate_per_q", discount_rate_per_q)
+    h = _finite("horizon_q", horizon_q)
+    gt = _finite("terminal_growth", terminal_growth)
+    if np.any(g <= -1.0):
+        raise ValueError(f"growth_per_q must be > -1, got {growth_per_q!r}")
+    if np.any(r <= -1.0):
+        raise ValueError(f"discount_rate_per_q must be > -1, got {discount_rate_per_q!r}")
+    if np.any(gt <= -1.0):
+        raise ValueError(f"terminal_growth must be > -1, got {terminal_growth!r}")
+    if np.any(h < 0.0) or np.any(h != np.round(h)):
+        raise ValueError(f"horizon_q must be non-negative integers, got {horizon_q!r}")
+    cf, g, r, h, gt = np.broadcast_arrays(cf, g, r, h, gt)
+    if np.any(r <= gt):
+        raise ValueError("discount_rate_per_q must exceed terminal_growth (Gordon model)")
+    a = (1.0 + g) / (1.0 + r)
+    a_h = a**h
+    near_one = np.abs(1.0 - a) < 1e-12
+    safe = np.where(near_one, 0.5, 1.0 - a)
+    annuity = np.where(near_one, h, a * (1.0 - a_h) / safe)
+    terminal = a_h * (1.0 + gt) / (r - gt)
+    return cf * (annuity + terminal)
+
+
+def backlog_cash_flow(
+    backlog_usd_bn: ArrayLike, recognition_q: ArrayLike, margin: ArrayLike
+) -> FloatArray:
+    """Expected quarterly cash flow from contracted backlog (straight-line recognition).
+
+    Parameters
+    ----------
+    backlog_usd_bn : array_like
+        Remaining contracted revenue (remaining performance obligations), USD bn, ``>= 0``.
+    recognition_q : array_like
+        Quarters over which the backlog is recognised, ``> 0``.
+    margin : array_like
+        Cash margin on that revenue, fraction in ``[-1, 1]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected cash flow, USD bn per quarter: ``backlog / recognition_q * margin``.
+    """
+    b = _finite("backlog_usd_bn", backlog_usd_bn)
+    q = _finite("recognition_q", recognition_q)
+    m = _finite("margin", margin)
+    if np.any(b < 0.0):
+        raise ValueError(f"backlog_usd_bn must be >= 0, got {backlog_usd_bn!r}")
+    if np.any(q <= 0.0):
+        raise ValueError(f"recognition_q must be > 0, got {recognition_q!r}")
+    if np.any(np.abs(m) > 1.0):
+        raise ValueError(f"margin must lie in [-1, 1], got {margin!r}")
+    return b / q * m
+
+
+class InvestorParams(BaseModel):
+    """Parameters of the investor population (one frozen, validated object per run).
+
+    Demand terms are fractions of an investor's normal position per weekly
+    sub-round; sentiment lives in ``[-1, 1]``; rates are per quarter.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # --- population ---------------------------------------------------------
+    enabled: bool = Field(
+        True, description="Simulate the investor population (off: valuations follow revenue)."
+    )
+    n_investors: int = Field(
+        10_000, ge=1, le=10_000_000, description="Number of investors (rows in the population)."
+    )
+    share_fundamentalist: float = Field(
+        0.35, ge=0.0, le=1.0, description="Initial fraction of fundamentalists (by head count)."
+    )
+    share_chartist: float = Field(
+        0.35, ge=0.0, le=1.0, description="Initial fraction of chartists (trend followers)."
+    )
+    share_noise: float = Field(
+        0.30, ge=0.0, le=1.0, description="Initial fraction of noise traders."
+    )
+    wealth_pareto_alpha: float = Field(
+        1.5,
+        ge=1.05,
+        le=20.0,
+        description="Pareto tail index of investor wealth (lower = more unequal).",
+    )
+    holdings_dispersion: float = Field(
+        0.5, ge=0.0, le=3.0, description="Lognormal sigma of initial portfolio tilts across firms."
+    )
+    cash_share: float = Field(
+        0.2, ge=0.0, le=0.95, description="Initial cash as a fraction of each investor's wealth."
+    )
+    initial_sentiment_mean: float = Field(
+        0.3, ge=-1.0, le=1.0, description="Mean initial sentiment (2025: optimistic)."
+    )
+    initial_sentiment_sd: float = Field(
+        0.2, ge=0.0, le=2.0, description="Std. dev. of initial sentiment (clipped to [-1, 1])."
+    )
+    # --- trading ------------------------------------------------------------
+    sub_rounds: int = Field(12, ge=1, le=52, description="Trading sub-rounds per quarter (weekly).")
+    price_impact: float = Field(
+        3.0, ge=0.0, le=100.0, description="Market-maker λ: Δlog p per net order of 100 % of float."
+    )
+    inventory_aversion: float = Field(
+        0.01,
+        ge=0.0,
+        le=1.0,
+        description="Market maker's quote shading per sub-round per unit of inventory.",
+    )
+    max_log_return: float = Field(
+        0.25, gt=0.0, le=5.0, description="Circuit breaker: cap on |Δlog p| per sub-round."
+    )
+    fundamentalist_reaction: float = Field(
+        0.01, ge=0.0, le=1.0, description="φ: order per sub-round per unit of log(F/P)."
+    )
+    fundamentalist_noise: float = Field(
+        0.005,
+        ge=0.0,
+        le=1.0,
+        description="σ_f: std. dev. of the fundamentalists' common order noise.",
+    )
+    chartist_strength: float = Field(
+        0.02, ge=0.0, le=10.0, description="χ: order per sub-round per unit of trend log return."
+    )
+    chartist_memory: float = Field(
+        0.5,
+        gt=0.0,
+        le=1.0,
+        description="θ: weight of the latest return in the chartists' trend EWMA.",
+    )
+    chartist_noise: float = Field(
+        0.05, ge=0.0, le=1.0, description="σ_c: std. dev. of the chartists' common order noise."
+    )
+    noise_sigma: float = Field(
+        0.01, ge=0.0, le=1.0, description="σ_n: std. dev. of the noise traders' common orders."
+    )
+    shock_correlation: float = Field(
+        0.4, ge=0.0, le=1.0, description="Correlation of a strategy's order noise across firms."
+    )
+    sentiment_tilt: float = Field(
+        0.002,
+        ge=0.0,
+        le=0.1,
+        description="κ: order per sub-round per unit of sentiment (all types).",
+    )
+    # --- strategy switching (Brock–Hommes) ----------------------------------
+    beta: float = Field(
+        6.0, ge=0.0, le=1000.0, description="Intensity of choice, 1 / (percent profit per quarter)."
+    )
+    profit_memory: float = Field(
+        0.5, ge=0.0, lt=1.0, description="η: weight of past fitness, U_t = π_t + η U_{t-1}."
+    )
+    switch_rate: float = Field(
+        0.4,
+        ge=0.0,
+        le=1.0,
+        description="Fraction of investors revising their strategy per quarter.",
+    )
+    type_herding: float = Field(
+        0.4,
+        ge=0.0,
+        le=100.0,
+        description="Bonus to a strategy's fitness per unit of its head share.",
+    )
+    misalignment_weight: float = Field(
+        10.0,
+        ge=0.0,
+        le=1000.0,
+        description="Bonus to fundamentalism per unit of squared mispricing.",
+    )
+    # --- sentiment ----------------------------------------------------------
+    herding_strength: float = Field(
+        0.8, ge=0.0, le=5.0, description="J: pull of mean sentiment (> 1: bistable mood)."
+    )
+    news_sensitivity: float = Field(
+        0.3, ge=0.0, le=5.0, description="ν: sentiment jump per unit of portfolio-weighted news."
+    )
+    sentiment_decay: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="δ: share of sentiment revised toward its target per quarter.",
+    )
+    return_sensitivity: float = Field(
+        2.0, ge=0.0, le=50.0, description="γ: sentiment target per unit of own quarterly return."
+    )
+    sentiment_noise: float = Field(
+        0.1, ge=0.0, le=5.0, description="σ_s: idiosyncratic noise in the sentiment target."
+    )
+    # --- valuation ----------------------------------------------------------
+    discount_rate_per_q: float = Field(
+        0.025, ge=0.0, le=0.5, description="Discount rate for fundamental values, per quarter."
+    )
+    terminal_growth_per_q: float = Field(
+        0.005, ge=-0.1, le=0.1, description="Gordon terminal growth, per quarter."
+    )
+    # --- funding rounds ------------------------------------------------------
+    round_commit_fraction: float = Field(
+        0.05, ge=0.0, le=1.0, description="Fraction of its cash an investor can commit to a round."
+    )
+    round_min_subscription: float = Field(
+        0.5, ge=0.0, le=1.0, description="Demand / amount sought below which a round fails."
+    )
+    round_floor_fraction: float = Field(
+        0.6, ge=0.0, le=1.0, description="Lowest valuation the issuer accepts, fraction of its ask."
+    )
+    round_sentiment_weight: float = Field(
+        0.5, ge=0.0, le=5.0, description="Log reservation-valuation premium per unit of sentiment."
+    )
+    round_valuation_dispersion: float = Field(
+        0.3, ge=0.0, le=3.0, description="Std. dev. of investors' log reservation valuations."
+    )
+    round_momentum: float = Field(
+        0.5, ge=0.0, le=5.0, description="Chartists' extrapolation of the last round's log step."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> InvestorParams:
+        total = self.share_fundamentalist + self.share_chartist + self.share_noise
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(
+                "share_fundamentalist + share_chartist + share_noise must sum to 1, "
+                f"got {total:.12g}"
+            )
+        if self.terminal_growth_per_q >= self.discount_rate_per_q:
+            raise ValueError("terminal_growth_per_q must be below discount_rate_per_q")
+        return self
+
+    @property
+    def type_shares(self) -> FloatArray:
+        """Initial strategy shares (fundamentalist, chartist, noise)."""
+        return np.array([self.share_fundamentalist, self.share_chartist, self.share_noise])
+
+
+# --------------------------------------------------------------------------- #
+# numba kernels of the population (one row per investor; serial on purpose:  #
+# the loop is memory bound and serial sums are deterministic)                 #
+# --------------------------------------------------------------------------- #
+
+
+@njit(cache=True)
+def trade_pass(
+    types,
+    capacity,
+    tilt,
+    holdings,
+    cash,
+    pending,
+    listed_idx,
+    float_shares,
+    price,
+    signal,
+    do_order,
+    out,
+):  # pragma: no cover - compiled
+    """Fill pending orders at ``price``, then submit new orders at the same quote (in place).
+
+    Per investor ``i`` and listed asset ``j`` (in asset order): the pending order is
+    filled at ``price[j]``, a sell capped by the holding, a buy by the cash in hand;
+    then a new order ``capacity_i * float_j * (signal[type_i, j] + tilt_i)`` shares
+    (``tilt_i``: sentiment tilt) is placed, a sell capped by the holding, a buy by
+    the cash not yet reserved for this pass's other orders. ``out`` (4, n_listed)
+    receives the sums of executed shares, cash paid by investors (USD bn), traded
+    volume (shares) and submitted orders (shares).
+    """
+    n = types.shape[0]
+    n_l = listed_idx.shape[0]
+    out[:] = 0.0
+    ex = out[0]
+    paid = out[1]
+    vol = out[2]
+    sub = out[3]
+    for i in range(n):
+        c = cash[i]
+        reserved = 0.0
+        t = types[i]
+        base = capacity[i]
+        tl = tilt[i]
+        for j in range(n_l):
+            k = listed_idx[j]
+            h = holdings[i, k]
+            p = price[j]
+            q = max(pending[i, j], -h)
+            amount = q * p
+            if amount > c:
+                amount = max(c, 0.0)
+                q = amount / p
+            h += q
+            c -= amount
+            ex[j] += q
+            paid[j] += amount
+            vol[j] += abs(q)
+            holdings[i, k] = h
+            d = 0.0
+            if do_order:
+                d = max(base * float_shares[j] * (signal[t, j] + tl), -h)
+                cost = max(d, 0.0) * p
+                if cost > c - reserved:
+                    cost = max(c - reserved, 0.0)
+                    d = cost / p
+                reserved += cost
+                sub[j] += d
+            pending[i, j] = d
+        cash[i] = c
+
+
+@njit(cache=True)
+def portfolio_values(holdings, cash, price, news, out_wealth, out_news):  # pragma: no cover
+    """Per investor: wealth ``cash + holdings @ price`` (USD bn) and value-weighted news."""
+    n, k = holdings.shape
+    for i in range(n):
+        v = 0.0
+        s = 0.0
+        for j in range(k):
+            x = holdings[i, j] * price[j]
+            v += x
+            s += x * news[j]
+        out_wealth[i] = cash[i] + v
+        out_news[i] = s / v if v > 0.0 else 0.0
+
+
+@njit(cache=True)
+def end_of_quarter(
+    types,
+    sentiment,
+    holdings,
+    cash,
+    price,
+    wealth_start,
+    cum_probs,
+    switch_rate,
+    uniforms,
+    normals,
+    herd,
+    return_sensitivity,
+    sentiment_noise,
+    decay,
+):  # pragma: no cover - compiled
+    """Strategy switching and sentiment update of every investor (in place).
+
+    Investor ``i`` revises its strategy if ``uniforms[0, i] < switch_rate``, drawing
+    the new one from the cumulative probabilities ``cum_probs`` with
+    ``uniforms[1, i]``. Sentiment moves a share ``decay`` toward
+    ``tanh(herd + return_sensitivity * R_i + sentiment_noise * normals[i])`` where
+    ``R_i`` is the investor's return on wealth since ``wealth_start``.
+    """
+    n, k = holdings.shape
+    m = cum_probs.shape[0]
+    for i in range(n):
+        if uniforms[0, i] < switch_rate:
+            u = uniforms[1, i]
+            t = 0
+            while t < m - 1 and u >= cum_probs[t]:
+                t += 1
+            types[i] = t
+        w = cash[i]
+        for j in range(k):
+            w += holdings[i, j] * price[j]
+        w0 = wealth_start[i]
+        ret = w / w0 - 1.0 if w0 > 0.0 else 0.0
+        target = np.tanh(herd + return_sensitivity * ret + sentiment_noise * normals[i])
+        sentiment[i] += decay * (target - sentiment[i])
