@@ -63,12 +63,20 @@ def run(
         Path | None, typer.Option("--out", help="output directory (default out/NAME)")
     ] = None,
     report: Annotated[bool, typer.Option(help="write the report (PNG + HTML)")] = True,
+    investor_snapshots: Annotated[
+        int,
+        typer.Option(
+            "--investor-snapshots",
+            help="write investors.parquet: investor-level snapshots every N quarters (0: off)",
+        ),
+    ] = 0,
 ) -> None:
     """Run a scenario and write params.json, firms/system/deals Parquet and the report."""
     from runs.output import write_run
     from runs.simulate import simulate
 
     check_range("--seed", seed, 0, 2**63 - 1)
+    check_range("--investor-snapshots", investor_snapshots, 0, 400)
     try:
         s = load_scenario(scenario)
         if quarters is not None:
@@ -89,7 +97,12 @@ def run(
         disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task(s.name, total=s.quarters)
-        result = simulate(s, seed, on_quarter=lambda k: progress.update(task, completed=k))
+        result = simulate(
+            s,
+            seed,
+            on_quarter=lambda k: progress.update(task, completed=k),
+            investor_snapshots=investor_snapshots,
+        )
 
     def add_report(tmp: Path) -> None:
         if report:

@@ -115,6 +115,8 @@ def write_run(
         result.firms.to_parquet(tmp / "firms.parquet", index=False)
         result.system.to_parquet(tmp / "system.parquet", index=False)
         result.deals.to_parquet(tmp / "deals.parquet", index=False)
+        if result.investors is not None:
+            result.investors.to_parquet(tmp / "investors.parquet", index=False)
         (tmp / "summary.json").write_text(
             json.dumps(result.summary, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )

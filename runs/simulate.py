@@ -24,6 +24,7 @@ class RunResult:
     system: pd.DataFrame
     deals: pd.DataFrame
     summary: dict = field(default_factory=dict)
+    investors: pd.DataFrame | None = None
     model: AIEconomy | None = field(default=None, repr=False, compare=False)
 
 
@@ -56,18 +57,30 @@ def simulate(
     quarters: int | None = None,
     on_quarter: Callable[[int], None] | None = None,
     keep_model: bool = False,
+    investor_snapshots: int = 0,
 ) -> RunResult:
     """Run ``scenario`` with ``seed`` for ``quarters`` (default: the scenario's horizon).
 
     The result depends only on (scenario, seed). ``on_quarter`` is called after each
     quarter with the number of quarters done (for progress bars).
+    ``investor_snapshots=k`` (> 0) keeps an investor-level snapshot every ``k``
+    quarters and after the last one (needs the investor population).
     """
     model = AIEconomy(scenario, rng=seed)
     n = scenario.quarters if quarters is None else quarters
+    snapshots = []
     for k in range(n):
         model.step()
         if on_quarter is not None:
             on_quarter(k + 1)
+        if (
+            investor_snapshots
+            and model.market is not None
+            and ((k + 1) % investor_snapshots == 0 or k + 1 == n)
+        ):
+            snap = model.market.population.snapshot().reset_index()
+            snap.insert(0, "quarter", k)
+            snapshots.append(snap)
     firms, system = model.records.firms_frame(), model.records.system_frame()
     return RunResult(
         scenario=scenario,
@@ -76,5 +89,6 @@ def simulate(
         system=system,
         deals=deals_frame(model),
         summary=summarize(firms, system),
+        investors=pd.concat(snapshots, ignore_index=True) if snapshots else None,
         model=model if keep_model else None,
     )

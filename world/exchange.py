@@ -66,8 +66,12 @@ class Exchange:
         self.opening = np.array([f.valuation for f in firms])
         self.fundamentals = self.opening.copy()
         self.anchor: tuple[np.ndarray, np.ndarray] | None = None
+        self.prev_fundamentals = self.opening.copy()
         self.last = None
         self.last_round = None
+        self.raised = 0.0  # cash investors paid into primary rounds, USD bn
+        self.issued = np.zeros(len(firms))  # shares issued in primary rounds, bn
+        self.subround_returns: list[np.ndarray] = []  # (sub_rounds, n_listed) per quarter
 
     # -- valuation inputs -----------------------------------------------------------
     def _dcf(self) -> np.ndarray:
@@ -154,8 +158,16 @@ class Exchange:
         news = self._news()
         active = np.array([not f.defaulted for f in m.firms])
         fundamentals = np.where(active, self.fundamentals, 1e-3)
-        res = self.population.trade_quarter(fundamentals, news, m.rng)
+        # results are public: quotes gap at the open by the change in fundamentals
+        prev = self.prev_fundamentals
+        self.prev_fundamentals = fundamentals.copy()
+        pop = self.population
+        listed = pop.listed & active & (prev > 0) & (fundamentals > 0)
+        ratio = np.where(listed, fundamentals / np.where(prev > 0, prev, 1.0), 1.0)
+        pop.prices *= ratio**self.params.announcement_gap
+        res = pop.trade_quarter(fundamentals, news, m.rng)
         self.last = res
+        self.subround_returns.append(res.subround_returns)
         for f in m.firms:
             if f.defaulted:
                 f.valuation = 0.0
@@ -177,6 +189,8 @@ class Exchange:
         self.last_round = res.outcome
         if res.outcome is RoundOutcome.FAILED:
             return 0.0, lab.valuation
+        self.raised += res.amount_raised_usd_bn
+        self.issued[lab.index] += res.shares_issued_bn
         return res.amount_raised_usd_bn, res.post_money_valuation_usd_bn
 
 

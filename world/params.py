@@ -388,6 +388,9 @@ class MarketParams(_Frozen):
         0.05, description="firms valued on cash flows need DCF ≥ this share of opening value"
     )
     news_scale: float = Field(3.0, ge=0.0, le=50.0, description="news per unit of surprise")
+    announcement_gap: Share = Field(
+        0.8, description="share of a change in fundamentals priced at the open (results are public)"
+    )
     loss_news: float = Field(1.0, ge=0.0, le=20.0, description="news per unit of loss/equity")
 
 
