@@ -23,8 +23,8 @@ from numpy.typing import ArrayLike, NDArray
 from world.market import (
     InvestorParams,
     end_of_quarter,
+    impact_unchecked,
     portfolio_values,
-    price_impact,
     softmax_fractions,
     trade_pass,
 )
@@ -335,7 +335,7 @@ class InvestorPopulation:
             volume += parts[2]
             if r < r_n:
                 imbalance = parts[3] - p.inventory_aversion * self.market_maker_inventory
-                path[r + 1] = price_impact(
+                path[r + 1] = impact_unchecked(
                     path[r], imbalance, p.price_impact, self._float_listed, p.max_log_return
                 )
                 self.trend += p.chartist_memory * (path[r + 1] - path[r] - self.trend)
@@ -503,10 +503,11 @@ class InvestorPopulation:
 
 
 def _mispricing(fundamental: FloatArray, market_cap: FloatArray) -> FloatArray:
-    """``log(F / P)`` clipped to ±_MAX_MISPRICING; ``F <= 0`` counts as the lower cap."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.log(np.where(fundamental > 0.0, fundamental, 0.0) / market_cap)
-    return np.clip(np.nan_to_num(x, nan=-_MAX_MISPRICING), -_MAX_MISPRICING, _MAX_MISPRICING)
+    """``log(F / P)`` clipped to ±_MAX_MISPRICING; ``F <= 0`` (or NaN) counts as the lower cap."""
+    floor = market_cap * np.exp(-_MAX_MISPRICING)
+    ok = fundamental > floor  # False for NaN, F <= 0 and deep undervaluation alike
+    x = np.log(np.where(ok, fundamental, floor) / market_cap)
+    return np.minimum(x, _MAX_MISPRICING)
 
 
 def _apportion(shares: FloatArray, n: int) -> NDArray[np.int64]:

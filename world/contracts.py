@@ -370,7 +370,16 @@ class DealBook:
     loans: list[Loan] = field(default_factory=list)
     backstops: list[Backstop] = field(default_factory=list)
     signed: list[SignedDeal] = field(default_factory=list)
+    closed: list[Contract] = field(default_factory=list)
     _next_id: int = 0
+
+    def prune(self) -> None:
+        """Move contracts that are no longer active to :attr:`closed` (keeps loops short)."""
+        for name in ("cloud", "gpu", "equity", "warrants", "loans", "backstops"):
+            items = getattr(self, name)
+            if any(not c.active for c in items):
+                self.closed.extend(c for c in items if not c.active)
+                setattr(self, name, [c for c in items if c.active])
 
     def new_id(self) -> int:
         """Next contract id (unique within this model)."""

@@ -84,21 +84,19 @@ class Exchange:
         m = self.model
         p = self.params
         ip = m.params.investors
-        out = np.empty(len(m.firms))
+        n = len(m.firms)
+        owner, backlog = np.empty(n), np.empty(n)
         for f in m.firms:
             recent = f.ebitda_history[-4:]
             ebitda = sum(recent) / len(recent) if recent else 0.0
             interest = f.statement.expenses[Account.INTEREST_EXPENSE]
-            owner = (ebitda - interest) * (1.0 - f.spec.tax_rate)
-            backlog = _backlog(m, f)
-            cf = owner + float(backlog_cash_flow(backlog, p.backlog_quarters, p.backlog_margin))
-            g = float(np.clip(self.revenue_growth[f.index], -0.05, p.max_growth_per_q))
-            out[f.index] = float(
-                fundamental_value(
-                    cf, g, ip.discount_rate_per_q, p.horizon_quarters, ip.terminal_growth_per_q
-                )
-            )
-        return out
+            owner[f.index] = (ebitda - interest) * (1.0 - f.spec.tax_rate)
+            backlog[f.index] = _backlog(m, f)
+        cf = owner + backlog_cash_flow(backlog, p.backlog_quarters, p.backlog_margin)
+        g = np.clip(self.revenue_growth, -0.05, p.max_growth_per_q)
+        return fundamental_value(
+            cf, g, ip.discount_rate_per_q, p.horizon_quarters, ip.terminal_growth_per_q
+        )
 
     def _fundamentals(self) -> np.ndarray:
         """Fundamental equity value per firm, anchored at the opening valuations.

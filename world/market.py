@@ -109,7 +109,12 @@ def price_impact(
     cap = float(max_move)
     if np.isnan(cap) or cap <= 0.0:
         raise ValueError(f"max_move must be > 0, got {max_move!r}")
-    return lp + np.clip(lam_f * ed / d, -cap, cap)
+    return impact_unchecked(lp, ed, lam_f, d, cap)
+
+
+def impact_unchecked(log_price, excess_demand, lam: float, depth, max_move: float):
+    """:func:`price_impact` without validation, for hot loops whose inputs are known good."""
+    return log_price + np.clip(lam * excess_demand / depth, -max_move, max_move)
 
 
 def fundamental_value(

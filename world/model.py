@@ -173,6 +173,7 @@ class AIEconomy(mesa.Model):
             self.market.trade()
         self._update_sentiment()
         self.records.collect()
+        self.deals.prune()
         self.quarter += 1
 
     def _apply_shocks(self) -> None:

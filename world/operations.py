@@ -756,7 +756,11 @@ def close_quarter(model: AIEconomy) -> None:
         f.cash_flows = f.ledger.cash_flow_statement()
         f.balance = f.ledger.balance_sheet()
         f.ledger.close_period()
-        f.minsky = MinskyClass(
-            int(minsky_class(f.cash_flows.operating, f.interest_due, f.principal_due))
-        )
+    classes = minsky_class(
+        [f.cash_flows.operating for f in model.firms],
+        [f.interest_due for f in model.firms],
+        [f.principal_due for f in model.firms],
+    )
+    for f, c in zip(model.firms, classes, strict=True):
+        f.minsky = MinskyClass(int(c))
     model.update_valuations()
