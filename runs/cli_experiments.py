@@ -1,9 +1,117 @@
-"""CLI commands for experiments: ``aipm sweep`` and ``aipm analyze``."""
+"""CLI commands for experiments: ``aipm sweep`` and ``aipm analyze``.
+
+Bad input (spec, flags, output directory, unreachable scheduler) is reported as
+one line on stderr with exit code 2, before anything is written.
+"""
 
 from __future__ import annotations
 
+import re
+import signal
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+DASK_ADDRESS = re.compile(r"^(local|(tcp|tls|inproc|ucx)://[^\s/]+)$")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def register(app: typer.Typer) -> None:
     """Add the experiment commands to ``app``."""
+    app.command("sweep")(sweep)
+    app.command("analyze")(analyze)
+
+
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="sweep spec TOML file", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="output directory", show_default=False)],
+    resume: Annotated[
+        bool, typer.Option("--resume", help="continue the sweep in --out: run only missing runs")
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="worker processes (default: all cores; 1 = serial, in this process)"),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(help="run on Dask: 'local' (start a LocalCluster) or tcp://HOST:PORT"),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option(help="seconds to wait for a --dask scheduler to answer")
+    ] = 10.0,
+    paths: Annotated[
+        bool, typer.Option("--paths", help="also store per-quarter firm and system paths")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="show the progress bar")] = True,
+) -> None:
+    """Run a parameter sweep (grid, Latin hypercube, Sobol, Morris) with replicates."""
+    from runs.cli import check_range, err, fail
+    from runs.cli import out as stdout
+    from runs.executors import make_executor
+    from runs.experiment import SpecError, load_spec, plan_sweep
+    from runs.sweeping import SweepError, columns_of, prepare, run_plan
+
+    if workers is not None:
+        check_range("--workers", workers, 1, 4096)
+    if not 0 < timeout <= 3600:
+        raise fail(f"--timeout: {timeout} is out of range (allowed: 0 < timeout ≤ 3600)")
+    if dask is not None and not DASK_ADDRESS.match(dask):
+        raise fail(f"--dask: {dask!r} is not 'local' or a scheduler address like tcp://HOST:8786")
+    try:
+        s = load_spec(spec)
+        if paths:
+            s = s.model_copy(update={"save_paths": True})
+        plan = plan_sweep(s)
+        columns = None if prepare(plan, out, resume=resume) else columns_of(plan)
+    except (SpecError, SweepError) as exc:
+        raise fail(str(exc)) from None
+    try:
+        executor = make_executor(workers, dask, timeout=timeout)
+    except OSError as exc:  # includes timeouts reaching a scheduler
+        raise fail(f"--dask: cannot reach {dask} ({exc})") from None
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # a killed job stops like Ctrl-C
+    try:
+        report = run_plan(
+            plan, out, executor, resume=resume, progress=progress, console=err, columns=columns
+        )
+    except KeyboardInterrupt:
+        err.print(f"interrupted: finished runs are kept in {out}; add --resume to go on")
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        executor.close()
+    for line in report.lines():
+        stdout.print(line, highlight=False, soft_wrap=True)
+
+
+def analyze(
+    directory: Annotated[Path, typer.Argument(help="sweep output directory", show_default=False)],
+    metric: Annotated[
+        list[str] | None,
+        typer.Option("--metric", help="runs-table column for Sobol/Morris (repeatable)"),
+    ] = None,
+    regime: Annotated[str, typer.Option(help="PRIM: regime of interest")] = "cascade",
+    threshold: Annotated[float, typer.Option(help="PRIM: minimum box density, (0, 1]")] = 0.8,
+) -> None:
+    """Analyse a sweep: regimes, Sobol or Morris indices, PRIM boxes (→ DIR/analysis/)."""
+    from runs.analysis import analyze as run_analysis
+    from runs.cli import fail
+    from runs.cli import out as stdout
+
+    if not 0.0 < threshold <= 1.0:
+        raise fail(f"--threshold: {threshold} is out of range (allowed: 0 < threshold ≤ 1)")
+    try:
+        result = run_analysis(directory, metrics=metric or None, regime=regime, threshold=threshold)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    for name, table in result.tables().items():
+        if not table.empty:
+            text = table.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+            stdout.print(f"== {name} ==\n{text}\n", highlight=False, soft_wrap=True)
+    for note in result.notes:
+        stdout.print(f"note: {note}", highlight=False)
+    stdout.print(f"wrote {directory / 'analysis'}/", highlight=False)

@@ -1,9 +1,79 @@
-"""CLI commands for reports and the app: ``aipm report`` and ``aipm app``."""
+"""CLI commands for reports and the app: ``aipm report DIR`` and ``aipm app``."""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+#: The SolaraViz page served by ``aipm app``.
+APP_FILE = Path(__file__).with_name("app.py")
 
 
 def register(app: typer.Typer) -> None:
     """Add the report and app commands to ``app``."""
+    app.command("report")(report)
+    app.command("app")(serve_app)
+
+
+def report(
+    directory: Annotated[
+        Path, typer.Argument(help="run directory (or sweep directory)", show_default=False)
+    ],
+) -> None:
+    """Rebuild the report (dashboard PNG, figures, report.html) of a run or sweep directory."""
+    from runs.cli import fail, out
+    from runs.report import build_report, build_sweep_report
+
+    if not directory.is_dir():
+        raise fail(f"DIR: {directory} is not a directory")
+    if (directory / "system.parquet").is_file():
+        build = build_report
+    elif (directory / "runs").is_dir():
+        build = build_sweep_report
+    else:
+        raise fail(
+            f"DIR: {directory} is neither a run directory (system.parquet) "
+            "nor a sweep directory (runs/)"
+        )
+    try:
+        page = build(directory)
+    except (FileNotFoundError, ValueError) as exc:
+        raise fail(f"{directory}: {exc}") from None
+    out.print(f"wrote {page}")
+
+
+def serve_app(
+    port: Annotated[int, typer.Option(help="TCP port, 1..65535")] = 8765,
+    host: Annotated[
+        str, typer.Option(help="address to bind (loopback by default; others expose the app)")
+    ] = "127.0.0.1",
+    open_browser: Annotated[
+        bool, typer.Option("--open/--no-open", help="open a browser tab")
+    ] = False,
+) -> None:
+    """Serve the interactive app (Mesa SolaraViz page) until interrupted."""
+    from runs.cli import check_range, err
+
+    check_range("--port", port, 1, 65535)
+    command = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        str(APP_FILE),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-check-version",
+        "--open" if open_browser else "--no-open",
+    ]
+    err.print(f"aipm app on http://{host}:{port}/ (Ctrl-C stops it)", highlight=False)
+    sys.stderr.flush()
+    # become the server (same process id): signals and exit codes reach it directly
+    os.execv(sys.executable, command)

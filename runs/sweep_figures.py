@@ -1,0 +1,356 @@
+"""Figures of sweeps and replicates: pure functions, DataFrames in, ``Figure`` out.
+
+Inputs are plain tables, so the figures do not depend on the sweep's file layout:
+
+* a runs table — one row per run, parameter columns and metric columns
+  (and a ``regime`` label when the stress module records one);
+* paths — one row per run and quarter, with a run id column;
+* analysis results — Sobol indices, Morris indices, PRIM boxes (column names in
+  each function's docstring).
+
+Like :mod:`runs.figures`, every function raises :class:`ValueError` naming the
+argument and the missing column or bad value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from runs import style
+from runs.figures import GAUGES, check_frame, column_label, new_figure
+from runs.style import styled
+
+__all__ = [
+    "fan_chart_figure",
+    "heatmap_figure",
+    "morris_figure",
+    "prim_figure",
+    "regime_shares_figure",
+    "sobol_figure",
+]
+
+REGIME_ORDER = ("boom", "soft_landing", "bust", "cascade")
+
+
+def fan_chart_figure(
+    paths: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    *,
+    run_col: str = "run_id",
+    quarter_col: str = "quarter",
+) -> Figure:
+    """Median and 5–95 % / 25–75 % bands across runs of per-quarter paths.
+
+    Parameters
+    ----------
+    paths
+        One row per run and quarter: ``run_col``, ``quarter_col`` and the columns.
+    columns
+        Columns to draw, one panel each (default: the three gauges and the lab
+        valuation, those present).
+    """
+    if columns is None:
+        cols = [
+            c
+            for c in (*GAUGES, "lab_valuation")
+            if isinstance(paths, pd.DataFrame) and c in paths.columns
+        ]
+        if not cols:
+            raise ValueError(
+                f"paths: none of the default columns {', '.join((*GAUGES, 'lab_valuation'))}"
+            )
+    else:
+        cols = list(columns)
+        if not cols:
+            raise ValueError("columns: give at least one column to draw")
+    check_frame(paths, "paths", required=(run_col,), numeric=(quarter_col, *cols))
+    ncols = min(len(cols), 2 if len(cols) == 4 else 3)
+    nrows = int(np.ceil(len(cols) / ncols))
+    n_runs = paths[run_col].nunique()
+    with styled():
+        fig = new_figure((5.2 * ncols, 3.9 * nrows))
+        axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+        for k, (ax, col) in enumerate(zip(axes, cols, strict=False)):
+            title, unit, factor = column_label(col)
+            q = paths.groupby(quarter_col)[col].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
+            q = q * factor
+            colour = style.OKABE_ITO[k % len(style.OKABE_ITO)]
+            ax.fill_between(
+                q.index, q[0.05], q[0.95], color=colour, alpha=0.18, lw=0, label="5–95 %"
+            )
+            ax.fill_between(
+                q.index, q[0.25], q[0.75], color=colour, alpha=0.35, lw=0, label="25–75 %"
+            )
+            ax.plot(q.index, q[0.5], color=colour, label="median")
+            ax.set_title(title)
+            ax.set_ylabel(unit)
+            ax.set_xlabel(quarter_col)
+            ax.legend(loc="best")
+        for ax in axes[len(cols) :]:
+            ax.set_visible(False)
+        fig.suptitle(f"Across {n_runs} runs: median and bands", fontweight="bold")
+    return fig
+
+
+def regime_shares_figure(
+    runs: pd.DataFrame, regime_col: str = "regime", by: str | None = None, bins: int = 4
+) -> Figure:
+    """Share of runs in each regime, overall or per bin of the parameter ``by``."""
+    check_frame(runs, "runs", required=(regime_col,), numeric=(by,) if by else ())
+    if bins < 1:
+        raise ValueError(f"bins: must be at least 1, got {bins}")
+    labels = runs[regime_col].astype(str)
+    order = [r for r in REGIME_ORDER if r in set(labels)] + sorted(set(labels) - set(REGIME_ORDER))
+    colours = [style.REGIME_COLOURS.get(r, style.GREY) for r in order]
+    with styled():
+        fig = new_figure((9.0, 4.5))
+        ax = fig.subplots()
+        if by is None:
+            shares = labels.value_counts(normalize=True).reindex(order, fill_value=0) * 100
+            ax.bar([r.replace("_", " ") for r in order], shares.to_numpy(), color=colours)
+            for x, v in enumerate(shares):
+                ax.text(x, v, f"{v:.0f} %", ha="center", va="bottom", fontsize=9)
+            ax.set_title(f"Regimes across {len(runs)} runs")
+            ax.set_xlabel("regime")
+        else:
+            groups = pd.cut(runs[by], bins=min(bins, runs[by].nunique()), include_lowest=True)
+            table = (
+                pd.crosstab(groups, labels, normalize="index").reindex(columns=order, fill_value=0)
+                * 100
+            )
+            bottom = np.zeros(len(table))
+            names = [f"{iv.left:.3g}–{iv.right:.3g}" for iv in table.index]
+            for regime, colour in zip(order, colours, strict=True):
+                ax.bar(
+                    names,
+                    table[regime].to_numpy(),
+                    bottom=bottom,
+                    color=colour,
+                    label=regime.replace("_", " "),
+                )
+                bottom += table[regime].to_numpy()
+            ax.set_title(f"Regimes by {by} ({len(runs)} runs)")
+            ax.set_xlabel(by)
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="regime")
+        ax.set_ylabel("% of runs")
+    return fig
+
+
+def _metric_column(table: pd.DataFrame) -> str | None:
+    return next((c for c in ("metric", "output") if c in table.columns), None)
+
+
+def _metrics(table: pd.DataFrame) -> list[object]:
+    col = _metric_column(table)
+    return list(dict.fromkeys(table[col])) if col else [None]
+
+
+def _rows_of(table: pd.DataFrame, metric: object) -> pd.DataFrame:
+    col = _metric_column(table)
+    return table if col is None or metric is None else table[table[col] == metric]
+
+
+def sobol_figure(indices: pd.DataFrame) -> Figure:
+    """First-order (S1) and total (ST) Sobol indices per parameter, with confidence bars.
+
+    ``indices`` has columns ``parameter``, ``S1``, ``ST`` and optionally ``S1_conf``,
+    ``ST_conf`` and ``metric`` (one panel per metric, at most three), as returned by
+    :func:`runs.analysis.sobol_indices`.
+    """
+    check_frame(indices, "indices", required=("parameter",), numeric=("S1", "ST"))
+    metrics = _metrics(indices)[:3]
+    n_par = indices["parameter"].nunique()
+    with styled():
+        fig = new_figure((6.5 * len(metrics), max(3.5, 2.0 + 0.5 * n_par)))
+        axes = np.atleast_1d(fig.subplots(1, len(metrics))).ravel()
+        for ax, metric in zip(axes, metrics, strict=True):
+            t = _rows_of(indices, metric).sort_values("ST", na_position="first")
+            y = np.arange(len(t))
+            for k, col in enumerate(("S1", "ST")):
+                err = t[f"{col}_conf"].to_numpy() if f"{col}_conf" in t.columns else None
+                ax.barh(
+                    y + (k - 0.5) * 0.38,
+                    t[col].to_numpy(),
+                    height=0.38,
+                    xerr=err,
+                    color=style.OKABE_ITO[k],
+                    label={"S1": "first order S1", "ST": "total ST"}[col],
+                    error_kw={"lw": 1, "ecolor": "#333333"},
+                )
+            ax.set_yticks(y, t["parameter"].astype(str).tolist())
+            ax.set_xlabel("Sobol index (share of output variance)")
+            ax.set_title("Sobol indices" + (f": {metric}" if metric is not None else ""))
+            if t[["S1", "ST"]].isna().all(axis=None):
+                _note_centre(ax, "constant output: no variance to decompose")
+            ax.legend(loc="lower right")
+    return fig
+
+
+def _note_centre(ax, message: str) -> None:
+    ax.text(0.5, 0.5, message, ha="center", va="center", color=style.GREY, transform=ax.transAxes)
+
+
+def morris_figure(indices: pd.DataFrame, metric: str | None = None) -> Figure:
+    """Morris screening: μ* per parameter (bars) and μ* versus σ (scatter).
+
+    ``indices`` has columns ``parameter``, ``mu_star``, ``sigma`` and optionally
+    ``mu_star_conf`` and ``metric``, as returned by :func:`runs.analysis.morris_indices`;
+    ``metric`` picks one (default: the first).
+    """
+    check_frame(indices, "indices", required=("parameter",), numeric=("mu_star", "sigma"))
+    metrics = _metrics(indices)
+    if metric is not None and metric not in metrics:
+        raise ValueError(f"metric: {metric!r} is not in indices (has: {metrics})")
+    metric = metrics[0] if metric is None else metric
+    t = _rows_of(indices, metric).sort_values("mu_star")
+    with styled():
+        fig = new_figure((12.0, max(4.0, 2.0 + 0.45 * len(t))))
+        ax1, ax2 = fig.subplots(1, 2)
+        y = np.arange(len(t))
+        err = t["mu_star_conf"].to_numpy() if "mu_star_conf" in t.columns else None
+        ax1.barh(y, t["mu_star"].to_numpy(), xerr=err, color=style.OKABE_ITO[0], error_kw={"lw": 1})
+        ax1.set_yticks(y, t["parameter"].astype(str).tolist())
+        ax1.set_xlabel("μ* (mean absolute elementary effect, output units)")
+        ax1.set_title("Morris screening" + (f": {metric}" if metric is not None else ""))
+        ax2.scatter(t["mu_star"], t["sigma"], color=style.OKABE_ITO[1], s=40, zorder=3)
+        for row in t.itertuples(index=False):
+            ax2.annotate(
+                str(row.parameter),
+                (row.mu_star, row.sigma),
+                xytext=(4, 3),
+                textcoords="offset points",
+                fontsize=8,
+            )
+        ax2.set_xlabel("μ* (importance)")
+        ax2.set_ylabel("σ (non-linearity / interactions)")
+        ax2.set_title("μ* versus σ")
+    return fig
+
+
+def prim_figure(
+    boxes: pd.DataFrame, ranges: dict[str, tuple[float, float]] | None = None
+) -> Figure:
+    """PRIM boxes: the restricted range of each parameter within its sampled range.
+
+    Parameters
+    ----------
+    boxes
+        One row per box and restricted parameter, as returned by
+        :func:`runs.analysis.prim_boxes`: ``parameter``, ``low``, ``high`` and
+        optionally ``box``, ``coverage``, ``density`` (fractions, shown in the
+        title). A categorical parameter has the kept values in ``low`` and an empty
+        ``high``. Columns ``range_min``, ``range_max`` may give the sampled ranges.
+    ranges
+        Parameter → (min, max) sampled; needed for numeric parameters unless
+        ``boxes`` has ``range_min``/``range_max``. At most four boxes are drawn.
+    """
+    check_frame(boxes, "boxes", required=("parameter", "low", "high"))
+    numeric = (
+        pd.to_numeric(boxes["low"], errors="coerce").notna()
+        & pd.to_numeric(boxes["high"], errors="coerce").notna()
+    )
+    lims: dict[str, tuple[float, float]] = dict(ranges or {})
+    if {"range_min", "range_max"} <= set(boxes.columns):
+        for row in boxes.itertuples(index=False):
+            lims.setdefault(str(row.parameter), (float(row.range_min), float(row.range_max)))
+    for name in boxes.loc[numeric, "parameter"].astype(str).unique():
+        if name not in lims:
+            raise ValueError(f"ranges: no sampled range for parameter {name!r}")
+        lo, hi = lims[name]
+        if not hi > lo:
+            raise ValueError(f"ranges: {name}: max must be greater than min, got ({lo}, {hi})")
+    ids = (list(dict.fromkeys(boxes["box"])) if "box" in boxes.columns else [None])[:4]
+    n_par = boxes["parameter"].nunique()
+    with styled():
+        fig = new_figure((6.5 * len(ids), max(3.5, 1.8 + 0.55 * n_par)))
+        axes = np.atleast_1d(fig.subplots(1, len(ids))).ravel()
+        for ax, box in zip(axes, ids, strict=True):
+            t = boxes if box is None else boxes[boxes["box"] == box]
+            _draw_box(ax, t, numeric[t.index], lims)
+            stats = [f"{k} {t[k].iloc[0]:.0%}" for k in ("coverage", "density") if k in t.columns]
+            name = "PRIM box" + (f" {box}" if box is not None else "")
+            ax.set_title(name + (f" ({', '.join(stats)})" if stats else ""))
+    return fig
+
+
+def _draw_box(ax, t: pd.DataFrame, numeric: pd.Series, lims: dict) -> None:
+    y = np.arange(len(t))
+    ax.barh(y, np.ones(len(t)), color="#EEEEEE", height=0.6, label="sampled range")
+    for k, (row, is_num) in enumerate(zip(t.itertuples(index=False), numeric, strict=True)):
+        if not is_num:
+            ax.text(0.02, k, f"kept: {row.low}", va="center", fontsize=8)
+            continue
+        rmin, rmax = lims[str(row.parameter)]
+        lo = float(np.clip((float(row.low) - rmin) / (rmax - rmin), 0, 1))
+        hi = float(np.clip((float(row.high) - rmin) / (rmax - rmin), 0, 1))
+        ax.barh(
+            k,
+            hi - lo,
+            left=lo,
+            color=style.OKABE_ITO[0],
+            height=0.6,
+            label="box" if k == int(np.argmax(numeric.to_numpy())) else None,
+        )
+        ax.text(lo, k + 0.42, f"{float(row.low):.3g}", ha="left", fontsize=8)
+        ax.text(hi, k + 0.42, f"{float(row.high):.3g}", ha="right", fontsize=8)
+    ax.set_yticks(y, t["parameter"].astype(str).tolist())
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-0.6, len(t) - 0.1)
+    ax.set_xlabel("position within the sampled range (0 = min, 1 = max)")
+    ax.legend(loc="lower right", fontsize=7.5)
+
+
+def heatmap_figure(
+    runs: pd.DataFrame, x: str, y: str, outcome: str, *, agg: str = "median", bins: int = 6
+) -> Figure:
+    """Outcome (aggregated over runs) on a grid of two swept parameters.
+
+    Parameters with more than ``bins`` distinct values are cut into ``bins``
+    equal-width intervals.
+    """
+    check_frame(runs, "runs", numeric=(x, y, outcome))
+    if x == y:
+        raise ValueError(f"x and y: must be two different parameters, got {x!r} twice")
+    if agg not in {"mean", "median", "min", "max"}:
+        raise ValueError(f"agg: must be one of mean, median, min, max, got {agg!r}")
+    if bins < 2:
+        raise ValueError(f"bins: must be at least 2, got {bins}")
+
+    def axis(col: str) -> pd.Series:
+        values = runs[col]
+        if values.nunique() <= bins:
+            return values.round(6)
+        cut = pd.cut(values, bins=bins, include_lowest=True)
+        return cut.map(lambda iv: round(float(iv.mid), 6)).astype(float)
+
+    table = runs.assign(_x=axis(x), _y=axis(y)).pivot_table(
+        index="_y", columns="_x", values=outcome, aggfunc=agg, observed=True
+    )
+    title, unit, factor = column_label(outcome)
+    with styled():
+        fig = new_figure((9.0, 6.5))
+        ax = fig.subplots()
+        shown = table.sort_index(ascending=False) * factor
+        labels = shown.map(
+            lambda v: "" if pd.isna(v) else f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+        )
+        sns.heatmap(
+            shown,
+            ax=ax,
+            cmap="cividis",
+            annot=labels.to_numpy() if table.size <= 64 else False,
+            fmt="",
+            cbar_kws={"label": f"{agg} {title}" + (f" ({unit})" if unit else "")},
+        )
+        ax.grid(False)
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        ax.set_xticklabels([f"{float(t.get_text()):.3g}" for t in ax.get_xticklabels()])
+        ax.set_yticklabels([f"{float(t.get_text()):.3g}" for t in ax.get_yticklabels()])
+        ax.set_title(f"{title}: {agg} over runs, by {x} and {y}")
+    return fig

@@ -1,0 +1,154 @@
+"""The on-disk layout of a sweep, written so that it can be resumed after any crash.
+
+::
+
+    DIR/
+      params.json                    the spec, resolved base scenario, parameters, seeds,
+                                     column dtypes, version, git commit, spec hash
+      design.parquet                 one row per design point (point_id, u.<path>, <path>)
+      runs/part-00000.parquet ...    one row per finished run (the runs table)
+      paths/firms/part-00000.parquet per-quarter firm paths of those runs (run_id first)
+      paths/system/part-00000.parquet per-quarter system paths (run_id first)
+      summary.json                   counts, regimes, timing; "complete": true at the end
+
+Every file is written to a hidden temporary file and renamed into place. A chunk
+writes its ``paths`` parts first and its ``runs`` part last: the ``runs`` part is
+the commit record, and the runs it lists are the finished runs. On resume, path
+parts without a runs part of the same number (a crash between the two writes)
+and temporary files are deleted, and only runs absent from ``runs/`` are run.
+Readers (``pandas.read_parquet(DIR / "runs")``) ignore hidden files.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from runs.output import atomic_write_bytes
+
+__all__ = ["SweepStore", "is_sweep_dir"]
+
+_PART = re.compile(r"^part-(\d{5,})\.parquet$")
+PATH_TABLES = ("firms", "system")
+
+
+def is_sweep_dir(path: Path) -> bool:
+    """Whether ``path`` holds a sweep (its ``params.json`` names a sweep)."""
+    try:
+        meta = json.loads((Path(path) / "params.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("kind") == "aipm-sweep"
+
+
+def _json_bytes(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=False, default=str) + "\n").encode()
+
+
+def _parts(folder: Path) -> dict[int, Path]:
+    if not folder.is_dir():
+        return {}
+    out = {}
+    for p in folder.iterdir():
+        m = _PART.match(p.name)
+        if m:
+            out[int(m.group(1))] = p
+    return out
+
+
+class SweepStore:
+    """Read and write one sweep directory (see the module docstring for the layout)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.runs_dir = self.root / "runs"
+        self.paths_dir = self.root / "paths"
+        self._next_part = 0
+
+    # -- metadata -------------------------------------------------------------------
+    def create(self, params: dict[str, Any], design: pd.DataFrame) -> None:
+        """Write ``design.parquet`` then ``params.json`` (which marks a sweep directory)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        from runs.worker import to_parquet_bytes
+
+        atomic_write_bytes(self.root / "design.parquet", to_parquet_bytes(design))
+        atomic_write_bytes(self.root / "params.json", _json_bytes(params))
+        self.runs_dir.mkdir(exist_ok=True)
+
+    def params(self) -> dict[str, Any]:
+        """Contents of ``params.json``."""
+        return json.loads((self.root / "params.json").read_text(encoding="utf-8"))
+
+    def design(self) -> pd.DataFrame:
+        """The design points."""
+        return pd.read_parquet(self.root / "design.parquet")
+
+    def write_summary(self, summary: dict[str, Any]) -> None:
+        """Write ``summary.json`` atomically."""
+        atomic_write_bytes(self.root / "summary.json", _json_bytes(summary))
+
+    # -- runs -----------------------------------------------------------------------
+    def recover(self) -> set[int]:
+        """Clean up after a crash; return the ids of the runs already finished.
+
+        Deletes hidden temporary files and path parts whose runs part is missing,
+        and sets the next part number past every part seen.
+        """
+        runs = _parts(self.runs_dir)
+        seen = set(runs)
+        for table in PATH_TABLES:
+            folder = self.paths_dir / table
+            for number, path in _parts(folder).items():
+                seen.add(number)
+                if number not in runs:
+                    path.unlink()
+        for folder in (self.root, self.runs_dir, *(self.paths_dir / t for t in PATH_TABLES)):
+            if folder.is_dir():
+                for tmp in folder.glob(".*.tmp"):
+                    tmp.unlink()
+        (self.root / "summary.json").unlink(missing_ok=True)
+        self._next_part = max(seen, default=-1) + 1
+        done: set[int] = set()
+        for path in runs.values():
+            ids = pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist()
+            dup = done.intersection(ids)
+            if dup:
+                raise RuntimeError(f"{path}: run {min(dup)} is already in another part")
+            done.update(ids)
+        return done
+
+    def write_chunk(self, runs: bytes, firms: bytes | None, system: bytes | None) -> Path:
+        """Write one finished chunk: path parts first, then the runs part (the commit)."""
+        number = self._next_part
+        self._next_part += 1
+        name = f"part-{number:05d}.parquet"
+        for table, data in zip(PATH_TABLES, (firms, system), strict=True):
+            if data is not None:
+                atomic_write_bytes(self.paths_dir / table / name, data)
+        target = self.runs_dir / name
+        atomic_write_bytes(target, runs)
+        return target
+
+    def read_runs(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """The runs table (every finished run), sorted by ``run_id``."""
+        if not _parts(self.runs_dir):
+            from runs.worker import ID_COLUMNS
+
+            return pd.DataFrame({c: pd.Series(dtype=t) for c, t in ID_COLUMNS.items()})
+        frame = pd.read_parquet(self.runs_dir, columns=columns)
+        return frame.sort_values("run_id", ignore_index=True) if "run_id" in frame else frame
+
+    def read_paths(self, table: str, run_ids: list[int] | None = None) -> pd.DataFrame:
+        """Per-quarter ``firms`` or ``system`` paths, optionally of some runs only."""
+        if table not in PATH_TABLES:
+            raise ValueError(f"table must be one of {PATH_TABLES}, got {table!r}")
+        folder = self.paths_dir / table
+        if not _parts(folder):
+            raise FileNotFoundError(f"{folder}: no paths stored (run the sweep with --paths)")
+        filters = [("run_id", "in", list(run_ids))] if run_ids is not None else None
+        return pd.read_parquet(folder, filters=filters)

@@ -1,0 +1,291 @@
+"""Figure functions: right panels and sizes on good data, a clear ValueError on bad data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from runs import figures as F
+from runs import sweep_figures as S
+from runs.scenario import load_scenario
+from runs.simulate import simulate
+from runs.style import OKABE_ITO, styled
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def run():
+    return simulate(load_scenario(ROOT / "scenarios" / "baseline.toml"), 0, quarters=10)
+
+
+def title(ax) -> str:
+    return ax.get_title(loc="left") or ax.get_title()
+
+
+def texts(fig: Figure) -> str:
+    return " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+
+
+RUN_FIGURES = {
+    "gauges": (lambda r: F.gauges_figure(r.system), (15.0, 4.2), 3),
+    "valuations": (lambda r: F.valuations_figure(r.firms), (9.0, 5.0), 1),
+    "round_trip": (lambda r: F.round_trip_figure(r.firms), (9.0, 5.0), 1),
+    "buildout": (lambda r: F.buildout_figure(r.system, r.deals), (9.0, 5.0), 1),
+    "balance": (lambda r: F.balance_figure(r.firms), (15.0, 4.5), 2),
+    "minsky": (lambda r: F.minsky_figure(r.firms), (9.0, 5.0), 1),
+    "defaults": (lambda r: F.defaults_figure(r.firms), (9.0, 5.0), 1),
+    "network": (lambda r: F.network_figure(r.deals, r.firms), (15.0, 7.5), 2),
+    "dashboard": (lambda r: F.dashboard_figure(r.firms, r.system, r.deals), (16.0, 22.0), 12),
+}
+
+
+@pytest.mark.parametrize("name", RUN_FIGURES)
+def test_run_figure_size_and_panels(run, name):
+    make, size, n_axes = RUN_FIGURES[name]
+    fig = make(run)
+    assert isinstance(fig, Figure)
+    assert tuple(fig.get_size_inches()) == pytest.approx(size)
+    assert len(fig.axes) == n_axes
+    assert all(title(ax) for ax in fig.axes)  # every panel says what it shows
+
+
+def test_gauges_plot_the_recorded_values_in_display_units(run):
+    fig = F.gauges_figure(run.system)
+    engine, _, fuel = fig.axes
+    assert engine.get_ylabel() == "% per quarter"
+    np.testing.assert_allclose(engine.lines[0].get_ydata(), run.system.engine_user_growth * 100)
+    np.testing.assert_allclose(fuel.lines[0].get_ydata(), run.system.fuel_compute_efficiency * 1e3)
+    single = F.gauges_figure(run.system, gauges=["gears_capex_to_revenue"])
+    assert len(single.axes) == 1 and "Gears" in title(single.axes[0])
+
+
+def test_optional_columns_say_not_available(run):
+    firms = run.firms.drop(columns=["minsky", "fundamental_value"], errors="ignore")
+    assert "Minsky classes: not available in this run" in texts(F.minsky_figure(firms))
+    assert "fundamental values: not available" in texts(F.valuations_figure(firms))
+    dash = F.dashboard_figure(firms, run.system, run.deals)
+    assert "Minsky classes: not available in this run" in texts(dash)
+
+
+@pytest.mark.parametrize("codes", [[0, 1, 2], ["hedge", "speculative", "ponzi"]])
+def test_minsky_panel_counts_firms_per_class(run, codes):
+    firms = run.firms.copy()
+    firms["minsky"] = [codes[i % 3] for i in range(len(firms))]
+    fig = F.minsky_figure(firms)
+    ax = fig.axes[0]
+    assert "not available" not in texts(fig)
+    assert len(ax.collections) == 3  # one band per class
+    top = ax.collections[-1].get_paths()[0].vertices[:, 1].max()
+    assert top == pytest.approx(firms.firm.nunique())  # bands stack to every firm
+
+
+def test_fundamental_values_are_drawn_dashed(run):
+    firms = run.firms.assign(fundamental_value=run.firms.valuation * 0.5)
+    ax = F.valuations_figure(firms).axes[0]
+    dashed = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
+    assert len(dashed) == firms.firm.nunique()
+    assert "fundamental" in title(ax)
+
+
+def test_network_arrows_follow_money(run):
+    fig = F.network_figure(run.deals, run.firms, quarters=[int(run.deals.quarter.max())])
+    ax = fig.axes[0]
+    end = run.deals.groupby(["payer", "payee", "kind"]).size()
+    assert len(ax.patches) == len(end)  # one arrow per (payer, payee, kind)
+    assert f"{len(run.deals)} deals" in title(ax)
+
+
+def test_a_run_without_deals_says_so(run):
+    no_deals = run.deals.head(0)
+    assert "no deals in this run" in texts(F.network_figure(no_deals, run.firms))
+    dash = F.dashboard_figure(run.firms, run.system, no_deals)
+    assert "no deals in this run" in texts(dash)
+
+
+BAD_RUN_INPUTS = [
+    (
+        lambda r: F.gauges_figure(pd.concat([r.system, r.system[["users_m"]]], axis=1)),
+        "system: duplicate column.*users_m",
+    ),
+    (
+        lambda r: F.gauges_figure(r.system.drop(columns="gears_capex_to_revenue")),
+        "system: missing column.*gears_capex_to_revenue",
+    ),
+    (
+        lambda r: F.valuations_figure(r.firms.drop(columns="valuation")),
+        "firms: missing column.*valuation",
+    ),
+    (lambda r: F.round_trip_figure(r.firms.head(0)), "firms: the table has no rows"),
+    (
+        lambda r: F.gauges_figure(r.system.assign(engine_user_growth=np.inf)),
+        "system.engine_user_growth: contains infinite values",
+    ),
+    (lambda r: F.balance_figure(r.firms.assign(cash="a lot")), "firms.cash: must be numeric"),
+    (lambda r: F.defaults_figure(r.firms.to_dict()), "firms: expected a pandas DataFrame"),
+    (
+        lambda r: F.network_figure(r.deals.assign(value=-1.0), r.firms),
+        "deals.value: deal values must be non-negative",
+    ),
+    (
+        lambda r: F.network_figure(r.deals.drop(columns="payer"), r.firms),
+        "deals: missing column.*payer",
+    ),
+    (lambda r: F.gauges_figure(r.system, gauges=["sentiment"]), "gauges: choose from"),
+    (
+        lambda r: F.buildout_figure(r.system.assign(total_deployed_gw=np.nan)),
+        "system.total_deployed_gw: all values are missing",
+    ),
+    (
+        lambda r: F.dashboard_figure(r.firms.drop(columns="role"), r.system, r.deals),
+        "firms: missing column.*role",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "message"), BAD_RUN_INPUTS)
+def test_bad_run_data_raises_clear_error(run, make, message):
+    with pytest.raises(ValueError, match=message):
+        make(run)
+
+
+def test_style_does_not_leak_into_callers_settings(run):
+    before = dict(mpl.rcParams)
+    with styled():
+        assert mpl.rcParams["axes.prop_cycle"].by_key()["color"][0] == OKABE_ITO[0]
+    F.dashboard_figure(run.firms, run.system, run.deals)
+    assert dict(mpl.rcParams) == before
+
+
+# -- sweep figures ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sweep():
+    rng = np.random.default_rng(1)
+    n = 40
+    runs = pd.DataFrame(
+        {
+            "run_id": range(n),
+            "demand.bass_q": rng.uniform(0.03, 0.15, n),
+            "buildout.power_cap_gw": np.tile([1.0, 2.0, 3.0, 4.0], n // 4),
+        }
+    )
+    runs["lab_valuation"] = 1e3 + 4e4 * runs["demand.bass_q"] + rng.normal(0, 50, n)
+    runs["regime"] = np.where(runs["lab_valuation"] > 4e3, "boom", "bust")
+    quarters = np.arange(8)
+    paths = pd.DataFrame(
+        {
+            "run_id": np.repeat(runs.run_id, len(quarters)),
+            "quarter": np.tile(quarters, n),
+            "lab_valuation": np.repeat(runs.lab_valuation, len(quarters)).to_numpy()
+            * np.tile(1 + 0.1 * quarters, n),
+        }
+    )
+    return runs, paths
+
+
+def test_fan_chart_median_and_bands(sweep):
+    _, paths = sweep
+    fig = S.fan_chart_figure(paths, ["lab_valuation"])
+    ax = fig.axes[0]
+    median = paths.groupby("quarter").lab_valuation.median()
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), median)
+    assert len(ax.collections) == 2  # 5–95 % and 25–75 % bands
+    assert "40 runs" in fig.get_suptitle()
+    default = S.fan_chart_figure(paths)  # only lab_valuation of the defaults is present
+    assert len([a for a in default.axes if a.get_visible()]) == 1
+
+
+def test_regime_shares_sum_to_100(sweep):
+    runs, _ = sweep
+    ax = S.regime_shares_figure(runs).axes[0]
+    heights = [p.get_height() for p in ax.patches]
+    assert sum(heights) == pytest.approx(100)
+    assert heights[0] == pytest.approx((runs.regime == "boom").mean() * 100)
+    ax = S.regime_shares_figure(runs, by="demand.bass_q", bins=3).axes[0]
+    stacked = pd.Series({(p.get_x(), p.get_y()): p.get_height() for p in ax.patches})
+    per_bin = stacked.groupby(level=0).sum()
+    np.testing.assert_allclose(per_bin, 100)
+
+
+def test_sobol_morris_prim_heatmap(sweep):
+    runs, _ = sweep
+    sobol = pd.DataFrame(
+        {
+            "metric": "m",
+            "parameter": ["a", "b", "c"],
+            "S1": [0.5, 0.2, 0.0],
+            "ST": [0.6, 0.3, 0.1],
+            "ST_conf": [0.05, 0.05, 0.02],
+        }
+    )
+    two = pd.concat([sobol, sobol.assign(metric="n")])
+    assert [len(ax.patches) for ax in S.sobol_figure(two).axes] == [6, 6]
+    assert title(S.sobol_figure(two).axes[1]) == "Sobol indices: n"
+    morris = pd.DataFrame({"parameter": ["a", "b"], "mu_star": [2.0, 1.0], "sigma": [1.0, 0.5]})
+    assert len(S.morris_figure(morris).axes) == 2
+    # the format of runs.analysis.prim_boxes: low/high, a categorical row, ranges apart
+    boxes = pd.DataFrame(
+        {
+            "box": 0,
+            "parameter": ["demand.bass_q", "behaviour.vendor_financing"],
+            "low": [0.09, "False"],
+            "high": [0.15, ""],
+            "coverage": 0.8,
+            "density": 0.9,
+        }
+    )
+    ax = S.prim_figure(boxes, ranges={"demand.bass_q": (0.03, 0.15)}).axes[0]
+    box = ax.patches[2]  # two grey full ranges, then the box
+    assert box.get_x() == pytest.approx(0.5) and box.get_width() == pytest.approx(0.5)
+    assert "coverage 80%" in title(ax) and "kept: False" in texts(ax.figure)
+    fig = S.heatmap_figure(runs, "demand.bass_q", "buildout.power_cap_gw", "lab_valuation", bins=4)
+    mesh = fig.axes[0].collections[0].get_array()
+    assert mesh.size == 16
+    assert np.nanmax(mesh) <= runs.lab_valuation.max()
+
+
+BAD_SWEEP_INPUTS = [
+    (lambda r, p: S.fan_chart_figure(p, ["users_m"]), "paths: missing column.*users_m"),
+    (lambda r, p: S.fan_chart_figure(p.drop(columns="lab_valuation")), "paths: none of the"),
+    (lambda r, p: S.regime_shares_figure(r.drop(columns="regime")), "runs: missing.*regime"),
+    (
+        lambda r, p: S.heatmap_figure(r, "demand.bass_q", "demand.bass_q", "lab_valuation"),
+        "x and y: must be two different",
+    ),
+    (
+        lambda r, p: S.heatmap_figure(r, "demand.bass_q", "buildout.power_cap_gw", "regime"),
+        "runs.regime: must be numeric",
+    ),
+    (
+        lambda r, p: S.sobol_figure(pd.DataFrame({"parameter": ["a"], "S1": [0.1]})),
+        "indices: missing column.*ST",
+    ),
+    (
+        lambda r, p: S.prim_figure(pd.DataFrame({"parameter": ["a"], "low": [0.0], "high": [1.0]})),
+        "ranges: no sampled range for parameter 'a'",
+    ),
+    (
+        lambda r, p: S.prim_figure(
+            pd.DataFrame({"parameter": ["a"], "low": [0.0], "high": [1.0]}), {"a": (1.0, 1.0)}
+        ),
+        "max must be greater than min",
+    ),
+    (
+        lambda r, p: S.morris_figure(
+            pd.DataFrame({"metric": "m", "parameter": ["a"], "mu_star": [1.0], "sigma": [0.1]}),
+            metric="x",
+        ),
+        "metric: 'x' is not in indices",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "message"), BAD_SWEEP_INPUTS)
+def test_bad_sweep_data_raises_clear_error(sweep, make, message):
+    with pytest.raises(ValueError, match=message):
+        make(*sweep)

@@ -1,0 +1,223 @@
+"""Reports: built from a small run and from a small sweep; files, sizes and links check out."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from runs.cli import app
+from runs.report import build_report, build_sweep_report
+from runs.scenario import apply_overrides, load_scenario
+from runs.simulate import simulate
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+
+#: expected pixel size of each PNG of a run report (figure inches × 100 dpi)
+RUN_PNGS = {
+    "dashboard.png": (1600, 2200),
+    "figures/gauges.png": (1500, 420),
+    "figures/valuations.png": (900, 500),
+    "figures/round_trip.png": (900, 500),
+    "figures/buildout.png": (900, 500),
+    "figures/balance.png": (1500, 450),
+    "figures/minsky.png": (900, 500),
+    "figures/defaults.png": (900, 500),
+    "figures/network.png": (1500, 750),
+}
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.links += [v for k, v in attrs if k in {"src", "href"} and v]
+
+
+def links(page: Path) -> list[str]:
+    parser = Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.links
+
+
+def aipm(*args):
+    """Run the CLI in-process (cheaper than a subprocess per call)."""
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """A small run written by ``aipm run`` (which builds the report)."""
+    out = tmp_path_factory.mktemp("runs") / "small"
+    r = aipm("run", BASELINE, "--quarters", 8, "--out", out)
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_aipm_run_report_files_sizes_and_links(run_dir):
+    page = run_dir / "report.html"
+    for name, size in RUN_PNGS.items():
+        path = run_dir / name
+        assert path.stat().st_size > 5_000, name
+        with Image.open(path) as img:
+            assert img.format == "PNG" and img.size == size, name
+    targets = links(page)
+    assert sorted(targets) == sorted(RUN_PNGS)  # every figure is on the page
+    for target in targets:
+        assert (page.parent / target).is_file(), target
+    text = page.read_text(encoding="utf-8")
+    assert "baseline" in text and "seed" in text and "2025Q1" in text
+    assert "<th>regime</th>" in text  # from the run's summary.json
+    assert not list(run_dir.glob("**/.*.tmp"))  # atomic writes left no temporaries
+
+
+def test_report_rebuilds_a_run_directory(run_dir):
+    for name in RUN_PNGS:
+        (run_dir / name).unlink()
+    (run_dir / "report.html").unlink()
+    r = aipm("report", run_dir)
+    assert r.exit_code == 0, r.output
+    assert "report.html" in r.stdout
+    assert all((run_dir / name).stat().st_size > 5_000 for name in RUN_PNGS)
+    assert (run_dir / "report.html").is_file()
+
+
+def test_report_rejects_other_directories(tmp_path):
+    r = aipm("report", tmp_path)
+    assert r.exit_code == 2
+    assert "neither a run directory" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = aipm("report", tmp_path / "missing")
+    assert r.exit_code == 2 and "is not a directory" in r.stderr
+
+
+def test_report_of_a_run_missing_a_column_names_it(run_dir, tmp_path):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in ("params.json", "firms.parquet", "deals.parquet"):
+        (broken / name).write_bytes((run_dir / name).read_bytes())
+    system = pd.read_parquet(run_dir / "system.parquet").drop(columns="fuel_compute_efficiency")
+    system.to_parquet(broken / "system.parquet")
+    with pytest.raises(ValueError, match="system: missing column.*fuel_compute_efficiency"):
+        build_report(broken)
+    r = aipm("report", broken)
+    assert r.exit_code == 2 and "fuel_compute_efficiency" in r.stderr
+
+
+@pytest.fixture
+def sweep_dir(tmp_path):
+    """A small sweep in the layout of runs.sweepstore, from real runs of a 2 × 2 grid."""
+    base = load_scenario(BASELINE)
+    rows, paths = [], []
+    grid = [(q, cap) for q in (0.04, 0.12) for cap in (1.0, 4.0)]
+    for run_id, (q, cap) in enumerate(grid):
+        s = apply_overrides(base, {"quarters": 6, "demand.bass_q": q, "buildout.power_cap_gw": cap})
+        res = simulate(s, run_id)
+        rows.append(
+            {
+                "run_id": run_id,
+                "status": "ok",
+                "seed": run_id,
+                "demand.bass_q": q,
+                "buildout.power_cap_gw": cap,
+                "final_lab_valuation": res.system.lab_valuation.iloc[-1],
+                "regime": "boom" if run_id % 2 else "bust",
+            }
+        )
+        paths.append(res.system.assign(run_id=run_id))
+    rows.append({**rows[-1], "run_id": 99, "status": "failed", "regime": None})
+    d = tmp_path / "sweep"
+    (d / "runs").mkdir(parents=True)
+    (d / "paths" / "system").mkdir(parents=True)
+    (d / "analysis").mkdir()
+    pd.DataFrame(rows).to_parquet(d / "runs" / "part-0000.parquet")
+    pd.concat(paths).to_parquet(d / "paths" / "system" / "part-0000.parquet")
+    params = ["demand.bass_q", "buildout.power_cap_gw"]
+    meta = {"kind": "aipm-sweep", "parameters": [{"path": p} for p in params]}
+    (d / "params.json").write_text(json.dumps(meta), encoding="utf-8")
+    # analysis tables in the formats of runs.analysis (CSV, as `aipm analyze` writes them)
+    metric = {"metric": "final_lab_valuation", "parameter": params}
+    pd.DataFrame(
+        {
+            **metric,
+            "mu": [2.0, -1.0],
+            "mu_star": [2.0, 1.0],
+            "mu_star_conf": [0.3, 0.2],
+            "sigma": [0.5, 0.2],
+        }
+    ).to_csv(d / "analysis" / "morris.csv", index=False)
+    pd.DataFrame(
+        {**metric, "S1": [0.6, 0.2], "S1_conf": [0.1, 0.1], "ST": [0.7, 0.3], "ST_conf": [0.1, 0.1]}
+    ).to_csv(d / "analysis" / "sobol.csv", index=False)
+    pd.DataFrame(
+        {
+            "box": 0,
+            "parameter": params,
+            "low": [0.08, 1.0],
+            "high": [0.12, 2.0],
+            "coverage": 0.9,
+            "density": 0.85,
+        }
+    ).to_csv(d / "analysis" / "prim.csv", index=False)
+    # an analysis the design did not allow is an empty file (as `aipm analyze` writes it)
+    (d / "analysis" / "sobol_second_order.csv").write_text("\n", encoding="utf-8")
+    return d
+
+
+def test_sweep_report_files_and_links(sweep_dir):
+    page = build_sweep_report(sweep_dir)
+    expected = {
+        "fan_charts",
+        "regimes",
+        "regimes_by_parameter",
+        "heatmap",
+        "sobol",
+        "morris",
+        "prim",
+    }
+    assert {p.stem for p in (sweep_dir / "report").glob("*.png")} == expected
+    targets = links(page)
+    assert len(targets) == len(expected)
+    for target in targets:
+        path = sweep_dir / target
+        assert path.stat().st_size > 5_000, target
+        with Image.open(path) as img:
+            assert img.width >= 500 and img.height >= 300, target
+    with Image.open(sweep_dir / "report" / "fan_charts.png") as img:
+        assert img.size == (1040, 780)  # 4 panels in 2 × 2, 5.2 × 3.9 in each
+    text = page.read_text(encoding="utf-8")
+    assert "demand.bass_q, buildout.power_cap_gw" in text and "final_lab_valuation" in text
+    assert "<td>4</td>" in text  # the failed run is left out
+
+
+def test_sweep_directory_without_runs_table(tmp_path):
+    (tmp_path / "empty" / "runs").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError, match="no runs table"):
+        build_sweep_report(tmp_path / "empty")
+    r = aipm("report", tmp_path / "empty")  # dispatched to the sweep report
+    assert r.exit_code == 2 and "no runs table" in r.stderr
+
+
+def test_minimal_sweep_without_paths_or_analysis(tmp_path):
+    d = tmp_path / "sweep"
+    (d / "runs").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"run_id": range(6), "x.a": rng.random(6), "metric": rng.random(6)}).to_parquet(
+        d / "runs" / "part-0.parquet"
+    )
+    page = build_sweep_report(d)
+    assert links(page) == []  # nothing to draw with one parameter and no regimes
+    assert "x.a" in page.read_text(encoding="utf-8")
+
+
+def test_app_rejects_a_bad_port():
+    r = aipm("app", "--port", 70000)  # validated before the server starts
+    assert r.exit_code == 2 and "--port" in r.stderr

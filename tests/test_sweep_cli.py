@@ -1,0 +1,185 @@
+"""`aipm sweep` / `aipm analyze`: happy path, bad input (exit 2, nothing written), kill + resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from runs.cli import app
+from runs.sweeping import sweep
+from runs.sweepstore import SweepStore
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = (ROOT / "scenarios" / "baseline.toml").as_posix()
+
+
+def write_spec(folder: Path, samples=3, quarters=4, chunk=2, **replace) -> Path:
+    text = f"""
+name = "cli"
+scenario = "{BASELINE}"
+design = "lhs"
+samples = {samples}
+replicates = 2
+root_seed = 7
+chunk_size = {chunk}
+
+[fixed]
+quarters = {quarters}
+
+[parameters]
+"demand.bass_q" = {{ low = 0.03, high = 0.15 }}
+"behaviour.optimism" = {{ low = 0.0, high = 1.0 }}
+"""
+    for old, new in replace.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    path = folder / "spec.toml"
+    path.write_text(text)
+    return path
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def aipm(*args, **kw):
+    return subprocess.Popen(
+        [sys.executable, "-m", "runs", *map(str, args)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
+
+
+def test_sweep_and_analyze(tmp_path):
+    out = tmp_path / "out"
+    r = invoke("sweep", write_spec(tmp_path), "--out", out, "--workers", 1, "--paths")
+    assert r.exit_code == 0, r.stderr
+    assert "sweep cli: 6 runs" in r.stdout and "6 ok, 0 failed" in r.stdout
+    assert "complete:" in r.stdout
+    runs = SweepStore(out).read_runs()
+    assert runs["run_id"].tolist() == list(range(6)) and (runs["status"] == "ok").all()
+    assert (out / "summary.json").exists() and (out / "paths" / "system").is_dir()
+    r = invoke("analyze", out, "--regime", "boom")
+    assert r.exit_code == 0, r.stderr
+    assert "== regimes ==" in r.stdout and (out / "analysis" / "regimes.csv").exists()
+
+
+BAD_SPECS = [
+    ('"demand.bass_q"', '"demand.bass_z"', "parameters.demand.bass_z: unknown parameter"),
+    ("low = 0.03, high = 0.15", "low = 0.15, high = 0.15", "empty range"),
+    ('design = "lhs"', 'design = "latin"', "design: Input should be 'grid', 'lhs'"),
+    ("samples = 3", "samples = 0", "samples: Input should be greater than or equal to 1"),
+    ("quarters = 4", "quarters = 4000", "fixed: quarters: Input should be less than"),
+    ("high = 1.0", "high = 5.0", "behaviour.optimism: 5.0 is not allowed"),
+    ('name = "cli"', 'name = "cli', "invalid TOML"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), BAD_SPECS)
+def test_bad_specs_exit_2_one_line_nothing_written(tmp_path, old, new, message):
+    out = tmp_path / "out"
+    r = invoke("sweep", write_spec(tmp_path, **{old: new}), "--out", out)
+    assert r.exit_code == 2
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), r.stderr
+    assert message in lines[0]
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (("--workers", "0"), "--workers: 0 is out of range"),
+        (("--dask", "http://x:1"), "--dask: 'http://x:1' is not 'local'"),
+        (("--resume",), "is not a sweep directory"),
+        ((), "is not empty (use --resume"),
+    ],
+)
+def test_bad_flags_and_directories_exit_2(tmp_path, flags, message):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    r = invoke("sweep", write_spec(tmp_path), "--out", out, *flags)
+    assert r.exit_code == 2 and message in r.stderr, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_unreachable_scheduler_exit_2(tmp_path):
+    out = tmp_path / "out"
+    address = "tcp://127.0.0.1:9"  # discard port: nothing listens
+    r = invoke("sweep", write_spec(tmp_path), "--out", out, "--dask", address, "--timeout", 1)
+    assert r.exit_code == 2 and "--dask: cannot reach tcp://127.0.0.1:9" in r.stderr
+    assert not out.exists()
+
+
+def test_analyze_bad_input_exit_2(tmp_path):
+    r = invoke("analyze", tmp_path)
+    assert r.exit_code == 2 and "not a sweep directory" in r.stderr
+    assert not (tmp_path / "analysis").exists()
+    r = invoke("analyze", tmp_path, "--threshold", "1.5")
+    assert r.exit_code == 2 and "--threshold" in r.stderr
+
+
+def test_killed_sweep_resumes_each_run_exactly_once(tmp_path):
+    spec = write_spec(tmp_path, samples=20, quarters=10, chunk=1)
+    out = tmp_path / "killed"
+    proc = aipm("sweep", spec, "--out", out, "--workers", 2, start_new_session=True)
+    deadline = time.monotonic() + 120
+    try:
+        while len(list((out / "runs").glob("part-*.parquet"))) < 3:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "sweep made no progress"
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its pool workers, mid-write or not
+        proc.communicate()
+    partial = SweepStore(out).read_runs()
+    assert 0 < len(partial) < 40 and partial["run_id"].is_unique
+    assert not (out / "summary.json").exists()
+
+    # resumed by another executor (serial): the results cannot tell
+    resumed = aipm("sweep", spec, "--out", out, "--workers", 1, "--resume", "--no-progress")
+    stdout, stderr = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, stderr
+    assert f"resumed: {len(partial)} runs were already done" in stdout
+
+    full = sweep(spec, tmp_path / "full", workers=1, progress=False)
+    got = SweepStore(out).read_runs()
+    assert got["run_id"].is_unique and got["run_id"].tolist() == list(range(40))
+    pd.testing.assert_frame_equal(
+        got.drop(columns="duration_s"), full.drop(columns="duration_s"), check_exact=True
+    )
+    assert not list(out.rglob(".*.tmp"))
+
+
+def test_tutorial_example_sweep_runs(tmp_path):
+    """The command of docs/tutorials/first-sweep.md, on its spec."""
+    out = tmp_path / "example"
+    spec = ROOT / "scenarios" / "sweeps" / "example.toml"
+    r = invoke("sweep", spec, "--out", out, "--workers", 1, "--no-progress")
+    assert r.exit_code == 0, r.stderr
+    assert "sweep example: 32 runs" in r.stdout and "32 ok, 0 failed" in r.stdout
+    runs = SweepStore(out).read_runs()
+    assert runs["quarters"].eq(20).all() and set(runs["behaviour.vendor_financing"]) == {
+        True,
+        False,
+    }
+
+
+@pytest.mark.parametrize("name", ["sobol", "morris"])
+def test_shipped_sweep_specs_are_valid(name):
+    from runs.experiment import load_spec, plan_sweep
+
+    plan = plan_sweep(load_spec(ROOT / "scenarios" / "sweeps" / f"{name}.toml"))
+    assert plan.spec.design.value == name and plan.n_runs > 50
