@@ -94,3 +94,24 @@ def test_random_balanced_entries_keep_the_identity(entries):
     ledger.close_period()
     bs = ledger.balance_sheet()
     assert bs.total_assets == pytest.approx(bs.total_liabilities + bs.total_equity, abs=1e-6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(accounts, accounts, amounts, st.sampled_from(list(CashFlowKind)))
+def test_post_transfer_equals_post(debit, credit, amount, flow):
+    if debit == credit:
+        return
+    a, b = Ledger("a"), Ledger("b")
+    a.post("x", [(debit, amount), (credit, -amount)], flow)
+    b.post_transfer("x", debit, credit, amount, flow)
+    assert [a.balance(x) for x in Account] == [b.balance(x) for x in Account]
+    assert a.cash_flow_statement() == b.cash_flow_statement()
+    assert a.journal == b.journal
+
+
+def test_post_transfer_checks():
+    ledger = Ledger("A")
+    with pytest.raises(UnbalancedEntryError, match="non-finite"):
+        ledger.post_transfer("x", Account.CASH, Account.DEBT, math.inf, FIN)
+    with pytest.raises(UnbalancedEntryError, match="cash-flow section"):
+        ledger.post_transfer("x", Account.CASH, Account.DEBT, 1.0)

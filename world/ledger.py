@@ -294,6 +294,39 @@ class Ledger:
         if self.keep_journal:
             self.journal.append(JournalEntry(self._quarter, memo, lines, cash_flow))
 
+    def post_transfer(
+        self,
+        memo: str,
+        debit: Account,
+        credit: Account,
+        amount: float,
+        cash_flow: CashFlowKind | None = None,
+    ) -> None:
+        """Post a two-line entry: debit ``debit`` and credit ``credit`` by ``amount``.
+
+        The common case of :meth:`post` (balanced by construction), without building
+        line tuples; the same checks apply (finite amount, cash needs a section).
+        """
+        if not math.isfinite(amount):
+            raise UnbalancedEntryError(
+                f"{self.owner}: entry {memo!r} has a non-finite amount on {debit.name}"
+            )
+        cash = (amount if debit is Account.CASH else 0.0) - (
+            amount if credit is Account.CASH else 0.0
+        )
+        if cash != 0.0:
+            if cash_flow is None:
+                raise UnbalancedEntryError(
+                    f"{self.owner}: entry {memo!r} moves cash without a cash-flow section"
+                )
+            self._cash_flows[cash_flow] += cash
+        bal = self._bal
+        bal[debit] += amount
+        bal[credit] -= amount
+        if self.keep_journal:
+            lines = ((debit, amount), (credit, -amount))
+            self.journal.append(JournalEntry(self._quarter, memo, lines, cash_flow))
+
     def open_period(self, quarter: int) -> None:
         """Start a new quarter: reset the cash-flow accumulators."""
         self._quarter = quarter

@@ -28,6 +28,7 @@ payment; the matrix is exact for the order in which payments are made.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -154,14 +155,12 @@ class PaymentSystem:
         capital, debt). The round-trip part is non-zero only when ``payee_credit``
         is a revenue account.
         """
-        if amount < 0.0 or not np.isfinite(amount):
+        if amount < 0.0 or not math.isfinite(amount):
             raise ValueError(f"amount must be a finite non-negative number, got {amount!r}")
         if amount == 0.0:
             return 0.0
-        self.ledgers[payer].post(memo, ((payer_debit, amount), (Account.CASH, -amount)), payer_flow)
-        self.ledgers[payee].post(
-            memo, ((Account.CASH, amount), (payee_credit, -amount)), payee_flow
-        )
+        self.ledgers[payer].post_transfer(memo, payer_debit, Account.CASH, amount, payer_flow)
+        self.ledgers[payee].post_transfer(memo, Account.CASH, payee_credit, amount, payee_flow)
         carried = self._withdraw(payer, amount)
         round_trip = 0.0
         if payee_credit in REVENUE_ACCOUNTS:
@@ -188,11 +187,11 @@ class PaymentSystem:
         flow: CashFlowKind,
     ) -> None:
         """Cash enters firm ``firm`` from outside the modelled economy (USD bn ≥ 0)."""
-        if amount < 0.0 or not np.isfinite(amount):
+        if amount < 0.0 or not math.isfinite(amount):
             raise ValueError(f"amount must be a finite non-negative number, got {amount!r}")
         if amount == 0.0:
             return
-        self.ledgers[firm].post(memo, ((Account.CASH, amount), (credit, -amount)), flow)
+        self.ledgers[firm].post_transfer(memo, Account.CASH, credit, amount, flow)
         self.origin[firm, self.n] += amount
         self.external_net[firm] += amount
         if self.keep_log:
@@ -209,12 +208,15 @@ class PaymentSystem:
         flow: CashFlowKind,
     ) -> None:
         """Cash leaves firm ``firm`` to outside the modelled economy (USD bn ≥ 0)."""
-        if amount < 0.0 or not np.isfinite(amount):
+        if amount < 0.0 or not math.isfinite(amount):
             raise ValueError(f"amount must be a finite non-negative number, got {amount!r}")
         if amount == 0.0:
             return
-        self.ledgers[firm].post(memo, ((debit, amount), (Account.CASH, -amount)), flow)
-        self._withdraw(firm, amount)
+        self.ledgers[firm].post_transfer(memo, debit, Account.CASH, amount, flow)
+        # outflows to outside carry the firm's mix away pro rata: scale its row
+        before = self.ledgers[firm].cash + amount
+        if before > 1e-15:
+            self.origin[firm] *= 1.0 - min(amount / before, 1.0)
         self.external_net[firm] -= amount
         if self.keep_log:
             self.external.append(ExternalFlow(self.quarter, firm, party, -amount, memo))
