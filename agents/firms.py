@@ -98,6 +98,7 @@ class Firm(mesa.Agent):
         self.interest_due = 0.0  # this quarter (USD bn)
         self.principal_due = 0.0  # this quarter (USD bn)
         self.minsky = MinskyClass.HEDGE
+        self.opex_level = spec.opex  # AI operating expenses this quarter (USD bn)
         self.round_quarter = -1  # last quarter the firm tried a regular round
         self.rescue_quarter = -1  # last quarter the firm tried a rescue round
         self.missed = 0.0  # payments due this quarter that could not be made (USD bn)
@@ -182,6 +183,20 @@ class Firm(mesa.Agent):
     def fixed_costs(self) -> float:
         """Cash costs per quarter that do not scale with sales (USD bn)."""
         return self.model.opex_now(self) + self.model.interest_now(self)
+
+    def adapt_opex(self) -> None:
+        """Set next quarter's AI opex: it follows revenue, growing at most ``opex_growth``.
+
+        ``opex ← opex · (1 + clip(g, −10 %, opex_growth))`` with ``g`` the latest
+        quarter-on-quarter revenue growth: a firm hires as sales grow (up to its
+        planned pace) and cuts when they fall.
+        """
+        hist = self.revenue_history
+        if len(hist) < 2 or hist[-2] <= 1e-9:
+            g = self.spec.opex_growth
+        else:
+            g = hist[-1] / hist[-2] - 1.0
+        self.opex_level *= 1.0 + min(max(g, -0.1), self.spec.opex_growth)
 
     def secured_gw(self, q: int) -> float:
         """Own capacity in service at ``q``: fleet plus undelivered orders (GW)."""

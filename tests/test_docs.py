@@ -1,4 +1,5 @@
-"""Documentation examples run: every fenced ```python block in docs/ and the README."""
+"""Documentation examples run: the fenced ```python blocks of each page in docs/ and the
+README, in order and in one namespace per page (a page may build on its earlier blocks)."""
 
 import re
 import runpy
@@ -12,20 +13,22 @@ PAGES = sorted(ROOT.glob("docs/**/*.md")) + [ROOT / "README.md"]
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
-def blocks():
-    for page in PAGES:
-        for k, match in enumerate(BLOCK.finditer(page.read_text(encoding="utf-8"))):
-            yield pytest.param(page, match.group(1), id=f"{page.relative_to(ROOT)}#{k}")
+def page_code(page: Path) -> list[str]:
+    return [m.group(1) for m in BLOCK.finditer(page.read_text(encoding="utf-8"))]
 
 
-@pytest.mark.parametrize(("page", "code"), list(blocks()))
-def test_doc_block_runs(page, code, tmp_path, monkeypatch):
+PAGES_WITH_CODE = [p for p in PAGES if page_code(p)]
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_CODE, ids=lambda p: str(p.relative_to(ROOT)))
+def test_doc_page_runs(page, tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
-    script = tmp_path / "block.py"
-    script.write_text(code, encoding="utf-8")
+    script = tmp_path / "page.py"
+    script.write_text("\n\n".join(page_code(page)), encoding="utf-8")
     monkeypatch.setattr(sys, "argv", [str(script)])
     runpy.run_path(str(script), run_name="__main__")
 
 
 def test_there_are_examples():
-    assert len(list(blocks())) >= 3
+    assert len(PAGES_WITH_CODE) >= 8
+    assert sum(len(page_code(p)) for p in PAGES_WITH_CODE) >= 15

@@ -142,8 +142,8 @@ class AIEconomy(mesa.Model):
         )
 
     def opex_now(self, firm: Firm) -> float:
-        """Firm's AI operating expenses this quarter (USD bn)."""
-        return firm.spec.opex * (1 + firm.spec.opex_growth) ** self.quarter
+        """Firm's AI operating expenses this quarter (USD bn), see :meth:`Firm.adapt_opex`."""
+        return firm.opex_level
 
     def interest_now(self, firm: Firm) -> float:
         """Interest the firm owes this quarter (USD bn)."""

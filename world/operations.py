@@ -746,6 +746,9 @@ def close_quarter(model: AIEconomy) -> None:
                     "tax_payable", ((Account.TAX, tax - paid), (Account.PAYABLES, -(tax - paid)))
                 )
         f.statement = f.ledger.income_statement()
+        if not f.defaulted:
+            f.revenue_history.append(f.statement.revenue)
+            f.adapt_opex()
         f.ebitda_history.append(
             f.statement.revenue
             - sum(

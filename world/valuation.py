@@ -23,11 +23,9 @@ def reprice(model: AIEconomy) -> None:
         if f.defaulted:
             f.valuation = 0.0
             continue
-        hist = f.revenue_history
         if model.has_market(f):  # listed prices come from trading (world.exchange)
-            hist.append(f.statement.revenue)
             continue
-        hist.append(f.statement.revenue)
+        hist = f.revenue_history
         if len(hist) < 2:
             continue
         now = sum(hist[-4:]) / len(hist[-4:])
