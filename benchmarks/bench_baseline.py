@@ -1,7 +1,9 @@
-"""Baseline run, firm side: wall time per 40-quarter run and peak RSS.
+"""Baseline run: wall time per 40-quarter run and peak RSS.
 
 Run: ``python benchmarks/bench_baseline.py --out benchmarks/results/baseline.json``.
-Target (issue #3): ≤ 0.1 s per 40-quarter baseline run on a 2-core machine.
+Targets: firm side (no investor population) ≤ 0.1 s per run without stress (issue
+#3) and ≤ 0.2 s with stress enabled (issue #5); the full baseline with its 10,000
+investors is reported for information.
 """
 
 from __future__ import annotations
@@ -20,47 +22,64 @@ from runs.simulate import simulate  # noqa: E402
 from world.params import Scenario  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET_S = 0.1
+TARGETS = {"firm_side_no_stress": 0.1, "firm_side_stress": 0.2, "full_10k_investors": None}
 
 
-def firm_side(scenario: Scenario) -> Scenario:
-    """The baseline without investors and stress options, if the scenario has them."""
-    overrides = {}
-    if "investors" in Scenario.model_fields:
-        overrides["investors.enabled"] = False
-    return apply_overrides(scenario, overrides) if overrides else scenario
+def variants(scenario: Scenario) -> dict[str, Scenario]:
+    """The baseline without investors (with and without stress) and in full."""
+    return {
+        "firm_side_no_stress": apply_overrides(
+            scenario, {"investors.enabled": False, "stress.enabled": False}
+        ),
+        "firm_side_stress": apply_overrides(scenario, {"investors.enabled": False}),
+        "full_10k_investors": scenario,
+    }
+
+
+def time_runs(scenario: Scenario, repeats: int) -> list[float]:
+    """Wall time of ``repeats`` runs (seeds 0..repeats-1) after one warm-up run."""
+    simulate(scenario, 0)
+    times = []
+    for k in range(repeats):
+        t0 = time.perf_counter()
+        simulate(scenario, k)
+        times.append(time.perf_counter() - t0)
+    return times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/baseline.json")
-    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--quick", action="store_true", help="3 repeats")
     args = parser.parse_args()
-    scenario = firm_side(load_scenario(ROOT / "scenarios/baseline.toml"))
-    simulate(scenario, 0)  # warm-up (imports, caches)
-    times = []
-    for k in range(args.repeats):
-        t0 = time.perf_counter()
-        simulate(scenario, k)
-        times.append(time.perf_counter() - t0)
-    median = statistics.median(times)
+    if args.quick:
+        args.repeats = 3
+    base = load_scenario(ROOT / "scenarios/baseline.toml")
     result = {
-        "benchmark": "baseline_firm_side",
-        "quarters": scenario.quarters,
+        "benchmark": "baseline",
+        "quarters": base.quarters,
         "repeats": args.repeats,
-        "wall_s_median": median,
-        "wall_s_min": min(times),
-        "wall_s_max": max(times),
-        "peak_rss_mb": peak_rss_mb(),
-        "target_wall_s": TARGET_S,
-        "pass": median <= TARGET_S,
         "machine": machine(),
+        "variants": {},
     }
+    for name, scenario in variants(base).items():
+        times = time_runs(scenario, args.repeats)
+        median = statistics.median(times)
+        target = TARGETS[name]
+        result["variants"][name] = {
+            "wall_s_median": median,
+            "wall_s_min": min(times),
+            "wall_s_max": max(times),
+            "target_wall_s": target,
+            "pass": None if target is None else median <= target,
+        }
+        goal = f" (target ≤ {target * 1000:.0f} ms)" if target else ""
+        print(f"{name}: median {median * 1000:.1f} ms per 40-quarter run{goal}")
+    result["peak_rss_mb"] = peak_rss_mb()
+    result["pass"] = all(v["pass"] is not False for v in result["variants"].values())
     write_json(args.out, result)
-    print(
-        f"baseline 40 quarters: median {median * 1000:.1f} ms (target ≤ {TARGET_S * 1000:.0f} ms), "
-        f"peak RSS {result['peak_rss_mb']:.0f} MB → {args.out}"
-    )
+    print(f"peak RSS {result['peak_rss_mb']:.0f} MB → {args.out}")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ def main() -> None:
             continue
         out = args.out / f"{name}.json"
         cmd = [sys.executable, str(script), "--out", str(out)]
-        if args.quick and name != "baseline":
+        if args.quick:
             cmd.append("--quick")
         print(f"== {name}: {' '.join(cmd[1:])}", flush=True)
         t0 = time.perf_counter()
