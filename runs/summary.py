@@ -17,6 +17,15 @@ from world.stress import classify_regime, run_summary_metrics
 __all__ = ["summarize"]
 
 
+def _firm_order(order: list[str]):
+    rank = {name: k for k, name in enumerate(order)}
+
+    def key(col: pd.Series) -> pd.Series:
+        return col.map(rank) if col.name == "firm" else col
+
+    return key
+
+
 def summarize(firms: pd.DataFrame, system: pd.DataFrame) -> dict[str, Any]:
     """Summary metrics of one run (scalars; per-firm keys suffixed ``_<firm>``).
 
@@ -35,11 +44,13 @@ def summarize(firms: pd.DataFrame, system: pd.DataFrame) -> dict[str, Any]:
     if firms.empty or system.empty:
         raise ValueError("firms and system must not be empty")
     order = list(dict.fromkeys(firms["firm"]))
-    valuations = firms.pivot(index="quarter", columns="firm", values="valuation")[order]
-    defaulted = firms.pivot(index="quarter", columns="firm", values="defaulted")[order]
+    n_q, n_f = firms["quarter"].nunique(), len(order)
+    if len(firms) != n_q * n_f:
+        raise ValueError("firms must have one row per firm per quarter")
+    ranked = firms.sort_values(["quarter", "firm"], key=_firm_order(order), kind="stable")
+    v = np.clip(ranked["valuation"].to_numpy(dtype=float).reshape(n_q, n_f), 0.0, None)
+    d = ranked["defaulted"].to_numpy(dtype=bool).reshape(n_q, n_f)
     gw = system.sort_values("quarter")["total_deployed_gw"].to_numpy()
-    v = np.clip(valuations.to_numpy(dtype=float), 0.0, None)
-    d = defaulted.to_numpy(dtype=bool)
     out: dict[str, Any] = {"regime": classify_regime(v, d, gw).value}
     out.update(run_summary_metrics(v, d, order).to_dict())
     sys_ = system.sort_values("quarter")
