@@ -1,6 +1,6 @@
 # aipm — two commands do all the set-up on a fresh machine:
 #   make run    creates .venv (Python 3.12), installs aipm, runs the baseline → out/baseline/
-#   make test   creates .venv if missing, runs ruff and the whole test suite
+#   make test   creates .venv if missing, runs ruff, mypy and the whole test suite
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -21,6 +21,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check agents world runs
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider

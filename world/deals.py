@@ -102,19 +102,20 @@ def sign_history(model: AIEconomy, *, before_start: bool) -> None:
                     vest_gw=spec.vest_gw,
                 )
                 model.deals.add(w, endogenous=False)
-            case VendorLoanSpec():
+            case VendorLoanSpec() | DebtSpec():
+                vendor = isinstance(spec, VendorLoanSpec)
                 loan = Loan(
                     model.deals.new_id(),
                     signed,
-                    lender=ix[spec.lender],
+                    lender=ix[spec.lender] if isinstance(spec, VendorLoanSpec) else EXTERNAL,
                     borrower=ix[spec.borrower],
                     principal=spec.amount,
                     rate=spec.rate,
                     maturity=signed + spec.quarters,
-                    vendor=True,
+                    vendor=vendor,
                 )
                 model.deals.add(loan, endogenous=False)
-                operations.draw_loan(model, loan, "vendor_loan")
+                operations.draw_loan(model, loan, "vendor_loan" if vendor else "debt_issue")
             case BackstopSpec():
                 b = Backstop(
                     model.deals.new_id(),
@@ -143,18 +144,6 @@ def sign_history(model: AIEconomy, *, before_start: bool) -> None:
                         False,
                     )
                 )
-            case DebtSpec():
-                loan = Loan(
-                    model.deals.new_id(),
-                    signed,
-                    lender=EXTERNAL,
-                    borrower=ix[spec.borrower],
-                    principal=spec.amount,
-                    rate=spec.rate,
-                    maturity=signed + spec.quarters,
-                )
-                model.deals.add(loan, endogenous=False)
-                operations.draw_loan(model, loan, "debt_issue")
 
 
 def sign_cloud(

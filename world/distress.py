@@ -105,8 +105,10 @@ def _book_stake_sale(model: AIEconomy, firm: Firm, j: int, frac: float, proceeds
             # book value of the stake in j: proportional to its share of the account
             held = model.ownership if account is Account.STAKES else model.warrant_fraction
             row_value = float(held[firm.index] @ np.array([g.valuation for g in model.firms]))
+            if row_value <= 0:
+                continue
             part = ledger.balance(account) * (share * model.firms[j].valuation / row_value)
-            book_part = frac * part if row_value > 0 else 0.0
+            book_part = frac * part
             ledger.post("stake_sale", ((account, -book_part), (Account.MARK_TO_MARKET, book_part)))
             book += book_part
     model.ownership[firm.index, j] *= 1 - frac

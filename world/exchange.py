@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.investors import InvestorPopulation, RoundOutcome
+from agents.investors import InvestorPopulation, QuarterMarketResult, RoundOutcome
 from world.ledger import Account
 from world.market import backlog_cash_flow, fundamental_value
 from world.params import MarketParams, Role
@@ -67,8 +67,8 @@ class Exchange:
         self.fundamentals = self.opening.copy()
         self.anchor: tuple[np.ndarray, np.ndarray] | None = None
         self.prev_fundamentals = self.opening.copy()
-        self.last = None
-        self.last_round = None
+        self.last: QuarterMarketResult | None = None
+        self.last_round: RoundOutcome | None = None
         self.raised = 0.0  # cash investors paid into primary rounds, USD bn
         self.issued = np.zeros(len(firms))  # shares issued in primary rounds, bn
         self.subround_returns: list[np.ndarray] = []  # (sub_rounds, n_listed) per quarter

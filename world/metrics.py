@@ -123,7 +123,7 @@ class Recorder:
         period = m.period
         rt = m.payments.round_trip_revenue
         market = m.market
-        if market is not None:
+        if market is not None and market.last is not None:
             fundamentals = market.fundamentals
             shares = tuple(float(x) for x in market.last.type_shares)
             outcome = market.last_round.value if market.last_round is not None else "none"

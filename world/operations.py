@@ -445,27 +445,45 @@ def _deliver_gpus(model: AIEconomy) -> None:
                     model.warrant_fraction[buyer.index, supplier.index] += fraction
 
 
+def _sell_outside(
+    model: AIEconomy,
+    firm: Firm,
+    value: float,
+    revenue: Account,
+    customers: ExternalParty,
+    cost_share: float,
+    cost: Account,
+    memo: str,
+) -> None:
+    """Sales to customers outside the network and their cost, paid to outside suppliers."""
+    model.payments.receive_external(
+        firm.index, value, credit=revenue, party=customers, memo=memo, flow=OP
+    )
+    model.payments.pay_external(
+        firm.index,
+        cost_share * value,
+        debit=cost,
+        party=ExternalParty.SUPPLIERS,
+        memo=f"{memo}_cost",
+        flow=OP,
+    )
+
+
 def _outside_chip_sales(model: AIEconomy) -> None:
     q = model.quarter
     for f in model.by_role(Role.CHIP):
         s = f.spec
         gw = s.outside_gpu_demand_gw * (1 + s.outside_gpu_growth) ** q * (1 + 0.3 * model.sentiment)
         value = gw * s.gpu_price_per_gw * model.capex_index()
-        model.payments.receive_external(
-            f.index,
+        _sell_outside(
+            model,
+            f,
             value,
-            credit=Account.REVENUE_GPU,
-            party=ExternalParty.OUTSIDE_CHIP_CUSTOMERS,
-            memo="outside_gpu_sales",
-            flow=OP,
-        )
-        model.payments.pay_external(
-            f.index,
-            (1 - s.gross_margin) * value,
-            debit=Account.COST_OF_REVENUE,
-            party=ExternalParty.SUPPLIERS,
-            memo="gpu_cost",
-            flow=OP,
+            Account.REVENUE_GPU,
+            ExternalParty.OUTSIDE_CHIP_CUSTOMERS,
+            1 - s.gross_margin,
+            Account.COST_OF_REVENUE,
+            "outside_gpu_sales",
         )
         f.outside_gpu_gw = gw
 
@@ -602,21 +620,15 @@ def _operating_flows(model: AIEconomy) -> None:
     for f in model.active_firms():
         s = f.spec
         legacy = s.legacy_revenue * (1 + s.legacy_growth) ** q
-        model.payments.receive_external(
-            f.index,
+        _sell_outside(
+            model,
+            f,
             legacy,
-            credit=Account.REVENUE_LEGACY,
-            party=ExternalParty.LEGACY_CUSTOMERS,
-            memo="legacy_sales",
-            flow=OP,
-        )
-        model.payments.pay_external(
-            f.index,
-            (1 - s.legacy_margin) * legacy,
-            debit=Account.OPEX,
-            party=ExternalParty.SUPPLIERS,
-            memo="legacy_costs",
-            flow=OP,
+            Account.REVENUE_LEGACY,
+            ExternalParty.LEGACY_CUSTOMERS,
+            1 - s.legacy_margin,
+            Account.OPEX,
+            "legacy_sales",
         )
         capex = s.legacy_capex * (1 + s.legacy_growth) ** q
         if capex > 0:

@@ -77,6 +77,13 @@ class ExternalFlow:
     memo: str
 
 
+def _positive(amount: float) -> bool:
+    """True for a positive amount, False for zero; raise for a negative or non-finite one."""
+    if amount < 0.0 or not math.isfinite(amount):
+        raise ValueError(f"amount must be a finite non-negative number, got {amount!r}")
+    return amount > 0.0
+
+
 class PaymentSystem:
     """Moves cash between ledgers, records external flows and traces money's origin.
 
@@ -155,9 +162,7 @@ class PaymentSystem:
         capital, debt). The round-trip part is non-zero only when ``payee_credit``
         is a revenue account.
         """
-        if amount < 0.0 or not math.isfinite(amount):
-            raise ValueError(f"amount must be a finite non-negative number, got {amount!r}")
-        if amount == 0.0:
+        if not _positive(amount):
             return 0.0
         self.ledgers[payer].post_transfer(memo, payer_debit, Account.CASH, amount, payer_flow)
         self.ledgers[payee].post_transfer(memo, Account.CASH, payee_credit, amount, payee_flow)
@@ -187,9 +192,7 @@ class PaymentSystem:
         flow: CashFlowKind,
     ) -> None:
         """Cash enters firm ``firm`` from outside the modelled economy (USD bn ≥ 0)."""
-        if amount < 0.0 or not math.isfinite(amount):
-            raise ValueError(f"amount must be a finite non-negative number, got {amount!r}")
-        if amount == 0.0:
+        if not _positive(amount):
             return
         self.ledgers[firm].post_transfer(memo, Account.CASH, credit, amount, flow)
         self.origin[firm, self.n] += amount
@@ -208,9 +211,7 @@ class PaymentSystem:
         flow: CashFlowKind,
     ) -> None:
         """Cash leaves firm ``firm`` to outside the modelled economy (USD bn ≥ 0)."""
-        if amount < 0.0 or not math.isfinite(amount):
-            raise ValueError(f"amount must be a finite non-negative number, got {amount!r}")
-        if amount == 0.0:
+        if not _positive(amount):
             return
         self.ledgers[firm].post_transfer(memo, debit, Account.CASH, amount, flow)
         # outflows to outside carry the firm's mix away pro rata: scale its row
