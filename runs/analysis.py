@@ -123,17 +123,7 @@ def sobol_indices(
             conf_level=conf_level,
             seed=seed,
         )
-        for j, name in enumerate(parameters):
-            rows.append(
-                {
-                    "metric": metric,
-                    "parameter": name,
-                    "S1": res["S1"][j],
-                    "S1_conf": res["S1_conf"][j],
-                    "ST": res["ST"][j],
-                    "ST_conf": res["ST_conf"][j],
-                }
-            )
+        rows.extend(_per_parameter(metric, parameters, res, ("S1", "S1_conf", "ST", "ST_conf")))
     return pd.DataFrame(rows, columns=["metric", "parameter", "S1", "S1_conf", "ST", "ST_conf"])
 
 
@@ -220,17 +210,8 @@ def morris_indices(
             num_levels=num_levels,
             seed=seed,
         )
-        for j, name in enumerate(parameters):
-            rows.append(
-                {
-                    "metric": metric,
-                    "parameter": name,
-                    "mu": res["mu"][j],
-                    "mu_star": res["mu_star"][j],
-                    "mu_star_conf": res["mu_star_conf"][j],
-                    "sigma": res["sigma"][j],
-                }
-            )
+        keys = ("mu", "mu_star", "mu_star_conf", "sigma")
+        rows.extend(_per_parameter(metric, parameters, res, keys))
     return pd.DataFrame(
         rows, columns=["metric", "parameter", "mu", "mu_star", "mu_star_conf", "sigma"]
     )
@@ -364,3 +345,11 @@ def analyze(
         note_text = json.dumps({"notes": list(notes), "regime": regime, "metrics": metrics})
         atomic_write_bytes(out / "analysis" / "notes.json", note_text.encode())
     return result
+
+
+def _per_parameter(metric: str, parameters, res, keys: tuple[str, ...]) -> list[dict]:
+    """One tidy row per parameter from a SALib result: metric, parameter and ``keys``."""
+    return [
+        {"metric": metric, "parameter": name, **{k: res[k][j] for k in keys}}
+        for j, name in enumerate(parameters)
+    ]
