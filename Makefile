@@ -1,7 +1,7 @@
 # aipm — two commands do all the set-up on a fresh machine:
 #   make run    creates .venv (Python 3.12), installs aipm, runs the baseline → out/baseline/
 #   make test   creates .venv if missing, runs ruff, mypy and the whole test suite
-PYTHON ?= $(shell command -v python3.12 2>/dev/null || echo python3)
+PYTHON ?= $(shell command -v python3.12 2>/dev/null || ls $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 2>/dev/null | tail -n 1 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
