@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from agents.firms import AILab, ChipSupplier, CloudProvider
-from world import operations
+from world import finance, opening
 from world.contracts import (
     EXTERNAL,
     Backstop,
@@ -91,7 +91,7 @@ def sign_history(model: AIEconomy, *, before_start: bool) -> None:
                 )
                 model.deals.add(inv, endogenous=False)
                 if before_start:
-                    operations.opening_stake(model, inv)
+                    opening.opening_stake(model, inv)
             case WarrantSpec():
                 w = Warrant(
                     model.deals.new_id(),
@@ -115,7 +115,7 @@ def sign_history(model: AIEconomy, *, before_start: bool) -> None:
                     vendor=vendor,
                 )
                 model.deals.add(loan, endogenous=False)
-                operations.draw_loan(model, loan, "vendor_loan" if vendor else "debt_issue")
+                finance.draw_loan(model, loan, "vendor_loan" if vendor else "debt_issue")
             case BackstopSpec():
                 b = Backstop(
                     model.deals.new_id(),
@@ -129,9 +129,7 @@ def sign_history(model: AIEconomy, *, before_start: bool) -> None:
                 )
                 model.deals.add(b, endogenous=False)
             case FundingRoundSpec():
-                raised = operations.funding_round(
-                    model, model.firms[ix[spec.investee]], spec.amount
-                )
+                raised = finance.funding_round(model, model.firms[ix[spec.investee]], spec.amount)
                 model.deals.signed.append(
                     SignedDeal(
                         signed,
@@ -201,7 +199,7 @@ def sign_gpu_order(
     )
     model.deals.add(order, endogenous=endogenous)
     if prepay > 0 and when >= 0:
-        operations.pay_prepayment(model, order)
+        finance.pay_prepayment(model, order)
     return order
 
 
@@ -252,7 +250,7 @@ def negotiate(model: AIEconomy) -> None:
         for order in cloud.plan_capacity():
             supplier = model.firms[order.supplier]
             price = supplier.spec.gpu_price_per_gw * model.capex_index()
-            gw = operations.finance_order(model, cloud, supplier, order.gw, price)
+            gw = finance.finance_order(model, cloud, supplier, order.gw, price)
             if gw >= b.min_deal_gw:
                 sign_gpu_order(
                     model, cloud.index, supplier.index, gw, price, 2, 4, 0.0, endogenous=True

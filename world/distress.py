@@ -1,7 +1,7 @@
 """Financial distress: the liquidity waterfall, defaults, clearing and contagion.
 
 A firm that must pay more than its cash goes down a waterfall
-(:func:`world.operations.fund`): cash → credit line → :func:`sell_stakes` (fire sale,
+(:func:`world.finance.fund`): cash → credit line → :func:`sell_stakes` (fire sale,
 price impact from :func:`world.contagion.fire_sale_proceeds`) →
 :func:`cancel_future_commitments` (not-yet-started cloud contracts and undelivered
 GPU orders; suppliers' backlog falls) → :func:`rescue_round` (new equity at a

@@ -20,7 +20,7 @@ import numpy as np
 from agents.firms import Firm, make_firm
 from agents.lenders import Lenders
 from world import deals as dealmaking
-from world import metrics, operations, valuation
+from world import finance, metrics, opening, operations, valuation
 from world.buildout import capex_per_gw, hardware_index
 from world.contracts import EXTERNAL, DealBook, Loan
 from world.demand import DemandState, advance_demand
@@ -80,7 +80,7 @@ class AIEconomy(mesa.Model):
         self.prev_users = d.users_0
         self.history_deals = [(params.relative(d.signed), d) for d in params.deals]
         self.records = metrics.Recorder(self)
-        operations.open_books(self)
+        opening.open_books(self)
         dealmaking.sign_history(self, before_start=True)
         if params.investors.enabled:
             self.market = Exchange(self)
@@ -121,8 +121,8 @@ class AIEconomy(mesa.Model):
     def raise_equity(
         self, firm: Firm, amount: float, *, discount: float = 0.0, rescue: bool = False
     ) -> float:
-        """Issue new shares to outside investors (see :func:`world.operations.raise_equity`)."""
-        return operations.raise_equity(self, firm, amount, discount=discount, rescue=rescue)
+        """Issue new shares to outside investors (see :func:`world.finance.raise_equity`)."""
+        return finance.raise_equity(self, firm, amount, discount=discount, rescue=rescue)
 
     def contracted_gw(self, provider: int, q: int) -> float:
         """GW a provider owes its customers in quarter ``q``."""
@@ -234,7 +234,7 @@ class AIEconomy(mesa.Model):
                     )
                     loan.principal += amount
                     loan.maturity = max(loan.maturity, self.quarter + quarters)
-                    operations.draw_external(self, firm, amount, memo)
+                    finance.draw_external(self, firm, amount, memo)
                     return
         loan = Loan(
             self.deals.new_id(),
@@ -247,4 +247,4 @@ class AIEconomy(mesa.Model):
             revolver=memo == "credit_line",
         )
         self.deals.add(loan, endogenous=True)
-        operations.draw_loan(self, loan, memo)
+        finance.draw_loan(self, loan, memo)

@@ -3,8 +3,7 @@
 Every cash movement goes through :class:`~world.settlement.PaymentSystem`; every
 non-cash event (delivery against a prepayment, energising capacity, depreciation,
 warrant vesting, mark-to-market) is a balanced journal entry in the firm's own
-ledger. :func:`fund` is the single place where a firm that must pay finds the
-money: its cash, then the credit market, then (labs) a funding round; what it
+ledger. Money for payments is found by :func:`world.finance.fund`; what a firm
 cannot find is recorded as a missed payment.
 """
 
@@ -15,8 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from world import distress
-from world.buildout import Vintage, allocate_power
-from world.contracts import EXTERNAL, ContractStatus, EquityInvestment, GpuOrder, Loan
+from world.buildout import allocate_power
+from world.contracts import EXTERNAL, ContractStatus
+from world.finance import fund, funding_round, issue_equity, pay, pay_out
 from world.ledger import Account, CashFlowKind
 from world.params import Role
 from world.settlement import ExternalParty
@@ -28,330 +28,10 @@ if TYPE_CHECKING:
 
 OP, INV, FIN = CashFlowKind.OPERATING, CashFlowKind.INVESTING, CashFlowKind.FINANCING
 _EPS = 1e-9
-_OPENING_TRANCHES = 5
 
-__all__ = [
-    "close_quarter",
-    "draw_loan",
-    "execute_quarter",
-    "finance_order",
-    "fund",
-    "open_books",
-    "opening_stake",
-    "pay_prepayment",
-]
+__all__ = ["close_quarter", "execute_quarter"]
 
 
-# -- opening -------------------------------------------------------------------------
-def open_books(model: AIEconomy) -> None:
-    """Post every firm's opening balance sheet and opening debt and fleet."""
-    life = model.params.buildout.life_quarters
-    for f in model.firms:
-        s = f.spec
-        ppe = s.deployed_gw * s.ppe_per_gw
-        plug = s.book_equity + s.debt - s.cash - ppe
-        if plug < -_EPS:
-            raise ValueError(
-                f"firms.{s.name}.book_equity: {s.book_equity} is below cash + PPE - debt "
-                f"({s.cash + ppe - s.debt:.2f} USD bn); raise book_equity"
-            )
-        f.ledger.post(
-            "opening_balance",
-            (
-                (Account.CASH, s.cash),
-                (Account.PPE, ppe),
-                (Account.LEGACY_ASSETS, plug),
-                (Account.DEBT, -s.debt),
-                (Account.PAID_IN_CAPITAL, -s.book_equity),
-            ),
-            FIN,
-        )
-        f.ledger.open_period(0)
-        model.payments.origin[f.index, model.payments.n] = s.cash
-        if s.deployed_gw > 0:
-            # opening capacity has mixed ages: five equal tranches retiring evenly over a life
-            for k in range(_OPENING_TRANCHES):
-                retire = max(round((k + 0.5) * life / _OPENING_TRANCHES), 1)
-                gw, cost = s.deployed_gw / _OPENING_TRANCHES, ppe / _OPENING_TRANCHES
-                f.fleet.vintages.append(Vintage(gw, cost, cost, retire - life, retire, 1.0))
-        # opening debt is a ladder: equal tranches maturing evenly up to the longest maturity
-        for k in range(_OPENING_TRANCHES if s.debt > 0 else 0):
-            loan = Loan(
-                model.deals.new_id(),
-                -1,
-                lender=EXTERNAL,
-                borrower=f.index,
-                principal=s.debt / _OPENING_TRANCHES,
-                rate=s.debt_rate,
-                maturity=max(round((k + 1) * s.debt_maturity_quarters / _OPENING_TRANCHES), 1),
-            )
-            model.deals.loans.append(loan)
-        if f.role is Role.LAB:
-            model.lab_compute_gw[f.index] = f.fleet.deployed_gw
-
-
-def opening_stake(model: AIEconomy, inv: EquityInvestment) -> None:
-    """Book a pre-start equity investment as an opening stake at market (no cash moves).
-
-    The stake's share is ``max_amount / valuation`` (the deal's post-money valuation,
-    default the investee's opening valuation); its opening book value is that share of
-    the investee's opening valuation, reclassified from the investor's other assets.
-    """
-    investor, investee = model.firms[inv.investor], model.firms[inv.investee]
-    spec = next(
-        d
-        for d in model.params.deals
-        if getattr(d, "investor", None) == investor.name
-        and getattr(d, "investee", None) == investee.name
-        and model.params.relative(d.signed) < 0
-    )
-    share = inv.max_amount / (getattr(spec, "valuation", None) or investee.valuation)
-    value = share * investee.valuation
-    investor.ledger.post(
-        "opening_stake", ((Account.STAKES, value), (Account.LEGACY_ASSETS, -value))
-    )
-    inv.paid = inv.max_amount
-    inv.status = ContractStatus.COMPLETED
-    model.ownership[inv.investor, inv.investee] += share
-
-
-# -- money ---------------------------------------------------------------------------
-def fund(model: AIEconomy, firm: Firm, amount: float) -> float:
-    """Make ``amount`` available in ``firm``'s cash if possible; return what is available.
-
-    Liquidity waterfall: cash → the credit line (new debt within the limits) → for
-    labs, a regular funding round; then, when stress is enabled, selling stakes at
-    fire-sale prices → cancelling future commitments → a rescue round at a discount
-    (:mod:`world.distress`). Returns ``min(amount, cash)`` after these steps; what is
-    still missing becomes a missed payment for the caller to record.
-    """
-    short = amount - firm.cash
-    if short <= _EPS:
-        return amount
-    b = model.params.behaviour
-    quote = firm.credit_quote(short * 1.05)
-    if quote.granted:
-        model.add_external_debt(firm, quote.amount, quote.rate, 8, "credit_line")
-    short = amount - firm.cash
-    q = model.quarter
-    if short > _EPS and firm.role is Role.LAB and firm.round_quarter != q:
-        firm.round_quarter = q  # one regular round per quarter
-        funding_round(model, firm, max(short, b.lab_dilution_per_round * firm.valuation))
-        short = amount - firm.cash
-    if short > _EPS and model.params.stress.enabled:
-        distress.sell_stakes(model, firm, short)
-        short = amount - firm.cash
-        if short > _EPS and firm.rescue_quarter != q:
-            firm.rescue_quarter = q  # one rescue attempt per quarter
-            distress.cancel_future_commitments(model, firm)
-            distress.rescue_round(model, firm, max(short, 4 * firm.fixed_costs()))
-    return max(min(amount, firm.cash), 0.0)
-
-
-def funding_round(model: AIEconomy, lab: Firm, amount: float) -> float:
-    """A regular round: new shares for ``amount`` at the lab's valuation; return the raise."""
-    if amount <= _EPS or lab.valuation <= 0:
-        return 0.0
-    raised = raise_equity(model, lab, min(amount, 0.25 * lab.valuation))
-    model.round_raised += raised
-    return raised
-
-
-def raise_equity(
-    model: AIEconomy, firm: Firm, amount: float, *, discount: float = 0.0, rescue: bool = False
-) -> float:
-    """Issue new shares to outside investors for ``amount`` at ``(1 − discount)`` of value.
-
-    The cash is booked as paid-in capital in the issuer's ledger; existing holders are
-    diluted. Returns the amount raised (0 if the firm has no value left).
-    """
-    if amount <= _EPS or firm.valuation <= _EPS:
-        return 0.0
-    ask = firm.valuation * (1.0 - discount)
-    if model.market is not None and not firm.spec.listed:
-        # a private firm's round goes to the investor population: it prices and can fail
-        amount, post = model.market.primary_round(firm, amount, ask)
-        if amount <= _EPS:
-            return 0.0
-        discount = 1.0 - (post - amount) / firm.valuation
-    else:
-        # outside investors take a share that falls with sentiment (none at s = -1)
-        appetite = model.params.behaviour.outside_equity_appetite
-        amount *= appetite * min(max(1.0 + model.sentiment, 0.0), 1.0)
-        if amount <= _EPS:
-            return 0.0
-        if model.market is not None:
-            model.market.issue(firm, amount, ask)
-    model.payments.receive_external(
-        firm.index,
-        amount,
-        credit=Account.PAID_IN_CAPITAL,
-        party=ExternalParty.INVESTORS,
-        memo="rescue_round" if rescue else "equity_issue",
-        flow=FIN,
-    )
-    _issue_equity(model, firm.index, None, amount, discount)
-    if rescue:
-        firm.rescued += amount
-    return amount
-
-
-def _issue_equity(
-    model: AIEconomy, issuer: int, investor: int | None, amount: float, discount: float = 0.0
-) -> None:
-    """Update ownership for new shares bought for ``amount`` at the issuer's valuation.
-
-    With a discount the new shares are priced at ``(1 − discount)`` of the valuation:
-    pre-money value ``V(1 − d)``, post-money ``V(1 − d) + amount``.
-    """
-    firm = model.firms[issuer]
-    pre = firm.valuation * (1.0 - discount)
-    post = pre + amount
-    model.ownership[:, issuer] *= pre / post
-    model.warrant_fraction[:, issuer] *= pre / post
-    if investor is not None:
-        model.ownership[investor, issuer] += amount / post
-    firm.valuation = post
-
-
-def draw_external(model: AIEconomy, firm: Firm, amount: float, memo: str) -> None:
-    """Cash from the credit market into ``firm`` against new debt."""
-    model.payments.receive_external(
-        firm.index, amount, credit=Account.DEBT, party=ExternalParty.LENDERS, memo=memo, flow=FIN
-    )
-
-
-def draw_loan(model: AIEconomy, loan: Loan, memo: str) -> None:
-    """Move a loan's principal from the lender to the borrower."""
-    if loan.lender == EXTERNAL:
-        draw_external(model, model.firms[loan.borrower], loan.principal, memo)
-    else:
-        lender = model.firms[loan.lender]
-        fund(model, lender, loan.principal)
-        model.payments.pay(
-            loan.lender,
-            loan.borrower,
-            loan.principal,
-            payer_debit=Account.LOANS_RECEIVABLE,
-            payee_credit=Account.VENDOR_DEBT,
-            memo=memo,
-            payer_flow=INV,
-            payee_flow=FIN,
-            financing=True,
-        )
-
-
-def pay_prepayment(model: AIEconomy, order: GpuOrder) -> None:
-    """Buyer prepays a share of a GPU order at signing."""
-    buyer = model.firms[order.buyer]
-    amount = fund(model, buyer, order.prepay_share * order.value)
-    model.payments.pay(
-        order.buyer,
-        order.supplier,
-        amount,
-        payer_debit=Account.PREPAYMENTS,
-        payee_credit=Account.DEFERRED_REVENUE,
-        memo="gpu_prepayment",
-        payer_flow=INV,
-        payee_flow=OP,
-    )
-    order.prepay_share = amount / order.value if order.value > 0 else 0.0
-
-
-def finance_order(model: AIEconomy, buyer: Firm, supplier: Firm, gw: float, price: float) -> float:
-    """Line up money for an order of ``gw`` at ``price``; return the GW that is financed.
-
-    The buyer uses spare cash, then borrows from the credit market; if lenders refuse
-    and vendor financing is on, the supplier lends up to a share of the chip value
-    (the Nortel channel).
-    """
-    b = model.params.behaviour
-    per_gw = price + model.capex_per_gw_now() * (1 - model.params.buildout.chip_share)
-    need = gw * per_gw
-    spare = buyer.cash - b.min_cash_quarters * buyer.fixed_costs()
-    short = need - max(spare, 0.0)
-    if short > _EPS:
-        quote = buyer.credit_quote(short)
-        if quote.granted:
-            model.add_external_debt(
-                buyer, quote.amount, quote.rate, model.params.credit.new_debt_quarters
-            )
-            short -= quote.amount
-    if short > _EPS and b.vendor_financing:
-        supplier_spare = supplier.cash - b.min_cash_quarters * 4 * supplier.fixed_costs()
-        book = sum(
-            ln.principal for ln in model.deals.loans if ln.active and ln.lender == supplier.index
-        )
-        book_room = b.vendor_book_limit * max(supplier.ebitda, 0.0) - book
-        amount = min(
-            short, b.vendor_financing_share * gw * price, max(supplier_spare, 0.0), book_room
-        )
-        if amount > _EPS:
-            loan = Loan(
-                model.deals.new_id(),
-                model.quarter,
-                lender=supplier.index,
-                borrower=buyer.index,
-                principal=amount,
-                rate=b.vendor_rate,
-                maturity=model.quarter + model.params.credit.new_debt_quarters,
-                vendor=True,
-            )
-            model.deals.add(loan, endogenous=True)
-            draw_loan(model, loan, "vendor_loan")
-            short -= amount
-    if short <= _EPS:
-        return gw
-    return gw * max(1.0 - short / need, 0.0)
-
-
-def _pay(
-    model: AIEconomy,
-    payer: Firm,
-    payee: Firm,
-    amount: float,
-    debit: Account,
-    credit: Account,
-    memo: str,
-    payer_flow: CashFlowKind = OP,
-    payee_flow: CashFlowKind = OP,
-    financing: bool = False,
-) -> float:
-    """Fund and make a payment; record any shortfall as missed. Returns the amount paid."""
-    paid = fund(model, payer, amount)
-    model.payments.pay(
-        payer.index,
-        payee.index,
-        paid,
-        payer_debit=debit,
-        payee_credit=credit,
-        memo=memo,
-        payer_flow=payer_flow,
-        payee_flow=payee_flow,
-        financing=financing,
-    )
-    if amount - paid > 1e-6:
-        payer.missed += amount - paid
-    return paid
-
-
-def _pay_out(
-    model: AIEconomy,
-    firm: Firm,
-    amount: float,
-    debit: Account,
-    party: ExternalParty,
-    memo: str,
-    flow: CashFlowKind = OP,
-) -> float:
-    paid = fund(model, firm, amount)
-    model.payments.pay_external(firm.index, paid, debit=debit, party=party, memo=memo, flow=flow)
-    if amount - paid > 1e-6:
-        firm.missed += amount - paid
-    return paid
-
-
-# -- the quarter -----------------------------------------------------------------------
 def execute_quarter(model: AIEconomy) -> None:
     """Run the execution phase of one quarter in a fixed order."""
     model.round_raised = 0.0
@@ -534,7 +214,7 @@ def _serve_compute(model: AIEconomy) -> None:
             if b.provider == cloud.index and idle > 0:
                 amount = b.purchase(q, idle)
                 guarantor = model.firms[b.guarantor]
-                _pay(
+                pay(
                     model,
                     guarantor,
                     cloud,
@@ -553,7 +233,7 @@ def _serve_compute(model: AIEconomy) -> None:
         frac = min(1.0, rest / total) if total > 0 else 0.0
         for c in contracts:
             bill = c.billed(delivered[c.id], delivered[c.id] * frac)
-            _pay(
+            pay(
                 model,
                 lab,
                 model.firms[c.provider],
@@ -609,7 +289,7 @@ def _milestone_tranches(model: AIEconomy) -> None:
             payee_flow=FIN,
             financing=True,
         )
-        _issue_equity(model, investee.index, investor.index, amount)
+        issue_equity(model, investee.index, investor.index, amount)
         inv.paid += amount
         if inv.paid >= inv.max_amount - 1e-9:
             inv.status = ContractStatus.COMPLETED
@@ -632,7 +312,7 @@ def _operating_flows(model: AIEconomy) -> None:
         )
         capex = s.legacy_capex * (1 + s.legacy_growth) ** q
         if capex > 0:
-            _pay_out(
+            pay_out(
                 model, f, capex, Account.LEGACY_ASSETS, ExternalParty.SUPPLIERS, "legacy_capex", INV
             )
             f.ledger.post(
@@ -640,9 +320,9 @@ def _operating_flows(model: AIEconomy) -> None:
                 ((Account.DEPRECIATION, capex), (Account.LEGACY_ASSETS, -capex)),
             )
             f.capex += capex
-        _pay_out(model, f, model.opex_now(f), Account.OPEX, ExternalParty.EMPLOYEES, "ai_opex")
+        pay_out(model, f, model.opex_now(f), Account.OPEX, ExternalParty.EMPLOYEES, "ai_opex")
         power = f.fleet.deployed_gw * s.operating_cost_per_gw
-        _pay_out(model, f, power, Account.COST_OF_REVENUE, ExternalParty.SUPPLIERS, "power_ops")
+        pay_out(model, f, power, Account.COST_OF_REVENUE, ExternalParty.SUPPLIERS, "power_ops")
 
 
 def _service_debt(model: AIEconomy) -> None:
@@ -658,7 +338,7 @@ def _service_debt(model: AIEconomy) -> None:
         if q >= loan.maturity:
             borrower.principal_due += loan.principal
         if loan.lender == EXTERNAL:
-            _pay_out(
+            pay_out(
                 model,
                 borrower,
                 interest,
@@ -667,7 +347,7 @@ def _service_debt(model: AIEconomy) -> None:
                 "interest",
             )
         else:
-            _pay(
+            pay(
                 model,
                 borrower,
                 model.firms[loan.lender],
@@ -684,7 +364,7 @@ def _service_debt(model: AIEconomy) -> None:
                 loan.rate = quote.rate
                 loan.maturity = q + model.params.credit.new_debt_quarters
                 continue
-            paid = _pay_out(
+            paid = pay_out(
                 model,
                 borrower,
                 loan.principal,
@@ -694,7 +374,7 @@ def _service_debt(model: AIEconomy) -> None:
                 FIN,
             )
         else:
-            paid = _pay(
+            paid = pay(
                 model,
                 borrower,
                 model.firms[loan.lender],

@@ -1,0 +1,274 @@
+"""Money for payments: the liquidity waterfall, equity issues, loans and order finance.
+
+:func:`fund` is the single place where a firm that must pay finds the money: its
+cash, then the credit market, then (labs) a funding round, then — when stress is on —
+the distress steps of :mod:`world.distress`; what it cannot find is recorded by the
+caller as a missed payment. Equity issues book paid-in capital and dilute existing
+holders; loans move principal from the lender (a firm or the credit market).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from world import distress
+from world.contracts import EXTERNAL, GpuOrder, Loan
+from world.ledger import Account, CashFlowKind
+from world.params import Role
+from world.settlement import ExternalParty
+
+if TYPE_CHECKING:
+    from agents.firms import Firm
+    from world.model import AIEconomy
+
+OP, INV, FIN = CashFlowKind.OPERATING, CashFlowKind.INVESTING, CashFlowKind.FINANCING
+_EPS = 1e-9
+
+__all__ = [
+    "draw_external",
+    "draw_loan",
+    "finance_order",
+    "fund",
+    "funding_round",
+    "issue_equity",
+    "pay",
+    "pay_out",
+    "pay_prepayment",
+    "raise_equity",
+]
+
+
+def fund(model: AIEconomy, firm: Firm, amount: float) -> float:
+    """Make ``amount`` available in ``firm``'s cash if possible; return what is available.
+
+    Liquidity waterfall: cash → the credit line (new debt within the limits) → for
+    labs, a regular funding round; then, when stress is enabled, selling stakes at
+    fire-sale prices → cancelling future commitments → a rescue round at a discount
+    (:mod:`world.distress`). Returns ``min(amount, cash)`` after these steps; what is
+    still missing becomes a missed payment for the caller to record.
+    """
+    short = amount - firm.cash
+    if short <= _EPS:
+        return amount
+    b = model.params.behaviour
+    quote = firm.credit_quote(short * 1.05)
+    if quote.granted:
+        model.add_external_debt(firm, quote.amount, quote.rate, 8, "credit_line")
+    short = amount - firm.cash
+    q = model.quarter
+    if short > _EPS and firm.role is Role.LAB and firm.round_quarter != q:
+        firm.round_quarter = q  # one regular round per quarter
+        funding_round(model, firm, max(short, b.lab_dilution_per_round * firm.valuation))
+        short = amount - firm.cash
+    if short > _EPS and model.params.stress.enabled:
+        distress.sell_stakes(model, firm, short)
+        short = amount - firm.cash
+        if short > _EPS and firm.rescue_quarter != q:
+            firm.rescue_quarter = q  # one rescue attempt per quarter
+            distress.cancel_future_commitments(model, firm)
+            distress.rescue_round(model, firm, max(short, 4 * firm.fixed_costs()))
+    return max(min(amount, firm.cash), 0.0)
+
+
+def funding_round(model: AIEconomy, lab: Firm, amount: float) -> float:
+    """A regular round: new shares for ``amount`` at the lab's valuation; return the raise."""
+    if amount <= _EPS or lab.valuation <= 0:
+        return 0.0
+    raised = raise_equity(model, lab, min(amount, 0.25 * lab.valuation))
+    model.round_raised += raised
+    return raised
+
+
+def raise_equity(
+    model: AIEconomy, firm: Firm, amount: float, *, discount: float = 0.0, rescue: bool = False
+) -> float:
+    """Issue new shares to outside investors for ``amount`` at ``(1 − discount)`` of value.
+
+    The cash is booked as paid-in capital in the issuer's ledger; existing holders are
+    diluted. Returns the amount raised (0 if the firm has no value left).
+    """
+    if amount <= _EPS or firm.valuation <= _EPS:
+        return 0.0
+    ask = firm.valuation * (1.0 - discount)
+    if model.market is not None and not firm.spec.listed:
+        # a private firm's round goes to the investor population: it prices and can fail
+        amount, post = model.market.primary_round(firm, amount, ask)
+        if amount <= _EPS:
+            return 0.0
+        discount = 1.0 - (post - amount) / firm.valuation
+    else:
+        # outside investors take a share that falls with sentiment (none at s = -1)
+        appetite = model.params.behaviour.outside_equity_appetite
+        amount *= appetite * min(max(1.0 + model.sentiment, 0.0), 1.0)
+        if amount <= _EPS:
+            return 0.0
+        if model.market is not None:
+            model.market.issue(firm, amount, ask)
+    model.payments.receive_external(
+        firm.index,
+        amount,
+        credit=Account.PAID_IN_CAPITAL,
+        party=ExternalParty.INVESTORS,
+        memo="rescue_round" if rescue else "equity_issue",
+        flow=FIN,
+    )
+    issue_equity(model, firm.index, None, amount, discount)
+    if rescue:
+        firm.rescued += amount
+    return amount
+
+
+def issue_equity(
+    model: AIEconomy, issuer: int, investor: int | None, amount: float, discount: float = 0.0
+) -> None:
+    """Update ownership for new shares bought for ``amount`` at the issuer's valuation.
+
+    With a discount the new shares are priced at ``(1 − discount)`` of the valuation:
+    pre-money value ``V(1 − d)``, post-money ``V(1 − d) + amount``.
+    """
+    firm = model.firms[issuer]
+    pre = firm.valuation * (1.0 - discount)
+    post = pre + amount
+    model.ownership[:, issuer] *= pre / post
+    model.warrant_fraction[:, issuer] *= pre / post
+    if investor is not None:
+        model.ownership[investor, issuer] += amount / post
+    firm.valuation = post
+
+
+def draw_external(model: AIEconomy, firm: Firm, amount: float, memo: str) -> None:
+    """Cash from the credit market into ``firm`` against new debt."""
+    model.payments.receive_external(
+        firm.index, amount, credit=Account.DEBT, party=ExternalParty.LENDERS, memo=memo, flow=FIN
+    )
+
+
+def draw_loan(model: AIEconomy, loan: Loan, memo: str) -> None:
+    """Move a loan's principal from the lender to the borrower."""
+    if loan.lender == EXTERNAL:
+        draw_external(model, model.firms[loan.borrower], loan.principal, memo)
+    else:
+        lender = model.firms[loan.lender]
+        fund(model, lender, loan.principal)
+        model.payments.pay(
+            loan.lender,
+            loan.borrower,
+            loan.principal,
+            payer_debit=Account.LOANS_RECEIVABLE,
+            payee_credit=Account.VENDOR_DEBT,
+            memo=memo,
+            payer_flow=INV,
+            payee_flow=FIN,
+            financing=True,
+        )
+
+
+def pay_prepayment(model: AIEconomy, order: GpuOrder) -> None:
+    """Buyer prepays a share of a GPU order at signing."""
+    buyer = model.firms[order.buyer]
+    amount = fund(model, buyer, order.prepay_share * order.value)
+    model.payments.pay(
+        order.buyer,
+        order.supplier,
+        amount,
+        payer_debit=Account.PREPAYMENTS,
+        payee_credit=Account.DEFERRED_REVENUE,
+        memo="gpu_prepayment",
+        payer_flow=INV,
+        payee_flow=OP,
+    )
+    order.prepay_share = amount / order.value if order.value > 0 else 0.0
+
+
+def finance_order(model: AIEconomy, buyer: Firm, supplier: Firm, gw: float, price: float) -> float:
+    """Line up money for an order of ``gw`` at ``price``; return the GW that is financed.
+
+    The buyer uses spare cash, then borrows from the credit market; if lenders refuse
+    and vendor financing is on, the supplier lends up to a share of the chip value
+    (the Nortel channel).
+    """
+    b = model.params.behaviour
+    per_gw = price + model.capex_per_gw_now() * (1 - model.params.buildout.chip_share)
+    need = gw * per_gw
+    spare = buyer.cash - b.min_cash_quarters * buyer.fixed_costs()
+    short = need - max(spare, 0.0)
+    if short > _EPS:
+        quote = buyer.credit_quote(short)
+        if quote.granted:
+            model.add_external_debt(
+                buyer, quote.amount, quote.rate, model.params.credit.new_debt_quarters
+            )
+            short -= quote.amount
+    if short > _EPS and b.vendor_financing:
+        supplier_spare = supplier.cash - b.min_cash_quarters * 4 * supplier.fixed_costs()
+        book = sum(
+            ln.principal for ln in model.deals.loans if ln.active and ln.lender == supplier.index
+        )
+        book_room = b.vendor_book_limit * max(supplier.ebitda, 0.0) - book
+        amount = min(
+            short, b.vendor_financing_share * gw * price, max(supplier_spare, 0.0), book_room
+        )
+        if amount > _EPS:
+            loan = Loan(
+                model.deals.new_id(),
+                model.quarter,
+                lender=supplier.index,
+                borrower=buyer.index,
+                principal=amount,
+                rate=b.vendor_rate,
+                maturity=model.quarter + model.params.credit.new_debt_quarters,
+                vendor=True,
+            )
+            model.deals.add(loan, endogenous=True)
+            draw_loan(model, loan, "vendor_loan")
+            short -= amount
+    if short <= _EPS:
+        return gw
+    return gw * max(1.0 - short / need, 0.0)
+
+
+def pay(
+    model: AIEconomy,
+    payer: Firm,
+    payee: Firm,
+    amount: float,
+    debit: Account,
+    credit: Account,
+    memo: str,
+    payer_flow: CashFlowKind = OP,
+    payee_flow: CashFlowKind = OP,
+    financing: bool = False,
+) -> float:
+    """Fund and make a payment; record any shortfall as missed. Returns the amount paid."""
+    paid = fund(model, payer, amount)
+    model.payments.pay(
+        payer.index,
+        payee.index,
+        paid,
+        payer_debit=debit,
+        payee_credit=credit,
+        memo=memo,
+        payer_flow=payer_flow,
+        payee_flow=payee_flow,
+        financing=financing,
+    )
+    if amount - paid > 1e-6:
+        payer.missed += amount - paid
+    return paid
+
+
+def pay_out(
+    model: AIEconomy,
+    firm: Firm,
+    amount: float,
+    debit: Account,
+    party: ExternalParty,
+    memo: str,
+    flow: CashFlowKind = OP,
+) -> float:
+    """Fund and make a payment to outside the network; record any shortfall as missed."""
+    paid = fund(model, firm, amount)
+    model.payments.pay_external(firm.index, paid, debit=debit, party=party, memo=memo, flow=flow)
+    if amount - paid > 1e-6:
+        firm.missed += amount - paid
+    return paid

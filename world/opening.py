@@ -1,0 +1,91 @@
+"""Opening books: balance sheets, debt ladders, fleets and pre-start stakes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from world.buildout import Vintage
+from world.contracts import EXTERNAL, ContractStatus, EquityInvestment, Loan
+from world.ledger import Account, CashFlowKind
+from world.params import Role
+
+if TYPE_CHECKING:
+    from world.model import AIEconomy
+
+FIN = CashFlowKind.FINANCING
+_EPS = 1e-9
+_OPENING_TRANCHES = 5
+
+__all__ = ["open_books", "opening_stake"]
+
+
+def open_books(model: AIEconomy) -> None:
+    """Post every firm's opening balance sheet and opening debt and fleet."""
+    life = model.params.buildout.life_quarters
+    for f in model.firms:
+        s = f.spec
+        ppe = s.deployed_gw * s.ppe_per_gw
+        plug = s.book_equity + s.debt - s.cash - ppe
+        if plug < -_EPS:
+            raise ValueError(
+                f"firms.{s.name}.book_equity: {s.book_equity} is below cash + PPE - debt "
+                f"({s.cash + ppe - s.debt:.2f} USD bn); raise book_equity"
+            )
+        f.ledger.post(
+            "opening_balance",
+            (
+                (Account.CASH, s.cash),
+                (Account.PPE, ppe),
+                (Account.LEGACY_ASSETS, plug),
+                (Account.DEBT, -s.debt),
+                (Account.PAID_IN_CAPITAL, -s.book_equity),
+            ),
+            FIN,
+        )
+        f.ledger.open_period(0)
+        model.payments.origin[f.index, model.payments.n] = s.cash
+        if s.deployed_gw > 0:
+            # opening capacity has mixed ages: five equal tranches retiring evenly over a life
+            for k in range(_OPENING_TRANCHES):
+                retire = max(round((k + 0.5) * life / _OPENING_TRANCHES), 1)
+                gw, cost = s.deployed_gw / _OPENING_TRANCHES, ppe / _OPENING_TRANCHES
+                f.fleet.vintages.append(Vintage(gw, cost, cost, retire - life, retire, 1.0))
+        # opening debt is a ladder: equal tranches maturing evenly up to the longest maturity
+        for k in range(_OPENING_TRANCHES if s.debt > 0 else 0):
+            loan = Loan(
+                model.deals.new_id(),
+                -1,
+                lender=EXTERNAL,
+                borrower=f.index,
+                principal=s.debt / _OPENING_TRANCHES,
+                rate=s.debt_rate,
+                maturity=max(round((k + 1) * s.debt_maturity_quarters / _OPENING_TRANCHES), 1),
+            )
+            model.deals.loans.append(loan)
+        if f.role is Role.LAB:
+            model.lab_compute_gw[f.index] = f.fleet.deployed_gw
+
+
+def opening_stake(model: AIEconomy, inv: EquityInvestment) -> None:
+    """Book a pre-start equity investment as an opening stake at market (no cash moves).
+
+    The stake's share is ``max_amount / valuation`` (the deal's post-money valuation,
+    default the investee's opening valuation); its opening book value is that share of
+    the investee's opening valuation, reclassified from the investor's other assets.
+    """
+    investor, investee = model.firms[inv.investor], model.firms[inv.investee]
+    spec = next(
+        d
+        for d in model.params.deals
+        if getattr(d, "investor", None) == investor.name
+        and getattr(d, "investee", None) == investee.name
+        and model.params.relative(d.signed) < 0
+    )
+    share = inv.max_amount / (getattr(spec, "valuation", None) or investee.valuation)
+    value = share * investee.valuation
+    investor.ledger.post(
+        "opening_stake", ((Account.STAKES, value), (Account.LEGACY_ASSETS, -value))
+    )
+    inv.paid = inv.max_amount
+    inv.status = ContractStatus.COMPLETED
+    model.ownership[inv.investor, inv.investee] += share
