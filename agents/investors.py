@@ -20,14 +20,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from world.market import (
-    InvestorParams,
-    end_of_quarter,
-    impact_unchecked,
-    portfolio_values,
-    softmax_fractions,
-    trade_pass,
-)
+from world.market import InvestorParams, impact_unchecked, softmax_fractions
+from world.trading import end_of_quarter, portfolio_values, trade_pass
 
 __all__ = [
     "FundingRoundResult",
