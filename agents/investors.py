@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from world.market import InvestorParams, impact_unchecked, softmax_fractions
-from world.trading import end_of_quarter, portfolio_values, trade_pass
+from world.market import InvestorParams, softmax_fractions
+from world.trading import end_of_quarter, portfolio_values, run_subrounds
 
 __all__ = [
     "FundingRoundResult",
@@ -311,28 +311,14 @@ class InvestorPopulation:
         path[0] = np.log(self.prices[li])
         signals = np.zeros((r_n, 3, n_l))
         volume = np.zeros(n_l)
-        parts = self._parts
         tilt = p.sentiment_tilt * self.sentiment
-        for r in range(r_n + 1):
-            price_l = np.exp(path[r])
-            sig = signals[min(r, r_n - 1)]
-            if r < r_n:
-                sig[0] = p.fundamentalist_reaction * _mispricing(f_l, price_l * s_l)
-                sig[1] = p.chartist_strength * self.trend
-                sig += sigma[:, None] * shocks[r]
-            trade_pass(
-                self.types, self.capacity, tilt, self.holdings, self.cash, self._pending,
-                li, self._float_listed, price_l, sig, r < r_n, parts,
-            )  # fmt: skip
-            self.market_maker_inventory -= parts[0]
-            self.market_maker_cash += float(parts[1].sum())
-            volume += parts[2]
-            if r < r_n:
-                imbalance = parts[3] - p.inventory_aversion * self.market_maker_inventory
-                path[r + 1] = impact_unchecked(
-                    path[r], imbalance, p.price_impact, self._float_listed, p.max_log_return
-                )
-                self.trend += p.chartist_memory * (path[r + 1] - path[r] - self.trend)
+        self.market_maker_cash += run_subrounds(
+            self.types, self.capacity, tilt, self.holdings, self.cash, self._pending, li,
+            self._float_listed, s_l, np.nan_to_num(f_l, nan=-1.0), self.trend,
+            self.market_maker_inventory, sigma[None, :, None] * shocks, path, signals, volume,
+            self._parts, p.fundamentalist_reaction, p.chartist_strength, p.inventory_aversion,
+            p.price_impact, p.max_log_return, p.chartist_memory, _MAX_MISPRICING,
+        )  # fmt: skip
         self.prices[li] = np.exp(path[-1])
         rets = np.diff(path, axis=0)
         # 3. Brock–Hommes fitness: the strategies' profits one sub-round after their orders

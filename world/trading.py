@@ -141,3 +141,74 @@ def end_of_quarter(
         ret = w / w0 - 1.0 if w0 > 0.0 else 0.0
         target = np.tanh(herd + return_sensitivity * ret + sentiment_noise * normals[i])
         sentiment[i] += decay * (target - sentiment[i])
+
+
+@njit(cache=True)
+def run_subrounds(
+    types,
+    capacity,
+    tilt,
+    holdings,
+    cash,
+    pending,
+    listed_idx,
+    float_shares,
+    shares_out,
+    fundamental,
+    trend,
+    mm_inventory,
+    noise,
+    path,
+    signals,
+    volume,
+    out,
+    reaction,
+    chartist_strength,
+    inventory_aversion,
+    impact,
+    max_move,
+    chartist_memory,
+    max_mispricing,
+):  # pragma: no cover - compiled
+    """All trading sub-rounds of a quarter in one compiled loop (in place).
+
+    Sub-round ``r`` prices at ``exp(path[r])``: signals are the fundamentalists'
+    ``reaction · log(F / cap)`` (clipped to ``±max_mispricing``; F ≤ 0 counts as the
+    lower cap), the chartists' ``chartist_strength · trend`` and the scaled common
+    shocks ``noise[r]``; :func:`trade_pass` fills and places orders; the market maker
+    moves the log price by ``impact · (orders − inventory_aversion · inventory) /
+    float`` (clipped to ``±max_move``) and the chartists' trend follows. A last pass
+    fills the orders of the final sub-round. Returns the market maker's cash change.
+    """
+    r_n = noise.shape[0]
+    n_l = listed_idx.shape[0]
+    mm_cash = 0.0
+    price = np.empty(n_l)
+    for r in range(r_n + 1):
+        for j in range(n_l):
+            price[j] = np.exp(path[r, j])
+        sig = signals[min(r, r_n - 1)]
+        if r < r_n:
+            for j in range(n_l):
+                cap = price[j] * shares_out[j]
+                f = fundamental[j]
+                floor = cap * np.exp(-max_mispricing)
+                x = np.log((f if f > floor else floor) / cap)
+                sig[0, j] = reaction * min(x, max_mispricing) + noise[r, 0, j]
+                sig[1, j] = chartist_strength * trend[j] + noise[r, 1, j]
+                sig[2, j] = noise[r, 2, j]
+        trade_pass(
+            types, capacity, tilt, holdings, cash, pending, listed_idx, float_shares,
+            price, sig, r < r_n, out,
+        )  # fmt: skip
+        for j in range(n_l):
+            mm_inventory[j] -= out[0, j]
+            mm_cash += out[1, j]
+            volume[j] += out[2, j]
+        if r < r_n:
+            for j in range(n_l):
+                move = impact * (out[3, j] - inventory_aversion * mm_inventory[j]) / float_shares[j]
+                move = min(max(move, -max_move), max_move)
+                path[r + 1, j] = path[r, j] + move
+                trend[j] += chartist_memory * (path[r + 1, j] - path[r, j] - trend[j])
+    return mm_cash
