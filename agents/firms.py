@@ -253,7 +253,7 @@ class CloudProvider(Firm):
         m = self.model
         bo = m.params.buildout
         rate = self.borrowing_rate() / 4
-        annuity = sum((1 + rate) ** -k for k in range(1, quarters + 1))
+        annuity = (1 - (1 + rate) ** -quarters) / rate if rate > 0 else float(quarters)
         margin = self.spec.cloud_price_per_gw - self.spec.operating_cost_per_gw
         capex = m.capex_per_gw_now()
         residual = capex * (1 - bo.chip_share) * 0.75 * (1 + rate) ** -quarters

@@ -85,13 +85,13 @@ class Exchange:
         p = self.params
         ip = m.params.investors
         n = len(m.firms)
-        owner, backlog = np.empty(n), np.empty(n)
+        owner = np.empty(n)
+        backlog = m.backlogs()[0]
         for f in m.firms:
             recent = f.ebitda_history[-4:]
             ebitda = sum(recent) / len(recent) if recent else 0.0
             interest = f.statement.expenses[Account.INTEREST_EXPENSE]
             owner[f.index] = (ebitda - interest) * (1.0 - f.spec.tax_rate)
-            backlog[f.index] = _backlog(m, f)
         cf = owner + backlog_cash_flow(backlog, p.backlog_quarters, p.backlog_margin)
         g = np.clip(self.revenue_growth, -0.05, p.max_growth_per_q)
         return fundamental_value(
@@ -202,12 +202,3 @@ _OPERATING = (
 
 def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else 0.0
-
-
-def _backlog(model: AIEconomy, f: Firm) -> float:
-    q = model.quarter
-    if f.role is Role.CLOUD:
-        return sum(c.remaining_value(q + 1) for c in model.deals.cloud if c.provider == f.index)
-    if f.role is Role.CHIP:
-        return sum(o.remaining_value() for o in model.deals.gpu if o.supplier == f.index)
-    return 0.0

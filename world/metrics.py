@@ -132,22 +132,13 @@ class Recorder:
             fundamentals = np.array([f.valuation for f in m.firms])
             shares = (float("nan"),) * 3
             outcome = "none"
+        backlogs, commitment = m.backlogs()
         for f in m.firms:
             st, bs, cf = f.statement, f.balance, f.cash_flows
             revenue = st.revenue
             assets = bs.total_assets
             debt = bs.liabilities[Account.DEBT] + bs.liabilities[Account.VENDOR_DEBT]
-            if f.role is Role.CLOUD:
-                backlog = sum(
-                    c.remaining_value(q + 1) for c in m.deals.cloud if c.provider == f.index
-                )
-            elif f.role is Role.CHIP:
-                backlog = sum(o.remaining_value() for o in m.deals.gpu if o.supplier == f.index)
-            else:
-                backlog = 0.0
-            commitments = sum(
-                c.remaining_value(q + 1) for c in m.deals.cloud if c.customer == f.index
-            )
+            backlog, commitments = backlogs[f.index], commitment[f.index]
             self.firm_rows.append(
                 (
                     q,

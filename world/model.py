@@ -64,6 +64,7 @@ class AIEconomy(mesa.Model):
         self.sentiment_shock = 0.0  # news hitting sentiment this quarter
         self.default_events: list = []
         self.lender_losses = 0.0  # losses of the outside credit market, USD bn
+        self._backlog_cache: tuple[int, tuple[np.ndarray, np.ndarray]] | None = None
         self.shocks = [(params.relative(s.at), s) for s in params.shocks]
         self.history_end = params.relative(params.history_until) if params.history_until else -1
         d = params.demand
@@ -140,6 +141,27 @@ class AIEconomy(mesa.Model):
             * (1 + s.outside_cloud_growth) ** q
             * (1 + 0.5 * self.sentiment)
         )
+
+    def backlogs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per firm: contracted sales still to deliver, and a lab's contracted purchases (USD bn).
+
+        Backlog is the remaining value of cloud contracts a provider owes and of GPU
+        orders a supplier has not delivered; commitments the remaining value of cloud
+        contracts a firm rents. One pass over the deal book, cached per quarter.
+        """
+        if self._backlog_cache is not None and self._backlog_cache[0] == self.quarter:
+            return self._backlog_cache[1]
+        n = len(self.firms)
+        backlog, commitments = np.zeros(n), np.zeros(n)
+        q = self.quarter + 1
+        for c in self.deals.cloud:
+            value = c.remaining_value(q)
+            backlog[c.provider] += value
+            commitments[c.customer] += value
+        for o in self.deals.gpu:
+            backlog[o.supplier] += o.remaining_value()
+        self._backlog_cache = (self.quarter, (backlog, commitments))
+        return backlog, commitments
 
     def opex_now(self, firm: Firm) -> float:
         """Firm's AI operating expenses this quarter (USD bn), see :meth:`Firm.adapt_opex`."""
