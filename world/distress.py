@@ -31,7 +31,6 @@ from world.clearing import eisenberg_noe, rogers_veraart
 from world.contagion import debtrank, fire_sale_proceeds
 from world.contracts import EXTERNAL, ContractStatus
 from world.ledger import Account, CashFlowKind
-from world.params import Role
 from world.settlement import ExternalParty
 
 if TYPE_CHECKING:
@@ -99,7 +98,6 @@ def _book_stake_sale(model: AIEconomy, firm: Firm, j: int, frac: float, proceeds
     total = own + war
     if total <= 0:
         return
-    book = 0.0
     for account, share in ((Account.STAKES, own), (Account.WARRANTS, war)):
         if share > 0:
             # book value of the stake in j: proportional to its share of the account
@@ -110,7 +108,6 @@ def _book_stake_sale(model: AIEconomy, firm: Firm, j: int, frac: float, proceeds
             part = ledger.balance(account) * (share * model.firms[j].valuation / row_value)
             book_part = frac * part
             ledger.post("stake_sale", ((account, -book_part), (Account.MARK_TO_MARKET, book_part)))
-            book += book_part
     model.ownership[firm.index, j] *= 1 - frac
     model.warrant_fraction[firm.index, j] *= 1 - frac
     model.payments.receive_external(
@@ -171,8 +168,7 @@ def resolve_defaults(model: AIEconomy) -> DefaultEvent | None:
     shock[[f.index for f in new]] = 1.0
     equity = np.where(values > _EPS, values, 1.0)
     h = debtrank(exposures, equity, shock)
-    # beliefs: the market's sentiment falls with the value-weighted loss of the others
-    others = values.sum() - values[[f.index for f in new]].sum()
+    # beliefs: the market's sentiment falls with the value-weighted loss
     weighted = float((h * values).sum() / max(values.sum(), _EPS))
     model.sentiment_shock -= model.params.stress.sentiment_contagion * weighted
     for f in model.firms:
@@ -192,7 +188,6 @@ def resolve_defaults(model: AIEconomy) -> DefaultEvent | None:
         outside_losses=outside,
     )
     model.default_events.append(event)
-    del others
     return event
 
 
@@ -282,8 +277,3 @@ def _clear(model: AIEconomy, new: list[Firm]) -> tuple[np.ndarray, np.ndarray, f
         ln.status = ContractStatus.DEFAULTED
     model.lender_losses += outside
     return result.payments, creditor_losses, outside
-
-
-def defaulted_role_counts(model: AIEconomy) -> dict[Role, int]:
-    """Number of defaulted firms per role."""
-    return {r: sum(f.defaulted for f in model.by_role(r)) for r in Role}

@@ -192,13 +192,5 @@ class Exchange:
         return res.amount_raised_usd_bn, res.post_money_valuation_usd_bn
 
 
-_OPERATING = (
-    Account.COST_OF_REVENUE,
-    Account.COMPUTE_COST,
-    Account.DEPRECIATION,
-    Account.OPEX,
-)
-
-
 def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else 0.0
