@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from world.market import InvestorParams, softmax_fractions
+from world.market import InvestorParams, softmax_unchecked
 from world.trading import end_of_quarter, portfolio_values, run_subrounds
 
 __all__ = [
@@ -52,8 +52,8 @@ class RoundOutcome(Enum):
     FAILED = "failed"
 
 
-def _frozen(a: ArrayLike) -> FloatArray:
-    out = np.array(a, dtype=np.float64)
+def _frozen(a: FloatArray) -> FloatArray:
+    out = a.copy()
     out.flags.writeable = False
     return out
 
@@ -215,6 +215,9 @@ class InvestorPopulation:
         self.market_maker_cash = 0.0
         """Market maker's cash, USD bn (starts at 0, may go negative)."""
         self._pending = np.zeros((n, n_l))
+        self._sigma = np.array(
+            [params.fundamentalist_noise, params.chartist_noise, params.noise_sigma]
+        )[None, :, None]
         self._parts = np.zeros((4, n_l))
         self._round_step = np.zeros(k)
         self._last_close = prices.copy()
@@ -268,7 +271,7 @@ class InvestorPopulation:
             out[self._listed_idx] = arr
         else:
             raise ValueError(f"{name} must have shape ({k},) or ({n_l},), got {arr.shape}")
-        if not np.all(np.isfinite(arr)):
+        if not np.isfinite(arr).all():
             raise ValueError(f"{name} must be finite, got {value!r}")
         return out
 
@@ -297,13 +300,14 @@ class InvestorPopulation:
         # 1. news moves sentiment, weighted by each investor's portfolio
         portfolio_values(self.holdings, self.cash, self.prices, news_all, self._wealth, self._news)
         wealth0 = self._wealth.copy()
-        self.sentiment += p.news_sensitivity * self._news
-        np.clip(self.sentiment, -1.0, 1.0, out=self.sentiment)
+        sentiment = self.sentiment
+        sentiment += p.news_sensitivity * self._news
+        np.minimum(np.maximum(sentiment, -1.0, out=sentiment), 1.0, out=sentiment)
         # 2. sub-rounds: orders at the quote, market maker moves the price, fills next pass
         shocks = rng.standard_normal((r_n, 3, n_l + 1))
         rho = p.shock_correlation
         shocks = np.sqrt(rho) * shocks[..., -1:] + np.sqrt(1.0 - rho) * shocks[..., :-1]
-        sigma = np.array([p.fundamentalist_noise, p.chartist_noise, p.noise_sigma])
+        shocks *= self._sigma
         f_l, s_l = fund[li], self.shares_outstanding[li]
         value_l = self.prices[li] * self._float_listed
         weights = value_l / value_l.sum() if n_l else value_l
@@ -311,33 +315,34 @@ class InvestorPopulation:
         path[0] = np.log(self.prices[li])
         signals = np.zeros((r_n, 3, n_l))
         volume = np.zeros(n_l)
-        tilt = p.sentiment_tilt * self.sentiment
+        tilt = p.sentiment_tilt * sentiment
         self.market_maker_cash += run_subrounds(
             self.types, self.capacity, tilt, self.holdings, self.cash, self._pending, li,
-            self._float_listed, s_l, np.nan_to_num(f_l, nan=-1.0), self.trend,
-            self.market_maker_inventory, sigma[None, :, None] * shocks, path, signals, volume,
+            self._float_listed, s_l, np.where(np.isnan(f_l), -1.0, f_l), self.trend,
+            self.market_maker_inventory, shocks, path, signals, volume,
             self._parts, p.fundamentalist_reaction, p.chartist_strength, p.inventory_aversion,
             p.price_impact, p.max_log_return, p.chartist_memory, _MAX_MISPRICING,
         )  # fmt: skip
         self.prices[li] = np.exp(path[-1])
-        rets = np.diff(path, axis=0)
+        rets = path[1:] - path[:-1]
         # 3. Brock–Hommes fitness: the strategies' profits one sub-round after their orders
         profit = 100.0 * np.einsum("rhj,rj,j->h", signals[:-1], rets[1:], weights)
         self.profit_memory = profit + p.profit_memory * self.profit_memory
         mis = _mispricing(f_l, self.prices[li] * s_l)
         attract = self.profit_memory + p.type_herding * self.type_shares()
         attract[StrategyType.FUNDAMENTALIST] += p.misalignment_weight * float(weights @ mis**2)
-        probs = softmax_fractions(attract, p.beta)
+        probs = softmax_unchecked(attract, p.beta)
         # 4. switch strategies; sentiment: herding to the mean, own return, noise
         end_of_quarter(
-            self.types, self.sentiment, self.holdings, self.cash, self.prices, wealth0,
+            self.types, sentiment, self.holdings, self.cash, self.prices, wealth0,
             np.cumsum(probs), p.switch_rate, rng.random((2, self.n_investors)),
-            rng.standard_normal(self.n_investors), p.herding_strength * self.sentiment.mean(),
+            rng.standard_normal(self.n_investors), p.herding_strength * sentiment.mean(),
             p.return_sensitivity, p.sentiment_noise, p.sentiment_decay,
         )  # fmt: skip
         caps = self.market_caps
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ptf = np.where(fund > 0.0, caps / fund, np.where(np.isnan(fund), np.nan, np.inf))
+        ptf = np.full(caps.size, np.inf)
+        ptf[np.isnan(fund)] = np.nan
+        np.divide(caps, fund, out=ptf, where=fund > 0.0)
         qret = np.log(self.prices / self._last_close)
         self._last_close = self.prices.copy()
         return QuarterMarketResult(
@@ -350,8 +355,8 @@ class InvestorPopulation:
             subround_returns=_frozen(rets),
             volume=_frozen(volume),
             market_maker_inventory=_frozen(self.market_maker_inventory),
-            mean_sentiment=float(self.sentiment.mean()),
-            sentiment_dispersion=float(self.sentiment.std()),
+            mean_sentiment=float(sentiment.mean()),
+            sentiment_dispersion=float(sentiment.std()),
             type_shares=_frozen(self.type_shares()),
             fitness=_frozen(self.profit_memory),
         )

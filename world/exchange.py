@@ -17,13 +17,14 @@ ledger as paid-in capital; secondary trading moves cash between investors only.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from agents.investors import InvestorPopulation, QuarterMarketResult, RoundOutcome
 from world.ledger import Account
-from world.market import backlog_cash_flow, fundamental_value
+from world.market import backlog_cash_flow_unchecked, fundamental_value_unchecked
 from world.params import MarketParams, Role
 
 if TYPE_CHECKING:
@@ -92,10 +93,16 @@ class Exchange:
             ebitda = sum(recent) / len(recent) if recent else 0.0
             interest = f.statement.expenses[Account.INTEREST_EXPENSE]
             owner[f.index] = (ebitda - interest) * (1.0 - f.spec.tax_rate)
-        cf = owner + backlog_cash_flow(backlog, p.backlog_quarters, p.backlog_margin)
-        g = np.clip(self.revenue_growth, -0.05, p.max_growth_per_q)
-        return fundamental_value(
-            cf, g, ip.discount_rate_per_q, p.horizon_quarters, ip.terminal_growth_per_q
+        cf = owner + backlog_cash_flow_unchecked(
+            backlog, float(p.backlog_quarters), float(p.backlog_margin)
+        )
+        g = np.minimum(np.maximum(self.revenue_growth, -0.05), p.max_growth_per_q)
+        return fundamental_value_unchecked(
+            cf,
+            g,
+            float(ip.discount_rate_per_q),
+            float(p.horizon_quarters),
+            float(ip.terminal_growth_per_q),
         )
 
     def _fundamentals(self) -> np.ndarray:
@@ -130,7 +137,7 @@ class Exchange:
         for f in m.firms:
             rev = f.statement.revenue
             exp = self.expected_revenue[f.index]
-            if np.isnan(exp):
+            if math.isnan(exp):
                 exp = rev
             surprise = (rev / exp - 1.0) if exp > 1e-9 else 0.0
             if f.role is Role.LAB:
@@ -146,7 +153,7 @@ class Exchange:
                 self.revenue_growth[f.index] = a * g + (1 - a) * self.revenue_growth[f.index]
             self.expected_revenue[f.index] = max(rev, 0.0) * (1.0 + self.revenue_growth[f.index])
         news += m.sentiment_shock
-        return np.clip(news, -1.0, 1.0)
+        return np.minimum(np.maximum(news, -1.0), 1.0)
 
     # -- the quarter --------------------------------------------------------------------
     def trade(self) -> None:
@@ -171,7 +178,7 @@ class Exchange:
                 f.valuation = 0.0
             elif f.spec.listed:
                 f.valuation = float(res.prices[f.index] * self.shares[f.index])
-        m.sentiment = float(np.clip(res.mean_sentiment, -1.0, 1.0))
+        m.sentiment = min(max(float(res.mean_sentiment), -1.0), 1.0)
 
     def issue(self, firm: Firm, amount: float, pre_money: float) -> None:
         """Record new shares of a listed firm bought outside the population."""

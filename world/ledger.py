@@ -121,6 +121,7 @@ _LIABILITIES = tuple(a for a in Account if a.type is AccountType.LIABILITY)
 _EQUITY = tuple(a for a in Account if a.type is AccountType.EQUITY)
 _INCOME = tuple(a for a in Account if a.type is AccountType.INCOME)
 _EXPENSES = tuple(a for a in Account if a.type is AccountType.EXPENSE)
+_CLOSING = (*_INCOME, *_EXPENSES)
 
 
 class CashFlowKind(IntEnum):
@@ -165,44 +166,36 @@ class JournalEntry:
 
 @dataclass(frozen=True, slots=True)
 class BalanceSheet:
-    """Balance sheet derived from a ledger (USD bn, natural signs)."""
+    """Balance sheet derived from a ledger (USD bn, natural signs).
+
+    The totals are computed once, when :meth:`Ledger.balance_sheet` builds it.
+    """
 
     assets: dict[Account, float]
     liabilities: dict[Account, float]
     equity: dict[Account, float]
-
-    @property
-    def total_assets(self) -> float:
-        """Sum of asset balances (USD bn)."""
-        return math.fsum(self.assets.values())
-
-    @property
-    def total_liabilities(self) -> float:
-        """Sum of liability balances (USD bn)."""
-        return math.fsum(self.liabilities.values())
-
-    @property
-    def total_equity(self) -> float:
-        """Book equity including the current period's undistributed result (USD bn)."""
-        return math.fsum(self.equity.values())
+    total_assets: float
+    """Sum of asset balances (USD bn)."""
+    total_liabilities: float
+    """Sum of liability balances (USD bn)."""
+    total_equity: float
+    """Book equity including the current period's undistributed result (USD bn)."""
 
 
 @dataclass(frozen=True, slots=True)
 class IncomeStatement:
-    """Income statement of the open period (USD bn)."""
+    """Income statement of the open period (USD bn).
+
+    ``revenue`` and ``net_income`` are computed once, when
+    :meth:`Ledger.income_statement` builds it.
+    """
 
     income: dict[Account, float]
     expenses: dict[Account, float]
-
-    @property
-    def revenue(self) -> float:
-        """Sales revenue, all sources (USD bn)."""
-        return math.fsum(self.income[a] for a in REVENUE_ACCOUNTS)
-
-    @property
-    def net_income(self) -> float:
-        """Total income minus total expenses (USD bn)."""
-        return math.fsum(self.income.values()) - math.fsum(self.expenses.values())
+    revenue: float
+    """Sales revenue, all sources (USD bn)."""
+    net_income: float
+    """Total income minus total expenses (USD bn)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,14 +325,26 @@ class Ledger:
         self._quarter = quarter
         self._cash_flows = [0.0, 0.0, 0.0]
 
-    def close_period(self) -> IncomeStatement:
-        """Close income and expenses into retained earnings; return the period's statement."""
-        statement = self.income_statement()
+    def close_period(self, statement: IncomeStatement | None = None) -> IncomeStatement:
+        """Close income and expenses into retained earnings; return the period's statement.
+
+        ``statement`` may pass this period's :meth:`income_statement` if the caller has
+        it already (nothing may have been posted since). The closing entry is balanced
+        by construction: every income and expense balance goes to zero and retained
+        earnings take the net income.
+        """
+        if statement is None:
+            statement = self.income_statement()
         net = statement.net_income
-        lines = [(a, -self._bal[a]) for a in (*_INCOME, *_EXPENSES) if self._bal[a] != 0.0]
+        bal = self._bal
+        lines = [(a, -bal[a]) for a in _CLOSING if bal[a] != 0.0]
         if lines:
-            lines.append((Account.RETAINED_EARNINGS, -net))
-            self.post("close_period", lines)
+            for a, _ in lines:
+                bal[a] = 0.0
+            bal[Account.RETAINED_EARNINGS] -= net
+            if self.keep_journal:
+                lines.append((Account.RETAINED_EARNINGS, -net))
+                self.journal.append(JournalEntry(self._quarter, "close_period", tuple(lines)))
         return statement
 
     # -- reading -----------------------------------------------------------------
@@ -358,21 +363,30 @@ class Ledger:
     def balance_sheet(self) -> BalanceSheet:
         """Balance sheet now; equity includes the open period's result."""
         bal = self._bal
-        period_result = -math.fsum(bal[a] for a in (*_INCOME, *_EXPENSES))
+        period_result = -math.fsum([bal[a] for a in _CLOSING])
         equity = {a: -bal[a] for a in _EQUITY}
         equity[Account.RETAINED_EARNINGS] += period_result
+        assets = {a: bal[a] for a in _ASSETS}
+        liabilities = {a: -bal[a] for a in _LIABILITIES}
         return BalanceSheet(
-            assets={a: bal[a] for a in _ASSETS},
-            liabilities={a: -bal[a] for a in _LIABILITIES},
+            assets=assets,
+            liabilities=liabilities,
             equity=equity,
+            total_assets=math.fsum(assets.values()),
+            total_liabilities=math.fsum(liabilities.values()),
+            total_equity=math.fsum(equity.values()),
         )
 
     def income_statement(self) -> IncomeStatement:
         """Income statement of the open period."""
         bal = self._bal
+        income = {a: -bal[a] for a in _INCOME}
+        expenses = {a: bal[a] for a in _EXPENSES}
         return IncomeStatement(
-            income={a: -bal[a] for a in _INCOME},
-            expenses={a: bal[a] for a in _EXPENSES},
+            income=income,
+            expenses=expenses,
+            revenue=math.fsum([income[a] for a in REVENUE_ACCOUNTS]),
+            net_income=math.fsum(income.values()) - math.fsum(expenses.values()),
         )
 
     def cash_flow_statement(self) -> CashFlowStatement:

@@ -57,6 +57,11 @@ def softmax_fractions(fitness: ArrayLike, beta: float) -> FloatArray:
     b = float(beta)
     if np.isnan(b) or b < 0.0:
         raise ValueError(f"beta must be >= 0, got {beta!r}")
+    return softmax_unchecked(f, b)
+
+
+def softmax_unchecked(f: FloatArray, b: float) -> FloatArray:
+    """:func:`softmax_fractions` without validation, for hot loops whose inputs are known good."""
     top = f.max(axis=-1, keepdims=True)
     if np.isinf(b):
         best = (f == top).astype(np.float64)
@@ -162,6 +167,11 @@ def fundamental_value(
     cf, g, r, h, gt = np.broadcast_arrays(cf, g, r, h, gt)
     if np.any(r <= gt):
         raise ValueError("discount_rate_per_q must exceed terminal_growth (Gordon model)")
+    return fundamental_value_unchecked(cf, g, r, h, gt)
+
+
+def fundamental_value_unchecked(cf, g, r, h, gt):
+    """:func:`fundamental_value` without validation, for hot loops whose inputs are known good."""
     a = (1.0 + g) / (1.0 + r)
     a_h = a**h
     near_one = np.abs(1.0 - a) < 1e-12
@@ -199,7 +209,12 @@ def backlog_cash_flow(
         raise ValueError(f"recognition_q must be > 0, got {recognition_q!r}")
     if np.any(np.abs(m) > 1.0):
         raise ValueError(f"margin must lie in [-1, 1], got {margin!r}")
-    return b / q * m
+    return backlog_cash_flow_unchecked(b, q, m)
+
+
+def backlog_cash_flow_unchecked(backlog_usd_bn, recognition_q, margin):
+    """:func:`backlog_cash_flow` without validation, for hot loops whose inputs are known good."""
+    return backlog_usd_bn / recognition_q * margin
 
 
 class InvestorParams(BaseModel):

@@ -152,7 +152,7 @@ class AIEconomy(mesa.Model):
         if self._backlog_cache is not None and self._backlog_cache[0] == self.quarter:
             return self._backlog_cache[1]
         n = len(self.firms)
-        backlog, commitments = np.zeros(n), np.zeros(n)
+        backlog, commitments = [0.0] * n, [0.0] * n
         q = self.quarter + 1
         for c in self.deals.cloud:
             value = c.remaining_value(q)
@@ -160,8 +160,9 @@ class AIEconomy(mesa.Model):
             commitments[c.customer] += value
         for o in self.deals.gpu:
             backlog[o.supplier] += o.remaining_value()
-        self._backlog_cache = (self.quarter, (backlog, commitments))
-        return backlog, commitments
+        result = (np.array(backlog), np.array(commitments))
+        self._backlog_cache = (self.quarter, result)
+        return result
 
     def opex_now(self, firm: Firm) -> float:
         """Firm's AI operating expenses this quarter (USD bn), see :meth:`Firm.adapt_opex`."""

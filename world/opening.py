@@ -43,7 +43,7 @@ def open_books(model: AIEconomy) -> None:
             FIN,
         )
         f.ledger.open_period(0)
-        model.payments.origin[f.index, model.payments.n] = s.cash
+        model.payments.endow(f.index, s.cash)
         if s.deployed_gw > 0:
             # opening capacity has mixed ages: five equal tranches retiring evenly over a life
             for k in range(_OPENING_TRANCHES):

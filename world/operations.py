@@ -20,7 +20,7 @@ from world.finance import fund, funding_round, issue_equity, pay, pay_out
 from world.ledger import Account, CashFlowKind
 from world.params import Role
 from world.settlement import ExternalParty
-from world.stress import MinskyClass, minsky_class
+from world.stress import MinskyClass, minsky_codes
 
 if TYPE_CHECKING:
     from agents.firms import Firm
@@ -409,20 +409,20 @@ def close_quarter(model: AIEconomy) -> None:
         for f in model.firms:
             if f.missed > 1e-6 and not f.defaulted:
                 f.defaulted, f.default_quarter = True, model.quarter
+    values = np.array([g.valuation for g in model.firms])
+    stake_values = [float(r @ values) for r in model.ownership]
+    warrant_values = [float(r @ values) for r in model.warrant_fraction]
     for f in model.firms:
-        stake_value = float(model.ownership[f.index] @ np.array([g.valuation for g in model.firms]))
-        warrant_value = float(
-            model.warrant_fraction[f.index] @ np.array([g.valuation for g in model.firms])
-        )
-        for account, value in ((Account.STAKES, stake_value), (Account.WARRANTS, warrant_value)):
-            book = f.ledger.balance(account)
+        ledger = f.ledger
+        for account, value in (
+            (Account.STAKES, float(stake_values[f.index])),
+            (Account.WARRANTS, float(warrant_values[f.index])),
+        ):
+            book = ledger.balance(account)
             if abs(value - book) > _EPS and (book > 0 or value > 0):
                 delta = value - book
-                f.ledger.post(
-                    "mark_to_market", ((account, delta), (Account.MARK_TO_MARKET, -delta))
-                )
-        pretax = f.ledger.income_statement().net_income
-        tax = f.spec.tax_rate * max(pretax, 0.0)
+                ledger.post_transfer("mark_to_market", account, Account.MARK_TO_MARKET, delta)
+        tax = f.spec.tax_rate * max(ledger.income_statement().net_income, 0.0)
         if tax > 0:
             paid = min(tax, max(f.cash, 0.0))
             model.payments.pay_external(
@@ -434,28 +434,28 @@ def close_quarter(model: AIEconomy) -> None:
                 flow=OP,
             )
             if tax - paid > _EPS:
-                f.ledger.post(
-                    "tax_payable", ((Account.TAX, tax - paid), (Account.PAYABLES, -(tax - paid)))
-                )
-        f.statement = f.ledger.income_statement()
+                ledger.post_transfer("tax_payable", Account.TAX, Account.PAYABLES, tax - paid)
+        f.statement = statement = ledger.income_statement()
         if not f.defaulted:
-            f.revenue_history.append(f.statement.revenue)
+            f.revenue_history.append(statement.revenue)
             f.adapt_opex()
+        expenses = statement.expenses
         f.ebitda_history.append(
-            f.statement.revenue
-            - sum(
-                f.statement.expenses[a]
-                for a in (Account.COST_OF_REVENUE, Account.COMPUTE_COST, Account.OPEX)
+            statement.revenue
+            - (
+                expenses[Account.COST_OF_REVENUE]
+                + expenses[Account.COMPUTE_COST]
+                + expenses[Account.OPEX]
             )
         )
-        f.cash_flows = f.ledger.cash_flow_statement()
-        f.balance = f.ledger.balance_sheet()
-        f.ledger.close_period()
-    classes = minsky_class(
-        [f.cash_flows.operating for f in model.firms],
-        [f.interest_due for f in model.firms],
-        [f.principal_due for f in model.firms],
+        f.cash_flows = ledger.cash_flow_statement()
+        f.balance = ledger.balance_sheet()
+        ledger.close_period(statement)
+    classes = minsky_codes(
+        np.array([f.cash_flows.operating for f in model.firms]),
+        np.array([f.interest_due for f in model.firms]),
+        np.array([f.principal_due for f in model.firms]),
     )
-    for f, c in zip(model.firms, classes, strict=True):
-        f.minsky = MinskyClass(int(c))
+    for f, c in zip(model.firms, classes.tolist(), strict=True):
+        f.minsky = MinskyClass(c)
     model.update_valuations()

@@ -24,6 +24,11 @@ When firm A books a payment of amount *x* as revenue, its round-trip revenue gro
 by ``x · origin[payer, A] / cash[payer]``: the part of the payment that is A's own
 money coming home, directly or along any chain of payments. The cost is O(n) per
 payment; the matrix is exact for the order in which payments are made.
+
+Each row is stored as a scale times a vector (``origin[i] = scale[i] · rows[i]``):
+an outflow only multiplies the firm's scale (its mix does not change), so the many
+payments to outside parties cost O(1); a deposit adds to the vector, renormalising
+it first when the scale has become tiny.
 """
 
 from __future__ import annotations
@@ -99,47 +104,83 @@ class PaymentSystem:
         self.ledgers = ledgers
         n = len(ledgers)
         self.n = n
-        self.origin = np.zeros((n, n + 1))
+        # origin[i] = _scale[i] * _rows[i]: an outflow rescales one float, not a row
+        self._rows = np.zeros((n, n + 1))
+        self._scale = [1.0] * n
         self.keep_log = keep_log
         self.payments: list[Payment] = []
         self.external: list[ExternalFlow] = []
         self.quarter = 0
         self.round_trip_revenue = np.zeros(n)
-        self.external_net = np.zeros(n)
+        self._external_net = [0.0] * n
 
     # -- period ------------------------------------------------------------------
     def open_period(self, quarter: int) -> None:
         """Reset the per-quarter accumulators."""
         self.quarter = quarter
         self.round_trip_revenue = np.zeros(self.n)
-        self.external_net = np.zeros(self.n)
+        self._external_net = [0.0] * self.n
+
+    # -- origin matrix -------------------------------------------------------------
+    @property
+    def origin(self) -> np.ndarray:
+        """``origin[i, k]``: USD bn of firm i's cash that came from source k (a copy).
+
+        Columns ``k < n`` are firms, column ``n`` is outside money; rows sum to cash.
+        """
+        return self._rows * np.array(self._scale)[:, None]
+
+    @property
+    def external_net(self) -> np.ndarray:
+        """Net external flow per firm this quarter (USD bn, + = inflow)."""
+        return np.array(self._external_net)
+
+    def endow(self, firm: int, amount: float) -> None:
+        """Set firm ``firm``'s traced cash to ``amount`` of outside money (opening books)."""
+        self._rows[firm] = 0.0
+        self._rows[firm, self.n] = amount
+        self._scale[firm] = 1.0
 
     # -- helpers -------------------------------------------------------------------
     def _mix(self, i: int) -> np.ndarray:
-        row = self.origin[i]
+        row = self._rows[i]
         total = row.sum()
-        if total <= 1e-15:
+        if total * self._scale[i] <= 1e-15:
             mix = np.zeros(self.n + 1)
             mix[self.n] = 1.0
             return mix
         return row / total
 
-    def _withdraw(self, i: int, amount: float) -> np.ndarray:
-        """Remove ``amount`` from firm i's origin row pro rata; return the carried amounts.
+    def _shrink(self, i: int, amount: float) -> float:
+        """Scale firm i's row for an outflow of ``amount`` posted already; return the fraction.
 
-        Called after the ledger has posted the payment, so the row still sums to the
-        cash *before* it (``cash + amount``).
+        The row still sums to the cash *before* the payment (``cash + amount``); it is
+        scaled pro rata (the mix does not change). Returns ``-1`` if there was no cash.
         """
-        row = self.origin[i]
         before = self.ledgers[i].cash + amount
         if before <= 1e-15:
+            return -1.0
+        frac = min(amount / before, 1.0)
+        self._scale[i] *= 1.0 - frac
+        return frac
+
+    def _withdraw(self, i: int, amount: float) -> np.ndarray:
+        """Remove ``amount`` from firm i's origin row pro rata; return the carried amounts."""
+        scale = self._scale[i]
+        frac = self._shrink(i, amount)
+        if frac < 0.0:
             carried = np.zeros(self.n + 1)
             carried[self.n] = amount
             return carried
-        frac = min(amount / before, 1.0)
-        carried = row * frac
-        row *= 1.0 - frac
-        return carried
+        return self._rows[i] * (scale * frac)
+
+    def _row_for_deposit(self, i: int) -> float:
+        """Scale of firm i's row before a deposit, renormalised if it became tiny."""
+        scale = self._scale[i]
+        if scale < 1e-6:
+            self._rows[i] *= scale
+            self._scale[i] = scale = 1.0
+        return scale
 
     # -- flows -----------------------------------------------------------------------
     def pay(
@@ -171,10 +212,13 @@ class PaymentSystem:
         if payee_credit in REVENUE_ACCOUNTS:
             round_trip = float(carried[payee])
             self.round_trip_revenue[payee] += round_trip
+        scale = self._row_for_deposit(payee)
         if financing:
-            self.origin[payee, payer] += amount
+            self._rows[payee, payer] += amount / scale
+        elif scale == 1.0:
+            self._rows[payee] += carried
         else:
-            self.origin[payee] += carried
+            self._rows[payee] += carried / scale
         if self.keep_log:
             self.payments.append(
                 Payment(self.quarter, payer, payee, amount, memo, financing, round_trip)
@@ -195,8 +239,9 @@ class PaymentSystem:
         if not _positive(amount):
             return
         self.ledgers[firm].post_transfer(memo, Account.CASH, credit, amount, flow)
-        self.origin[firm, self.n] += amount
-        self.external_net[firm] += amount
+        scale = self._row_for_deposit(firm)  # before reading the row: it may renormalise
+        self._rows[firm, self.n] += amount / scale
+        self._external_net[firm] += amount
         if self.keep_log:
             self.external.append(ExternalFlow(self.quarter, firm, party, amount, memo))
 
@@ -215,10 +260,8 @@ class PaymentSystem:
             return
         self.ledgers[firm].post_transfer(memo, debit, Account.CASH, amount, flow)
         # outflows to outside carry the firm's mix away pro rata: scale its row
-        before = self.ledgers[firm].cash + amount
-        if before > 1e-15:
-            self.origin[firm] *= 1.0 - min(amount / before, 1.0)
-        self.external_net[firm] -= amount
+        self._shrink(firm, amount)
+        self._external_net[firm] -= amount
         if self.keep_log:
             self.external.append(ExternalFlow(self.quarter, firm, party, -amount, memo))
 
