@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from runs.summary import summarize
@@ -31,22 +32,18 @@ class RunResult:
 def deals_frame(model: AIEconomy) -> pd.DataFrame:
     """Every signing of the run as a table (quarter, kind, payer, payee, value, GW)."""
     names = [f.name for f in model.firms]
-    rows = [
-        (
-            d.quarter,
-            d.contract_id,
-            d.kind.value,
-            names[d.payer] if d.payer >= 0 else "outside",
-            names[d.payee] if d.payee >= 0 else "outside",
-            d.value,
-            d.gw,
-            d.endogenous,
-        )
-        for d in model.deals.signed
-    ]
+    signed = model.deals.signed
     return pd.DataFrame(
-        rows,
-        columns=["quarter", "contract_id", "kind", "payer", "payee", "value", "gw", "endogenous"],
+        {
+            "quarter": np.array([d.quarter for d in signed], dtype=np.int64),
+            "contract_id": np.array([d.contract_id for d in signed], dtype=np.int64),
+            "kind": [d.kind.value for d in signed],
+            "payer": [names[d.payer] if d.payer >= 0 else "outside" for d in signed],
+            "payee": [names[d.payee] if d.payee >= 0 else "outside" for d in signed],
+            "value": np.array([d.value for d in signed], dtype=np.float64),
+            "gw": np.array([d.gw for d in signed], dtype=np.float64),
+            "endogenous": np.array([d.endogenous for d in signed], dtype=bool),
+        }
     )
 
 

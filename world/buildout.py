@@ -86,11 +86,19 @@ class Fleet:
 
     projects: list[Project] = field(default_factory=list)
     vintages: list[Vintage] = field(default_factory=list)
+    _deployed: float | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def deployed_gw(self) -> float:
-        """Deployed GW."""
-        return sum(v.gw for v in self.vintages)
+        """Deployed GW (cached until the fleet changes through its methods)."""
+        if self._deployed is None:
+            self._deployed = sum(v.gw for v in self.vintages)
+        return self._deployed
+
+    def add_vintage(self, vintage: Vintage) -> None:
+        """Put capacity into service directly (opening books)."""
+        self.vintages.append(vintage)
+        self._deployed = None
 
     @property
     def construction_gw(self) -> float:
@@ -138,6 +146,7 @@ class Fleet:
             else:
                 keep.append(p)
         self.projects = keep
+        self._deployed = None
         return moved_cost
 
     def depreciate(self, q: int) -> tuple[float, float]:
@@ -163,4 +172,5 @@ class Fleet:
             else:
                 keep.append(v)
         self.vintages = keep
+        self._deployed = None
         return charge, retired

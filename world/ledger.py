@@ -22,6 +22,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from typing import NamedTuple
 
 __all__ = [
     "Account",
@@ -122,6 +123,7 @@ _EQUITY = tuple(a for a in Account if a.type is AccountType.EQUITY)
 _INCOME = tuple(a for a in Account if a.type is AccountType.INCOME)
 _EXPENSES = tuple(a for a in Account if a.type is AccountType.EXPENSE)
 _CLOSING = (*_INCOME, *_EXPENSES)
+_DEBIT_NORMAL = frozenset((*_ASSETS, *_EXPENSES))
 
 
 class CashFlowKind(IntEnum):
@@ -164,8 +166,7 @@ class JournalEntry:
         return sum(amount for account, amount in self.lines if account is Account.CASH)
 
 
-@dataclass(frozen=True, slots=True)
-class BalanceSheet:
+class BalanceSheet(NamedTuple):
     """Balance sheet derived from a ledger (USD bn, natural signs).
 
     The totals are computed once, when :meth:`Ledger.balance_sheet` builds it.
@@ -182,8 +183,7 @@ class BalanceSheet:
     """Book equity including the current period's undistributed result (USD bn)."""
 
 
-@dataclass(frozen=True, slots=True)
-class IncomeStatement:
+class IncomeStatement(NamedTuple):
     """Income statement of the open period (USD bn).
 
     ``revenue`` and ``net_income`` are computed once, when
@@ -198,8 +198,7 @@ class IncomeStatement:
     """Total income minus total expenses (USD bn)."""
 
 
-@dataclass(frozen=True, slots=True)
-class CashFlowStatement:
+class CashFlowStatement(NamedTuple):
     """Cash-flow statement of the open period (USD bn), by section."""
 
     operating: float
@@ -351,9 +350,7 @@ class Ledger:
     def balance(self, account: Account) -> float:
         """Natural balance of one account (positive for its normal side), USD bn."""
         value = self._bal[account]
-        if account.type in (AccountType.ASSET, AccountType.EXPENSE):
-            return value
-        return -value
+        return value if account in _DEBIT_NORMAL else -value
 
     @property
     def cash(self) -> float:

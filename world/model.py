@@ -170,9 +170,8 @@ class AIEconomy(mesa.Model):
 
     def interest_now(self, firm: Firm) -> float:
         """Interest the firm owes this quarter (USD bn)."""
-        return sum(
-            ln.interest_due(self.quarter) for ln in self.deals.loans if ln.borrower == firm.index
-        )
+        q, i = self.quarter, firm.index
+        return sum([ln.interest_due(q) for ln in self.deals.loans if ln.borrower == i])
 
     def lab_revenue_now(self, lab: Firm) -> float:
         """Lab's potential revenue this quarter (USD bn)."""

@@ -49,7 +49,7 @@ def open_books(model: AIEconomy) -> None:
             for k in range(_OPENING_TRANCHES):
                 retire = max(round((k + 0.5) * life / _OPENING_TRANCHES), 1)
                 gw, cost = s.deployed_gw / _OPENING_TRANCHES, ppe / _OPENING_TRANCHES
-                f.fleet.vintages.append(Vintage(gw, cost, cost, retire - life, retire, 1.0))
+                f.fleet.add_vintage(Vintage(gw, cost, cost, retire - life, retire, 1.0))
         # opening debt is a ladder: equal tranches maturing evenly up to the longest maturity
         for k in range(_OPENING_TRANCHES if s.debt > 0 else 0):
             loan = Loan(

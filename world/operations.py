@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 OP, INV, FIN = CashFlowKind.OPERATING, CashFlowKind.INVESTING, CashFlowKind.FINANCING
 _EPS = 1e-9
+_MINSKY = tuple(MinskyClass)  # code → class, faster than calling the enum
 
 __all__ = ["close_quarter", "execute_quarter"]
 
@@ -326,18 +327,35 @@ def _operating_flows(model: AIEconomy) -> None:
 
 
 def _service_debt(model: AIEconomy) -> None:
+    """Interest on every loan, then principal of the loans that mature.
+
+    Interest is paid first, one payment per borrower and lender (the credit market
+    or a vendor) for all its loans; then each matured loan is rolled over if the
+    lenders agree, or repaid.
+    """
     q = model.quarter
-    for loan in list(model.deals.loans):
+    firms = model.firms
+    external = [0.0] * len(firms)
+    vendor: dict[tuple[int, int], float] = {}
+    matured = []
+    for loan in model.deals.loans:
         if not loan.active or loan.signed >= q:
             continue
-        borrower = model.firms[loan.borrower]
+        borrower = firms[loan.borrower]
         if borrower.defaulted:
             continue
         interest = loan.principal * loan.rate / 4
         borrower.interest_due += interest
+        if loan.lender == EXTERNAL:
+            external[loan.borrower] += interest
+        else:
+            key = (loan.borrower, loan.lender)
+            vendor[key] = vendor.get(key, 0.0) + interest
         if q >= loan.maturity:
             borrower.principal_due += loan.principal
-        if loan.lender == EXTERNAL:
+            matured.append(loan)
+    for borrower, interest in zip(firms, external, strict=True):
+        if interest > 0.0:
             pay_out(
                 model,
                 borrower,
@@ -346,18 +364,18 @@ def _service_debt(model: AIEconomy) -> None:
                 ExternalParty.LENDERS,
                 "interest",
             )
-        else:
-            pay(
-                model,
-                borrower,
-                model.firms[loan.lender],
-                interest,
-                Account.INTEREST_EXPENSE,
-                Account.INTEREST_INCOME,
-                "vendor_interest",
-            )
-        if q < loan.maturity:
-            continue
+    for (b, lender), interest in vendor.items():
+        pay(
+            model,
+            firms[b],
+            firms[lender],
+            interest,
+            Account.INTEREST_EXPENSE,
+            Account.INTEREST_INCOME,
+            "vendor_interest",
+        )
+    for loan in matured:
+        borrower = firms[loan.borrower]
         if loan.lender == EXTERNAL:
             quote = borrower.credit_quote(loan.principal, refinancing=loan.principal)
             if quote.granted and quote.amount >= loan.principal - _EPS:
@@ -377,7 +395,7 @@ def _service_debt(model: AIEconomy) -> None:
             paid = pay(
                 model,
                 borrower,
-                model.firms[loan.lender],
+                firms[loan.lender],
                 loan.principal,
                 Account.VENDOR_DEBT,
                 Account.LOANS_RECEIVABLE,
@@ -457,5 +475,5 @@ def close_quarter(model: AIEconomy) -> None:
         np.array([f.principal_due for f in model.firms]),
     )
     for f, c in zip(model.firms, classes.tolist(), strict=True):
-        f.minsky = MinskyClass(c)
+        f.minsky = _MINSKY[c]
     model.update_valuations()
