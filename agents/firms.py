@@ -200,10 +200,9 @@ class Firm(mesa.Agent):
 
     def secured_gw(self, q: int) -> float:
         """Own capacity in service at ``q``: fleet plus undelivered orders (GW)."""
+        i = self.index
         pending = sum(
-            o.gw - o.delivered_gw
-            for o in self.model.deals.gpu
-            if o.buyer == self.index and o.active
+            [o.gw - o.delivered_gw for o in self.model.deals.gpu if o.buyer == i and o.active]
         )
         return self.fleet.gw_at(q) + pending
 

@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from world.market import InvestorParams, softmax_unchecked
-from world.trading import end_of_quarter, portfolio_values, run_subrounds
+from world import trading
+from world.market import InvestorParams
+from world.trading import portfolio_values, trade_quarter_kernel
 
 __all__ = [
     "FundingRoundResult",
@@ -53,9 +54,14 @@ class RoundOutcome(Enum):
 
 
 def _frozen(a: FloatArray) -> FloatArray:
-    out = a.copy()
-    out.flags.writeable = False
-    return out
+    """A read-only copy of ``a``."""
+    return _read_only(a.copy())
+
+
+def _read_only(a: FloatArray) -> FloatArray:
+    """``a`` itself, made read-only (for arrays nobody else holds)."""
+    a.flags.writeable = False
+    return a
 
 
 @dataclass(frozen=True)
@@ -217,7 +223,8 @@ class InvestorPopulation:
         self._pending = np.zeros((n, n_l))
         self._sigma = np.array(
             [params.fundamentalist_noise, params.chartist_noise, params.noise_sigma]
-        )[None, :, None]
+        )
+        self._kernel_params = _kernel_params(params)
         self._parts = np.zeros((4, n_l))
         self._round_step = np.zeros(k)
         self._last_close = prices.copy()
@@ -296,48 +303,22 @@ class InvestorPopulation:
         p = self.params
         fund = self._per_asset("fundamentals", fundamentals, np.nan)
         news_all = self._per_asset("news", news, 0.0)
-        li, n_l, r_n = self._listed_idx, self._listed_idx.size, p.sub_rounds
-        # 1. news moves sentiment, weighted by each investor's portfolio
-        portfolio_values(self.holdings, self.cash, self.prices, news_all, self._wealth, self._news)
-        wealth0 = self._wealth.copy()
-        sentiment = self.sentiment
-        sentiment += p.news_sensitivity * self._news
-        np.minimum(np.maximum(sentiment, -1.0, out=sentiment), 1.0, out=sentiment)
-        # 2. sub-rounds: orders at the quote, market maker moves the price, fills next pass
-        shocks = rng.standard_normal((r_n, 3, n_l + 1))
-        rho = p.shock_correlation
-        shocks = np.sqrt(rho) * shocks[..., -1:] + np.sqrt(1.0 - rho) * shocks[..., :-1]
-        shocks *= self._sigma
-        f_l, s_l = fund[li], self.shares_outstanding[li]
-        value_l = self.prices[li] * self._float_listed
-        weights = value_l / value_l.sum() if n_l else value_l
+        li, n_l, r_n, n = self._listed_idx, self._listed_idx.size, p.sub_rounds, self.n_investors
+        f_l = fund[li]
+        # all of the quarter's draws in bulk: shocks (r_n, 3, n_l + 1), then sentiment noise
+        normals = rng.standard_normal(r_n * 3 * (n_l + 1) + n)
+        uniforms = rng.random(2 * n)  # strategy revision, then the new strategy
         path = np.empty((r_n + 1, n_l))
-        path[0] = np.log(self.prices[li])
-        signals = np.zeros((r_n, 3, n_l))
         volume = np.zeros(n_l)
-        tilt = p.sentiment_tilt * sentiment
-        self.market_maker_cash += run_subrounds(
-            self.types, self.capacity, tilt, self.holdings, self.cash, self._pending, li,
-            self._float_listed, s_l, np.where(np.isnan(f_l), -1.0, f_l), self.trend,
-            self.market_maker_inventory, shocks, path, signals, volume,
-            self._parts, p.fundamentalist_reaction, p.chartist_strength, p.inventory_aversion,
-            p.price_impact, p.max_log_return, p.chartist_memory, _MAX_MISPRICING,
-        )  # fmt: skip
-        self.prices[li] = np.exp(path[-1])
-        rets = path[1:] - path[:-1]
-        # 3. Brock–Hommes fitness: the strategies' profits one sub-round after their orders
-        profit = 100.0 * np.einsum("rhj,rj,j->h", signals[:-1], rets[1:], weights)
-        self.profit_memory = profit + p.profit_memory * self.profit_memory
-        mis = _mispricing(f_l, self.prices[li] * s_l)
-        attract = self.profit_memory + p.type_herding * self.type_shares()
-        attract[StrategyType.FUNDAMENTALIST] += p.misalignment_weight * float(weights @ mis**2)
-        probs = softmax_unchecked(attract, p.beta)
-        # 4. switch strategies; sentiment: herding to the mean, own return, noise
-        end_of_quarter(
-            self.types, sentiment, self.holdings, self.cash, self.prices, wealth0,
-            np.cumsum(probs), p.switch_rate, rng.random((2, self.n_investors)),
-            rng.standard_normal(self.n_investors), p.herding_strength * sentiment.mean(),
-            p.return_sensitivity, p.sentiment_noise, p.sentiment_decay,
+        counts = np.zeros(3, dtype=np.int64)
+        stats = np.empty(2)
+        self.market_maker_cash += trade_quarter_kernel(
+            self.types, self.capacity, self.sentiment, self.holdings, self.cash, self._pending,
+            li, self._float_listed, self.shares_outstanding[li], self.prices,
+            np.where(np.isnan(f_l), -1.0, f_l), news_all, self.trend,
+            self.market_maker_inventory, self.profit_memory, counts, self._sigma, normals,
+            uniforms, self._kernel_params, path, np.zeros((r_n, 3, n_l)), volume, self._parts,
+            stats,
         )  # fmt: skip
         caps = self.market_caps
         ptf = np.full(caps.size, np.inf)
@@ -349,15 +330,15 @@ class InvestorPopulation:
             asset_names=self.asset_names,
             listed_names=self.listed_names,
             prices=_frozen(self.prices),
-            market_caps=_frozen(caps),
-            price_to_fundamental=_frozen(ptf),
-            quarterly_returns=_frozen(qret),
-            subround_returns=_frozen(rets),
-            volume=_frozen(volume),
+            market_caps=_read_only(caps),
+            price_to_fundamental=_read_only(ptf),
+            quarterly_returns=_read_only(qret),
+            subround_returns=_read_only(path[1:] - path[:-1]),
+            volume=_read_only(volume),
             market_maker_inventory=_frozen(self.market_maker_inventory),
-            mean_sentiment=float(sentiment.mean()),
-            sentiment_dispersion=float(sentiment.std()),
-            type_shares=_frozen(self.type_shares()),
+            mean_sentiment=float(stats[0]),
+            sentiment_dispersion=float(stats[1]),
+            type_shares=_read_only(counts / n),
             fitness=_frozen(self.profit_memory),
         )
 
@@ -487,12 +468,34 @@ class InvestorPopulation:
         return pd.DataFrame(cols, index=pd.RangeIndex(self.n_investors, name="investor"))
 
 
-def _mispricing(fundamental: FloatArray, market_cap: FloatArray) -> FloatArray:
-    """``log(F / P)`` clipped to ±_MAX_MISPRICING; ``F <= 0`` (or NaN) counts as the lower cap."""
-    floor = market_cap * np.exp(-_MAX_MISPRICING)
-    ok = fundamental > floor  # False for NaN, F <= 0 and deep undervaluation alike
-    x = np.log(np.where(ok, fundamental, floor) / market_cap)
-    return np.minimum(x, _MAX_MISPRICING)
+def _kernel_params(p: InvestorParams) -> FloatArray:
+    """The scalar parameters of :func:`world.trading.trade_quarter_kernel`, packed."""
+    t = trading
+    values = {
+        t.P_NEWS_SENSITIVITY: p.news_sensitivity,
+        t.P_SHOCK_CORRELATION: p.shock_correlation,
+        t.P_SENTIMENT_TILT: p.sentiment_tilt,
+        t.P_REACTION: p.fundamentalist_reaction,
+        t.P_CHARTIST_STRENGTH: p.chartist_strength,
+        t.P_INVENTORY_AVERSION: p.inventory_aversion,
+        t.P_IMPACT: p.price_impact,
+        t.P_MAX_MOVE: p.max_log_return,
+        t.P_CHARTIST_MEMORY: p.chartist_memory,
+        t.P_MAX_MISPRICING: _MAX_MISPRICING,
+        t.P_PROFIT_MEMORY: p.profit_memory,
+        t.P_TYPE_HERDING: p.type_herding,
+        t.P_MISALIGNMENT_WEIGHT: p.misalignment_weight,
+        t.P_BETA: p.beta,
+        t.P_SWITCH_RATE: p.switch_rate,
+        t.P_HERDING_STRENGTH: p.herding_strength,
+        t.P_RETURN_SENSITIVITY: p.return_sensitivity,
+        t.P_SENTIMENT_NOISE: p.sentiment_noise,
+        t.P_SENTIMENT_DECAY: p.sentiment_decay,
+    }
+    out = np.empty(t.N_PARAMS)
+    for index, value in values.items():
+        out[index] = value
+    return out
 
 
 def _apportion(shares: FloatArray, n: int) -> NDArray[np.int64]:

@@ -11,15 +11,14 @@ collateral is written down or sentiment sours.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from world.params import CreditParams
 
 __all__ = ["CreditQuote", "Lenders"]
 
 
-@dataclass(frozen=True, slots=True)
-class CreditQuote:
+class CreditQuote(NamedTuple):
     """A lender's answer to a request for debt (USD bn; rates per year)."""
 
     amount: float

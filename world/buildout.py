@@ -92,7 +92,7 @@ class Fleet:
     def deployed_gw(self) -> float:
         """Deployed GW (cached until the fleet changes through its methods)."""
         if self._deployed is None:
-            self._deployed = sum(v.gw for v in self.vintages)
+            self._deployed = sum([v.gw for v in self.vintages])
         return self._deployed
 
     def add_vintage(self, vintage: Vintage) -> None:
@@ -103,15 +103,15 @@ class Fleet:
     @property
     def construction_gw(self) -> float:
         """GW under construction."""
-        return sum(p.gw for p in self.projects)
+        return sum([p.gw for p in self.projects])
 
     def compute_units(self) -> float:
         """Deployed capacity weighted by FLOP per GW (start-of-run GW equivalents)."""
-        return sum(v.gw * v.flop_index for v in self.vintages)
+        return sum([v.gw * v.flop_index for v in self.vintages])
 
     def gw_at(self, q: int) -> float:
         """Deployed plus under construction GW still in service at quarter ``q``."""
-        return self.construction_gw + sum(v.gw for v in self.vintages if v.retire_q > q)
+        return self.construction_gw + sum([v.gw for v in self.vintages if v.retire_q > q])
 
     def start_project(self, gw: float, cost: float, ready_q: int, flop_index: float) -> None:
         """Add delivered accelerators (with their construction cost) to construction."""
@@ -120,7 +120,7 @@ class Fleet:
 
     def ready_gw(self, q: int) -> float:
         """GW whose construction is complete by quarter ``q``."""
-        return sum(p.gw for p in self.projects if p.ready_q <= q)
+        return sum([p.gw for p in self.projects if p.ready_q <= q])
 
     def energise(self, q: int, gw: float, life: int) -> float:
         """Move up to ``gw`` of ready projects into service; return the book cost moved."""

@@ -372,6 +372,20 @@ class DealBook:
     signed: list[SignedDeal] = field(default_factory=list)
     closed: list[Contract] = field(default_factory=list)
     _next_id: int = 0
+    _loan_index: tuple[int, int, dict[int, list[Loan]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def loans_of(self, borrower: int) -> list[Loan]:
+        """The loans of ``borrower``, in book order (an index rebuilt when the book changes)."""
+        loans = self.loans
+        index = self._loan_index
+        if index is None or index[0] != id(loans) or index[1] != len(loans):
+            by_borrower: dict[int, list[Loan]] = {}
+            for ln in loans:
+                by_borrower.setdefault(ln.borrower, []).append(ln)
+            index = self._loan_index = (id(loans), len(loans), by_borrower)
+        return index[2].get(borrower, [])
 
     def prune(self) -> None:
         """Move contracts that are no longer active to :attr:`closed` (keeps loops short)."""
@@ -380,6 +394,7 @@ class DealBook:
             if any(not c.active for c in items):
                 self.closed.extend(c for c in items if not c.active)
                 setattr(self, name, [c for c in items if c.active])
+        self._loan_index = None
 
     def new_id(self) -> int:
         """Next contract id (unique within this model)."""

@@ -127,11 +127,11 @@ class AIEconomy(mesa.Model):
 
     def contracted_gw(self, provider: int, q: int) -> float:
         """GW a provider owes its customers in quarter ``q``."""
-        return sum(c.gw_due(q) for c in self.deals.cloud if c.provider == provider)
+        return sum([c.gw_due(q) for c in self.deals.cloud if c.provider == provider])
 
     def lab_contracted_gw(self, customer: int, q: int) -> float:
         """GW a lab has rented for quarter ``q``."""
-        return sum(c.gw_due(q) for c in self.deals.cloud if c.customer == customer)
+        return sum([c.gw_due(q) for c in self.deals.cloud if c.customer == customer])
 
     def outside_cloud_demand(self, firm: Firm, q: int) -> float:
         """AI capacity outside customers rent from ``firm`` in quarter ``q`` (GW)."""
@@ -170,8 +170,8 @@ class AIEconomy(mesa.Model):
 
     def interest_now(self, firm: Firm) -> float:
         """Interest the firm owes this quarter (USD bn)."""
-        q, i = self.quarter, firm.index
-        return sum([ln.interest_due(q) for ln in self.deals.loans if ln.borrower == i])
+        q = self.quarter
+        return sum([ln.interest_due(q) for ln in self.deals.loans_of(firm.index)])
 
     def lab_revenue_now(self, lab: Firm) -> float:
         """Lab's potential revenue this quarter (USD bn)."""
@@ -249,8 +249,8 @@ class AIEconomy(mesa.Model):
         opening a new loan each time.
         """
         if memo == "credit_line":
-            for loan in self.deals.loans:
-                if loan.revolver and loan.borrower == firm.index and loan.active:
+            for loan in self.deals.loans_of(firm.index):
+                if loan.revolver and loan.active:
                     loan.rate = (loan.rate * loan.principal + rate * amount) / (
                         loan.principal + amount
                     )

@@ -10,7 +10,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["end_of_quarter", "portfolio_values", "trade_pass"]
+__all__ = [
+    "end_of_quarter",
+    "portfolio_values",
+    "run_subrounds",
+    "trade_pass",
+    "trade_quarter_kernel",
+]
 
 
 # --------------------------------------------------------------------------- #
@@ -211,4 +217,181 @@ def run_subrounds(
                 move = min(max(move, -max_move), max_move)
                 path[r + 1, j] = path[r, j] + move
                 trend[j] += chartist_memory * (path[r + 1, j] - path[r, j] - trend[j])
+    return mm_cash
+
+
+# indices of the scalar parameters packed for :func:`trade_quarter_kernel`
+P_NEWS_SENSITIVITY = 0
+P_SHOCK_CORRELATION = 1
+P_SENTIMENT_TILT = 2
+P_REACTION = 3
+P_CHARTIST_STRENGTH = 4
+P_INVENTORY_AVERSION = 5
+P_IMPACT = 6
+P_MAX_MOVE = 7
+P_CHARTIST_MEMORY = 8
+P_MAX_MISPRICING = 9
+P_PROFIT_MEMORY = 10
+P_TYPE_HERDING = 11
+P_MISALIGNMENT_WEIGHT = 12
+P_BETA = 13
+P_SWITCH_RATE = 14
+P_HERDING_STRENGTH = 15
+P_RETURN_SENSITIVITY = 16
+P_SENTIMENT_NOISE = 17
+P_SENTIMENT_DECAY = 18
+N_PARAMS = 19
+
+
+@njit(cache=True)
+def trade_quarter_kernel(
+    types,
+    capacity,
+    sentiment,
+    holdings,
+    cash,
+    pending,
+    listed_idx,
+    float_listed,
+    shares_listed,
+    prices,
+    fundamental_listed,
+    news,
+    trend,
+    mm_inventory,
+    profit_memory,
+    type_counts,
+    sigma,
+    normals,
+    uniforms,
+    pars,
+    path,
+    signals,
+    volume,
+    parts,
+    stats,
+):  # pragma: no cover - compiled
+    """One quarter of the population in one compiled call (in place).
+
+    1. News moves each investor's sentiment by ``news_sensitivity`` times the
+       portfolio-weighted news (clipped to [−1, 1]); wealth at the open is kept.
+    2. Common and idiosyncratic shocks (``normals``: the first ``sub_rounds · 3 ·
+       (n_listed + 1)`` values, correlation ``shock_correlation``, scaled by ``sigma``
+       per strategy) and :func:`run_subrounds` trade the sub-rounds; prices follow.
+    3. Brock–Hommes fitness: each strategy's profit one sub-round after its orders
+       (value-weighted, percent), with memory; attractiveness adds herding on head
+       counts and, for fundamentalists, the squared mispricing; discrete-choice
+       fractions (intensity ``beta``; ``inf`` picks the best).
+    4. :func:`end_of_quarter` switches strategies and updates sentiment (herding to
+       the mean sentiment after the news); ``uniforms`` (2n) and the last n normals.
+
+    ``profit_memory`` is updated; ``type_counts`` receives the head counts per
+    strategy after switching and ``stats`` the mean and standard deviation of
+    sentiment after the quarter.
+    Returns the market maker's cash change.
+    """
+    n = types.shape[0]
+    k = holdings.shape[1]
+    n_l = listed_idx.shape[0]
+    r_n = signals.shape[0]
+    # 1. news -> sentiment, wealth at the open
+    wealth0 = np.empty(n)
+    tilt = np.empty(n)
+    ns = pars[P_NEWS_SENSITIVITY]
+    s_sum = 0.0
+    type_counts[:] = 0
+    for i in range(n):
+        type_counts[types[i]] += 1
+        v = 0.0
+        s = 0.0
+        for j in range(k):
+            x = holdings[i, j] * prices[j]
+            v += x
+            s += x * news[j]
+        wealth0[i] = cash[i] + v
+        si = sentiment[i] + ns * (s / v if v > 0.0 else 0.0)
+        si = min(max(si, -1.0), 1.0)
+        sentiment[i] = si
+        tilt[i] = pars[P_SENTIMENT_TILT] * si
+        s_sum += si
+    # 2. shocks and the sub-rounds
+    rho = pars[P_SHOCK_CORRELATION]
+    a = np.sqrt(rho)
+    b = np.sqrt(1.0 - rho)
+    noise = np.empty((r_n, 3, n_l))
+    m = n_l + 1
+    for r in range(r_n):
+        for h in range(3):
+            base = (r * 3 + h) * m
+            common = normals[base + n_l]
+            for j in range(n_l):
+                noise[r, h, j] = sigma[h] * (a * common + b * normals[base + j])
+    weights = np.empty(n_l)
+    total = 0.0
+    for j in range(n_l):
+        weights[j] = prices[listed_idx[j]] * float_listed[j]
+        total += weights[j]
+        path[0, j] = np.log(prices[listed_idx[j]])
+    for j in range(n_l):
+        weights[j] /= total
+    mm_cash = run_subrounds(
+        types, capacity, tilt, holdings, cash, pending, listed_idx, float_listed,
+        shares_listed, fundamental_listed, trend, mm_inventory, noise, path, signals,
+        volume, parts, pars[P_REACTION], pars[P_CHARTIST_STRENGTH],
+        pars[P_INVENTORY_AVERSION], pars[P_IMPACT], pars[P_MAX_MOVE],
+        pars[P_CHARTIST_MEMORY], pars[P_MAX_MISPRICING],
+    )  # fmt: skip
+    for j in range(n_l):
+        prices[listed_idx[j]] = np.exp(path[r_n, j])
+    # 3. fitness and choice probabilities
+    attract = np.empty(3)
+    for h in range(3):
+        profit = 0.0
+        for r in range(r_n - 1):
+            for j in range(n_l):
+                profit += signals[r, h, j] * (path[r + 2, j] - path[r + 1, j]) * weights[j]
+        profit_memory[h] = 100.0 * profit + pars[P_PROFIT_MEMORY] * profit_memory[h]
+        attract[h] = profit_memory[h] + pars[P_TYPE_HERDING] * type_counts[h] / n
+    cap_mis = pars[P_MAX_MISPRICING]
+    mis2 = 0.0
+    for j in range(n_l):
+        cap = prices[listed_idx[j]] * shares_listed[j]
+        floor = cap * np.exp(-cap_mis)
+        f = fundamental_listed[j]  # <= 0 (or no fundamental) counts as the lower cap
+        x = min(np.log((f if f > floor else floor) / cap), cap_mis)
+        mis2 += weights[j] * x * x
+    attract[0] += pars[P_MISALIGNMENT_WEIGHT] * mis2
+    top = max(attract[0], max(attract[1], attract[2]))
+    beta = pars[P_BETA]
+    probs = np.empty(3)
+    for h in range(3):
+        if np.isinf(beta):
+            probs[h] = 1.0 if attract[h] == top else 0.0
+        else:
+            probs[h] = np.exp(beta * (attract[h] - top))
+    norm = probs[0] + probs[1] + probs[2]
+    cum = np.empty(3)
+    acc = 0.0
+    for h in range(3):
+        acc += probs[h] / norm
+        cum[h] = acc
+    # 4. switching and sentiment
+    end_of_quarter(
+        types, sentiment, holdings, cash, prices, wealth0, cum, pars[P_SWITCH_RATE],
+        uniforms.reshape(2, n), normals[normals.shape[0] - n :],
+        pars[P_HERDING_STRENGTH] * s_sum / n, pars[P_RETURN_SENSITIVITY],
+        pars[P_SENTIMENT_NOISE], pars[P_SENTIMENT_DECAY],
+    )  # fmt: skip
+    type_counts[:] = 0
+    s_sum = 0.0
+    for i in range(n):
+        type_counts[types[i]] += 1
+        s_sum += sentiment[i]
+    mean = s_sum / n
+    ss = 0.0
+    for i in range(n):
+        d = sentiment[i] - mean
+        ss += d * d
+    stats[0] = mean
+    stats[1] = np.sqrt(ss / n)
     return mm_cash
