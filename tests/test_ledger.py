@@ -4,7 +4,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from world.ledger import Account, AccountType, CashFlowKind, Ledger, UnbalancedEntryError
+from world.ledger import (
+    REVENUE_ACCOUNTS,
+    Account,
+    AccountType,
+    CashFlowKind,
+    Ledger,
+    UnbalancedEntryError,
+)
 
 OP, INV, FIN = CashFlowKind
 
@@ -91,7 +98,12 @@ def test_random_balanced_entries_keep_the_identity(entries):
     cf = ledger.cash_flow_statement()
     assert cf.net_change == pytest.approx(ledger.cash, abs=1e-6)
     assert [cf.operating, cf.investing, cf.financing] == pytest.approx(cash_by_flow, abs=1e-6)
+    statement = ledger.income_statement()
+    assert ledger.net_income() == statement.net_income  # the shortcut is the same sum
+    assert statement.revenue == math.fsum(statement.income[a] for a in REVENUE_ACCOUNTS)
+    assert bs.total_equity == math.fsum(bs.equity.values())
     ledger.close_period()
+    assert ledger.net_income() == 0.0
     bs = ledger.balance_sheet()
     assert bs.total_assets == pytest.approx(bs.total_liabilities + bs.total_equity, abs=1e-6)
 

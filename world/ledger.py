@@ -374,6 +374,11 @@ class Ledger:
             total_equity=math.fsum(equity.values()),
         )
 
+    def net_income(self) -> float:
+        """Net income of the open period (USD bn); equals ``income_statement().net_income``."""
+        bal = self._bal
+        return math.fsum([-bal[a] for a in _INCOME]) - math.fsum([bal[a] for a in _EXPENSES])
+
     def income_statement(self) -> IncomeStatement:
         """Income statement of the open period."""
         bal = self._bal

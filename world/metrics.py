@@ -22,12 +22,14 @@ import pandas as pd
 
 from world.ledger import Account
 from world.params import Role
+from world.stress import MinskyClass
 
 if TYPE_CHECKING:
     from world.model import AIEconomy
 
 __all__ = ["FIRM_COLUMNS", "SYSTEM_COLUMNS", "Recorder"]
 
+_MINSKY_LABEL = {c: c.name.lower() for c in MinskyClass}
 _OPERATING_COSTS = (
     Account.COST_OF_REVENUE,
     Account.COMPUTE_COST,
@@ -133,9 +135,13 @@ class Recorder:
             shares = (float("nan"),) * 3
             outcome = "none"
         backlogs, commitment = m.backlogs()
+        backlogs, commitment = backlogs.tolist(), commitment.tolist()
+        fundamentals = fundamentals.tolist()
+        rt_list = rt.tolist()
         for f in m.firms:
             st, bs, cf = f.statement, f.balance, f.cash_flows
             revenue = st.revenue
+            expenses = st.expenses
             assets = bs.total_assets
             debt = bs.liabilities[Account.DEBT] + bs.liabilities[Account.VENDOR_DEBT]
             backlog, commitments = backlogs[f.index], commitment[f.index]
@@ -150,15 +156,15 @@ class Recorder:
                     bs.total_liabilities,
                     bs.total_equity,
                     revenue,
-                    revenue - sum(st.expenses[a] for a in _OPERATING_COSTS),
+                    revenue - sum([expenses[a] for a in _OPERATING_COSTS]),
                     st.net_income,
                     f.capex,
                     f.fleet.deployed_gw,
                     backlog,
                     f.valuation,
                     debt / assets if assets > 0 else 0.0,
-                    rt[f.index] / revenue if revenue > 1e-12 else 0.0,
-                    rt[f.index],
+                    rt_list[f.index] / revenue if revenue > 1e-12 else 0.0,
+                    rt_list[f.index],
                     debt,
                     cf.operating,
                     cf.investing,
@@ -167,7 +173,7 @@ class Recorder:
                     m.lab_compute_gw[f.index],
                     f.missed,
                     f.defaulted,
-                    f.minsky.name.lower(),
+                    _MINSKY_LABEL[f.minsky],
                     f.debtrank_loss,
                     f.cancelled_value,
                     f.rescued,

@@ -53,21 +53,32 @@ def execute_quarter(model: AIEconomy) -> None:
 
 
 def _deliver_gpus(model: AIEconomy) -> None:
+    """Deliver this quarter's parts of every GPU order (funded by the buyer, or cancelled).
+
+    The suppliers' cost of the chips delivered is paid once per supplier, after the
+    deliveries.
+    """
     q = model.quarter
     bo = model.params.buildout
     construction = model.capex_per_gw_now() * (1 - bo.chip_share)
+    hardware = model.hardware_index_now()
+    firms = model.firms
+    payments = model.payments
+    chip_cost = [0.0] * len(firms)
     for order in model.deals.gpu:
-        if not order.active or q not in order.delivery_quarters():
+        first = order.first_delivery
+        if not (order.active and first <= q < first + order.deliveries):
             continue
-        buyer, supplier = model.firms[order.buyer], model.firms[order.supplier]
+        buyer, supplier = firms[order.buyer], firms[order.supplier]
         part = order.gw / order.deliveries
         value = part * order.price
         cash_due = (1 - order.prepay_share) * value
         prepaid = value - cash_due
-        if fund(model, buyer, cash_due + part * construction) < cash_due + part * construction:
+        build = part * construction
+        if fund(model, buyer, cash_due + build) < cash_due + build:
             order.status = ContractStatus.CANCELLED
             continue
-        model.payments.pay(
+        payments.pay(
             buyer.index,
             supplier.index,
             cash_due,
@@ -78,37 +89,26 @@ def _deliver_gpus(model: AIEconomy) -> None:
             payee_flow=OP,
         )
         if prepaid > 0:
-            buyer.ledger.post(
+            buyer.ledger.post_transfer(
                 "gpu_delivery_prepaid",
-                ((Account.CONSTRUCTION_IN_PROGRESS, prepaid), (Account.PREPAYMENTS, -prepaid)),
+                Account.CONSTRUCTION_IN_PROGRESS,
+                Account.PREPAYMENTS,
+                prepaid,
             )
-            supplier.ledger.post(
-                "gpu_delivery_prepaid",
-                ((Account.DEFERRED_REVENUE, prepaid), (Account.REVENUE_GPU, -prepaid)),
+            supplier.ledger.post_transfer(
+                "gpu_delivery_prepaid", Account.DEFERRED_REVENUE, Account.REVENUE_GPU, prepaid
             )
-        model.payments.pay_external(
-            supplier.index,
-            (1 - supplier.spec.gross_margin) * value,
-            debit=Account.COST_OF_REVENUE,
-            party=ExternalParty.SUPPLIERS,
-            memo="gpu_cost",
-            flow=OP,
-        )
-        model.payments.pay_external(
+        chip_cost[supplier.index] += (1 - supplier.spec.gross_margin) * value
+        payments.pay_external(
             buyer.index,
-            part * construction,
+            build,
             debit=Account.CONSTRUCTION_IN_PROGRESS,
             party=ExternalParty.SUPPLIERS,
             memo="construction",
             flow=INV,
         )
-        buyer.capex += cash_due + part * construction
-        buyer.fleet.start_project(
-            part,
-            value + part * construction,
-            q + bo.construction_quarters,
-            model.hardware_index_now(),
-        )
+        buyer.capex += cash_due + build
+        buyer.fleet.start_project(part, value + build, q + bo.construction_quarters, hardware)
         order.delivered_gw += part
         if order.delivered_gw >= order.gw - 1e-9:
             order.status = ContractStatus.COMPLETED
@@ -117,13 +117,23 @@ def _deliver_gpus(model: AIEconomy) -> None:
                 fraction = w.vest(part)
                 if fraction > 0:
                     fair = fraction * supplier.valuation
-                    buyer.ledger.post(
-                        "warrant_vest", ((Account.WARRANTS, fair), (Account.MARK_TO_MARKET, -fair))
+                    buyer.ledger.post_transfer(
+                        "warrant_vest", Account.WARRANTS, Account.MARK_TO_MARKET, fair
                     )
-                    supplier.ledger.post(
-                        "warrant_grant", ((Account.OPEX, fair), (Account.PAID_IN_CAPITAL, -fair))
+                    supplier.ledger.post_transfer(
+                        "warrant_grant", Account.OPEX, Account.PAID_IN_CAPITAL, fair
                     )
                     model.warrant_fraction[buyer.index, supplier.index] += fraction
+    for supplier, cost in zip(firms, chip_cost, strict=True):
+        if cost > 0.0:
+            payments.pay_external(
+                supplier.index,
+                cost,
+                debit=Account.COST_OF_REVENUE,
+                party=ExternalParty.SUPPLIERS,
+                memo="gpu_cost",
+                flow=OP,
+            )
 
 
 def _sell_outside(
@@ -193,9 +203,11 @@ def _serve_compute(model: AIEconomy) -> None:
     need = {lab.index: model.demand.compute_need_gw * lab.spec.users_share for lab in labs}
     own_used = {i: min(need[i], model.firms[i].fleet.deployed_gw) for i in need}
     delivered: dict[int, float] = {}
+    in_force = [c for c in model.deals.cloud if c.in_force(q)]  # `active` is checked again:
+    # a payment below can cancel a distressed firm's contracts
     for cloud in model.by_role(Role.CLOUD):
         capacity = cloud.fleet.deployed_gw
-        contracts = [c for c in model.deals.cloud if c.provider == cloud.index and c.in_force(q)]
+        contracts = [c for c in in_force if c.provider == cloud.index and c.active]
         due = sum(c.gw for c in contracts)
         ratio = min(1.0, capacity / due) if due > 0 else 0.0
         for c in contracts:
@@ -228,7 +240,7 @@ def _serve_compute(model: AIEconomy) -> None:
                 idle -= min(idle, b.gw)
         cloud.utilisation = (capacity - max(idle, 0.0)) / capacity if capacity > 0 else 0.0
     for lab in labs:
-        contracts = [c for c in model.deals.cloud if c.customer == lab.index and c.in_force(q)]
+        contracts = [c for c in in_force if c.customer == lab.index and c.active]
         total = sum(delivered[c.id] for c in contracts)
         rest = need[lab.index] - own_used[lab.index]
         frac = min(1.0, rest / total) if total > 0 else 0.0
@@ -440,7 +452,7 @@ def close_quarter(model: AIEconomy) -> None:
             if abs(value - book) > _EPS and (book > 0 or value > 0):
                 delta = value - book
                 ledger.post_transfer("mark_to_market", account, Account.MARK_TO_MARKET, delta)
-        tax = f.spec.tax_rate * max(ledger.income_statement().net_income, 0.0)
+        tax = f.spec.tax_rate * max(ledger.net_income(), 0.0)
         if tax > 0:
             paid = min(tax, max(f.cash, 0.0))
             model.payments.pay_external(
