@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from runs.summary import summarize
+from runs.summary import summarize_paths
+from world.contracts import SignedDeal
+from world.metrics import Recorder
 from world.model import AIEconomy
 from world.params import Scenario
 
@@ -17,22 +20,48 @@ __all__ = ["RunResult", "deals_frame", "simulate"]
 
 @dataclass(frozen=True)
 class RunResult:
-    """Records of one run: per-firm and system paths, signed deals, and the inputs."""
+    """Records of one run: per-firm and system paths, signed deals, and the inputs.
+
+    ``firms``, ``system`` and ``deals`` are DataFrames built on first access from the
+    run's records (a sweep that keeps only the summary never builds them);
+    ``system_columns`` gives the numeric system columns as arrays.
+    """
 
     scenario: Scenario
     seed: int
-    firms: pd.DataFrame
-    system: pd.DataFrame
-    deals: pd.DataFrame
+    records: Recorder = field(repr=False, compare=False)
+    signed: list[SignedDeal] = field(repr=False, compare=False)
     summary: dict = field(default_factory=dict)
     investors: pd.DataFrame | None = None
     model: AIEconomy | None = field(default=None, repr=False, compare=False)
 
+    @cached_property
+    def firms(self) -> pd.DataFrame:
+        """One row per firm per quarter (columns: ``world.metrics.FIRM_COLUMNS``)."""
+        return self.records.firms_frame()
+
+    @cached_property
+    def system(self) -> pd.DataFrame:
+        """One row per quarter (columns: ``world.metrics.SYSTEM_COLUMNS``)."""
+        return self.records.system_frame()
+
+    @cached_property
+    def system_columns(self) -> dict[str, np.ndarray]:
+        """The numeric system columns as arrays, one value per quarter."""
+        return self.records.system_columns()
+
+    @cached_property
+    def deals(self) -> pd.DataFrame:
+        """Every signing of the run (see :func:`deals_frame`)."""
+        return _deals_frame(self.signed, self.records.firm_names)
+
 
 def deals_frame(model: AIEconomy) -> pd.DataFrame:
     """Every signing of the run as a table (quarter, kind, payer, payee, value, GW)."""
-    names = [f.name for f in model.firms]
-    signed = model.deals.signed
+    return _deals_frame(model.deals.signed, [f.name for f in model.firms])
+
+
+def _deals_frame(signed: list[SignedDeal], names: list[str]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "quarter": np.array([d.quarter for d in signed], dtype=np.int64),
@@ -78,14 +107,21 @@ def simulate(
             snap = model.market.population.snapshot().reset_index()
             snap.insert(0, "quarter", k)
             snapshots.append(snap)
-    firms, system = model.records.firms_frame(), model.records.system_frame()
+    records = model.records
+    if not records.firm_rows:
+        raise ValueError("a run needs at least one quarter")
+    summary = summarize_paths(
+        records.firm_names,
+        records.firm_paths("valuation"),
+        records.firm_paths("defaulted"),
+        records.system_columns(),
+    )
     return RunResult(
         scenario=scenario,
         seed=seed,
-        firms=firms,
-        system=system,
-        deals=deals_frame(model),
-        summary=summarize(firms, system),
+        records=records,
+        signed=model.deals.signed,
+        summary=summary,
         investors=pd.concat(snapshots, ignore_index=True) if snapshots else None,
         model=model if keep_model else None,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,12 +119,15 @@ def _finite_mean(x: np.ndarray) -> float:
     return float(x.mean()) if x.size else float("nan")
 
 
-def gauge_metrics(system: pd.DataFrame) -> dict[str, float]:
-    """``<gauge>_final`` and ``<gauge>_mean`` (finite quarters) of each :data:`GAUGES` column."""
+def gauge_metrics(system: pd.DataFrame | Mapping[str, np.ndarray]) -> dict[str, float]:
+    """``<gauge>_final`` and ``<gauge>_mean`` (finite quarters) of each :data:`GAUGES` column.
+
+    ``system`` is the system table, or its columns as arrays (``RunResult.system_columns``).
+    """
     out: dict[str, float] = {}
     for g in GAUGES:
-        if g in system.columns:
-            x = system[g].to_numpy(dtype=np.float64)
+        if g in system:
+            x = np.asarray(system[g], dtype=np.float64)
             out[f"{g}_final"] = float(x[-1]) if x.size else float("nan")
             out[f"{g}_mean"] = _finite_mean(x)
     return out
@@ -139,7 +143,7 @@ def run_metrics(result: Any) -> dict[str, Any]:
     :func:`gauge_metrics` it does not have are added.
     """
     out = dict(result.summary)
-    for key, value in gauge_metrics(result.system).items():
+    for key, value in gauge_metrics(result.system_columns).items():
         out.setdefault(key, value)
     return out
 

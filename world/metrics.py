@@ -227,6 +227,28 @@ class Recorder:
             )
         )
 
+    @property
+    def firm_names(self) -> list[str]:
+        """Firm names in index order (the order of the rows within a quarter)."""
+        return [f.name for f in self.model.firms]
+
+    def firm_paths(self, column: str) -> np.ndarray:
+        """One firm column as a (quarters, firms) array, without building a DataFrame."""
+        k = FIRM_COLUMNS.index(column)
+        n_f = len(self.model.firms)
+        dtype = bool if column == "defaulted" else np.float64
+        return np.array([r[k] for r in self.firm_rows], dtype=dtype).reshape(-1, n_f)
+
+    def system_columns(self) -> dict[str, np.ndarray]:
+        """The numeric system columns as arrays, one value per quarter."""
+        rows = self.system_rows
+        cols = zip(*rows, strict=True) if rows else [()] * len(SYSTEM_COLUMNS)
+        return {
+            name: np.array(values, dtype=np.float64)
+            for name, values in zip(SYSTEM_COLUMNS, cols, strict=True)
+            if name not in _TEXT
+        }
+
     def firms_frame(self) -> pd.DataFrame:
         """One row per firm per quarter."""
         return _frame(self.firm_rows, FIRM_COLUMNS, {"quarter": np.int32, "defaulted": bool})
