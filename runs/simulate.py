@@ -84,6 +84,7 @@ def simulate(
     on_quarter: Callable[[int], None] | None = None,
     keep_model: bool = False,
     investor_snapshots: int = 0,
+    firm_rows: bool = True,
 ) -> RunResult:
     """Run ``scenario`` with ``seed`` for ``quarters`` (default: the scenario's horizon).
 
@@ -91,8 +92,10 @@ def simulate(
     quarter with the number of quarters done (for progress bars).
     ``investor_snapshots=k`` (> 0) keeps an investor-level snapshot every ``k``
     quarters and after the last one (needs the investor population).
+    ``firm_rows=False`` keeps only what the summary needs of the firms (faster, for
+    sweeps that save no paths); ``result.firms`` then raises.
     """
-    model = AIEconomy(scenario, rng=seed)
+    model = AIEconomy(scenario, rng=seed, firm_rows=firm_rows)
     n = scenario.quarters if quarters is None else quarters
     snapshots = []
     for k in range(n):
@@ -108,7 +111,7 @@ def simulate(
             snap.insert(0, "quarter", k)
             snapshots.append(snap)
     records = model.records
-    if not records.firm_rows:
+    if not records.valuations:
         raise ValueError("a run needs at least one quarter")
     summary = summarize_paths(
         records.firm_names,

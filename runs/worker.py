@@ -188,7 +188,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         start = time.perf_counter()
         try:
             scenario = apply_overrides(task.base, dict(run.overrides))
-            result = simulate(scenario, run.seed)
+            result = simulate(scenario, run.seed, firm_rows=task.save_paths)
             row.update(run_metrics(result))
         # the sweep's fault boundary: any error of one run is recorded, not raised
         except Exception as exc:

@@ -103,11 +103,18 @@ SYSTEM_COLUMNS = (
 
 
 class Recorder:
-    """Collects one row per firm and one system row per quarter (plain lists, cheap)."""
+    """Collects one row per firm and one system row per quarter (plain lists, cheap).
 
-    def __init__(self, model: AIEconomy) -> None:
+    With ``firm_rows=False`` only the firms' valuations and default flags are kept
+    (what a run's summary needs); the system rows are always kept.
+    """
+
+    def __init__(self, model: AIEconomy, *, firm_rows: bool = True) -> None:
         self.model = model
+        self.keep_firm_rows = firm_rows
         self.firm_rows: list[tuple] = []
+        self.valuations: list[list[float]] = []
+        self.defaulted: list[list[bool]] = []
         self.system_rows: list[tuple] = []
         self.ai_capital = sum(f.ledger.balance(Account.PPE) for f in model.firms)
         self.prev_fuel: float | None = None
@@ -123,7 +130,6 @@ class Recorder:
         m = self.model
         q = m.quarter
         period = m.period
-        rt = m.payments.round_trip_revenue
         market = m.market
         if market is not None and market.last is not None:
             fundamentals = market.fundamentals
@@ -134,6 +140,15 @@ class Recorder:
             fundamentals = np.array([f.valuation for f in m.firms])
             shares = (float("nan"),) * 3
             outcome = "none"
+        self.valuations.append([f.valuation for f in m.firms])
+        self.defaulted.append([f.defaulted for f in m.firms])
+        if self.keep_firm_rows:
+            self._collect_firms(q, period, fundamentals)
+        self._collect_system(q, period, shares, outcome)
+
+    def _collect_firms(self, q: int, period: str, fundamentals: np.ndarray) -> None:
+        m = self.model
+        rt = m.payments.round_trip_revenue
         backlogs, commitment = m.backlogs()
         backlogs, commitment = backlogs.tolist(), commitment.tolist()
         fundamentals = fundamentals.tolist()
@@ -183,6 +198,10 @@ class Recorder:
                     self._log_return(f.index, f.valuation),
                 )
             )
+
+    def _collect_system(self, q: int, period: str, shares: tuple, outcome: str) -> None:
+        m = self.model
+        rt = m.payments.round_trip_revenue
         clouds = m.by_role(Role.CLOUD)
         cloud_capex = sum(f.capex for f in clouds)
         cloud_revenue = sum(f.statement.revenue for f in clouds)
@@ -233,11 +252,23 @@ class Recorder:
         return [f.name for f in self.model.firms]
 
     def firm_paths(self, column: str) -> np.ndarray:
-        """One firm column as a (quarters, firms) array, without building a DataFrame."""
-        k = FIRM_COLUMNS.index(column)
+        """One firm column as a (quarters, firms) array, without building a DataFrame.
+
+        ``valuation`` and ``defaulted`` are always recorded; other columns need the
+        full firm rows.
+        """
         n_f = len(self.model.firms)
-        dtype = bool if column == "defaulted" else np.float64
-        return np.array([r[k] for r in self.firm_rows], dtype=dtype).reshape(-1, n_f)
+        if column == "valuation":
+            return np.array(self.valuations, dtype=np.float64).reshape(-1, n_f)
+        if column == "defaulted":
+            return np.array(self.defaulted, dtype=bool).reshape(-1, n_f)
+        self._need_firm_rows()
+        k = FIRM_COLUMNS.index(column)
+        return np.array([r[k] for r in self.firm_rows], dtype=np.float64).reshape(-1, n_f)
+
+    def _need_firm_rows(self) -> None:
+        if not self.keep_firm_rows:
+            raise ValueError("this run kept no firm rows (it was run with firm_rows=False)")
 
     def system_columns(self) -> dict[str, np.ndarray]:
         """The numeric system columns as arrays, one value per quarter."""
@@ -251,6 +282,7 @@ class Recorder:
 
     def firms_frame(self) -> pd.DataFrame:
         """One row per firm per quarter."""
+        self._need_firm_rows()
         return _frame(self.firm_rows, FIRM_COLUMNS, {"quarter": np.int32, "defaulted": bool})
 
     def system_frame(self) -> pd.DataFrame:

@@ -42,9 +42,19 @@ class AIEconomy(mesa.Model):
         Seed or ``numpy.random.Generator`` (the model's only source of randomness).
     keep_journal
         Keep every journal entry and payment (for tracing flows; costs memory).
+    firm_rows
+        Record a full row per firm per quarter (``records.firms_frame()``); when False
+        only valuations and default flags are kept (enough for a run's summary).
     """
 
-    def __init__(self, params: Scenario, *, rng=None, keep_journal: bool = False) -> None:
+    def __init__(
+        self,
+        params: Scenario,
+        *,
+        rng=None,
+        keep_journal: bool = False,
+        firm_rows: bool = True,
+    ) -> None:
         super().__init__(rng=rng)
         self.params = params
         self.keep_journal = keep_journal
@@ -80,7 +90,7 @@ class AIEconomy(mesa.Model):
         )
         self.prev_users = d.users_0
         self.history_deals = [(params.relative(d.signed), d) for d in params.deals]
-        self.records = metrics.Recorder(self)
+        self.records = metrics.Recorder(self, firm_rows=firm_rows)
         opening.open_books(self)
         dealmaking.sign_history(self, before_start=True)
         if params.investors.enabled:
