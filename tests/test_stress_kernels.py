@@ -19,6 +19,7 @@ from world.stress import (
     default_quarters,
     max_drawdown,
     minsky_class,
+    minsky_of,
     run_summary_metrics,
 )
 
@@ -46,6 +47,17 @@ def test_minsky_class_hand_cases(ocf, interest, principal, expected):
     out = minsky_class(ocf, interest, principal)
     assert out.shape == () and out.dtype == np.int64
     assert MinskyClass(int(out)) is expected
+    assert minsky_of(ocf, interest, principal) is expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(-100, 100) | st.sampled_from([0.0, 1.0, 2.0, 3.0]),
+    st.floats(0, 100) | st.sampled_from([0.0, 1.0, 2.0]),
+    st.floats(0, 100) | st.sampled_from([0.0, 1.0]),
+)
+def test_scalar_minsky_matches_the_vectorised_kernel(ocf, interest, principal):
+    assert minsky_of(ocf, interest, principal) == int(minsky_class(ocf, interest, principal))
 
 
 def test_minsky_class_is_vectorised_and_broadcasts():

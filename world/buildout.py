@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Fleet", "Project", "Vintage", "allocate_power", "capex_per_gw", "hardware_index"]
+__all__ = [
+    "Fleet",
+    "Project",
+    "Vintage",
+    "allocate_power",
+    "capex_per_gw",
+    "hardware_index",
+    "power_shares",
+]
 
 
 def capex_per_gw(quarter: int, base: float, decline: float) -> float:
@@ -52,10 +60,16 @@ def allocate_power(ready_gw: np.ndarray, cap_gw: float) -> np.ndarray:
         raise ValueError("ready_gw must be finite and non-negative")
     if cap_gw < 0:
         raise ValueError(f"cap_gw must be >= 0, got {cap_gw}")
-    total = ready.sum()
+    return np.array(power_shares(ready.tolist(), cap_gw))
+
+
+def power_shares(ready_gw: list[float], cap_gw: float) -> list[float]:
+    """:func:`allocate_power` on a list, without validation (the model's hot loop)."""
+    total = sum(ready_gw)
     if total <= cap_gw:
-        return ready.copy()
-    return ready * (cap_gw / total)
+        return list(ready_gw)
+    share = cap_gw / total
+    return [gw * share for gw in ready_gw]
 
 
 @dataclass(slots=True)

@@ -45,6 +45,9 @@ class ContractStatus(StrEnum):
     DEFAULTED = "defaulted"
 
 
+_ACTIVE = ContractStatus.ACTIVE
+
+
 class FlowKind(StrEnum):
     """What a scheduled flow pays for."""
 
@@ -81,7 +84,7 @@ class Contract:
     @property
     def active(self) -> bool:
         """True while the contract is being executed."""
-        return self.status is ContractStatus.ACTIVE
+        return self.status is _ACTIVE
 
 
 @dataclass(slots=True)
@@ -391,10 +394,12 @@ class DealBook:
         """Move contracts that are no longer active to :attr:`closed` (keeps loops short)."""
         for name in ("cloud", "gpu", "equity", "warrants", "loans", "backstops"):
             items = getattr(self, name)
-            if any(not c.active for c in items):
-                self.closed.extend(c for c in items if not c.active)
-                setattr(self, name, [c for c in items if c.active])
-        self._loan_index = None
+            keep = [c for c in items if c.status is _ACTIVE]
+            if len(keep) != len(items):
+                self.closed.extend(c for c in items if c.status is not _ACTIVE)
+                setattr(self, name, keep)
+                if name == "loans":
+                    self._loan_index = None
 
     def new_id(self) -> int:
         """Next contract id (unique within this model)."""
@@ -460,7 +465,12 @@ class DealBook:
                     endogenous,
                 )
             case Loan():
+                index = self._loan_index
+                fresh = index is not None and index[:2] == (id(self.loans), len(self.loans))
                 self.loans.append(contract)
+                if index is not None and fresh:  # keep the borrower index current
+                    index[2].setdefault(contract.borrower, []).append(contract)
+                    self._loan_index = (index[0], index[1] + 1, index[2])
                 kind = DealKind.VENDOR_LOAN if contract.vendor else DealKind.DEBT
                 self.record(contract, kind, contract.lender, contract.borrower, 0.0, endogenous)
             case Backstop():

@@ -22,7 +22,7 @@ from agents.lenders import Lenders
 from world import deals as dealmaking
 from world import finance, metrics, opening, operations, valuation
 from world.buildout import capex_per_gw, hardware_index
-from world.contracts import EXTERNAL, DealBook, Loan
+from world.contracts import EXTERNAL, ContractStatus, DealBook, Loan
 from world.demand import DemandState, advance_demand
 from world.exchange import Exchange
 from world.params import Role, Scenario, quarter_label, with_overrides
@@ -164,12 +164,15 @@ class AIEconomy(mesa.Model):
         n = len(self.firms)
         backlog, commitments = [0.0] * n, [0.0] * n
         q = self.quarter + 1
-        for c in self.deals.cloud:
-            value = c.remaining_value(q)
-            backlog[c.provider] += value
-            commitments[c.customer] += value
-        for o in self.deals.gpu:
-            backlog[o.supplier] += o.remaining_value()
+        active = ContractStatus.ACTIVE
+        for c in self.deals.cloud:  # CloudContract.remaining_value, inlined
+            if c.status is active:
+                value = c.gw * c.price * max(0, c.end - max(q, c.start))
+                backlog[c.provider] += value
+                commitments[c.customer] += value
+        for o in self.deals.gpu:  # GpuOrder.remaining_value, inlined
+            if o.status is active:
+                backlog[o.supplier] += max(o.gw - o.delivered_gw, 0.0) * o.price
         result = (np.array(backlog), np.array(commitments))
         self._backlog_cache = (self.quarter, result)
         return result

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from world import distress
-from world.buildout import allocate_power
+from world.buildout import power_shares
 from world.contracts import EXTERNAL, ContractStatus
 from world.finance import fund, funding_round, issue_equity, pay, pay_out
 from world.ledger import Account, CashFlowKind
 from world.params import Role
 from world.settlement import ExternalParty
-from world.stress import MinskyClass, minsky_codes
+from world.stress import minsky_of
 
 if TYPE_CHECKING:
     from agents.firms import Firm
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 OP, INV, FIN = CashFlowKind.OPERATING, CashFlowKind.INVESTING, CashFlowKind.FINANCING
 _EPS = 1e-9
-_MINSKY = tuple(MinskyClass)  # code → class, faster than calling the enum
 
 __all__ = ["close_quarter", "execute_quarter"]
 
@@ -182,19 +181,16 @@ def _outside_chip_sales(model: AIEconomy) -> None:
 def _build_out(model: AIEconomy) -> None:
     q = model.quarter
     bo = model.params.buildout
-    ready = np.array([0.0 if f.defaulted else f.fleet.ready_gw(q) for f in model.firms])
-    energised = allocate_power(ready, bo.power_cap_gw)
-    for f, gw in zip(model.firms, energised, strict=True):
+    ready = [0.0 if f.defaulted else f.fleet.ready_gw(q) for f in model.firms]
+    for f, gw in zip(model.firms, power_shares(ready, bo.power_cap_gw), strict=True):
         if f.defaulted:
             continue
         if gw > 0:
             cost = f.fleet.energise(q, gw, bo.life_quarters)
-            f.ledger.post(
-                "energise", ((Account.PPE, cost), (Account.CONSTRUCTION_IN_PROGRESS, -cost))
-            )
+            f.ledger.post_transfer("energise", Account.PPE, Account.CONSTRUCTION_IN_PROGRESS, cost)
         charge, _ = f.fleet.depreciate(q)
         if charge > 0:
-            f.ledger.post("depreciation", ((Account.DEPRECIATION, charge), (Account.PPE, -charge)))
+            f.ledger.post_transfer("depreciation", Account.DEPRECIATION, Account.PPE, charge)
 
 
 def _serve_compute(model: AIEconomy) -> None:
@@ -440,13 +436,13 @@ def close_quarter(model: AIEconomy) -> None:
             if f.missed > 1e-6 and not f.defaulted:
                 f.defaulted, f.default_quarter = True, model.quarter
     values = np.array([g.valuation for g in model.firms])
-    stake_values = [float(r @ values) for r in model.ownership]
-    warrant_values = [float(r @ values) for r in model.warrant_fraction]
+    stake_values = (model.ownership @ values).tolist()
+    warrant_values = (model.warrant_fraction @ values).tolist()
     for f in model.firms:
         ledger = f.ledger
         for account, value in (
-            (Account.STAKES, float(stake_values[f.index])),
-            (Account.WARRANTS, float(warrant_values[f.index])),
+            (Account.STAKES, stake_values[f.index]),
+            (Account.WARRANTS, warrant_values[f.index]),
         ):
             book = ledger.balance(account)
             if abs(value - book) > _EPS and (book > 0 or value > 0):
@@ -481,11 +477,6 @@ def close_quarter(model: AIEconomy) -> None:
         f.cash_flows = ledger.cash_flow_statement()
         f.balance = ledger.balance_sheet()
         ledger.close_period(statement)
-    classes = minsky_codes(
-        np.array([f.cash_flows.operating for f in model.firms]),
-        np.array([f.interest_due for f in model.firms]),
-        np.array([f.principal_due for f in model.firms]),
-    )
-    for f, c in zip(model.firms, classes.tolist(), strict=True):
-        f.minsky = _MINSKY[c]
+    for f in model.firms:
+        f.minsky = minsky_of(f.cash_flows.operating, f.interest_due, f.principal_due)
     model.update_valuations()

@@ -29,6 +29,7 @@ __all__ = [
     "max_drawdown",
     "minsky_class",
     "minsky_codes",
+    "minsky_of",
     "run_summary_metrics",
 ]
 
@@ -115,12 +116,22 @@ def minsky_class(
 
 
 def minsky_codes(c: np.ndarray, i: np.ndarray, k: np.ndarray) -> NDArray[np.int64]:
-    """:func:`minsky_class` of float arrays of one shape, without validation (hot loops)."""
+    """:func:`minsky_class` of float arrays of one shape, without validation."""
     service = i + k
     out = np.full(c.shape, MinskyClass.PONZI, dtype=np.int64)
     out[c >= i] = MinskyClass.SPECULATIVE
     out[(c >= service) | (service == 0)] = MinskyClass.HEDGE
     return out
+
+
+def minsky_of(operating_cash_flow: float, interest_due: float, principal_due: float) -> MinskyClass:
+    """:func:`minsky_class` of one firm (scalars, no validation: the model's hot loop)."""
+    service = interest_due + principal_due
+    if operating_cash_flow >= service or service == 0:
+        return MinskyClass.HEDGE
+    if operating_cash_flow >= interest_due:
+        return MinskyClass.SPECULATIVE
+    return MinskyClass.PONZI
 
 
 @dataclass(frozen=True)
