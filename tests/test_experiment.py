@@ -328,3 +328,34 @@ def test_import_runs_is_cheap_and_api_is_lazy():
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
+
+
+def test_runs_frame_equals_building_and_casting():
+    """The column-wise runs table equals the obvious build-then-cast one (dtypes, nulls)."""
+    import pandas as pd
+
+    from runs.worker import runs_frame
+
+    columns = {
+        "run_id": "int64",
+        "seed": "int64",
+        "behaviour.optimism": "float64",
+        "regime": "string",
+        "n_defaults": "Int64",
+        "any_default": "boolean",
+        "status": "string",
+        "error": "string",
+        "duration_s": "float64",
+    }
+    rows = [
+        {"run_id": 0, "seed": 11, "behaviour.optimism": 0.3, "regime": "boom", "n_defaults": 0,
+         "any_default": False, "status": "ok", "error": None, "duration_s": 0.05},
+        {"run_id": 1, "seed": 12, "behaviour.optimism": 0.7, "status": "failed",
+         "error": "ValueError: bad", "duration_s": 0.01},  # a failed run has no metrics
+        {"run_id": 2, "seed": 13, "behaviour.optimism": float("nan"), "regime": "bust",
+         "n_defaults": 2, "any_default": True, "status": "ok", "error": None, "duration_s": 0.04},
+    ]  # fmt: skip
+    expected = pd.DataFrame(rows).reindex(columns=list(columns)).astype(columns)
+    got = runs_frame(rows, columns)
+    pd.testing.assert_frame_equal(got, expected)
+    assert got["n_defaults"].isna().tolist() == [False, True, False]
