@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from world.params import DealKind
 
@@ -348,8 +349,7 @@ class Backstop(Contract):
         return self.gw * self.price * (self.end - self.start)
 
 
-@dataclass(frozen=True, slots=True)
-class SignedDeal:
+class SignedDeal(NamedTuple):
     """Record of a signing, for the deal network and the calibration test."""
 
     quarter: int

@@ -184,7 +184,16 @@ class AIEconomy(mesa.Model):
     def interest_now(self, firm: Firm) -> float:
         """Interest the firm owes this quarter (USD bn)."""
         q = self.quarter
-        return sum([ln.interest_due(q) for ln in self.deals.loans_of(firm.index)])
+        active = ContractStatus.ACTIVE
+        # Loan.interest_due, inlined: principal · rate / 4 on active loans drawn before q
+        return sum(
+            [
+                ln.principal * ln.rate / 4
+                for ln in self.deals.loans_of(firm.index)
+                if ln.status is active and ln.signed < q
+            ],
+            0.0,
+        )
 
     def lab_revenue_now(self, lab: Firm) -> float:
         """Lab's potential revenue this quarter (USD bn)."""

@@ -82,6 +82,9 @@ class ExternalFlow:
     memo: str
 
 
+_REVENUE = frozenset(REVENUE_ACCOUNTS)
+
+
 def _positive(amount: float) -> bool:
     """True for a positive amount, False for zero; raise for a negative or non-finite one."""
     if amount < 0.0 or not math.isfinite(amount):
@@ -203,13 +206,13 @@ class PaymentSystem:
         capital, debt). The round-trip part is non-zero only when ``payee_credit``
         is a revenue account.
         """
-        if not _positive(amount):
+        if not 0.0 < amount < math.inf and not _positive(amount):  # fast path first
             return 0.0
         self.ledgers[payer].post_transfer(memo, payer_debit, Account.CASH, amount, payer_flow)
         self.ledgers[payee].post_transfer(memo, Account.CASH, payee_credit, amount, payee_flow)
         carried = self._withdraw(payer, amount)
         round_trip = 0.0
-        if payee_credit in REVENUE_ACCOUNTS:
+        if payee_credit in _REVENUE:
             round_trip = float(carried[payee])
             self.round_trip_revenue[payee] += round_trip
         scale = self._row_for_deposit(payee)
@@ -236,7 +239,7 @@ class PaymentSystem:
         flow: CashFlowKind,
     ) -> None:
         """Cash enters firm ``firm`` from outside the modelled economy (USD bn ≥ 0)."""
-        if not _positive(amount):
+        if not 0.0 < amount < math.inf and not _positive(amount):  # fast path first
             return
         self.ledgers[firm].post_transfer(memo, Account.CASH, credit, amount, flow)
         scale = self._row_for_deposit(firm)  # before reading the row: it may renormalise
@@ -256,7 +259,7 @@ class PaymentSystem:
         flow: CashFlowKind,
     ) -> None:
         """Cash leaves firm ``firm`` to outside the modelled economy (USD bn ≥ 0)."""
-        if not _positive(amount):
+        if not 0.0 < amount < math.inf and not _positive(amount):  # fast path first
             return
         self.ledgers[firm].post_transfer(memo, debit, Account.CASH, amount, flow)
         # outflows to outside carry the firm's mix away pro rata: scale its row
