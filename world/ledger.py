@@ -22,6 +22,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from operator import itemgetter
 from typing import NamedTuple
 
 __all__ = [
@@ -123,6 +124,8 @@ _EQUITY = tuple(a for a in Account if a.type is AccountType.EQUITY)
 _INCOME = tuple(a for a in Account if a.type is AccountType.INCOME)
 _EXPENSES = tuple(a for a in Account if a.type is AccountType.EXPENSE)
 _CLOSING = (*_INCOME, *_EXPENSES)
+_GET_INCOME = itemgetter(*_INCOME)  # C-level getters (each group has several accounts)
+_GET_EXPENSES = itemgetter(*_EXPENSES)
 _DEBIT_NORMAL = frozenset((*_ASSETS, *_EXPENSES))
 
 
@@ -377,7 +380,7 @@ class Ledger:
     def net_income(self) -> float:
         """Net income of the open period (USD bn); equals ``income_statement().net_income``."""
         bal = self._bal
-        return math.fsum([-bal[a] for a in _INCOME]) - math.fsum([bal[a] for a in _EXPENSES])
+        return math.fsum([-x for x in _GET_INCOME(bal)]) - math.fsum(_GET_EXPENSES(bal))
 
     def income_statement(self) -> IncomeStatement:
         """Income statement of the open period."""
