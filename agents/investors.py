@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from world import trading
 from world.market import InvestorParams
-from world.trading import portfolio_values, trade_quarter_kernel
+from world.trading import portfolio_values, round_bids, trade_quarter_kernel
 
 __all__ = [
     "FundingRoundResult",
@@ -402,15 +402,14 @@ class InvestorPopulation:
             ]
         )
         eps = rng.standard_normal(self.n_investors)
-        res = anchors[self.types] * np.exp(
-            p.round_sentiment_weight * self.sentiment + p.round_valuation_dispersion * eps
-        )
-        commit = p.round_commit_fraction * np.maximum(self.cash, 0.0)
-        valid = np.flatnonzero((res >= p.round_floor_fraction * ask) & (commit > 0.0))
+        res, commit, valid, at_ask = round_bids(
+            self.types, self.sentiment, self.cash, eps, anchors, p.round_sentiment_weight,
+            p.round_valuation_dispersion, p.round_commit_fraction,
+            p.round_floor_fraction * ask, ask,
+        )  # fmt: skip
         order = valid[np.argsort(-res[valid], kind="stable")]
         cum = np.cumsum(commit[order])
         total = float(cum[-1]) if cum.size else 0.0
-        at_ask = float(commit[res >= ask].sum())
         sought = float(amount_sought_usd_bn)
         if cum.size == 0 or total < p.round_min_subscription * sought:
             return FundingRoundResult(

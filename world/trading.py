@@ -13,6 +13,7 @@ from numba import njit
 __all__ = [
     "end_of_quarter",
     "portfolio_values",
+    "round_bids",
     "run_subrounds",
     "trade_pass",
     "trade_quarter_kernel",
@@ -395,3 +396,34 @@ def trade_quarter_kernel(
     stats[0] = mean
     stats[1] = np.sqrt(ss / n)
     return mm_cash
+
+
+@njit(cache=True)
+def round_bids(
+    types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction, floor, ask
+):  # pragma: no cover - compiled
+    """Bids of a primary round: reservation valuations, commitments, the valid bidders.
+
+    Investor ``i`` values the issuer at ``anchors[type_i] · exp(sentiment_weight · s_i +
+    dispersion · eps_i)`` and commits ``commit_fraction · max(cash_i, 0)``; a bid is
+    valid if its valuation is at least ``floor`` and it commits money. Returns the
+    valuations, the commitments, the valid bidders' indices (ascending) and the money
+    committed at or above ``ask``.
+    """
+    n = types.shape[0]
+    res = np.empty(n)
+    commit = np.empty(n)
+    valid = np.empty(n, dtype=np.int64)
+    m = 0
+    at_ask = 0.0
+    for i in range(n):
+        r = anchors[types[i]] * np.exp(sentiment_weight * sentiment[i] + dispersion * eps[i])
+        c = commit_fraction * max(cash[i], 0.0)
+        res[i] = r
+        commit[i] = c
+        if r >= floor and c > 0.0:
+            valid[m] = i
+            m += 1
+        if r >= ask:
+            at_ask += c
+    return res, commit, valid[:m], at_ask
