@@ -54,65 +54,57 @@ def execute_quarter(model: AIEconomy) -> None:
 def _deliver_gpus(model: AIEconomy) -> None:
     """Deliver this quarter's parts of every GPU order (funded by the buyer, or cancelled).
 
-    The suppliers' cost of the chips delivered is paid once per supplier, after the
-    deliveries.
+    Each delivery must be funded on top of the buyer's earlier deliveries this quarter
+    (the liquidity waterfall of :func:`world.finance.fund` runs for the running total,
+    which is what paying them one by one would ask); an order whose part cannot be
+    funded is cancelled. The payments are then made once per buyer and supplier: the
+    chips (net of prepayments), the construction, and the suppliers' cost of the chips;
+    a buyer's parts start one construction project.
     """
     q = model.quarter
     bo = model.params.buildout
     construction = model.capex_per_gw_now() * (1 - bo.chip_share)
-    hardware = model.hardware_index_now()
     firms = model.firms
-    payments = model.payments
-    chip_cost = [0.0] * len(firms)
+    n = len(firms)
+    committed = [0.0] * n  # cash each buyer owes for this quarter's deliveries
+    chips: dict[tuple[int, int], float] = {}  # (buyer, supplier) -> cash due for chips
+    build = [0.0] * n
+    project_gw = [0.0] * n
+    project_cost = [0.0] * n
+    chip_cost = [0.0] * n
     for order in model.deals.gpu:
         first = order.first_delivery
         if not (order.active and first <= q < first + order.deliveries):
             continue
-        buyer, supplier = firms[order.buyer], firms[order.supplier]
+        b, s = order.buyer, order.supplier
+        buyer, supplier = firms[b], firms[s]
         part = order.gw / order.deliveries
         value = part * order.price
         cash_due = (1 - order.prepay_share) * value
         prepaid = value - cash_due
-        build = part * construction
-        if fund(model, buyer, cash_due + build) < cash_due + build:
+        part_build = part * construction
+        need = committed[b] + cash_due + part_build
+        if fund(model, buyer, need) < need:
             order.status = ContractStatus.CANCELLED
             continue
-        payments.pay(
-            buyer.index,
-            supplier.index,
-            cash_due,
-            payer_debit=Account.CONSTRUCTION_IN_PROGRESS,
-            payee_credit=Account.REVENUE_GPU,
-            memo="gpu_delivery",
-            payer_flow=INV,
-            payee_flow=OP,
-        )
+        committed[b] = need
+        chips[b, s] = chips.get((b, s), 0.0) + cash_due
+        build[b] += part_build
+        project_gw[b] += part
+        project_cost[b] += value + part_build
+        chip_cost[s] += (1 - supplier.spec.gross_margin) * value
+        buyer.capex += cash_due + part_build
         if prepaid > 0:
-            buyer.ledger.post_transfer(
-                "gpu_delivery_prepaid",
-                Account.CONSTRUCTION_IN_PROGRESS,
-                Account.PREPAYMENTS,
-                prepaid,
-            )
+            cip = Account.CONSTRUCTION_IN_PROGRESS
+            buyer.ledger.post_transfer("gpu_delivery_prepaid", cip, Account.PREPAYMENTS, prepaid)
             supplier.ledger.post_transfer(
                 "gpu_delivery_prepaid", Account.DEFERRED_REVENUE, Account.REVENUE_GPU, prepaid
             )
-        chip_cost[supplier.index] += (1 - supplier.spec.gross_margin) * value
-        payments.pay_external(
-            buyer.index,
-            build,
-            debit=Account.CONSTRUCTION_IN_PROGRESS,
-            party=ExternalParty.SUPPLIERS,
-            memo="construction",
-            flow=INV,
-        )
-        buyer.capex += cash_due + build
-        buyer.fleet.start_project(part, value + build, q + bo.construction_quarters, hardware)
         order.delivered_gw += part
         if order.delivered_gw >= order.gw - 1e-9:
             order.status = ContractStatus.COMPLETED
         for w in model.deals.warrants:
-            if w.grantor == supplier.index and w.holder == buyer.index:
+            if w.grantor == s and w.holder == b:
                 fraction = w.vest(part)
                 if fraction > 0:
                     fair = fraction * supplier.valuation
@@ -122,12 +114,37 @@ def _deliver_gpus(model: AIEconomy) -> None:
                     supplier.ledger.post_transfer(
                         "warrant_grant", Account.OPEX, Account.PAID_IN_CAPITAL, fair
                     )
-                    model.warrant_fraction[buyer.index, supplier.index] += fraction
-    for supplier, cost in zip(firms, chip_cost, strict=True):
-        if cost > 0.0:
+                    model.warrant_fraction[b, s] += fraction
+    payments = model.payments
+    for (b, s), amount in chips.items():
+        payments.pay(
+            b,
+            s,
+            amount,
+            payer_debit=Account.CONSTRUCTION_IN_PROGRESS,
+            payee_credit=Account.REVENUE_GPU,
+            memo="gpu_delivery",
+            payer_flow=INV,
+            payee_flow=OP,
+        )
+    ready_q, hardware = q + bo.construction_quarters, model.hardware_index_now()
+    for f in firms:
+        i = f.index
+        if build[i] > 0.0:
             payments.pay_external(
-                supplier.index,
-                cost,
+                i,
+                build[i],
+                debit=Account.CONSTRUCTION_IN_PROGRESS,
+                party=ExternalParty.SUPPLIERS,
+                memo="construction",
+                flow=INV,
+            )
+        if project_gw[i] > 0.0:
+            f.fleet.start_project(project_gw[i], project_cost[i], ready_q, hardware)
+        if chip_cost[i] > 0.0:
+            payments.pay_external(
+                i,
+                chip_cost[i],
                 debit=Account.COST_OF_REVENUE,
                 party=ExternalParty.SUPPLIERS,
                 memo="gpu_cost",
