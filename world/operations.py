@@ -257,12 +257,16 @@ def _serve_compute(model: AIEconomy) -> None:
         total = sum(delivered[c.id] for c in contracts)
         rest = need[lab.index] - own_used[lab.index]
         frac = min(1.0, rest / total) if total > 0 else 0.0
+        bills: dict[int, float] = {}  # one rent payment per provider: its contracts' bills
         for c in contracts:
-            bill = c.billed(delivered[c.id], delivered[c.id] * frac)
+            bills[c.provider] = bills.get(c.provider, 0.0) + c.billed(
+                delivered[c.id], delivered[c.id] * frac
+            )
+        for provider, bill in bills.items():
             pay(
                 model,
                 lab,
-                model.firms[c.provider],
+                model.firms[provider],
                 bill,
                 Account.COMPUTE_COST,
                 Account.REVENUE_CLOUD,
