@@ -92,6 +92,7 @@ def main() -> None:
     save(figures.balance_figure(firms), "balance")
     save(figures.minsky_figure(firms), "minsky")
     save(figures.defaults_figure(firms), "defaults")
+    save(figures.markets_figure(system), "markets")
     save(figures.network_figure(deals, firms), "network")
 
     base = apply_overrides(scenario, {"quarters": 20})

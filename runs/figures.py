@@ -32,6 +32,7 @@ __all__ = [
     "dashboard_figure",
     "defaults_figure",
     "gauges_figure",
+    "markets_figure",
     "minsky_figure",
     "network_figure",
     "round_trip_figure",
@@ -326,6 +327,67 @@ def _panel_defaults(ax: Axes, firms: pd.DataFrame) -> None:
     _quarter_axis(ax, firms)
 
 
+_STRATEGIES = ("fundamentalist", "chartist", "noise")
+_ROUND_MARKERS = {  # funding-round outcome → (marker, colour)
+    "full": ("o", style.OKABE_ITO[2]),
+    "undersubscribed": ("v", style.OKABE_ITO[1]),
+    "failed": ("X", style.OKABE_ITO[3]),
+}
+
+
+def _has_values(frame: pd.DataFrame, cols: Sequence[str]) -> bool:
+    """True if every column is there and has at least one finite value."""
+    return all(
+        c in frame.columns and np.isfinite(pd.to_numeric(frame[c], errors="coerce")).any()
+        for c in cols
+    )
+
+
+def _panel_sentiment(ax: Axes, system: pd.DataFrame) -> None:
+    title = "Investor sentiment and the lab's funding rounds"
+    col = "mean_sentiment" if _has_values(system, ["mean_sentiment"]) else "sentiment"
+    if not _has_values(system, [col]):
+        _unavailable(ax, title, "sentiment: not available in this run")
+        return
+    s = system.sort_values("quarter")
+    ax.plot(s["quarter"], s[col], color=style.OKABE_ITO[0], label="mean sentiment")
+    ax.axhline(0.0, color=style.GREY, lw=1, ls="--")
+    if "funding_round_outcome" in s.columns:
+        for outcome, (marker, colour) in _ROUND_MARKERS.items():
+            rows = s[s["funding_round_outcome"] == outcome]
+            if len(rows):
+                ax.plot(
+                    rows["quarter"], rows[col], marker=marker, ls="none", ms=7, color=colour,
+                    label=f"round: {outcome}",
+                )  # fmt: skip
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_title(title)
+    ax.set_ylabel("index, −1…1")
+    ax.legend(loc="lower left", fontsize=8)
+    _quarter_axis(ax, s)
+
+
+def _panel_strategies(ax: Axes, system: pd.DataFrame) -> None:
+    title = "Investors by strategy"
+    cols = [f"share_{name}" for name in _STRATEGIES]
+    if not _has_values(system, cols):
+        _unavailable(ax, title, "strategy shares: not available (no investor population)")
+        return
+    s = system.sort_values("quarter")
+    ax.stackplot(
+        s["quarter"],
+        *(s[c].to_numpy(dtype=float) * 100.0 for c in cols),
+        labels=list(_STRATEGIES),
+        colors=[style.OKABE_ITO[k] for k in (0, 1, 5)],
+        alpha=0.85,
+    )
+    ax.set_ylim(0.0, 100.0)
+    ax.set_title(title)
+    ax.set_ylabel("% of investors")
+    ax.legend(loc="lower left", ncols=3, fontsize=8)
+    _quarter_axis(ax, s)
+
+
 def _node_positions(firms: pd.DataFrame, with_outside: bool) -> dict[str, tuple[float, float]]:
     """Chips on top, labs lower right, clouds lower left: the circular flow reads clockwise."""
     centres = {"chip": 90.0, "lab": -30.0, "cloud": 210.0}
@@ -504,6 +566,20 @@ def defaults_figure(firms: pd.DataFrame) -> Figure:
     return fig
 
 
+def markets_figure(system: pd.DataFrame) -> Figure:
+    """Investor sentiment with the lab's funding rounds, and investors by strategy.
+
+    Runs without an investor population say so in the panels instead.
+    """
+    check_frame(system, "system", numeric=("quarter",))
+    with styled():
+        fig = new_figure((15.0, 4.5))
+        ax1, ax2 = fig.subplots(1, 2)
+        _panel_sentiment(ax1, system)
+        _panel_strategies(ax2, system)
+    return fig
+
+
 def _check_deals(deals: object, *, allow_empty: bool = False) -> pd.DataFrame:
     """Validate the deals table; with ``allow_empty``, a table of no deals passes."""
     if allow_empty and isinstance(deals, pd.DataFrame) and deals.empty:
@@ -572,7 +648,7 @@ def _draw_networks(
 def dashboard_figure(
     firms: pd.DataFrame, system: pd.DataFrame, deals: pd.DataFrame, title: str = "aipm run"
 ) -> Figure:
-    """The one-page dashboard of a run: gauges, valuations, flows, build-out, stress, network.
+    """The one-page dashboard of a run: gauges, valuations, flows, stress, markets, network.
 
     Parameters
     ----------
@@ -594,7 +670,7 @@ def dashboard_figure(
     _check_deals(deals, allow_empty=True)
     with styled():
         fig = new_figure(style.DASHBOARD_SIZE)
-        grid = fig.add_gridspec(5, 6, height_ratios=[1, 1.15, 1, 1, 2.1])
+        grid = fig.add_gridspec(6, 6, height_ratios=[1, 1.15, 1, 1, 1, 2.1])
         for k, col in enumerate(GAUGES):
             _panel_gauge(fig.add_subplot(grid[0, 2 * k : 2 * k + 2]), system, col)
         _panel_valuations(fig.add_subplot(grid[1, :3]), firms)
@@ -604,6 +680,8 @@ def dashboard_figure(
         _panel_leverage(fig.add_subplot(grid[2, 4:]), firms)
         _panel_minsky(fig.add_subplot(grid[3, :3]), firms)
         _panel_defaults(fig.add_subplot(grid[3, 3:]), firms)
-        _draw_networks([fig.add_subplot(grid[4, :3]), fig.add_subplot(grid[4, 3:])], deals, firms)
+        _panel_sentiment(fig.add_subplot(grid[4, :3]), system)
+        _panel_strategies(fig.add_subplot(grid[4, 3:]), system)
+        _draw_networks([fig.add_subplot(grid[5, :3]), fig.add_subplot(grid[5, 3:])], deals, firms)
         fig.suptitle(title, fontsize=15, fontweight="bold")
     return fig

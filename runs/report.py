@@ -3,7 +3,7 @@
 ``aipm run`` calls :func:`build_report` on the run directory before it is moved
 into place; ``aipm report DIR`` rebuilds it. A run report is::
 
-    RUN_DIR/dashboard.png        the one-page dashboard (1600 × 2200 px)
+    RUN_DIR/dashboard.png        the one-page dashboard (1600 × 2500 px)
     RUN_DIR/figures/*.png        each panel as its own figure (900 px wide or more)
     RUN_DIR/report.html          key numbers + every PNG (relative links)
 
@@ -38,6 +38,7 @@ RUN_FIGURES: dict[str, str] = {
     "balance": "Cash and leverage (debt / total assets) by firm.",
     "minsky": "Firms by Minsky class: hedge, speculative, Ponzi.",
     "defaults": "Firms in default per quarter.",
+    "markets": "Investor sentiment with the lab's funding rounds, and investors by strategy.",
     "network": "The deal network at the start and at the end of the run.",
 }
 
@@ -183,6 +184,7 @@ def build_report(run_dir: Path) -> Path:
         "balance": lambda: figures.balance_figure(firms),
         "minsky": lambda: figures.minsky_figure(firms),
         "defaults": lambda: figures.defaults_figure(firms),
+        "markets": lambda: figures.markets_figure(system),
         "network": lambda: figures.network_figure(deals, firms),
     }
     atomic_write_bytes(

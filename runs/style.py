@@ -50,8 +50,8 @@ GREY = "#7F7F7F"
 DPI = 100
 #: Size of one stand-alone figure (inches): 900 × 500 px at :data:`DPI`.
 PANEL_SIZE = (9.0, 5.0)
-#: Size of the one-page dashboard (inches): 1600 × 2200 px at :data:`DPI`.
-DASHBOARD_SIZE = (16.0, 22.0)
+#: Size of the one-page dashboard (inches): 1600 × 2500 px at :data:`DPI`.
+DASHBOARD_SIZE = (16.0, 25.0)
 
 #: Role → colour and marker (the seed's words: chips are fuel, clouds gears, labs engine).
 ROLE_COLOURS = {"chip": OKABE_ITO[1], "cloud": OKABE_ITO[0], "lab": OKABE_ITO[2], "outside": GREY}

@@ -41,7 +41,8 @@ RUN_FIGURES = {
     "minsky": (lambda r: F.minsky_figure(r.firms), (9.0, 5.0), 1),
     "defaults": (lambda r: F.defaults_figure(r.firms), (9.0, 5.0), 1),
     "network": (lambda r: F.network_figure(r.deals, r.firms), (15.0, 7.5), 2),
-    "dashboard": (lambda r: F.dashboard_figure(r.firms, r.system, r.deals), (16.0, 22.0), 12),
+    "markets": (lambda r: F.markets_figure(r.system), (15.0, 4.5), 2),
+    "dashboard": (lambda r: F.dashboard_figure(r.firms, r.system, r.deals), (16.0, 25.0), 14),
 }
 
 
@@ -71,6 +72,38 @@ def test_optional_columns_say_not_available(run):
     assert "fundamental values: not available" in texts(F.valuations_figure(firms))
     dash = F.dashboard_figure(firms, run.system, run.deals)
     assert "Minsky classes: not available in this run" in texts(dash)
+
+
+def test_markets_panels_plot_sentiment_rounds_and_strategy_shares(run):
+    fig = F.markets_figure(run.system)
+    sentiment, strategies = fig.axes
+    s = run.system.sort_values("quarter")
+    np.testing.assert_allclose(sentiment.lines[0].get_ydata(), s["mean_sentiment"])
+    rounds = {
+        line.get_label(): len(line.get_xdata())
+        for line in sentiment.lines
+        if line.get_label().startswith("round:")
+    }
+    outcomes = s["funding_round_outcome"].value_counts()
+    assert rounds == {f"round: {k}": int(v) for k, v in outcomes.items() if k != "none"}
+    # the stacked strategy shares fill 100 % of investors every quarter
+    top = strategies.collections[-1].get_paths()[0].vertices[:, 1].max()
+    assert top == pytest.approx(100.0)
+    assert [t.get_text() for t in strategies.get_legend().get_texts()] == [
+        "fundamentalist",
+        "chartist",
+        "noise",
+    ]
+
+
+def test_markets_panels_without_investors_say_so(run):
+    system = run.system.assign(
+        mean_sentiment=np.nan, share_fundamentalist=np.nan, share_chartist=np.nan,
+        share_noise=np.nan, sentiment=np.nan,
+    )  # fmt: skip
+    text = texts(F.markets_figure(system))
+    assert "sentiment: not available in this run" in text
+    assert "strategy shares: not available" in text
 
 
 @pytest.mark.parametrize("codes", [[0, 1, 2], ["hedge", "speculative", "ponzi"]])

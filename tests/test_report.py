@@ -22,7 +22,7 @@ BASELINE = ROOT / "scenarios" / "baseline.toml"
 
 #: expected pixel size of each PNG of a run report (figure inches × 100 dpi)
 RUN_PNGS = {
-    "dashboard.png": (1600, 2200),
+    "dashboard.png": (1600, 2500),
     "figures/gauges.png": (1500, 420),
     "figures/valuations.png": (900, 500),
     "figures/round_trip.png": (900, 500),
@@ -30,6 +30,7 @@ RUN_PNGS = {
     "figures/balance.png": (1500, 450),
     "figures/minsky.png": (900, 500),
     "figures/defaults.png": (900, 500),
+    "figures/markets.png": (1500, 450),
     "figures/network.png": (1500, 750),
 }
 
