@@ -26,7 +26,7 @@ __all__ = [
 # --------------------------------------------------------------------------- #
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def trade_pass(
     types,
     capacity,
@@ -107,7 +107,7 @@ def portfolio_values(holdings, cash, price, news, out_wealth, out_news):  # prag
         out_news[i] = s / v if v > 0.0 else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def end_of_quarter(
     types,
     sentiment,
@@ -150,7 +150,7 @@ def end_of_quarter(
         sentiment[i] += decay * (target - sentiment[i])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def run_subrounds(
     types,
     capacity,
