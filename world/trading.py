@@ -92,19 +92,23 @@ def trade_pass(
         cash[i] = c
 
 
+@njit(cache=True, inline="always")
+def _investor_value(holdings, cash, price, news, i):  # pragma: no cover - compiled
+    """Investor ``i``'s wealth (USD bn) and the value-weighted news of its portfolio."""
+    v = 0.0
+    s = 0.0
+    for j in range(holdings.shape[1]):
+        x = holdings[i, j] * price[j]
+        v += x
+        s += x * news[j]
+    return cash[i] + v, (s / v if v > 0.0 else 0.0)
+
+
 @njit(cache=True)
 def portfolio_values(holdings, cash, price, news, out_wealth, out_news):  # pragma: no cover
     """Per investor: wealth ``cash + holdings @ price`` (USD bn) and value-weighted news."""
-    n, k = holdings.shape
-    for i in range(n):
-        v = 0.0
-        s = 0.0
-        for j in range(k):
-            x = holdings[i, j] * price[j]
-            v += x
-            s += x * news[j]
-        out_wealth[i] = cash[i] + v
-        out_news[i] = s / v if v > 0.0 else 0.0
+    for i in range(holdings.shape[0]):
+        out_wealth[i], out_news[i] = _investor_value(holdings, cash, price, news, i)
 
 
 @njit(cache=True, inline="always")
@@ -292,7 +296,6 @@ def trade_quarter_kernel(
     Returns the market maker's cash change.
     """
     n = types.shape[0]
-    k = holdings.shape[1]
     n_l = listed_idx.shape[0]
     r_n = signals.shape[0]
     # 1. news -> sentiment, wealth at the open
@@ -303,14 +306,8 @@ def trade_quarter_kernel(
     type_counts[:] = 0
     for i in range(n):
         type_counts[types[i]] += 1
-        v = 0.0
-        s = 0.0
-        for j in range(k):
-            x = holdings[i, j] * prices[j]
-            v += x
-            s += x * news[j]
-        wealth0[i] = cash[i] + v
-        si = sentiment[i] + ns * (s / v if v > 0.0 else 0.0)
+        wealth0[i], weighted_news = _investor_value(holdings, cash, prices, news, i)
+        si = sentiment[i] + ns * weighted_news
         si = min(max(si, -1.0), 1.0)
         sentiment[i] = si
         tilt[i] = pars[P_SENTIMENT_TILT] * si
