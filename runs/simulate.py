@@ -24,7 +24,9 @@ class RunResult:
 
     ``firms``, ``system`` and ``deals`` are DataFrames built on first access from the
     run's records (a sweep that keeps only the summary never builds them);
-    ``system_columns`` gives the numeric system columns as arrays.
+    ``system_columns`` gives the numeric system columns as arrays. Unless the run was
+    asked to keep its model, the records are detached from it, so a result does not
+    keep the whole model alive.
     """
 
     scenario: Scenario
@@ -113,6 +115,8 @@ def simulate(
     records = model.records
     if not records.valuations:
         raise ValueError("a run needs at least one quarter")
+    if not keep_model:
+        records.detach()  # the result keeps the records, not the whole model
     summary = summarize_paths(
         records.firm_names,
         records.firm_paths("valuation"),

@@ -1,8 +1,10 @@
 """Hypothesis: for random valid parameters the run stays balanced and deterministic."""
 
 import io
+import math
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -49,3 +51,22 @@ def test_random_parameters_balanced_and_deterministic(baseline, overrides, seed)
     assert np.isfinite(numeric).all()
     assert f.cash.min() >= -1e-9
     assert (f.deployed_gw >= 0).all() and (f.backlog >= -1e-9).all()
+    # a lean run (what sweeps use) is the same run: same summary, same system table
+    lean = simulate(scenario, seed, firm_rows=False)
+    assert same_summary(lean.summary, a.summary)
+    assert parquet_bytes(lean.system) == parquet_bytes(a.system)
+    with pytest.raises(ValueError, match="no firm rows"):
+        _ = lean.firms
+    with pytest.raises(RuntimeError, match="detached"):
+        _ = lean.records.model  # the result does not keep the model alive
+
+
+def same_summary(x: dict, y: dict) -> bool:
+    """Equal summaries, NaN equal to NaN."""
+
+    def same(u, v):
+        if isinstance(u, float) and isinstance(v, float) and math.isnan(u) and math.isnan(v):
+            return True
+        return u == v
+
+    return x.keys() == y.keys() and all(same(x[k], y[k]) for k in x)

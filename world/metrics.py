@@ -110,7 +110,8 @@ class Recorder:
     """
 
     def __init__(self, model: AIEconomy, *, firm_rows: bool = True) -> None:
-        self.model = model
+        self._model: AIEconomy | None = model
+        self.names = [f.name for f in model.firms]
         self.keep_firm_rows = firm_rows
         self.firm_rows: list[tuple] = []
         self.valuations: list[list[float]] = []
@@ -249,7 +250,18 @@ class Recorder:
     @property
     def firm_names(self) -> list[str]:
         """Firm names in index order (the order of the rows within a quarter)."""
-        return [f.name for f in self.model.firms]
+        return list(self.names)
+
+    @property
+    def model(self) -> AIEconomy:
+        """The model being recorded (an error once the records are detached)."""
+        if self._model is None:
+            raise RuntimeError("these records are detached from their model")
+        return self._model
+
+    def detach(self) -> None:
+        """Drop the reference to the model (the records stay readable, collecting stops)."""
+        self._model = None
 
     def firm_paths(self, column: str) -> np.ndarray:
         """One firm column as a (quarters, firms) array, without building a DataFrame.
@@ -257,7 +269,7 @@ class Recorder:
         ``valuation`` and ``defaulted`` are always recorded; other columns need the
         full firm rows.
         """
-        n_f = len(self.model.firms)
+        n_f = len(self.names)
         if column == "valuation":
             return np.array(self.valuations, dtype=np.float64).reshape(-1, n_f)
         if column == "defaulted":
