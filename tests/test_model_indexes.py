@@ -1,9 +1,9 @@
 """Cached and indexed views of the model agree with plain scans, quarter by quarter.
 
 The hot loops keep a few shortcuts (a per-borrower loan index, cached deployed GW,
-backlogs computed in one inlined pass); each is checked here against the obvious
-definition, through a stressed scenario with defaults, so a shortcut that drifts
-from the contracts' own methods fails loudly.
+backlogs cached per quarter); each is checked here against the obvious definition,
+through a stressed scenario with defaults, so a shortcut that drifts from the
+contracts' own methods fails loudly.
 """
 
 from __future__ import annotations

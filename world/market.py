@@ -57,11 +57,6 @@ def softmax_fractions(fitness: ArrayLike, beta: float) -> FloatArray:
     b = float(beta)
     if np.isnan(b) or b < 0.0:
         raise ValueError(f"beta must be >= 0, got {beta!r}")
-    return softmax_unchecked(f, b)
-
-
-def softmax_unchecked(f: FloatArray, b: float) -> FloatArray:
-    """:func:`softmax_fractions` without validation, for hot loops whose inputs are known good."""
     top = f.max(axis=-1, keepdims=True)
     if np.isinf(b):
         best = (f == top).astype(np.float64)

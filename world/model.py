@@ -22,7 +22,7 @@ from agents.lenders import Lenders
 from world import deals as dealmaking
 from world import finance, metrics, opening, operations, valuation
 from world.buildout import capex_per_gw, hardware_index
-from world.contracts import EXTERNAL, ContractStatus, DealBook, Loan
+from world.contracts import EXTERNAL, DealBook, Loan
 from world.demand import DemandState, advance_demand
 from world.exchange import Exchange
 from world.params import Role, Scenario, quarter_label, with_overrides
@@ -164,15 +164,12 @@ class AIEconomy(mesa.Model):
         n = len(self.firms)
         backlog, commitments = [0.0] * n, [0.0] * n
         q = self.quarter + 1
-        active = ContractStatus.ACTIVE
-        for c in self.deals.cloud:  # CloudContract.remaining_value, inlined
-            if c.status is active:
-                value = c.gw * c.price * max(0, c.end - max(q, c.start))
-                backlog[c.provider] += value
-                commitments[c.customer] += value
-        for o in self.deals.gpu:  # GpuOrder.remaining_value, inlined
-            if o.status is active:
-                backlog[o.supplier] += max(o.gw - o.delivered_gw, 0.0) * o.price
+        for c in self.deals.cloud:
+            value = c.remaining_value(q)
+            backlog[c.provider] += value
+            commitments[c.customer] += value
+        for o in self.deals.gpu:
+            backlog[o.supplier] += o.remaining_value()
         result = (np.array(backlog), np.array(commitments))
         self._backlog_cache = (self.quarter, result)
         return result
@@ -184,16 +181,7 @@ class AIEconomy(mesa.Model):
     def interest_now(self, firm: Firm) -> float:
         """Interest the firm owes this quarter (USD bn)."""
         q = self.quarter
-        active = ContractStatus.ACTIVE
-        # Loan.interest_due, inlined: principal · rate / 4 on active loans drawn before q
-        return sum(
-            [
-                ln.principal * ln.rate / 4
-                for ln in self.deals.loans_of(firm.index)
-                if ln.status is active and ln.signed < q
-            ],
-            0.0,
-        )
+        return sum([ln.interest_due(q) for ln in self.deals.loans_of(firm.index)], 0.0)
 
     def lab_revenue_now(self, lab: Firm) -> float:
         """Lab's potential revenue this quarter (USD bn)."""

@@ -28,7 +28,6 @@ __all__ = [
     "default_quarters",
     "max_drawdown",
     "minsky_class",
-    "minsky_codes",
     "minsky_of",
     "run_summary_metrics",
 ]
@@ -112,11 +111,6 @@ def minsky_class(
         raise ValueError(
             f"operating_cash_flow, interest_due and principal_due must broadcast: {err}"
         ) from err
-    return minsky_codes(c, i, k)
-
-
-def minsky_codes(c: np.ndarray, i: np.ndarray, k: np.ndarray) -> NDArray[np.int64]:
-    """:func:`minsky_class` of float arrays of one shape, without validation."""
     service = i + k
     out = np.full(c.shape, MinskyClass.PONZI, dtype=np.int64)
     out[c >= i] = MinskyClass.SPECULATIVE
