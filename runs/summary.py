@@ -44,25 +44,14 @@ def summarize(firms: pd.DataFrame, system: pd.DataFrame) -> dict[str, Any]:
     """
     if firms.empty or system.empty:
         raise ValueError("firms and system must not be empty")
-    names = firms["firm"].to_numpy(dtype=object)
-    order = list(dict.fromkeys(names))
-    quarters = firms["quarter"].to_numpy()
-    n_q, n_f = len(np.unique(quarters)), len(order)
+    order = list(dict.fromkeys(firms["firm"]))
+    n_q, n_f = firms["quarter"].nunique(), len(order)
     if len(firms) != n_q * n_f:
         raise ValueError("firms must have one row per firm per quarter")
-    # the recorder writes quarter by quarter in firm order: sort only if needed
-    in_order = bool(np.all(quarters[:-1] <= quarters[1:])) and all(
-        names[k * n_f : (k + 1) * n_f].tolist() == order for k in range(n_q)
-    )
-    ranked = (
-        firms
-        if in_order
-        else firms.sort_values(["quarter", "firm"], key=_firm_order(order), kind="stable")
-    )
+    ranked = firms.sort_values(["quarter", "firm"], key=_firm_order(order), kind="stable")
     v = ranked["valuation"].to_numpy(dtype=float).reshape(n_q, n_f)
     d = ranked["defaulted"].to_numpy(dtype=bool).reshape(n_q, n_f)
-    sys_q = system["quarter"].to_numpy()
-    sys_ = system if bool(np.all(sys_q[:-1] <= sys_q[1:])) else system.sort_values("quarter")
+    sys_ = system.sort_values("quarter")
     columns = {name: sys_[name].to_numpy(dtype=np.float64) for name in _SYSTEM_INPUTS}
     return summarize_paths(order, v, d, columns)
 

@@ -136,7 +136,7 @@ def gauge_metrics(system: pd.DataFrame | Mapping[str, np.ndarray]) -> dict[str, 
 def run_metrics(result: Any) -> dict[str, Any]:
     """Summary metrics of one run: the run's summary plus the gauge statistics.
 
-    ``result.summary`` is :func:`runs.summary.summarize` — the same summary as
+    ``result.summary`` is :func:`runs.summary.summarize_paths` — the same summary as
     ``aipm run`` writes (``regime`` from :func:`world.stress.classify_regime`,
     the stress metrics of :func:`world.stress.run_summary_metrics` with per-firm
     keys suffixed ``_<firm>``, gauge and valuation figures); the keys of

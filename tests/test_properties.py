@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from runs.scenario import apply_overrides
 from runs.simulate import simulate
+from runs.summary import summarize
 
 params = st.fixed_dictionaries(
     {
@@ -54,6 +55,8 @@ def test_random_parameters_balanced_and_deterministic(baseline, overrides, seed)
     # a lean run (what sweeps use) is the same run: same summary, same system table
     lean = simulate(scenario, seed, firm_rows=False)
     assert same_summary(lean.summary, a.summary)
+    # ... and the summary of the written tables (runs.summary.summarize) is the same
+    assert same_summary(summarize(a.firms, a.system), a.summary)
     assert parquet_bytes(lean.system) == parquet_bytes(a.system)
     with pytest.raises(ValueError, match="no firm rows"):
         _ = lean.firms
