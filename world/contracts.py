@@ -375,20 +375,6 @@ class DealBook:
     signed: list[SignedDeal] = field(default_factory=list)
     closed: list[Contract] = field(default_factory=list)
     _next_id: int = 0
-    _loan_index: tuple[int, int, dict[int, list[Loan]]] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
-
-    def loans_of(self, borrower: int) -> list[Loan]:
-        """The loans of ``borrower``, in book order (an index rebuilt when the book changes)."""
-        loans = self.loans
-        index = self._loan_index
-        if index is None or index[0] != id(loans) or index[1] != len(loans):
-            by_borrower: dict[int, list[Loan]] = {}
-            for ln in loans:
-                by_borrower.setdefault(ln.borrower, []).append(ln)
-            index = self._loan_index = (id(loans), len(loans), by_borrower)
-        return index[2].get(borrower, [])
 
     def prune(self) -> None:
         """Move contracts that are no longer active to :attr:`closed` (keeps loops short)."""
@@ -398,8 +384,6 @@ class DealBook:
             if len(keep) != len(items):
                 self.closed.extend(c for c in items if c.status is not _ACTIVE)
                 setattr(self, name, keep)
-                if name == "loans":
-                    self._loan_index = None
 
     def new_id(self) -> int:
         """Next contract id (unique within this model)."""
@@ -465,12 +449,7 @@ class DealBook:
                     endogenous,
                 )
             case Loan():
-                index = self._loan_index
-                fresh = index is not None and index[:2] == (id(self.loans), len(self.loans))
                 self.loans.append(contract)
-                if index is not None and fresh:  # keep the borrower index current
-                    index[2].setdefault(contract.borrower, []).append(contract)
-                    self._loan_index = (index[0], index[1] + 1, index[2])
                 kind = DealKind.VENDOR_LOAN if contract.vendor else DealKind.DEBT
                 self.record(contract, kind, contract.lender, contract.borrower, 0.0, endogenous)
             case Backstop():

@@ -181,7 +181,8 @@ class AIEconomy(mesa.Model):
     def interest_now(self, firm: Firm) -> float:
         """Interest the firm owes this quarter (USD bn)."""
         q = self.quarter
-        return sum([ln.interest_due(q) for ln in self.deals.loans_of(firm.index)], 0.0)
+        i = firm.index
+        return sum([ln.interest_due(q) for ln in self.deals.loans if ln.borrower == i], 0.0)
 
     def lab_revenue_now(self, lab: Firm) -> float:
         """Lab's potential revenue this quarter (USD bn)."""
@@ -259,8 +260,8 @@ class AIEconomy(mesa.Model):
         opening a new loan each time.
         """
         if memo == "credit_line":
-            for loan in self.deals.loans_of(firm.index):
-                if loan.revolver and loan.active:
+            for loan in self.deals.loans:
+                if loan.revolver and loan.borrower == firm.index and loan.active:
                     loan.rate = (loan.rate * loan.principal + rate * amount) / (
                         loan.principal + amount
                     )
