@@ -1,0 +1,203 @@
+"""The firm agent's base: double-entry books, a compute fleet, and the typed proposals.
+
+Figures (balance sheet, prices, margins) come from the scenario's
+:class:`~world.params.FirmSpec` rows; the role subclasses (:mod:`agents.chip`,
+:mod:`agents.cloud`, :mod:`agents.lab`) only decide. Agents read state and return
+typed proposals; ``world`` executes and books them — an agent never edits another
+agent's ledger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+
+from world.buildout import Fleet
+from world.ledger import Account, Ledger
+from world.params import FirmSpec, Role
+from world.stress import MinskyClass
+
+if TYPE_CHECKING:
+    from world.model import AIEconomy
+
+__all__ = ["CloudProposal", "Firm", "GpuProposal", "InvestmentProposal"]
+
+
+@dataclass(frozen=True, slots=True)
+class CloudProposal:
+    """A lab asks a provider for ``gw`` from quarter ``start`` for ``quarters``."""
+
+    customer: int
+    provider: int
+    gw: float
+    start: int
+    quarters: int
+
+
+@dataclass(frozen=True, slots=True)
+class GpuProposal:
+    """A firm wants to order ``gw`` of accelerators from ``supplier``."""
+
+    buyer: int
+    supplier: int
+    gw: float
+
+
+@dataclass(frozen=True, slots=True)
+class InvestmentProposal:
+    """A supplier offers a lab ``per_gw`` USD bn per GW deployed, up to ``max_amount``."""
+
+    investor: int
+    investee: int
+    per_gw: float
+    max_amount: float
+
+
+class Firm(mesa.Agent):
+    """A firm with double-entry books and a compute fleet.
+
+    Parameters
+    ----------
+    model
+        The :class:`~world.model.AIEconomy` the firm lives in.
+    spec
+        The firm's data row from the scenario.
+    index
+        Position of the firm in the model's firm list (row of all matrices).
+    """
+
+    role: Role
+
+    def __init__(self, model: AIEconomy, spec: FirmSpec, index: int) -> None:
+        super().__init__(model)
+        self.spec = spec
+        self.name = spec.name
+        self.index = index
+        self.ledger = Ledger(spec.name, keep_journal=model.keep_journal)
+        self.fleet = Fleet()
+        self.valuation = spec.market_cap
+        self.need_growth = 0.0
+        self.defaulted = False
+        self.unfunded_gw = 0.0
+        self.ebitda_history: list[float] = []
+        self.revenue_history: list[float] = []
+        self.default_quarter = -1
+        self.debtrank_loss = 0.0
+        self.cancelled_value = 0.0  # contract value cancelled in distress (USD bn)
+        self.rescued = 0.0  # cash raised in rescue rounds (USD bn)
+        self.interest_due = 0.0  # this quarter (USD bn)
+        self.principal_due = 0.0  # this quarter (USD bn)
+        self.minsky = MinskyClass.HEDGE
+        self.opex_level = spec.opex  # AI operating expenses this quarter (USD bn)
+        self.round_quarter = -1  # last quarter the firm tried a regular round
+        self.rescue_quarter = -1  # last quarter the firm tried a rescue round
+        self.missed = 0.0  # payments due this quarter that could not be made (USD bn)
+        self.capex = 0.0  # investing outflows for capacity this quarter (USD bn)
+        self.utilisation = 0.0
+        self.compute_used = 0.0
+        self.served = 1.0
+        self.outside_gpu_gw = 0.0
+        self.statement = self.ledger.income_statement()
+        self.cash_flows = self.ledger.cash_flow_statement()
+        self.balance = self.ledger.balance_sheet()
+
+    # -- reading the books ------------------------------------------------------
+    @property
+    def cash(self) -> float:
+        """Cash (USD bn)."""
+        return self.ledger.cash
+
+    @property
+    def debt(self) -> float:
+        """Interest-bearing debt incl. vendor debt (USD bn)."""
+        return self.ledger.balance(Account.DEBT) + self.ledger.balance(Account.VENDOR_DEBT)
+
+    @property
+    def total_assets(self) -> float:
+        """Total assets (USD bn)."""
+        return self.ledger.balance_sheet().total_assets
+
+    @property
+    def leverage(self) -> float:
+        """Debt / total assets."""
+        assets = self.total_assets
+        return self.debt / assets if assets > 0 else 0.0
+
+    @property
+    def hard_assets(self) -> float:
+        """PP&E plus construction in progress: lenders' collateral (USD bn)."""
+        return self.ledger.balance(Account.PPE) + self.ledger.balance(
+            Account.CONSTRUCTION_IN_PROGRESS
+        )
+
+    @property
+    def ebitda(self) -> float:
+        """EBITDA, annualised from up to the last four quarters (USD bn per year).
+
+        Before the first quarter closes it is estimated from the firm's data row.
+        """
+        if self.ebitda_history:
+            recent = self.ebitda_history[-4:]
+            return 4.0 * sum(recent) / len(recent)
+        s = self.spec
+        per_q = (
+            s.legacy_revenue * s.legacy_margin
+            + s.deployed_gw * max(s.cloud_price_per_gw - s.operating_cost_per_gw, 0.0)
+            + s.outside_gpu_demand_gw * s.gpu_price_per_gw * s.gross_margin
+            - s.opex
+        )
+        return 4.0 * per_q
+
+    def credit_quote(self, amount: float, *, refinancing: float = 0.0):
+        """Ask the credit market for ``amount`` USD bn (see :class:`~agents.lenders.Lenders`).
+
+        ``refinancing`` is debt the loan would replace (a rollover): it is excluded from
+        the debt before the loan and the proceeds add no collateral.
+        """
+        m = self.model
+        return m.lenders.quote(
+            amount,
+            self.debt - refinancing,
+            self.ebitda,
+            self.hard_assets,
+            m.sentiment,
+            1.0 if refinancing else m.params.behaviour.credit_use_limit,
+            proceeds_collateral=refinancing == 0.0,
+        )
+
+    def borrowing_rate(self) -> float:
+        """Interest rate per year on new debt now."""
+        m = self.model
+        return m.lenders.rate(self.debt, self.ebitda, self.hard_assets, m.sentiment)
+
+    def fixed_costs(self) -> float:
+        """Cash costs per quarter that do not scale with sales (USD bn)."""
+        return self.model.opex_now(self) + self.model.interest_now(self)
+
+    def adapt_opex(self) -> None:
+        """Set next quarter's AI opex: it follows revenue, growing at most ``opex_growth``.
+
+        ``opex ← opex · (1 + clip(g, −10 %, opex_growth))`` with ``g`` the latest
+        quarter-on-quarter revenue growth: a firm hires as sales grow (up to its
+        planned pace) and cuts when they fall.
+        """
+        hist = self.revenue_history
+        if len(hist) < 2 or hist[-2] <= 1e-9:
+            g = self.spec.opex_growth
+        else:
+            g = hist[-1] / hist[-2] - 1.0
+        self.opex_level *= 1.0 + min(max(g, -0.1), self.spec.opex_growth)
+
+    def secured_gw(self, q: int) -> float:
+        """Own capacity in service at ``q``: fleet plus undelivered orders (GW)."""
+        i = self.index
+        pending = sum(
+            [o.gw - o.delivered_gw for o in self.model.deals.gpu if o.buyer == i and o.active]
+        )
+        return self.fleet.gw_at(q) + pending
+
+    def decide(self) -> list[object]:
+        """Return this quarter's proposals (overridden by roles)."""
+        return []
