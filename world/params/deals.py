@@ -1,0 +1,148 @@
+"""Typed deal records of a scenario (the announced deals replayed as history)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from world.params.base import QuarterLabel, Share, UsdBn, _Frozen
+
+__all__ = [
+    "BackstopSpec",
+    "CloudContractSpec",
+    "DealKind",
+    "DealSpec",
+    "DebtSpec",
+    "EquityInvestmentSpec",
+    "FundingRoundSpec",
+    "GpuOrderSpec",
+    "VendorLoanSpec",
+    "WarrantSpec",
+]
+
+
+class DealKind(StrEnum):
+    """Type of a deal (contract) between firms."""
+
+    CLOUD_CONTRACT = "cloud_contract"
+    GPU_ORDER = "gpu_order"
+    EQUITY_INVESTMENT = "equity_investment"
+    WARRANT = "warrant"
+    VENDOR_LOAN = "vendor_loan"
+    BACKSTOP = "backstop"
+    FUNDING_ROUND = "funding_round"
+    DEBT = "debt"
+
+
+class _Deal(_Frozen):
+    signed: QuarterLabel = Field(description="quarter the deal is signed")
+    note: str = Field("", max_length=400, description="source or assumption")
+
+
+class CloudContractSpec(_Deal):
+    """Lab rents ``gw`` from a cloud provider at a price per GW-quarter."""
+
+    kind: Literal["cloud_contract"] = "cloud_contract"
+    customer: str
+    provider: str
+    gw: float = Field(gt=0.0, le=100.0, description="contracted capacity, GW")
+    price_per_gw: float = Field(gt=0.0, le=50.0, description="USD bn per GW-quarter")
+    start: QuarterLabel
+    quarters: int = Field(ge=1, le=80, description="contract length, quarters")
+    take_or_pay: Share = Field(0.8, description="minimum share of contracted GW billed")
+
+
+class GpuOrderSpec(_Deal):
+    """Cloud or lab buys ``gw`` of accelerators from a chip supplier."""
+
+    kind: Literal["gpu_order"] = "gpu_order"
+    buyer: str
+    supplier: str
+    gw: float = Field(gt=0.0, le=100.0, description="ordered capacity, GW")
+    price_per_gw: float = Field(gt=0.0, le=200.0, description="USD bn per GW")
+    lag_quarters: int = Field(2, ge=0, le=20, description="quarters until the first delivery")
+    delivery_quarters: int = Field(4, ge=1, le=40, description="deliveries spread evenly over")
+    prepay_share: Share = Field(0.0, description="share of value paid at signing")
+
+
+class EquityInvestmentSpec(_Deal):
+    """Investor firm buys equity of a lab: an upfront part and tranches per GW deployed."""
+
+    kind: Literal["equity_investment"] = "equity_investment"
+    investor: str
+    investee: str
+    upfront: UsdBn = Field(0.0, description="paid at signing, USD bn")
+    per_gw: UsdBn = Field(0.0, description="tranche per GW the investee deploys, USD bn")
+    max_amount: UsdBn = Field(description="cap on the total invested, USD bn")
+    valuation: float | None = Field(
+        None,
+        gt=0.0,
+        le=1e6,
+        description="post-money valuation of a pre-start stake, USD bn (default: investee's)",
+    )
+
+
+class WarrantSpec(_Deal):
+    """Supplier grants the lab shares vesting per GW the lab buys from the supplier."""
+
+    kind: Literal["warrant"] = "warrant"
+    grantor: str
+    holder: str
+    share_fraction: Share = Field(description="fraction of grantor's shares at full vesting")
+    vest_gw: float = Field(gt=0.0, le=100.0, description="GW purchased for full vesting")
+
+
+class VendorLoanSpec(_Deal):
+    """Supplier lends to a customer (vendor financing)."""
+
+    kind: Literal["vendor_loan"] = "vendor_loan"
+    lender: str
+    borrower: str
+    amount: UsdBn
+    rate: float = Field(ge=0.0, le=0.5, description="interest per year")
+    quarters: int = Field(ge=1, le=160)
+
+
+class BackstopSpec(_Deal):
+    """Supplier buys a provider's unused capacity up to ``gw`` at a price."""
+
+    kind: Literal["backstop"] = "backstop"
+    guarantor: str
+    provider: str
+    gw: float = Field(gt=0.0, le=100.0)
+    price_per_gw: float = Field(gt=0.0, le=50.0, description="USD bn per GW-quarter")
+    start: QuarterLabel
+    quarters: int = Field(ge=1, le=80)
+
+
+class FundingRoundSpec(_Deal):
+    """Outside investors buy new shares of a lab at its current valuation."""
+
+    kind: Literal["funding_round"] = "funding_round"
+    investee: str
+    amount: UsdBn
+
+
+class DebtSpec(_Deal):
+    """A bond or loan from the outside credit market."""
+
+    kind: Literal["debt"] = "debt"
+    borrower: str
+    amount: UsdBn
+    rate: float = Field(ge=0.0, le=0.5, description="interest per year")
+    quarters: int = Field(ge=1, le=160)
+
+
+DealSpec = Annotated[
+    CloudContractSpec
+    | GpuOrderSpec
+    | EquityInvestmentSpec
+    | WarrantSpec
+    | VendorLoanSpec
+    | BackstopSpec
+    | FundingRoundSpec
+    | DebtSpec,
+    Field(discriminator="kind"),
+]
