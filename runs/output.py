@@ -113,7 +113,10 @@ def write_run(
     extra_files: Callable[[Path], None] | None = None,
     **extra: Any,
 ) -> Path:
-    """Write ``params.json``, ``firms.parquet``, ``system.parquet``, ``deals.parquet``.
+    """Write a run's tables: params, firms, system, deals and events.
+
+    Files: ``params.json``, ``firms.parquet``, ``system.parquet``, ``deals.parquet``,
+    ``events.parquet`` and ``summary.json`` (plus ``investors.parquet`` with snapshots).
 
     ``extra_files`` may add files (e.g. the report) into the temporary directory
     before it is moved into place.
@@ -126,6 +129,7 @@ def write_run(
         result.firms.to_parquet(tmp / "firms.parquet", index=False)
         result.system.to_parquet(tmp / "system.parquet", index=False)
         result.deals.to_parquet(tmp / "deals.parquet", index=False)
+        result.events.to_parquet(tmp / "events.parquet", index=False)
         if result.investors is not None:
             result.investors.to_parquet(tmp / "investors.parquet", index=False)
         (tmp / "summary.json").write_text(

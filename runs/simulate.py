@@ -11,6 +11,7 @@ import pandas as pd
 
 from runs.summary import summarize_paths
 from world.contracts import SignedDeal
+from world.events import Event, EventLog
 from world.metrics import Recorder
 from world.model import AIEconomy
 from world.params import Scenario
@@ -33,6 +34,7 @@ class RunResult:
     seed: int
     records: Recorder = field(repr=False, compare=False)
     signed: list[SignedDeal] = field(repr=False, compare=False)
+    event_log: list[Event] = field(default_factory=list, repr=False, compare=False)
     summary: dict = field(default_factory=dict)
     investors: pd.DataFrame | None = None
     model: AIEconomy | None = field(default=None, repr=False, compare=False)
@@ -51,6 +53,14 @@ class RunResult:
     def system_columns(self) -> dict[str, np.ndarray]:
         """The numeric system columns as arrays, one value per quarter."""
         return self.records.system_columns()
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        """What happened and why, one row per event (see :mod:`world.events`)."""
+        log = EventLog()
+        log.events = self.event_log
+        periods = [str(p) for p in self.records.system_frame()["period"]]
+        return log.frame(self.records.firm_names, periods)
 
     @cached_property
     def deals(self) -> pd.DataFrame:
@@ -128,6 +138,7 @@ def simulate(
         seed=seed,
         records=records,
         signed=model.deals.signed,
+        event_log=model.events.events,
         summary=summary,
         investors=pd.concat(snapshots, ignore_index=True) if snapshots else None,
         model=model if keep_model else None,

@@ -24,6 +24,7 @@ from world.contracts import (
     SignedDeal,
     Warrant,
 )
+from world.events import EventKind
 from world.params import (
     BackstopSpec,
     CloudContractSpec,
@@ -242,6 +243,13 @@ def negotiate(model: AIEconomy) -> None:
                         base_gw=model.lab_compute_gw[lab.index],
                     )
                     model.deals.add(inv, endogenous=True)
+                    model.log_event(
+                        supplier.index,
+                        EventKind.STRATEGIC_INVESTMENT,
+                        offer.max_amount,
+                        f"{offer.per_gw:.1f} per GW for the lab's unfunded compute",
+                        lab.index,
+                    )
                     break
     clouds = [f for f in model.by_role(Role.CLOUD) if not f.defaulted]
     for i in model.rng.permutation(len(clouds)):

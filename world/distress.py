@@ -30,6 +30,7 @@ import numpy as np
 from world.clearing import eisenberg_noe, rogers_veraart
 from world.contagion import debtrank, fire_sale_proceeds
 from world.contracts import EXTERNAL, ContractStatus
+from world.events import EventKind
 from world.ledger import Account, CashFlowKind
 from world.settlement import ExternalParty
 
@@ -89,6 +90,8 @@ def sell_stakes(model: AIEconomy, firm: Firm, needed: float) -> float:
             frac, proceeds = min(sold / value, 1.0), target
         _book_stake_sale(model, firm, int(j), frac, proceeds)
         raised += proceeds
+    if raised > _EPS:
+        model.log_event(firm.index, EventKind.STAKE_SALE, raised, "fire sale to meet payments")
     return raised
 
 
@@ -138,6 +141,13 @@ def cancel_future_commitments(model: AIEconomy, firm: Firm) -> float:
             cancelled += o.remaining_value()
             o.status = ContractStatus.CANCELLED
     firm.cancelled_value += cancelled
+    if cancelled > _EPS:
+        model.log_event(
+            firm.index,
+            EventKind.COMMITMENT_CUT,
+            cancelled,
+            "cancelled unstarted contracts",
+        )
     return cancelled
 
 
@@ -162,6 +172,13 @@ def resolve_defaults(model: AIEconomy) -> DefaultEvent | None:
     for f in new:
         f.defaulted = True
         f.default_quarter = model.quarter
+        model.log_event(f.index, EventKind.MISSED_PAYMENT, f.missed, "could not fund its payments")
+        model.log_event(
+            f.index,
+            EventKind.DEFAULT,
+            f.ledger.balance_sheet().total_liabilities,
+            f"missed {f.missed:.1f} after cash, credit, stake sales and a rescue round",
+        )
         _cancel_all(model, f)
     payments, creditor_losses, outside = _clear(model, new)
     shock = np.zeros(n)
@@ -171,8 +188,16 @@ def resolve_defaults(model: AIEconomy) -> DefaultEvent | None:
     # beliefs: the market's sentiment falls with the value-weighted loss
     weighted = float((h * values).sum() / max(values.sum(), _EPS))
     model.sentiment_shock -= model.params.stress.sentiment_contagion * weighted
+    names = ", ".join(f.name for f in new)
     for f in model.firms:
         f.debtrank_loss = float(h[f.index])
+        if not f.defaulted and h[f.index] > 0.01:
+            model.log_event(
+                f.index,
+                EventKind.WRITE_DOWN,
+                float(h[f.index] * values[f.index]),
+                f"equity loss from the default of {names} (DebtRank)",
+            )
         if f.defaulted:
             f.valuation = 0.0
         elif not model.has_market(f):
@@ -273,6 +298,9 @@ def _clear(model: AIEconomy, new: list[Firm]) -> tuple[np.ndarray, np.ndarray, f
                     ((Account.IMPAIRMENT, loss), (Account.LOANS_RECEIVABLE, -loss)),
                 )
                 creditor_losses[ln.lender] += loss
+                model.log_event(
+                    ln.lender, EventKind.WRITE_DOWN, loss, "vendor loan to a defaulter", ln.borrower
+                )
         ln.principal -= loss
         ln.status = ContractStatus.DEFAULTED
     model.lender_losses += outside

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from world import distress
 from world.contracts import EXTERNAL, GpuOrder, Loan
+from world.events import EventKind
 from world.ledger import Account, CashFlowKind
 from world.params import Role
 from world.settlement import ExternalParty
@@ -89,6 +90,23 @@ def raise_equity(
     """
     if amount <= _EPS or firm.valuation <= _EPS:
         return 0.0
+    sought = amount
+    raised = _issue(model, firm, amount, discount, rescue)
+    if rescue:
+        kind = EventKind.RESCUE_ROUND if raised > _EPS else EventKind.ROUND_FAILED
+        cause = "rescue round at a discount" if raised > _EPS else "rescue round found no buyers"
+    elif raised <= _EPS:
+        kind, cause = EventKind.ROUND_FAILED, "investors did not subscribe"
+    elif raised < sought * (1.0 - 1e-6):
+        kind, cause = EventKind.ROUND_UNDERSUBSCRIBED, f"sought {sought:.1f}"
+    else:
+        kind, cause = EventKind.ROUND_FULL, f"sought {sought:.1f}"
+    model.log_event(firm.index, kind, raised if raised > _EPS else sought, cause)
+    return raised
+
+
+def _issue(model: AIEconomy, firm: Firm, amount: float, discount: float, rescue: bool) -> float:
+    """Place new shares for up to ``amount``; book the cash; return what was raised."""
     ask = firm.valuation * (1.0 - discount)
     if model.market is not None and not firm.spec.listed:
         # a private firm's round goes to the investor population: it prices and can fail

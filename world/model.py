@@ -24,6 +24,7 @@ from world import finance, metrics, opening, operations, valuation
 from world.buildout import capex_per_gw, hardware_index
 from world.contracts import EXTERNAL, DealBook, Loan
 from world.demand import DemandState, advance_demand
+from world.events import EventKind, EventLog
 from world.exchange import Exchange
 from world.params import Role, Scenario, quarter_label, with_overrides
 from world.settlement import PaymentSystem
@@ -73,6 +74,7 @@ class AIEconomy(mesa.Model):
         self.market = None  # the investor population's market, when enabled
         self.sentiment_shock = 0.0  # news hitting sentiment this quarter
         self.default_events: list = []
+        self.events = EventLog()  # what happened and why (world.events)
         self.lender_losses = 0.0  # losses of the outside credit market, USD bn
         self._backlog_cache: tuple[int, tuple[np.ndarray, np.ndarray]] | None = None
         self.shocks = [(params.relative(s.at), s) for s in params.shocks]
@@ -128,6 +130,12 @@ class AIEconomy(mesa.Model):
     def has_market(self, firm: Firm) -> bool:
         """True if ``firm``'s value comes from investor trading (listed, market on)."""
         return self.market is not None and firm.spec.listed
+
+    def log_event(
+        self, firm: int, kind: EventKind, amount: float, cause: str, counterparty: int = -1
+    ) -> None:
+        """Record an event of this quarter in :attr:`events` (see :mod:`world.events`)."""
+        self.events.record(self.quarter, firm, kind, amount, cause, counterparty)
 
     def raise_equity(
         self, firm: Firm, amount: float, *, discount: float = 0.0, rescue: bool = False
@@ -218,6 +226,10 @@ class AIEconomy(mesa.Model):
                     self.lenders.params = self.params.credit
                     self.lenders.risk_free = self.params.credit.risk_free
                 self.sentiment_shock += shock.sentiment
+                changes = ", ".join(f"{k} = {v}" for k, v in shock.set.items())
+                self.log_event(
+                    -1, EventKind.SHOCK, shock.sentiment, shock.note or changes or "sentiment shock"
+                )
 
     def _update_sentiment(self) -> None:
         """Without an investor population, sentiment is decaying accumulated news."""

@@ -16,6 +16,7 @@ import numpy as np
 from world import distress
 from world.buildout import power_shares
 from world.contracts import EXTERNAL, ContractStatus
+from world.events import EventKind
 from world.finance import fund, funding_round, issue_equity, pay, pay_out
 from world.ledger import Account, CashFlowKind
 from world.params import Role
@@ -410,7 +411,13 @@ def _service_debt(model: AIEconomy) -> None:
             if quote.granted and quote.amount >= loan.principal - _EPS:
                 loan.rate = quote.rate
                 loan.maturity = q + model.params.credit.new_debt_quarters
+                model.log_event(
+                    borrower.index, EventKind.LOAN_ROLLED, loan.principal, f"at {quote.rate:.1%}"
+                )
                 continue
+            model.log_event(
+                borrower.index, EventKind.CREDIT_REFUSED, loan.principal, "rollover refused"
+            )
             paid = pay_out(
                 model,
                 borrower,
