@@ -115,6 +115,9 @@ class DemandState:
     efficiency
         Algorithmic efficiency factor (index, start = 1): falls by
         ``efficiency_gain`` per quarter.
+    unpaid_new_users
+        New users of this quarter who do not pay yet (millions): ``paid_lag`` times
+        the quarter's new users; from the next quarter on they pay like the others.
     """
 
     users: float
@@ -127,11 +130,12 @@ class DemandState:
     compute_need_gw: float
     intensity: float = 1.0
     efficiency: float = 1.0
+    unpaid_new_users: float = 0.0
 
     @property
     def paid_users(self) -> float:
-        """Paying users (millions)."""
-        return self.users * self.paid_share
+        """Paying users (millions): the paying share of users who can pay this quarter."""
+        return (self.users - self.unpaid_new_users) * self.paid_share
 
 
 def advance_demand(
@@ -148,7 +152,9 @@ def advance_demand(
     ``market_size`` is the (sentiment-adjusted) Bass market size in millions,
     ``hardware_index`` FLOP per GW of new capacity relative to the start, and
     ``quarter`` counts from 0. API volume index = (users/users_0) · price^(−ε);
-    API revenue = ``api_revenue_0 · price · volume``. Compute need (GW) =
+    API revenue = ``api_revenue_0 · price · volume``. Paying users = paid share ·
+    (users − ``paid_lag`` · the quarter's new users): a share ``paid_lag`` of the
+    quarter's new users pays only from the next quarter on. Compute need (GW) =
     (users · compute_per_user · usage intensity · algorithmic efficiency
     + compute_per_api · API revenue index)
     · (1 + training_ratio) / hardware_index.
@@ -191,7 +197,8 @@ def advance_demand(
     token_price = prev.token_price * (1.0 - token_price_decline)
     adoption = users / users_0
     api_volume = adoption * token_price ** (-token_elasticity)
-    subscription_revenue = users * paid_share * arpu * 3.0 / 1000.0
+    unpaid = p.paid_lag * max(users - prev.users, 0.0)
+    subscription_revenue = (users - unpaid) * paid_share * arpu * 3.0 / 1000.0
     api_revenue = api_revenue_0 * token_price * api_volume
     # cumulative indices, so parameters may change between quarters (shocks)
     if quarter > 0:
@@ -217,4 +224,5 @@ def advance_demand(
         compute_need_gw=compute_need,
         intensity=intensity,
         efficiency=algo,
+        unpaid_new_users=unpaid,
     )
