@@ -45,7 +45,7 @@ from world.stress import MinskyClass
 if TYPE_CHECKING:
     from world.model import AIEconomy
 
-__all__ = ["FIRM_COLUMNS", "SYSTEM_COLUMNS", "Recorder"]
+__all__ = ["FIRM_COLUMNS", "LOOP_COLUMNS", "SYSTEM_COLUMNS", "Recorder"]
 
 _MINSKY_LABEL = {c: c.name.lower() for c in MinskyClass}
 _OPERATING_COSTS = (
@@ -138,6 +138,10 @@ SYSTEM_GROUPS: tuple[tuple[tuple[str, ...], str], ...] = (
     (_ARTICLE_COLUMNS, "_article_row"),
 )
 SYSTEM_COLUMNS: tuple[str, ...] = tuple(c for names, _ in SYSTEM_GROUPS for c in names)
+#: One row per quarter and loop with money on it: USD bn of ``origin``'s revenue paid by
+#: ``payer`` with money ``origin`` financed ``via`` with — the loop origin → via ⇝ payer
+#: → origin (``via == payer``: origin → via → origin); see :mod:`world.settlement`.
+LOOP_COLUMNS = ("quarter", "period", "origin", "via", "payer", "usd")
 
 
 class Recorder:
@@ -155,6 +159,7 @@ class Recorder:
         self.valuations: list[list[float]] = []
         self.defaulted: list[list[bool]] = []
         self.system_rows: list[tuple] = []
+        self.loop_rows: list[tuple[int, str, int, int, int, float]] = []
         self.ai_capital = sum(f.ledger.balance(Account.PPE) for f in model.firms)
         self.prev_fuel: float | None = None
         self.prev_value = [f.valuation for f in model.firms]
@@ -191,6 +196,7 @@ class Recorder:
         self.defaulted.append([f.defaulted for f in m.firms])
         if self.keep_firm_rows:
             self._collect_firms(q, period, fundamentals)
+            self._collect_loops(q, period)
         self._collect_system(q, period, shares, outcome)
 
     def _collect_firms(self, q: int, period: str, fundamentals: np.ndarray) -> None:
@@ -250,6 +256,11 @@ class Recorder:
                     cf.operating - f.capex,
                 )
             )
+
+    def _collect_loops(self, q: int, period: str) -> None:
+        loops = self.model.payments.loop_revenue
+        for a, b, p in np.argwhere(loops > 0.0).tolist():
+            self.loop_rows.append((q, period, a, b, p, float(loops[a, b, p])))
 
     def _collect_system(self, q: int, period: str, shares: tuple, outcome: str) -> None:
         row: tuple = ()
@@ -379,6 +390,23 @@ class Recorder:
         """One row per firm per quarter."""
         self._need_firm_rows()
         return _frame(self.firm_rows, FIRM_COLUMNS, {"quarter": np.int32, "defaulted": bool})
+
+    def loops_frame(self) -> pd.DataFrame:
+        """One row per quarter and loop with money on it (columns :data:`LOOP_COLUMNS`)."""
+        self._need_firm_rows()
+        rows = self.loop_rows
+        names = self.names
+        return pd.DataFrame(
+            {
+                "quarter": np.array([r[0] for r in rows], dtype=np.int32),
+                "period": np.array([r[1] for r in rows], dtype=object),
+                "origin": np.array([names[r[2]] for r in rows], dtype=object),
+                "via": np.array([names[r[3]] for r in rows], dtype=object),
+                "payer": np.array([names[r[4]] for r in rows], dtype=object),
+                "usd": np.array([r[5] for r in rows], dtype=np.float64),
+            },
+            columns=list(LOOP_COLUMNS),
+        )
 
     def system_frame(self) -> pd.DataFrame:
         """One row per quarter."""
