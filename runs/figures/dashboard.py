@@ -1,63 +1,67 @@
-"""The one-page dashboard of a run."""
+"""The one-page dashboard of a run, composed from figures already drawn.
+
+The report draws each figure once; the dashboard pastes those images onto one page
+(a title bar, then the figures in rows: a wide figure alone, two narrow ones side
+by side) instead of drawing every panel a second time.
+"""
 
 from __future__ import annotations
 
-import pandas as pd
-from matplotlib.figure import Figure
+from collections.abc import Sequence
 
-from runs import style
-from runs.figures.base import GAUGES, _check_deals, check_frame, new_figure
-from runs.figures.gauges import _panel_gauge
-from runs.figures.markets import _panel_sentiment, _panel_strategies
-from runs.figures.money import (
-    _panel_buildout,
-    _panel_cash,
-    _panel_leverage,
-    _panel_round_trip,
-    _panel_valuations,
-)
-from runs.figures.network import _draw_networks
-from runs.figures.stress import _panel_defaults, _panel_minsky
-from runs.style import styled
+from matplotlib import font_manager
+from PIL import Image, ImageDraw, ImageFont
+
+__all__ = ["compose_dashboard"]
+
+#: Figures at most this wide (px) are paired side by side.
+NARROW = 1000
+_MARGIN = 12
+_TITLE_HEIGHT = 56
 
 
-def dashboard_figure(
-    firms: pd.DataFrame, system: pd.DataFrame, deals: pd.DataFrame, title: str = "aipm run"
-) -> Figure:
-    """The one-page dashboard of a run: gauges, valuations, flows, stress, markets, network.
+def _rows(images: Sequence[Image.Image]) -> list[list[Image.Image]]:
+    rows: list[list[Image.Image]] = []
+    for img in images:
+        if img.width <= NARROW and rows and len(rows[-1]) == 1 and rows[-1][0].width <= NARROW:
+            rows[-1].append(img)
+        else:
+            rows.append([img])
+    return rows
+
+
+def compose_dashboard(images: Sequence[Image.Image], title: str) -> Image.Image:
+    """Paste ``images`` (in order) onto one white page under ``title``.
 
     Parameters
     ----------
-    firms, system, deals
-        The tables of a run directory (``firms.parquet``, ``system.parquet``,
-        ``deals.parquet``).
+    images
+        The report's figures as RGB images (at least one).
     title
-        Headline of the page (e.g. scenario, seed and period).
+        Headline of the page.
+
+    Returns
+    -------
+    PIL.Image.Image
+        An RGB image as wide as the widest row.
     """
-    check_frame(
-        firms,
-        "firms",
-        required=("firm", "role", "period"),
-        numeric=("quarter", "valuation", "round_trip_share", "cash", "leverage", "defaulted"),
+    if not images:
+        raise ValueError("images: give at least one figure")
+    rows = _rows(images)
+    width = max(sum(i.width for i in row) + _MARGIN * (len(row) + 1) for row in rows)
+    height = _TITLE_HEIGHT + sum(max(i.height for i in row) + _MARGIN for row in rows)
+    page = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(page)
+    font_file = font_manager.findfont(
+        font_manager.FontProperties(family="DejaVu Sans", weight="bold")
     )
-    check_frame(
-        system, "system", required=("period",), numeric=("quarter", *GAUGES, "total_deployed_gw")
-    )
-    _check_deals(deals, allow_empty=True)
-    with styled():
-        fig = new_figure(style.DASHBOARD_SIZE)
-        grid = fig.add_gridspec(6, 6, height_ratios=[1, 1.15, 1, 1, 1, 2.1])
-        for k, col in enumerate(GAUGES):
-            _panel_gauge(fig.add_subplot(grid[0, 2 * k : 2 * k + 2]), system, col)
-        _panel_valuations(fig.add_subplot(grid[1, :3]), firms)
-        _panel_round_trip(fig.add_subplot(grid[1, 3:]), firms)
-        _panel_buildout(fig.add_subplot(grid[2, :2]), system, deals)
-        _panel_cash(fig.add_subplot(grid[2, 2:4]), firms)
-        _panel_leverage(fig.add_subplot(grid[2, 4:]), firms)
-        _panel_minsky(fig.add_subplot(grid[3, :3]), firms)
-        _panel_defaults(fig.add_subplot(grid[3, 3:]), firms)
-        _panel_sentiment(fig.add_subplot(grid[4, :3]), system)
-        _panel_strategies(fig.add_subplot(grid[4, 3:]), system)
-        _draw_networks([fig.add_subplot(grid[5, :3]), fig.add_subplot(grid[5, 3:])], deals, firms)
-        fig.suptitle(title, fontsize=15, fontweight="bold")
-    return fig
+    draw.text((_MARGIN, 14), title, fill="#222222", font=ImageFont.truetype(font_file, 26))
+    y = _TITLE_HEIGHT
+    for row in rows:
+        used = sum(i.width for i in row) + _MARGIN * (len(row) - 1)
+        x = (width - used) // 2
+        for img in row:
+            page.paste(img.convert("RGB"), (x, y))
+            x += img.width + _MARGIN
+        y += max(i.height for i in row) + _MARGIN
+    return page

@@ -7,7 +7,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from runs import style
-from runs.figures.base import _has_values, _quarter_axis, _unavailable, check_frame, new_figure
+from runs.figures.base import _has_values, _quarter_axis, _unavailable, check_frame, panel_grid
 from runs.style import styled
 
 _STRATEGIES = ("fundamentalist", "chartist", "noise")
@@ -72,8 +72,7 @@ def markets_figure(system: pd.DataFrame) -> Figure:
     """
     check_frame(system, "system", numeric=("quarter",))
     with styled():
-        fig = new_figure((15.0, 4.5))
-        ax1, ax2 = fig.subplots(1, 2)
+        fig, (ax1, ax2) = panel_grid(style.WIDE_SIZE, 2)
         _panel_sentiment(ax1, system)
         _panel_strategies(ax2, system)
     return fig

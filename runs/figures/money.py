@@ -1,4 +1,4 @@
-"""Money and capacity by firm: valuations, round-trip revenue, cash, leverage, build-out."""
+"""Money and capacity by firm: valuations, cash, leverage, build-out."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from runs.figures.base import (
     _per_firm,
     _quarter_axis,
     check_frame,
-    new_figure,
+    panel_grid,
 )
 from runs.style import styled
 
@@ -47,17 +47,6 @@ def _panel_valuations(ax: Axes, firms: pd.DataFrame) -> None:
         ax.set_title("Valuations by firm")
         _note(ax, "fundamental values: not available in this run", bottom=True)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    _quarter_axis(ax, firms)
-
-
-def _panel_round_trip(ax: Axes, firms: pd.DataFrame) -> None:
-    ax.set_title("Round-trip revenue share by firm")
-    drawn = _per_firm(ax, firms, "round_trip_share", 100.0)
-    ax.set_ylabel("% of the firm's revenue")
-    if drawn:
-        ax.legend(loc="upper right")
-    else:
-        _note(ax, "no round-trip revenue in this run")
     _quarter_axis(ax, firms)
 
 
@@ -109,17 +98,8 @@ def valuations_figure(firms: pd.DataFrame) -> Figure:
     """Valuation of each firm (log scale), with fundamental values when recorded."""
     check_frame(firms, "firms", required=("firm",), numeric=("quarter", "valuation"))
     with styled():
-        fig = new_figure()
-        _panel_valuations(fig.subplots(), firms)
-    return fig
-
-
-def round_trip_figure(firms: pd.DataFrame) -> Figure:
-    """Share of each firm's revenue paid with its own money coming home (%)."""
-    check_frame(firms, "firms", required=("firm",), numeric=("quarter", "round_trip_share"))
-    with styled():
-        fig = new_figure()
-        _panel_round_trip(fig.subplots(), firms)
+        fig, (ax,) = panel_grid(right=1.45)  # the legend sits right of the axes
+        _panel_valuations(ax, firms)
     return fig
 
 
@@ -129,8 +109,8 @@ def buildout_figure(system: pd.DataFrame, deals: pd.DataFrame | None = None) -> 
     if deals is not None:
         _check_deals(deals, allow_empty=True)
     with styled():
-        fig = new_figure()
-        _panel_buildout(fig.subplots(), system, deals)
+        fig, (ax,) = panel_grid()
+        _panel_buildout(ax, system, deals)
     return fig
 
 
@@ -138,8 +118,7 @@ def balance_figure(firms: pd.DataFrame) -> Figure:
     """Cash (USD bn) and leverage (debt / assets, %) by firm."""
     check_frame(firms, "firms", required=("firm",), numeric=("quarter", "cash", "leverage"))
     with styled():
-        fig = new_figure((15.0, 4.5))
-        ax1, ax2 = fig.subplots(1, 2)
+        fig, (ax1, ax2) = panel_grid(style.WIDE_SIZE, 2)
         _panel_cash(ax1, firms)
         _panel_leverage(ax2, firms)
     return fig

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -9,12 +10,13 @@ from matplotlib.figure import Figure
 from runs import style
 from runs.figures.base import (
     MINSKY_NAMES,
+    _integer_axis,
     _note,
     _periods,
     _quarter_axis,
     _unavailable,
     check_frame,
-    new_figure,
+    panel_grid,
 )
 from runs.style import styled
 
@@ -31,17 +33,32 @@ def _panel_minsky(ax: Axes, firms: pd.DataFrame) -> None:
         _unavailable(ax, title, "Minsky classes: not available in this run")
         return
     labels = _minsky_labels(firms["minsky"])
-    counts = pd.crosstab(firms["quarter"], labels).reindex(columns=list(MINSKY_NAMES), fill_value=0)
-    ax.stackplot(
-        counts.index,
-        *(counts[c] for c in MINSKY_NAMES),
-        labels=list(MINSKY_NAMES),
-        colors=[style.MINSKY_COLOURS[c] for c in MINSKY_NAMES],
-        alpha=0.85,
+    counts = (
+        labels.groupby(firms["quarter"])
+        .value_counts()
+        .unstack(fill_value=0)
+        .reindex(columns=list(MINSKY_NAMES), fill_value=0)
+        .sort_index()
     )
+    quarters = counts.index.to_numpy()
+    edges = np.append(quarters - 0.5, quarters[-1] + 0.5)
+    bottom = np.zeros(len(counts))
+    for name in MINSKY_NAMES:  # whole firms: stacked steps, one level per quarter
+        top = bottom + counts[name].to_numpy()
+        ax.stairs(
+            top,
+            edges,
+            baseline=bottom,
+            fill=True,
+            label=name,
+            color=style.MINSKY_COLOURS[name],
+        )
+        bottom = top
+    ax.set_ylim(0, bottom.max() * 1.25 + 0.5)  # room for the legend above the steps
     ax.set_title(title)
     ax.set_ylabel("firms")
-    ax.legend(loc="lower left", ncols=3)
+    ax.legend(loc="upper left", ncols=3)
+    _integer_axis(ax)
     _quarter_axis(ax, firms)
 
 
@@ -63,6 +80,7 @@ def _panel_defaults(ax: Axes, firms: pd.DataFrame) -> None:
     if first.empty:
         _note(ax, "no defaults in this run")
     ax.set_ylim(bottom=0, top=max(1.0, float(per_q.max())) + 0.8)
+    _integer_axis(ax)
     _quarter_axis(ax, firms)
 
 
@@ -70,8 +88,18 @@ def minsky_figure(firms: pd.DataFrame) -> Figure:
     """Number of firms in each Minsky class (hedge / speculative / Ponzi) per quarter."""
     check_frame(firms, "firms", required=("firm",), numeric=("quarter",))
     with styled():
-        fig = new_figure()
-        _panel_minsky(fig.subplots(), firms)
+        fig, (ax,) = panel_grid()
+        _panel_minsky(ax, firms)
+    return fig
+
+
+def stress_figure(firms: pd.DataFrame) -> Figure:
+    """Firms by Minsky class (left) and firms in default (right), per quarter."""
+    check_frame(firms, "firms", required=("firm",), numeric=("quarter", "defaulted"))
+    with styled():
+        fig, (ax1, ax2) = panel_grid(style.WIDE_SIZE, 2)
+        _panel_minsky(ax1, firms)
+        _panel_defaults(ax2, firms)
     return fig
 
 
@@ -79,6 +107,6 @@ def defaults_figure(firms: pd.DataFrame) -> Figure:
     """Firms in default per quarter, each default labelled with the firm and quarter."""
     check_frame(firms, "firms", required=("firm",), numeric=("quarter", "defaulted"))
     with styled():
-        fig = new_figure()
-        _panel_defaults(fig.subplots(), firms)
+        fig, (ax,) = panel_grid()
+        _panel_defaults(ax, firms)
     return fig
