@@ -55,7 +55,7 @@ WIDE_SIZE = (15.0, 4.5)
 #: Width of the one-page dashboard (px): two wide figures side by side, or one.
 DASHBOARD_WIDTH = 1600
 
-#: Role → colour and marker (the seed's words: chips are fuel, clouds gears, labs engine).
+#: Role → colour and marker (the article's words: chips are fuel, clouds gears, labs engine).
 ROLE_COLOURS = {"chip": OKABE_ITO[1], "cloud": OKABE_ITO[0], "lab": OKABE_ITO[2], "outside": GREY}
 ROLE_MARKERS = {"chip": "s", "cloud": "o", "lab": "D", "outside": "h"}
 ROLE_LABELS = {
