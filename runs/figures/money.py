@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from runs import style
 from runs.figures.base import (
@@ -40,6 +41,9 @@ def _panel_valuations(ax: Axes, firms: pd.DataFrame) -> None:
         label = "default / worth 0" if k == 0 else None
         ax.plot(x, y, marker="X", ms=9, color=colour, ls="none", label=label)
     ax.set_yscale("log")
+    # plain numbers (1,000) rather than powers of ten: easier to read, and no mathtext
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_ylabel("USD bn (log scale)")
     if has_fundamental:
         ax.set_title("Valuations (solid) versus fundamental values (dashed)")
