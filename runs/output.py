@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from runs.simulate import RunResult
+if TYPE_CHECKING:  # reading a run (aipm report) must not import the whole model
+    from runs.simulate import RunResult
 
 __all__ = ["atomic_dir", "atomic_write_bytes", "git_commit", "package_version", "write_run"]
 
