@@ -34,7 +34,7 @@ __all__ = [
     "sobol_figure",
 ]
 
-REGIME_ORDER = ("boom", "soft_landing", "bust", "cascade")
+REGIME_ORDER = ("boom", "soft_landing", "crash_recovered", "bust", "cascade")
 
 
 def fan_chart_figure(
