@@ -102,6 +102,7 @@ def check_model(
         f"{config.seeds} seeds per scenario, {time.perf_counter() - start:.0f} s); "
         f"wrote {out}/",
         highlight=False,
+        soft_wrap=True,
     )
     if len(failed):
         raise typer.Exit(code=1)
