@@ -62,12 +62,12 @@ def _figures(result: SuiteResult) -> dict[str, tuple[str, Figure]]:
         "regime_paths": ("The regime rules on synthetic paths.", figures.synthetic_figure()),
     }
     sens = result.sensitivity
-    if sens is not None and len(sens.sobol):  # type: ignore[attr-defined]
+    if sens is not None and len(sens.sobol):
         from runs.sweep_figures import sobol_figure
 
         out["sobol"] = (
             "Sobol indices on replicate means (scenarios/sweeps/sobol.toml).",
-            sobol_figure(sens.sobol),  # type: ignore[attr-defined]
+            sobol_figure(sens.sobol),
         )
     return out
 
@@ -159,10 +159,7 @@ def docs_page(result: SuiteResult, captions: dict[str, str], figure_dir: str = "
     sens = result.sensitivity
     timing = f"{secs.get('runs', 0):.0f} s for {len(result.runs)} runs"
     if sens is not None:
-        timing += (
-            f", {secs.get('sensitivity', 0):.0f} s for the Sobol sweep "
-            f"({sens.n_runs} runs)"  # type: ignore[attr-defined]
-        )
+        timing += f", {secs.get('sensitivity', 0):.0f} s for the Sobol sweep ({sens.n_runs} runs)"
     figs = "\n\n".join(
         f"![{caption}]({figure_dir}/{name}.png)" for name, caption in captions.items()
     )
@@ -178,7 +175,7 @@ non-zero when a check fails. It is the yardstick the model's mechanisms are tune
 against: a failing check is the suite doing its job.
 
 ```bash
-aipm check-model                 # quick: 20 seeds of every scenario (~1-2 min on 2 cores; CI)
+aipm check-model                 # quick: 20 seeds of every scenario (2-3 min on 2 cores; CI)
 aipm check-model --full --docs   # 50 seeds + the Sobol sweep, regenerates this page
 make check-model                 # the same as the line above
 ```

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -28,6 +29,9 @@ from runs.validation.checks import (
 from runs.validation.claims import ClaimError, Expectations, load_expectations
 from runs.validation.runner import SuiteRun, measure_run, scenario_seeds
 from runs.validation.synthetic import regime_checks
+
+if TYPE_CHECKING:
+    from runs.validation.seednoise import SensitivityResult
 
 __all__ = ["FULL", "QUICK", "SuiteConfig", "SuiteError", "SuiteResult", "run_suite"]
 
@@ -84,7 +88,7 @@ class SuiteResult:
     checks: pd.DataFrame
     expectations: list[Expectations]
     seconds: dict[str, float] = field(default_factory=dict)
-    sensitivity: object | None = None
+    sensitivity: SensitivityResult | None = None
 
     @property
     def passed(self) -> bool:
