@@ -369,10 +369,11 @@ def _analysis_table(folder: Path, name: str) -> pd.DataFrame | None:
 
 
 def _sweep_meta(sweep_dir: Path) -> dict[str, Any]:
-    meta_file = sweep_dir / "params.json"
-    if not meta_file.is_file():
+    """The sweep's ``params.json`` (empty if missing or unreadable)."""
+    try:
+        meta = json.loads((sweep_dir / "params.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return {}
-    meta = json.loads(meta_file.read_text(encoding="utf-8"))
     return meta if isinstance(meta, dict) else {}
 
 
@@ -387,7 +388,7 @@ def _sweep_parameters(meta: dict[str, Any], runs: pd.DataFrame) -> list[str]:
 def sweep_title(meta: dict[str, Any], sweep_dir: Path) -> str:
     """``"aipm sweep — example"``: the spec's name (the folder's name if it has none)."""
     spec = meta.get("spec") if isinstance(meta.get("spec"), dict) else {}
-    name = str(spec.get("name") or meta.get("name") or sweep_dir.name)
+    name = str(meta.get("name") or spec.get("name") or sweep_dir.name)
     design = spec.get("design")
     return f"aipm sweep — {name}" + (f" ({design} design)" if design else "")
 

@@ -193,8 +193,8 @@ def sweep_dir(tmp_path):
                 "demand.bass_q": q,
                 "buildout.power_cap_gw": cap,
                 "final_lab_valuation": res.system.lab_valuation.iloc[-1],
-                "duration_s": 0.5,
                 "regime": "boom" if run_id % 2 else "bust",
+                "duration_s": 0.5,
             }
         )
         paths.append(res.system.assign(run_id=run_id))
@@ -208,8 +208,9 @@ def sweep_dir(tmp_path):
     params = ["demand.bass_q", "buildout.power_cap_gw"]
     meta = {
         "kind": "aipm-sweep",
+        "name": "caps",
         "parameters": [{"path": p} for p in params],
-        "spec": {"name": "grid-check", "design": "grid", "description": "a 2 × 2 grid"},
+        "spec": {"name": "caps", "design": "grid", "description": "a 2 × 2 grid"},
     }
     (d / "params.json").write_text(json.dumps(meta), encoding="utf-8")
     # analysis tables in the formats of runs.analysis (CSV, as `aipm analyze` writes them)
@@ -265,8 +266,9 @@ def test_sweep_report_files_and_links(sweep_dir):
     text = page.read_text(encoding="utf-8")
     assert "demand.bass_q, buildout.power_cap_gw" in text and "final_lab_valuation" in text
     assert "<td>4</td>" in text  # the failed run is left out
-    assert "<title>aipm sweep — grid-check (grid design)</title>" in text  # the spec's name
-    assert "duration_s" not in text and "a 2 × 2 grid" in text
+    assert "<title>aipm sweep — caps (grid design)</title>" in text  # named after its spec
+    assert "duration_s" not in text  # run time is not an outcome
+    assert "a 2 × 2 grid" in text  # the spec's description
 
 
 def test_sweep_directory_without_runs_table(tmp_path):
