@@ -31,11 +31,11 @@ SEVERITY: dict[str, int] = {
     "rescue_round": 55,
     "stake_sale": 50,
     "write_down": 45,
-    "price_cut": 40,
+    "price_cut": 20,
     "round_undersubscribed": 35,
     "credit_refused": 30,
     "strategic_investment": 25,
-    "loan_restructured": 20,
+    "loan_restructured": 18,
     "price_rise": 15,
     "round_full": 10,
     "loan_rolled": 5,
@@ -74,19 +74,27 @@ def _times(n: int) -> str:
     return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
 
 
-# phrase(firm, counterparty, total amount, count, cause) → text
+def _why(cause: str) -> str:
+    return f" ({cause})" if cause else ""
+
+
+def _with(other: str) -> str:
+    return f" with {other}" if other else ""
+
+
+# phrase(firm, counterparty, amount, count, cause) → text; the amount is the total of
+# the group in USD bn, or for price kinds the last new price
 _Phrase = Callable[[str, str, float, int, str], str]
 _PHRASES: dict[str, _Phrase] = {
-    "default": lambda f, c, a, n, why: f"{f} defaults ({why}); its liabilities: {_usd(a)}",
-    "shock": lambda f, c, a, n, why: f"Shock: {why} (sentiment {a:+.2f})",
-    "loan_called": lambda f, c, a, n, why: (
-        f"{c or 'Lenders'} call{'' if c else ''} {f}'s loans: {_usd(a)}"
-    ),
+    "default": lambda f, c, a, n, why: f"{f} defaults{_why(why)}; its liabilities: {_usd(a)}",
+    "shock": lambda f, c, a, n, why: f"Shock: {why or 'news'} (sentiment {a:+.2f})",
+    "loan_called": lambda f, c, a, n, why: f"{c or 'Lenders'} call {f}'s loans: {_usd(a)}",
     "round_failed": lambda f, c, a, n, why: f"{f}'s funding round fails (sought {_usd(a)})",
     "covenant_breach": lambda f, c, a, n, why: f"{f} breaches a covenant (debt {_usd(a)})",
-    "missed_payment": lambda f, c, a, n, why: f"{f} misses payments of {_usd(a)} ({why})",
+    "missed_payment": lambda f, c, a, n, why: f"{f} misses payments of {_usd(a)}{_why(why)}",
     "commitment_cut": lambda f, c, a, n, why: (
-        f"{f} cancels {_usd(a)} of contracts{'' if n == 1 else f', {_times(n)}'} ({why})"
+        f"{f} cancels {_usd(a)} of contracts{_with(c)}"
+        f"{'' if n == 1 else f', {_times(n)}'}{_why(why)}"
     ),
     "rescue_round": lambda f, c, a, n, why: (
         f"{f} raises {_usd(a)} in {'a rescue round' if n == 1 else f'{n} rescue rounds'}"
@@ -94,14 +102,18 @@ _PHRASES: dict[str, _Phrase] = {
     ),
     "stake_sale": lambda f, c, a, n, why: f"{f} sells stakes at fire-sale prices for {_usd(a)}",
     "write_down": lambda f, c, a, n, why: (
-        f"{f} writes down {_usd(a)}{f' on {c}' if c else ''} ({why})"
+        f"{f} writes down {_usd(a)}{f' on {c}' if c else ''}{_why(why)}"
     ),
-    "price_cut": lambda f, c, a, n, why: f"{f} cuts its price{f' ({why})' if why else ''}",
-    "price_rise": lambda f, c, a, n, why: f"{f} raises its price{f' ({why})' if why else ''}",
+    "price_cut": lambda f, c, a, n, why: (
+        f"{f} cuts its price {_times(n) if n > 1 else f'to {a:,.3g}'}{_why(why)}"
+    ),
+    "price_rise": lambda f, c, a, n, why: (
+        f"{f} raises its price {_times(n) if n > 1 else f'to {a:,.3g}'}{_why(why)}"
+    ),
     "round_undersubscribed": lambda f, c, a, n, why: (
         f"{f}'s funding rounds fall short {_times(n)}: {_usd(a)} raised"
         if n > 1
-        else f"{f}'s funding round falls short: {_usd(a)} raised ({why})"
+        else f"{f}'s funding round falls short: {_usd(a)} raised{_why(why)}"
     ),
     "credit_refused": lambda f, c, a, n, why: f"Lenders refuse {f} credit {_times(n)} ({_usd(a)})",
     "strategic_investment": lambda f, c, a, n, why: (
@@ -128,6 +140,24 @@ def _generic(kind: str) -> _Phrase:
         return f"{who}: {words}{f' ({_times(n)})' if n > 1 else ''}{f' ({extra})' if extra else ''}"
 
     return phrase
+
+
+def _common_cause(causes: pd.Series) -> str:
+    """The group's cause: the one cause, else the part before ";" or "(" they all share."""
+    distinct = causes.unique()
+    if len(distinct) == 1:
+        return str(distinct[0])
+    heads = {re.split(r"[;(]", str(c), maxsplit=1)[0].strip() for c in distinct}
+    return heads.pop() if len(heads) == 1 else ""
+
+
+def _common_cause(causes: pd.Series) -> str:
+    """The group's cause: the one cause, else the part before ";" or "(" all of them share."""
+    distinct = causes.unique()
+    if len(distinct) == 1:
+        return str(distinct[0])
+    heads = {re.split(r"[;(]", str(c), maxsplit=1)[0].strip() for c in distinct}
+    return heads.pop() if len(heads) == 1 else ""
 
 
 def timeline(events: pd.DataFrame, max_items: int = 12) -> list[TimelineItem]:
@@ -177,11 +207,8 @@ def timeline(events: pd.DataFrame, max_items: int = 12) -> list[TimelineItem]:
         ["firm", "kind", "counterparty", "_group"], sort=False
     ):
         kind = str(kind)
-        amount = (
-            float(rows["amount"].sum()) if kind not in _NOT_USD else float(rows["amount"].iloc[0])
-        )
-        causes = rows["cause"].unique()
-        cause = str(causes[0]) if len(causes) == 1 else ""
+        amount = float(rows["amount"].iloc[-1] if kind in _NOT_USD else rows["amount"].sum())
+        cause = _common_cause(rows["cause"])
         text = _PHRASES.get(kind, _generic(kind))(str(firm), str(other), amount, len(rows), cause)
         items.append(
             (

@@ -64,6 +64,20 @@ def test_the_most_severe_are_kept_and_defaults_always():
     assert sum(i.severity == SEVERITY["default"] for i in more) == 3
 
 
+def test_a_group_keeps_the_cause_its_events_share():
+    ev = events(
+        (1, "NVIDIA", "price_cut", 30.0, "", "thin order backlog (-14%)"),
+        (2, "NVIDIA", "price_cut", 28.0, "", "thin order backlog (-5%)"),
+        (3, "Amazon", "commitment_cut", 2.0, "NVIDIA", "no longer needed; fee 0.2"),
+        (4, "Amazon", "commitment_cut", 3.0, "NVIDIA", "no longer needed; fee 0.3"),
+        (5, "Oracle", "price_cut", 3.1, "", "idle capacity (-8%)"),
+    )
+    texts = [i.text for i in timeline(ev)]
+    assert "NVIDIA cuts its price twice (thin order backlog)" in texts
+    assert "Oracle cuts its price to 3.1 (idle capacity (-8%))" in texts
+    assert "Amazon cancels USD 5.0 bn of contracts with NVIDIA, twice (no longer needed)" in texts
+
+
 def test_unknown_kinds_are_phrased_generically():
     ev = events((2, "Oracle", "margin_call", 7.5, "", "collateral fell"), (3, "system", "x", 0.0))
     texts = [i.text for i in timeline(ev)]
