@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from runs import style
 from runs.figures.base import (
     GAUGES,
+    _by_firm,
     _firm_order,
     _has_values,
     _note,
@@ -108,9 +109,10 @@ def _panel_gears(ax: Axes, system: pd.DataFrame, firms: pd.DataFrame | None) -> 
     _line(ax, s, "gears_capex_to_revenue", style.OKABE_ITO[1], "all clouds: AI capex / AI revenue")
     if firms is not None and "capex_to_revenue" in firms.columns:
         colours = style.firm_colours(_firm_order(firms))
+        groups = _by_firm(firms)
         for name in WATCHED_CLOUDS:
-            rows = firms[firms["firm"] == name].sort_values("quarter")
-            if len(rows):
+            rows = groups.get(name)
+            if rows is not None:
                 ax.plot(
                     rows["quarter"],
                     rows["capex_to_revenue"],

@@ -9,6 +9,7 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from runs import style
 from runs.figures.base import (
+    _by_firm,
     _check_deals,
     _firm_order,
     _note,
@@ -25,8 +26,9 @@ def _panel_valuations(ax: Axes, firms: pd.DataFrame) -> None:
     colours = style.firm_colours(_firm_order(firms))
     has_fundamental = "fundamental_value" in firms.columns
     ends: list[tuple[float, float, str]] = []
+    groups = _by_firm(firms)
     for name, colour in colours.items():
-        rows = firms[firms["firm"] == name].sort_values("quarter")
+        rows = groups[name]
         gone = rows["defaulted"].astype(bool) if "defaulted" in rows else False
         # log scale: nothing at or below zero; a defaulted firm's line ends with ×
         value = rows[col].where((rows[col] > 0) & ~gone)
