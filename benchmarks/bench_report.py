@@ -11,6 +11,8 @@ What is timed (wall clock, ``time.perf_counter``):
   ``report.html``, ``figures/*.png`` and ``dashboard.png``.
 * ``report_cold`` — the same in a fresh process: ``import_s`` (importing
   ``runs.report``) and ``first_report_s`` (its first report) separately.
+  ``report_cpu`` is the CPU time of the process meanwhile (both threads: the PNG
+  encoder runs beside the drawing).
 * ``floor`` — the reference, measured in the same process as ``report_warm``: 17
   figures of one line each (one per panel of the report), drawn and PNG-encoded the
   same way. ``report_warm / floor`` says how far the report is from the least that
@@ -65,15 +67,15 @@ def write_baseline(folder: Path) -> Path:
     return write_run(simulate(load_scenario(ROOT / "scenarios/baseline.toml"), 0), folder)
 
 
-def floor_once() -> float:
-    """Seconds to draw and encode :data:`PANELS` one-line figures (the reference)."""
+def floor_once() -> tuple[float, float]:
+    """Wall and CPU seconds to draw and encode :data:`PANELS` one-line figures."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from PIL import Image
 
     from runs.style import styled
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for k in range(PANELS):
         with styled():
             fig = Figure(figsize=(9.0, 5.0))
@@ -84,7 +86,7 @@ def floor_once() -> float:
         canvas.draw()
         image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
         image.convert("RGB").save(io.BytesIO(), format="PNG")
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def warm(run_dir: Path, repeats: int) -> dict:
@@ -93,14 +95,23 @@ def warm(run_dir: Path, repeats: int) -> dict:
 
     build_report(run_dir)
     floor_once()
-    report, floor = [], []
+    report, floor, report_cpu, floor_cpu = [], [], [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         build_report(run_dir)
         report.append(time.perf_counter() - t0)
-        floor.append(floor_once())
+        report_cpu.append(time.process_time() - c0)
+        wall, cpu = floor_once()
+        floor.append(wall)
+        floor_cpu.append(cpu)
     ratios = [r / f for r, f in zip(report, floor, strict=True)]
-    return {"report": stats(report), "floor": stats(floor), "ratio_to_floor": stats(ratios)}
+    return {
+        "report": stats(report),
+        "floor": stats(floor),
+        "ratio_to_floor": stats(ratios),
+        "report_cpu": stats(report_cpu),
+        "floor_cpu": stats(floor_cpu),
+    }
 
 
 COLD = """
