@@ -194,6 +194,11 @@ def test_year_ticks_leave_room_for_their_labels(long_run):
     assert [t.get_text() for t in wide.get_xticklabels()][:2] == ["2025", "2026"]
 
 
+def test_a_short_run_names_its_quarters(run):
+    ax = F.gauges_figure(run.system.head(3), gauges=["fuel_compute_efficiency"]).axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2025Q1", "2025Q2", "2025Q3"]
+
+
 def test_fundamental_values_are_drawn_dashed(run):
     firms = run.firms.assign(fundamental_value=run.firms.valuation * 0.5)
     ax = F.valuations_figure(firms).axes[0]

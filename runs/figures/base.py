@@ -180,8 +180,10 @@ def _quarter_axis(ax: Axes, frame: pd.DataFrame) -> None:
     if len(labelled) >= 2:
         ax.set_xticks(labelled["quarter"].to_numpy(), [str(p)[:4] for p in labelled["period"]])
         ax.set_xlabel("year (tick at Q1)")
-    else:
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    else:  # a short run: its quarters by name, as many as fit
+        shown = periods.iloc[:: max(1, int(np.ceil(len(periods) / (room / 1.5))))]
+        ax.set_xticks(shown["quarter"].to_numpy(), [str(p) for p in shown["period"]])
+        ax.set_xlabel("quarter")
 
 
 def _integer_axis(ax: Axes) -> None:
