@@ -234,6 +234,13 @@ class BehaviourParams(_Frozen):
     growth_cap: float = Field(
         0.2, ge=0.0, le=2.0, description="max forecast growth per quarter (planning)"
     )
+    forecast_damping: float = Field(
+        0.85,
+        ge=0.0,
+        le=1.0,
+        description="damped-trend forecasts: share of the growth rate kept each quarter "
+        "ahead (Gardner & McKenzie 1985; 1 = straight extrapolation)",
+    )
     growth_floor: float = Field(
         -0.2, ge=-0.9, le=0.0, description="min forecast growth per quarter"
     )
