@@ -230,6 +230,7 @@ class InvestorPopulation:
         self._last_close = prices.copy()
         self._wealth = np.empty(n)
         self._news = np.empty(n)
+        self._buffers: dict[str, FloatArray] = {}
 
     # ------------------------------------------------------------------ views
     @property
@@ -305,9 +306,12 @@ class InvestorPopulation:
         news_all = self._per_asset("news", news, 0.0)
         li, n_l, r_n, n = self._listed_idx, self._listed_idx.size, p.sub_rounds, self.n_investors
         f_l = fund[li]
-        # all of the quarter's draws in bulk: shocks (r_n, 3, n_l + 1), then sentiment noise
-        normals = rng.standard_normal(r_n * 3 * (n_l + 1) + n)
-        uniforms = rng.random(2 * n)  # strategy revision, then the new strategy
+        # all of the quarter's draws in bulk: shocks (r_n, 3, n_l + 1), then sentiment noise;
+        # then uniforms for strategy revision and the new strategy (into reused buffers)
+        normals = self._buffer("normals", r_n * 3 * (n_l + 1) + n)
+        rng.standard_normal(out=normals)
+        uniforms = self._buffer("uniforms", 2 * n)
+        rng.random(out=uniforms)
         path = np.empty((r_n + 1, n_l))
         volume = np.zeros(n_l)
         counts = np.zeros(3, dtype=np.int64)
@@ -341,6 +345,13 @@ class InvestorPopulation:
             type_shares=_read_only(counts / n),
             fitness=_frozen(self.profit_memory),
         )
+
+    def _buffer(self, name: str, size: int) -> FloatArray:
+        """A scratch array of ``size`` float64 kept between quarters (no fresh pages)."""
+        buf = self._buffers.get(name)
+        if buf is None or buf.size != size:
+            buf = self._buffers[name] = np.empty(size)
+        return buf
 
     # ---------------------------------------------------------- funding round
     def funding_round(
