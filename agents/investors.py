@@ -22,7 +22,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from world import trading
 from world.market import InvestorParams
-from world.trading import portfolio_values, round_bids, trade_quarter_kernel
+from world.trading import (
+    bids_above,
+    marginal_bid,
+    portfolio_values,
+    round_bids,
+    trade_quarter_kernel,
+)
 
 __all__ = [
     "FundingRoundResult",
@@ -362,18 +368,24 @@ class InvestorPopulation:
         rng: np.random.Generator,
         *,
         asset: str | None = None,
+        appetite: float = 1.0,
     ) -> FundingRoundResult:
         """Run a primary round of a private asset: one price, set by the marginal bidder.
 
-        Every investor bids ``round_commit_fraction`` of its cash at a reservation
-        valuation ``anchor × exp(w_s s_i + σ_v ε_i)`` (anchor: fundamental value for
-        fundamentalists, last mark extrapolated for chartists, the ask for noise
-        traders). Bids below ``round_floor_fraction × ask`` are void. Bids are
-        sorted by valuation; the bid that completes the amount is the marginal
-        one and sets the pre-money valuation for all, capped at the ask (FULL;
-        the marginal bid is filled in part). If all valid bids fall short but
-        cover ``round_min_subscription`` of the amount, all are filled at the
-        lowest valid valuation (UNDERSUBSCRIBED); otherwise nothing changes (FAILED).
+        Every investor bids ``round_commit_fraction × appetite`` of its cash at a
+        reservation valuation ``anchor × exp(w_s s_i + σ_v ε_i)`` (anchor: fundamental
+        value for fundamentalists, last mark extrapolated for chartists, the ask for
+        noise traders). Bids below ``round_floor_fraction × ask`` are void. Taking the
+        bids best first (highest valuation; equal valuations by investor index), the
+        bid that completes the amount is the marginal one and sets the pre-money
+        valuation for all, capped at the ask (FULL; the marginal bid is filled in
+        part). If all valid bids fall short but cover ``round_min_subscription`` of
+        the amount, all are filled at the lowest valid valuation (UNDERSUBSCRIBED);
+        otherwise nothing changes (FAILED).
+
+        The marginal bid is found by selection (:func:`world.trading.marginal_bid`,
+        O(n)), not by sorting every bid; sums of commitments are taken in investor
+        order.
 
         Parameters
         ----------
@@ -387,6 +399,8 @@ class InvestorPopulation:
             Source of the bidders' valuation noise.
         asset : str, optional
             The private asset; may be omitted if there is exactly one.
+        appetite : float, optional
+            Multiplier of the share of cash each investor commits, ``>= 0`` (default 1).
 
         Returns
         -------
@@ -403,6 +417,8 @@ class InvestorPopulation:
                 raise ValueError(f"{name} must be finite and > 0, got {v!r}")
         if not np.isfinite(fundamental_usd_bn):
             raise ValueError(f"fundamental_usd_bn must be finite, got {fundamental_usd_bn!r}")
+        if not np.isfinite(appetite) or appetite < 0.0:
+            raise ValueError(f"appetite must be finite and >= 0, got {appetite!r}")
         ask, s_pre = float(pre_money_valuation_usd_bn), self.shares_outstanding[a]
         mark = self.prices[a] * s_pre
         anchors = np.array(
@@ -412,32 +428,27 @@ class InvestorPopulation:
                 ask,
             ]
         )
-        eps = rng.standard_normal(self.n_investors)
-        res, commit, valid, at_ask = round_bids(
+        eps = self._buffer("round_eps", self.n_investors)
+        rng.standard_normal(out=eps)
+        res, commit, valid, at_ask, total = round_bids(
             self.types, self.sentiment, self.cash, eps, anchors, p.round_sentiment_weight,
-            p.round_valuation_dispersion, p.round_commit_fraction,
+            p.round_valuation_dispersion, p.round_commit_fraction * float(appetite),
             p.round_floor_fraction * ask, ask,
         )  # fmt: skip
-        order = valid[np.argsort(-res[valid], kind="stable")]
-        cum = np.cumsum(commit[order])
-        total = float(cum[-1]) if cum.size else 0.0
         sought = float(amount_sought_usd_bn)
-        if cum.size == 0 or total < p.round_min_subscription * sought:
+        if valid.size == 0 or total < p.round_min_subscription * sought:
             return FundingRoundResult(
                 self.asset_names[a], RoundOutcome.FAILED, sought, 0.0, mark, mark,
                 float(self.prices[a]), 0.0, 0, at_ask, total,
             )  # fmt: skip
         if total >= sought:
-            m = int(np.searchsorted(cum, sought, side="left"))
+            winners, fills, marginal = _allocate(res, commit, valid, sought)
             outcome = RoundOutcome.FULL
         else:
-            m = cum.size - 1
+            winners, fills = valid, commit[valid]
+            marginal = int(valid[np.argmin(res[valid])])
             outcome = RoundOutcome.UNDERSUBSCRIBED
-        winners = order[: m + 1]
-        fills = commit[winners]
-        if outcome is RoundOutcome.FULL:
-            fills[-1] = sought - (float(cum[m - 1]) if m > 0 else 0.0)
-        pre = min(float(res[order[m]]), ask)
+        pre = min(float(res[marginal]), ask)
         pps = pre / s_pre
         new_shares = fills / pps
         self.cash[winners] -= fills
@@ -506,6 +517,38 @@ def _kernel_params(p: InvestorParams) -> FloatArray:
     for index, value in values.items():
         out[index] = value
     return out
+
+
+def _allocate(
+    res: FloatArray, commit: FloatArray, valid: NDArray[np.int64], sought: float
+) -> tuple[NDArray[np.int64], FloatArray, int]:
+    """Winners (ascending), their fills and the marginal bidder of a covered round.
+
+    The marginal bid is the first, best first, whose commitment brings the total to
+    ``sought``: the bids ranked before it are filled in full, and it is filled with
+    the rest (``sought`` less their sum, taken in investor order). Should rounding
+    of that sum disagree with the selection (a last-bit tie), the marginal bid moves
+    by one place, at most twice; the marginal fill stays within its commitment.
+    """
+    marginal = int(marginal_bid(res, commit, valid, sought))
+    for _ in range(3):
+        above = bids_above(res, valid, marginal)
+        before = float(commit[above].sum())
+        if before >= sought and above.size:  # rounding: the previous bid completes it
+            marginal = int(above[np.lexsort((-above, res[above]))[0]])
+            continue
+        if sought - before > commit[marginal]:  # rounding: the next bid completes it
+            below = np.setdiff1d(valid, np.append(above, marginal), assume_unique=True)
+            if below.size:
+                marginal = int(below[np.lexsort((below, -res[below]))[0]])
+                continue
+        break
+    above = bids_above(res, valid, marginal)
+    at = int(np.searchsorted(above, marginal))
+    winners = np.insert(above, at, marginal)
+    fills = commit[winners]
+    fills[at] = min(max(sought - float(commit[above].sum()), 0.0), commit[marginal])
+    return winners, fills, marginal
 
 
 def _apportion(shares: FloatArray, n: int) -> NDArray[np.int64]:
