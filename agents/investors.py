@@ -231,7 +231,7 @@ class InvestorPopulation:
             [params.fundamentalist_noise, params.chartist_noise, params.noise_sigma]
         )
         self._kernel_params = _kernel_params(params)
-        self._parts = np.zeros((4, n_l))
+        self._parts = np.zeros((trading.N_SUMS, n_l))
         self._round_step = np.zeros(k)
         self._last_close = prices.copy()
         self._wealth = np.empty(n)
@@ -512,6 +512,8 @@ def _kernel_params(p: InvestorParams) -> FloatArray:
         t.P_RETURN_SENSITIVITY: p.return_sensitivity,
         t.P_SENTIMENT_NOISE: p.sentiment_noise,
         t.P_SENTIMENT_DECAY: p.sentiment_decay,
+        t.P_QUOTE_BAND: p.quote_band,
+        t.P_SHORT_LIMIT: p.market_maker_short_limit,
     }
     out = np.empty(t.N_PARAMS)
     for index, value in values.items():

@@ -78,16 +78,19 @@ def portfolio_values(holdings, cash, price, news, out_wealth, out_news):  # prag
 
 @njit(cache=True, inline="always")
 def _trade_investor(
-    i, t, base, tl, holdings, cash, pending, listed_idx, float_shares, price, signal, do_order, out
-):  # pragma: no cover - compiled
+    i, t, base, tl, holdings, cash, pending, listed_idx, float_shares, price, fill, signal,
+    do_order, out,
+):  # fmt: skip  # pragma: no cover - compiled
     """Fill investor ``i``'s pending orders at ``price``, then place new ones (in place).
 
     Per listed asset ``j`` (in asset order): the pending order is filled at
-    ``price[j]``, a sell capped by the holding, a buy by the cash in hand; then a new
-    order ``base * float_j * (signal[t, j] + tl)`` shares is placed, a sell capped by
-    the holding, a buy by the cash not yet reserved for this pass's other orders.
-    ``out`` (4, n_listed) accumulates executed shares, cash paid (USD bn), traded
-    volume (shares) and submitted orders (shares).
+    ``price[j]``, a sell capped by the holding, a buy scaled by the market maker's
+    ``fill[j]`` (1 unless it would go short beyond its limit) and capped by the cash
+    in hand; then a new order ``base * float_j * (signal[t, j] + tl)`` shares is
+    placed, a sell capped by the holding, a buy by the cash not yet reserved for
+    this pass's other orders. ``out`` (5, n_listed) accumulates executed shares,
+    cash paid (USD bn), traded volume (shares), submitted orders (shares) and
+    submitted buys (shares).
     """
     c = cash[i]
     reserved = 0.0
@@ -96,6 +99,8 @@ def _trade_investor(
         h = holdings[i, k]
         p = price[j]
         q = max(pending[i, j], -h)
+        if q > 0.0:
+            q *= fill[j]
         amount = q * p
         if amount > c:
             amount = max(c, 0.0)
@@ -115,6 +120,7 @@ def _trade_investor(
                 d = cost / p
             reserved += cost
             out[3, j] += d
+            out[4, j] += max(d, 0.0)
         pending[i, j] = d
     cash[i] = c
 
@@ -122,7 +128,7 @@ def _trade_investor(
 @njit(cache=True)
 def _open_block(
     lo, hi, types, capacity, sentiment, holdings, cash, pending, listed_idx, float_shares,
-    prices, news, price, signal, pars, wealth0, tilt, out, counts, s_sum,
+    prices, news, price, fill, signal, pars, wealth0, tilt, out, counts, s_sum,
 ):  # fmt: skip  # pragma: no cover - compiled
     """Investors ``lo..hi-1``: news moves sentiment, wealth at the open, the first pass."""
     ns = pars[P_NEWS_SENSITIVITY]
@@ -142,7 +148,7 @@ def _open_block(
         s += si
         _trade_investor(
             i, t, capacity[i], tl, holdings, cash, pending, listed_idx, float_shares, price,
-            signal, True, out,
+            fill, signal, True, out,
         )  # fmt: skip
     s_sum[0] = s
 
@@ -150,21 +156,21 @@ def _open_block(
 @njit(cache=True)
 def _trade_block(
     lo, hi, types, capacity, tilt, holdings, cash, pending, listed_idx, float_shares, price,
-    signal, out,
+    fill, signal, out,
 ):  # fmt: skip  # pragma: no cover - compiled
     """Investors ``lo..hi-1``: one sub-round's fills and new orders."""
     out[:] = 0.0
     for i in range(lo, hi):
         _trade_investor(
             i, types[i], capacity[i], tilt[i], holdings, cash, pending, listed_idx,
-            float_shares, price, signal, True, out,
+            float_shares, price, fill, signal, True, out,
         )  # fmt: skip
 
 
 @njit(cache=True)
 def _close_block(
     lo, hi, types, sentiment, holdings, cash, pending, listed_idx, float_shares, prices,
-    price, signal, wealth0, cum_probs, uniforms, normals, pars, herd, out, counts, s_sum,
+    price, fill, signal, wealth0, cum_probs, uniforms, normals, pars, herd, out, counts, s_sum,
 ):  # fmt: skip  # pragma: no cover - compiled
     """Investors ``lo..hi-1``: the last fills, strategy switching and sentiment.
 
@@ -186,7 +192,7 @@ def _close_block(
     for i in range(lo, hi):
         _trade_investor(
             i, types[i], 0.0, 0.0, holdings, cash, pending, listed_idx, float_shares, price,
-            signal, False, out,
+            fill, signal, False, out,
         )  # fmt: skip
         if uniforms[0, i] < switch_rate:
             u = uniforms[1, i]
@@ -247,7 +253,13 @@ P_HERDING_STRENGTH = 15
 P_RETURN_SENSITIVITY = 16
 P_SENTIMENT_NOISE = 17
 P_SENTIMENT_DECAY = 18
-N_PARAMS = 19
+P_QUOTE_BAND = 19
+P_SHORT_LIMIT = 20
+N_PARAMS = 21
+N_SUMS = 5
+"""Sums per listed asset of a pass: fills, cash paid, volume, net orders, buy orders."""
+MIN_ANCHOR = 1e-3
+"""Fundamental value (USD bn) at which the quote band is anchored when F is lower."""
 
 
 @njit(cache=True)
@@ -325,24 +337,26 @@ OPEN, TRADE, CLOSE = 0, 1, 2
 @njit(cache=True)
 def _pass_block(
     kind, lo, hi, types, capacity, sentiment, holdings, cash, pending, listed_idx, float_shares,
-    prices, news, price, signal, pars, wealth0, tilt, cum_probs, uniforms, normals, herd,
+    prices, news, price, fill, signal, pars, wealth0, tilt, cum_probs, uniforms, normals, herd,
     out, counts, s_sum,
 ):  # fmt: skip  # pragma: no cover - compiled
     """One pass of ``kind`` over investors ``lo..hi-1``; the block's sums go to ``out``."""
     if kind == OPEN:
         _open_block(
             lo, hi, types, capacity, sentiment, holdings, cash, pending, listed_idx,
-            float_shares, prices, news, price, signal, pars, wealth0, tilt, out, counts, s_sum,
+            float_shares, prices, news, price, fill, signal, pars, wealth0, tilt, out, counts,
+            s_sum,
         )  # fmt: skip
     elif kind == TRADE:
         _trade_block(
             lo, hi, types, capacity, tilt, holdings, cash, pending, listed_idx, float_shares,
-            price, signal, out,
+            price, fill, signal, out,
         )  # fmt: skip
     else:
         _close_block(
             lo, hi, types, sentiment, holdings, cash, pending, listed_idx, float_shares, prices,
-            price, signal, wealth0, cum_probs, uniforms, normals, pars, herd, out, counts, s_sum,
+            price, fill, signal, wealth0, cum_probs, uniforms, normals, pars, herd, out, counts,
+            s_sum,
         )  # fmt: skip
 
 
@@ -384,7 +398,10 @@ def trade_quarter_kernel(
        investor's pending orders are filled and new ones placed
        (:func:`_trade_investor`); the market maker moves the log price by ``impact ·
        (orders − inventory_aversion · inventory) / float`` (clipped to ``±max_move``)
-       and the chartists' trend follows. Step 1 is done in the first pass.
+       and the chartists' trend follows; the quote stays within ``exp(±quote_band)``
+       of fundamental value per share (F below :data:`MIN_ANCHOR` counts as it), and
+       the market maker fills buys only up to a short position of ``short_limit`` ×
+       float (pro rata). Step 1 is done in the first pass.
     3. Brock–Hommes fitness and choice probabilities (:func:`_choice`).
     4. A last pass fills the last sub-round's orders, switches strategies and updates
        sentiment (herding to the mean sentiment after the news); ``uniforms`` (2n)
@@ -393,7 +410,7 @@ def trade_quarter_kernel(
     Every pass runs over the blocks of :func:`block_bounds` on all threads; the
     blocks' sums are added in block order. ``profit_memory`` is updated;
     ``type_counts`` receives the head counts per strategy after switching, ``out``
-    (4, n_listed) the last pass's sums, ``stats`` the mean and standard deviation of
+    (:data:`N_SUMS`, n_listed) the last pass's sums, ``stats`` the mean and standard deviation of
     sentiment after the quarter. Returns the market maker's cash change.
     """
     n = types.shape[0]
@@ -403,7 +420,7 @@ def trade_quarter_kernel(
     nb = bounds.shape[0] - 1
     wealth0 = np.empty(n)
     tilt = np.empty(n)
-    parts = np.zeros((nb, 4, n_l))
+    parts = np.zeros((nb, N_SUMS, n_l))
     counts = np.zeros((nb, 3), dtype=np.int64)
     s_parts = np.zeros((nb, 1))
     # common and idiosyncratic shocks of every sub-round
@@ -426,6 +443,15 @@ def trade_quarter_kernel(
         path[0, j] = np.log(prices[listed_idx[j]])
     for j in range(n_l):
         weights[j] /= total
+    # the market maker quotes within exp(±quote_band) of fundamental value per share
+    band_lo = np.empty(n_l)
+    band_hi = np.empty(n_l)
+    for j in range(n_l):
+        mid = np.log(max(fundamental_listed[j], MIN_ANCHOR) / shares_listed[j])
+        band_lo[j] = mid - pars[P_QUOTE_BAND]
+        band_hi[j] = mid + pars[P_QUOTE_BAND]
+        path[0, j] = min(max(path[0, j], band_lo[j]), band_hi[j])
+    fill = np.ones(n_l)
     price = np.empty(n_l)
     cum = np.zeros(3)
     u2 = uniforms.reshape(2, n)
@@ -447,14 +473,14 @@ def trade_quarter_kernel(
         if nb == 1:
             _pass_block(
                 kind, 0, n, types, capacity, sentiment, holdings, cash, pending, listed_idx,
-                float_listed, prices, news, price, sig, pars, wealth0, tilt, cum, u2, eps, herd,
-                parts[0], counts[0], s_parts[0],
+                float_listed, prices, news, price, fill, sig, pars, wealth0, tilt, cum, u2, eps,
+                herd, parts[0], counts[0], s_parts[0],
             )  # fmt: skip
         else:
             for blk in prange(nb):
                 _pass_block(
                     kind, bounds[blk], bounds[blk + 1], types, capacity, sentiment, holdings,
-                    cash, pending, listed_idx, float_listed, prices, news, price, sig, pars,
+                    cash, pending, listed_idx, float_listed, prices, news, price, fill, sig, pars,
                     wealth0, tilt, cum, u2, eps, herd, parts[blk], counts[blk], s_parts[blk],
                 )  # fmt: skip
         _add_blocks(parts, out)
@@ -475,8 +501,12 @@ def trade_quarter_kernel(
             for j in range(n_l):
                 move = pars[P_IMPACT] * (out[3, j] - pars[P_INVENTORY_AVERSION] * mm_inventory[j])
                 move = min(max(move / float_listed[j], -pars[P_MAX_MOVE]), pars[P_MAX_MOVE])
-                path[r + 1, j] = path[r, j] + move
+                path[r + 1, j] = min(max(path[r, j] + move, band_lo[j]), band_hi[j])
                 trend[j] += pars[P_CHARTIST_MEMORY] * (path[r + 1, j] - path[r, j] - trend[j])
+                # buys it will fill next pass: never short more than short_limit × float
+                avail = mm_inventory[j] + pars[P_SHORT_LIMIT] * float_listed[j]
+                avail = max(avail + out[4, j] - out[3, j], 0.0)  # plus what sellers bring
+                fill[j] = avail / out[4, j] if out[4, j] > avail else 1.0
     mean = s_sum / n
     if nb == 1:
         _spread_block(0, n, sentiment, mean, s_parts[0])
