@@ -12,8 +12,16 @@ Called by :class:`agents.investors.InvestorPopulation`.
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit, prange
+import os
+
+# Threads that wait for the other blocks of a pass sleep instead of spinning (GNU
+# OpenMP's default): on a shared or busy machine spinning threads burn the cores the
+# other blocks need, and a pass took four times as long on two threads as on one.
+# Read when numba starts its threads; set OMP_WAIT_POLICY yourself to override.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+from numba import njit, prange  # noqa: E402
 
 __all__ = [
     "BLOCK",
