@@ -66,7 +66,7 @@ def check_books(pop, shares0, cash0):
     assert pop.cash.min() >= -1e-9 * scale
     floats = pop.shares_outstanding[pop.listed] - pop._insiders[pop.listed]
     limit = p.market_maker_short_limit * floats
-    assert np.all(pop.market_maker_inventory >= -limit * (1.0 + 1e-9))
+    assert np.all(pop.market_maker_inventory >= -limit * (1.0 + 1e-9) - 1e-12 * floats)
     assert np.all(np.abs(pop.sentiment) <= 1.0)
 
 

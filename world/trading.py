@@ -369,6 +369,28 @@ def _pass_block(
 
 
 @njit(cache=True, parallel=True)
+def _pass_blocks(
+    kind, bounds, types, capacity, sentiment, holdings, cash, pending, listed_idx, float_shares,
+    prices, news, price, fill, signal, pars, wealth0, tilt, cum_probs, uniforms, normals, herd,
+    parts, counts, s_parts,
+):  # fmt: skip  # pragma: no cover - compiled
+    """:func:`_pass_block` over every block, on all threads (block ``b``'s sums in row ``b``)."""
+    for b in prange(bounds.shape[0] - 1):
+        _pass_block(
+            kind, bounds[b], bounds[b + 1], types, capacity, sentiment, holdings, cash, pending,
+            listed_idx, float_shares, prices, news, price, fill, signal, pars, wealth0, tilt,
+            cum_probs, uniforms, normals, herd, parts[b], counts[b], s_parts[b],
+        )  # fmt: skip
+
+
+@njit(cache=True, parallel=True)
+def _spread_blocks(bounds, sentiment, mean, s_parts):  # pragma: no cover - compiled
+    """:func:`_spread_block` over every block, on all threads."""
+    for b in prange(bounds.shape[0] - 1):
+        _spread_block(bounds[b], bounds[b + 1], sentiment, mean, s_parts[b])
+
+
+@njit(cache=True)
 def trade_quarter_kernel(
     types,
     capacity,
@@ -485,12 +507,11 @@ def trade_quarter_kernel(
                 herd, parts[0], counts[0], s_parts[0],
             )  # fmt: skip
         else:
-            for blk in prange(nb):
-                _pass_block(
-                    kind, bounds[blk], bounds[blk + 1], types, capacity, sentiment, holdings,
-                    cash, pending, listed_idx, float_listed, prices, news, price, fill, sig, pars,
-                    wealth0, tilt, cum, u2, eps, herd, parts[blk], counts[blk], s_parts[blk],
-                )  # fmt: skip
+            _pass_blocks(
+                kind, bounds, types, capacity, sentiment, holdings, cash, pending, listed_idx,
+                float_listed, prices, news, price, fill, sig, pars, wealth0, tilt, cum, u2, eps,
+                herd, parts, counts, s_parts,
+            )  # fmt: skip
         _add_blocks(parts, out)
         if kind != TRADE:  # head counts and the sum of sentiment, block by block
             type_counts[:] = 0
@@ -519,8 +540,7 @@ def trade_quarter_kernel(
     if nb == 1:
         _spread_block(0, n, sentiment, mean, s_parts[0])
     else:
-        for blk in prange(nb):
-            _spread_block(bounds[blk], bounds[blk + 1], sentiment, mean, s_parts[blk])
+        _spread_blocks(bounds, sentiment, mean, s_parts)
     ss = 0.0
     for blk in range(nb):
         ss += s_parts[blk, 0]
