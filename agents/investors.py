@@ -383,9 +383,11 @@ class InvestorPopulation:
         the amount, all are filled at the lowest valid valuation (UNDERSUBSCRIBED);
         otherwise nothing changes (FAILED).
 
-        The marginal bid is found by selection (:func:`world.trading.marginal_bid`,
-        O(n)), not by sorting every bid; sums of commitments are taken in investor
-        order.
+        The marginal bid of a covered round is found by selection
+        (:func:`world.trading.marginal_bid`, O(n)) and only the winners are sorted, so
+        fills and sums equal those of sorting every bid, bit for bit; an
+        undersubscribed round (every valid bid wins) sorts its bids. The demand above
+        the floor is summed in investor order.
 
         Parameters
         ----------
@@ -444,9 +446,10 @@ class InvestorPopulation:
         if total >= sought:
             winners, fills, marginal = _allocate(res, commit, valid, sought)
             outcome = RoundOutcome.FULL
-        else:
-            winners, fills = valid, commit[valid]
-            marginal = int(valid[np.argmin(res[valid])])
+        else:  # every valid bid wins (sorted, so the sums match those of a full round)
+            winners = valid[np.argsort(-res[valid], kind="stable")]
+            fills = commit[winners]
+            marginal = int(winners[-1])
             outcome = RoundOutcome.UNDERSUBSCRIBED
         pre = min(float(res[marginal]), ask)
         pps = pre / s_pre
@@ -524,33 +527,29 @@ def _kernel_params(p: InvestorParams) -> FloatArray:
 def _allocate(
     res: FloatArray, commit: FloatArray, valid: NDArray[np.int64], sought: float
 ) -> tuple[NDArray[np.int64], FloatArray, int]:
-    """Winners (ascending), their fills and the marginal bidder of a covered round.
+    """Winners of a covered round (best first), their fills and the marginal bidder.
 
-    The marginal bid is the first, best first, whose commitment brings the total to
-    ``sought``: the bids ranked before it are filled in full, and it is filled with
-    the rest (``sought`` less their sum, taken in investor order). Should rounding
-    of that sum disagree with the selection (a last-bit tie), the marginal bid moves
-    by one place, at most twice; the marginal fill stays within its commitment.
+    The marginal bid is the first, best first, whose commitment brings the running
+    total to ``sought``. It is found by selection (:func:`world.trading.marginal_bid`);
+    only the winners are then sorted (O(n + m log m) for m winners) and their running
+    total taken in that order, so fills and sums are the same, bit for bit, as those
+    of a sort of every bid. Should that running total disagree with the selection at
+    the last bit, the marginal bid moves by one place.
     """
     marginal = int(marginal_bid(res, commit, valid, sought))
-    for _ in range(3):
-        above = bids_above(res, valid, marginal)
-        before = float(commit[above].sum())
-        if before >= sought and above.size:  # rounding: the previous bid completes it
-            marginal = int(above[np.lexsort((-above, res[above]))[0]])
-            continue
-        if sought - before > commit[marginal]:  # rounding: the next bid completes it
-            below = np.setdiff1d(valid, np.append(above, marginal), assume_unique=True)
-            if below.size:
-                marginal = int(below[np.lexsort((below, -res[below]))[0]])
-                continue
-        break
-    above = bids_above(res, valid, marginal)
-    at = int(np.searchsorted(above, marginal))
-    winners = np.insert(above, at, marginal)
+    winners = np.append(bids_above(res, valid, marginal), marginal)
+    winners = winners[np.argsort(-res[winners], kind="stable")]  # ascending index among ties
+    cum = np.cumsum(commit[winners])
+    while winners.size > 1 and cum[-2] >= sought:  # the previous bid completes it
+        winners, cum = winners[:-1], cum[:-1]
+    while cum[-1] < sought:  # the next bid completes it
+        rest = np.setdiff1d(valid, winners, assume_unique=True)
+        nxt = int(rest[np.lexsort((rest, -res[rest]))[0]])
+        winners = np.append(winners, nxt)
+        cum = np.append(cum, cum[-1] + commit[nxt])
     fills = commit[winners]
-    fills[at] = min(max(sought - float(commit[above].sum()), 0.0), commit[marginal])
-    return winners, fills, marginal
+    fills[-1] = sought - (float(cum[-2]) if winners.size > 1 else 0.0)
+    return winners, fills, int(winners[-1])
 
 
 def _apportion(shares: FloatArray, n: int) -> NDArray[np.int64]:
