@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench docs clean
+.PHONY: run test lint bench docs clean check-model
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12), f"need Python 3.12, got {sys.version}"'
@@ -25,6 +25,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# the model validation suite, full: 50 seeds of every scenario and the Sobol sweep with
+# replicates; regenerates docs/explanation/validation.md (exit 1 when a check fails)
+check-model: $(STAMP)
+	$(BIN)/aipm check-model --full --docs
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py --out benchmarks/results

@@ -374,10 +374,10 @@ class InvestorPopulation:
 
         Every investor bids ``round_commit_fraction × appetite`` of its cash at a
         reservation valuation ``anchor × exp(w_s s_i + σ_v ε_i)`` (anchor: fundamental
-        value for fundamentalists, last mark extrapolated for chartists, the ask for
-        noise traders). Bids below ``round_floor_fraction × ask`` are void. Taking the
-        bids best first (highest valuation; equal valuations by investor index), the
-        bid that completes the amount is the marginal one and sets the pre-money
+        value for fundamentalists, last mark extrapolated for chartists, the last mark
+        for noise traders). Bids below ``round_floor_fraction × ask`` are void. Taking
+        the bids best first (highest valuation; equal valuations by investor index),
+        the bid that completes the amount is the marginal one and sets the pre-money
         valuation for all, capped at the ask (FULL; the marginal bid is filled in
         part). If all valid bids fall short but cover ``round_min_subscription`` of
         the amount, all are filled at the lowest valid valuation (UNDERSUBSCRIBED);
@@ -402,7 +402,8 @@ class InvestorPopulation:
         asset : str, optional
             The private asset; may be omitted if there is exactly one.
         appetite : float, optional
-            Multiplier of the share of cash each investor commits, ``>= 0`` (default 1).
+            Scales what every investor commits (``round_commit_fraction × appetite``
+            of its cash), in ``[0, 1]``: 0 means outside equity has dried up.
 
         Returns
         -------
@@ -417,24 +418,24 @@ class InvestorPopulation:
         ):
             if not np.isfinite(v) or v <= 0.0:
                 raise ValueError(f"{name} must be finite and > 0, got {v!r}")
+        if not 0.0 <= appetite <= 1.0:
+            raise ValueError(f"appetite must lie in [0, 1], got {appetite!r}")
         if not np.isfinite(fundamental_usd_bn):
             raise ValueError(f"fundamental_usd_bn must be finite, got {fundamental_usd_bn!r}")
-        if not np.isfinite(appetite) or appetite < 0.0:
-            raise ValueError(f"appetite must be finite and >= 0, got {appetite!r}")
         ask, s_pre = float(pre_money_valuation_usd_bn), self.shares_outstanding[a]
         mark = self.prices[a] * s_pre
         anchors = np.array(
             [
                 max(float(fundamental_usd_bn), 0.0),
                 mark * np.exp(p.round_momentum * self._round_step[a]),
-                ask,
+                mark,
             ]
         )
         eps = self._buffer("round_eps", self.n_investors)
         rng.standard_normal(out=eps)
         res, commit, valid, at_ask, total = round_bids(
             self.types, self.sentiment, self.cash, eps, anchors, p.round_sentiment_weight,
-            p.round_valuation_dispersion, p.round_commit_fraction * float(appetite),
+            p.round_valuation_dispersion, p.round_commit_fraction * appetite,
             p.round_floor_fraction * ask, ask,
         )  # fmt: skip
         sought = float(amount_sought_usd_bn)

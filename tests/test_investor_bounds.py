@@ -99,7 +99,7 @@ def test_population_finite_over_allowed_parameters(params, seed, drift, vol, neg
         assert np.all(np.isfinite(res.subround_returns)) and np.isfinite(res.mean_sentiment)
     ask = float(pop.market_caps[-1])
     before = pop.investor_cash()
-    rnd = pop.funding_round(0.01 * before + 1e-9, ask, ask, rng, appetite=2.0)
+    rnd = pop.funding_round(0.01 * before + 1e-9, ask, ask, rng, appetite=1.0)
     assert np.isfinite(rnd.amount_raised_usd_bn) and np.isfinite(rnd.price_per_share_usd)
     assert before - pop.investor_cash() == pytest.approx(
         rnd.amount_raised_usd_bn, rel=1e-9, abs=1e-12
