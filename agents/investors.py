@@ -22,13 +22,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from world import trading
 from world.market import InvestorParams
-from world.trading import (
-    bids_above,
-    marginal_bid,
-    portfolio_values,
-    round_bids,
-    trade_quarter_kernel,
-)
+from world.rounds import bids_above, marginal_bid, round_bids
+from world.trading import portfolio_values, trade_quarter_kernel
 
 __all__ = [
     "FundingRoundResult",
@@ -384,7 +379,7 @@ class InvestorPopulation:
         otherwise nothing changes (FAILED).
 
         The marginal bid of a covered round is found by selection
-        (:func:`world.trading.marginal_bid`, O(n)) and only the winners are sorted, so
+        (:func:`world.rounds.marginal_bid`, O(n)) and only the winners are sorted, so
         fills and sums equal those of sorting every bid, bit for bit; an
         undersubscribed round (every valid bid wins) sorts its bids. The demand above
         the floor is summed in investor order.
@@ -531,7 +526,7 @@ def _allocate(
     """Winners of a covered round (best first), their fills and the marginal bidder.
 
     The marginal bid is the first, best first, whose commitment brings the running
-    total to ``sought``. It is found by selection (:func:`world.trading.marginal_bid`);
+    total to ``sought``. It is found by selection (:func:`world.rounds.marginal_bid`);
     only the winners are then sorted (O(n + m log m) for m winners) and their running
     total taken in that order, so fills and sums are the same, bit for bit, as those
     of a sort of every bid. Should that running total disagree with the selection at

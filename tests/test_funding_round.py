@@ -9,7 +9,7 @@ from test_investors import FLOAT, NAMES, PRICES, SHARES
 
 from agents.investors import InvestorPopulation, RoundOutcome
 from world.market import InvestorParams
-from world.trading import marginal_bid, round_bids
+from world.rounds import marginal_bid, round_bids
 
 
 def sorted_reference(res, commit, valid, sought, ask, min_subscription):
