@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from runs.simulate import RunResult
+if TYPE_CHECKING:  # reading a run (aipm report) must not import the whole model
+    from runs.simulate import RunResult
 
 __all__ = ["atomic_dir", "atomic_write_bytes", "git_commit", "package_version", "write_run"]
 
@@ -116,7 +117,8 @@ def write_run(
     """Write a run's tables: params, firms, system, deals and events.
 
     Files: ``params.json``, ``firms.parquet``, ``system.parquet``, ``deals.parquet``,
-    ``events.parquet`` and ``summary.json`` (plus ``investors.parquet`` with snapshots).
+    ``events.parquet``, ``loops.parquet`` and ``summary.json`` (plus
+    ``investors.parquet`` with snapshots).
 
     ``extra_files`` may add files (e.g. the report) into the temporary directory
     before it is moved into place.
@@ -130,6 +132,7 @@ def write_run(
         result.system.to_parquet(tmp / "system.parquet", index=False)
         result.deals.to_parquet(tmp / "deals.parquet", index=False)
         result.events.to_parquet(tmp / "events.parquet", index=False)
+        result.loops.to_parquet(tmp / "loops.parquet", index=False)
         if result.investors is not None:
             result.investors.to_parquet(tmp / "investors.parquet", index=False)
         (tmp / "summary.json").write_text(
