@@ -173,9 +173,7 @@ def _cut_short(s: Scenario) -> str | None:
 
 
 @app.command()
-def validate(
-    scenario: ScenarioPath, set_: SetOption = None, shock: ShockOption = None
-) -> None:
+def validate(scenario: ScenarioPath, set_: SetOption = None, shock: ShockOption = None) -> None:
     """Check a scenario file (and what-ifs); print a one-line summary or error (exit 2)."""
     s = load_or_fail(scenario, set_, shock)
     say(
