@@ -111,7 +111,7 @@ def _usage_error(exc: Exception) -> int:
         out.print(message)
         return 0
     ctx = getattr(exc, "ctx", None)
-    hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+    hint = f" (see {ctx.command_path if ctx is not None else 'aipm'} --help)"
     print_error(f"{message}{hint}")
     return 2
 

@@ -113,7 +113,12 @@ class ParameterRange(_Frozen):
 class SweepSpec(_Frozen):
     """Everything a sweep needs: base scenario, parameters, design, replicates, seed."""
 
-    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(
+        min_length=1,
+        max_length=80,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="a safe file name: letters, digits, '_', '.', '-', first a letter or digit",
+    )
     description: str = Field("", max_length=2000)
     scenario: Path = Field(description="base scenario TOML (relative paths: to the spec file)")
     design: Design

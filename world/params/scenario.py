@@ -68,7 +68,12 @@ class ShockSpec(_Frozen):
 class Scenario(_Frozen):
     """Everything one run needs besides the seed."""
 
-    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(
+        min_length=1,
+        max_length=80,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="a safe file name: letters, digits, '_', '.', '-', first a letter or digit",
+    )
     description: str = Field("", max_length=2000)
     start: QuarterLabel = "2025Q4"
     quarters: int = Field(40, ge=1, le=400, description="horizon in quarters")
