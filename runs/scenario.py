@@ -153,8 +153,9 @@ def load_scenario(
     A file may start from another with ``base = "baseline.toml"``: its tables merge
     into the base's key by key, arrays (``firms``, ``deals``, ``shocks``) replace the
     base's, and an ``[overrides]`` table sets dotted paths such as
-    ``"firms.OpenAI.opex" = 5.0``. The file as written (after its ``[overrides]``)
-    may not date shocks after its last quarter nor sign deals after it.
+    ``"firms.OpenAI.opex" = 5.0``. The scenario as written (the file, its
+    ``[overrides]`` and ``sets``) may not date shocks after its last quarter nor
+    sign deals after it; ``quarters`` may then cut the run short.
 
     Parameters
     ----------
@@ -162,7 +163,7 @@ def load_scenario(
         The scenario file.
     sets : list of str
         ``PATH=VALUE`` overrides (see :func:`parse_assignment`), applied after the
-        file's own ``[overrides]``.
+        file's own ``[overrides]``, exactly as if the file said so.
     shocks : list of str
         ``QUARTER:PATH=VALUE`` shocks (see :func:`parse_shock`), added to the
         scenario's shocks; each must fall inside the run.
@@ -174,16 +175,17 @@ def load_scenario(
     scenario = parse_scenario(data)
     if overrides:
         scenario = apply_overrides(scenario, overrides)
-    try:
-        check_horizon(scenario)
-    except ValueError as exc:
-        raise ScenarioError(str(exc)) from None
     for text in sets:
         key, value = parse_assignment(text, "--set")
         try:
             scenario = apply_overrides(scenario, {key: value})
         except ScenarioError as exc:
             raise ScenarioError(f"--set {_strip_path(str(exc), key)}") from None
+    try:
+        check_horizon(scenario)
+    except ValueError as exc:
+        flag = "--set: " if sets else ""
+        raise ScenarioError(f"{flag}{exc}") from None
     if quarters is not None:
         scenario = apply_overrides(scenario, {"quarters": quarters})
     for text in shocks:
