@@ -34,6 +34,7 @@ from rich.text import Text
 
 from runs.executors import Executor, make_executor
 from runs.experiment import SpecError, SweepPlan, SweepSpec, load_spec, parse_spec, plan_sweep
+from runs.faults import fault_point
 from runs.output import git_commit, package_version
 from runs.sweepstore import SweepError, SweepStore, is_sweep_dir, lock, visible_entries
 from runs.worker import (
@@ -283,6 +284,7 @@ def _run_locked(
 ) -> SweepReport:
     store = SweepStore(out)
     warnings = []
+    fault_point("sweep.after-lock")
     if prepare(plan, out, resume=resume):  # again, now that no one else writes here
         done = store.recover()
         store.ensure_design(plan.design)
