@@ -254,7 +254,10 @@ def _serve_compute(model: AIEconomy) -> None:
                 idle -= min(idle, b.gw)
         cloud.utilisation = (capacity - max(idle, 0.0)) / capacity if capacity > 0 else 0.0
     for lab in labs:
-        contracts = [c for c in in_force if c.customer == lab.index and c.active]
+        # a provider left out above (defaulted) delivered nothing and bills nothing
+        contracts = [
+            c for c in in_force if c.customer == lab.index and c.active and c.id in delivered
+        ]
         total = sum(delivered[c.id] for c in contracts)
         rest = need[lab.index] - own_used[lab.index]
         frac = min(1.0, rest / total) if total > 0 else 0.0

@@ -1,0 +1,90 @@
+"""The model over its whole allowed parameter space: finite, balanced, conserving money.
+
+``AIPM_FUZZ_MODEL_RUNS`` runs (200 here; ``make fuzz-model`` runs 1,000 with a new
+seed, ``AIPM_FUZZ_MODEL_SEED``) draw parameters anywhere inside their documented
+ranges (see ``tests/model_space.py``) and check the invariants of
+:func:`model_space.check_run`. A combination is either run with every invariant
+kept or rejected by validation with one line; nothing else passes.
+
+Where the model still breaks an invariant, the failures are written to
+``AIPM_FUZZ_MODEL_REPORT`` (default: a file in the test's temporary folder) with
+a reproducing command line each, and the test fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+from model_space import SPACE, Outcome, check_run, draw
+
+from runs.scenario import apply_overrides
+from world.params import Role
+
+RUNS = int(os.environ.get("AIPM_FUZZ_MODEL_RUNS", "200"))
+SEED = int(os.environ.get("AIPM_FUZZ_MODEL_SEED", "20251"))
+
+
+def write_report(outcomes: list[Outcome], path: Path) -> str:
+    """Failures as JSON lines (case, problems, reproducer); return a short summary."""
+    failed = [o for o in outcomes if not o.ok]
+    with path.open("w", encoding="utf-8") as fh:
+        for o in failed:
+            fh.write(
+                json.dumps({"problems": o.problems, "reproducer": o.reproducer(), **o.case}) + "\n"
+            )
+    kinds: dict[str, int] = {}
+    for o in failed:
+        kind = o.problems[0].split(":")[0].split(" in ")[0]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return f"{len(failed)} of {len(outcomes)} runs broke an invariant {kinds}; details: {path}"
+
+
+def test_every_allowed_parameter_combination_runs_finite_and_balanced(tmp_path):
+    rng = np.random.default_rng(SEED)
+    outcomes = [check_run(draw(rng)) for _ in range(RUNS)]
+    ran = [o for o in outcomes if o.rejected is None]
+    assert len(ran) >= 0.9 * RUNS  # the draws stay inside the allowed space
+    for o in outcomes:  # a rejection is one line naming a field
+        assert o.rejected is None or ("\n" not in o.rejected and ": " in o.rejected)
+    report = Path(os.environ.get("AIPM_FUZZ_MODEL_REPORT", tmp_path / "finite_failures.jsonl"))
+    summary = write_report(outcomes, report)
+    worst = max(o.worst_imbalance for o in ran)
+    print(f"\n{len(ran)} runs; worst |A - L - E| / A = {worst:.3g}; {summary}")
+    assert all(o.ok for o in outcomes), summary
+
+
+def test_the_space_covers_every_mechanism_parameter():
+    paths = {p.path for p in SPACE}
+    assert {"demand.bass_q", "stress.enabled", "investors.price_impact", "market.news_scale"} <= (
+        paths
+    )
+    for p in SPACE:
+        assert p.choices or (p.low is not None and p.high is not None and p.low < p.high), p
+
+
+def test_a_defaulted_cloud_provider_delivers_nothing(baseline):
+    """Regression: `_serve_compute` raised KeyError for the active contracts of a cloud
+    provider that had defaulted (left out of the providers serving this quarter), e.g.
+    with ``stress.enabled = false``."""
+    from world.model import AIEconomy
+
+    scenario = apply_overrides(baseline, {"quarters": 6, "investors.enabled": False})
+    model = AIEconomy(scenario, rng=3, keep_journal=True)
+    for _ in range(3):
+        model.step()
+    q = model.quarter
+    lab = model.by_role(Role.LAB)[0]
+    served = [c for c in model.deals.cloud if c.customer == lab.index and c.in_force(q)]
+    assert served, "the baseline's lab rents cloud capacity"
+    provider = model.firms[served[0].provider]
+    provider.defaulted = True  # its contracts stay active, as with stress disabled
+    model.step()  # raised KeyError before the fix
+    rent = [
+        p
+        for p in model.payments.payments
+        if p.quarter == q and p.payer == lab.index and p.payee == provider.index
+    ]
+    assert not rent  # no rent for capacity a defaulted provider did not deliver
