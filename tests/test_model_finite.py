@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 from model_space import SPACE, Outcome, check_run, draw
 
 from runs.scenario import apply_overrides
@@ -88,3 +89,36 @@ def test_a_defaulted_cloud_provider_delivers_nothing(baseline):
         if p.quarter == q and p.payer == lab.index and p.payee == provider.index
     ]
     assert not rent  # no rent for capacity a defaulted provider did not deliver
+
+
+def test_the_market_never_shrinks_to_nothing(baseline):
+    """Regression: market_sentiment = 1 was allowed; at sentiment -1 the Bass market size
+    was 0 and bass_step raised ValueError("m must be > 0"). The range is now < 1."""
+    from runs.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match="market_sentiment: Input should be less than 1"):
+        apply_overrides(baseline, {"demand.market_sentiment": 1.0})
+    scenario = apply_overrides(
+        baseline, {"quarters": 3, "demand.market_sentiment": 0.999999, "investors.enabled": False}
+    )
+    from world.model import AIEconomy
+
+    model = AIEconomy(scenario, rng=1)
+    model.sentiment = -1.0  # the worst mood the model allows
+    model.step()
+    assert model.demand.users > 0
+
+
+def test_a_rescue_round_at_a_full_discount_raises_nothing(baseline):
+    """Regression: stress.rescue_discount = 1 (allowed) asked the investor population
+    for a round at a price of 0, which raised ValueError (pre-money must be > 0)."""
+    from world import finance
+    from world.model import AIEconomy
+
+    model = AIEconomy(apply_overrides(baseline, {"quarters": 4}), rng=1)
+    model.step()
+    lab = model.by_role(Role.LAB)[0]
+    assert model.market is not None and not lab.spec.listed and lab.valuation > 0
+    cash = lab.cash
+    assert finance.raise_equity(model, lab, 5.0, discount=1.0, rescue=True) == 0.0
+    assert lab.cash == cash
