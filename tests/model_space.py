@@ -144,6 +144,7 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
     worst_imbalance: float = 0.0  # max over firms and quarters of |A-L-E| / max(A, 1)
     largest_value: float = 0.0  # largest |number| recorded (USD bn, GW, users ...)
+    where: str | None = None  # the function that raised, if the run raised
 
     @property
     def ok(self) -> bool:
@@ -201,10 +202,37 @@ def check_run(case: dict[str, Any]) -> Outcome:
             f"exception {type(exc).__name__}: {str(exc)[:200]} "
             f"({Path(where.filename).name}:{where.lineno} in {where.name})"
         )
+        outcome.where = where.name
+        if model.records.valuations:  # what the quarters before the error recorded
+            _check_records(model, outcome, population=scenario.investors.enabled)
         return outcome
     _check_records(model, outcome, population=scenario.investors.enabled)
     _check_money(model, outcome)
     return outcome
+
+
+EXPLOSION = 1e12
+"""|value| beyond which a run has left any economic scale (USD bn; world GDP is ~1e5)."""
+TRADING_KERNEL = ("trade_quarter",)
+"""Where the investor population's prices are made (world/trading.py, agents/investors.py)."""
+
+
+def is_price_explosion(outcome: Outcome) -> bool:
+    """Whether a failed run is the known, systemic case of issue 14 (item 4).
+
+    Prices made by the investor trading kernel leave every economic scale
+    (a recorded number above :data:`EXPLOSION`, or a non-finite one), or the kernel
+    itself fails (a division by a price that underflowed to 0). The trading kernel
+    and the bounds of demand and valuations are being redesigned; these runs are
+    reported with reproducers, never dropped.
+    """
+    if outcome.ok:
+        return False
+    return (
+        outcome.largest_value > EXPLOSION
+        or any(p.startswith("non-finite") for p in outcome.problems)
+        or outcome.where in TRADING_KERNEL
+    )
 
 
 def _check_records(model: Any, outcome: Outcome, population: bool) -> None:
