@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, currently_in_test_context, event, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -50,6 +50,7 @@ class Case:
     command: str
     file: bytes | None
     args: tuple[str, ...] = ()
+    kind: str = "example"
     no_file_argument: bool = False
 
 
@@ -74,6 +75,8 @@ def _workdir(d: Path) -> None:
 
 def check(case: Case) -> str:
     """Run ``case``; assert exit 2, one stderr line and an unchanged folder; return the line."""
+    if currently_in_test_context():
+        event(f"{case.command}: {case.kind}")  # counted by --hypothesis-show-statistics
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         _workdir(d)
@@ -91,8 +94,8 @@ def check(case: Case) -> str:
     assert r.exit_code == 2, (case, r.exit_code, r.stdout[-500:], r.stderr[-2000:])
     assert len(lines) == 1 and lines[0].startswith("error: "), (case, r.stderr[-2000:])
     assert before == after, (case, sorted(set(after) ^ set(before)))
-    assert "Traceback" not in r.stderr and r.exception is None or isinstance(
-        r.exception, SystemExit
+    assert (
+        "Traceback" not in r.stderr and r.exception is None or isinstance(r.exception, SystemExit)
     )
     return lines[0]
 
@@ -254,12 +257,42 @@ SCENARIO_FILES = st.one_of(
 )
 
 
+def scenario_kind(file: bytes) -> str:
+    """The category of a bad scenario file (for the statistics)."""
+    if len(file) > 1 << 20:
+        return "file size"
+    try:
+        text = file.decode("utf-8")
+    except UnicodeDecodeError:
+        return "not UTF-8"
+    if "[[[[[[[[[[[[[[[[" in text:
+        return "nesting"
+    if not text.startswith("base = "):
+        return "TOML syntax"
+    for marker, kind in (
+        ("[[shocks]]", "shock"),
+        ("[[deals]]", "deal dates"),
+        ('"firms.', "firm field"),
+        ("[overrides]", "parameter type/range"),
+    ):
+        if marker in text:
+            return kind
+    body = text.split("\n", 1)[1]
+    if body.startswith("["):
+        table, line = body.split("\n", 1) if "\n" in body else (body, "")
+        name = line.split(" = ")[0]
+        known = Scenario.model_fields[table.strip("[]")].annotation.model_fields
+        return "parameter type/range" if name in known else "unknown key"
+    return "top-level field" if body.split(" = ")[0] in Scenario.model_fields else "unknown key"
+
+
 def _run(file: bytes) -> Case:
-    return Case("run", file, ("--quarters", "1", "--no-report", "--out", "{d}/out"))
+    args = ("--quarters", "1", "--no-report", "--out", "{d}/out")
+    return Case("run", file, args, scenario_kind(file))
 
 
 def _validate(file: bytes) -> Case:
-    return Case("validate", file)
+    return Case("validate", file, (), scenario_kind(file))
 
 
 @SETTINGS
@@ -276,7 +309,7 @@ def _validate(file: bytes) -> Case:
 @example(file=overlay(f'[[deals]]\nsigned = "2040Q1"\nstart = "2040Q2"\n{CLOUD}'), command=_run)
 @example(file=overlay(f'[[deals]]\nsigned = "2026Q1"\nstart = "2025Q1"\n{CLOUD}'), command=_run)
 @example(file=overlay('[overrides]\n"firms.OpenAI.cash" = true'), command=_run)
-@example(file=overlay("[behaviour]\nvendor_financing = \"yes\""), command=_run)
+@example(file=overlay('[behaviour]\nvendor_financing = "yes"'), command=_run)
 @example(file=overlay("[behaviour]\nvendor_financing = 1"), command=_validate)
 @example(file=overlay('name = "."'), command=_run)
 @example(file=overlay('name = ".."'), command=_run)
@@ -303,6 +336,47 @@ def _not_an_int() -> st.SearchStrategy[str]:
     )
 
 
+BAD_WHAT_IFS = {  # kind: (known bad values, a character whose absence makes any text bad)
+    "set": (
+        [
+            "demand.bass_q=abc",
+            "demand.bass_q=true",
+            "demand.bass_q=nan",
+            "demand.bass_q=-1",
+            "behaviour.vendor_financing=1",
+            'behaviour.vendor_financing="yes"',
+            "quarters=0",
+            "quarters=1.0",
+            "demand=1",
+            "nope.x=1",
+            "demand.bass_q",
+            "=1",
+            "demand..bass_q=1",
+            "start=2000Q1",
+            'start="2025Q0"',
+            "quarters=2",
+        ],
+        "=",
+    ),
+    "shock": (
+        [
+            "2099Q1:demand.bass_q=0.1",
+            "2000Q1:demand.bass_q=0.1",
+            "2025Q1:demand.bass_q=9",
+            "2025Q1:demand.bass_q=nan",
+            "2025Q1:sentiment=5",
+            "2025Q1:behaviour.vendor_financing=1",
+            "2025Q1:firms.OpenAI.cash=1",
+            "2025Q1:quarters=5",
+            "2025Q5:demand.bass_q=0.1",
+            "2025Q1 demand.bass_q=0.1",
+            "2025Q1:",
+        ],
+        ":",
+    ),
+}
+
+
 @st.composite
 def bad_run_flags(draw: st.DrawFn) -> Case:
     base = ("--no-report", "--out", "{d}/out")
@@ -313,13 +387,14 @@ def bad_run_flags(draw: st.DrawFn) -> Case:
     )
     if kind == "seed":
         value = draw(st.one_of(_not_an_int(), st.sampled_from(["-1", str(2**63), str(2**70)])))
-        return Case("run", None, (f"--seed={value}", "--quarters", "1", *base))
+        return Case("run", None, (f"--seed={value}", "--quarters", "1", *base), "flag value")
     if kind == "quarters":
         value = draw(st.one_of(_not_an_int(), st.sampled_from(["0", "401", "-3", "100000"])))
-        return Case("run", None, (f"--quarters={value}", *base))
+        return Case("run", None, (f"--quarters={value}", *base), "flag value")
     if kind == "snapshots":
         value = draw(st.one_of(_not_an_int(), st.sampled_from(["-1", "401"])))
-        return Case("run", None, ("--quarters", "1", f"--investor-snapshots={value}", *base))
+        args = ("--quarters", "1", f"--investor-snapshots={value}", *base)
+        return Case("run", None, args, "flag value")
     if kind == "unknown":
         known = {"seed", "quarters", "out", "report", "no-report", "investor-snapshots", "help"}
         name = draw(
@@ -327,64 +402,23 @@ def bad_run_flags(draw: st.DrawFn) -> Case:
                 lambda n: n not in known and n not in {"set", "shock", "force"}
             )
         )
-        return Case("run", None, (f"--{name}", "--quarters", "1", *base))
-    if kind == "set":
+        return Case("run", None, (f"--{name}", "--quarters", "1", *base), "unknown option")
+    if kind in ("set", "shock"):
+        known, separator = BAD_WHAT_IFS[kind]
         text = draw(
             st.one_of(
-                st.sampled_from(
-                    [
-                        "demand.bass_q=abc",
-                        "demand.bass_q=true",
-                        "demand.bass_q=nan",
-                        "demand.bass_q=-1",
-                        "behaviour.vendor_financing=1",
-                        'behaviour.vendor_financing="yes"',
-                        "quarters=0",
-                        "quarters=1.0",
-                        "demand=1",
-                        "nope.x=1",
-                        "demand.bass_q",
-                        "=1",
-                        "demand..bass_q=1",
-                        "start=2000Q1",
-                        'start="2025Q0"',
-                        "quarters=2",
-                    ]
-                ),
-                st.text(max_size=20).filter(lambda s: "=" not in s),
+                st.sampled_from(known), st.text(max_size=20).filter(lambda s: separator not in s)
             )
         )
-        return Case("run", None, ("--quarters", "1", "--set", text, *base))
-    if kind == "shock":
-        text = draw(
-            st.one_of(
-                st.sampled_from(
-                    [
-                        "2099Q1:demand.bass_q=0.1",
-                        "2000Q1:demand.bass_q=0.1",
-                        "2025Q1:demand.bass_q=9",
-                        "2025Q1:demand.bass_q=nan",
-                        "2025Q1:sentiment=5",
-                        "2025Q1:behaviour.vendor_financing=1",
-                        "2025Q1:firms.OpenAI.cash=1",
-                        "2025Q1:quarters=5",
-                        "2025Q5:demand.bass_q=0.1",
-                        "2025Q1 demand.bass_q=0.1",
-                        "2025Q1:",
-                    ]
-                ),
-                st.text(max_size=20).filter(lambda s: ":" not in s),
-            )
-        )
-        return Case("run", None, ("--quarters", "1", "--shock", text, *base))
+        return Case("run", None, ("--quarters", "1", f"--{kind}", text, *base), kind)
     if kind == "out":
         out = draw(
             st.sampled_from(
                 [".", "", "..", "file", "file/sub", "/proc/aipm/x", "notes", "{d}/notes", "{d}"]
             )
         )
-        return Case("run", None, ("--quarters", "1", "--no-report", "--out", out))
-    return Case("run", None, ("--quarters", "1"), no_file_argument=True)
+        return Case("run", None, ("--quarters", "1", "--no-report", "--out", out), "--out path")
+    return Case("run", None, ("--quarters", "1"), "missing argument", no_file_argument=True)
 
 
 @settings(SETTINGS, max_examples=100)
@@ -459,7 +493,7 @@ def bad_spec(draw: st.DrawFn) -> Case:
         '"demand.bass_q"': ['"demand.bass_z"', '"demand"', '"firms.Nobody.cash"'],
     }
     old = draw(st.sampled_from(sorted(edits)))
-    return Case("sweep", spec_with(**{old: draw(st.sampled_from(edits[old]))}), _SWEEP_ARGS)
+    return Case("sweep", spec_with(**{old: draw(st.sampled_from(edits[old]))}), _SWEEP_ARGS, "spec")
 
 
 _SWEEP_ARGS = ("--out", "{d}/sw", "--workers", "1", "--no-progress")
@@ -495,7 +529,7 @@ def bad_sweep_flags(draw: st.DrawFn) -> Case:
             ]
         )
     )
-    return Case("sweep", SPEC.encode(), ("--out", "{d}/sw", "--workers", "1", *flag))
+    return Case("sweep", SPEC.encode(), ("--out", "{d}/sw", "--workers", "1", *flag), "flag")
 
 
 @settings(SETTINGS, max_examples=60)
