@@ -35,8 +35,14 @@ __all__ = [
     "parse_assignment",
     "parse_scenario",
     "parse_shock",
+    "read_expect_table",
     "read_toml",
 ]
+
+#: Top-level table of a scenario file holding its claims (``[expect]``): read by
+#: :func:`read_expect_table` for the validation suite, never part of the Scenario
+#: and never inherited through ``base = ...`` (a claim belongs to one file's story).
+EXPECT_TABLE = "expect"
 
 MAX_FILE_BYTES = 1 << 20
 """Largest scenario or sweep-spec file read (1 MiB; the baseline is about 15 kB)."""
@@ -129,6 +135,7 @@ def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, An
     if len(_seen) >= MAX_BASES:
         raise ScenarioError(f"{path}: base: more than {MAX_BASES} files deep")
     data = read_toml(path)
+    data.pop(EXPECT_TABLE, None)  # claims are not parameters (see read_expect_table)
     overrides = data.pop("overrides", {})
     if not isinstance(overrides, dict):
         raise ScenarioError(f"{path}: overrides: must be a table of dotted paths")
@@ -139,6 +146,18 @@ def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, An
         raise ScenarioError(f"{path}: base: must be a file name")
     base_data, base_overrides = resolve_file(path.parent / base, (*_seen, path))
     return _merge(base_data, data), {**base_overrides, **overrides}
+
+
+def read_expect_table(path: str | Path) -> dict[str, Any]:
+    """The ``[expect]`` table of this one file (``{}`` if it has none; never from a base).
+
+    Raises :class:`ScenarioError` if the file cannot be read or ``expect`` is not a
+    table; the claims themselves are validated by :mod:`runs.validation.claims`.
+    """
+    table = read_toml(Path(path)).get(EXPECT_TABLE, {})
+    if not isinstance(table, dict):
+        raise ScenarioError(f"{path}: {EXPECT_TABLE}: must be a table of output = direction")
+    return table
 
 
 def load_scenario(

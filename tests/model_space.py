@@ -1,8 +1,9 @@
 """The model's allowed parameter space, and the invariants every run in it must keep.
 
 Used by ``tests/test_model_finite.py`` (200 runs in ``make test``) and by
-``make fuzz-model`` (1,000 runs). A draw changes the behavioural parameters of the
-mechanism tables (demand, build-out, behaviour, credit, stress, investors, market),
+``make fuzz-model`` (1,000 runs). A draw changes the behavioural parameters of every
+parameter table of the scenario (demand, macro, pricing, build-out, behaviour, credit,
+stress, investors, market),
 each anywhere inside its documented range (often at a bound), on one of the shipped
 scenarios; the firms' opening balance sheets (calibration data) stay as shipped.
 Runs are short (4-12 quarters, 200-1,000 investors) so hundreds fit in a test.
@@ -19,16 +20,22 @@ import math
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, Literal, get_args, get_origin
 
 import numpy as np
+from pydantic import BaseModel
 
 from runs.scenario import ScenarioError, apply_overrides, load_scenario
 from world.params import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ("baseline", "optimistic", "pessimistic")
-TABLES = ("demand", "buildout", "behaviour", "credit", "stress", "investors", "market")
+TABLES = tuple(
+    name
+    for name, info in Scenario.model_fields.items()
+    if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)
+)
+"""Every table of parameters of the scenario (demand, macro, pricing, build-out, ...)."""
 #: kept short so that hundreds of runs fit in a test (the brief of issue 14)
 FIXED_RANGES = {"investors.n_investors": (200, 1000)}
 QUARTERS = (4, 12)
@@ -49,7 +56,10 @@ class Param:
 
 
 def parameter_space() -> list[Param]:
-    """Every parameter of the mechanism tables, with its documented range."""
+    """Every scalar parameter of the mechanism tables, with its documented range.
+
+    Array-valued parameters (e.g. ``credit.debt_tenors``) keep their scenario value.
+    """
     out = []
     for table in TABLES:
         model = Scenario.model_fields[table].annotation
@@ -58,8 +68,10 @@ def parameter_space() -> list[Param]:
             if ann is bool:
                 out.append(Param(path, "bool", choices=(False, True)))
                 continue
-            if get_args(ann):
+            if get_origin(ann) is Literal:
                 out.append(Param(path, "choice", choices=get_args(ann)))
+                continue
+            if ann not in (int, float):
                 continue
             lo = hi = None
             strict_lo = strict_hi = False
@@ -119,13 +131,21 @@ def draw(rng: np.random.Generator) -> dict[str, Any]:
 
 
 def _keep_valid_growth(overrides: dict[str, Any], rng: np.random.Generator) -> None:
-    """Terminal growth must stay below the discount rate (a cross-field rule)."""
+    """Terminal growth must stay below the discount rates (cross-field rules)."""
     params = {p.path: p for p in SPACE}
-    g, r = "investors.terminal_growth_per_q", "investors.discount_rate_per_q"
-    if g in overrides or r in overrides:
-        defaults = Scenario.model_fields["investors"].default
-        rate = overrides.get(r, defaults.discount_rate_per_q)
-        growth = overrides.get(g, defaults.terminal_growth_per_q)
+    g, r, lab = (
+        "investors.terminal_growth_per_q",
+        "investors.discount_rate_per_q",
+        "market.lab_discount_rate",
+    )
+    if g in overrides or r in overrides or lab in overrides:
+        investors = Scenario.model_fields["investors"].default
+        market = Scenario.model_fields["market"].default
+        rate = min(
+            overrides.get(r, investors.discount_rate_per_q),
+            overrides.get(lab, market.lab_discount_rate),
+        )
+        growth = overrides.get(g, investors.terminal_growth_per_q)
         if growth >= rate:
             lo = params[g].low
             overrides[g] = lo + rng.uniform(0.0, 0.999) * (rate - lo)

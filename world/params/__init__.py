@@ -39,7 +39,9 @@ from world.params.mechanisms import (
     BuildoutParams,
     CreditParams,
     DemandParams,
+    MacroParams,
     MarketParams,
+    PricingParams,
     StressParams,
 )
 from world.params.scenario import (
@@ -66,7 +68,9 @@ __all__ = [
     "FundingRoundSpec",
     "GpuOrderSpec",
     "InvestorParams",
+    "MacroParams",
     "MarketParams",
+    "PricingParams",
     "QuarterLabel",
     "Role",
     "Scenario",
