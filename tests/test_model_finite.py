@@ -138,3 +138,13 @@ def test_a_rescue_round_at_a_full_discount_raises_nothing(baseline):
     cash = lab.cash
     assert finance.raise_equity(model, lab, 5.0, discount=1.0, rescue=True) == 0.0
     assert lab.cash == cash
+
+
+def test_covenant_room_at_a_zero_rate(baseline):
+    """Regression: credit.risk_free = 0 and credit.base_spread = 0 (both allowed) made
+    Lenders.covenant_room divide by a zero rate (ZeroDivisionError)."""
+    from agents.lenders import Lenders
+
+    credit = apply_overrides(baseline, {"credit.risk_free": 0.0, "credit.base_spread": 0.0})
+    room = Lenders(credit.credit, 7).covenant_room(10.0)
+    assert room == credit.credit.covenant_debt_to_ebitda * 10.0  # only the leverage covenant
