@@ -148,3 +148,21 @@ def test_covenant_room_at_a_zero_rate(baseline):
     credit = apply_overrides(baseline, {"credit.risk_free": 0.0, "credit.base_spread": 0.0})
     room = Lenders(credit.credit, 7).covenant_room(10.0)
     assert room == credit.credit.covenant_debt_to_ebitda * 10.0  # only the leverage covenant
+
+
+def test_builds_with_no_financing_cover_asked(baseline):
+    """Regression: behaviour.build_financing_cover = 0 (allowed: no cover asked) made
+    CloudProvider.offer divide by zero (ZeroDivisionError)."""
+    from world.model import AIEconomy
+
+    scenario = apply_overrides(
+        baseline,
+        {"quarters": 4, "behaviour.build_financing_cover": 0.0, "investors.enabled": False},
+    )
+    model = AIEconomy(scenario, rng=2)
+    model.step()
+    cloud = model.by_role(Role.CLOUD)[0]
+    cloud.build_pays = lambda quarters: True  # a build that pays: the financing test decides
+    start = model.quarter + 4
+    spare = cloud.spare_gw(start)
+    assert cloud.offer(spare + 5.0, start, 8) == pytest.approx(spare + 5.0)
