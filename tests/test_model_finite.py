@@ -166,3 +166,19 @@ def test_builds_with_no_financing_cover_asked(baseline):
     start = model.quarter + 4
     spare = cloud.spare_gw(start)
     assert cloud.offer(spare + 5.0, start, 8) == pytest.approx(spare + 5.0)
+
+
+def test_terminal_growth_must_stay_below_the_lab_discount_rate(baseline):
+    """Cross-field rule: a lab's prospects value discounts terminal growth (Gordon); a
+    growth at or above market.lab_discount_rate raised ValueError deep in a run."""
+    from runs.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"terminal_growth_per_q: 0.05 must be below"):
+        apply_overrides(
+            baseline,
+            {
+                "investors.terminal_growth_per_q": 0.05,
+                "investors.discount_rate_per_q": 0.1,
+                "market.lab_discount_rate": 0.04,
+            },
+        )

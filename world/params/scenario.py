@@ -116,6 +116,17 @@ class Scenario(_Frozen):
         return self
 
     @model_validator(mode="after")
+    def _check_rates(self) -> Self:
+        """Terminal growth stays below every discount rate it is used with (Gordon)."""
+        g = self.investors.terminal_growth_per_q
+        if g >= self.market.lab_discount_rate:
+            raise ValueError(
+                f"investors.terminal_growth_per_q: {g} must be below market.lab_discount_rate "
+                f"{self.market.lab_discount_rate} (a lab's terminal value discounts growth)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _check_dates(self) -> Self:
         """No shock before the run starts; no contract starts before it is signed.
 
