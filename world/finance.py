@@ -117,6 +117,8 @@ def raise_equity(
 def _issue(model: AIEconomy, firm: Firm, amount: float, discount: float, rescue: bool) -> float:
     """Place new shares for up to ``amount``; book the cash; return what was raised."""
     ask = firm.valuation * (1.0 - discount)
+    if ask <= _EPS:  # a 100 % discount: shares at no price raise nothing
+        return 0.0
     if model.market is not None and not firm.spec.listed:
         # a private firm's round goes to the investor population: it prices and can fail
         amount, post = model.market.primary_round(firm, amount, ask)

@@ -32,7 +32,11 @@ class DemandParams(_Frozen):
     bass_q: float = Field(0.07, ge=0.0, le=2.0, description="imitation, per quarter")
     market_size: float = Field(1500.0, gt=0.0, le=1e4, description="potential users, millions")
     market_sentiment: float = Field(
-        0.2, ge=0.0, le=1.0, description="relative change of market size per unit sentiment"
+        0.2,
+        ge=0.0,
+        lt=1.0,
+        description="relative change of market size per unit sentiment (< 1: at sentiment -1 "
+        "the market keeps a size)",
     )
     paid_share_0: Share = Field(0.045, description="paying share of users at start")
     paid_share_max: Share = Field(0.08, description="long-run paying share")
