@@ -5,21 +5,24 @@ gears — in the middle, AI labs — the engine — below, outside investors and
 on the left). An arrow goes from payer to payee; its width grows with the square
 root of the USD signed so far (the legend gives the scale). The loop the article is
 about — NVIDIA invests in OpenAI, OpenAI rents Oracle's cloud, Oracle buys NVIDIA's
-chips — is drawn in vermillion with its USD on each arrow.
+chips — is drawn in vermillion with its USD on each arrow; every other deal is grey
+(hovering an arrow gives its kinds and USD).
 """
 
 from __future__ import annotations
 
 import math
 
-from runs.app_data import Edge, LiveData
-from runs.style import DEAL_COLOURS, GREY, OKABE_ITO, ROLE_COLOURS
+from runs.app_data import LiveData
+from runs.style import GREY, OKABE_ITO, ROLE_COLOURS
 
 __all__ = ["LOOP", "loop_edges", "network_option", "network_series"]
 
 #: The circular-financing loop of the article, in the direction money flows.
 LOOP: tuple[str, ...] = ("NVIDIA", "OpenAI", "Oracle")
 LOOP_COLOUR = OKABE_ITO[3]
+#: Every other deal: grey, so that the loop is the only coloured path (hover tells the kind).
+OTHER_COLOUR = "#8C8C8C"
 _MAX_WIDTH = 14.0
 _ROW = {"chip": 0.0, "cloud": 1.0, "lab": 2.0}
 _SYMBOL = {"chip": "rect", "cloud": "circle", "lab": "diamond", "outside": "roundRect"}
@@ -52,7 +55,7 @@ def network_option(data: LiveData) -> dict:
         "title": {
             "text": "The deal network (USD signed so far)",
             "subtext": (f"vermillion: the loop {loop}; " if loop else "")
-            + "arrow from payer to payee, width ∝ √USD",
+            + "grey: other deals (hover for kind and USD); arrow payer → payee, width ∝ √USD",
             "left": 4,
             "top": 0,
             "textStyle": {"fontSize": 14},
@@ -82,10 +85,6 @@ def network_option(data: LiveData) -> dict:
 
 def _width(value: float, largest: float) -> float:
     return round(1.0 + (_MAX_WIDTH - 1.0) * math.sqrt(value / largest), 2) if largest > 0 else 1.0
-
-
-def _edge_colour(edge: Edge) -> str:
-    return DEAL_COLOURS.get(edge.kinds[0], GREY) if edge.kinds else GREY
 
 
 def network_series(data: LiveData) -> list[dict]:
@@ -123,7 +122,7 @@ def network_series(data: LiveData) -> list[dict]:
                 },
                 "lineStyle": {
                     "width": _width(e.value, largest),
-                    "color": LOOP_COLOUR if on_loop else _edge_colour(e),
+                    "color": LOOP_COLOUR if on_loop else OTHER_COLOUR,
                     "opacity": 0.95 if on_loop else 0.45,
                 },
                 "label": {
