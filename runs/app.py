@@ -29,6 +29,7 @@ from runs.app_network import network_option, network_series
 from runs.app_session import MULTIPLIERS, Session, Settings, scenario_names, warm_up
 from runs.app_shocks import (
     SHOCK_TABLES,
+    Knob,
     current_value,
     knobs,
     parameter_shock,
@@ -255,28 +256,30 @@ def _describe(shocks) -> str:
     )
 
 
+def _picked_knob(params, table: str, path: str) -> Knob | None:
+    """The parameter picked in ``table`` (its first one until another is picked)."""
+    in_table = [k for k in knobs(params) if k.path.startswith(table + ".")]
+    return next((k for k in in_table if k.path == path), in_table[0] if in_table else None)
+
+
 @solara.component
 def ParameterPicker(
     session: Session,
     table: solara.Reactive[str],
     path: solara.Reactive[str],
-    value: solara.Reactive[float],
+    edits: solara.Reactive[dict],
 ):
-    """A table, one of its parameters (with its range and current value) and a new value."""
+    """A table, one of its parameters (with its range and current value) and a new value.
+
+    The new value shown is the parameter's current value until it is edited (``edits``
+    keeps the edited values by path).
+    """
     params = session.model.params
-    in_table = [k for k in knobs(params) if k.path.startswith(table.value + ".")]
-    names = [k.path.split(".", 1)[1] for k in in_table]
-    knob = next((k for k in in_table if k.path == path.value), in_table[0] if in_table else None)
-
-    def reset_value() -> None:
-        if knob is not None:
-            path.set(knob.path)
-            value.set(float(current_value(params, knob.path)))  # type: ignore[arg-type]
-
-    solara.use_effect(reset_value, [knob.path if knob else ""])
     solara.Select("Table", values=list(SHOCK_TABLES), value=table, dense=True)
+    knob = _picked_knob(params, table.value, path.value)
     if knob is None:
         return
+    names = [k.path.split(".", 1)[1] for k in knobs(params) if k.path.startswith(table.value + ".")]
     solara.Select(
         "Parameter",
         values=names,
@@ -284,18 +287,22 @@ def ParameterPicker(
         on_value=lambda n: path.set(f"{table.value}.{n}"),
         dense=True,
     )
+    now = current_value(params, knob.path)
     allowed = "on/off" if knob.kind is bool else f"{knob.lo} … {knob.hi}"
     solara.HTML(
         tag="div",
-        unsafe_innerHTML=html.escape(
-            f"{knob.description} (now {current_value(params, knob.path)}; allowed {allowed})"
-        ),
+        unsafe_innerHTML=html.escape(f"{knob.description} (now {now}; allowed {allowed})"),
         classes=["aipm-note"],
     )
+    shown = edits.value.get(knob.path, now)
+
+    def edit(v: object) -> None:
+        edits.set({**edits.value, knob.path: v})
+
     if knob.kind is bool:
-        solara.Switch(label="on", value=bool(value.value), on_value=lambda v: value.set(float(v)))
+        solara.Switch(label="on", value=bool(shown), on_value=edit)
     else:
-        solara.InputFloat("New value", value=value, dense=True)
+        solara.InputFloat("New value", value=float(shown), on_value=edit, dense=True)  # type: ignore[arg-type]
 
 
 @solara.component
@@ -307,7 +314,7 @@ def ShockPanel(session: Session, version: solara.Reactive[int], on_change):
     choice = solara.use_reactive(choices[0].label if choices else "")
     table = solara.use_reactive(SHOCK_TABLES[0])
     path = solara.use_reactive("")
-    value = solara.use_reactive(0.0)
+    edits = solara.use_reactive({})
     when = solara.use_reactive("now")
     message = solara.use_reactive(("", ""))
     m = session.model
@@ -327,7 +334,7 @@ def ShockPanel(session: Session, version: solara.Reactive[int], on_change):
                 classes=["aipm-note"],
             )
     else:
-        ParameterPicker(session, table, path, value)
+        ParameterPicker(session, table, path, edits)
     if future:
         solara.Select(
             f"When (now = {future[0]})",
@@ -344,8 +351,10 @@ def ShockPanel(session: Session, version: solara.Reactive[int], on_change):
                 picked = next(c for c in choices if c.label == choice.value)
                 shocks = shifted(picked.shocks, m.params, q)
             else:
-                knob = next(k for k in knobs(m.params) if k.path == path.value)
-                v = bool(value.value) if knob.kind is bool else value.value
+                knob = _picked_knob(m.params, table.value, path.value)
+                if knob is None:
+                    raise ValueError("pick a parameter first")
+                v = edits.value.get(knob.path, current_value(m.params, knob.path))
                 shocks = [parameter_shock(m.params, knob.path, v, q)]
             with session.lock:
                 schedule(m, shocks)

@@ -13,6 +13,7 @@ browser's drawing — what a person in front of the projector waits for.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -34,7 +35,7 @@ LAUNCH_ARGS = [
     "--disable-background-networking",
 ]
 #: Generous: a loaded 2-core CI machine may take long to start a server or draw a page.
-TIMEOUT_MS = 90_000
+TIMEOUT_MS = int(os.environ.get("AIPM_PROBE_TIMEOUT_MS", "90000"))
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -90,17 +91,26 @@ def serve(log: Path, *, timeout_s: float = 120.0) -> Iterator[str]:
                 proc.wait(timeout=15)
 
 
-# In-page helpers: click a button, then resolve when the page shows quarter n everywhere.
-_DRAWN = """(n) => {
+# In-page helpers. ``shown()`` gives the lowest and highest quarter the page shows: the
+# header's and every chart's in view (its ``data-points``; the network has no quarter
+# axis; charts scrolled out of view redraw when they come back, see runs/app_widget.py).
+_SHOWN = """() => {
   const header = document.querySelector('.aipm-quarter');
-  if (!header || !header.textContent.trim().startsWith(`Quarter ${n} of `)) return false;
-  return [...document.querySelectorAll('.aipm-chart')].every(
-    (e) => e.dataset.chart === 'network' || e.dataset.points === String(n));
+  const m = header ? header.textContent.trim().match(/^Quarter (\\d+) of /) : null;
+  if (!m) return [-1, -1];
+  const qs = [Number(m[1]), ...[...document.querySelectorAll('.aipm-chart')]
+    .filter((e) => e.dataset.chart !== 'network')
+    .filter((e) => { const r = e.getBoundingClientRect();
+                     return r.bottom > 0 && r.top < window.innerHeight; })
+    .map((e) => Number(e.dataset.points))];
+  return [Math.min(...qs), Math.max(...qs)];
 }"""
+# Click a button; resolve when every part of the page shows quarter n or later, with the
+# seconds since the click and the quarter reached; then click ``thenClick`` (if any).
 _CLICK_AND_TIME = (
     """([label, n, timeoutMs, thenClick]) => new Promise((resolve, reject) => {
-  const drawn = """
-    + _DRAWN
+  const shown = """
+    + _SHOWN
     + """;
   const button = (text) => [...document.querySelectorAll('button')].find(
     (b) => b.textContent.trim() === text);
@@ -108,10 +118,11 @@ _CLICK_AND_TIME = (
   if (!btn) { reject(new Error(`no button ${label}`)); return; }
   const t0 = performance.now();
   const check = () => {
-    if (drawn(n)) {
+    const [lo] = shown();
+    if (lo >= n) {
       const seconds = (performance.now() - t0) / 1000;
       if (thenClick) button(thenClick).click();
-      resolve(seconds);
+      resolve([seconds, lo]);
     } else if (performance.now() - t0 > timeoutMs) reject(new Error(`quarter ${n} not drawn`));
     else requestAnimationFrame(check);
   };
@@ -145,7 +156,7 @@ class AppPage:
 
     def wait_drawn(self, n: int) -> None:
         """Wait until the header and every chart show ``n`` quarters."""
-        self.page.wait_for_function(f"({_DRAWN})({n})", timeout=TIMEOUT_MS)
+        self.page.wait_for_function(f"(({_SHOWN})()).every((q) => q === {n})", timeout=TIMEOUT_MS)
 
     def quarter(self) -> int:
         """The quarter the page's header shows."""
@@ -155,18 +166,29 @@ class AppPage:
     def step(self) -> float:
         """Click Step; seconds until the page shows the next quarter everywhere."""
         n = self.quarter() + 1
-        return float(self.page.evaluate(_CLICK_AND_TIME, ["Step", n, TIMEOUT_MS, None]))
+        seconds, _ = self.page.evaluate(_CLICK_AND_TIME, ["Step", n, TIMEOUT_MS, None])
+        return float(seconds)
 
     def play(self, quarters: int) -> float:
-        """Click Play; pause as soon as ``quarters`` more are drawn; quarters drawn per second.
+        """Click Play; pause once ``quarters`` more are drawn; quarters drawn per second.
 
-        The page may draw a quarter more before the pause reaches the server: the
-        rate counts ``quarters`` from the click to the moment they are all drawn.
+        The rate counts the quarters drawn everywhere on the page (header and every
+        chart) from the click to the first moment at least ``quarters`` are; the page
+        may draw a quarter or two more before the pause reaches the server.
         """
-        n = self.quarter() + quarters
-        seconds = float(self.page.evaluate(_CLICK_AND_TIME, ["▶ Play", n, TIMEOUT_MS, "❚❚ Pause"]))
+        start = self.quarter()
+        seconds, reached = self.page.evaluate(
+            _CLICK_AND_TIME, ["▶ Play", start + quarters, TIMEOUT_MS, "❚❚ Pause"]
+        )
         self.page.get_by_role("button", name="▶ Play").wait_for()
-        return quarters / seconds
+        self.wait_settled()
+        return (reached - start) / float(seconds)
+
+    def wait_settled(self) -> None:
+        """Wait until the header and every chart show the same quarter."""
+        self.page.wait_for_function(
+            f"(([lo, hi]) => lo >= 0 && lo === hi)(({_SHOWN})())", timeout=TIMEOUT_MS
+        )
 
     def reset(self) -> None:
         """Click Reset and wait for quarter 0."""
@@ -195,11 +217,23 @@ class AppPage:
         self.page.get_by_role("button", name="Parameter", exact=True).click()
         self.select("Table", table)
         self.select("Parameter", name)
+        self.page.locator(".aipm-side .aipm-note").filter(has_text="(now ").wait_for()
         box = self.page.get_by_label("New value")
         box.fill(str(value))
         box.press("Enter")
         self.page.get_by_role("button", name="Apply shock").click()
         self.page.get_by_text("scheduled for").wait_for()
+
+    def scroll_to(self, key: str) -> Any:
+        """Scroll chart ``key`` into view and wait until it is drawn; its card (a locator)."""
+        card = self.page.locator(".aipm-card").filter(has=self.page.locator(f"[data-chart={key}]"))
+        card.scroll_into_view_if_needed()
+        n = self.quarter()
+        self.page.wait_for_function(
+            f"document.querySelector('[data-chart={key}]').dataset.points === '{n}'",
+            timeout=TIMEOUT_MS,
+        )
+        return card
 
     def timeline(self) -> str:
         """The timeline's text (newest event first)."""

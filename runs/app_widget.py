@@ -8,7 +8,8 @@ the chart whenever its option changes, :class:`LiveChart` keeps two traits apart
 * ``option`` — axes, titles, legend and the series' look: sent once per model;
 * ``series`` — only the series' data (one short list per series): sent every Step
   and merged into the chart (``setOption`` in merge mode), so a Step costs a few
-  kilobytes and one canvas redraw per chart.
+  kilobytes and one canvas redraw per chart in view (a chart scrolled out of view
+  redraws when it comes back into view).
 
 The x-axis of a time chart is the run's quarters (fixed, so it never rescales);
 ``"quarterAxis": true`` in the option's ``xAxis`` labels it by year (a tick at each
@@ -32,7 +33,7 @@ _TEMPLATE = r"""
 </template>
 <script>
 module.exports = {
-  data() { return { points: -1 }; },
+  data() { return { points: -1, visible: true, stale: false }; },
   mounted() {
     const cdn = window.solara ? window.solara.cdn : "_solara/cdn";
     const load = () => new Promise((resolve) =>
@@ -49,10 +50,17 @@ module.exports = {
       this.applyOption();
       this.resizer = new ResizeObserver(() => this.chart && this.chart.resize());
       this.resizer.observe(this.$el);
+      // a chart scrolled out of view skips redraws; it catches up when it comes back
+      this.watcher = new IntersectionObserver((entries) => {
+        this.visible = entries[entries.length - 1].isIntersecting;
+        if (this.visible && this.stale) this.applySeries();
+      });
+      this.watcher.observe(this.$el);
     });
   },
   beforeDestroy() {
     if (this.resizer) this.resizer.disconnect();
+    if (this.watcher) this.watcher.disconnect();
     if (this.chart) this.chart.dispose();
   },
   watch: {
@@ -98,6 +106,8 @@ module.exports = {
     },
     applySeries() {
       if (!this.chart) return;
+      if (!this.visible) { this.stale = true; return; }
+      this.stale = false;
       this.chart.setOption({ series: this.series });
       const first = this.series.length ? this.series[0] : {};
       this.points = (first.data || []).length;
