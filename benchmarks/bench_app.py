@@ -140,7 +140,9 @@ def main() -> None:
     parser.add_argument("--play", type=int, default=12)
     args = parser.parse_args()
     if not CHROMIUM.exists():
-        sys.exit(f"bench_app: needs {CHROMIUM} (apt-get install chromium)")
+        write_json(args.out, {"benchmark": "app", "skipped": f"needs {CHROMIUM}", "pass": None})
+        print(f"app: skipped (needs {CHROMIUM}: apt-get install chromium)")
+        return
     steps = 8 if args.quick else args.steps
     load_start = os.getloadavg()
     t0 = time.perf_counter()

@@ -22,6 +22,7 @@ SCRIPTS = {
     "investors": "bench_investors.py",
     "stress": "bench_stress.py",
     "sweep": "bench_sweep.py",
+    "app": "bench_app.py",
 }
 
 

@@ -57,9 +57,9 @@ _CSS = """
   border-right: 1px solid #E0E0E0; min-height: 100vh; }
 .aipm-main { flex: 1 1 auto; min-width: 0; padding: 4px 10px; }
 .aipm-side .v-input { margin-top: 0; padding-top: 0; }
-.aipm-side .v-input__slider .v-input__slot { margin-bottom: 0; min-height: 0; }
-.aipm-side .v-input__slider { height: 24px; min-height: 0; }
-.aipm-side .v-input__slider .v-input__control { min-height: 0; }
+.aipm-side .aipm-track { margin: -6px 0 0 0; }
+.aipm-side .v-sheet { row-gap: 2px !important; }
+.aipm-side .v-select, .aipm-side .v-text-field { margin-top: 10px !important; }
 .aipm-side .v-messages { display: none; }
 .aipm-label { display: flex; justify-content: space-between; font-size: 13px;
   margin-top: 6px; }
@@ -196,8 +196,20 @@ def LabelledSlider(label: str, value: float, on_value, lo: float, hi: float, hel
         f"<b>× {value:.2f}</b>",
         classes=["aipm-label"],
     )
-    solara.SliderFloat(
-        "", value=value, on_value=on_value, min=lo, max=hi, step=0.05, thumb_label=False
+    _track(value, on_value, lo, hi, 0.05)
+
+
+def _track(value: float, on_value, lo: float, hi: float, step: float):
+    """A bare slider track, full width (its label and value are shown above it)."""
+    return solara.v.Slider(
+        v_model=value,
+        on_v_model=lambda v: on_value(type(value)(v)),
+        min=lo,
+        max=hi,
+        step=step,
+        hide_details=True,
+        dense=True,
+        class_="aipm-track",
     )
 
 
@@ -216,14 +228,7 @@ def SettingsPanel(draft: solara.Reactive[Settings], applied: Settings, on_reset)
     solara.HTML(
         tag="div", unsafe_innerHTML=f"<span>Seed</span><b>{s.seed}</b>", classes=["aipm-label"]
     )
-    solara.SliderInt(
-        "",
-        value=s.seed,
-        on_value=lambda v: draft.set(replace(draft.value, seed=v)),
-        min=0,
-        max=99,
-        thumb_label=False,
-    )
+    _track(s.seed, lambda v: draft.set(replace(draft.value, seed=v)), 0, 99, 1)
     for mult in MULTIPLIERS:
         LabelledSlider(
             mult.label,
@@ -268,12 +273,14 @@ def ParameterPicker(
     table: solara.Reactive[str],
     path: solara.Reactive[str],
     edits: solara.Reactive[dict],
+    version: solara.Reactive[int],
 ):
     """A table, one of its parameters (with its range and current value) and a new value.
 
     The new value shown is the parameter's current value until it is edited (``edits``
     keeps the edited values by path).
     """
+    version.value  # re-render after each quarter (a shock may have changed the value)  # noqa: B018
     params = session.model.params
     solara.Select("Table", values=list(SHOCK_TABLES), value=table, dense=True)
     knob = _picked_knob(params, table.value, path.value)
@@ -334,7 +341,7 @@ def ShockPanel(session: Session, version: solara.Reactive[int], on_change):
                 classes=["aipm-note"],
             )
     else:
-        ParameterPicker(session, table, path, edits)
+        ParameterPicker(session, table, path, edits, version)
     if future:
         solara.Select(
             f"When (now = {future[0]})",

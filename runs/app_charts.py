@@ -20,6 +20,8 @@ from runs.style import GREY, OKABE_ITO, firm_colours
 __all__ = ["GAUGES", "PANELS", "Panel", "Series", "chart_option", "chart_series"]
 
 Values = list[float | None]
+#: Colour of the dashed line at the quarter a shock hit (reddish purple).
+SHOCK_COLOUR = OKABE_ITO[4]
 
 
 @dataclass(frozen=True)
@@ -161,17 +163,17 @@ def _p_to_fundamental(data: LiveData) -> list[Series]:
 def _round_trip(data: LiveData) -> list[Series]:
     out = [
         Series(
-            "round-trip revenue",
+            "USD bn",
             scaled(data.column("round_trip_revenue"), 1.0),
             kind="bar",
-            colour=OKABE_ITO[4],
+            colour=OKABE_ITO[3],
             unit=" bn",
         )
     ]
-    for firm in _firms(data, "chip", "cloud"):
+    for firm in [f for f in ("NVIDIA", "Oracle") if f in data.names]:
         out.append(
             Series(
-                f"{firm} share",
+                f"{firm} %",
                 scaled(data.firm_column("round_trip_share", firm), 100.0),
                 axis=1,
                 colour=_colour(data, firm),
@@ -253,10 +255,11 @@ PANELS: tuple[Panel, ...] = (
     ),
     Panel(
         "round_trip",
-        "Round trip: revenue paid with a firm's own money",
+        "Round trip: revenue paid with own money",
         "USD bn per quarter",
         _round_trip,
         y2_name="share of revenue %",
+        subtitle="bars: all firms, USD bn; lines: share of the firm's revenue",
     ),
     Panel("leverage", "Leverage: debt ÷ assets", "%", _leverage),
     Panel(
@@ -285,10 +288,7 @@ def chart_option(panel: Panel, data: LiveData) -> dict:
     y_axes: list[dict] = [_y_axis(panel.y_name, panel.log)]
     if panel.y2_name is not None:
         y_axes.append({**_y_axis(panel.y2_name, False), "splitLine": {"show": False}})
-    looks = [
-        _look(s, k == 0 and panel.reference is not None, panel.reference)
-        for k, s in enumerate(series)
-    ]
+    looks = [_look(s) for s in series]
     return {
         "animation": False,
         "title": {
@@ -337,7 +337,7 @@ def _y_axis(name: str, log: bool) -> dict:
     }
 
 
-def _look(s: Series, with_reference: bool, reference: float | None) -> dict:
+def _look(s: Series) -> dict:
     look: dict = {
         "name": s.name,
         "type": s.kind,
@@ -351,19 +351,36 @@ def _look(s: Series, with_reference: bool, reference: float | None) -> dict:
         look["lineStyle"] = {"color": s.colour}
     if s.dashed:
         look["lineStyle"] = {**look.get("lineStyle", {}), "type": "dashed"}
-    if with_reference:
-        look["markLine"] = {
-            "silent": True,
-            "symbol": "none",
-            "lineStyle": {"color": GREY, "type": "dotted"},
-            "label": {"show": False},
-            "data": [{"yAxis": reference}],
-        }
     return look
 
 
+def marks(panel: Panel, data: LiveData) -> dict:
+    """Lines drawn over the chart: the panel's reference level and the quarters shocks hit."""
+    lines: list[dict] = []
+    if panel.reference is not None:
+        lines.append({"yAxis": panel.reference, "lineStyle": {"color": GREY, "type": "dotted"}})
+    lines += [
+        {
+            "xAxis": label,
+            "lineStyle": {"color": SHOCK_COLOUR, "type": "dashed", "width": 1.5},
+            "label": {
+                "show": True,
+                "formatter": "shock",
+                "position": "insideEndTop",
+                "color": SHOCK_COLOUR,
+                "fontSize": 10,
+            },
+        }
+        for label in data.shocks
+    ]
+    return {"silent": True, "symbol": "none", "label": {"show": False}, "data": lines}
+
+
 def chart_series(panel: Panel, data: LiveData) -> list[dict]:
-    """The data of every series of ``panel`` for the quarters done (merged into the chart)."""
+    """The data of every series of ``panel`` for the quarters done (merged into the chart).
+
+    The first series also carries :func:`marks` (reference level, shock quarters).
+    """
     out = []
     for s in panel.series(data):
         if panel.log:  # a log axis cannot show 0 or less (a defaulted firm's value)
@@ -379,4 +396,6 @@ def chart_series(panel: Panel, data: LiveData) -> list[dict]:
             )
         else:
             out.append({"data": s.values})
+    if out:
+        out[0]["markLine"] = marks(panel, data)
     return out

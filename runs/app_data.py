@@ -120,6 +120,7 @@ class LiveData:
     outcomes: list[str] = field(default_factory=list)
     edges: dict[tuple[str, str], tuple[float, list[str]]] = field(default_factory=dict)
     timeline: list[TimelineRow] = field(default_factory=list)
+    shocks: list[str] = field(default_factory=list)  # quarters a shock hit (labels, in order)
     quarters_done: int = 0
     deals_seen: int = 0
     events_seen: int = 0
@@ -185,6 +186,8 @@ class LiveData:
         events = self.model.events.events
         start = self.model.params.start_index
         for e in events[self.events_seen :]:
+            if e.kind is EventKind.SHOCK and quarter_label(start + e.quarter) not in self.shocks:
+                self.shocks.append(quarter_label(start + e.quarter))
             self.timeline.append(
                 TimelineRow(
                     period=quarter_label(start + e.quarter),

@@ -224,6 +224,15 @@ class AppPage:
         self.page.get_by_role("button", name="Apply shock").click()
         self.page.get_by_text("scheduled for").wait_for()
 
+    def to_top(self) -> None:
+        """Scroll back to the top of the page (where the gauges are)."""
+        self.page.locator(".aipm-quarter").scroll_into_view_if_needed()
+        self.page.evaluate(
+            "() => { window.scrollTo(0, 0); let e = document.querySelector('.aipm-quarter');"
+            " while (e) { e.scrollTop = 0; e = e.parentElement; } }"
+        )
+        self.wait_settled()
+
     def scroll_to(self, key: str) -> Any:
         """Scroll chart ``key`` into view and wait until it is drawn; its card (a locator)."""
         card = self.page.locator(".aipm-card").filter(has=self.page.locator(f"[data-chart={key}]"))

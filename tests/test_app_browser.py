@@ -132,6 +132,8 @@ def test_step_and_play(session):
 
 def _shot(session: AppPage, name: str, tmp_path: Path, locator=None) -> Path:
     """Screenshot (the viewport, or one element) made small; copied into the docs on request."""
+    if locator is None:
+        session.to_top()
     raw = (locator or session.page).screenshot()
     target = tmp_path / f"{name}.png"
     save_small_png(raw, target)
@@ -141,21 +143,40 @@ def _shot(session: AppPage, name: str, tmp_path: Path, locator=None) -> Path:
     return target
 
 
-def test_teach_paid_growth_stalls(session, tmp_path):
+@pytest.fixture
+def two_tabs(browser, app_url):
+    """Two tabs of the app side by side (a teacher's comparison): independent sessions."""
+    contexts = [browser.new_context(viewport=PROJECTOR) for _ in range(2)]
+    yield [AppPage(c.new_page(), app_url).open() for c in contexts]
+    for c in contexts:
+        c.close()
+
+
+def test_teach_paid_growth_stalls(two_tabs, tmp_path):
     """docs/howto/teach-with-the-app.md, story 1, from the page alone."""
-    session.play(8)
-    session.apply_parameter_shock("demand", "conversion_speed", 0.0)
-    session.play(12)
-    assert "demand.conversion_speed" in session.timeline()
-    _shot(session, "teach-paid-growth", tmp_path)
-    _shot(session, "teach-paid-growth-engine", tmp_path, session.page.locator(".aipm-card").first)
+    baseline, shocked = two_tabs
+    baseline.play(12)
+    _shot(baseline, "teach-paid-baseline-engine", tmp_path, baseline.scroll_to("engine"))
+    for _ in range(5):  # to 2026Q2
+        shocked.step()
+    shocked.apply_parameter_shock("demand", "conversion_speed", 0.0)
+    shocked.play(7)
+    assert "2026Q2 system: shock" in shocked.timeline()
+    assert "demand.conversion_speed: 0.08 → 0.0" in shocked.timeline()
+    _shot(shocked, "teach-paid-shock", tmp_path)
+    _shot(shocked, "teach-paid-shock-engine", tmp_path, shocked.scroll_to("engine"))
 
 
-def test_teach_nvidia_stops_financing(session, tmp_path):
+def test_teach_nvidia_stops_financing(two_tabs, tmp_path):
     """docs/howto/teach-with-the-app.md, story 2, from the page alone."""
-    session.play(4)
-    session.apply_shipped_shock("Supplier stops financing")
-    session.play(16)
-    assert "behaviour.vendor_financing = False" in session.timeline()
-    _shot(session, "teach-nvidia-stops", tmp_path)
-    _shot(session, "teach-nvidia-stops-round-trip", tmp_path, session.scroll_to("round_trip"))
+    baseline, shocked = two_tabs
+    baseline.play(12)
+    _shot(baseline, "teach-nvidia-baseline-round-trip", tmp_path, baseline.scroll_to("round_trip"))
+    for _ in range(5):  # to 2026Q2
+        shocked.step()
+    shocked.apply_shipped_shock("Supplier stops financing")
+    shocked.play(7)
+    assert "2026Q2 system: shock" in shocked.timeline()
+    assert "behaviour.vendor_financing = False" in shocked.timeline()
+    _shot(shocked, "teach-nvidia-shock", tmp_path)
+    _shot(shocked, "teach-nvidia-shock-round-trip", tmp_path, shocked.scroll_to("round_trip"))
