@@ -152,31 +152,41 @@ def two_tabs(browser, app_url):
         c.close()
 
 
-def test_teach_paid_growth_stalls(two_tabs, tmp_path):
-    """docs/howto/teach-with-the-app.md, story 1, from the page alone."""
+def _story(two_tabs, tmp_path, name: str, chart: str, apply_shock) -> AppPage:
+    """Tab 1 plays the baseline; tab 2 steps to 2026Q2, applies the shock, plays on."""
     baseline, shocked = two_tabs
+    panel = chart.replace("_", "-")
     baseline.play(12)
-    _shot(baseline, "teach-paid-baseline-engine", tmp_path, baseline.scroll_to("engine"))
+    _shot(baseline, f"teach-{name}-baseline-{panel}", tmp_path, baseline.scroll_to(chart))
     for _ in range(5):  # to 2026Q2
         shocked.step()
-    shocked.apply_parameter_shock("demand", "conversion_speed", 0.0)
+    apply_shock(shocked)
     shocked.play(7)
     assert "2026Q2 system: shock" in shocked.timeline()
+    _shot(shocked, f"teach-{name}-shock", tmp_path)
+    _shot(shocked, f"teach-{name}-shock-{panel}", tmp_path, shocked.scroll_to(chart))
+    return shocked
+
+
+def test_teach_paid_growth_stalls(two_tabs, tmp_path):
+    """docs/howto/teach-with-the-app.md, story 1, from the page alone."""
+    shocked = _story(
+        two_tabs,
+        tmp_path,
+        "paid",
+        "engine",
+        lambda tab: tab.apply_parameter_shock("demand", "conversion_speed", 0.0),
+    )
     assert "demand.conversion_speed: 0.08 → 0.0" in shocked.timeline()
-    _shot(shocked, "teach-paid-shock", tmp_path)
-    _shot(shocked, "teach-paid-shock-engine", tmp_path, shocked.scroll_to("engine"))
 
 
 def test_teach_nvidia_stops_financing(two_tabs, tmp_path):
     """docs/howto/teach-with-the-app.md, story 2, from the page alone."""
-    baseline, shocked = two_tabs
-    baseline.play(12)
-    _shot(baseline, "teach-nvidia-baseline-round-trip", tmp_path, baseline.scroll_to("round_trip"))
-    for _ in range(5):  # to 2026Q2
-        shocked.step()
-    shocked.apply_shipped_shock("Supplier stops financing")
-    shocked.play(7)
-    assert "2026Q2 system: shock" in shocked.timeline()
+    shocked = _story(
+        two_tabs,
+        tmp_path,
+        "nvidia",
+        "round_trip",
+        lambda tab: tab.apply_shipped_shock("Supplier stops financing"),
+    )
     assert "behaviour.vendor_financing = False" in shocked.timeline()
-    _shot(shocked, "teach-nvidia-shock", tmp_path)
-    _shot(shocked, "teach-nvidia-shock-round-trip", tmp_path, shocked.scroll_to("round_trip"))
