@@ -180,6 +180,8 @@ class Session:
         self.model = build_model(settings, directory=directory)
         self.data = LiveData(self.model)
         self.lock = threading.Lock()
+        self._shown = threading.Condition()
+        self.shown = 0  # quarters the page has received (see :meth:`page_has`)
 
     @property
     def done(self) -> bool:
@@ -194,3 +196,18 @@ class Session:
             self.model.step()
             self.data.update()
             return True
+
+    def page_has(self, quarters: int) -> None:
+        """The page reports it has received ``quarters`` quarters (wakes :meth:`wait_page`)."""
+        with self._shown:
+            self.shown = quarters
+            self._shown.notify_all()
+
+    def wait_page(self, quarters: int, timeout: float) -> bool:
+        """Wait until the page has received ``quarters`` quarters (False after ``timeout`` s).
+
+        Play waits for the page before simulating the next quarter, so the model never
+        runs ahead of what the class sees and Pause stops where the page is.
+        """
+        with self._shown:
+            return self._shown.wait_for(lambda: self.shown >= quarters, timeout=timeout)

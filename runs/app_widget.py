@@ -65,7 +65,12 @@ module.exports = {
   },
   watch: {
     option() { this.applyOption(); },
-    series() { this.applySeries(); },
+    series() {
+      this.applySeries();
+      // tell the server how far this page has got (Play waits for it: no running ahead)
+      const first = this.series.length ? this.series[0] : {};
+      this.received = (first.data || []).length;
+    },
   },
   methods: {
     fmt(v, unit) {
@@ -132,10 +137,14 @@ class LiveChart(ipyvuetify.VuetifyTemplate):
         Name of the chart (``data-chart`` attribute of its element).
     height
         CSS height of the chart, e.g. ``"220px"``.
+    received
+        Set by the page: points of the first series it has received (``on_received``
+        lets the server wait for the page while playing).
     """
 
     template = traitlets.Unicode(_TEMPLATE).tag(sync=True)
     option = traitlets.Dict().tag(sync=True)
     series = traitlets.List().tag(sync=True)
     chart_key = traitlets.Unicode("").tag(sync=True)
+    received = traitlets.Int(-1).tag(sync=True)
     height = traitlets.Unicode("220px").tag(sync=True)

@@ -303,3 +303,15 @@ def test_network_highlights_the_loop(stepped):
 
 def test_no_loop_without_its_firms(stepped):
     assert loop_edges(["NVIDIA", "OpenAI"]) == []
+
+
+def test_play_waits_for_the_page():
+    import threading
+
+    s = Session(Settings())
+    assert not s.wait_page(1, timeout=0.01)  # the page has nothing yet
+    waiter = threading.Thread(target=lambda: s.page_has(2))
+    waiter.start()
+    assert s.wait_page(2, timeout=10.0)
+    waiter.join()
+    assert s.wait_page(1, timeout=0.0)  # an older quarter is there already
