@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench docs clean app
+.PHONY: run test lint bench docs clean check-model app
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12), f"need Python 3.12, got {sys.version}"'
@@ -29,6 +29,11 @@ test: lint
 # the interactive app on http://127.0.0.1:8765/ (PORT=9000 make app for another port)
 app: $(STAMP)
 	$(BIN)/aipm app --port $(or $(PORT),8765)
+
+# the model validation suite, full: 50 seeds of every scenario and the Sobol sweep with
+# replicates; regenerates docs/explanation/validation.md (exit 1 when a check fails)
+check-model: $(STAMP)
+	$(BIN)/aipm check-model --full --docs
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py --out benchmarks/results

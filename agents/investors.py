@@ -351,12 +351,13 @@ class InvestorPopulation:
         rng: np.random.Generator,
         *,
         asset: str | None = None,
+        appetite: float = 1.0,
     ) -> FundingRoundResult:
         """Run a primary round of a private asset: one price, set by the marginal bidder.
 
         Every investor bids ``round_commit_fraction`` of its cash at a reservation
         valuation ``anchor × exp(w_s s_i + σ_v ε_i)`` (anchor: fundamental value for
-        fundamentalists, last mark extrapolated for chartists, the ask for noise
+        fundamentalists, last mark extrapolated for chartists, the last mark for noise
         traders). Bids below ``round_floor_fraction × ask`` are void. Bids are
         sorted by valuation; the bid that completes the amount is the marginal
         one and sets the pre-money valuation for all, capped at the ask (FULL;
@@ -376,6 +377,9 @@ class InvestorPopulation:
             Source of the bidders' valuation noise.
         asset : str, optional
             The private asset; may be omitted if there is exactly one.
+        appetite : float, optional
+            Scales what every investor commits (``round_commit_fraction × appetite``
+            of its cash), in ``[0, 1]``: 0 means outside equity has dried up.
 
         Returns
         -------
@@ -390,6 +394,8 @@ class InvestorPopulation:
         ):
             if not np.isfinite(v) or v <= 0.0:
                 raise ValueError(f"{name} must be finite and > 0, got {v!r}")
+        if not 0.0 <= appetite <= 1.0:
+            raise ValueError(f"appetite must lie in [0, 1], got {appetite!r}")
         if not np.isfinite(fundamental_usd_bn):
             raise ValueError(f"fundamental_usd_bn must be finite, got {fundamental_usd_bn!r}")
         ask, s_pre = float(pre_money_valuation_usd_bn), self.shares_outstanding[a]
@@ -398,13 +404,13 @@ class InvestorPopulation:
             [
                 max(float(fundamental_usd_bn), 0.0),
                 mark * np.exp(p.round_momentum * self._round_step[a]),
-                ask,
+                mark,
             ]
         )
         eps = rng.standard_normal(self.n_investors)
         res, commit, valid, at_ask = round_bids(
             self.types, self.sentiment, self.cash, eps, anchors, p.round_sentiment_weight,
-            p.round_valuation_dispersion, p.round_commit_fraction,
+            p.round_valuation_dispersion, p.round_commit_fraction * appetite,
             p.round_floor_fraction * ask, ask,
         )  # fmt: skip
         order = valid[np.argsort(-res[valid], kind="stable")]

@@ -28,7 +28,6 @@ from runs import figures, sweep_figures
 from runs.analysis import prim_boxes
 from runs.scenario import apply_overrides, load_scenario
 from runs.simulate import simulate
-from world.stress import classify_regime
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "gallery"
@@ -48,17 +47,6 @@ def save(fig: Figure, name: str, dpi: int = 60) -> None:
     print(f"docs/gallery/{name}.png  {(OUT / f'{name}.png').stat().st_size / 1e3:.0f} kB")
 
 
-def regime_of(firms: pd.DataFrame, system: pd.DataFrame) -> str:
-    """Regime label of one run (``world.stress.classify_regime``)."""
-    valuations = firms.pivot(index="quarter", columns="firm", values="valuation")
-    defaulted = firms.pivot(index="quarter", columns="firm", values="defaulted")
-    return classify_regime(
-        valuations.clip(lower=0.0).to_numpy(),
-        defaulted.to_numpy(dtype=bool),
-        system.sort_values("quarter")["total_deployed_gw"].to_numpy(),
-    ).value
-
-
 def run_point(base, point: dict[str, float], run_id: int) -> tuple[dict, pd.DataFrame]:
     """Simulate one design point; return its runs-table row and its system path."""
     result = simulate(apply_overrides(base, {k: float(v) for k, v in point.items()}), run_id)
@@ -69,7 +57,7 @@ def run_point(base, point: dict[str, float], run_id: int) -> tuple[dict, pd.Data
         "lab_valuation_final": s["lab_valuation"].iloc[-1],
         "total_deployed_gw_final": s["total_deployed_gw"].iloc[-1],
         "round_trip_revenue_total": s["round_trip_revenue"].sum(),
-        "regime": regime_of(result.firms, s),
+        "regime": result.summary["regime"],
     }
     return row, s.assign(run_id=run_id)
 

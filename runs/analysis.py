@@ -12,8 +12,12 @@ on any table; :func:`analyze` applies them to a sweep directory.
   Workbench's implementation (``ema_workbench.analysis.prim``): which region of
   parameter space leads to a regime (e.g. ``cascade``).
 
-Replicates of a design point are averaged (mean of the successful runs) before
-Sobol and Morris; PRIM works on individual runs.
+Sobol and Morris assume a deterministic function; the model is stochastic. With
+replicates (runs of one design point with different seeds), :func:`seed_noise`
+measures each output's share of variance due to the seed, and the indices are
+computed on the replicate means of each design point, so that they stay in
+``[0, 1]`` within their intervals once enough replicates average the seed out
+(ten Broeke et al. 2016, *JASSS* 19(1) 5). PRIM works on individual runs.
 """
 
 from __future__ import annotations
@@ -27,6 +31,15 @@ import numpy as np
 import pandas as pd
 
 from runs.discovery import PRIM_COLUMNS, prim_boxes
+from runs.indices import (
+    SEED_NOISE_COLUMNS,
+    morris_indices,
+    point_means,
+    seed_noise,
+    sobol_indices,
+    sobol_second_order,
+)
+from world.regimes import Regime
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -37,11 +50,16 @@ __all__ = [
     "point_means",
     "prim_boxes",
     "regime_table",
+    "seed_noise",
     "sobol_indices",
     "sobol_second_order",
 ]
 
 DEFAULT_METRICS = (
+    "lab_revenue",
+    "peak_valuation",
+    "ai_value_drawdown",
+    "supplier_revenue",
     "n_defaults",
     "cascade_size",
     "total_loss",
@@ -54,177 +72,11 @@ DEFAULT_METRICS = (
     "lender_losses",
     "valuation_end",
 )
-"""Metrics analysed when none are named (those the runs table has)."""
+"""Metrics analysed when none are named (those the runs table has): the continuous
+named outputs first (:mod:`runs.named_outputs`), then counts and gauges."""
 
-
-def _problem(parameters: Sequence[str]) -> dict:
-    d = len(parameters)
-    return {"num_vars": d, "names": list(parameters), "bounds": [[0.0, 1.0]] * d}
-
-
-def _check_outputs(outputs: pd.DataFrame) -> None:
-    bad = [c for c in outputs.columns if not np.all(np.isfinite(outputs[c].to_numpy(float)))]
-    if bad:
-        raise ValueError(f"outputs: column {bad[0]!r} has NaN or inf values (failed runs?)")
-
-
-def _sobol_raw(
-    y: np.ndarray, parameters: Sequence[str], second_order: bool, **kw: float
-) -> dict[str, np.ndarray]:
-    """SALib's Sobol analysis of one output; all-NaN indices for a constant output."""
-    from SALib.analyze import sobol
-
-    if np.ptp(y) == 0:  # no variance to decompose
-        d = len(parameters)
-        nan1, nan2 = np.full(d, np.nan), np.full((d, d), np.nan)
-        keys1, keys2 = ("S1", "S1_conf", "ST", "ST_conf"), ("S2", "S2_conf")
-        return {**{k: nan1 for k in keys1}, **{k: nan2 for k in keys2}}
-    return sobol.analyze(_problem(parameters), y, calc_second_order=second_order, **kw)
-
-
-def sobol_indices(
-    outputs: pd.DataFrame,
-    parameters: Sequence[str],
-    *,
-    second_order: bool = False,
-    num_resamples: int = 1000,
-    conf_level: float = 0.95,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """First- and total-order Sobol indices of each output column.
-
-    Parameters
-    ----------
-    outputs : pandas.DataFrame
-        One row per point of a Saltelli design (SALib's order, as produced by a
-        ``sobol`` sweep), one numeric column per metric; finite values.
-    parameters : sequence of str
-        The design's parameters, in design order.
-    second_order : bool
-        Whether the design was sampled with second-order columns.
-    num_resamples, conf_level, seed
-        Bootstrap of the confidence intervals.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``metric, parameter, S1, S1_conf, ST, ST_conf``; ``*_conf`` is
-        the half-width of the ``conf_level`` confidence interval. All NaN for
-        a constant output (no variance to decompose).
-    """
-    _check_outputs(outputs)
-    rows = []
-    for metric in outputs.columns:
-        res = _sobol_raw(
-            outputs[metric].to_numpy(np.float64),
-            parameters,
-            second_order,
-            num_resamples=num_resamples,
-            conf_level=conf_level,
-            seed=seed,
-        )
-        rows.extend(_per_parameter(metric, parameters, res, ("S1", "S1_conf", "ST", "ST_conf")))
-    return pd.DataFrame(rows, columns=["metric", "parameter", "S1", "S1_conf", "ST", "ST_conf"])
-
-
-def sobol_second_order(
-    outputs: pd.DataFrame,
-    parameters: Sequence[str],
-    *,
-    num_resamples: int = 1000,
-    conf_level: float = 0.95,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Second-order Sobol indices (design sampled with ``second_order = true``).
-
-    Returns columns ``metric, parameter_1, parameter_2, S2, S2_conf``.
-    """
-    _check_outputs(outputs)
-    rows = []
-    for metric in outputs.columns:
-        res = _sobol_raw(
-            outputs[metric].to_numpy(np.float64),
-            parameters,
-            True,
-            num_resamples=num_resamples,
-            conf_level=conf_level,
-            seed=seed,
-        )
-        for i, a in enumerate(parameters):
-            for j in range(i + 1, len(parameters)):
-                rows.append(
-                    {
-                        "metric": metric,
-                        "parameter_1": a,
-                        "parameter_2": parameters[j],
-                        "S2": res["S2"][i, j],
-                        "S2_conf": res["S2_conf"][i, j],
-                    }
-                )
-    return pd.DataFrame(rows, columns=["metric", "parameter_1", "parameter_2", "S2", "S2_conf"])
-
-
-def morris_indices(
-    design: pd.DataFrame,
-    outputs: pd.DataFrame,
-    *,
-    num_levels: int = 4,
-    num_resamples: int = 1000,
-    conf_level: float = 0.95,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Morris elementary-effect statistics of each output column.
-
-    Parameters
-    ----------
-    design : pandas.DataFrame
-        Unit-cube coordinates of the Morris trajectories (one column per
-        parameter, rows in sampling order).
-    outputs : pandas.DataFrame
-        Same rows, one numeric column per metric; finite values.
-    num_levels : int
-        The design's number of grid levels.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``metric, parameter, mu, mu_star, mu_star_conf, sigma``. Effects
-        are per unit of the parameter's range (``Δmetric / Δu``), so μ* ranks
-        parameters whatever their units.
-    """
-    from SALib.analyze import morris
-
-    _check_outputs(outputs)
-    if len(design) != len(outputs):
-        raise ValueError(f"design has {len(design)} rows, outputs {len(outputs)}")
-    parameters = list(design.columns)
-    x = design.to_numpy(np.float64)
-    rows = []
-    for metric in outputs.columns:
-        res = morris.analyze(
-            _problem(parameters),
-            x,
-            outputs[metric].to_numpy(np.float64),
-            num_resamples=num_resamples,
-            conf_level=conf_level,
-            num_levels=num_levels,
-            seed=seed,
-        )
-        keys = ("mu", "mu_star", "mu_star_conf", "sigma")
-        rows.extend(_per_parameter(metric, parameters, res, keys))
-    return pd.DataFrame(
-        rows, columns=["metric", "parameter", "mu", "mu_star", "mu_star_conf", "sigma"]
-    )
-
-
-def point_means(runs: pd.DataFrame, metrics: Sequence[str], n_points: int) -> pd.DataFrame:
-    """Mean of each metric over a point's successful replicates, indexed by ``point_id``.
-
-    Points without a successful run get NaN (all ``n_points`` points are listed).
-    """
-    ok = runs[runs["status"] == "ok"]
-    means = ok.groupby("point_id")[list(metrics)].mean()
-    return means.reindex(pd.RangeIndex(n_points, name="point_id")).astype(np.float64)
+#: Regime labels PRIM can target (``world.regimes.Regime``).
+REGIMES = tuple(r.value for r in Regime)
 
 
 def regime_table(runs: pd.DataFrame) -> pd.DataFrame:
@@ -237,7 +89,11 @@ def regime_table(runs: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class SweepAnalysis:
-    """Results of :func:`analyze`; empty DataFrames for analyses the design does not allow."""
+    """Results of :func:`analyze`.
+
+    ``applicable`` names the tables the sweep's design allows (written as CSV files,
+    with their header even when they have no rows); the others are empty.
+    """
 
     regimes: pd.DataFrame
     sobol: pd.DataFrame
@@ -245,16 +101,31 @@ class SweepAnalysis:
     morris: pd.DataFrame
     prim: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
+    seed_noise: pd.DataFrame = field(default_factory=pd.DataFrame)
+    applicable: frozenset[str] = field(default=frozenset())
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Name → table, for writing and printing."""
         return {
             "regimes": self.regimes,
+            "seed_noise": self.seed_noise,
             "sobol": self.sobol,
             "sobol_second_order": self.sobol_second_order,
             "morris": self.morris,
             "prim": self.prim,
         }
+
+
+def _prim_note(runs: pd.DataFrame, regime: str, target: np.ndarray) -> str | None:
+    """A note when PRIM has nothing to find, naming the regimes that did occur."""
+    if target.any() and not target.all():
+        return None
+    counts = runs["regime"].astype(str).value_counts()
+    seen = ", ".join(f"{k} ({v})" for k, v in counts.items())
+    others = [k for k in counts.index if k != regime]
+    hint = f"; choose another with --regime {others[0]}" if others else ""
+    which = "no run" if not target.any() else "every run"
+    return f"PRIM: {which} ended in regime {regime!r} (runs ended in: {seen}){hint}"
 
 
 def analyze(
@@ -265,7 +136,7 @@ def analyze(
     threshold: float = 0.8,
     write: bool = True,
 ) -> SweepAnalysis:
-    """Analyse a sweep directory: regimes, Sobol or Morris indices, PRIM boxes.
+    """Analyse a sweep directory: regimes, seed noise, Sobol or Morris indices, PRIM boxes.
 
     Parameters
     ----------
@@ -274,11 +145,12 @@ def analyze(
     metrics : sequence of str, optional
         Runs-table columns for Sobol/Morris (default: :data:`DEFAULT_METRICS`).
     regime : str
-        PRIM's case of interest: runs of this regime.
+        PRIM's case of interest: runs of this regime (one of :data:`REGIMES`).
     threshold : float
         PRIM's density threshold.
     write : bool
-        Also write each table to ``out/analysis/<name>.csv``.
+        Also write each table the design allows to ``out/analysis/<name>.csv``
+        (and remove stale tables of analyses it does not allow).
 
     Raises
     ------
@@ -298,13 +170,19 @@ def analyze(
     for m in metrics:
         if columns.get(m) not in ("float64", "Int64", "int64"):
             raise ValueError(f"--metric: {m!r} is not a numeric column of the runs table")
-    if regime not in {"boom", "soft_landing", "bust", "cascade"}:
-        raise ValueError(f"--regime: {regime!r} (allowed: boom, soft_landing, bust, cascade)")
+    if regime not in REGIMES:
+        raise ValueError(f"--regime: {regime!r} (allowed: {', '.join(REGIMES)})")
     runs = store.read_runs(columns=["run_id", "point_id", "status", "regime", *paths, *metrics])
     notes: list[str] = []
     n_points, design = meta["n_points"], meta["design"]
+    replicates = int(meta["spec"].get("replicates", 1))
+    applicable = {"regimes", "prim"}
     if len(runs) < meta["n_runs"]:
         notes.append(f"incomplete sweep: {len(runs)} of {meta['n_runs']} runs")
+    noise = pd.DataFrame(columns=SEED_NOISE_COLUMNS)
+    if replicates > 1:
+        applicable.add("seed_noise")
+        noise = seed_noise(runs, metrics)
     sobol = sobol2 = morris = pd.DataFrame()
     if design in ("sobol", "morris"):
         y = point_means(runs, metrics, n_points)
@@ -313,12 +191,14 @@ def analyze(
         notes += [f"{m}: skipped (a point has no successful run)" for m in skipped]
         y = y[usable]
         notes += [f"{m}: constant over the design" for m in usable if np.ptp(y[m]) == 0]
-        if design == "sobol" and usable:
+        if design == "sobol":
             second = bool(meta["spec"]["second_order"])
+            applicable.update({"sobol", "sobol_second_order"} if second else {"sobol"})
             sobol = sobol_indices(y, paths, second_order=second)
             if second:
                 sobol2 = sobol_second_order(y, paths)
-        elif usable:
+        else:
+            applicable.add("morris")
             unit = store.design().sort_values("point_id")[[f"u.{p}" for p in paths]]
             unit.columns = paths
             levels = meta["spec"]["levels"] or 4
@@ -327,29 +207,31 @@ def analyze(
             )
     ok = runs[runs["status"] == "ok"]
     target = (ok["regime"] == regime).to_numpy(dtype=bool)
-    prim = prim_boxes(ok[paths], target, threshold=threshold) if len(ok) else pd.DataFrame()
+    prim = prim_boxes(ok[paths], target, threshold=threshold)
     if not prim.empty:  # the sampled range of each numeric parameter, for plots
         ranges = {p["path"]: (p.get("low"), p.get("high")) for p in meta["parameters"]}
         prim["range_min"] = [ranges[n][0] for n in prim["parameter"]]
         prim["range_max"] = [ranges[n][1] for n in prim["parameter"]]
-    if not target.any():
-        notes.append(f"PRIM: no run ended in regime {regime!r}")
-    elif target.all():
-        notes.append(f"PRIM: every run ended in regime {regime!r}")
-    result = SweepAnalysis(regime_table(runs), sobol, sobol2, morris, prim, tuple(notes))
+    note = _prim_note(ok, regime, target) if len(ok) else None
+    if note:
+        notes.append(note)
+    result = SweepAnalysis(
+        regime_table(runs), sobol, sobol2, morris, prim, tuple(notes), noise, frozenset(applicable)
+    )
     if write:
-        from runs.output import atomic_write_bytes
-
-        for name, table in result.tables().items():
-            atomic_write_bytes(out / "analysis" / f"{name}.csv", table.to_csv(index=False).encode())
-        note_text = json.dumps({"notes": list(notes), "regime": regime, "metrics": metrics})
-        atomic_write_bytes(out / "analysis" / "notes.json", note_text.encode())
+        _write(out / "analysis", result, regime, metrics)
     return result
 
 
-def _per_parameter(metric: str, parameters, res, keys: tuple[str, ...]) -> list[dict]:
-    """One tidy row per parameter from a SALib result: metric, parameter and ``keys``."""
-    return [
-        {"metric": metric, "parameter": name, **{k: res[k][j] for k in keys}}
-        for j, name in enumerate(parameters)
-    ]
+def _write(folder: Path, result: SweepAnalysis, regime: str, metrics: list[str]) -> None:
+    """Write the applicable tables (header included) and remove stale ones."""
+    from runs.output import atomic_write_bytes
+
+    for name, table in result.tables().items():
+        target = folder / f"{name}.csv"
+        if name in result.applicable:
+            atomic_write_bytes(target, table.to_csv(index=False).encode())
+        elif target.exists():
+            target.unlink()
+    note_text = json.dumps({"notes": list(result.notes), "regime": regime, "metrics": metrics})
+    atomic_write_bytes(folder / "notes.json", note_text.encode())

@@ -128,11 +128,12 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _register_commands() -> None:
-    """Add the commands that live in their own modules (sweeps, reports, app)."""
-    from runs import cli_experiments, cli_report
+    """Add the commands that live in their own modules (sweeps, reports, app, check-model)."""
+    from runs import cli_experiments, cli_report, cli_validation
 
     cli_experiments.register(app)
     cli_report.register(app)
+    cli_validation.register(app)
 
 
 _register_commands()

@@ -206,7 +206,17 @@ def build_report(run_dir: Path) -> Path:
 
 
 # -- sweeps -----------------------------------------------------------------------------
-ID_COLUMNS = {"run_id", "run", "seed", "replicate", "point", "point_id", "chunk", "status"}
+ID_COLUMNS = {
+    "run_id",
+    "run",
+    "seed",
+    "replicate",
+    "point",
+    "point_id",
+    "chunk",
+    "status",
+    "duration_s",
+}
 #: outcomes preferred for the heatmap, in order (the sweep's runs-table metric names)
 HEATMAP_METRICS = (
     "lab_valuation_final",
@@ -235,6 +245,16 @@ def _analysis_table(folder: Path, name: str) -> pd.DataFrame | None:
     return _read_tables(
         [p for p in (folder / f"{name}.parquet", folder / f"{name}.csv") if p.is_file()]
     )
+
+
+def sweep_name(sweep_dir: Path) -> str:
+    """The sweep's spec name (``params.json``), else the directory's name."""
+    try:
+        meta = json.loads((sweep_dir / "params.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = None
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return str(name) if name else sweep_dir.name
 
 
 def _sweep_parameters(sweep_dir: Path, runs: pd.DataFrame) -> list[str]:
@@ -324,5 +344,6 @@ def build_sweep_report(sweep_dir: Path) -> Path:
         shares = runs["regime"].astype(str).value_counts(normalize=True)
         numbers["regimes"] = ", ".join(f"{k} {v:.0%}" for k, v in shares.items())
     page = sweep_dir / "report.html"
-    atomic_write_bytes(page, _html_page(f"aipm sweep — {sweep_dir.name}", numbers, images))
+    name = sweep_name(sweep_dir)
+    atomic_write_bytes(page, _html_page(f"aipm sweep — {name}", numbers, images))
     return page

@@ -14,7 +14,18 @@ from pydantic import BaseModel, ValidationError
 
 from world.params import Scenario, with_overrides
 
-__all__ = ["ScenarioError", "apply_overrides", "load_scenario", "parse_scenario"]
+__all__ = [
+    "ScenarioError",
+    "apply_overrides",
+    "load_scenario",
+    "parse_scenario",
+    "read_expect_table",
+]
+
+#: Top-level table of a scenario file holding its claims (``[expect]``): read by
+#: :func:`read_expect_table` for the validation suite, never part of the Scenario
+#: and never inherited through ``base = ...`` (a claim belongs to one file's story).
+EXPECT_TABLE = "expect"
 
 
 class ScenarioError(ValueError):
@@ -141,6 +152,7 @@ def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, An
     if path in _seen:
         raise ScenarioError(f"{path}: base: circular reference")
     data = _read_toml(path)
+    data.pop(EXPECT_TABLE, None)  # claims are not parameters (see read_expect_table)
     overrides = data.pop("overrides", {})
     if not isinstance(overrides, dict):
         raise ScenarioError(f"{path}: overrides: must be a table of dotted paths")
@@ -151,6 +163,18 @@ def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, An
         raise ScenarioError(f"{path}: base: must be a file name")
     base_data, base_overrides = resolve_file(path.parent / base, (*_seen, path))
     return _merge(base_data, data), {**base_overrides, **overrides}
+
+
+def read_expect_table(path: str | Path) -> dict[str, Any]:
+    """The ``[expect]`` table of this one file (``{}`` if it has none; never from a base).
+
+    Raises :class:`ScenarioError` if the file cannot be read or ``expect`` is not a
+    table; the claims themselves are validated by :mod:`runs.validation.claims`.
+    """
+    table = _read_toml(Path(path)).get(EXPECT_TABLE, {})
+    if not isinstance(table, dict):
+        raise ScenarioError(f"{path}: {EXPECT_TABLE}: must be a table of output = direction")
+    return table
 
 
 def load_scenario(path: str | Path) -> Scenario:

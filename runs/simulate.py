@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from runs.summary import summarize_paths
+from runs.summary import paths_of_records, summarize_paths
 from world.contracts import SignedDeal
 from world.events import Event, EventLog
 from world.metrics import Recorder
@@ -127,12 +127,7 @@ def simulate(
         raise ValueError("a run needs at least one quarter")
     if not keep_model:
         records.detach()  # the result keeps the records, not the whole model
-    summary = summarize_paths(
-        records.firm_names,
-        records.firm_paths("valuation"),
-        records.firm_paths("defaulted"),
-        records.system_columns(),
-    )
+    summary = summarize_paths(paths_of_records(records, model.events.events))
     return RunResult(
         scenario=scenario,
         seed=seed,

@@ -82,6 +82,7 @@ MINSKY_COLOURS = {"hedge": OKABE_ITO[2], "speculative": OKABE_ITO[1], "ponzi": O
 REGIME_COLOURS = {
     "boom": OKABE_ITO[2],
     "soft_landing": OKABE_ITO[5],
+    "crash_recovered": OKABE_ITO[4],
     "bust": OKABE_ITO[1],
     "cascade": OKABE_ITO[3],
 }

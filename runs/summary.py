@@ -1,21 +1,31 @@
-"""One row of summary metrics per run: regime, defaults, drawdowns, gauges.
+"""One row of summary metrics per run: regime, named outputs, defaults, drawdowns, gauges.
 
-Built from a run's records only (pure: DataFrames in, dict out), so sweeps, reports
-and tests compute it the same way. Regime rules and stress metrics come from
-:mod:`world.stress`.
+Built from a run's records only (pure: arrays or DataFrames in, dict out), so single
+runs, sweeps, reports and the validation suite compute it the same way:
+
+* ``regime`` — the label of :func:`world.regimes.classify_regime`, computed on the AI
+  network (AI revenue and AI-exposed value), and the figures it is read from
+  (``regime_*`` keys);
+* the named outputs of :mod:`runs.named_outputs` (``lab_revenue``, ``defaults``, ...);
+* the stress metrics of :func:`world.stress.run_summary_metrics` (per-firm keys
+  suffixed ``_<firm>``) and gauge statistics.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from world.stress import classify_regime, run_summary_metrics
+from runs.named_outputs import EventArrays, RunPaths, compute_outputs
+from world.stress import run_summary_metrics
 
-__all__ = ["summarize", "summarize_paths"]
+if TYPE_CHECKING:
+    from world.metrics import Recorder
+
+__all__ = ["paths_of_records", "paths_of_tables", "summarize", "summarize_paths"]
 
 
 def _firm_order(order: list[str]):
@@ -27,21 +37,24 @@ def _firm_order(order: list[str]):
     return key
 
 
-def summarize(firms: pd.DataFrame, system: pd.DataFrame) -> dict[str, Any]:
-    """Summary metrics of one run (scalars; per-firm keys suffixed ``_<firm>``).
+def paths_of_records(records: Recorder, events: Sequence = ()) -> RunPaths:
+    """:class:`RunPaths` of a run's :class:`~world.metrics.Recorder` and event list."""
+    return RunPaths(
+        names=tuple(records.firm_names),
+        roles=tuple(records.roles),
+        valuation=records.firm_paths("valuation"),
+        defaulted=records.firm_paths("defaulted"),
+        revenue=records.firm_paths("revenue"),
+        ai_revenue=records.firm_paths("ai_revenue"),
+        system=records.system_columns(),
+        events=EventArrays.from_events(events),
+    )
 
-    Parameters
-    ----------
-    firms, system
-        The run's per-firm and system records (see ``world.metrics``).
 
-    Returns
-    -------
-    dict
-        ``regime`` (boom / soft_landing / bust / cascade), stress metrics (peak and
-        trough valuations, max drawdown and losses per firm, number of defaults,
-        cascade size, quarter of first default) and gauge statistics.
-    """
+def paths_of_tables(
+    firms: pd.DataFrame, system: pd.DataFrame, events: pd.DataFrame | None = None
+) -> RunPaths:
+    """:class:`RunPaths` of a run's written tables (firms, system, events)."""
     if firms.empty or system.empty:
         raise ValueError("firms and system must not be empty")
     order = list(dict.fromkeys(firms["firm"]))
@@ -49,11 +62,51 @@ def summarize(firms: pd.DataFrame, system: pd.DataFrame) -> dict[str, Any]:
     if len(firms) != n_q * n_f:
         raise ValueError("firms must have one row per firm per quarter")
     ranked = firms.sort_values(["quarter", "firm"], key=_firm_order(order), kind="stable")
-    v = ranked["valuation"].to_numpy(dtype=float).reshape(n_q, n_f)
-    d = ranked["defaulted"].to_numpy(dtype=bool).reshape(n_q, n_f)
+
+    def grid(column: str, dtype: type) -> np.ndarray:
+        return ranked[column].to_numpy(dtype=dtype).reshape(n_q, n_f)
+
+    roles = ranked["role"].to_numpy()[:n_f]
     sys_ = system.sort_values("quarter")
-    columns = {name: sys_[name].to_numpy(dtype=np.float64) for name in _SYSTEM_INPUTS}
-    return summarize_paths(order, v, d, columns)
+    columns = {
+        c: sys_[c].to_numpy(dtype=np.float64)
+        for c in sys_.columns
+        if c not in ("period", "funding_round_outcome")
+    }
+    arrays = EventArrays()
+    if events is not None and len(events):
+        index = {name: k for k, name in enumerate(order)}
+        arrays = EventArrays(
+            np.array([index.get(f, -1) for f in events["firm"]], dtype=np.int64),
+            events["kind"].astype(str).to_numpy(dtype=object),
+            events["amount"].to_numpy(dtype=np.float64),
+        )
+    return RunPaths(
+        names=tuple(order),
+        roles=tuple(str(r) for r in roles),
+        valuation=grid("valuation", float),
+        defaulted=grid("defaulted", bool),
+        revenue=grid("revenue", float),
+        ai_revenue=grid("ai_revenue", float),
+        system=columns,
+        events=arrays,
+    )
+
+
+def summarize(
+    firms: pd.DataFrame, system: pd.DataFrame, events: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """Summary metrics of one run from its tables (see :func:`summarize_paths`).
+
+    Parameters
+    ----------
+    firms, system
+        The run's per-firm and system records (see ``world.metrics``).
+    events
+        The run's event log (``RunResult.events`` / ``events.parquet``); without it
+        the event-based outputs (funding failures, losses booked) count nothing.
+    """
+    return summarize_paths(paths_of_tables(firms, system, events))
 
 
 def _skipna(x: np.ndarray, stat: Any) -> float:
@@ -62,41 +115,34 @@ def _skipna(x: np.ndarray, stat: Any) -> float:
     return float(stat(x)) if x.size else float("nan")
 
 
-_SYSTEM_INPUTS = (
-    "total_deployed_gw",
-    "engine_user_growth",
-    "gears_capex_to_revenue",
-    "fuel_compute_efficiency",
-    "round_trip_revenue",
-    "lender_losses",
-)
-"""The system columns the summary reads."""
+def summarize_paths(paths: RunPaths) -> dict[str, Any]:
+    """Summary metrics of one run (scalars; per-firm keys suffixed ``_<firm>``).
 
-
-def summarize_paths(
-    firm_names: list[str],
-    valuations: np.ndarray,
-    defaulted: np.ndarray,
-    system: Mapping[str, np.ndarray],
-) -> dict[str, Any]:
-    """:func:`summarize` from arrays: the core, without DataFrames.
-
-    Parameters
-    ----------
-    firm_names
-        One name per firm (column of the paths).
-    valuations, defaulted
-        Shape ``(quarters, firms)``: valuation (USD bn; negative values count as 0)
-        and default flag of each firm, quarter by quarter.
-    system
-        The system columns of :data:`_SYSTEM_INPUTS`, one value per quarter, in
-        quarter order (extra columns are ignored).
+    Returns
+    -------
+    dict
+        ``regime`` (boom / soft_landing / crash_recovered / bust / cascade) and the
+        figures behind it (``regime_value_growth``, ``regime_value_drawdown``,
+        ``regime_value_end_to_peak``, ``regime_revenue_growth``,
+        ``regime_revenue_end_to_peak``), every named output of
+        :data:`runs.named_outputs.OUTPUTS`, the stress metrics (peak and trough
+        valuations, max drawdown and losses per firm, number of defaults, cascade
+        size, quarter of first default) and gauge statistics.
     """
-    v = np.clip(valuations, 0.0, None)
-    d = np.asarray(defaulted, dtype=bool)
+    v = np.clip(paths.valuation, 0.0, None)
+    system: Mapping[str, np.ndarray] = paths.system
     gw = system["total_deployed_gw"]
-    out: dict[str, Any] = {"regime": classify_regime(v, d, gw).value}
-    out.update(run_summary_metrics(v, d, firm_names).to_dict())
+    stats = paths.regime_stats
+    out: dict[str, Any] = {
+        "regime": paths.regime.value,
+        "regime_value_growth": stats.value_growth,
+        "regime_value_drawdown": stats.value_drawdown,
+        "regime_value_end_to_peak": stats.value_end_to_peak,
+        "regime_revenue_growth": stats.revenue_growth,
+        "regime_revenue_end_to_peak": stats.revenue_end_to_peak,
+    }
+    out.update(compute_outputs(paths))
+    out.update(run_summary_metrics(v, paths.defaulted, list(paths.names)).to_dict())
     out.update(
         {
             "quarters": int(len(gw)),
@@ -106,7 +152,6 @@ def summarize_paths(
             "fuel_compute_efficiency_end": float(system["fuel_compute_efficiency"][-1]),
             "deployed_gw_end": float(gw[-1]),
             "round_trip_revenue_total": float(np.nansum(system["round_trip_revenue"])),
-            "lender_losses": float(system["lender_losses"][-1]),
             "valuation_start": float(v[0].sum()),
             "valuation_end": float(v[-1].sum()),
         }

@@ -34,7 +34,7 @@ __all__ = [
     "sobol_figure",
 ]
 
-REGIME_ORDER = ("boom", "soft_landing", "bust", "cascade")
+REGIME_ORDER = ("boom", "soft_landing", "crash_recovered", "bust", "cascade")
 
 
 def fan_chart_figure(
@@ -159,16 +159,19 @@ def sobol_figure(indices: pd.DataFrame) -> Figure:
     """First-order (S1) and total (ST) Sobol indices per parameter, with confidence bars.
 
     ``indices`` has columns ``parameter``, ``S1``, ``ST`` and optionally ``S1_conf``,
-    ``ST_conf`` and ``metric`` (one panel per metric, at most three), as returned by
+    ``ST_conf`` and ``metric`` (one panel per metric, three per row), as returned by
     :func:`runs.analysis.sobol_indices`.
     """
     check_frame(indices, "indices", required=("parameter",), numeric=("S1", "ST"))
-    metrics = _metrics(indices)[:3]
+    metrics = _metrics(indices)
     n_par = indices["parameter"].nunique()
+    ncols = min(len(metrics), 3)
+    nrows = int(np.ceil(len(metrics) / ncols))
+    height = max(3.5, 2.0 + 0.5 * n_par)
     with styled():
-        fig = new_figure((6.5 * len(metrics), max(3.5, 2.0 + 0.5 * n_par)))
-        axes = np.atleast_1d(fig.subplots(1, len(metrics))).ravel()
-        for ax, metric in zip(axes, metrics, strict=True):
+        fig = new_figure((6.5 * ncols, height * nrows))
+        axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+        for ax, metric in zip(axes, metrics, strict=False):
             t = _rows_of(indices, metric).sort_values("ST", na_position="first")
             y = np.arange(len(t))
             for k, col in enumerate(("S1", "ST")):
@@ -188,6 +191,8 @@ def sobol_figure(indices: pd.DataFrame) -> Figure:
             if t[["S1", "ST"]].isna().all(axis=None):
                 _note_centre(ax, "constant output: no variance to decompose")
             ax.legend(loc="lower right")
+        for ax in axes[len(metrics) :]:
+            ax.set_visible(False)
     return fig
 
 
@@ -196,40 +201,46 @@ def _note_centre(ax, message: str) -> None:
 
 
 def morris_figure(indices: pd.DataFrame, metric: str | None = None) -> Figure:
-    """Morris screening: μ* per parameter (bars) and μ* versus σ (scatter).
+    """Morris screening: μ* per parameter (bars) and μ* versus σ (scatter), per metric.
 
     ``indices`` has columns ``parameter``, ``mu_star``, ``sigma`` and optionally
     ``mu_star_conf`` and ``metric``, as returned by :func:`runs.analysis.morris_indices`;
-    ``metric`` picks one (default: the first).
+    one row of two panels per metric, or only ``metric`` when given.
     """
     check_frame(indices, "indices", required=("parameter",), numeric=("mu_star", "sigma"))
     metrics = _metrics(indices)
     if metric is not None and metric not in metrics:
         raise ValueError(f"metric: {metric!r} is not in indices (has: {metrics})")
-    metric = metrics[0] if metric is None else metric
-    t = _rows_of(indices, metric).sort_values("mu_star")
+    chosen = metrics if metric is None else [metric]
+    n_par = _rows_of(indices, chosen[0])["parameter"].nunique()
+    height = max(4.0, 2.0 + 0.45 * n_par)
     with styled():
-        fig = new_figure((12.0, max(4.0, 2.0 + 0.45 * len(t))))
-        ax1, ax2 = fig.subplots(1, 2)
-        y = np.arange(len(t))
-        err = t["mu_star_conf"].to_numpy() if "mu_star_conf" in t.columns else None
-        ax1.barh(y, t["mu_star"].to_numpy(), xerr=err, color=style.OKABE_ITO[0], error_kw={"lw": 1})
-        ax1.set_yticks(y, t["parameter"].astype(str).tolist())
-        ax1.set_xlabel("μ* (mean absolute elementary effect, output units)")
-        ax1.set_title("Morris screening" + (f": {metric}" if metric is not None else ""))
-        ax2.scatter(t["mu_star"], t["sigma"], color=style.OKABE_ITO[1], s=40, zorder=3)
-        for row in t.itertuples(index=False):
-            ax2.annotate(
-                str(row.parameter),
-                (row.mu_star, row.sigma),
-                xytext=(4, 3),
-                textcoords="offset points",
-                fontsize=8,
-            )
-        ax2.set_xlabel("μ* (importance)")
-        ax2.set_ylabel("σ (non-linearity / interactions)")
-        ax2.set_title("μ* versus σ")
+        fig = new_figure((12.0, height * len(chosen)))
+        rows = np.atleast_2d(fig.subplots(len(chosen), 2))
+        for (ax1, ax2), m in zip(rows, chosen, strict=True):
+            _morris_panels(ax1, ax2, _rows_of(indices, m).sort_values("mu_star"), m)
     return fig
+
+
+def _morris_panels(ax1, ax2, t: pd.DataFrame, metric: object) -> None:
+    y = np.arange(len(t))
+    err = t["mu_star_conf"].to_numpy() if "mu_star_conf" in t.columns else None
+    ax1.barh(y, t["mu_star"].to_numpy(), xerr=err, color=style.OKABE_ITO[0], error_kw={"lw": 1})
+    ax1.set_yticks(y, t["parameter"].astype(str).tolist())
+    ax1.set_xlabel("μ* (mean absolute elementary effect, output units)")
+    ax1.set_title("Morris screening" + (f": {metric}" if metric is not None else ""))
+    ax2.scatter(t["mu_star"], t["sigma"], color=style.OKABE_ITO[1], s=40, zorder=3)
+    for row in t.itertuples(index=False):
+        ax2.annotate(
+            str(row.parameter),
+            (row.mu_star, row.sigma),
+            xytext=(4, 3),
+            textcoords="offset points",
+            fontsize=8,
+        )
+    ax2.set_xlabel("μ* (importance)")
+    ax2.set_ylabel("σ (non-linearity / interactions)")
+    ax2.set_title("μ* versus σ" + (f": {metric}" if metric is not None else ""))
 
 
 def prim_figure(
@@ -305,13 +316,21 @@ def _draw_box(ax, t: pd.DataFrame, numeric: pd.Series, lims: dict) -> None:
     ax.legend(loc="lower right", fontsize=7.5)
 
 
+#: Fewest runs a heatmap cell should hold on average (else the axis gets fewer bins).
+MIN_RUNS_PER_CELL = 4
+
+
 def heatmap_figure(
     runs: pd.DataFrame, x: str, y: str, outcome: str, *, agg: str = "median", bins: int = 6
 ) -> Figure:
     """Outcome (aggregated over runs) on a grid of two swept parameters.
 
-    Parameters with more than ``bins`` distinct values are cut into ``bins``
-    equal-width intervals.
+    A parameter with at most ``bins`` distinct values (a grid or levels) keeps
+    them; a continuous one (a Latin hypercube, Sobol or Morris design) is cut into
+    equal-count bins, as many as keep about :data:`MIN_RUNS_PER_CELL` runs per cell
+    (2 to ``bins``), so no row or column is empty. When both parameters are
+    continuous, each run is drawn as a dot coloured by the outcome instead: a
+    binned grid of a space-filling design is mostly empty cells.
     """
     check_frame(runs, "runs", numeric=(x, y, outcome))
     if x == y:
@@ -320,15 +339,19 @@ def heatmap_figure(
         raise ValueError(f"agg: must be one of mean, median, min, max, got {agg!r}")
     if bins < 2:
         raise ValueError(f"bins: must be at least 2, got {bins}")
+    discrete = {c: runs[c].nunique() <= bins for c in (x, y)}
+    if not discrete[x] and not discrete[y]:
+        return _scatter_map(runs, x, y, outcome)
 
-    def axis(col: str) -> pd.Series:
+    def axis(col: str, other: str) -> pd.Series:
         values = runs[col]
-        if values.nunique() <= bins:
+        if discrete[col]:
             return values.round(6)
-        cut = pd.cut(values, bins=bins, include_lowest=True)
+        k = int(np.clip(len(runs) // (MIN_RUNS_PER_CELL * runs[other].nunique()), 2, bins))
+        cut = pd.qcut(values, q=k, duplicates="drop")
         return cut.map(lambda iv: round(float(iv.mid), 6)).astype(float)
 
-    table = runs.assign(_x=axis(x), _y=axis(y)).pivot_table(
+    table = runs.assign(_x=axis(x, y), _y=axis(y, x)).pivot_table(
         index="_y", columns="_x", values=outcome, aggfunc=agg, observed=True
     )
     title, unit, factor = column_label(outcome)
@@ -348,9 +371,25 @@ def heatmap_figure(
             cbar_kws={"label": f"{agg} {title}" + (f" ({unit})" if unit else "")},
         )
         ax.grid(False)
-        ax.set_xlabel(x)
-        ax.set_ylabel(y)
+        ax.set_xlabel(x + ("" if discrete[x] else " (bin centre)"))
+        ax.set_ylabel(y + ("" if discrete[y] else " (bin centre)"))
         ax.set_xticklabels([f"{float(t.get_text()):.3g}" for t in ax.get_xticklabels()])
         ax.set_yticklabels([f"{float(t.get_text()):.3g}" for t in ax.get_yticklabels()])
         ax.set_title(f"{title}: {agg} over runs, by {x} and {y}")
+    return fig
+
+
+def _scatter_map(runs: pd.DataFrame, x: str, y: str, outcome: str) -> Figure:
+    """Each run a dot at its two parameter values, coloured by the outcome."""
+    title, unit, factor = column_label(outcome)
+    with styled():
+        fig = new_figure((9.0, 6.5))
+        ax = fig.subplots()
+        dots = ax.scatter(
+            runs[x], runs[y], c=runs[outcome] * factor, cmap="cividis", s=36, edgecolors="none"
+        )
+        fig.colorbar(dots, ax=ax, label=title + (f" ({unit})" if unit else ""))
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        ax.set_title(f"{title} of each run ({len(runs)} runs), by {x} and {y}")
     return fig

@@ -9,11 +9,13 @@ import pandas as pd
 import pytest
 
 from runs.analysis import (
+    REGIMES,
     analyze,
     morris_indices,
     point_means,
     prim_boxes,
     regime_table,
+    seed_noise,
     sobol_indices,
     sobol_second_order,
 )
@@ -178,8 +180,13 @@ def test_analyze_a_sobol_sweep_directory(tmp_path):
     assert "quarters: constant over the design" in result.notes
     assert set(result.sobol["parameter"]) == {"demand.bass_q", "behaviour.optimism"}
     assert result.morris.empty and result.regimes["runs"].sum() == 16
-    for name in ("regimes", "sobol", "morris", "prim"):
-        assert (out / "analysis" / f"{name}.csv").exists()
+    # the tables the design allows, each readable by pandas (a header at least); no
+    # table for an analysis the design does not allow (was a 1-byte morris.csv)
+    for name in ("regimes", "sobol", "prim"):
+        table = pd.read_csv(out / "analysis" / f"{name}.csv")
+        assert len(table.columns) >= 2, name
+    assert not (out / "analysis" / "morris.csv").exists()
+    assert not (out / "analysis" / "seed_noise.csv").exists()  # one replicate per point
 
 
 def test_analyze_a_morris_sweep_directory(tmp_path):
@@ -192,3 +199,48 @@ def test_analyze_a_morris_sweep_directory(tmp_path):
         analyze(out, metrics=["regime"], write=False)
     with pytest.raises(ValueError, match="not a sweep directory"):
         analyze(tmp_path, write=False)
+
+
+def test_seed_noise_shares_of_variance():
+    rng = np.random.default_rng(0)
+    points = np.repeat(np.arange(50), 4)
+    signal = np.repeat(rng.normal(0, 2.0, 50), 4)  # parameter effect, variance 4
+    runs = pd.DataFrame(
+        {
+            "point_id": points,
+            "status": "ok",
+            "pure_seed": rng.normal(0, 1, 200),
+            "no_seed": signal,
+            "mixed": signal + rng.normal(0, 2.0, 200),
+        }
+    )
+    t = seed_noise(runs, ["pure_seed", "no_seed", "mixed"]).set_index("metric")
+    assert t.loc["pure_seed", "seed_share"] == pytest.approx(1.0, abs=0.15)
+    assert t.loc["no_seed", "seed_share"] == 0.0
+    assert t.loc["mixed", "seed_share"] == pytest.approx(0.5, abs=0.15)
+    # the replicate means keep a quarter of the seed's variance (4 replicates)
+    assert t.loc["mixed", "mean_noise_share"] == pytest.approx(1 / 5, abs=0.1)
+    assert (t["replicates"] == 4).all() and (t["points"] == 50).all()
+
+
+def test_analyze_with_replicates_reports_seed_noise_and_names_the_regimes(tmp_path):
+    out = small_sweep(tmp_path, "morris", 2, replicates=2)
+    result = analyze(out, metrics=["lab_revenue", "total_deployed_gw_final"], regime="cascade")
+    assert set(result.seed_noise["metric"]) == {"lab_revenue", "total_deployed_gw_final"}
+    assert (result.seed_noise["replicates"] == 2).all()
+    assert pd.read_csv(out / "analysis" / "seed_noise.csv").shape[0] == 2
+    assert (out / "analysis" / "morris.csv").exists() and not (
+        out / "analysis" / "sobol.csv"
+    ).exists()
+    seen = set(result.regimes["regime"])
+    if "cascade" not in seen:  # PRIM found nothing: the note names what happened instead
+        (note,) = [n for n in result.notes if n.startswith("PRIM")]
+        assert "no run ended in regime 'cascade'" in note and "--regime" in note
+        assert all(r in note for r in seen)
+    # a stale table of another analysis is removed when the directory is analysed again
+    (out / "analysis" / "sobol.csv").write_text("x\n1\n")
+    analyze(out, metrics=["lab_revenue"])
+    assert not (out / "analysis" / "sobol.csv").exists()
+    assert "crash_recovered" in REGIMES
+    with pytest.raises(ValueError, match="crash_recovered"):
+        analyze(out, regime="meltdown", write=False)

@@ -246,7 +246,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     assert failed["error"].iloc[0] == "ArithmeticError: boom in quarter 2"
     assert failed["n_defaults"].isna().all() and failed["regime"].isna().all()
     ok = frame[frame["status"] == "ok"]
-    assert ok["regime"].isin(["boom", "soft_landing", "bust", "cascade"]).all()
+    assert ok["regime"].isin(["boom", "soft_landing", "crash_recovered", "bust", "cascade"]).all()
 
 
 def test_output_layout_and_params(tmp_path):

@@ -261,6 +261,14 @@ def test_sobol_morris_prim_heatmap(sweep):
     assert title(S.sobol_figure(two).axes[1]) == "Sobol indices: n"
     morris = pd.DataFrame({"parameter": ["a", "b"], "mu_star": [2.0, 1.0], "sigma": [1.0, 0.5]})
     assert len(S.morris_figure(morris).axes) == 2
+    # every metric gets its chart (not only the first); sobol panels wrap three a row
+    three = pd.concat([morris.assign(metric=m) for m in ("m", "n", "o")])
+    axes = S.morris_figure(three).axes
+    assert len(axes) == 6 and title(axes[4]) == "Morris screening: o"
+    assert len(S.morris_figure(three, metric="n").axes) == 2
+    four = pd.concat([sobol.assign(metric=m) for m in "wxyz"])
+    shown = [ax for ax in S.sobol_figure(four).axes if ax.get_visible()]
+    assert [title(ax) for ax in shown] == [f"Sobol indices: {m}" for m in "wxyz"]
     # the format of runs.analysis.prim_boxes: low/high, a categorical row, ranges apart
     boxes = pd.DataFrame(
         {
@@ -276,10 +284,16 @@ def test_sobol_morris_prim_heatmap(sweep):
     box = ax.patches[2]  # two grey full ranges, then the box
     assert box.get_x() == pytest.approx(0.5) and box.get_width() == pytest.approx(0.5)
     assert "coverage 80%" in title(ax) and "kept: False" in texts(ax.figure)
+    # a continuous parameter against 4 levels: equal-count bins, ~4 runs a cell, none empty
     fig = S.heatmap_figure(runs, "demand.bass_q", "buildout.power_cap_gw", "lab_valuation", bins=4)
     mesh = fig.axes[0].collections[0].get_array()
-    assert mesh.size == 16
+    assert mesh.size == 2 * 4 and not np.isnan(np.asarray(mesh, dtype=float)).any()
     assert np.nanmax(mesh) <= runs.lab_valuation.max()
+    # two continuous parameters (an LHS): one dot per run, no mostly empty grid
+    lhs = runs.assign(**{"behaviour.optimism": np.linspace(0, 1, len(runs))})
+    fig = S.heatmap_figure(lhs, "demand.bass_q", "behaviour.optimism", "lab_valuation")
+    dots = fig.axes[0].collections[0]
+    assert len(dots.get_offsets()) == len(runs) and "40 runs" in title(fig.axes[0])
 
 
 BAD_SWEEP_INPUTS = [

@@ -56,7 +56,7 @@ def test_random_parameters_balanced_and_deterministic(baseline, overrides, seed)
     lean = simulate(scenario, seed, firm_rows=False)
     assert same_summary(lean.summary, a.summary)
     # ... and the summary of the written tables (runs.summary.summarize) is the same
-    assert same_summary(summarize(a.firms, a.system), a.summary)
+    assert same_summary(summarize(a.firms, a.system, a.events), a.summary)
     assert parquet_bytes(lean.system) == parquet_bytes(a.system)
     with pytest.raises(ValueError, match="no firm rows"):
         _ = lean.firms

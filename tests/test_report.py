@@ -131,6 +131,7 @@ def sweep_dir(tmp_path):
                 "buildout.power_cap_gw": cap,
                 "final_lab_valuation": res.system.lab_valuation.iloc[-1],
                 "regime": "boom" if run_id % 2 else "bust",
+                "duration_s": 0.5,
             }
         )
         paths.append(res.system.assign(run_id=run_id))
@@ -142,7 +143,7 @@ def sweep_dir(tmp_path):
     pd.DataFrame(rows).to_parquet(d / "runs" / "part-0000.parquet")
     pd.concat(paths).to_parquet(d / "paths" / "system" / "part-0000.parquet")
     params = ["demand.bass_q", "buildout.power_cap_gw"]
-    meta = {"kind": "aipm-sweep", "parameters": [{"path": p} for p in params]}
+    meta = {"kind": "aipm-sweep", "name": "caps", "parameters": [{"path": p} for p in params]}
     (d / "params.json").write_text(json.dumps(meta), encoding="utf-8")
     # analysis tables in the formats of runs.analysis (CSV, as `aipm analyze` writes them)
     metric = {"metric": "final_lab_valuation", "parameter": params}
@@ -197,6 +198,8 @@ def test_sweep_report_files_and_links(sweep_dir):
     text = page.read_text(encoding="utf-8")
     assert "demand.bass_q, buildout.power_cap_gw" in text and "final_lab_valuation" in text
     assert "<td>4</td>" in text  # the failed run is left out
+    assert "aipm sweep — caps" in text  # named after its spec, not its directory
+    assert "duration_s" not in text  # run time is not an outcome
 
 
 def test_sweep_directory_without_runs_table(tmp_path):

@@ -1,4 +1,4 @@
-"""Minsky classes, regime rules and run summaries (world/stress.py)."""
+"""Minsky classes and run summaries (world/stress.py); regimes: tests/test_regimes.py."""
 
 from __future__ import annotations
 
@@ -12,10 +12,7 @@ from hypothesis import strategies as st
 
 from world.stress import (
     MinskyClass,
-    Regime,
-    RegimeRules,
     RunSummary,
-    classify_regime,
     default_quarters,
     max_drawdown,
     minsky_class,
@@ -94,121 +91,13 @@ def test_minsky_validation_names_the_argument(args, name):
         minsky_class(*args)
 
 
-# --------------------------------------------------------------------------- regimes
-
-
-def paths(total: list[float], defaults: dict[int, int] | None = None, firms: int = 3):
-    """Valuation path split evenly over firms; ``defaults`` maps firm -> default quarter."""
-    t = len(total)
-    v = np.repeat(np.asarray(total)[:, None] / firms, firms, axis=1)
-    d = np.zeros((t, firms), dtype=bool)
-    for firm, quarter in (defaults or {}).items():
-        d[quarter:, firm] = True
-    return v, d
-
-
-GROWING_GW = np.linspace(1.0, 5.0, 8)
-
-
-def test_boom():
-    v, d = paths([10, 11, 13, 14, 16, 17, 18, 20])
-    assert classify_regime(v, d, GROWING_GW) is Regime.BOOM
-
-
-def test_boom_needs_the_build_out_to_continue():
-    v, d = paths([10, 11, 13, 14, 16, 17, 18, 20])
-    shrinking = GROWING_GW[::-1]
-    assert classify_regime(v, d, shrinking) is Regime.SOFT_LANDING
-    assert classify_regime(v, d, shrinking, RegimeRules(boom_gw_growth=0.0)) is Regime.BOOM
-
-
-def test_soft_landing_modest_growth_or_recovered_crash():
-    v, d = paths([10, 11, 12, 12, 11, 11, 12, 12])
-    assert classify_regime(v, d, GROWING_GW) is Regime.SOFT_LANDING
-    v, d = paths([10, 20, 8, 9, 10, 11, 12, 12])  # 60% crash, ends above start
-    assert classify_regime(v, d, GROWING_GW) is Regime.SOFT_LANDING
-
-
-def test_bust_by_deep_unrecovered_drawdown():
-    v, d = paths([10, 20, 8, 9, 9, 9, 9, 9])
-    assert max_drawdown(v.sum(axis=1)) == pytest.approx(0.6)
-    assert classify_regime(v, d, GROWING_GW) is Regime.BUST
-    # a shallower rule threshold is not met by a 40% fall
-    v, d = paths([10, 10, 6, 6, 6, 6, 6, 6])
-    assert classify_regime(v, d, GROWING_GW) is Regime.SOFT_LANDING
-    assert classify_regime(v, d, GROWING_GW, RegimeRules(bust_drawdown=0.4)) is Regime.BUST
-
-
-def test_single_default_is_a_bust_even_in_a_boom():
-    v, d = paths([10, 11, 13, 14, 16, 17, 18, 20], defaults={1: 4})
-    assert classify_regime(v, d, GROWING_GW) is Regime.BUST
-
-
-def test_cascade_by_close_defaults_and_window_edge():
-    total = [10, 10, 9, 8, 7, 6, 5, 5]
-    v, d = paths(total, defaults={0: 2, 1: 4})  # two quarters apart
-    assert classify_regime(v, d, GROWING_GW) is Regime.CASCADE
-    v, d = paths(total, defaults={0: 2, 1: 5})  # three quarters apart
-    assert classify_regime(v, d, GROWING_GW) is Regime.BUST
-    assert classify_regime(v, d, GROWING_GW, RegimeRules(cascade_window=3)) is Regime.CASCADE
-    v, d = paths(total, defaults={0: 3, 2: 3})  # same quarter
-    assert classify_regime(v, d, GROWING_GW, RegimeRules(cascade_window=0)) is Regime.CASCADE
-
-
-def test_cascade_by_count():
-    v, d = paths([10] * 12, defaults={0: 0, 1: 5, 2: 10}, firms=4)
-    assert classify_regime(v, d, np.ones(12)) is Regime.CASCADE
-    rules = RegimeRules(cascade_min=4)
-    assert classify_regime(v, d, np.ones(12), rules) is Regime.BUST
-
-
-def test_regime_is_a_str_enum():
-    assert Regime.SOFT_LANDING == "soft_landing"
-    assert {r.value for r in Regime} == {"boom", "soft_landing", "bust", "cascade"}
-
-
-@pytest.mark.parametrize(
-    ("change", "name"),
-    [
-        ({"valuations": np.ones((8, 2))}, "defaulted"),
-        ({"valuations": np.zeros((8, 3))}, "valuations"),
-        ({"valuations": np.full((8, 3), np.nan)}, "valuations"),
-        ({"valuations": -np.ones((8, 3))}, "valuations"),
-        ({"valuations": np.ones(8)}, "valuations"),
-        ({"defaulted": np.zeros((8, 3))}, "defaulted"),
-        ({"deployed_gw": np.ones(7)}, "deployed_gw"),
-        ({"deployed_gw": -np.ones(8)}, "deployed_gw"),
-    ],
-)
-def test_classify_regime_validation(change, name):
-    v, d = paths([10] * 8)
-    args = {"valuations": v, "defaulted": d, "deployed_gw": np.ones(8)} | change
-    with pytest.raises(ValueError, match=name):
-        classify_regime(**args)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "name"),
-    [
-        ({"cascade_window": -1}, "cascade_window"),
-        ({"cascade_min": 1}, "cascade_min"),
-        ({"bust_drawdown": 0.0}, "bust_drawdown"),
-        ({"bust_drawdown": 1.5}, "bust_drawdown"),
-        ({"boom_growth": 0.0}, "boom_growth"),
-        ({"boom_gw_growth": -1.0}, "boom_gw_growth"),
-    ],
-)
-def test_regime_rules_validation(kwargs, name):
-    with pytest.raises(ValueError, match=name):
-        RegimeRules(**kwargs)
-
-
-def test_regime_rules_are_frozen():
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        RegimeRules().cascade_min = 5  # type: ignore[misc]
-
-
 # --------------------------------------------------------------------------- summaries
+
+
+def paths(total: list[float], firms: int = 3):
+    """Valuation path split evenly over firms, no defaults."""
+    v = np.repeat(np.asarray(total, dtype=float)[:, None] / firms, firms, axis=1)
+    return v, np.zeros(v.shape, dtype=bool)
 
 
 def test_run_summary_hand_made_paths():

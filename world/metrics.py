@@ -47,6 +47,7 @@ FIRM_COLUMNS = (
     "total_liabilities",
     "equity",
     "revenue",
+    "ai_revenue",
     "operating_income",
     "net_income",
     "capex",
@@ -105,17 +106,20 @@ SYSTEM_COLUMNS = (
 class Recorder:
     """Collects one row per firm and one system row per quarter (plain lists, cheap).
 
-    With ``firm_rows=False`` only the firms' valuations and default flags are kept
-    (what a run's summary needs); the system rows are always kept.
+    With ``firm_rows=False`` only the firms' valuations, default flags, revenue and
+    AI revenue are kept (what a run's summary needs); the system rows are always kept.
     """
 
     def __init__(self, model: AIEconomy, *, firm_rows: bool = True) -> None:
         self._model: AIEconomy | None = model
         self.names = [f.name for f in model.firms]
+        self.roles = [f.role.value for f in model.firms]
         self.keep_firm_rows = firm_rows
         self.firm_rows: list[tuple] = []
         self.valuations: list[list[float]] = []
         self.defaulted: list[list[bool]] = []
+        self.revenues: list[list[float]] = []  # per firm, USD bn per quarter
+        self.ai_revenues: list[list[float]] = []  # revenue less legacy revenue
         self.system_rows: list[tuple] = []
         self.ai_capital = sum(f.ledger.balance(Account.PPE) for f in model.firms)
         self.prev_fuel: float | None = None
@@ -143,6 +147,10 @@ class Recorder:
             outcome = "none"
         self.valuations.append([f.valuation for f in m.firms])
         self.defaulted.append([f.defaulted for f in m.firms])
+        self.revenues.append([f.statement.revenue for f in m.firms])
+        self.ai_revenues.append(
+            [f.statement.revenue - f.statement.income[Account.REVENUE_LEGACY] for f in m.firms]
+        )
         if self.keep_firm_rows:
             self._collect_firms(q, period, fundamentals)
         self._collect_system(q, period, shares, outcome)
@@ -154,6 +162,7 @@ class Recorder:
         backlogs, commitment = backlogs.tolist(), commitment.tolist()
         fundamentals = fundamentals.tolist()
         rt_list = rt.tolist()
+        ai_revenue = self.ai_revenues[-1]
         for f in m.firms:
             st, bs, cf = f.statement, f.balance, f.cash_flows
             revenue = st.revenue
@@ -172,6 +181,7 @@ class Recorder:
                     bs.total_liabilities,
                     bs.total_equity,
                     revenue,
+                    ai_revenue[f.index],
                     revenue - sum([expenses[a] for a in _OPERATING_COSTS]),
                     st.net_income,
                     f.capex,
@@ -266,12 +276,17 @@ class Recorder:
     def firm_paths(self, column: str) -> np.ndarray:
         """One firm column as a (quarters, firms) array, without building a DataFrame.
 
-        ``valuation`` and ``defaulted`` are always recorded; other columns need the
-        full firm rows.
+        ``valuation``, ``defaulted``, ``revenue`` and ``ai_revenue`` are always
+        recorded; other columns need the full firm rows.
         """
         n_f = len(self.names)
-        if column == "valuation":
-            return np.array(self.valuations, dtype=np.float64).reshape(-1, n_f)
+        lean = {
+            "valuation": self.valuations,
+            "revenue": self.revenues,
+            "ai_revenue": self.ai_revenues,
+        }
+        if column in lean:
+            return np.array(lean[column], dtype=np.float64).reshape(-1, n_f)
         if column == "defaulted":
             return np.array(self.defaulted, dtype=bool).reshape(-1, n_f)
         self._need_firm_rows()

@@ -1,7 +1,9 @@
-"""Stress labels and run metrics: Minsky classes, regimes, run summaries.
+"""Stress labels and run metrics: Minsky classes, run summaries (and the regimes, re-exported).
 
 Pure functions over plain arrays (one run's paths), used by the model and the
-sweep reports; they know nothing about agents.
+sweep reports; they know nothing about agents. Regime labels live in
+:mod:`world.regimes` and path statistics in :mod:`world.pathstats`; both are
+re-exported here.
 
 References
 ----------
@@ -19,17 +21,37 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from world.pathstats import _finite, _paths, default_quarters, max_drawdown, trailing_sum
+from world.regimes import (
+    REGIME_RULES,
+    Regime,
+    RegimeRules,
+    RegimeStats,
+    ai_exposed_value,
+    classify_regime,
+    regime_rule,
+    regime_rules_text,
+    regime_stats,
+)
+
 __all__ = [
+    "REGIME_RULES",
     "MinskyClass",
     "Regime",
     "RegimeRules",
+    "RegimeStats",
     "RunSummary",
+    "ai_exposed_value",
     "classify_regime",
     "default_quarters",
     "max_drawdown",
     "minsky_class",
     "minsky_of",
+    "regime_rule",
+    "regime_rules_text",
+    "regime_stats",
     "run_summary_metrics",
+    "trailing_sum",
 ]
 
 
@@ -42,15 +64,6 @@ class MinskyClass(enum.IntEnum):
     """Operating cash flow covers interest but not principal: debt must be rolled over."""
     PONZI = 2
     """Operating cash flow does not cover interest: debt grows to pay debt."""
-
-
-class Regime(enum.StrEnum):
-    """Label of a whole run, from :func:`classify_regime`."""
-
-    BOOM = "boom"
-    SOFT_LANDING = "soft_landing"
-    BUST = "bust"
-    CASCADE = "cascade"
 
 
 def minsky_class(
@@ -126,123 +139,6 @@ def minsky_of(operating_cash_flow: float, interest_due: float, principal_due: fl
     if operating_cash_flow >= interest_due:
         return MinskyClass.SPECULATIVE
     return MinskyClass.PONZI
-
-
-@dataclass(frozen=True)
-class RegimeRules:
-    """Thresholds of :func:`classify_regime`.
-
-    Attributes
-    ----------
-    cascade_window : int
-        Quarters. Two firms defaulting at most this many quarters apart
-        (same quarter included) make a cascade. Non-negative.
-    cascade_min : int
-        This many defaults in one run make a cascade whatever their timing. At least 2.
-    bust_drawdown : float
-        Fraction in ``(0, 1]``: drawdown of aggregate valuation from its running
-        peak that, with a lower end than start, makes a bust.
-    boom_growth : float
-        Aggregate valuation at the end must be at least this multiple of the
-        start for a boom. Positive.
-    boom_gw_growth : float
-        Deployed GW at the end must be at least this multiple of the start for
-        a boom (``1.0``: the build-out did not shrink). Non-negative.
-
-    """
-
-    cascade_window: int = 2
-    cascade_min: int = 3
-    bust_drawdown: float = 0.5
-    boom_growth: float = 1.5
-    boom_gw_growth: float = 1.0
-
-    def __post_init__(self) -> None:
-        """Validate the thresholds."""
-        if not isinstance(self.cascade_window, int) or self.cascade_window < 0:
-            raise ValueError(
-                f"cascade_window must be a non-negative int, got {self.cascade_window!r}"
-            )
-        if not isinstance(self.cascade_min, int) or self.cascade_min < 2:
-            raise ValueError(f"cascade_min must be an int >= 2, got {self.cascade_min!r}")
-        if not 0.0 < self.bust_drawdown <= 1.0:
-            raise ValueError(f"bust_drawdown must be in (0, 1], got {self.bust_drawdown!r}")
-        if not (np.isfinite(self.boom_growth) and self.boom_growth > 0):
-            raise ValueError(f"boom_growth must be positive, got {self.boom_growth!r}")
-        if not (np.isfinite(self.boom_gw_growth) and self.boom_gw_growth >= 0):
-            raise ValueError(f"boom_gw_growth must be non-negative, got {self.boom_gw_growth!r}")
-
-
-def classify_regime(
-    valuations: ArrayLike,
-    defaulted: ArrayLike,
-    deployed_gw: ArrayLike,
-    rules: RegimeRules | None = None,
-) -> Regime:
-    r"""Label one run as cascade, bust, boom or soft landing.
-
-    Let :math:`V_t = \sum_f` ``valuations[t, f]`` be aggregate valuation, the
-    default quarter of a firm the first quarter its ``defaulted`` flag is set
-    (see :func:`default_quarters`), and the drawdown the largest fall of
-    :math:`V` from its running peak (see :func:`max_drawdown`). The first rule
-    that holds wins:
-
-    1. ``CASCADE``: at least ``rules.cascade_min`` firms default, or two
-       firms default at most ``rules.cascade_window`` quarters apart.
-    2. ``BUST``: a firm defaults, or the drawdown is at least
-       ``rules.bust_drawdown`` and :math:`V_{T-1} < V_0`.
-    3. ``BOOM``: :math:`V_{T-1} \ge` ``rules.boom_growth`` :math:`\cdot V_0` and
-       ``deployed_gw[-1] >= rules.boom_gw_growth * deployed_gw[0]``
-       (no default, by rule 2).
-    4. ``SOFT_LANDING`` otherwise: no default and no deep, unrecovered
-       crash, but no boom either (including a crash that was recovered).
-
-    Parameters
-    ----------
-    valuations : array_like
-        Shape ``(quarters, firms)``, USD bn; market or last-round valuation,
-        ``0`` after default. Finite, non-negative, with :math:`V_0 > 0`.
-    defaulted : array_like
-        Shape ``(quarters, firms)``, bool; ``True`` while a firm is in default.
-    deployed_gw : array_like
-        Shape ``(quarters,)``, GW of AI compute deployed. Finite, non-negative.
-    rules : RegimeRules, optional
-        Thresholds; default ``RegimeRules()``.
-
-    Returns
-    -------
-    Regime
-        The label.
-
-    Raises
-    ------
-    ValueError
-        If shapes disagree, there are no quarters, values are not finite or
-        negative, or the starting aggregate valuation is not positive.
-
-    """
-    rules = RegimeRules() if rules is None else rules
-    v, d = _paths(valuations, defaulted)
-    gw = _finite(deployed_gw, "deployed_gw")
-    if gw.shape != (v.shape[0],):
-        raise ValueError(f"deployed_gw must have shape ({v.shape[0]},), got {gw.shape}")
-    if np.any(gw < 0):
-        raise ValueError("deployed_gw must be non-negative")
-    total = v.sum(axis=1)
-    if total[0] <= 0:
-        raise ValueError("valuations must have a positive aggregate in the first quarter")
-
-    quarters = default_quarters(d)
-    quarters = np.sort(quarters[quarters >= 0])
-    if quarters.size >= rules.cascade_min or (
-        quarters.size >= 2 and np.min(np.diff(quarters)) <= rules.cascade_window
-    ):
-        return Regime.CASCADE
-    if quarters.size > 0 or (max_drawdown(total) >= rules.bust_drawdown and total[-1] < total[0]):
-        return Regime.BUST
-    if total[-1] >= rules.boom_growth * total[0] and gw[-1] >= rules.boom_gw_growth * gw[0]:
-        return Regime.BOOM
-    return Regime.SOFT_LANDING
 
 
 @dataclass(frozen=True)
@@ -379,101 +275,3 @@ def run_summary_metrics(
         total_loss=float(loss.sum()),
         aggregate_max_drawdown=float(max_drawdown(v.sum(axis=1))),
     )
-
-
-def default_quarters(defaulted: ArrayLike) -> NDArray[np.int64]:
-    """First quarter in which each firm is flagged as defaulted.
-
-    Parameters
-    ----------
-    defaulted : array_like
-        Shape ``(quarters, firms)``, bool.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(firms,)``, int64 quarter index, ``-1`` for firms never in default.
-
-    Raises
-    ------
-    ValueError
-        If ``defaulted`` is not 2-dimensional.
-
-    Examples
-    --------
-    >>> default_quarters([[False, False], [False, True], [True, True]]).tolist()
-    [2, 1]
-
-    """
-    d = np.asarray(defaulted, dtype=bool)
-    if d.ndim != 2:
-        raise ValueError(f"defaulted must be 2-dimensional, got shape {d.shape}")
-    any_default = d.any(axis=0)
-    return np.where(any_default, d.argmax(axis=0), -1).astype(np.int64)
-
-
-def max_drawdown(path: ArrayLike) -> NDArray[np.float64]:
-    r"""Largest relative fall from a running peak, along the first axis.
-
-    .. math:: \mathrm{MDD} = \max_t \Big(1 - \frac{x_t}{\max_{s \le t} x_s}\Big)
-
-    with the ratio taken as 1 while the running peak is zero.
-
-    Parameters
-    ----------
-    path : array_like
-        Shape ``(quarters,)`` or ``(quarters, firms)``; finite, non-negative.
-
-    Returns
-    -------
-    numpy.ndarray
-        Fraction in ``[0, 1]``; 0-d for a single path, shape ``(firms,)`` otherwise.
-
-    Raises
-    ------
-    ValueError
-        If ``path`` is empty, not 1- or 2-dimensional, not finite or negative.
-
-    Examples
-    --------
-    >>> float(max_drawdown([1.0, 2.0, 1.0, 3.0, 2.4]))
-    0.5
-
-    """
-    x = _finite(path, "path")
-    if x.ndim not in (1, 2) or x.shape[0] == 0:
-        raise ValueError(f"path must be a non-empty 1- or 2-dimensional array, got {x.shape}")
-    if np.any(x < 0):
-        raise ValueError("path must be non-negative")
-    peak = np.maximum.accumulate(x, axis=0)
-    ratio = np.ones_like(x)
-    np.divide(x, peak, out=ratio, where=peak > 0)
-    return np.asarray((1.0 - ratio).max(axis=0))
-
-
-def _paths(
-    valuations: ArrayLike, defaulted: ArrayLike
-) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """Validate a run's ``(quarters, firms)`` valuation and default paths."""
-    v = _finite(valuations, "valuations")
-    if v.ndim != 2 or v.shape[0] == 0:
-        raise ValueError(f"valuations must be a (quarters, firms) array, got shape {v.shape}")
-    if np.any(v < 0):
-        raise ValueError("valuations must be non-negative")
-    d = np.asarray(defaulted)
-    if d.dtype != np.bool_:
-        raise ValueError(f"defaulted must be a boolean array, got dtype {d.dtype}")
-    if d.shape != v.shape:
-        raise ValueError(f"defaulted must have the shape of valuations {v.shape}, got {d.shape}")
-    return v, d
-
-
-def _finite(x: ArrayLike, name: str) -> NDArray[np.float64]:
-    """Return ``x`` as a finite float64 array, else raise ``ValueError`` naming it."""
-    try:
-        v = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be numeric: {err}") from err
-    if not np.all(np.isfinite(v)):
-        raise ValueError(f"{name} must be finite (no NaN or inf)")
-    return v

@@ -31,7 +31,9 @@ from world.params.mechanisms import (
     BuildoutParams,
     CreditParams,
     DemandParams,
+    MacroParams,
     MarketParams,
+    PricingParams,
     StressParams,
 )
 from world.params.scenario import Scenario, ShockSpec, ShockValue, with_overrides
@@ -51,7 +53,9 @@ __all__ = [
     "FundingRoundSpec",
     "GpuOrderSpec",
     "InvestorParams",
+    "MacroParams",
     "MarketParams",
+    "PricingParams",
     "QuarterLabel",
     "Role",
     "Scenario",

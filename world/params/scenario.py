@@ -15,7 +15,9 @@ from world.params.mechanisms import (
     BuildoutParams,
     CreditParams,
     DemandParams,
+    MacroParams,
     MarketParams,
+    PricingParams,
     StressParams,
 )
 
@@ -53,6 +55,8 @@ class Scenario(_Frozen):
     firms: tuple[FirmSpec, ...] = Field(min_length=1, max_length=50)
     deals: tuple[DealSpec, ...] = ()
     demand: DemandParams = DemandParams()
+    macro: MacroParams = MacroParams()
+    pricing: PricingParams = PricingParams()
     buildout: BuildoutParams = BuildoutParams()
     behaviour: BehaviourParams = BehaviourParams()
     credit: CreditParams = CreditParams()

@@ -1,0 +1,134 @@
+"""CLI command ``aipm check-model``: the model validation suite.
+
+Exit codes: 0 every check passed, 1 a check failed (the table says which), 2 bad
+input (a flag, a scenario or an ``[expect]`` table), with one line on stderr and
+nothing written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``check-model`` to ``app``."""
+    app.command("check-model")(check_model)
+
+
+def check_model(
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full/--quick",
+            help="full: 50 seeds per scenario and the Sobol sweep with replicates; "
+            "quick: 20 seeds, no sweep",
+        ),
+    ] = False,
+    seeds: Annotated[
+        int | None, typer.Option(help="seeds per scenario, 20..10000 (default 20 quick, 50 full)")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="worker processes, 1..256")] = 2,
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option("--scenario", help="run only this scenario and the baseline (repeatable)"),
+    ] = None,
+    root_seed: Annotated[
+        int, typer.Option(help="root of every run's seed, 0 ≤ seed < 2**63")
+    ] = 2025,
+    out: Annotated[
+        Path, typer.Option("--out", help="output folder (tables, figures, check table)")
+    ] = Path("out/check-model"),
+    docs: Annotated[
+        bool, typer.Option("--docs", help="also regenerate docs/explanation/validation.md")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
+) -> None:
+    """Validate the model: every scenario over many seeds, every pattern with a stated test."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from runs.cli import check_range, err, fail
+    from runs.cli import out as stdout
+    from runs.validation.page import render, write_docs, write_outputs
+    from runs.validation.suite import FULL, QUICK, SuiteError, plan, run_suite
+
+    config = FULL if full else QUICK
+    if seeds is not None:
+        check_range("--seeds", seeds, 20, 10_000)
+        config = dataclasses.replace(config, seeds=seeds)
+    check_range("--workers", workers, 1, 256)
+    check_range("--root-seed", root_seed, 0, 2**63 - 1)
+    config = dataclasses.replace(config, root_seed=root_seed, only=tuple(scenario or ()))
+    if out.exists() and not out.is_dir():
+        raise fail(f"--out: {out} exists and is not a directory")
+    try:
+        tasks, _ = plan(config)  # validates every scenario and claim before running
+    except SuiteError as exc:
+        raise fail(str(exc)) from None
+    start = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]check-model"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not (progress and err.is_terminal),
+    ) as bar:
+        task = bar.add_task("runs", total=len(tasks))
+        result = run_suite(
+            config,
+            workers=workers,
+            out=out,
+            on_run=lambda done, _total: bar.update(task, completed=done),
+            progress=progress and err.is_terminal,
+        )
+    rendered = render(result)
+    write_outputs(result, out, rendered)
+    if docs:
+        page = write_docs(result, ROOT, rendered)
+        stdout.print(f"wrote {page}", highlight=False)
+    print_table(result.checks, stdout)
+    failed = result.checks[~result.checks["passed"]]
+    n = len(result.checks)
+    stdout.print(
+        f"{n - len(failed)} of {n} checks passed ({len(result.runs)} runs, "
+        f"{config.seeds} seeds per scenario, {time.perf_counter() - start:.0f} s); "
+        f"wrote {out}/",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if len(failed):
+        raise typer.Exit(code=1)
+
+
+def print_table(checks, console) -> None:
+    """Print every check: verdict, id, statistic, p-value or interval, what was seen."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from runs.validation.page import _num
+
+    table = Table(show_lines=False, pad_edge=False, expand=False)
+    for name in ("", "check", "statistic", "p / interval", "observed"):
+        table.add_column(name, overflow="fold")
+    for c in checks.itertuples(index=False):
+        if _num(c.p_value):
+            p = f"p={_num(c.p_value)}"
+        elif _num(c.low) or _num(c.high):
+            p = f"[{_num(c.low)}, {_num(c.high)}]"
+        else:
+            p = ""
+        verdict = Text("pass", style="green") if c.passed else Text("FAIL", style="bold red")
+        table.add_row(verdict, *(Text(x) for x in (c.id, _num(c.statistic), p, c.observed)))
+    if not console.is_terminal:  # a log file: wide enough for one line per check
+        from rich.console import Console
+
+        console = Console(file=console.file, width=max(console.width, 200))
+    console.print(table)

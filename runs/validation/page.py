@@ -1,0 +1,213 @@
+"""What the suite writes: tables (Parquet), figures (PNG), the check table and the docs page.
+
+``OUT/`` gets ``runs.parquet`` (one row per run: named outputs, regime, worst sizes,
+books, facts), ``checks.parquet`` (one row per check), ``anchors.parquet``,
+``figures/*.png`` and ``checks.md``; with ``docs``, the page
+``docs/explanation/validation.md`` and its figures are regenerated from the same
+result (:func:`docs_page`), so the page always shows the table of the code that
+produced it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from runs import style
+from runs.output import atomic_write_bytes, git_commit
+from runs.validation import figures
+from runs.validation.page_text import method_text
+from runs.validation.suite import SuiteResult
+
+__all__ = ["check_table_markdown", "docs_page", "render", "write_docs", "write_outputs"]
+
+DOCS_PAGE = Path("docs") / "explanation" / "validation.md"
+DOCS_FIGURES = Path("docs") / "explanation" / "validation"
+
+
+def _png(fig: Figure) -> bytes:
+    """The figure as a palette PNG (256 colours: a small file for the repository's docs)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=style.DPI, facecolor="white")
+    image = Image.open(buf).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    out = io.BytesIO()
+    image.save(out, format="png", optimize=True)
+    return out.getvalue()
+
+
+def render(result: SuiteResult) -> dict[str, tuple[str, bytes]]:
+    """Every figure of the suite: name → (caption, PNG bytes)."""
+    return {name: (caption, _png(fig)) for name, (caption, fig) in _figures(result).items()}
+
+
+def _figures(result: SuiteResult) -> dict[str, tuple[str, Figure]]:
+    """Name → (caption, figure)."""
+    out = {
+        "claims": (
+            "Direction claims of the scenarios against the baseline.",
+            figures.claims_figure(result.runs, result.expectations, result.checks),
+        ),
+        "sizes": (
+            "Worst sizes of every run against the bounds.",
+            figures.sizes_figure(result.runs),
+        ),
+        "regimes": ("Regime labels per scenario.", figures.regimes_figure(result.runs)),
+        "regime_paths": ("The regime rules on synthetic paths.", figures.synthetic_figure()),
+    }
+    sens = result.sensitivity
+    if sens is not None and len(sens.sobol):
+        from runs.sweep_figures import sobol_figure
+
+        out["sobol"] = (
+            "Sobol indices on replicate means (scenarios/sweeps/sobol.toml).",
+            sobol_figure(sens.sobol),
+        )
+    return out
+
+
+def write_outputs(
+    result: SuiteResult, out: Path, rendered: dict[str, tuple[str, bytes]]
+) -> list[Path]:
+    """Write the suite's tables, figures and ``checks.md`` into ``out``; return the figures."""
+    out = Path(out)
+    for name, table in (
+        ("runs", result.runs),
+        ("checks", result.checks),
+        ("anchors", result.anchors),
+    ):
+        buf = io.BytesIO()
+        table.to_parquet(buf, index=False)
+        atomic_write_bytes(out / f"{name}.parquet", buf.getvalue())
+    sens = result.sensitivity
+    if sens is not None:
+        for name in ("sobol", "seed_noise"):
+            buf = io.BytesIO()
+            getattr(sens, name).to_parquet(buf, index=False)
+            atomic_write_bytes(out / f"{name}.parquet", buf.getvalue())
+    written = []
+    for name, (_caption, png) in rendered.items():
+        path = out / "figures" / f"{name}.png"
+        atomic_write_bytes(path, png)
+        written.append(path)
+    atomic_write_bytes(out / "checks.md", check_table_markdown(result.checks).encode())
+    return written
+
+
+def _num(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e5):
+        return f"{x:.2e}"
+    return f"{x:,.3g}" if abs(x) < 100 else f"{x:,.0f}"
+
+
+def check_table_markdown(checks: pd.DataFrame) -> str:
+    """The check table as Markdown (one row per check, verdict first)."""
+    lines = [
+        "| | check | claim | test | statistic | p-value | interval | observed |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for c in checks.itertuples(index=False):
+        interval = f"[{_num(c.low)}, {_num(c.high)}]" if _num(c.low) or _num(c.high) else ""
+        cells = [
+            "✅" if c.passed else "❌",
+            f"`{c.id}`",
+            c.claim,
+            c.test,
+            _num(c.statistic),
+            _num(c.p_value),
+            interval,
+            c.observed,
+        ]
+        lines.append("| " + " | ".join(str(x).replace("|", "/") for x in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _summary(result: SuiteResult) -> str:
+    checks = result.checks
+    by_group = checks.groupby("group", sort=False)["passed"].agg(["sum", "count"])
+    rows = ["| group | passed | of |", "|---|---|---|"]
+    rows += [f"| {g} | {int(r['sum'])} | {int(r['count'])} |" for g, r in by_group.iterrows()]
+    return "\n".join(rows)
+
+
+def _regime_table(result: SuiteResult) -> str:
+    ok = result.runs[result.runs["status"] == "ok"]
+    table = pd.crosstab(ok["scenario"], ok["regime"]).reindex(result.scenarios)
+    cols = list(table.columns)
+    lines = ["| scenario | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for name, row in table.iterrows():
+        lines.append(f"| {name} | " + " | ".join(str(int(v)) for v in row.fillna(0)) + " |")
+    return "\n".join(lines)
+
+
+def docs_page(result: SuiteResult, captions: dict[str, str], figure_dir: str = "validation") -> str:
+    """The Markdown of ``docs/explanation/validation.md`` for this result."""
+    c = result.config
+    checks = result.checks
+    n_pass = int(checks["passed"].sum())
+    secs = result.seconds
+    sens = result.sensitivity
+    timing = f"{secs.get('runs', 0):.0f} s for {len(result.runs)} runs"
+    if sens is not None:
+        timing += f", {secs.get('sensitivity', 0):.0f} s for the Sobol sweep ({sens.n_runs} runs)"
+    figs = "\n\n".join(
+        f"![{caption}]({figure_dir}/{name}.png)" for name, caption in captions.items()
+    )
+    today = dt.date.today().isoformat()
+    return f"""# Model validation
+
+`aipm check-model` runs every shipped scenario (`scenarios/*.toml`) over many seeds
+and checks patterns of the model at several levels — the 2025 anchors, stylized
+facts of returns, books that balance, each scenario's stated direction against the
+baseline, sane sizes, regime labels a reader agrees with, and (full suite) the seed
+noise of the sensitivity indices — each with a stated statistical test. It exits
+non-zero when a check fails. It is the yardstick the model's mechanisms are tuned
+against: a failing check is the suite doing its job.
+
+```bash
+aipm check-model                 # quick: 20 seeds of every scenario (2-3 min on 2 cores; CI)
+aipm check-model --full --docs   # 50 seeds + the Sobol sweep, regenerates this page
+make check-model                 # the same as the line above
+```
+
+## Result on the current model
+
+Generated by `aipm check-model {"--full" if c.sensitivity else ""}` on {today}
+(git commit `{git_commit() or "unknown"}`): {c.seeds} seeds per scenario, root seed
+{c.root_seed}; {timing} on 2 worker processes. **{n_pass} of {len(checks)} checks
+pass.**
+
+{_summary(result)}
+
+Regime labels (runs per label):
+
+{_regime_table(result)}
+
+{figs}
+
+### Every check
+
+{check_table_markdown(checks)}
+{method_text()}
+"""
+
+
+def write_docs(result: SuiteResult, root: Path, rendered: dict[str, tuple[str, bytes]]) -> Path:
+    """Regenerate the docs page and its figures under the repository ``root``."""
+    root = Path(root)
+    for name, (_caption, png) in rendered.items():
+        atomic_write_bytes(root / DOCS_FIGURES / f"{name}.png", png)
+    page = root / DOCS_PAGE
+    captions = {name: caption for name, (caption, _png) in rendered.items()}
+    atomic_write_bytes(page, docs_page(result, captions, DOCS_FIGURES.name).encode())
+    return page

@@ -1,0 +1,133 @@
+"""Seed noise, measured: the Sobol sweep with replicates, and its checks (full suite only).
+
+Sobol indices assume a deterministic function; the model is stochastic. The sweep
+of ``scenarios/sweeps/sobol.toml`` repeats every design point with several seeds,
+:func:`runs.indices.seed_noise` measures each output's share of variance due to the
+seed, and the indices are computed on the replicate means (:func:`runs.analysis.analyze`).
+The checks ask what ten Broeke et al. (2016, *JASSS* 19(1) 5) ask of an ABM's
+sensitivity analysis: indices in ``[0, 1]`` within their confidence intervals, and
+first-order half-widths of the main outputs at most :data:`HALF_WIDTH_MAX`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from runs.validation.checks import NAN, Check
+
+__all__ = ["HALF_WIDTH_MAX", "MAIN_OUTPUTS", "SensitivityResult", "run_sensitivity"]
+
+#: Continuous main outputs whose indices are checked (named outputs, runs.named_outputs).
+MAIN_OUTPUTS = ("lab_revenue", "peak_valuation", "ai_value_drawdown", "supplier_revenue")
+
+#: Largest first-order confidence half-width accepted (ten Broeke et al. 2016).
+HALF_WIDTH_MAX = 0.1
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """The Sobol sweep's indices, seed noise, cost and checks."""
+
+    sobol: pd.DataFrame
+    seed_noise: pd.DataFrame
+    n_runs: int
+    n_points: int
+    replicates: int
+    seconds: float
+    checks: tuple[Check, ...]
+
+
+def run_sensitivity(spec_path: Path, out: Path, executor, *, progress: bool) -> SensitivityResult:
+    """Run (or resume) the Sobol sweep of ``spec_path`` into ``out`` and check its indices.
+
+    A directory holding another sweep (the spec changed) is replaced.
+    """
+    from runs.analysis import analyze
+    from runs.experiment import load_spec
+    from runs.sweeping import SweepError, sweep
+
+    spec = load_spec(spec_path)
+    start = time.perf_counter()
+    try:
+        runs = sweep(spec, out, resume=True, executor=executor, progress=progress)
+    except SweepError:
+        shutil.rmtree(out)  # our own output of an older spec
+        runs = sweep(spec, out, resume=True, executor=executor, progress=progress)
+    seconds = time.perf_counter() - start
+    result = analyze(out, metrics=list(MAIN_OUTPUTS))
+    checks = sensitivity_checks(result.sobol, result.seed_noise, spec.replicates)
+    return SensitivityResult(
+        result.sobol,
+        result.seed_noise,
+        len(runs),
+        int(runs["point_id"].nunique()),
+        spec.replicates,
+        seconds,
+        tuple(checks),
+    )
+
+
+def sensitivity_checks(sobol: pd.DataFrame, noise: pd.DataFrame, replicates: int) -> list[Check]:
+    """Per main output: indices within [0, 1] up to their intervals, half-widths ≤ 0.1."""
+    out = []
+    shares = noise.set_index("metric") if len(noise) else pd.DataFrame()
+    for metric in MAIN_OUTPUTS:
+        t = sobol[sobol["metric"] == metric] if len(sobol) else sobol
+        share = float(shares.loc[metric, "seed_share"]) if metric in shares.index else NAN
+        seen = f"seed's share of variance {share:.0%}, {replicates} replicates per point"
+        if t.empty or t[["S1", "ST"]].isna().any(axis=None):
+            out.append(
+                Check(
+                    f"sensitivity/sobol/{metric}_range",
+                    "sensitivity",
+                    "sobol",
+                    metric,
+                    "no indices",
+                    NAN,
+                    NAN,
+                    NAN,
+                    NAN,
+                    seen,
+                    False,
+                )  # fmt: skip
+            )
+            continue
+        lo = float(min((t["S1"] + t["S1_conf"]).min(), (t["ST"] + t["ST_conf"]).min()))
+        hi = float(max((t["S1"] - t["S1_conf"]).max(), (t["ST"] - t["ST_conf"]).max()))
+        width = float(t["S1_conf"].max())
+        out.append(
+            Check(
+                f"sensitivity/sobol/{metric}_range",
+                "sensitivity",
+                "sobol",
+                f"{metric}: Sobol indices in [0, 1] within their 95 % intervals",
+                "every S1, ST: lower end ≤ 1 and upper end ≥ 0",
+                NAN,
+                NAN,
+                lo,
+                hi,
+                f"lowest upper end {lo:.3f}, highest lower end {hi:.3f}; {seen}",
+                lo >= 0.0 and hi <= 1.0,
+            )  # fmt: skip
+        )
+        out.append(
+            Check(
+                f"sensitivity/sobol/{metric}_half_width",
+                "sensitivity",
+                "sobol",
+                f"{metric}: first-order half-widths ≤ {HALF_WIDTH_MAX}",
+                "largest S1 95 % confidence half-width (bootstrap)",
+                width,
+                NAN,
+                NAN,
+                NAN,
+                f"largest S1 half-width {width:.3f}; {seen}",
+                width <= HALF_WIDTH_MAX,
+            )  # fmt: skip
+        )
+    return out

@@ -1,0 +1,123 @@
+"""The suite's checks on synthetic runs tables (runs/validation/checks.py): verdicts and tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from runs.validation.checks import (
+    CHECK_COLUMNS,
+    anchor_checks,
+    book_checks,
+    checks_frame,
+    claim_checks,
+    market_checks,
+    size_checks,
+)
+from runs.validation.claims import parse_expectations
+
+
+def runs_table(n=20, seed=0):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for scenario, shift, distress in (("baseline", 0.0, 0.1), ("stall", -3.0, 0.95)):
+        for r in range(n):
+            rows.append(
+                {
+                    "scenario": scenario, "replicate": r, "status": "ok", "error": "",
+                    "lab_revenue": 10 + shift + rng.normal(), "defaults": 0,
+                    "lab_distress": int(rng.random() < distress),
+                    "size_listed_ps": 20.0 + (30.0 if scenario == "stall" and r == 3 else 0.0),
+                    "size_listed_ps_firm": "NVIDIA", "size_listed_ps_period": "2026Q1",
+                    "size_lab_ps": 50.0, "size_lab_ps_firm": "OpenAI",
+                    "size_lab_ps_period": "2026Q1",
+                    "size_macro_ratio": 0.2, "size_macro_period": "2027Q2",
+                    "size_negative_equity_quarters": 0, "size_negative_equity_firm": "",
+                    "books_balance_sheet": 1e-12, "books_trial_balance": 0.0,
+                    "books_cash_flow": 0.0,
+                    "facts_ac1": rng.normal(0, 0.02), "facts_abs_ac1": 0.25 + rng.normal(0, 0.02),
+                    "facts_kurtosis": 4 + rng.normal(), "facts_band": 0.09,
+                }
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_claims_pass_when_true_and_fail_when_not():
+    exp = parse_expectations(
+        {
+            "lab_revenue": "lower",
+            "lab_distress": {"direction": "higher", "share_at_least": 0.5},
+            "defaults": "higher",
+        },
+        "stall",
+    )
+    checks = {c.id: c for c in claim_checks(runs_table(), [exp])}
+    rev = checks["direction/stall/lab_revenue"]
+    assert rev.passed and rev.p_value < 1e-6 and rev.high < 0 and "Mann–Whitney" in rev.test
+    distress = checks["direction/stall/lab_distress"]
+    assert distress.passed and "Fisher" in distress.test and distress.low > 0.5
+    assert checks["rate/stall/lab_distress"].passed
+    nothing = checks["direction/stall/defaults"]  # 0 vs 0: no evidence
+    assert not nothing.passed and nothing.p_value == 1.0
+    wrong = parse_expectations({"lab_revenue": "higher"}, "stall")
+    assert not claim_checks(runs_table(), [wrong])[0].passed
+
+
+def test_most_seeds_needs_a_confident_majority():
+    table = runs_table()
+    stall = table["scenario"] == "stall"
+    table.loc[stall, "lab_distress"] = [1] * 12 + [0] * 8  # 60 %: not confidently above half
+    exp = parse_expectations({"lab_distress": {"share_at_least": 0.5}}, "stall")
+    (check,) = claim_checks(table, [exp])
+    assert not check.passed and check.statistic == 0.6 and check.low < 0.5
+
+
+def test_missing_scenario_fails_the_claim():
+    exp = parse_expectations({"lab_revenue": "lower"}, "nowhere")
+    (check,) = claim_checks(runs_table(), [exp])
+    assert not check.passed and check.test == "no runs"
+
+
+def test_size_checks_fail_on_a_single_run_above_the_bound():
+    checks = {c.id: c for c in size_checks(runs_table(), ["baseline", "stall"])}
+    assert checks["size/baseline/listed_price_to_sales"].passed
+    above = checks["size/stall/listed_price_to_sales"]
+    assert not above.passed and above.statistic == 50.0
+    assert "1/20 runs above; worst NVIDIA 2026Q1 at 50×" in above.observed
+    assert checks["size/stall/lab_price_to_sales"].passed
+    assert checks["size/stall/negative_equity"].passed
+
+
+def test_books_market_and_anchor_checks():
+    table = runs_table()
+    assert all(c.passed for c in book_checks(table))
+    table.loc[5, "books_cash_flow"] = 0.1
+    table.loc[6, "status"], table.loc[6, "error"] = "failed", "ValueError: boom"
+    books = {c.id: c for c in book_checks(table)}
+    assert not books["books/all/cash_flow"].passed
+    assert (
+        not books["books/all/runs_complete"].passed
+        and "ValueError: boom" in books["books/all/runs_complete"].observed
+    )
+    market = {c.id.rsplit("/", 1)[1]: c for c in market_checks(runs_table())}
+    assert market["no_autocorrelation"].passed and market["fat_tails"].passed
+    assert market["volatility_clustering"].passed
+    flat = runs_table().assign(facts_kurtosis=-0.5)
+    assert not {c.id: c for c in market_checks(flat)}["market/baseline/fat_tails"].passed
+    anchors = pd.DataFrame(
+        {
+            "seed": [1, 2, 1, 2],
+            "name": ["a", "a", "b", "b"],
+            "model": [10.2, 9.9, 11.0, 10.0],
+            "anchor": [10.0] * 4,
+        }
+    )
+    got = {c.id: c for c in anchor_checks(anchors, 0.05)}
+    assert got["anchors/baseline/a"].passed and not got["anchors/baseline/b"].passed
+    assert got["anchors/baseline/b"].statistic == pytest.approx(0.1)
+
+
+def test_checks_frame_has_every_column():
+    frame = checks_frame(book_checks(runs_table()))
+    assert tuple(frame.columns) == CHECK_COLUMNS and frame["passed"].dtype == bool
