@@ -315,3 +315,33 @@ def test_play_waits_for_the_page():
     assert s.wait_page(2, timeout=10.0)
     waiter.join()
     assert s.wait_page(1, timeout=0.0)  # an older quarter is there already
+
+
+def _story_run(shock: str | None, quarters: int = 13) -> LiveData:
+    """The baseline (seed 0) to 2026Q2, the teaching story's shock (if any), on to 2028."""
+    s = Session(Settings())
+    for _ in range(5):
+        s.step()
+    m = s.model
+    if shock == "paid":
+        schedule(m, [parameter_shock(m.params, "demand.conversion_speed", 0.0, m.quarter)])
+    elif shock == "nvidia":
+        stops = next(c for c in shipped_shocks() if c.key == "shock_supplier_stops_financing")
+        schedule(m, shifted(stops.shocks, m.params, m.quarter))
+    for _ in range(quarters - 5):
+        s.step()
+    return s.data
+
+
+def test_the_teaching_stories_hold():
+    """What docs/howto/teach-with-the-app.md tells the class to look at."""
+    base, paid, nvidia = _story_run(None), _story_run("paid"), _story_run("nvidia")
+    users, paid_growth = (growth(base.column(c)) for c in ("users_m", "paid_users_m"))
+    assert paid_growth[1] > 25 and paid_growth[-1] < 5  # the stall, in the baseline
+    assert all(p > u for p, u in zip(paid_growth[1:], users[1:], strict=True))
+    users, paid_growth = (growth(paid.column(c)) for c in ("users_m", "paid_users_m"))
+    assert all(abs(p - u) < 0.5 for p, u in zip(paid_growth[6:], users[6:], strict=True))
+    after = slice(6, None)  # the quarters after the shock
+    base_rt = sum(v or 0.0 for v in base.column("round_trip_revenue")[after])
+    shock_rt = sum(v or 0.0 for v in nvidia.column("round_trip_revenue")[after])
+    assert shock_rt < 0.1 * base_rt
