@@ -25,6 +25,7 @@ SCRIPTS = {
     "stress": "bench_stress.py",
     "sweep": "bench_sweep.py",
     "report": "bench_report.py",
+    "app": "bench_app.py",
 }
 
 
