@@ -23,7 +23,8 @@ What is timed (wall clock, ``time.perf_counter``):
   and with ``--no-report``, alternated (A B A B ...); their difference is the report's
   share of the command.
 
-The machine's load average (1, 5, 15 minutes) is recorded at the start and the end.
+The machine's load average (1, 5, 15 minutes) is recorded at the start and the end
+(``machine.load_average_at_start`` / ``_at_end``).
 Targets (issue 13): ``report_warm`` ≤ 1.5 s, ``aipm_run`` with report ≤ 3 s.
 """
 
@@ -31,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import shutil
 import statistics
 import subprocess
@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, write_json  # noqa: E402
+from common import metadata, write_json  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"report_warm_s": 1.5, "aipm_run_warm_s": 3.0}
@@ -168,20 +168,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2 repeats")
     args = parser.parse_args()
     repeats = 2 if args.quick else args.repeats
-    load_start = os.getloadavg()
+    meta = metadata()  # with the load average now; write_json adds it at the end
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = write_baseline(Path(tmp) / "baseline")
         warm_result = warm(run_dir, repeats)
         cold_result = cold(run_dir, max(2, repeats // 2))
         run_result = aipm_run(Path(tmp), max(2, repeats // 2))
-    load_end = os.getloadavg()
     report_warm = warm_result["report"]["median_s"]
     aipm_warm = run_result["with_report"]["median_s"]
     result = {
         "benchmark": "report",
-        "machine": machine(),
-        "load_average_start": list(load_start),
-        "load_average_end": list(load_end),
+        "machine": meta,
         "scenario": "baseline, 40 quarters, random seed 0",
         "warm": warm_result,
         "cold": cold_result,
@@ -193,13 +190,14 @@ def main() -> None:
         },
     }
     write_json(args.out, result)
+    load = (meta["load_average_at_start"][0], meta["load_average_at_end"][0])
     print(
         f"report warm {report_warm:.2f} s (floor {warm_result['floor']['median_s']:.2f} s, "
         f"ratio {warm_result['ratio_to_floor']['median_s']:.2f}); cold: import "
         f"{cold_result['import']['median_s']:.2f} s + first report "
         f"{cold_result['first_report']['median_s']:.2f} s; aipm run {aipm_warm:.2f} s "
         f"(no report {run_result['no_report']['median_s']:.2f} s); load "
-        f"{load_start[0]:.1f} → {load_end[0]:.1f}"
+        f"{load[0]:.1f} → {load[1]:.1f}"
     )
 
 
