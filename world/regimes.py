@@ -287,7 +287,8 @@ def regime_stats(ai_value: ArrayLike, ai_revenue: ArrayLike, defaulted: ArrayLik
     annual = trailing_sum(revenue)
     peak_rev = float(annual.max())
     if annual[0] > 0:
-        rev_growth = float(annual[-1] / annual[0])
+        with np.errstate(over="ignore"):  # a tiny (denormal) start: growth without bound
+            rev_growth = float(annual[-1] / annual[0])
     else:
         rev_growth = float("inf") if annual[-1] > 0 else 1.0
     quarters = default_quarters(d)
