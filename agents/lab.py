@@ -135,7 +135,7 @@ class AILab(Firm):
         m = self.model
         b = m.params.behaviour
         committed = m.fundamentals.committed_compute(self, b.lab_runway_target)
-        compute = max(float(committed.mean()), self.compute_bill)
+        compute = max(float(committed.sum()) / max(committed.size, 1), self.compute_bill)
         power = self.fleet.deployed_gw * self.spec.operating_cost_per_gw
         return self.opex_level + power + compute - self.statement.revenue
 

@@ -27,6 +27,7 @@ Without an investor population, valuations are these fundamentals (:func:`repric
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -52,13 +53,14 @@ def revenue_trend(history: list[float], window: int) -> float:
     the lumps of order waves, unlike quarter-on-quarter growth.
     """
     recent = [x for x in history[-window:] if x > 1e-9]
-    if len(recent) < 3:
+    n = len(recent)
+    if n < 3:
         return float("nan")
-    y = np.log(np.array(recent))
-    t = np.arange(y.size, dtype=np.float64)
-    t -= t.mean()
-    slope = float((t * (y - y.mean())).sum() / (t * t).sum())
-    return float(np.expm1(slope))
+    y = [math.log(x) for x in recent]
+    mean_t, mean_y = (n - 1) / 2.0, sum(y) / n
+    num = sum([(t - mean_t) * (v - mean_y) for t, v in enumerate(y)])
+    den = sum([(t - mean_t) ** 2 for t in range(n)])
+    return math.expm1(num / den)
 
 
 def _ttm(history: list[float]) -> float:
@@ -115,6 +117,15 @@ class Fundamentals:
         )
 
     def committed_compute(self, lab: Firm, horizon: int) -> np.ndarray:
+        """A lab's contracted minimum payments for compute, per quarter ahead (USD bn).
+
+        Cached until the quarter or the deal book changes (see :meth:`_committed`).
+        """
+        return self.model.memo(
+            ("committed", lab.index, horizon), lambda: self._committed(lab, horizon)
+        )
+
+    def _committed(self, lab: Firm, horizon: int) -> np.ndarray:
         """A lab's contracted minimum payments for compute, per quarter ahead (USD bn).
 
         Take-or-pay minimums of its cloud contracts and the cash due on its undelivered
