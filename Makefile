@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench docs clean check-model fuzz-model
+.PHONY: run test lint bench docs clean check-model fuzz-model app
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12), f"need Python 3.12, got {sys.version}"'
@@ -34,6 +34,10 @@ fuzz-model: $(STAMP)
 	AIPM_FUZZ_MODEL_RUNS=1000 AIPM_FUZZ_MODEL_SEED=$${AIPM_FUZZ_MODEL_SEED:-$$(date +%s)} \
 	AIPM_FUZZ_MODEL_REPORT=$${AIPM_FUZZ_MODEL_REPORT:-out/finite_failures.jsonl} \
 	$(BIN)/python -m pytest -q -p no:cacheprovider -s -rxX tests/test_model_finite.py -k every_allowed
+
+# the interactive app on http://127.0.0.1:8765/ (PORT=9000 make app for another port)
+app: $(STAMP)
+	$(BIN)/aipm app --port $(or $(PORT),8765)
 
 # the model validation suite, full: 50 seeds of every scenario and the Sobol sweep with
 # replicates; regenerates docs/explanation/validation.md (exit 1 when a check fails)

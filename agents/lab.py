@@ -64,12 +64,12 @@ class AILab(Firm):
 
     # -- compute ------------------------------------------------------------------
     def forecast_need(self) -> float:
-        """Compute need (GW) at the planning horizon: adaptive and optimism-biased."""
+        """Compute need (GW) at the planning horizon: a damped trend, optimism-biased."""
         m = self.model
         b = m.params.behaviour
-        g = min(max(self.need_growth, b.growth_floor), b.growth_cap)
+        trend = self.damped_growth(self.need_growth, b.plan_horizon)
         uplift = max(1.0 + b.optimism * m.sentiment, 0.0)
-        return m.demand.compute_need_gw * self.spec.users_share * (1 + g) ** b.plan_horizon * uplift
+        return m.demand.compute_need_gw * self.spec.users_share * trend * uplift
 
     def funding_capacity(self) -> float:
         """Money the lab can expect per year over a contract's life (USD bn).

@@ -31,12 +31,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from runs.faults import fault_point
-from runs.simulate import RunResult
+
+if TYPE_CHECKING:  # reading a run (aipm report) must not import the whole model
+    from runs.simulate import RunResult
 
 __all__ = [
     "RUN_KIND",
@@ -350,6 +352,7 @@ def write_tables(result: RunResult, folder: Path, **extra: Any) -> None:
     result.system.to_parquet(folder / "system.parquet", index=False)
     result.deals.to_parquet(folder / "deals.parquet", index=False)
     result.events.to_parquet(folder / "events.parquet", index=False)
+    result.loops.to_parquet(folder / "loops.parquet", index=False)
     if result.investors is not None:
         result.investors.to_parquet(folder / "investors.parquet", index=False)
     (folder / "summary.json").write_text(
@@ -368,7 +371,8 @@ def write_run(
     """Write a run's tables: params, firms, system, deals and events.
 
     Files: ``params.json``, ``firms.parquet``, ``system.parquet``, ``deals.parquet``,
-    ``events.parquet`` and ``summary.json`` (plus ``investors.parquet`` with snapshots).
+    ``events.parquet``, ``loops.parquet`` and ``summary.json`` (plus
+    ``investors.parquet`` with snapshots).
 
     ``out_dir`` is a folder (checked by :func:`open_output`, with ``force``) or a
     slot already opened. ``extra_files`` may add files (e.g. the report) into the

@@ -53,7 +53,7 @@ BAD = [
     ),
     ("bass_q = 0.07", "bass_qq = 0.07", "demand.bass_qq: unknown key"),
     ("token_elasticity = 1.12", 'token_elasticity = "fast"', "demand.token_elasticity:"),
-    ("market_cap = 370.0", "market_cap = -1.0", "firms.1.market_cap: Input should be greater"),
+    ("market_cap = 202.8", "market_cap = -1.0", "firms.1.market_cap: Input should be greater"),
     ('customer = "OpenAI"', 'customer = "OpenAl"', "unknown firm 'OpenAl'"),
     ('name = "baseline"', 'name = "baseline', "invalid TOML"),
 ]

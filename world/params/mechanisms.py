@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from world.params.base import Share, _Frozen
+from world.params.base import QuarterLabel, Share, _Frozen
 
 __all__ = [
     "BehaviourParams",
@@ -82,6 +82,36 @@ class DemandParams(_Frozen):
         0.5,
         description="elasticity of token prices to the price of cloud compute (token prices "
         "follow the cost of compute: inference is the labs' main variable cost)",
+    )
+
+    # -- the article's engine gauges (world.metrics, world.gauges): paying-user lag,
+    # -- history before the start, and what turns weekly users into MAU and adoption
+    paid_lag: Share = Field(
+        0.0,
+        description="share of a quarter's new users who start paying only the next quarter "
+        "(0: new users pay like the others at once)",
+    )
+    paid_users_2023: float = Field(
+        4.478,
+        gt=0.0,
+        le=1e4,
+        description="paying users at the end of 2023, millions (history: paid-user growth "
+        "in 2024 = opening paying users / this − 1)",
+    )
+    mau_per_wau: float = Field(
+        1.3,
+        ge=1.0,
+        le=4.0,
+        description="monthly per weekly active user (scales the MAU level, not its growth)",
+    )
+    population_m: float = Field(
+        8100.0,
+        gt=0.0,
+        le=2e4,
+        description="world population, millions (adoption share = weekly users / population)",
+    )
+    launch: QuarterLabel = Field(
+        "2022Q4", description="quarter the product launched (the adoption clock starts)"
     )
 
 
@@ -237,6 +267,13 @@ class BehaviourParams(_Frozen):
     )
     growth_cap: float = Field(
         0.2, ge=0.0, le=2.0, description="max forecast growth per quarter (planning)"
+    )
+    forecast_damping: float = Field(
+        0.85,
+        ge=0.0,
+        le=1.0,
+        description="damped-trend forecasts: share of the growth rate kept each quarter "
+        "ahead (Gardner & McKenzie 1985; 1 = straight extrapolation)",
     )
     growth_floor: float = Field(
         -0.2, ge=-0.9, le=0.0, description="min forecast growth per quarter"
