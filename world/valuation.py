@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from world.demand import macro_limit
 from world.fundamentals import fade_multiple, lab_prospects_value, update_growth_expectation
 from world.ledger import Account
 from world.market import backlog_cash_flow_unchecked
@@ -170,9 +171,16 @@ class Fundamentals:
                 g_inf=m.params.investors.terminal_growth_per_q,
                 fade=mp.lab_growth_fade,
                 tax_rate=lab.spec.tax_rate,
+                revenue_cap_q=self._macro_path(mp.lab_horizon_quarters),
             )
             + lab.cash
         )
+
+    def _macro_path(self, horizon: int) -> np.ndarray:
+        """The macro limit on AI spending for each quarter ahead (USD bn per quarter)."""
+        m = self.model
+        q = m.quarter
+        return np.array([macro_limit(q + k, m.params.macro) for k in range(1, horizon + 1)])
 
     # -- the quarter -------------------------------------------------------------------
     def update(self) -> np.ndarray:

@@ -523,7 +523,7 @@ class MarketParams(_Frozen):
     growth_fade: float = Field(
         0.9,
         ge=0.0,
-        lt=1.0,
+        le=0.98,
         description="share of a listed firm's excess expected growth that survives each "
         "quarter ahead (high growth fades within 2-3 years; Chan, Karceski & "
         "Lakonishok 2003)",
@@ -569,8 +569,10 @@ class MarketParams(_Frozen):
     lab_growth_fade: float = Field(
         0.95,
         ge=0.0,
-        lt=1.0,
-        description="share of a lab's excess expected growth that survives each quarter",
+        le=0.98,
+        description="share of a lab's excess expected growth that survives each quarter "
+        "(at most 0.98: a half-life of 34 quarters; excess growth that never fades is not "
+        "an expectation that mean-reverts)",
     )
     lab_other_cost_share: Share = Field(
         0.25, description="long-run non-compute costs of a lab, share of revenue"
