@@ -297,6 +297,9 @@ class AIEconomy(mesa.Model):
         dealmaking.sign_history(self, before_start=False)
         if q > self.history_end:
             dealmaking.negotiate(self)
+        elif q > self.history_end - self.params.behaviour.order_lag:
+            # providers order ahead so their deliveries start right after the replay
+            dealmaking.negotiate(self, labs_too=False)
         operations.execute_quarter(self)
         operations.close_quarter(self)
         if self.market is not None:
