@@ -73,6 +73,14 @@ def cpu_seconds() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def run_worker(script: str, kind: str, n: int, quarters: int, seed: int) -> dict[str, Any]:
+    """Run ``script --worker kind`` in a fresh subprocess; the JSON row it prints last."""
+    cmd = [sys.executable, script, "--worker", kind, "--n", str(n)]
+    cmd += ["--quarters", str(quarters), "--seed", str(seed)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write ``data`` as JSON atomically (temp file in the same folder, then rename).
 
