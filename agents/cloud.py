@@ -139,6 +139,8 @@ class CloudProvider(Firm):
         room = self.credit_quote(need).amount
         vendor = need * b.vendor_financing_share if b.vendor_financing else 0.0
         funds = max(self.cash - b.min_cash_quarters * self.fixed_costs(), 0.0) + room + vendor
+        if b.build_financing_cover <= 0:  # no cover asked: every build is taken on
+            return spare + build
         financed_gw = funds / (b.build_financing_cover * per_gw)
         return spare + min(build, financed_gw)
 

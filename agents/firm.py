@@ -251,6 +251,21 @@ class Firm(mesa.Agent):
         payout = b.payout_share * (excess - repay) if self.spec.listed and sound else 0.0
         return repay, payout
 
+    def damped_growth(self, growth: float, quarters: int) -> float:
+        """Factor by which a quantity growing at ``growth`` now grows over ``quarters``.
+
+        Damped trend: the growth rate is first bounded by ``growth_floor`` and
+        ``growth_cap``, then shrinks by ``forecast_damping`` each quarter ahead,
+        ``Π_{k=1..h} (1 + g φ^k)``.
+        """
+        b = self.model.params.behaviour
+        g = min(max(growth, b.growth_floor), b.growth_cap)
+        factor, step = 1.0, g
+        for _ in range(max(quarters, 0)):
+            step *= b.forecast_damping
+            factor *= 1.0 + step
+        return factor
+
     def fixed_costs(self) -> float:
         """Cash costs per quarter that do not scale with sales (USD bn)."""
         return self.model.opex_now(self) + self.model.interest_now(self)

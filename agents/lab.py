@@ -64,12 +64,12 @@ class AILab(Firm):
 
     # -- compute ------------------------------------------------------------------
     def forecast_need(self) -> float:
-        """Compute need (GW) at the planning horizon: adaptive and optimism-biased."""
+        """Compute need (GW) at the planning horizon: a damped trend, optimism-biased."""
         m = self.model
         b = m.params.behaviour
-        g = min(max(self.need_growth, b.growth_floor), b.growth_cap)
+        trend = self.damped_growth(self.need_growth, b.plan_horizon)
         uplift = max(1.0 + b.optimism * m.sentiment, 0.0)
-        return m.demand.compute_need_gw * self.spec.users_share * (1 + g) ** b.plan_horizon * uplift
+        return m.demand.compute_need_gw * self.spec.users_share * trend * uplift
 
     def funding_capacity(self) -> float:
         """Money the lab can expect per year over a contract's life (USD bn).
@@ -176,18 +176,21 @@ class AILab(Firm):
     def record_round(self, sought: float, raised: float) -> None:
         """Remember how the last regular round went.
 
-        Funding stress when it raised less than half of what it sought; after a failed
-        round the lab seeks ``round_retry_share`` of its need next time, after a success
-        twice the share it sought, up to all of it.
+        Funding stress when it raised less than ``lab_stress_share`` of what it sought;
+        after a failed round the lab seeks ``round_retry_share`` of its need next time,
+        after a success ``1 / round_retry_share`` times the share it sought, up to all of
+        it.
         """
         b = self.model.params.behaviour
         failed = raised <= 1e-9
         self.failed_rounds = self.failed_rounds + 1 if failed else 0
-        self.funding_stress = raised < 0.5 * sought
+        self.funding_stress = raised < b.lab_stress_share * sought
         if failed:
             self.round_scale *= b.round_retry_share
+        elif b.round_retry_share > 0.0:
+            self.round_scale = min(1.0, self.round_scale / b.round_retry_share)
         else:
-            self.round_scale = min(1.0, 2.0 * self.round_scale)
+            self.round_scale = 1.0
 
     # -- distress ---------------------------------------------------------------------
     def distress_cuts(self) -> tuple[float, list[GpuOrder], list[CloudContract]]:

@@ -95,9 +95,12 @@ class Lenders:
         p = self.params
         e = max(ebitda, 0.0)
         rate = self.risk_free + p.base_spread
-        by_cover = e / (p.covenant_interest_cover * rate) if p.covenant_interest_cover > 0 else e
-        if rate <= 0:
+        if rate <= 0:  # free money: interest cover never binds (and is not divided by 0)
             by_cover = float("inf")
+        elif p.covenant_interest_cover > 0:
+            by_cover = e / (p.covenant_interest_cover * rate)
+        else:
+            by_cover = e
         return min(p.covenant_debt_to_ebitda * e, by_cover)
 
     def breached(

@@ -24,6 +24,8 @@ SCRIPTS = {
     "investors": "bench_investors.py",
     "stress": "bench_stress.py",
     "sweep": "bench_sweep.py",
+    "report": "bench_report.py",
+    "app": "bench_app.py",
 }
 
 

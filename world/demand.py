@@ -131,6 +131,11 @@ class DemandState:
     efficiency
         Algorithmic efficiency factor (index, start = 1): falls by
         ``efficiency_gain`` per quarter.
+    compute_price
+        Price of cloud compute relative to the start (index, start = 1).
+    unpaid_new_users
+        New users of this quarter who do not pay yet (millions): ``paid_lag`` times
+        the quarter's new users; from the next quarter on they pay like the others.
     """
 
     users: float
@@ -143,11 +148,13 @@ class DemandState:
     compute_need_gw: float
     intensity: float = 1.0
     efficiency: float = 1.0
+    compute_price: float = 1.0
+    unpaid_new_users: float = 0.0
 
     @property
     def paid_users(self) -> float:
-        """Paying users (millions)."""
-        return self.users * self.paid_share
+        """Paying users (millions): the paying share of users who can pay this quarter."""
+        return (self.users - self.unpaid_new_users) * self.paid_share
 
 
 def advance_demand(
@@ -170,8 +177,10 @@ def advance_demand(
     ``x = price^(1−ε)``, saturating above 1 as ``K x / (K + x − 1)`` with
     ``K = api_spend_saturation``; ARPU grows up to ``arpu_max``. API volume index =
     (users/users_0) · spend / price;
-    API revenue = ``api_revenue_0 · price · volume``. Compute need (GW) =
-    (users · compute_per_user · usage intensity · algorithmic efficiency
+    API revenue = ``api_revenue_0 · price · volume``. Paying users = paid share ·
+    (users − ``paid_lag`` · the quarter's new users): a share ``paid_lag`` of the
+    quarter's new users pays only from the next quarter on. Compute need (GW) =
+    (users · compute_per_user · usage intensity · cost^(−η) · algorithmic efficiency
     + compute_per_api · API revenue index)
     · (1 + training_ratio) / hardware_index.
     """
@@ -222,7 +231,8 @@ def advance_demand(
     k = p.api_spend_saturation
     spend = raw if raw <= 1.0 else k * raw / (k + raw - 1.0)
     api_volume = adoption * spend / token_price
-    subscription_revenue = users * paid_share * arpu * 3.0 / 1000.0
+    unpaid = p.paid_lag * max(users - prev.users, 0.0)
+    subscription_revenue = (users - unpaid) * paid_share * arpu * 3.0 / 1000.0
     api_revenue = api_revenue_0 * token_price * api_volume
     # cumulative indices, so parameters may change between quarters (shocks)
     if quarter > 0:
@@ -232,7 +242,12 @@ def advance_demand(
         algo, intensity = prev.efficiency, prev.intensity
     # chat compute: users x usage intensity x algorithmic efficiency; API compute scales
     # with API spend (the price per capability unit already falls with efficiency)
-    chat = compute_per_user_gw * users * intensity * algo
+    # Jevons: usage per user also responds to the cost of a unit of usage (algorithmic
+    # efficiency × price of compute / hardware), with elasticity usage_cost_elasticity
+    compute_price = prev.compute_price * max(compute_price_change, 1e-9)
+    cost = algo * compute_price / max(hardware_index, 1e-9)
+    jevons = max(cost, 1e-12) ** (-p.usage_cost_elasticity)
+    chat = compute_per_user_gw * users * intensity * jevons * algo
     api = compute_per_api_gw * api_revenue / max(api_revenue_0, 1e-12)
     compute_need = (chat + api) * (1.0 + training_ratio) / max(hardware_index, 1e-9)
     if not math.isfinite(compute_need):
@@ -248,6 +263,8 @@ def advance_demand(
         compute_need_gw=compute_need,
         intensity=intensity,
         efficiency=algo,
+        compute_price=compute_price,
+        unpaid_new_users=unpaid,
     )
 
 

@@ -184,12 +184,12 @@ class AIEconomy(mesa.Model):
     def outside_cloud_forecast(self, firm: Firm, ahead: int) -> float:
         """Outside demand for ``firm``'s capacity ``ahead`` quarters from now (GW).
 
-        Today's outside demand grown at the smoothed growth of the AI compute index,
-        bounded by the firms' forecast limits (``growth_floor``, ``growth_cap``).
+        Today's outside demand grown along a damped trend of the smoothed growth of
+        outside demand (:meth:`agents.firm.Firm.damped_growth`).
         """
-        b = self.params.behaviour
-        g = min(max(self.outside_growth, b.growth_floor), b.growth_cap)
-        return float(self.outside_cloud_gw[firm.index]) * (1.0 + g) ** max(ahead, 0)
+        return float(self.outside_cloud_gw[firm.index]) * firm.damped_growth(
+            self.outside_growth, ahead
+        )
 
     def backlogs(self) -> tuple[np.ndarray, np.ndarray]:
         """Per firm: contracted sales still to deliver, and a lab's contracted purchases (USD bn).

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from world.params.base import Share, _Frozen
+from world.params.base import QuarterLabel, Share, _Frozen
 
 __all__ = [
     "BehaviourParams",
@@ -32,7 +32,11 @@ class DemandParams(_Frozen):
     bass_q: float = Field(0.07, ge=0.0, le=2.0, description="imitation, per quarter")
     market_size: float = Field(1500.0, gt=0.0, le=1e4, description="potential users, millions")
     market_sentiment: float = Field(
-        0.2, ge=0.0, le=1.0, description="relative change of market size per unit sentiment"
+        0.2,
+        ge=0.0,
+        lt=1.0,
+        description="relative change of market size per unit sentiment (< 1: at sentiment -1 "
+        "the market keeps a size)",
     )
     paid_share_0: Share = Field(0.045, description="paying share of users at start")
     paid_share_max: Share = Field(0.08, description="long-run paying share")
@@ -74,10 +78,48 @@ class DemandParams(_Frozen):
         0.98, ge=0.0, le=1.0, description="factor by which usage growth shrinks each quarter"
     )
     training_ratio: float = Field(1.0, ge=0.0, le=10.0, description="training GW per GW served")
+    usage_cost_elasticity: float = Field(
+        0.0,
+        ge=0.0,
+        le=2.0,
+        description="Jevons: elasticity of usage per user to the cost of a unit of usage "
+        "(algorithmic efficiency × compute price / hardware); 1: efficiency gains all go "
+        "into more usage, 0: none do",
+    )
     token_cost_pass_through: Share = Field(
         0.5,
         description="elasticity of token prices to the price of cloud compute (token prices "
         "follow the cost of compute: inference is the labs' main variable cost)",
+    )
+
+    # -- the article's engine gauges (world.metrics, world.gauges): paying-user lag,
+    # -- history before the start, and what turns weekly users into MAU and adoption
+    paid_lag: Share = Field(
+        0.0,
+        description="share of a quarter's new users who start paying only the next quarter "
+        "(0: new users pay like the others at once)",
+    )
+    paid_users_2023: float = Field(
+        4.478,
+        gt=0.0,
+        le=1e4,
+        description="paying users at the end of 2023, millions (history: paid-user growth "
+        "in 2024 = opening paying users / this − 1)",
+    )
+    mau_per_wau: float = Field(
+        1.3,
+        ge=1.0,
+        le=4.0,
+        description="monthly per weekly active user (scales the MAU level, not its growth)",
+    )
+    population_m: float = Field(
+        8100.0,
+        gt=0.0,
+        le=2e4,
+        description="world population, millions (adoption share = weekly users / population)",
+    )
+    launch: QuarterLabel = Field(
+        "2022Q4", description="quarter the product launched (the adoption clock starts)"
     )
 
 
@@ -234,6 +276,13 @@ class BehaviourParams(_Frozen):
     growth_cap: float = Field(
         0.2, ge=0.0, le=2.0, description="max forecast growth per quarter (planning)"
     )
+    forecast_damping: float = Field(
+        0.85,
+        ge=0.0,
+        le=1.0,
+        description="damped-trend forecasts: share of the growth rate kept each quarter "
+        "ahead (Gardner & McKenzie 1985; 1 = straight extrapolation)",
+    )
     growth_floor: float = Field(
         -0.2, ge=-0.9, le=0.0, description="min forecast growth per quarter"
     )
@@ -297,7 +346,12 @@ class BehaviourParams(_Frozen):
     round_retry_share: Share = Field(
         0.5,
         description="after a failed round a lab seeks this share of the amount next time "
-        "(and doubles back toward its need after a success)",
+        "(and the inverse multiple back toward its need after a success)",
+    )
+    lab_stress_share: Share = Field(
+        0.5,
+        description="a round that raises less than this share of what the lab sought puts "
+        "it in funding stress (it stops counting on rounds and accepts down rounds)",
     )
     max_round_step_up: float = Field(
         2.0,
