@@ -84,12 +84,14 @@ def run_worker(script: str, kind: str, n: int, quarters: int, seed: int) -> dict
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write ``data`` as JSON atomically (temp file in the same folder, then rename).
 
-    ``data["machine"]`` must come from :func:`metadata`; the load average at the end
-    is added to it here.
+    ``data["machine"]`` should come from :func:`metadata` (taken at the start); what
+    it lacks of it (git commit, cores, versions) is filled in here, and the load
+    average at the end is added.
     """
-    meta = data.get("machine")
-    if not isinstance(meta, dict) or "load_average_at_start" not in meta:
-        raise ValueError("benchmark JSON needs machine=metadata() (load average at start)")
+    meta = data.setdefault("machine", {})
+    for key, value in metadata().items():
+        if key not in ("load_average_at_start", "started"):
+            meta.setdefault(key, value)
     meta["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
