@@ -184,7 +184,7 @@ class CloudProvider(Firm):
         cuts: list[tuple[GpuOrder, float]] = []
         if excess < m.params.behaviour.min_deal_gw:
             return cuts
-        mine = [o for o in m.deals.gpu if o.buyer == self.index and o.active]
+        mine = [o for o in m.deals.of("gpu", "buyer", self.index) if o.active]
         for order in sorted(mine, key=lambda o: -o.signed):
             if excess <= 1e-9:
                 break

@@ -189,8 +189,8 @@ def review_covenants(model: AIEconomy) -> None:
             model.log_event(f.index, EventKind.COVENANT_BREACH, debt, cause)
         elif action is CovenantAction.ACCELERATE:
             called = 0.0
-            for loan in model.deals.loans:
-                if loan.borrower == f.index and loan.lender == EXTERNAL and loan.active:
+            for loan in model.deals.of("loans", "borrower", f.index):
+                if loan.lender == EXTERNAL and loan.active:
                     if loan.maturity > q + 1:
                         loan.maturity = q + 1
                         called += loan.principal
@@ -226,8 +226,8 @@ def allocate_capital(model: AIEconomy) -> None:
         if repay > _EPS:
             loans = [
                 ln
-                for ln in model.deals.loans
-                if ln.borrower == f.index and ln.lender == EXTERNAL and ln.active
+                for ln in model.deals.of("loans", "borrower", f.index)
+                if ln.lender == EXTERNAL and ln.active
             ]
             loans.sort(key=lambda ln: (ln.maturity, ln.id))
             left = repay
