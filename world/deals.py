@@ -135,7 +135,9 @@ def sign_history(model: AIEconomy, *, before_start: bool) -> None:
                 )
                 model.deals.add(b, endogenous=False)
             case FundingRoundSpec():
-                raised = finance.funding_round(model, model.firms[ix[spec.investee]], spec.amount)
+                raised = finance.place_equity(
+                    model, model.firms[ix[spec.investee]], spec.amount, "announced round"
+                )
                 model.deals.signed.append(
                     SignedDeal(
                         signed,

@@ -92,6 +92,7 @@ class Fundamentals:
         self.on_cash = np.zeros(len(firms), dtype=bool)
         self._anchor_revenue = np.ones(len(firms))
         self.is_lab = np.array([f.role is Role.LAB for f in firms])
+        self.risk_free_0 = model.params.credit.risk_free  # the opening rate per year
 
     # -- inputs ------------------------------------------------------------------------
     def _update_expectations(self) -> None:
@@ -171,7 +172,7 @@ class Fundamentals:
                 mp.lab_other_cost_share,
                 mp.lab_compute_cost_share,
                 mp.lab_cost_fade,
-                mp.lab_discount_rate,
+                self.discount_rate(mp.lab_discount_rate),
                 m.params.investors.terminal_growth_per_q,
                 mp.lab_growth_fade,
                 lab.spec.tax_rate,
@@ -179,6 +180,17 @@ class Fundamentals:
             )
             + lab.cash
         )
+
+    def discount_rate(self, base: float) -> float:
+        """A discount rate per quarter moved by the change of the risk-free rate.
+
+        ``base`` plus the change of ``credit.risk_free`` since the start (per quarter):
+        a rate hike lowers every fundamental value. Kept above the terminal growth (the
+        Gordon value stays finite).
+        """
+        m = self.model
+        shift = (m.params.credit.risk_free - self.risk_free_0) / 4.0
+        return max(base + shift, m.params.investors.terminal_growth_per_q + 1e-3)
 
     def _macro_path(self, horizon: int) -> np.ndarray:
         """The macro limit on AI spending for each quarter ahead (USD bn per quarter)."""
@@ -195,7 +207,7 @@ class Fundamentals:
         ip = m.params.investors
         self._update_expectations()
         g = self.expected_growth
-        r, g_inf = ip.discount_rate_per_q, ip.terminal_growth_per_q
+        r, g_inf = self.discount_rate(ip.discount_rate_per_q), ip.terminal_growth_per_q
         multiple = fade_multiple_unchecked(g, r, g_inf, mp.growth_fade, mp.horizon_quarters)
         dcf = self._owner_cash_flow() * multiple
         revenue = np.array([max(_ttm(f.revenue_history), 0.0) for f in m.firms])

@@ -355,11 +355,11 @@ class BehaviourParams(_Frozen):
         "it in funding stress (it stops counting on rounds and accepts down rounds)",
     )
     max_round_step_up: float = Field(
-        2.0,
+        1.5,
         ge=1.0,
         le=10.0,
         description="highest pre-money a lab asks over its last valuation in one round "
-        "(OpenAI's 2024-25 rounds stepped up 1.7-1.9x)",
+        "(OpenAI's 2024-25 rounds stepped up 1.7-1.9x in about half a year)",
     )
     lab_dilution_per_round: Share = Field(
         0.08, description="share of valuation a lab expects to sell per round when planning"
