@@ -137,7 +137,9 @@ class Exchange:
         else:
             pop = self.population
             a = firm.index
-            pop.place_outside(firm.name, amount / float(pop.prices[a]))
+            shares = amount / float(pop.prices[a])
+            pop.place_outside(firm.name, shares)
+            self.issued[a] += shares
 
     def primary_round(self, lab: Firm, amount: float, ask: float) -> tuple[float, float]:
         """A lab's round with the population; returns (cash raised, post-money value)."""
