@@ -242,7 +242,7 @@ PANELS: tuple[Panel, ...] = (
         "USD bn per quarter",
         _round_trip,
         y2_name="share of revenue %",
-        subtitle="bars: USD bn (vermillion: NVIDIA → OpenAI → Oracle); lines: share of revenue",
+        subtitle="bars: USD bn (vermillion: the loop); lines: share of revenue",
     ),
     Panel("leverage", "Leverage: debt ÷ assets", "%", _leverage),
     Panel(
