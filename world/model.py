@@ -37,7 +37,7 @@ from world.demand import (
 )
 from world.events import EventKind, EventLog
 from world.exchange import Exchange
-from world.params import Role, Scenario, quarter_label, with_overrides
+from world.params import Role, Scenario, ShockSpec, quarter_label, with_overrides
 from world.settlement import PaymentSystem
 from world.valuation import Fundamentals
 
@@ -308,6 +308,21 @@ class AIEconomy(mesa.Model):
         self.records.collect()
         self.deals.prune()
         self.quarter += 1
+
+    def schedule_shock(self, shock: ShockSpec) -> None:
+        """Add a shock to the schedule; it hits at the start of its quarter.
+
+        Raises
+        ------
+        ValueError
+            For a shock dated before the next quarter the model simulates.
+        """
+        q = self.params.relative(shock.at)
+        if q < self.quarter:
+            raise ValueError(
+                f"at: {shock.at} has already been simulated (the next quarter is {self.period})"
+            )
+        self.shocks.append((q, shock))
 
     def _apply_shocks(self) -> None:
         """Apply the scenario's exogenous shocks dated this quarter."""
