@@ -159,14 +159,7 @@ class Firm(mesa.Agent):
         customer in default counts nothing; a lab counts in proportion to how much of
         its remaining commitments the value of its prospects covers (at most fully).
         """
-        m = self.model
-        q = m.quarter + 1
-        i = self.index
-        total = 0.0
-        for c in m.deals.cloud:
-            if c.provider == i and c.active:
-                total += c.take_or_pay * c.remaining_value(q) * m.customer_credit(c.customer)
-        return total
+        return self.model.credit_backlogs()[self.index]
 
     def credit_quote(self, amount: float, *, refinancing: float = 0.0):
         """Ask the credit market for ``amount`` USD bn (see :class:`~agents.lenders.Lenders`).
@@ -205,8 +198,8 @@ class Firm(mesa.Agent):
         m = self.model
         q = m.quarter
         due: dict[int, float] = {}
-        for ln in m.deals.loans:
-            if ln.borrower == self.index and ln.active:
+        for ln in m.deals.of("loans", "borrower", self.index):
+            if ln.active:
                 due[ln.maturity] = due.get(ln.maturity, 0.0) + ln.principal
         best, best_load = 0, float("inf")
         for tenor in m.params.credit.debt_tenors:
@@ -218,12 +211,15 @@ class Firm(mesa.Agent):
 
     def committed_capex(self, quarters: int) -> float:
         """Cash due on undelivered GPU orders in the next ``quarters`` quarters (USD bn)."""
+        return self.model.memo(("capex", self.index, quarters), lambda: self._capex(quarters))
+
+    def _capex(self, quarters: int) -> float:
         m = self.model
         q = m.quarter
         build = m.capex_per_gw_now() * (1 - m.params.buildout.chip_share)
         total = 0.0
-        for o in m.deals.gpu:
-            if o.buyer != self.index or not o.active:
+        for o in m.deals.of("gpu", "buyer", self.index):
+            if not o.active:
                 continue
             gw = sum([part for _, part in o.planned(q, quarters)])
             total += gw * ((1 - o.prepay_share) * o.price + build)
@@ -289,7 +285,7 @@ class Firm(mesa.Agent):
         """Own capacity in service at ``q``: fleet plus undelivered orders (GW)."""
         i = self.index
         pending = sum(
-            [o.gw - o.delivered_gw for o in self.model.deals.gpu if o.buyer == i and o.active]
+            [o.gw - o.delivered_gw for o in self.model.deals.of("gpu", "buyer", i) if o.active]
         )
         return self.fleet.gw_at(q) + pending
 

@@ -14,15 +14,15 @@ What is timed (inside the page, ``performance.now()``, see :mod:`runs.app_probe`
 References measured in the same run, in this process: the model's own quarter
 (``Session.step``: ``model.step()`` plus the panels' data, no browser), and what the
 previous app redrew per quarter (five matplotlib PNGs of :mod:`runs.figures`). The
-machine's load average is recorded at the start and the end: this machine is shared,
-so the ratios are the figures that hold. Writes ``--out`` (JSON).
+machine's load average is recorded at the start and the end (``machine``, see
+``common.metadata``): this machine is shared, so the ratios are the figures that hold.
+Writes ``--out`` (JSON).
 """
 
 from __future__ import annotations
 
 import argparse
 import io
-import os
 import statistics
 import sys
 import tempfile
@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import machine, peak_rss_mb, write_json  # noqa: E402
+from common import metadata, peak_rss_mb, write_json  # noqa: E402
 
 from runs.app_probe import CHROMIUM, LAUNCH_ARGS, AppPage, serve  # noqa: E402
 from runs.app_session import Session, Settings, warm_up  # noqa: E402
@@ -79,7 +79,8 @@ def matplotlib_reference(quarters: int) -> dict[str, float]:
         model = session.model
         system, firms = model.records.system_frame(), model.records.firms_frame()
         deals = deals_frame(model)
-        figs = [figures.gauges_figure(system, gauges=[g]) for g in figures.GAUGES]
+        old_gauges = ("engine_user_growth", "gears_capex_to_revenue", "fuel_compute_efficiency")
+        figs = [figures.gauges_figure(system, gauges=[g]) for g in old_gauges]
         figs.append(figures.valuations_figure(firms))
         figs.append(figures.network_figure(deals, firms, quarters=[int(deals["quarter"].max())]))
         for fig in figs:
@@ -140,23 +141,28 @@ def main() -> None:
     parser.add_argument("--play", type=int, default=12)
     args = parser.parse_args()
     if not CHROMIUM.exists():
-        write_json(args.out, {"benchmark": "app", "skipped": f"needs {CHROMIUM}", "pass": None})
+        write_json(
+            args.out,
+            {
+                "benchmark": "app",
+                "machine": metadata(),
+                "skipped": f"needs {CHROMIUM}",
+                "pass": None,
+            },
+        )
         print(f"app: skipped (needs {CHROMIUM}: apt-get install chromium)")
         return
     steps = 8 if args.quick else args.steps
-    load_start = os.getloadavg()
+    meta = metadata()  # with the load average at the start (write_json adds the end's)
     t0 = time.perf_counter()
     model = model_reference(steps)
     old = matplotlib_reference(2 if args.quick else 4)
     browser = browser_figures(steps, args.play)
-    load_end = os.getloadavg()
     step, play = browser["step_s"], browser["play_quarters_per_s"]
     stories = browser["stories_s"]
     result = {
         "benchmark": "app",
-        "machine": machine(),
-        "load_avg_1_5_15_start": load_start,
-        "load_avg_1_5_15_end": load_end,
+        "machine": meta,
         "wall_s": time.perf_counter() - t0,
         "peak_rss_mb_bench_process": peak_rss_mb(),
         "browser": browser,
@@ -183,8 +189,9 @@ def main() -> None:
         f"app: step median {step['median']:.3f} s (p90 {step['p90']:.3f}, max {step['max']:.3f}),"
         f" play {play['min']:.1f} quarters/s (min of {len(play['runs'])}),"
         f" load {browser['load_s']:.1f} s; model quarter {model['median'] * 1e3:.1f} ms,"
-        f" old matplotlib redraw {old['median']:.2f} s; load avg {load_start[0]:.1f}"
-        f" → {load_end[0]:.1f}; pass={result['pass']}"
+        f" old matplotlib redraw {old['median']:.2f} s; load avg"
+        f" {meta['load_average_at_start'][0]:.1f} → {meta['load_average_at_end'][0]:.1f};"
+        f" pass={result['pass']}"
     )
 
 

@@ -24,7 +24,8 @@ import solara
 import solara.server.settings
 
 from runs.app_charts import GAUGES, PANELS, chart_option, chart_series
-from runs.app_network import network_option, network_series
+from runs.app_data import LOOP
+from runs.app_network import loop_edges, network_option, network_series
 from runs.app_session import Session, Settings, warm_up
 from runs.app_sidebar import SettingsPanel, ShockPanel
 from runs.app_widget import LiveChart
@@ -133,11 +134,18 @@ def Charts(session: Session, version: solara.Reactive[int]):
     with solara.Div(classes=["aipm-grid2"]):
         Timeline(session, version)
         with solara.Div(classes=["aipm-card"]):
+            if loop_edges(data.names):
+                solara.HTML(
+                    tag="div",
+                    unsafe_innerHTML=f"Round the loop so far: <b>${sum(data.loop_usd):,.1f} bn"
+                    f"</b> of {LOOP[0]}'s revenue was its own money coming back",
+                    classes=["aipm-note", "aipm-loop"],
+                )
             LiveChart.element(
                 option=options["network"],
                 series=network_series(data),
                 chart_key="network",
-                height="352px",
+                height="332px",
             )
     with solara.Div(classes=["aipm-grid3"]):
         for panel in PANELS:

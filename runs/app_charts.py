@@ -36,6 +36,7 @@ class Series:
     dashed: bool = False
     unit: str = ""
     colours: Sequence[str] | None = None  # per-bar colours (bars only)
+    overlap: bool = False  # a bar drawn over the previous series' bar (a part of it)
 
 
 @dataclass(frozen=True)
@@ -62,32 +63,6 @@ def scaled(values: Values, factor: float) -> Values:
     return [None if v is None else _round(v * factor) for v in values]
 
 
-def growth(values: Values) -> Values:
-    """Quarter-on-quarter growth in per cent (the first quarter and gaps: no value)."""
-    out: Values = [None] * len(values)
-    for k in range(1, len(values)):
-        a, b = values[k - 1], values[k]
-        if a is not None and b is not None and a > 0:
-            out[k] = _round(100.0 * (b / a - 1.0))
-    return out
-
-
-def ratio(num: Values, den: Values) -> Values:
-    """``num / den`` per quarter (no value where the denominator is not positive)."""
-    return [
-        _round(a / b) if a is not None and b is not None and b > 0 else None
-        for a, b in zip(num, den, strict=True)
-    ]
-
-
-def added(a: Values, b: Values) -> Values:
-    """``a + b`` per quarter (no value where either is missing)."""
-    return [
-        _round(x + y) if x is not None and y is not None else None
-        for x, y in zip(a, b, strict=True)
-    ]
-
-
 def _round(v: float) -> float:
     return float(f"{v:.4g}")
 
@@ -110,21 +85,24 @@ def _per_firm(data: LiveData, column: str, factor: float = 1.0, unit: str = "") 
 # -- the article's three gauges ------------------------------------------------------
 def _engine(data: LiveData) -> list[Series]:
     return [
-        Series("all users", scaled(data.column("engine_user_growth"), 100.0), unit="%"),
-        Series("paid users", growth(data.column("paid_users_m")), unit="%", colour=OKABE_ITO[3]),
+        Series("monthly users", scaled(data.column("engine_mau_growth"), 100.0), unit="%"),
+        Series(
+            "paid users",
+            scaled(data.column("engine_paid_growth"), 100.0),
+            unit="%",
+            colour=OKABE_ITO[3],
+        ),
     ]
 
 
 def _gears(data: LiveData) -> list[Series]:
-    out = [
-        Series("all clouds", scaled(data.column("gears_capex_to_revenue"), 1.0), unit="×"),
-    ]
+    out = [Series("all clouds (AI)", scaled(data.column("gears_capex_to_revenue"), 1.0), unit="×")]
     for firm in ("Oracle", "Microsoft"):
         if firm in data.names:
             out.append(
                 Series(
                     firm,
-                    ratio(data.firm_column("capex", firm), data.firm_column("revenue", firm)),
+                    scaled(data.firm_column("capex_to_revenue", firm), 1.0),
                     colour=_colour(data, firm),
                     dashed=True,
                     unit="×",
@@ -146,7 +124,7 @@ def _fuel(data: LiveData) -> list[Series]:
 
 GAUGES: tuple[Panel, ...] = (
     Panel("engine", "Engine: user growth", "% per quarter", _engine),
-    Panel("gears", "Gears: capex ÷ revenue", "×", _gears),
+    Panel("gears", "Gears: capex ÷ revenue", "×, trailing 4 quarters", _gears),
     Panel("fuel", "Fuel: compute per $ invested", "GW-eq per $bn", _fuel, y2_name="trend %"),
 )
 
@@ -163,12 +141,20 @@ def _p_to_fundamental(data: LiveData) -> list[Series]:
 def _round_trip(data: LiveData) -> list[Series]:
     out = [
         Series(
-            "USD bn",
+            "all loops",
             scaled(data.column("round_trip_revenue"), 1.0),
+            kind="bar",
+            colour=GREY,
+            unit=" bn",
+        ),
+        Series(
+            "the loop",
+            scaled(data.loop_usd, 1.0),
             kind="bar",
             colour=OKABE_ITO[3],
             unit=" bn",
-        )
+            overlap=True,
+        ),
     ]
     for firm in [f for f in ("NVIDIA", "Oracle") if f in data.names]:
         out.append(
@@ -226,10 +212,7 @@ def _defaults(data: LiveData) -> list[Series]:
 def _funding_gap(data: LiveData) -> list[Series]:
     out = []
     for lab in _firms(data, "lab"):
-        fcf = added(
-            data.firm_column("operating_cash_flow", lab),
-            data.firm_column("investing_cash_flow", lab),
-        )
+        fcf = scaled(data.firm_column("free_cash_flow", lab), 1.0)
         out.append(
             Series(
                 f"{lab} free cash flow",
@@ -259,7 +242,7 @@ PANELS: tuple[Panel, ...] = (
         "USD bn per quarter",
         _round_trip,
         y2_name="share of revenue %",
-        subtitle="bars: all firms, USD bn; lines: share of the firm's revenue",
+        subtitle="bars: USD bn (vermillion: the loop); lines: share of revenue",
     ),
     Panel("leverage", "Leverage: debt ÷ assets", "%", _leverage),
     Panel(
@@ -351,6 +334,8 @@ def _look(s: Series) -> dict:
         look["lineStyle"] = {"color": s.colour}
     if s.dashed:
         look["lineStyle"] = {**look.get("lineStyle", {}), "type": "dashed"}
+    if s.overlap:
+        look["barGap"] = "-100%"
     return look
 
 

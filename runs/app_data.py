@@ -1,10 +1,11 @@
 """The app's data, gathered incrementally: each Step adds one quarter, nothing is rebuilt.
 
 :class:`LiveData` reads only what the model recorded since the last call — the new
-rows of ``model.records`` (system and firm rows), the new signings of
+rows of ``model.records`` (system, firm and loop rows), the new signings of
 ``model.deals.signed`` and the new events of ``model.events`` — and keeps them as
-short Python lists (one value per quarter), the deal network as totals per
-(payer, payee), and the timeline as formatted rows. Plots read these lists; the
+short Python lists (one value per quarter), the USD round the article's loop per
+quarter, the deal network as totals per (payer, payee), and the timeline as formatted
+rows. Plots read these lists; the
 work per Step is proportional to one quarter, not to the run so far.
 """
 
@@ -18,7 +19,11 @@ from world.metrics import FIRM_COLUMNS, SYSTEM_COLUMNS
 from world.model import AIEconomy
 from world.params import quarter_label
 
-__all__ = ["Edge", "LiveData", "TimelineRow", "quarter_labels"]
+__all__ = ["LOOP", "Edge", "LiveData", "TimelineRow", "quarter_labels"]
+
+#: The circular-financing loop of the article, in the direction money flows: NVIDIA
+#: invests in OpenAI, OpenAI pays Oracle for compute, Oracle pays NVIDIA for chips.
+LOOP: tuple[str, ...] = ("NVIDIA", "OpenAI", "Oracle")
 
 #: System and firm columns that are text, not numbers (kept apart).
 _TEXT_COLUMNS = {"period", "firm", "role", "minsky", "funding_round_outcome"}
@@ -121,9 +126,11 @@ class LiveData:
     edges: dict[tuple[str, str], tuple[float, list[str]]] = field(default_factory=dict)
     timeline: list[TimelineRow] = field(default_factory=list)
     shocks: list[str] = field(default_factory=list)  # quarters a shock hit (labels, in order)
+    loop_usd: list[float] = field(default_factory=list)  # USD bn round LOOP, per quarter
     quarters_done: int = 0
     deals_seen: int = 0
     events_seen: int = 0
+    loops_seen: int = 0
 
     def __post_init__(self) -> None:
         self.names = [f.name for f in self.model.firms]
@@ -165,9 +172,20 @@ class LiveData:
                     for k, col in self._firm_idx:
                         self.firms[col][name].append(_number(frow[k]))
         self.quarters_done = len(rows)
+        self._read_loops()
         self._read_deals()
         self._read_events()
         return new
+
+    def _read_loops(self) -> None:
+        """USD round :data:`LOOP` per quarter (origin → via ⇝ payer → origin, see world.metrics)."""
+        loop = tuple(self.names.index(n) if n in self.names else -1 for n in LOOP)
+        self.loop_usd += [0.0] * (self.quarters_done - len(self.loop_usd))
+        rows = self.model.records.loop_rows
+        for q, _, origin, via, payer, usd in rows[self.loops_seen :]:
+            if (origin, via, payer) == loop:
+                self.loop_usd[q] += usd
+        self.loops_seen = len(rows)
 
     def _read_deals(self) -> None:
         signed = self.model.deals.signed

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import math
 
-from runs.app_data import LiveData
+from runs.app_data import LOOP, LiveData
 from runs.style import GREY, OKABE_ITO, ROLE_COLOURS
 
 __all__ = ["LOOP", "loop_edges", "network_option", "network_series"]
 
-#: The circular-financing loop of the article, in the direction money flows.
-LOOP: tuple[str, ...] = ("NVIDIA", "OpenAI", "Oracle")
 LOOP_COLOUR = OKABE_ITO[3]
 #: Every other deal: grey, so that the loop is the only coloured path (hover tells the kind).
 OTHER_COLOUR = "#8C8C8C"
@@ -49,13 +47,13 @@ def _positions(data: LiveData) -> dict[str, tuple[float, float]]:
 
 def network_option(data: LiveData) -> dict:
     """The network chart's fixed part: title, node look, legend text."""
-    loop = " → ".join([*LOOP, LOOP[0]]) if loop_edges(data.names) else ""
+    loop = bool(loop_edges(data.names))
     return {
         "animation": False,
         "title": {
             "text": "The deal network (USD signed so far)",
-            "subtext": (f"vermillion: the loop {loop}; " if loop else "")
-            + "grey: other deals (hover for kind and USD); arrow payer → payee, width ∝ √USD",
+            "subtext": ("vermillion: the loop; " if loop else "")
+            + "grey: other deals (hover: kind, USD); payer → payee, width ∝ √USD",
             "left": 4,
             "top": 0,
             "textStyle": {"fontSize": 14},

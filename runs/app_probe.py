@@ -217,10 +217,19 @@ class AppPage:
         self.page.get_by_role("button", name="Parameter", exact=True).click()
         self.select("Table", table)
         self.select("Parameter", name)
-        self.page.locator(".aipm-side .aipm-note").filter(has_text="(now ").wait_for()
+        # the picker names the parameter once it has switched to it; then type the value
+        # and wait until the field holds it (a re-render must not have eaten the typing)
+        self.page.locator(".aipm-side .aipm-note").filter(has_text=f"{table}.{name}:").wait_for()
         box = self.page.get_by_label("New value")
         box.fill(str(value))
         box.press("Enter")
+        self.page.wait_for_function(
+            "v => [...document.querySelectorAll('.aipm-side input')].some("
+            "(i) => i.labels && [...i.labels].some((l) => l.textContent.includes('New value'))"
+            " && i.value.trim() !== '' && Number(i.value) === v)",
+            arg=float(value),
+            timeout=TIMEOUT_MS,
+        )
         self.page.get_by_role("button", name="Apply shock").click()
         self.page.get_by_text("scheduled for").wait_for()
 

@@ -186,14 +186,13 @@ def schedule(model: AIEconomy, shocks: list[ShockSpec]) -> None:
     ValueError
         For a shock dated before the next quarter the model simulates.
     """
-    for s in shocks:
-        q = model.params.relative(s.at)
-        if q < model.quarter:
+    for s in shocks:  # check them all before scheduling any
+        if model.params.relative(s.at) < model.quarter:
             raise ValueError(
                 f"at: {s.at} has already been simulated (the next quarter is {model.period})"
             )
     for s in shocks:
-        model.shocks.append((model.params.relative(s.at), s))
+        model.schedule_shock(s)
 
 
 def pending(model: AIEconomy) -> list[ShockSpec]:

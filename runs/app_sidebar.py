@@ -140,7 +140,9 @@ def ParameterPicker(
     allowed = "on/off" if knob.kind is bool else f"{knob.lo} … {knob.hi}"
     solara.HTML(
         tag="div",
-        unsafe_innerHTML=html.escape(f"{knob.description} (now {now}; allowed {allowed})"),
+        unsafe_innerHTML=html.escape(
+            f"{knob.path}: {knob.description} (now {now}; allowed {allowed})"
+        ),
         classes=["aipm-note"],
     )
     shown = edits.value.get(knob.path, now)

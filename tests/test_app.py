@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runs.app_charts import GAUGES, PANELS, added, chart_option, chart_series, growth, ratio
+from runs.app_charts import GAUGES, PANELS, chart_option, chart_series
 from runs.app_data import LiveData
 from runs.app_network import LOOP_COLOUR, loop_edges, network_option, network_series
 from runs.app_session import (
@@ -244,15 +244,10 @@ def test_live_data_read_in_steps_equals_the_records(update_after):
         for col in ("valuation", "leverage", "capex"):
             assert live.firm_column(col, firm) == _as_json_numbers(rows[col].tolist())
     assert len(live.timeline) == len(model.events)
+    assert live.loop_usd == LiveData(model).loop_usd  # read quarter by quarter or at once
     deals = deals_frame(model)
     totals = deals.groupby(["payer", "payee"])["value"].sum()
     assert {(e.payer, e.payee): e.value for e in live.network()} == pytest.approx(totals.to_dict())
-
-
-def test_shaping_helpers():
-    assert growth([100.0, 110.0, None, 50.0, 0.0, 5.0]) == [None, 10.0, None, None, -100.0, None]
-    assert ratio([1.0, 2.0, None], [2.0, 0.0, 1.0]) == [0.5, None, None]
-    assert added([1.0, None], [2.0, 3.0]) == [3.0, None]
 
 
 @pytest.mark.parametrize("panel", [*GAUGES, *PANELS], ids=lambda p: p.key)
@@ -269,17 +264,35 @@ def test_every_panel_has_a_fixed_quarter_axis_and_matching_series(panel, stepped
     json.dumps([option, series], allow_nan=False)  # what the browser receives: plain JSON
 
 
-def test_gauges_plot_the_article_columns(stepped):
-    data = stepped.data
-    engine, gears, fuel = (chart_series(p, data) for p in GAUGES)
-    assert engine[0]["data"][-1] == pytest.approx(100 * data.column("engine_user_growth")[-1], 1e-3)
-    paid = data.column("paid_users_m")
-    assert engine[1]["data"][-1] == pytest.approx(100 * (paid[-1] / paid[-2] - 1), 1e-3)
-    oracle = data.firm_column("capex", "Oracle")[-1] / data.firm_column("revenue", "Oracle")[-1]
+def test_panels_plot_the_article_columns(stepped):
+    """Each gauge and panel plots the recorded column (world/metrics.py), scaled, nothing else."""
+    data, model = stepped.data, stepped.model
+    system, firms = model.records.system_frame(), model.records.firms_frame()
+
+    def plotted(panel_key: str, k: int) -> list:
+        panel = next(p for p in (*GAUGES, *PANELS) if p.key == panel_key)
+        values = chart_series(panel, data)[k]["data"]
+        return [v["value"] if isinstance(v, dict) else v for v in values]
+
+    def firm(name: str, column: str) -> list:
+        return firms.loc[firms["firm"] == name, column].tolist()
+
+    approx = lambda xs: pytest.approx(xs, rel=1e-3, abs=1e-9)  # noqa: E731 (4 digits sent)
+    assert plotted("engine", 0) == approx((100 * system["engine_mau_growth"]).tolist())
+    assert plotted("engine", 1) == approx((100 * system["engine_paid_growth"]).tolist())
+    assert plotted("gears", 0) == approx(system["gears_capex_to_revenue"].tolist())
+    assert plotted("gears", 1) == approx(firm("Oracle", "capex_to_revenue"))
+    assert plotted("gears", 2) == approx(firm("Microsoft", "capex_to_revenue"))
+    assert plotted("fuel", 0) == approx(system["fuel_compute_efficiency"].tolist())
+    assert plotted("funding_gap", 0) == approx(firm("OpenAI", "free_cash_flow"))
+    assert plotted("round_trip", 0) == approx(system["round_trip_revenue"].tolist())
+    loops = model.records.loops_frame()
+    ours = loops[(loops["origin"] == "NVIDIA") & (loops["via"] == "OpenAI")]
+    ours = ours[ours["payer"] == "Oracle"].groupby("quarter")["usd"].sum()
+    expected = [float(ours.get(q, 0.0)) for q in range(model.quarter)]
+    assert plotted("round_trip", 1) == approx(expected)
     names = [s["name"] for s in chart_option(GAUGES[1], data)["series"]]
-    assert names == ["all clouds", "Oracle", "Microsoft"]
-    assert gears[1]["data"][-1] == pytest.approx(oracle, 1e-3)
-    assert fuel[0]["data"] == pytest.approx(data.column("fuel_compute_efficiency"), 1e-3)
+    assert names == ["all clouds (AI)", "Oracle", "Microsoft"]
 
 
 def test_network_highlights_the_loop(stepped):
@@ -297,7 +310,7 @@ def test_network_highlights_the_loop(stepped):
     values = {(e.payer, e.payee): e.value for e in data.network()}
     biggest = max(values, key=values.get)
     assert widths[biggest] == max(widths.values())
-    assert "NVIDIA → OpenAI → Oracle → NVIDIA" in network_option(data)["title"]["subtext"]
+    assert "the loop" in network_option(data)["title"]["subtext"]
     json.dumps(graph, allow_nan=False)
 
 
@@ -336,10 +349,11 @@ def _story_run(shock: str | None, quarters: int = 13) -> LiveData:
 def test_the_teaching_stories_hold():
     """What docs/howto/teach-with-the-app.md tells the class to look at."""
     base, paid, nvidia = _story_run(None), _story_run("paid"), _story_run("nvidia")
-    users, paid_growth = (growth(base.column(c)) for c in ("users_m", "paid_users_m"))
+    engine = next(p for p in GAUGES if p.key == "engine")
+    users, paid_growth = (s["data"] for s in chart_series(engine, base))
     assert paid_growth[1] > 25 and paid_growth[-1] < 5  # the stall, in the baseline
     assert all(p > u for p, u in zip(paid_growth[1:], users[1:], strict=True))
-    users, paid_growth = (growth(paid.column(c)) for c in ("users_m", "paid_users_m"))
+    users, paid_growth = (s["data"] for s in chart_series(engine, paid))
     assert all(abs(p - u) < 0.5 for p, u in zip(paid_growth[6:], users[6:], strict=True))
     after = slice(6, None)  # the quarters after the shock
     base_rt = sum(v or 0.0 for v in base.column("round_trip_revenue")[after])

@@ -177,7 +177,7 @@ def test_teach_paid_growth_stalls(two_tabs, tmp_path):
         "engine",
         lambda tab: tab.apply_parameter_shock("demand", "conversion_speed", 0.0),
     )
-    assert "demand.conversion_speed: 0.08 → 0.0" in shocked.timeline()
+    assert "demand.conversion_speed: 0.08 → 0.0 (set in the app)" in shocked.timeline()
 
 
 def test_teach_nvidia_stops_financing(two_tabs, tmp_path):

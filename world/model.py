@@ -37,7 +37,7 @@ from world.demand import (
 )
 from world.events import EventKind, EventLog
 from world.exchange import Exchange
-from world.params import Role, Scenario, quarter_label, with_overrides
+from world.params import Role, Scenario, ShockSpec, quarter_label, with_overrides
 from world.settlement import PaymentSystem
 from world.valuation import Fundamentals
 
@@ -91,6 +91,10 @@ class AIEconomy(mesa.Model):
         self.events = EventLog()  # what happened and why (world.events)
         self.lender_losses = 0.0  # losses of the outside credit market, USD bn
         self._backlog_cache: tuple[int, tuple[np.ndarray, np.ndarray]] | None = None
+        self._memo: dict = {}  # per-quarter caches, keyed by the deal book's revision
+        self._memo_key: tuple[int, int] = (-1, -1)
+        self._credit: list[float] = []
+        self._credit_quarter = -1
         self.shocks = [(params.relative(s.at), s) for s in params.shocks]
         self.history_end = params.relative(params.history_until) if params.history_until else -1
         d = params.demand
@@ -175,11 +179,11 @@ class AIEconomy(mesa.Model):
 
     def contracted_gw(self, provider: int, q: int) -> float:
         """GW a provider owes its customers in quarter ``q``."""
-        return sum([c.gw_due(q) for c in self.deals.cloud if c.provider == provider])
+        return sum([c.gw_due(q) for c in self.deals.of("cloud", "provider", provider)])
 
     def lab_contracted_gw(self, customer: int, q: int) -> float:
         """GW a lab has rented for quarter ``q``."""
-        return sum([c.gw_due(q) for c in self.deals.cloud if c.customer == customer])
+        return sum([c.gw_due(q) for c in self.deals.of("cloud", "customer", customer)])
 
     def outside_cloud_forecast(self, firm: Firm, ahead: int) -> float:
         """Outside demand for ``firm``'s capacity ``ahead`` quarters from now (GW).
@@ -213,6 +217,42 @@ class AIEconomy(mesa.Model):
         self._backlog_cache = (self.quarter, result)
         return result
 
+    def memo(self, key, compute):
+        """``compute()`` cached until the quarter or the deal book changes."""
+        stamp = (self.quarter, self.deals.revision)
+        if stamp != self._memo_key:
+            self._memo.clear()
+            self._memo_key = stamp
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
+
+    def credit_backlogs(self) -> list[float]:
+        """Per firm, the contracted backlog lenders count (see ``Firm.creditworthy_backlog``).
+
+        Lenders assess it once a quarter, from the book at the start of the quarter (and
+        again when they review covenants after it closes: :meth:`refresh_credit`).
+        """
+        if self._credit_quarter != self.quarter:
+            self.refresh_credit()
+        return self._credit
+
+    def refresh_credit(self) -> None:
+        """Re-assess the contracted backlog lenders count (see :meth:`credit_backlogs`)."""
+        self._credit = self._credit_backlogs()
+        self._credit_quarter = self.quarter
+
+    def _credit_backlogs(self) -> list[float]:
+        q = self.quarter + 1
+        out = [0.0] * len(self.firms)
+        credit = [self.customer_credit(i) for i in range(len(self.firms))]
+        for c in self.deals.cloud:
+            if c.active:
+                out[c.provider] += c.take_or_pay * c.remaining_value(q) * credit[c.customer]
+        return out
+
     def customer_credit(self, customer: int) -> float:
         """Weight lenders give to contracted revenue owed by ``customer``, in [0, 1].
 
@@ -238,7 +278,7 @@ class AIEconomy(mesa.Model):
         """Interest the firm owes this quarter (USD bn)."""
         q = self.quarter
         i = firm.index
-        return sum([ln.interest_due(q) for ln in self.deals.loans if ln.borrower == i], 0.0)
+        return sum([ln.interest_due(q) for ln in self.deals.of("loans", "borrower", i)], 0.0)
 
     def lab_revenue_now(self, lab: Firm) -> float:
         """Lab's potential revenue this quarter (USD bn)."""
@@ -257,6 +297,9 @@ class AIEconomy(mesa.Model):
         dealmaking.sign_history(self, before_start=False)
         if q > self.history_end:
             dealmaking.negotiate(self)
+        elif q > self.history_end - self.params.behaviour.order_lag:
+            # providers order ahead so their deliveries start right after the replay
+            dealmaking.negotiate(self, labs_too=False)
         operations.execute_quarter(self)
         operations.close_quarter(self)
         if self.market is not None:
@@ -265,6 +308,21 @@ class AIEconomy(mesa.Model):
         self.records.collect()
         self.deals.prune()
         self.quarter += 1
+
+    def schedule_shock(self, shock: ShockSpec) -> None:
+        """Add a shock to the schedule; it hits at the start of its quarter.
+
+        Raises
+        ------
+        ValueError
+            For a shock dated before the next quarter the model simulates.
+        """
+        q = self.params.relative(shock.at)
+        if q < self.quarter:
+            raise ValueError(
+                f"at: {shock.at} has already been simulated (the next quarter is {self.period})"
+            )
+        self.shocks.append((q, shock))
 
     def _apply_shocks(self) -> None:
         """Apply the scenario's exogenous shocks dated this quarter."""
@@ -402,10 +460,9 @@ class AIEconomy(mesa.Model):
         one loan per maturity.
         """
         maturity = self.quarter + quarters
-        for loan in self.deals.loans:
+        for loan in self.deals.of("loans", "borrower", firm.index):
             if (
-                loan.borrower == firm.index
-                and loan.lender == EXTERNAL
+                loan.lender == EXTERNAL
                 and loan.maturity == maturity
                 and loan.active
                 and loan.signed < self.quarter
