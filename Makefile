@@ -1,12 +1,13 @@
 # aipm — two commands do all the set-up on a fresh machine:
 #   make run    creates .venv (Python 3.12), installs aipm, runs the baseline → out/baseline/
 #   make test   creates .venv if missing, runs ruff, mypy and the whole test suite
+#   make fuzz-model  1,000 random runs over the allowed parameter space (invariants)
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || ls $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 2>/dev/null | tail -n 1 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench docs clean check-model
+.PHONY: run test lint bench docs clean check-model fuzz-model app
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12), f"need Python 3.12, got {sys.version}"'
@@ -25,6 +26,18 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# 1,000 random runs over the whole allowed parameter space (a new seed each time; failures
+# with reproducers in out/finite_failures.jsonl). AIPM_FUZZ_MODEL_SEED=N repeats a seed.
+fuzz-model: $(STAMP)
+	@mkdir -p out
+	AIPM_FUZZ_MODEL_RUNS=1000 AIPM_FUZZ_MODEL_SEED=$${AIPM_FUZZ_MODEL_SEED:-$$(date +%s)} \
+	AIPM_FUZZ_MODEL_REPORT=$${AIPM_FUZZ_MODEL_REPORT:-out/finite_failures.jsonl} \
+	$(BIN)/python -m pytest -q -p no:cacheprovider -s -rxX tests/test_model_finite.py -k every_allowed
+
+# the interactive app on http://127.0.0.1:8765/ (PORT=9000 make app for another port)
+app: $(STAMP)
+	$(BIN)/aipm app --port $(or $(PORT),8765)
 
 # the model validation suite, full: 50 seeds of every scenario and the Sobol sweep with
 # replicates; regenerates docs/explanation/validation.md (exit 1 when a check fails)

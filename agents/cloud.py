@@ -1,9 +1,32 @@
-"""Cloud providers — the *gears*: buy accelerators, build data centres, rent compute."""
+"""Cloud providers — the *gears*: buy accelerators, build data centres, rent compute.
+
+A provider decides, from its own state and what it sees of the market:
+
+* its **list price** per GW-quarter (:meth:`CloudProvider.decide_price`): cut when its
+  capacity is idle now or will be when new contracts start, raised when full, pulled
+  toward its competitors', never below its operating cost
+  (:func:`agents.pricing.cloud_price_rule`);
+* how much of a lab's request it **offers** (:meth:`CloudProvider.offer`): spare
+  capacity first, then new builds, if a build pays at its price and enough of it can
+  be financed;
+* how many accelerators to **order** (:meth:`CloudProvider.plan_capacity`): a share of
+  the gap between what it will need (contracts plus forecast outside demand) and what
+  it has or has on order — partial adjustment, so orders follow demand without waves —
+  and which undelivered orders to **cancel** when its need falls
+  (:meth:`CloudProvider.excess_orders`).
+"""
 
 from __future__ import annotations
 
-from agents.firm import CloudProposal, Firm, GpuProposal
-from world.params import Role
+from typing import TYPE_CHECKING
+
+from agents.firm import Firm, GpuProposal
+from agents.pricing import cloud_price_rule
+from world.params import FirmSpec, Role
+
+if TYPE_CHECKING:
+    from world.contracts import GpuOrder
+    from world.model import AIEconomy
 
 __all__ = ["CloudProvider"]
 
@@ -13,59 +36,161 @@ class CloudProvider(Firm):
 
     role = Role.CLOUD
 
-    def build_pays(self, quarters: int) -> bool:
-        """True if renting a new GW for ``quarters`` at list price covers its cost.
+    def __init__(self, model: AIEconomy, spec: FirmSpec, index: int) -> None:
+        super().__init__(model, spec, index)
+        self.price = spec.cloud_price_per_gw  # list price per GW-quarter (USD bn)
+
+    # -- pricing -------------------------------------------------------------------
+    def load(self) -> float:
+        """Utilisation the provider prices on: the lower of now and when new deals start.
+
+        Now: the share of deployed capacity in use last quarter. Ahead: what it owes
+        customers plus forecast outside demand, over its capacity (fleet and orders),
+        when a contract signed today would start — so a provider whose contracts run
+        out cuts its price before its capacity falls idle.
+        """
+        m = self.model
+        start = m.quarter + m.params.behaviour.contract_lead
+        secured = self.secured_gw(start)
+        ahead = 1.0
+        if secured > 1e-9:
+            owed = m.contracted_gw(self.index, start)
+            ahead = (owed + m.outside_cloud_forecast(self, start - m.quarter)) / secured
+        now = self.utilisation if self.fleet.deployed_gw > 1e-9 else 1.0
+        return min(max(min(now, ahead), 0.0), 1.0)
+
+    def decide_price(self) -> float:
+        """Next quarter's list price from its load and competitors (USD bn per GW-q)."""
+        m = self.model
+        others = [f.price for f in m.by_role(Role.CLOUD) if f is not self]
+        competitor = sum(others) / len(others) if others else self.price
+        return cloud_price_rule(
+            self.price, self.load(), competitor, self.spec.operating_cost_per_gw, m.params.pricing
+        )
+
+    def supplier_shares(self) -> dict[int, float]:
+        """Share of its accelerator orders per chip supplier not in default (sums to 1)."""
+        m = self.model
+        names = self.spec.supplier_shares or {f.name: 1.0 for f in m.firms if f.role is Role.CHIP}
+        shares = {
+            m.firm_index[n]: w
+            for n, w in names.items()
+            if w > 0 and not m.firms[m.firm_index[n]].defaulted
+        }
+        total = sum(shares.values())
+        return {i: w / total for i, w in shares.items()} if total > 0 else {}
+
+    def build_cost(self) -> float:
+        """All-in cost of a new GW at today's chip prices (USD bn per GW).
+
+        Its suppliers' list prices, weighted by its order shares, plus buildings and
+        power at today's construction cost.
+        """
+        m = self.model
+        construction = m.capex_per_gw_now() * (1 - m.params.buildout.chip_share)
+        shares = self.supplier_shares()
+        if not shares:
+            return m.capex_per_gw_now()
+        chips = sum([w * m.firms[i].price for i, w in shares.items()])
+        return chips + construction
+
+    # -- contracts -----------------------------------------------------------------
+    def build_pays(self, quarters: int, price: float | None = None) -> bool:
+        """True if renting a new GW for ``quarters`` at ``price`` covers its cost.
 
         Rent minus operating cost over the term, discounted at the provider's cost of
-        capital, plus the discounted residual value of the non-chip share, must
-        exceed ``capex · (1 + hurdle)``.
+        capital, plus the discounted residual value of the buildings, must exceed the
+        build cost at today's chip prices (:meth:`build_cost`) times ``1 + hurdle``.
+        ``price`` defaults to the list price.
         """
         m = self.model
         bo = m.params.buildout
         rate = self.borrowing_rate() / 4
         annuity = (1 - (1 + rate) ** -quarters) / rate if rate > 0 else float(quarters)
-        margin = self.spec.cloud_price_per_gw - self.spec.operating_cost_per_gw
-        capex = m.capex_per_gw_now()
-        residual = capex * (1 - bo.chip_share) * 0.75 * (1 + rate) ** -quarters
+        margin = (self.price if price is None else price) - self.spec.operating_cost_per_gw
+        capex = self.build_cost()
+        building = m.capex_per_gw_now() * (1 - bo.chip_share)
+        residual = building * bo.residual_value_share * (1 + rate) ** -quarters
         return margin * annuity + residual >= capex * (1 + m.params.behaviour.hurdle_spread)
 
-    def accepts(self, proposal: CloudProposal) -> bool:
-        """Accept a contract if the build pays (:meth:`build_pays`) and can be financed.
+    def spare_gw(self, q: int) -> float:
+        """Capacity at ``q`` (fleet and orders) not owed to customers or outside demand (GW)."""
+        m = self.model
+        used = m.contracted_gw(self.index, q) + m.outside_cloud_forecast(self, q - m.quarter)
+        return max(self.secured_gw(q) - used, 0.0)
 
-        Financing: cash, the credit market and (if on) vendor financing must cover at
-        least half of the build.
+    def offer(self, gw: float, start: int, quarters: int) -> float:
+        """GW of a lab's request for ``[start, start + quarters)`` the provider takes on.
+
+        Spare capacity is offered whole; new builds only if a build pays at the list
+        price and cash, the credit market and (if on) vendor financing cover at least
+        ``build_financing_cover`` of their cost.
         """
         m = self.model
         b = m.params.behaviour
-        if not self.build_pays(proposal.quarters):
-            return False
-        need = proposal.gw * m.capex_per_gw_now()
+        if self.defaulted or gw <= 0:
+            return 0.0
+        spare = min(self.spare_gw(start), gw)
+        build = gw - spare
+        if build <= 1e-9 or not self.build_pays(quarters):
+            return spare
+        per_gw = self.build_cost()
+        need = build * per_gw
         room = self.credit_quote(need).amount
         vendor = need * b.vendor_financing_share if b.vendor_financing else 0.0
-        return self.cash + room + vendor >= 0.5 * need
+        funds = max(self.cash - b.min_cash_quarters * self.fixed_costs(), 0.0) + room + vendor
+        if b.build_financing_cover <= 0:  # no cover asked: every build is taken on
+            return spare + build
+        financed_gw = funds / (b.build_financing_cover * per_gw)
+        return spare + min(build, financed_gw)
 
-    def plan_capacity(self) -> list[GpuProposal]:
-        """Order accelerators for contracted demand, and for outside demand if it pays.
+    # -- capacity --------------------------------------------------------------------
+    def capacity_target(self, q: int) -> float:
+        """GW the provider wants in service at ``q``: contracts plus outside demand.
 
-        Outside (spot) demand at the horizon is built for only when a new GW rented at
-        list price for an accelerator life covers its cost of capital; otherwise the
-        provider keeps its outside capacity at today's level.
+        Outside (spot) demand is built for at its forecast only when a new GW rented at
+        the list price for an accelerator life covers its cost of capital; otherwise the
+        provider keeps its outside capacity at today's level or the forecast if lower.
         """
         m = self.model
-        h = m.params.behaviour.plan_horizon
-        q = m.quarter
-        if self.build_pays(m.params.buildout.life_quarters):
-            outside = m.outside_cloud_demand(self, q + h)
-        else:
-            outside = min(m.outside_cloud_demand(self, q), m.outside_cloud_demand(self, q + h))
-        target = m.contracted_gw(self.index, q + h) + outside
-        gap = target - self.secured_gw(q + h)
-        if gap < m.params.behaviour.min_deal_gw:
+        ahead = q - m.quarter
+        outside = m.outside_cloud_forecast(self, ahead)
+        if not self.build_pays(m.params.buildout.life_quarters):
+            outside = min(m.outside_cloud_forecast(self, 0), outside)
+        return m.contracted_gw(self.index, q) + outside
+
+    def plan_capacity(self) -> list[GpuProposal]:
+        """Order a share ``order_adjustment`` of the capacity gap at the planning horizon."""
+        m = self.model
+        b = m.params.behaviour
+        at = m.quarter + b.plan_horizon
+        gap = (self.capacity_target(at) - self.secured_gw(at)) * b.order_adjustment
+        if gap < b.min_deal_gw:
             return []
-        shares = self.spec.supplier_shares or {f.name: 1.0 for f in m.firms if f.role is Role.CHIP}
-        total = sum(shares.values()) or 1.0
         return [
-            GpuProposal(self.index, m.firm_index[name], gap * share / total)
-            for name, share in sorted(shares.items())
-            if share > 0
+            GpuProposal(self.index, i, gap * w) for i, w in sorted(self.supplier_shares().items())
         ]
+
+    def excess_orders(self) -> list[tuple[GpuOrder, float]]:
+        """Undelivered orders to cancel when the need at the horizon fell: (order, GW).
+
+        Cancels the latest orders first, down to the capacity target (cancellation
+        costs ``order_cancel_fee`` of the cancelled value, so the provider only cancels
+        what it does not expect to need).
+        """
+        m = self.model
+        at = m.quarter + m.params.behaviour.plan_horizon
+        excess = self.secured_gw(at) - self.capacity_target(at)
+        cuts: list[tuple[GpuOrder, float]] = []
+        if excess < m.params.behaviour.min_deal_gw:
+            return cuts
+        mine = [o for o in m.deals.gpu if o.buyer == self.index and o.active]
+        for order in sorted(mine, key=lambda o: -o.signed):
+            if excess <= 1e-9:
+                break
+            undelivered = order.gw - order.delivered_gw
+            cut = min(undelivered, excess)
+            if cut > 1e-9:
+                cuts.append((order, cut))
+                excess -= cut
+        return cuts

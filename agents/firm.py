@@ -97,6 +97,8 @@ class Firm(mesa.Agent):
         self.capex = 0.0  # investing outflows for capacity this quarter (USD bn)
         self.utilisation = 0.0
         self.compute_used = 0.0
+        self.compute_bill = 0.0  # rent paid for compute this quarter (USD bn)
+        self.gw_in_use = 0.0  # own deployed GW in use this quarter (the rest is idle)
         self.served = 1.0
         self.outside_gpu_gw = 0.0
         self.statement = self.ledger.income_statement()
@@ -150,11 +152,28 @@ class Firm(mesa.Agent):
         )
         return 4.0 * per_q
 
+    def creditworthy_backlog(self) -> float:
+        """Contracted take-or-pay revenue lenders count as a lending base (USD bn).
+
+        Each contract counts its take-or-pay part, weighted by the customer's credit: a
+        customer in default counts nothing; a lab counts in proportion to how much of
+        its remaining commitments the value of its prospects covers (at most fully).
+        """
+        m = self.model
+        q = m.quarter + 1
+        i = self.index
+        total = 0.0
+        for c in m.deals.cloud:
+            if c.provider == i and c.active:
+                total += c.take_or_pay * c.remaining_value(q) * m.customer_credit(c.customer)
+        return total
+
     def credit_quote(self, amount: float, *, refinancing: float = 0.0):
         """Ask the credit market for ``amount`` USD bn (see :class:`~agents.lenders.Lenders`).
 
         ``refinancing`` is debt the loan would replace (a rollover): it is excluded from
-        the debt before the loan and the proceeds add no collateral.
+        the debt before the loan, and the firm's own credit-use limit does not apply. A
+        firm in breach of a covenant gets nothing.
         """
         m = self.model
         return m.lenders.quote(
@@ -164,13 +183,88 @@ class Firm(mesa.Agent):
             self.hard_assets,
             m.sentiment,
             1.0 if refinancing else m.params.behaviour.credit_use_limit,
-            proceeds_collateral=refinancing == 0.0,
+            backlog=self.creditworthy_backlog(),
+            breached=m.lenders.in_breach(self.index),
         )
 
     def borrowing_rate(self) -> float:
         """Interest rate per year on new debt now."""
         m = self.model
-        return m.lenders.rate(self.debt, self.ebitda, self.hard_assets, m.sentiment)
+        return m.lenders.rate(
+            self.debt, self.ebitda, self.hard_assets, m.sentiment, self.creditworthy_backlog()
+        )
+
+    def choose_maturity(self) -> int:
+        """Tenor (quarters) for new debt: the offered tenor whose maturity is least crowded.
+
+        The firm ladders its debt: among the credit market's tenors it picks the one
+        whose maturity quarter (± one quarter) has the least of its debt falling due,
+        preferring the longest on ties — so refinancing needs never pile up in one
+        quarter.
+        """
+        m = self.model
+        q = m.quarter
+        due: dict[int, float] = {}
+        for ln in m.deals.loans:
+            if ln.borrower == self.index and ln.active:
+                due[ln.maturity] = due.get(ln.maturity, 0.0) + ln.principal
+        best, best_load = 0, float("inf")
+        for tenor in m.params.credit.debt_tenors:
+            t = q + tenor
+            load = due.get(t - 1, 0.0) + due.get(t, 0.0) + due.get(t + 1, 0.0)
+            if load <= best_load:
+                best, best_load = tenor, load
+        return best
+
+    def committed_capex(self, quarters: int) -> float:
+        """Cash due on undelivered GPU orders in the next ``quarters`` quarters (USD bn)."""
+        m = self.model
+        q = m.quarter
+        build = m.capex_per_gw_now() * (1 - m.params.buildout.chip_share)
+        total = 0.0
+        for o in m.deals.gpu:
+            if o.buyer != self.index or not o.active:
+                continue
+            gw = sum([part for _, part in o.planned(q, quarters)])
+            total += gw * ((1 - o.prepay_share) * o.price + build)
+        return total
+
+    def capital_allocation(self) -> tuple[float, float]:
+        """Cash to repay debt and to pay out this quarter: ``(repay, payout)``, USD bn.
+
+        The firm keeps a reserve of ``cash_reserve_quarters`` of fixed costs and of its
+        committed capex; of the excess it repays ``deleverage_share`` of its debt (all of
+        the excess while it breaches a covenant), and a listed firm with positive book
+        equity and no breach returns ``payout_share`` of what is left to shareholders.
+        """
+        m = self.model
+        b = m.params.behaviour
+        n = b.cash_reserve_quarters
+        reserve = n * self.fixed_costs() + self.committed_capex(max(int(round(n)), 1))
+        excess = self.cash - reserve
+        if excess <= 1e-9 or self.defaulted:
+            return 0.0, 0.0
+        breach = m.lenders.in_breach(self.index)
+        share = 1.0 if breach else b.deleverage_share
+        repay = min(share * excess, self.ledger.balance(Account.DEBT))
+        sound = not breach and self.balance.total_equity > 0.0
+        payout = b.payout_share * (excess - repay) if self.spec.listed and sound else 0.0
+        return repay, payout
+
+    def damped_growth(self, growth: float, quarters: int) -> float:
+        """Factor by which a quantity growing at ``growth`` now grows over ``quarters``.
+
+        Damped trend: the growth rate is first bounded by ``growth_floor`` and
+        ``growth_cap``, then shrinks by ``forecast_damping`` each quarter ahead,
+        ``Π_{k=1..h} (1 + g φ^k)``.
+        """
+        b = self.model.params.behaviour
+        g = min(max(growth, b.growth_floor), b.growth_cap)
+        factor, step = 1.0, g
+        for _ in range(max(quarters, 0)):
+            step *= b.forecast_damping
+            factor *= 1.0 + step
+        return factor
 
     def fixed_costs(self) -> float:
         """Cash costs per quarter that do not scale with sales (USD bn)."""
@@ -179,7 +273,7 @@ class Firm(mesa.Agent):
     def adapt_opex(self) -> None:
         """Set next quarter's AI opex: it follows revenue, growing at most ``opex_growth``.
 
-        ``opex ← opex · (1 + clip(g, −10 %, opex_growth))`` with ``g`` the latest
+        ``opex ← opex · (1 + clip(g, −opex_cut_max, opex_growth))`` with ``g`` the latest
         quarter-on-quarter revenue growth: a firm hires as sales grow (up to its
         planned pace) and cuts when they fall.
         """
@@ -188,7 +282,8 @@ class Firm(mesa.Agent):
             g = self.spec.opex_growth
         else:
             g = hist[-1] / hist[-2] - 1.0
-        self.opex_level *= 1.0 + min(max(g, -0.1), self.spec.opex_growth)
+        cut = self.model.params.behaviour.opex_cut_max
+        self.opex_level *= 1.0 + min(max(g, -cut), self.spec.opex_growth)
 
     def secured_gw(self, q: int) -> float:
         """Own capacity in service at ``q``: fleet plus undelivered orders (GW)."""

@@ -22,7 +22,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from world import trading
 from world.market import InvestorParams
-from world.trading import portfolio_values, round_bids, trade_quarter_kernel
+from world.rounds import bids_above, marginal_bid, round_bids
+from world.trading import portfolio_values, trade_quarter_kernel
 
 __all__ = [
     "FundingRoundResult",
@@ -225,11 +226,12 @@ class InvestorPopulation:
             [params.fundamentalist_noise, params.chartist_noise, params.noise_sigma]
         )
         self._kernel_params = _kernel_params(params)
-        self._parts = np.zeros((4, n_l))
+        self._parts = np.zeros((trading.N_SUMS, n_l))
         self._round_step = np.zeros(k)
         self._last_close = prices.copy()
         self._wealth = np.empty(n)
         self._news = np.empty(n)
+        self._buffers: dict[str, FloatArray] = {}
 
     # ------------------------------------------------------------------ views
     @property
@@ -305,9 +307,12 @@ class InvestorPopulation:
         news_all = self._per_asset("news", news, 0.0)
         li, n_l, r_n, n = self._listed_idx, self._listed_idx.size, p.sub_rounds, self.n_investors
         f_l = fund[li]
-        # all of the quarter's draws in bulk: shocks (r_n, 3, n_l + 1), then sentiment noise
-        normals = rng.standard_normal(r_n * 3 * (n_l + 1) + n)
-        uniforms = rng.random(2 * n)  # strategy revision, then the new strategy
+        # all of the quarter's draws in bulk: shocks (r_n, 3, n_l + 1), then sentiment noise;
+        # then uniforms for strategy revision and the new strategy (into reused buffers)
+        normals = self._buffer("normals", r_n * 3 * (n_l + 1) + n)
+        rng.standard_normal(out=normals)
+        uniforms = self._buffer("uniforms", 2 * n)
+        rng.random(out=uniforms)
         path = np.empty((r_n + 1, n_l))
         volume = np.zeros(n_l)
         counts = np.zeros(3, dtype=np.int64)
@@ -342,6 +347,13 @@ class InvestorPopulation:
             fitness=_frozen(self.profit_memory),
         )
 
+    def _buffer(self, name: str, size: int) -> FloatArray:
+        """A scratch array of ``size`` float64 kept between quarters (no fresh pages)."""
+        buf = self._buffers.get(name)
+        if buf is None or buf.size != size:
+            buf = self._buffers[name] = np.empty(size)
+        return buf
+
     # ---------------------------------------------------------- funding round
     def funding_round(
         self,
@@ -351,18 +363,26 @@ class InvestorPopulation:
         rng: np.random.Generator,
         *,
         asset: str | None = None,
+        appetite: float = 1.0,
     ) -> FundingRoundResult:
         """Run a primary round of a private asset: one price, set by the marginal bidder.
 
-        Every investor bids ``round_commit_fraction`` of its cash at a reservation
-        valuation ``anchor × exp(w_s s_i + σ_v ε_i)`` (anchor: fundamental value for
-        fundamentalists, last mark extrapolated for chartists, the ask for noise
-        traders). Bids below ``round_floor_fraction × ask`` are void. Bids are
-        sorted by valuation; the bid that completes the amount is the marginal
-        one and sets the pre-money valuation for all, capped at the ask (FULL;
-        the marginal bid is filled in part). If all valid bids fall short but
-        cover ``round_min_subscription`` of the amount, all are filled at the
-        lowest valid valuation (UNDERSUBSCRIBED); otherwise nothing changes (FAILED).
+        Every investor bids ``round_commit_fraction × appetite`` of its cash at a
+        reservation valuation ``anchor × exp(w_s s_i + σ_v ε_i)`` (anchor: fundamental
+        value for fundamentalists, last mark extrapolated for chartists, the last mark
+        for noise traders). Bids below ``round_floor_fraction × ask`` are void. Taking
+        the bids best first (highest valuation; equal valuations by investor index),
+        the bid that completes the amount is the marginal one and sets the pre-money
+        valuation for all, capped at the ask (FULL; the marginal bid is filled in
+        part). If all valid bids fall short but cover ``round_min_subscription`` of
+        the amount, all are filled at the lowest valid valuation (UNDERSUBSCRIBED);
+        otherwise nothing changes (FAILED).
+
+        The marginal bid of a covered round is found by selection
+        (:func:`world.rounds.marginal_bid`, O(n)) and only the winners are sorted, so
+        fills and sums equal those of sorting every bid, bit for bit; an
+        undersubscribed round (every valid bid wins) sorts its bids. The demand above
+        the floor is summed in investor order.
 
         Parameters
         ----------
@@ -376,6 +396,9 @@ class InvestorPopulation:
             Source of the bidders' valuation noise.
         asset : str, optional
             The private asset; may be omitted if there is exactly one.
+        appetite : float, optional
+            Scales what every investor commits (``round_commit_fraction × appetite``
+            of its cash), in ``[0, 1]``: 0 means outside equity has dried up.
 
         Returns
         -------
@@ -390,6 +413,8 @@ class InvestorPopulation:
         ):
             if not np.isfinite(v) or v <= 0.0:
                 raise ValueError(f"{name} must be finite and > 0, got {v!r}")
+        if not 0.0 <= appetite <= 1.0:
+            raise ValueError(f"appetite must lie in [0, 1], got {appetite!r}")
         if not np.isfinite(fundamental_usd_bn):
             raise ValueError(f"fundamental_usd_bn must be finite, got {fundamental_usd_bn!r}")
         ask, s_pre = float(pre_money_valuation_usd_bn), self.shares_outstanding[a]
@@ -398,35 +423,31 @@ class InvestorPopulation:
             [
                 max(float(fundamental_usd_bn), 0.0),
                 mark * np.exp(p.round_momentum * self._round_step[a]),
-                ask,
+                mark,
             ]
         )
-        eps = rng.standard_normal(self.n_investors)
-        res, commit, valid, at_ask = round_bids(
+        eps = self._buffer("round_eps", self.n_investors)
+        rng.standard_normal(out=eps)
+        res, commit, valid, at_ask, total = round_bids(
             self.types, self.sentiment, self.cash, eps, anchors, p.round_sentiment_weight,
-            p.round_valuation_dispersion, p.round_commit_fraction,
+            p.round_valuation_dispersion, p.round_commit_fraction * appetite,
             p.round_floor_fraction * ask, ask,
         )  # fmt: skip
-        order = valid[np.argsort(-res[valid], kind="stable")]
-        cum = np.cumsum(commit[order])
-        total = float(cum[-1]) if cum.size else 0.0
         sought = float(amount_sought_usd_bn)
-        if cum.size == 0 or total < p.round_min_subscription * sought:
+        if valid.size == 0 or total < p.round_min_subscription * sought:
             return FundingRoundResult(
                 self.asset_names[a], RoundOutcome.FAILED, sought, 0.0, mark, mark,
                 float(self.prices[a]), 0.0, 0, at_ask, total,
             )  # fmt: skip
         if total >= sought:
-            m = int(np.searchsorted(cum, sought, side="left"))
+            winners, fills, marginal = _allocate(res, commit, valid, sought)
             outcome = RoundOutcome.FULL
-        else:
-            m = cum.size - 1
+        else:  # every valid bid wins (sorted, so the sums match those of a full round)
+            winners = valid[np.argsort(-res[valid], kind="stable")]
+            fills = commit[winners]
+            marginal = int(winners[-1])
             outcome = RoundOutcome.UNDERSUBSCRIBED
-        winners = order[: m + 1]
-        fills = commit[winners]
-        if outcome is RoundOutcome.FULL:
-            fills[-1] = sought - (float(cum[m - 1]) if m > 0 else 0.0)
-        pre = min(float(res[order[m]]), ask)
+        pre = min(float(res[marginal]), ask)
         pps = pre / s_pre
         new_shares = fills / pps
         self.cash[winners] -= fills
@@ -490,11 +511,41 @@ def _kernel_params(p: InvestorParams) -> FloatArray:
         t.P_RETURN_SENSITIVITY: p.return_sensitivity,
         t.P_SENTIMENT_NOISE: p.sentiment_noise,
         t.P_SENTIMENT_DECAY: p.sentiment_decay,
+        t.P_QUOTE_BAND: p.quote_band,
+        t.P_SHORT_LIMIT: p.market_maker_short_limit,
     }
     out = np.empty(t.N_PARAMS)
     for index, value in values.items():
         out[index] = value
     return out
+
+
+def _allocate(
+    res: FloatArray, commit: FloatArray, valid: NDArray[np.int64], sought: float
+) -> tuple[NDArray[np.int64], FloatArray, int]:
+    """Winners of a covered round (best first), their fills and the marginal bidder.
+
+    The marginal bid is the first, best first, whose commitment brings the running
+    total to ``sought``. It is found by selection (:func:`world.rounds.marginal_bid`);
+    only the winners are then sorted (O(n + m log m) for m winners) and their running
+    total taken in that order, so fills and sums are the same, bit for bit, as those
+    of a sort of every bid. Should that running total disagree with the selection at
+    the last bit, the marginal bid moves by one place.
+    """
+    marginal = int(marginal_bid(res, commit, valid, sought))
+    winners = np.append(bids_above(res, valid, marginal), marginal)
+    winners = winners[np.argsort(-res[winners], kind="stable")]  # ascending index among ties
+    cum = np.cumsum(commit[winners])
+    while winners.size > 1 and cum[-2] >= sought:  # the previous bid completes it
+        winners, cum = winners[:-1], cum[:-1]
+    while cum[-1] < sought:  # the next bid completes it
+        rest = np.setdiff1d(valid, winners, assume_unique=True)
+        nxt = int(rest[np.lexsort((rest, -res[rest]))[0]])
+        winners = np.append(winners, nxt)
+        cum = np.append(cum, cum[-1] + commit[nxt])
+    fills = commit[winners]
+    fills[-1] = sought - (float(cum[-2]) if winners.size > 1 else 0.0)
+    return winners, fills, int(winners[-1])
 
 
 def _apportion(shares: FloatArray, n: int) -> NDArray[np.int64]:

@@ -1,11 +1,54 @@
-"""AI labs — the *engine*: sell subscriptions and API tokens, rent compute, raise equity."""
+"""AI labs — the *engine*: sell subscriptions and API tokens, rent compute, raise equity.
+
+A lab decides, from its own state:
+
+* how much **compute to rent** (:meth:`AILab.plan_compute`): the gap between its
+  forecast need (adaptive, optimism-biased by sentiment) and what it has secured, as far
+  as its funding capacity carries the bill; it asks providers in order of price, and
+  each offers what it has or can build (availability);
+* when and how much to **raise** (:meth:`AILab.round_request`): when its cash covers
+  fewer than ``lab_runway_quarters`` of expected burn — operating costs plus the compute
+  it has contracted, less revenue — it seeks ``lab_runway_target`` quarters of burn, at
+  most ``max_round_share`` of its valuation; it asks the higher of its last valuation
+  and the value investors see in its prospects, or — after a failed round or with little
+  runway left — accepts a down round at the lower of the two;
+* how to **cut** when it cannot raise enough (:meth:`AILab.distress_cuts`): opex first,
+  then undelivered GPU orders and cloud contracts beyond what it can pay for, latest
+  first, paying the cancellation fees its contracts set. What it still cannot pay it
+  misses, and it defaults.
+"""
 
 from __future__ import annotations
 
-from agents.firm import CloudProposal, Firm
-from world.params import Role
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-__all__ = ["AILab"]
+from agents.firm import Firm
+from world.params import FirmSpec, Role
+
+if TYPE_CHECKING:
+    from world.contracts import CloudContract, GpuOrder
+    from world.model import AIEconomy
+
+__all__ = ["AILab", "ComputeRequest", "RoundRequest"]
+
+
+@dataclass(frozen=True, slots=True)
+class ComputeRequest:
+    """A lab wants ``gw`` more compute from ``start`` for ``quarters``."""
+
+    customer: int
+    gw: float
+    start: int
+    quarters: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRequest:
+    """A lab seeks ``amount`` of new equity at a pre-money valuation of ``ask`` (USD bn)."""
+
+    amount: float
+    ask: float
 
 
 class AILab(Firm):
@@ -13,23 +56,44 @@ class AILab(Firm):
 
     role = Role.LAB
 
+    def __init__(self, model: AIEconomy, spec: FirmSpec, index: int) -> None:
+        super().__init__(model, spec, index)
+        self.funding_stress = False  # the lab could not raise what it sought lately
+        self.failed_rounds = 0  # consecutive regular rounds that raised nothing
+        self.round_scale = 1.0  # share of its need the lab seeks (learnt from failures)
+
+    # -- compute ------------------------------------------------------------------
     def forecast_need(self) -> float:
-        """Compute need (GW) at the planning horizon: adaptive and optimism-biased."""
+        """Compute need (GW) at the planning horizon: a damped trend, optimism-biased."""
         m = self.model
         b = m.params.behaviour
-        g = min(max(self.need_growth, -0.2), b.growth_cap)
-        uplift = 1.0 + b.optimism * m.sentiment
-        return m.demand.compute_need_gw * self.spec.users_share * (1 + g) ** b.plan_horizon * uplift
+        trend = self.damped_growth(self.need_growth, b.plan_horizon)
+        uplift = max(1.0 + b.optimism * m.sentiment, 0.0)
+        return m.demand.compute_need_gw * self.spec.users_share * trend * uplift
 
     def funding_capacity(self) -> float:
-        """Money the lab can expect over the next year (USD bn)."""
+        """Money the lab can expect per year over a contract's life (USD bn).
+
+        A year of revenue, the rounds it counts on (``lab_rounds_per_year`` rounds of
+        ``lab_dilution_per_round`` of its valuation — the reflexive channel: a higher
+        valuation carries larger commitments) and its cash spread over the years of a
+        new contract; no rounds while it is in funding stress.
+        """
         m = self.model
         b = m.params.behaviour
         revenue = 4 * m.lab_revenue_now(self)
-        return max(revenue + 2 * b.lab_dilution_per_round * self.valuation + self.cash, 0.0)
+        rounds = 0.0 if self.funding_stress else b.lab_rounds_per_year
+        raise_ = rounds * b.lab_dilution_per_round * self.valuation
+        years = b.contract_quarters / 4.0
+        return max(revenue + raise_ + self.cash / years, 0.0)
 
-    def plan_compute(self) -> list[CloudProposal]:
-        """Rent the gap between forecast need and secured capacity, if affordable."""
+    def plan_compute(self) -> ComputeRequest | None:
+        """Rent the gap between forecast need and secured capacity, if affordable.
+
+        The bill of what is secured plus the gap, at the cheapest list price, may be at
+        most ``lab_commitment_multiple`` times the funding capacity; the rest of the gap
+        is recorded as ``unfunded_gw`` (what a strategic investor could fund).
+        """
         m = self.model
         b = m.params.behaviour
         q = m.quarter
@@ -38,8 +102,11 @@ class AILab(Firm):
         gap = self.forecast_need() - secured
         self.unfunded_gw = 0.0
         if gap < b.min_deal_gw:
-            return []
-        price = min(f.spec.cloud_price_per_gw for f in m.firms if f.role is Role.CLOUD)
+            return None
+        prices = [f.price for f in m.by_role(Role.CLOUD)]
+        if not prices:
+            return None
+        price = min(prices)
         bill_now = 4 * price * secured
         affordable = b.lab_commitment_multiple * self.funding_capacity() - bill_now
         affordable_gw = max(affordable / (4 * price), 0.0)
@@ -47,9 +114,120 @@ class AILab(Firm):
             self.unfunded_gw = gap - affordable_gw
             gap = affordable_gw
         if gap < b.min_deal_gw:
-            return []
-        providers = [f for f in m.firms if f.role is Role.CLOUD and not f.defaulted]
+            return None
+        return ComputeRequest(self.index, gap, q + b.contract_lead, b.contract_quarters)
+
+    def rank_providers(self) -> list[Firm]:
+        """Providers not in default, cheapest first (ties in a seeded random order)."""
+        m = self.model
+        providers = m.by_role(Role.CLOUD)
         order = m.rng.permutation(len(providers))
-        ranked = sorted((providers[i] for i in order), key=lambda f: f.spec.cloud_price_per_gw)
-        start = q + b.contract_lead
-        return [CloudProposal(self.index, f.index, gap, start, b.contract_quarters) for f in ranked]
+        return sorted((providers[i] for i in order), key=lambda f: f.price)
+
+    # -- funding --------------------------------------------------------------------
+    def expected_burn(self) -> float:
+        """Expected net cash outflow per quarter over the runway target (USD bn; < 0: none).
+
+        Opex, power for its own fleet and the larger of its current compute bill and the
+        compute it has contracted (take-or-pay minimums and GPU deliveries), less its
+        latest revenue.
+        """
+        m = self.model
+        b = m.params.behaviour
+        committed = m.fundamentals.committed_compute(self, b.lab_runway_target)
+        compute = max(float(committed.mean()), self.compute_bill)
+        power = self.fleet.deployed_gw * self.spec.operating_cost_per_gw
+        return self.opex_level + power + compute - self.statement.revenue
+
+    def runway(self) -> float:
+        """Quarters of expected burn the lab's cash covers (``inf`` if it burns nothing)."""
+        burn = self.expected_burn()
+        return float("inf") if burn <= 1e-9 else max(self.cash, 0.0) / burn
+
+    def round_request(self, *, force: bool = False) -> RoundRequest | None:
+        """The round the lab seeks now, if any (``force``: it must raise whatever it can).
+
+        It raises when its runway is below ``lab_runway_quarters``: enough for
+        ``lab_runway_target`` quarters of burn (scaled down after failed rounds, see
+        :meth:`record_round`), at most ``max_round_share`` of its valuation. It asks the
+        higher of its last valuation and what investors see in its prospects (its
+        fundamental value), at most ``max_round_step_up`` times its last valuation; with
+        funding stress or less than ``lab_min_runway`` quarters left it accepts the lower
+        of the two (a down round), if its prospects are worth anything.
+        """
+        m = self.model
+        b = m.params.behaviour
+        burn = self.expected_burn()
+        if burn <= 1e-9 and not force:
+            return None
+        runway = self.runway()
+        if runway >= b.lab_runway_quarters and not force:
+            return None
+        amount = max(b.lab_runway_target * burn - self.cash, burn, 0.0) * self.round_scale
+        amount = min(amount, b.max_round_share * self.valuation)
+        if amount <= 1e-9:
+            return None
+        fundamental = float(m.fundamentals.values[self.index])
+        ask = min(max(self.valuation, fundamental), b.max_round_step_up * self.valuation)
+        if (self.funding_stress or runway < b.lab_min_runway) and fundamental > 0.0:
+            ask = min(self.valuation, fundamental)
+        return RoundRequest(amount, ask)
+
+    def record_round(self, sought: float, raised: float) -> None:
+        """Remember how the last regular round went.
+
+        Funding stress when it raised less than half of what it sought; after a failed
+        round the lab seeks ``round_retry_share`` of its need next time, after a success
+        twice the share it sought, up to all of it.
+        """
+        b = self.model.params.behaviour
+        failed = raised <= 1e-9
+        self.failed_rounds = self.failed_rounds + 1 if failed else 0
+        self.funding_stress = raised < 0.5 * sought
+        if failed:
+            self.round_scale *= b.round_retry_share
+        else:
+            self.round_scale = min(1.0, 2.0 * self.round_scale)
+
+    # -- distress ---------------------------------------------------------------------
+    def distress_cuts(self) -> tuple[float, list[GpuOrder], list[CloudContract]]:
+        """What a lab short of runway cuts: (opex cut USD bn, orders, contracts to cancel).
+
+        Only when its runway is below ``lab_min_runway`` quarters. Opex falls by
+        ``lab_opex_cut``; undelivered GPU orders go first, then cloud contracts for
+        capacity beyond what its latest revenue can pay at today's prices, latest start
+        first — as far as its cash, less a quarter's burn, pays the cancellation fees
+        its contracts set. The world charges the fees.
+        """
+        m = self.model
+        b = m.params.behaviour
+        if self.runway() >= b.lab_min_runway:
+            return 0.0, [], []
+        opex_cut = b.lab_opex_cut * self.opex_level
+        orders = [o for o in m.deals.gpu if o.buyer == self.index and o.active]
+        q = m.quarter
+        mine = [c for c in m.deals.cloud if c.customer == self.index and c.active and c.end > q]
+        price = min([f.price for f in m.by_role(Role.CLOUD)] or [1.0])
+        affordable_gw = max(self.statement.revenue, 0.0) / max(price, 1e-9)
+        keep_gw = 0.0
+        excess: list[CloudContract] = []
+        for c in sorted(mine, key=lambda c: (c.start, c.id)):
+            if keep_gw + c.gw <= affordable_gw + 1e-9:
+                keep_gw += c.gw
+            else:
+                excess.append(c)
+        # it can only walk away from what it can pay the fees for
+        budget = max(self.cash - max(self.expected_burn(), 0.0), 0.0)
+        fees = 0.0
+        for o in orders:
+            fees += o.cancel_fee * (o.gw - o.delivered_gw) * o.price
+        if fees > budget:
+            orders = []
+            fees = 0.0
+        cancel: list[CloudContract] = []
+        for c in sorted(excess, key=lambda c: (-c.start, -c.id)):
+            fee = c.cancellation_fee(q + 1)
+            if fees + fee <= budget:
+                cancel.append(c)
+                fees += fee
+        return opex_cut, orders, cancel

@@ -1,21 +1,32 @@
-"""The aggregate credit market: prices new debt and decides rollovers.
+"""The aggregate credit market: prices new debt, tests covenants, decides rollovers.
 
 One lender agent per scenario stands for banks and the bond market. A borrower's
-*borrowing capacity* is ``max_debt_to_ebitda · EBITDA + collateral_ltv · hard assets``
-(cash-flow lending plus asset-backed lending, USD bn); its *credit use*
-``u = debt / capacity``. The spread rises with ``u`` and falls with market
+*borrowing capacity* is
+
+``max_debt_to_ebitda · EBITDA + collateral_ltv · hard assets + backlog_ltv · backlog``
+
+(cash-flow lending, asset-backed lending and lending against contracted take-or-pay
+revenue from customers not in default, USD bn). A loan's proceeds never count as its
+own collateral: only assets the borrower already has do. The borrower's *credit use*
+is ``u = debt / capacity``; the spread rises with ``u`` and falls with market
 sentiment; lenders stop lending when ``u`` would exceed 1 (or the firm's own limit)
-or the spread exceeds ``max_spread`` — so rollovers can fail when earnings fall,
-collateral is written down or sentiment sours.
+or the spread exceeds ``max_spread``.
+
+Covenants (:meth:`Lenders.breached`): debt / EBITDA above ``covenant_debt_to_ebitda``,
+EBITDA / interest below ``covenant_interest_cover`` (both on debt beyond what
+contracted backlog backs), or negative book equity. A
+borrower in breach gets no new credit and no rollover; lenders wait ``covenant_grace``
+quarters (a waiver), then accelerate its debt (:meth:`Lenders.review`).
 """
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import NamedTuple
 
 from world.params import CreditParams
 
-__all__ = ["CreditQuote", "Lenders"]
+__all__ = ["CovenantAction", "CreditQuote", "Lenders"]
 
 
 class CreditQuote(NamedTuple):
@@ -27,6 +38,15 @@ class CreditQuote(NamedTuple):
     granted: bool
 
 
+class CovenantAction(Enum):
+    """What the lenders do about one borrower after its quarter closes."""
+
+    NONE = "none"  # in compliance
+    BREACH = "breach"  # a new breach: credit stops, a waiver runs
+    WAIVER = "waiver"  # still in breach, within the grace period
+    ACCELERATE = "accelerate"  # grace over: the debt is due now
+
+
 class Lenders:
     """Aggregate lender (not a firm: it has no ledger; its cash is outside money).
 
@@ -34,16 +54,23 @@ class Lenders:
     ----------
     params
         Credit-market parameters of the scenario.
+    n_firms
+        Number of firms (borrowers) it tracks covenants for.
     """
 
-    def __init__(self, params: CreditParams) -> None:
+    def __init__(self, params: CreditParams, n_firms: int = 0) -> None:
         self.params = params
         self.risk_free = params.risk_free
+        self.breach_quarters = [0] * n_firms
 
-    def capacity(self, ebitda: float, hard_assets: float) -> float:
+    def capacity(self, ebitda: float, hard_assets: float, backlog: float = 0.0) -> float:
         """Debt the market will carry for a firm (USD bn)."""
         p = self.params
-        return p.max_debt_to_ebitda * max(ebitda, 0.0) + p.collateral_ltv * max(hard_assets, 0.0)
+        return (
+            p.max_debt_to_ebitda * max(ebitda, 0.0)
+            + p.collateral_ltv * max(hard_assets, 0.0)
+            + p.backlog_ltv * max(backlog, 0.0)
+        )
 
     def spread(self, credit_use: float, sentiment: float) -> float:
         """Credit spread per year at credit use ``u = debt / capacity``."""
@@ -51,11 +78,88 @@ class Lenders:
         s = p.base_spread + p.leverage_spread * max(credit_use, 0.0) ** 2
         return max(s - p.sentiment_spread * sentiment, 0.0)
 
-    def rate(self, debt: float, ebitda: float, hard_assets: float, sentiment: float) -> float:
+    def rate(
+        self, debt: float, ebitda: float, hard_assets: float, sentiment: float, backlog: float = 0.0
+    ) -> float:
         """Interest rate per year a firm would pay on new debt now."""
-        cap = self.capacity(ebitda, hard_assets)
+        cap = self.capacity(ebitda, hard_assets, backlog)
         use = debt / cap if cap > 0 else 10.0
         return self.risk_free + self.spread(min(use, 10.0), sentiment)
+
+    def covenant_room(self, ebitda: float) -> float:
+        """Most debt a borrower can carry without breaching a covenant at today's rates.
+
+        ``min(covenant_debt_to_ebitda · EBITDA, EBITDA / (covenant_interest_cover · r))``
+        with ``r`` the rate at zero credit use: lenders do not lend into a breach.
+        """
+        p = self.params
+        e = max(ebitda, 0.0)
+        rate = self.risk_free + p.base_spread
+        if rate <= 0:  # free money: interest cover never binds (and is not divided by 0)
+            by_cover = float("inf")
+        elif p.covenant_interest_cover > 0:
+            by_cover = e / (p.covenant_interest_cover * rate)
+        else:
+            by_cover = e
+        return min(p.covenant_debt_to_ebitda * e, by_cover)
+
+    def breached(
+        self, debt: float, ebitda: float, interest: float, equity: float, backlog: float = 0.0
+    ) -> bool:
+        """True if a borrower with this debt breaches a covenant.
+
+        Debt backed by contracted backlog (up to ``backlog_ltv`` of it: project finance
+        against take-or-pay contracts) is outside the debt / EBITDA and interest-cover
+        tests; negative equity breaches whatever the debt.
+
+        Parameters
+        ----------
+        debt
+            Interest-bearing debt (USD bn); a firm without debt breaches nothing.
+        ebitda
+            Annual EBITDA (USD bn per year).
+        interest
+            Annual interest expense (USD bn per year).
+        equity
+            Book equity (USD bn).
+        backlog
+            Contracted take-or-pay revenue from customers not in default (USD bn).
+        """
+        p = self.params
+        if debt <= 1e-9:
+            return False
+        if equity < 0.0:
+            return True
+        backed = min(p.backlog_ltv * max(backlog, 0.0), debt)
+        if backed > 0.0:
+            interest *= 1.0 - backed / debt
+            debt -= backed
+        if debt <= 1e-9:
+            return False
+        if ebitda <= 0.0:
+            return True
+        if debt > p.covenant_debt_to_ebitda * ebitda:
+            return True
+        return interest > 1e-9 and ebitda < p.covenant_interest_cover * interest
+
+    def review(self, firm: int, breached: bool) -> CovenantAction:
+        """Lenders' decision about a borrower after its quarter closes.
+
+        A first breach stops new credit; the breach is waived for ``covenant_grace``
+        quarters; a breach that lasts longer is accelerated (all its debt falls due).
+        """
+        if not breached:
+            self.breach_quarters[firm] = 0
+            return CovenantAction.NONE
+        self.breach_quarters[firm] += 1
+        k = self.breach_quarters[firm]
+        if k > self.params.covenant_grace:
+            return CovenantAction.ACCELERATE
+        return CovenantAction.BREACH if k == 1 else CovenantAction.WAIVER
+
+    def in_breach(self, firm: int) -> bool:
+        """True while the borrower's last review found a breach."""
+        return 0 <= firm < len(self.breach_quarters) and self.breach_quarters[firm] > 0
 
     def quote(
         self,
@@ -66,7 +170,8 @@ class Lenders:
         sentiment: float,
         use_limit: float = 1.0,
         *,
-        proceeds_collateral: bool = True,
+        backlog: float = 0.0,
+        breached: bool = False,
     ) -> CreditQuote:
         """Quote a loan of up to ``amount``: the largest part within the limits.
 
@@ -79,25 +184,24 @@ class Lenders:
         ebitda
             Borrower's EBITDA, annualised (USD bn per year).
         hard_assets
-            Collateral: PP&E, construction in progress and the new loan's use (USD bn).
+            Collateral the borrower already has: PP&E and construction in progress
+            (USD bn). The loan's proceeds are not collateral.
         sentiment
             Market sentiment in [−1, 1].
         use_limit
             Borrower's own cap on credit use (≤ 1 binds before the lenders' cap).
-        proceeds_collateral
-            True when the loan is spent on capacity (it adds collateral), False for a
-            refinancing.
+        backlog
+            Contracted take-or-pay revenue from customers not in default (USD bn).
+        breached
+            True if the borrower is in breach of a covenant: no credit.
         """
         p = self.params
-        if amount <= 0:
+        if amount <= 0 or breached:
             return CreditQuote(0.0, self.risk_free, 0.0, False)
-        limit = min(use_limit, 1.0)
-        # the loan's proceeds become collateral when spent on capacity
-        ltv = p.collateral_ltv if proceeds_collateral else 0.0
-        cap0 = self.capacity(ebitda, hard_assets)
-        room = (limit * cap0 - debt) / max(1.0 - limit * ltv, 1e-9)
+        cap = self.capacity(ebitda, hard_assets, backlog)
+        covenant = self.covenant_room(ebitda) + p.backlog_ltv * max(backlog, 0.0)
+        room = min(use_limit, 1.0) * min(cap, covenant) - debt
         x = min(amount, max(room, 0.0))
-        cap = self.capacity(ebitda, hard_assets + (x if proceeds_collateral else 0.0))
         use = (debt + x) / cap if cap > 0 else 10.0
         spread = self.spread(min(use, 10.0), sentiment)
         if x <= 1e-9 or spread > p.max_spread:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
-from common import machine, peak_rss_mb, write_json  # noqa: E402
+from common import metadata, peak_rss_mb, write_json  # noqa: E402
 
 # 2025 calibration: six listed firms (bn shares, USD/share) and one private lab
 NAMES = ["NVDA", "MSFT", "AMZN", "ORCL", "AMD", "CRWV", "OpenAI"]
@@ -109,25 +108,10 @@ def measure(kind: str, n: int, quarters: int, seed: int) -> dict:
 
 
 def machine_info() -> dict:
-    """The shared machine description plus versions and load (the machine may be shared)."""
+    """The shared benchmark metadata plus the Mesa version."""
     import mesa
-    import numba
-    import psutil
 
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = None
-    return machine() | {
-        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-        "load_average_at_start": os.getloadavg(),
-        "numpy": np.__version__,
-        "numba": numba.__version__,
-        "mesa": mesa.__version__,
-        "git_commit": commit,
-    }
+    return metadata() | {"mesa": mesa.__version__}
 
 
 def main() -> None:
@@ -147,6 +131,9 @@ def main() -> None:
         sizes, quarters, naive_n, naive_q = [1_000, 10_000], 4, 1_000, 1
     else:
         sizes, quarters, naive_n, naive_q = [1_000, 10_000, 100_000, 1_000_000], 40, 10_000, 4
+    from world.market import InvestorParams
+    from world.trading import passes_per_quarter
+
     info = machine_info()
     vec = [measure("vectorised", n, quarters, args.seed) for n in sizes]
     naive = measure("naive", naive_n, naive_q, args.seed)
@@ -183,7 +170,8 @@ def main() -> None:
         "mode": "quick" if args.quick else "full",
         "seed": args.seed,
         "quarters": quarters,
-        "sub_rounds_per_quarter": 12,
+        "sub_rounds_per_quarter": InvestorParams().sub_rounds,
+        "passes_per_quarter": passes_per_quarter(InvestorParams().sub_rounds),
         "n_listed_assets": 6,
         "machine": info,
         "targets": TARGETS,

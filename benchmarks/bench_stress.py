@@ -18,12 +18,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
-import platform
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,8 +28,11 @@ from typing import Any
 
 import numpy as np
 
-from world.clearing import eisenberg_noe, rogers_veraart
-from world.contagion import debtrank
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import metadata, write_json  # noqa: E402
+
+from world.clearing import eisenberg_noe, rogers_veraart  # noqa: E402
+from world.contagion import debtrank  # noqa: E402
 
 TARGET_MS = 50.0
 
@@ -70,19 +70,11 @@ def time_call(fn: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:
 
 
 def machine_info() -> dict[str, Any]:
-    """Describe where the benchmark ran."""
-    return {
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "processor": platform.processor(),
-        "cpu_count": os.cpu_count(),
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
+    """Describe where the benchmark ran (shared metadata plus the BLAS thread settings)."""
+    return metadata() | {
         "blas_threads_env": {
             k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
         },
-        # timings are wall-clock: a busy machine (load above cpu_count) inflates them
-        "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
 
@@ -131,20 +123,6 @@ def run(n: int, densities: list[float], repeats: int, seed: int) -> dict[str, An
     }
 
 
-def write_json_atomic(payload: dict[str, Any], out: Path) -> None:
-    """Write JSON to a temporary file beside ``out``, then rename it into place."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=2)
-            fh.write("\n")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/stress.json"))
@@ -169,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         with threadpool_limits(limits=args.blas_threads, user_api="blas"):
             payload = run(args.n, args.densities, args.repeats, args.seed)
     payload["config"]["blas_threads"] = args.blas_threads
-    write_json_atomic(payload, args.out)
+    write_json(args.out, payload)
     for r in payload["results"]:
         status = "PASS" if r["pass"] else "FAIL"
         print(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
+import statistics
 import sys
 import tempfile
 import time
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, write_json  # noqa: E402
+from common import metadata, write_json  # noqa: E402
 
 from runs.executors import (  # noqa: E402
     DaskExecutor,
@@ -111,52 +111,86 @@ def per_core(result: dict, cores: int) -> dict:
     return result
 
 
-def run(quick: bool) -> dict[str, Any]:
-    """All measurements."""
+def _spread(values: list[float]) -> dict[str, float]:
+    return {
+        "median": round(statistics.median(values), 3),
+        "min": round(min(values), 3),
+        "max": round(max(values), 3),
+    }
+
+
+def run(quick: bool, repeats: int) -> dict[str, Any]:
+    """All measurements, each repeated ``repeats`` times (medians decide the verdicts)."""
+    meta = metadata()
     fixed, investors = investors_setting()
     n_serial, n_pool, n_dask = (10, 20, 40) if quick else (40, 120, 200)
     cores = available_cores()
 
     serial = SerialExecutor()
     warm(serial, fixed)
-    serial_res = per_core(timed_sweep(serial, n_serial, fixed, seed=2), 1)
-    print(f"serial: {serial_res['runs_per_s_per_core']:.2f} runs/s/core", flush=True)
+    serial_rows = [
+        per_core(timed_sweep(serial, n_serial, fixed, seed=2 + k), 1) for k in range(repeats)
+    ]
+    serial_rate = _spread([r["runs_per_s_per_core"] for r in serial_rows])
+    print(f"serial: {serial_rate} runs/s/core", flush=True)
 
     start = time.perf_counter()
     with PoolExecutor(cores) as pool:
         startup = warm(pool, fixed)
-        pool_res = per_core(timed_sweep(pool, n_pool, fixed, seed=3), cores)
-    pool_res["workers"] = cores
-    pool_res["startup_and_warmup_s"] = startup
-    pool_res["total_with_startup_s"] = round(time.perf_counter() - start, 3)
-    print(f"pool×{cores}: {pool_res['runs_per_s_per_core']:.2f} runs/s/core", flush=True)
+        pool_rows = [
+            per_core(timed_sweep(pool, n_pool, fixed, seed=3 + k), cores) for k in range(repeats)
+        ]
+    pool_rate = _spread([r["runs_per_s_per_core"] for r in pool_rows])
+    pool_res = {
+        "workers": cores,
+        "runs": n_pool,
+        "repeats": pool_rows,
+        "runs_per_s_per_core": pool_rate,
+        "startup_and_warmup_s": startup,
+        "total_with_startup_s": round(time.perf_counter() - start, 3),
+        "target": TARGET_RUNS_PER_S_PER_CORE,
+        "pass": pool_rate["median"] >= TARGET_RUNS_PER_S_PER_CORE,
+    }
+    print(f"pool×{cores}: {pool_rate} runs/s/core", flush=True)
 
     dask: dict[str, Any] = {"runs": n_dask}
+    seconds: dict[int, list[float]] = {1: [], 2: []}
     for workers in (1, 2):
         start = time.perf_counter()
         with DaskExecutor("local", workers=workers) as cluster:
             startup = warm(cluster, fixed)
-            res = timed_sweep(cluster, n_dask, fixed, seed=4)
+            rows = [timed_sweep(cluster, n_dask, fixed, seed=4 + k) for k in range(repeats)]
+        seconds[workers] = [r["seconds"] for r in rows]
         dask[f"workers_{workers}"] = {
-            **res,
+            "repeats": rows,
+            "seconds": _spread(seconds[workers]),
             "cluster_start_and_warmup_s": startup,
             "total_with_startup_s": round(time.perf_counter() - start, 3),
         }
-        print(f"dask×{workers}: {res['seconds']:.2f} s for {n_dask} runs", flush=True)
-    speedup = dask["workers_1"]["seconds"] / dask["workers_2"]["seconds"]
+        print(f"dask×{workers}: {dask[f'workers_{workers}']['seconds']} s for {n_dask} runs")
+    speedup = _spread(
+        [a / b for a, b in zip(seconds[1], seconds[2], strict=True)]
+    )  # repeat k of one worker against repeat k of two
     dask.update(
-        speedup_2_over_1=round(speedup, 3),
+        speedup_2_over_1=speedup,
         target=TARGET_DASK_SPEEDUP,
         note="" if cores >= 3 else f"{cores} cores: the client process shares them with 2 workers",
     )
-    dask["pass"] = speedup >= TARGET_DASK_SPEEDUP
+    dask["pass"] = speedup["median"] >= TARGET_DASK_SPEEDUP
+    serial_res = {
+        "runs": n_serial,
+        "repeats": serial_rows,
+        "runs_per_s_per_core": serial_rate,
+        "target": TARGET_RUNS_PER_S_PER_CORE,
+        "pass": serial_rate["median"] >= TARGET_RUNS_PER_S_PER_CORE,
+    }
     all_pass = serial_res["pass"] and pool_res["pass"] and dask["pass"]
     return {
         "benchmark": "sweep",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": "python benchmarks/bench_sweep.py" + (" --quick" if quick else ""),
         "quick": quick,
-        "machine": {**machine(), "available_cores": cores, "load_average_1m": os.getloadavg()[0]},
+        "machine": meta,
         "model": {"scenario": "scenarios/baseline.toml", "investors": investors},
         "serial": serial_res,
         "pool": pool_res,
@@ -170,14 +204,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "sweep.json")
     parser.add_argument("--quick", action="store_true", help="fewer runs (a smoke test)")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats of each measurement")
     args = parser.parse_args(argv)
-    payload = run(args.quick)
+    payload = run(args.quick, args.repeats)
     write_json(args.out, payload)
     print(
-        f"serial {payload['serial']['runs_per_s_per_core']:.2f} and pool "
-        f"{payload['pool']['runs_per_s_per_core']:.2f} runs/s/core "
-        f"(target {TARGET_RUNS_PER_S_PER_CORE:.0f}); dask 2 vs 1 workers "
-        f"{payload['dask']['speedup_2_over_1']:.2f}× (target {TARGET_DASK_SPEEDUP}); "
+        f"serial {payload['serial']['runs_per_s_per_core']['median']:.2f} and pool "
+        f"{payload['pool']['runs_per_s_per_core']['median']:.2f} runs/s/core (median; "
+        f"target {TARGET_RUNS_PER_S_PER_CORE:.0f}); dask 2 vs 1 workers "
+        f"{payload['dask']['speedup_2_over_1']['median']:.2f}× (target {TARGET_DASK_SPEEDUP}); "
         f"{'all targets met' if payload['all_pass'] else 'TARGETS MISSED'}"
     )
     print(f"wrote {args.out}")

@@ -1,19 +1,28 @@
-"""Helpers shared by the benchmark scripts: machine info, peak RSS, atomic JSON."""
+"""Helpers shared by the benchmark scripts: metadata (machine, load, commit), peak RSS, JSON.
+
+Every benchmark JSON carries :func:`metadata` under ``"machine"``, taken when the
+benchmark starts; :func:`write_json` adds the load average at the end, so each file
+says how busy the (shared) machine was while it was measured.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import platform
 import resource
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def machine() -> dict[str, Any]:
-    """What the figures were measured on."""
+    """What the figures were measured on (no load: see :func:`metadata`)."""
     return {
         "python": sys.version.split()[0],
         "platform": platform.platform(),
@@ -22,13 +31,58 @@ def machine() -> dict[str, Any]:
     }
 
 
+def git_commit() -> str | None:
+    """The commit of the working tree measured (``None`` outside git)."""
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def metadata() -> dict[str, Any]:
+    """Machine, cores, numba threads, versions, git commit and the load average now."""
+    import numba
+    import numpy as np
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count()
+    return machine() | {
+        "available_cores": cores,
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "numba": numba.__version__,
+        "numba_threads": numba.config.NUMBA_NUM_THREADS,
+        "numpy": np.__version__,
+        "git_commit": git_commit(),
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far (MB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process so far, all threads (s)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write ``data`` as JSON atomically (temp file in the same folder, then rename)."""
+    """Write ``data`` as JSON atomically (temp file in the same folder, then rename).
+
+    ``data["machine"]`` must come from :func:`metadata`; the load average at the end
+    is added to it here.
+    """
+    meta = data.get("machine")
+    if not isinstance(meta, dict) or "load_average_at_start" not in meta:
+        raise ValueError("benchmark JSON needs machine=metadata() (load average at start)")
+    meta["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -14,14 +14,18 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, write_json  # noqa: E402
+from common import metadata, write_json  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = {
+    "model": "bench_model.py",
+    "cold": "bench_cold.py",
     "baseline": "bench_baseline.py",
     "investors": "bench_investors.py",
     "stress": "bench_stress.py",
     "sweep": "bench_sweep.py",
+    "report": "bench_report.py",
+    "app": "bench_app.py",
 }
 
 
@@ -31,7 +35,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes where supported")
     parser.add_argument("--only", nargs="*", choices=sorted(SCRIPTS), help="subset to run")
     args = parser.parse_args()
-    summary = {"machine": machine(), "results": {}}
+    summary = {"machine": metadata(), "results": {}}
     failed = []
     for name in args.only or SCRIPTS:
         script = HERE / SCRIPTS[name]

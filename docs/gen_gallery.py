@@ -4,8 +4,9 @@ Run from the repository root::
 
     .venv/bin/python docs/gen_gallery.py
 
-One baseline run (seed 0) gives the run figures; a small hand-made sweep (a grid,
-a Morris and a Sobol design on the baseline, 20 quarters) gives the sweep figures.
+One baseline run (random seed 0), written and reported as ``aipm run`` does, gives the
+run figures (the report's own images); a small hand-made sweep (a grid, a Morris and a
+Sobol design on the baseline, 20 quarters) gives the sweep figures.
 PNGs are written at a reduced resolution and with a 256-colour palette so that the
 gallery stays small in the repository (a few hundred kB in all).
 """
@@ -13,6 +14,7 @@ gallery stays small in the repository (a few hundred kB in all).
 from __future__ import annotations
 
 import io
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +26,10 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from runs import figures, sweep_figures
+from runs import sweep_figures
 from runs.analysis import prim_boxes
+from runs.output import write_run
+from runs.report import RUN_FIGURES, build_report
 from runs.scenario import apply_overrides, load_scenario
 from runs.simulate import simulate
 
@@ -38,13 +42,21 @@ PARAMETERS = {
 }
 
 
+def save_image(image: Image.Image, name: str, scale: float = 0.6) -> None:
+    """Write ``image`` reduced by ``scale`` as a palette PNG (small file, same look)."""
+    small = image.convert("RGB").resize(
+        (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
+    )
+    small = small.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    small.save(OUT / f"{name}.png", optimize=True)
+    print(f"docs/gallery/{name}.png  {(OUT / f'{name}.png').stat().st_size / 1e3:.0f} kB")
+
+
 def save(fig: Figure, name: str, dpi: int = 60) -> None:
     """Write ``fig`` as a palette PNG (small file, same look)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
-    image = Image.open(buf).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-    image.save(OUT / f"{name}.png", optimize=True)
-    print(f"docs/gallery/{name}.png  {(OUT / f'{name}.png').stat().st_size / 1e3:.0f} kB")
+    save_image(Image.open(buf), name, scale=1.0)
 
 
 def run_point(base, point: dict[str, float], run_id: int) -> tuple[dict, pd.DataFrame]:
@@ -66,22 +78,12 @@ def main() -> None:
     """Draw every gallery figure."""
     OUT.mkdir(parents=True, exist_ok=True)
     scenario = load_scenario(ROOT / "scenarios" / "baseline.toml")
-    run = simulate(scenario, 0)
-    firms, system, deals = run.firms, run.system, run.deals
-    save(
-        figures.dashboard_figure(firms, system, deals, title="aipm run — baseline, seed 0"),
-        "dashboard",
-        dpi=50,
-    )
-    save(figures.gauges_figure(system), "gauges")
-    save(figures.valuations_figure(firms), "valuations")
-    save(figures.round_trip_figure(firms), "round_trip")
-    save(figures.buildout_figure(system, deals), "buildout")
-    save(figures.balance_figure(firms), "balance")
-    save(figures.minsky_figure(firms), "minsky")
-    save(figures.defaults_figure(firms), "defaults")
-    save(figures.markets_figure(system), "markets")
-    save(figures.network_figure(deals, firms), "network")
+    with tempfile.TemporaryDirectory() as tmp:
+        run_dir = write_run(simulate(scenario, 0), Path(tmp) / "baseline")
+        build_report(run_dir)
+        save_image(Image.open(run_dir / "dashboard.png"), "dashboard", scale=0.5)
+        for stem in RUN_FIGURES:
+            save_image(Image.open(run_dir / "figures" / f"{stem}.png"), stem)
 
     base = apply_overrides(scenario, {"quarters": 20})
     names = list(PARAMETERS)

@@ -1,212 +1,230 @@
-"""The interactive app: a Mesa SolaraViz page of the AI economy (``aipm app``).
+"""The interactive app (``aipm app``): one model per browser session, live panels, shocks.
 
-Serve it with ``aipm app`` (or ``solara run runs/app.py``). The sidebar picks a
-scenario from ``scenarios/*.toml``, a seed and five multipliers of the scenario's
-own values (1 = as in the scenario); *Reset* rebuilds the model with them, *Step*
-runs one quarter, ▶ plays. The page shows the quarter, the three gauges (one
-panel each), the valuations and the deal network, redrawn every quarter.
+Serve it with ``aipm app`` (or ``solara run runs/app.py``). Every visitor gets a
+model of their own, built inside the page (:class:`~runs.app_session.Session` held by
+``solara.use_memo``): two browsers never share a run. The left column picks a
+scenario, a seed and five multipliers of the scenario's own values (*Reset*
+applies them) and applies shocks (:mod:`runs.app_sidebar`); the top bar steps and
+plays; the page shows the article's three gauges, the live timeline of events, the
+deal network with the NVIDIA → OpenAI → Oracle → NVIDIA loop, and panels for
+valuations, round trip, leverage, sentiment and funding rounds, defaults and the
+lab's funding gap.
 
-SolaraViz rebuilds the model from keyword parameters, so :class:`AppEconomy` is a
-thin :class:`~world.model.AIEconomy` that takes them and resolves the scenario.
+Plots are ECharts charts (:mod:`runs.app_widget`) whose axes are fixed for the run:
+a Step sends only the new data, so it stays fast however long the run.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import html
+import threading
+import time
 
 import solara
-from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
+import solara.server.settings
 
-from runs import figures
-from runs.scenario import apply_overrides, load_scenario, parse_scenario
-from runs.simulate import deals_frame
-from runs.style import styled
-from world.model import AIEconomy
-from world.params import Scenario
+from runs.app_charts import GAUGES, PANELS, chart_option, chart_series
+from runs.app_network import network_option, network_series
+from runs.app_session import Session, Settings, warm_up
+from runs.app_sidebar import SettingsPanel, ShockPanel
+from runs.app_widget import LiveChart
 
-__all__ = ["AppEconomy", "app_scenario", "page", "scenario_names"]
+__all__ = ["PLAY_INTERVAL", "Page"]
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+# the page is the whole screen (a projector in class): no "runs on Solara" banner over the
+# panels, and the tab's title before the page sets its own
+solara.server.settings.theme.show_banner = False
+solara.server.settings.theme.title = "aipm"
 
+#: Shortest time between two quarters while playing, seconds (at most ~8 quarters a second).
+PLAY_INTERVAL = 0.12
+#: Longest wait (seconds) for the page to receive a quarter before playing the next.
+PAGE_WAIT = 2.0
+#: Events shown in the timeline (newest first).
+TIMELINE_ROWS = 200
 
-def scenario_names() -> list[str]:
-    """Names of the scenario files the app offers (``scenarios/*.toml``)."""
-    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
-
-
-def app_scenario(
-    scenario_name: str = "baseline",
-    milestone_per_gw: float = 1.0,
-    paid_conversion: float = 1.0,
-    token_price_decline: float = 1.0,
-    power_cap: float = 1.0,
-    fundamentalists: float = 1.0,
-) -> Scenario:
-    """The named scenario with the sliders' multipliers applied (1.0 = unchanged).
-
-    ``milestone_per_gw`` scales every per-GW equity tranche (e.g. NVIDIA's $10B per
-    GW into OpenAI), ``paid_conversion`` the speed at which users convert to paying,
-    ``token_price_decline`` the fall of the API token price per quarter, ``power_cap``
-    the new GW that can be energised per quarter, ``fundamentalists`` the initial
-    share of fundamentalist investors (chartists and noise traders fill the rest in
-    proportion).
-    """
-    s = load_scenario(SCENARIO_DIR / f"{scenario_name}.toml")
-    d, b = s.demand, s.buildout
-    overrides: dict[str, object] = {
-        "demand.conversion_speed": min(1.0, d.conversion_speed * paid_conversion),
-        "demand.token_price_decline": min(0.95, d.token_price_decline * token_price_decline),
-        "buildout.power_cap_gw": max(0.01, b.power_cap_gw * power_cap),
-    }
-    mix = getattr(s, "investors", None)  # the investor population's initial strategy shares
-    if fundamentalists != 1.0 and mix is not None and hasattr(mix, "share_fundamentalist"):
-        f0 = mix.share_fundamentalist
-        f1 = min(1.0, f0 * fundamentalists)
-        rest = (1.0 - f1) / (1.0 - f0) if f0 < 1.0 else 0.0
-        overrides["investors.share_fundamentalist"] = f1
-        overrides["investors.share_chartist"] = mix.share_chartist * rest
-        overrides["investors.share_noise"] = 1.0 - f1 - mix.share_chartist * rest
-    s = apply_overrides(s, overrides)
-    if milestone_per_gw == 1.0:
-        return s
-    # deals are a tuple: scale the per-GW tranches on the dumped data
-    data = s.model_dump(mode="json")
-    for deal in data["deals"]:
-        if deal.get("per_gw"):
-            deal["per_gw"] *= milestone_per_gw
-    return parse_scenario(data)
+_CSS = """
+.aipm-side { width: 290px; flex: none; padding: 8px 10px; background: #F6F7F9;
+  border-right: 1px solid #E0E0E0; min-height: 100vh; }
+.aipm-main { flex: 1 1 auto; min-width: 0; padding: 4px 10px; }
+.aipm-side .v-input { margin-top: 0; padding-top: 0; }
+.aipm-side .aipm-track { margin: -6px 0 0 0; }
+.aipm-side .v-sheet { row-gap: 2px !important; }
+.aipm-side .v-select, .aipm-side .v-text-field { margin-top: 10px !important; }
+.aipm-side .v-messages { display: none; }
+.aipm-label { display: flex; justify-content: space-between; font-size: 13px;
+  margin-top: 6px; }
+.aipm-label b { font-variant-numeric: tabular-nums; }
+.aipm-head { display: flex; align-items: center; gap: 10px; flex-wrap: wrap;
+  font-size: 15px; min-height: 44px; }
+.aipm-head .aipm-quarter { font-size: 20px; font-weight: 700; }
+.aipm-card { background: white; border: 1px solid #E5E5E5; border-radius: 4px;
+  padding: 4px; min-width: 0; }
+.aipm-grid3 { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 6px;
+  margin-bottom: 6px; }
+.aipm-grid2 { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 2fr); gap: 6px;
+  margin-bottom: 6px; }
+.aipm-timeline { height: 330px; overflow-y: auto; font-size: 12px; }
+.aipm-timeline div { padding: 1px 2px; border-bottom: 1px solid #F0F0F0; }
+.aipm-sev0 { color: #00734F; } .aipm-sev1 { color: #7A4A8C; }
+.aipm-sev2 { color: #A35F00; } .aipm-sev3 { color: #C03800; font-weight: 700; }
+.aipm-note { font-size: 12px; color: #555; }
+.aipm-side h3 { font-size: 15px; margin: 10px 0 2px 0; }
+"""
 
 
-class AppEconomy(AIEconomy):
-    """An :class:`~world.model.AIEconomy` built from the app's keyword parameters.
-
-    Stops (``running = False``) at the scenario's horizon.
-    """
-
-    def __init__(
-        self,
-        scenario_name: str = "baseline",
-        seed: int = 0,
-        milestone_per_gw: float = 1.0,
-        paid_conversion: float = 1.0,
-        token_price_decline: float = 1.0,
-        power_cap: float = 1.0,
-        fundamentalists: float = 1.0,
-    ) -> None:
-        params = app_scenario(
-            scenario_name,
-            milestone_per_gw,
-            paid_conversion,
-            token_price_decline,
-            power_cap,
-            fundamentalists,
+def _timeline_html(session: Session) -> str:
+    rows = session.data.timeline[-TIMELINE_ROWS:][::-1]
+    if not rows:
+        return (
+            "<div class='aipm-note'>Nothing has happened yet: events (funding rounds, "
+            "shocks, refused credit, defaults…) appear here as the quarters run.</div>"
         )
-        super().__init__(params, rng=int(seed))
-
-    def step(self) -> None:
-        """Simulate one quarter; stop at the horizon."""
-        super().step()
-        self.running = self.quarter < self.params.quarters
-
-
-def _slider(label: str, lo: float = 0.0, hi: float = 2.0) -> dict[str, object]:
-    return {"type": "SliderFloat", "value": 1.0, "label": label, "min": lo, "max": hi, "step": 0.05}
+    body = "".join(
+        f"<div class='aipm-sev{r.severity}'><b>{r.period}</b> {html.escape(r.firm)}: "
+        f"{html.escape(r.what)}{', ' + html.escape(r.amount) if r.amount else ''} "
+        f"<span class='aipm-note'>— {html.escape(r.cause)}</span></div>"
+        for r in rows
+    )
+    return body
 
 
-model_params: dict[str, object] = {
-    "scenario_name": {
-        "type": "Select",
-        "value": "baseline",
-        "values": scenario_names(),
-        "label": "Scenario",
-    },
-    "seed": {"type": "SliderInt", "value": 0, "label": "Seed", "min": 0, "max": 99, "step": 1},
-    "milestone_per_gw": _slider("Milestone USD per GW (× scenario)"),
-    "paid_conversion": _slider("Paid-user conversion speed (× scenario)"),
-    "token_price_decline": _slider("Token price decline (× scenario)"),
-    "power_cap": _slider("Power cap, new GW per quarter (× scenario)", 0.1, 3.0),
-    "fundamentalists": _slider("Fundamentalist investors (× scenario)"),
-}
-
-
-def _waiting(title: str) -> Figure:
-    with styled():
-        fig = Figure(figsize=(9.0, 4.0), layout="constrained")
-        ax = fig.subplots()
-        ax.set_title(title)
-        ax.text(
-            0.5,
-            0.5,
-            "press Step or ▶ to simulate a quarter",
-            ha="center",
-            va="center",
-            transform=ax.transAxes,
-            color="#7F7F7F",
+@solara.component
+def Timeline(session: Session, version: solara.Reactive[int]):
+    """What happened and why, newest first (the model's event log, live)."""
+    version.value  # re-render after each quarter  # noqa: B018
+    with solara.Div(classes=["aipm-card"]):
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=f"<b>Timeline</b> <span class='aipm-note'>"
+            f"({len(session.data.timeline)} events, newest first)</span>",
         )
-        ax.set_axis_off()
-    return fig
+        solara.HTML(tag="div", unsafe_innerHTML=_timeline_html(session), classes=["aipm-timeline"])
 
 
-def _show(fig: Figure) -> None:
-    solara.FigureMatplotlib(fig, format="png")
-
-
-def QuarterCard(model: AppEconomy) -> None:
-    """Which quarter the model has reached."""
-    update_counter.get()
-    done, total = model.quarter, model.params.quarters
-    last = model.records.system_rows[-1][1] if done else "none yet"
-    solara.Markdown(
-        f"## Quarter {done} of {total}\n\n"
-        f"Scenario **{model.params.name}**. Last quarter simulated: **{last}**.  \n"
-        f"Deals signed so far: {len(model.deals.signed)}."
+@solara.component
+def Charts(session: Session, version: solara.Reactive[int]):
+    """The gauges, timeline, network and panels of one session's model."""
+    version.value  # re-render after each quarter  # noqa: B018
+    data = session.data
+    options = solara.use_memo(
+        lambda: (
+            {p.key: chart_option(p, data) for p in (*GAUGES, *PANELS)}
+            | {"network": network_option(data)}
+        ),
+        [session],
     )
 
+    def chart(panel, height: str = "230px"):
+        # the first gauge tells the session how far the page has got (Play waits for it)
+        report = {"on_received": session.page_has} if panel is GAUGES[0] else {}
+        with solara.Div(classes=["aipm-card"]):
+            LiveChart.element(
+                option=options[panel.key],
+                series=chart_series(panel, data),
+                chart_key=panel.key,
+                height=height,
+                **report,
+            )
 
-def _gauge(column: str, title: str):
-    def Gauge(model: AppEconomy) -> None:
-        update_counter.get()
-        if not model.records.system_rows:
-            _show(_waiting(title))
-            return
-        _show(figures.gauges_figure(model.records.system_frame(), gauges=[column]))
-
-    Gauge.__name__ = Gauge.__qualname__ = f"Gauge_{column}"
-    Gauge.__doc__ = f"{title}, up to the current quarter."
-    return Gauge
-
-
-EngineGauge = _gauge("engine_user_growth", "Engine: lab users growth")
-GearsGauge = _gauge("gears_capex_to_revenue", "Gears: cloud capex / cloud revenue")
-FuelGauge = _gauge("fuel_compute_efficiency", "Fuel: useful compute per USD bn invested")
-
-
-def ValuationsPlot(model: AppEconomy) -> None:
-    """Valuation of each firm (log scale)."""
-    update_counter.get()
-    if not model.records.firm_rows:
-        _show(_waiting("Valuations by firm"))
-        return
-    _show(figures.valuations_figure(model.records.firms_frame()))
-
-
-def NetworkPlot(model: AppEconomy) -> None:
-    """The deal network: every deal signed so far."""
-    update_counter.get()
-    if not model.records.firm_rows:
-        _show(_waiting("The deal network"))
-        return
-    deals = deals_frame(model)
-    latest = int(deals["quarter"].max())
-    _show(figures.network_figure(deals, model.records.firms_frame(), quarters=[latest]))
+    with solara.Div(classes=["aipm-grid3"]):
+        for panel in GAUGES:
+            chart(panel)
+    with solara.Div(classes=["aipm-grid2"]):
+        Timeline(session, version)
+        with solara.Div(classes=["aipm-card"]):
+            LiveChart.element(
+                option=options["network"],
+                series=network_series(data),
+                chart_key="network",
+                height="352px",
+            )
+    with solara.Div(classes=["aipm-grid3"]):
+        for panel in PANELS:
+            chart(panel, "250px")
 
 
-model = AppEconomy()
-page = SolaraViz(
-    model,
-    components=[QuarterCard, EngineGauge, GearsGauge, FuelGauge, ValuationsPlot, NetworkPlot],
-    model_params=model_params,
-    name="aipm — AI circular financing, quarter by quarter",
-)
+@solara.component
+def Header(
+    session: Session,
+    version: solara.Reactive[int],
+    playing: solara.Reactive[bool],
+    on_step,
+    on_reset,
+):
+    """Quarter reached, Step / Play / Reset."""
+    version.value  # re-render after each quarter  # noqa: B018
+    m = session.model
+    total = m.params.quarters
+    last = session.data.labels[m.quarter - 1] if m.quarter else "none yet"
+    with solara.Div(classes=["aipm-head"]):
+        solara.HTML(
+            tag="span", unsafe_innerHTML=f"Quarter {m.quarter} of {total}", classes=["aipm-quarter"]
+        )
+        solara.Button(
+            "Step", on_click=on_step, color="primary", disabled=playing.value or session.done
+        )
+        solara.Button(
+            "❚❚ Pause" if playing.value else "▶ Play",
+            on_click=lambda: playing.set(not playing.value),
+            color="primary",
+            disabled=session.done and not playing.value,
+        )
+        solara.Button("Reset", on_click=on_reset, outlined=True)
+        defaults = sum(f.defaulted for f in m.firms)
+        solara.HTML(
+            tag="span",
+            unsafe_innerHTML=f"last simulated: <b>{last}</b> · scenario <b>"
+            f"{html.escape(m.params.name)}</b> · seed {session.settings.seed} · "
+            f"deals {len(m.deals.signed)} · defaults <b>{defaults}</b>",
+            classes=["aipm-note"],
+        )
+
+
+@solara.component
+def Page():
+    """The app: a model of this session's own, its controls and its panels."""
+    draft = solara.use_reactive(Settings())
+    applied = solara.use_reactive(Settings())
+    generation = solara.use_reactive(0)
+    version = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
+    solara.use_memo(warm_up, [])
+    session = solara.use_memo(lambda: Session(applied.value), [applied.value, generation.value])
+
+    def bump() -> None:
+        version.set(version.value + 1)
+
+    def on_step() -> None:
+        if session.step():
+            bump()
+
+    def on_reset() -> None:
+        playing.set(False)
+        applied.set(draft.value)
+        generation.set(generation.value + 1)
+
+    def play(cancel: threading.Event) -> None:
+        while playing.value and not cancel.is_set():
+            start = time.perf_counter()
+            if not session.step():
+                break
+            bump()
+            # at most one quarter ahead of the page: drawing overlaps the next quarter's
+            # simulation, and Pause stops within a quarter of what the class sees
+            session.wait_page(session.model.quarter - 1, timeout=PAGE_WAIT)
+            cancel.wait(max(0.0, PLAY_INTERVAL - (time.perf_counter() - start)))
+        if not cancel.is_set():
+            playing.set(False)
+
+    solara.use_thread(play, dependencies=[playing.value, session], intrusive_cancel=False)
+
+    solara.Title("aipm — AI circular financing, quarter by quarter")
+    solara.Style(_CSS)
+    with solara.Row(gap="0px", style="align-items: flex-start; flex-wrap: nowrap"):
+        with solara.Column(classes=["aipm-side"], gap="2px"):
+            SettingsPanel(draft, applied.value, on_reset)
+            ShockPanel(session, version, bump)
+        with solara.Column(classes=["aipm-main"], gap="0px"):
+            Header(session, version, playing, on_step, on_reset)
+            Charts(session, version)

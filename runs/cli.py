@@ -1,37 +1,66 @@
 """Command line: ``aipm run``, ``aipm validate`` (and the commands added by later modules).
 
-Bad input (scenario files, flags) exits with code 2 and one line on stderr naming the
-field and the allowed range; nothing is written.
+Every error — a bad scenario file, a bad flag value, an unknown option, a missing
+argument, an unusable output folder — is one line on stderr (``error: ...``),
+printed literally (no Rich markup), with exit code 2 and nothing written.
+A command module adds its commands with a ``register(app)`` function listed in
+:func:`_register_commands`.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+from typer.core import TyperGroup
 
-from runs.scenario import ScenarioError, apply_overrides, load_scenario
+from runs.scenario import ScenarioError, load_scenario
+from world.params import Scenario, quarter_index, quarter_label
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    help="aipm — AI Perpetual Motion: an agent-based model of AI circular financing.",
-)
-err = Console(stderr=True)
-out = Console()
+# Consoles print text as given: no markup, emoji codes or highlighting, no wrapping.
+err = Console(stderr=True, markup=False, emoji=False, highlight=False, soft_wrap=True)
+out = Console(markup=False, emoji=False, highlight=False, soft_wrap=True)
 
-ScenarioPath = Annotated[Path, typer.Argument(help="scenario TOML file", show_default=False)]
+#: Click's exception classes (typer may vendor Click, so they are found from typer's own).
+_CLICK = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
+UsageError: type[Exception] = _CLICK["UsageError"]
+ClickException: type[Exception] = _CLICK["ClickException"]
+
+MAX_MESSAGE = 1000
+"""Longest error line printed (characters); longer ones are cut in the middle."""
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` as one printable line: control characters escaped, cut to ``limit``."""
+    chars = [c if c.isprintable() else repr(c)[1:-1] for c in str(text)]
+    line = "".join(chars)
+    if len(line) > limit:
+        half = limit // 2 - 2
+        line = f"{line[:half]} ... {line[-half:]}"
+    return line
+
+
+def say(text: str, console: Console | None = None) -> None:
+    """Print one line literally (stdout by default)."""
+    (console or out).print(Text(one_line(text, limit=100_000)))
+
+
+def print_error(message: str) -> None:
+    """Print ``error: message`` as one literal line on stderr."""
+    err.print(Text.assemble(("error: ", "bold red"), one_line(message)))
 
 
 def fail(message: str) -> typer.Exit:
     """Print a one-line error and return the exit (code 2) to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    print_error(message)
     return typer.Exit(code=2)
 
 
@@ -41,17 +70,130 @@ def check_range(flag: str, value: int, lo: int, hi: int) -> None:
         raise fail(f"{flag}: {value} is out of range (allowed: {lo} ≤ {flag.lstrip('-')} ≤ {hi})")
 
 
-@app.command()
-def validate(scenario: ScenarioPath) -> None:
-    """Check a scenario file; print a one-line summary or a one-line error (exit 2)."""
+class AipmGroup(TyperGroup):
+    """The command group: Click's usage errors become one line and exit code 2."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command line; exit (or return, unless standalone) with its code."""
+        try:
+            rv = super().main(
+                args=args,
+                prog_name=prog_name or "aipm",
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+            code = rv if isinstance(rv, int) else 0
+        except UsageError as exc:
+            code = _usage_error(exc)
+        except ClickException as exc:
+            print_error(exc.format_message())  # type: ignore[attr-defined]
+            code = getattr(exc, "exit_code", 1)
+        except (KeyboardInterrupt, typer.Abort):
+            err.print("interrupted")
+            code = 130
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _usage_error(exc: Exception) -> int:
+    """Print a Click usage error as one line; ``aipm`` alone prints the help."""
+    message = exc.format_message()  # type: ignore[attr-defined]
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        out.print(message)
+        return 0
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see {ctx.command_path if ctx is not None else 'aipm'} --help)"
+    print_error(f"{message}{hint}")
+    return 2
+
+
+app = typer.Typer(
+    cls=AipmGroup,
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    help="aipm — AI Perpetual Motion: an agent-based model of AI circular financing.",
+)
+
+ScenarioPath = Annotated[Path, typer.Argument(help="scenario TOML file", show_default=False)]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="override a parameter, PATH=VALUE (TOML value; repeatable), "
+        "e.g. --set demand.bass_q=0.03",
+        show_default=False,
+    ),
+]
+ShockOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--shock",
+        help="add a shock, QUARTER:PATH=VALUE (repeatable), "
+        "e.g. --shock 2026Q3:behaviour.vendor_financing=false or 2026Q1:sentiment=-0.5",
+        show_default=False,
+    ),
+]
+
+
+def load_or_fail(
+    scenario: Path,
+    sets: list[str] | None = None,
+    shocks: list[str] | None = None,
+    quarters: int | None = None,
+) -> Scenario:
+    """:func:`runs.scenario.load_scenario`, with a one-line error (exit 2) on bad input."""
     try:
-        s = load_scenario(scenario)
+        return load_scenario(scenario, sets=sets or (), shocks=shocks or (), quarters=quarters)
     except ScenarioError as exc:
         raise fail(str(exc)) from None
-    out.print(
-        f"ok: {s.name} — {len(s.firms)} firms, {len(s.deals)} deals, "
-        f"{s.quarters} quarters from {s.start}"
+
+
+def _cut_short(s: Scenario) -> str | None:
+    """A note when the run ends before some of the scenario's shocks or deals."""
+    late_shocks = sum(quarter_index(x.at) > s.end_index for x in s.shocks)
+    late_deals = sum(quarter_index(d.signed) > s.end_index for d in s.deals)
+    late = [f"{n} {what}" for n, what in ((late_shocks, "shocks"), (late_deals, "deals")) if n]
+    if not late:
+        return None
+    return (
+        f"note: the run ends at {quarter_label(s.end_index)}, before the scenario's "
+        f"last {' and '.join(late)}"
     )
+
+
+@app.command()
+def validate(scenario: ScenarioPath, set_: SetOption = None, shock: ShockOption = None) -> None:
+    """Check a scenario file (and what-ifs); print a one-line summary or error (exit 2)."""
+    s = load_or_fail(scenario, set_, shock)
+    say(
+        f"ok: {s.name} — {len(s.firms)} firms, {len(s.deals)} deals, "
+        f"{len(s.shocks)} shocks, {s.quarters} quarters from {s.start}"
+    )
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """A terminated job stops like Ctrl-C (its temporary output is cleaned up)."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @app.command()
@@ -60,8 +202,17 @@ def run(
     seed: Annotated[int, typer.Option(help="random seed, 0 ≤ seed < 2**63")] = 0,
     quarters: Annotated[int | None, typer.Option(help="override the horizon, 1..400")] = None,
     out_dir: Annotated[
-        Path | None, typer.Option("--out", help="output directory (default out/NAME)")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="output folder (default out/NAME): new, empty, or an earlier run's",
+        ),
     ] = None,
+    set_: SetOption = None,
+    shock: ShockOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="replace --out even if it is not an aipm run folder")
+    ] = False,
     report: Annotated[bool, typer.Option(help="write the report (PNG + HTML)")] = True,
     investor_snapshots: Annotated[
         int,
@@ -72,59 +223,58 @@ def run(
     ] = 0,
 ) -> None:
     """Run a scenario and write params.json, firms/system/deals Parquet and the report."""
-    from runs.output import write_run
+    from runs.output import OutputError, open_output, write_run
     from runs.simulate import simulate
 
     check_range("--seed", seed, 0, 2**63 - 1)
     check_range("--investor-snapshots", investor_snapshots, 0, 400)
-    try:
-        s = load_scenario(scenario)
-        if quarters is not None:
-            check_range("--quarters", quarters, 1, 400)
-            s = apply_overrides(s, {"quarters": quarters})
-    except ScenarioError as exc:
-        raise fail(str(exc)) from None
+    if quarters is not None:
+        check_range("--quarters", quarters, 1, 400)
+    s = load_or_fail(scenario, set_, shock, quarters)
     target = out_dir if out_dir is not None else Path("out") / s.name
-    if target.exists() and not target.is_dir():
-        raise fail(f"--out: {target} exists and is not a directory")
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("quarters"),
-        TimeElapsedColumn(),
-        console=err,
-        disable=not err.is_terminal,
-    ) as progress:
-        task = progress.add_task(s.name, total=s.quarters)
-        result = simulate(
-            s,
-            seed,
-            on_quarter=lambda k: progress.update(task, completed=k),
-            investor_snapshots=investor_snapshots,
-        )
+    try:
+        slot = open_output(target, force=force)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
+    for note in slot.notes:
+        say(note, err)
+    if (note := _cut_short(s)) is not None:
+        say(note, err)
+    with slot, _sigterm_as_interrupt():
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("quarters"),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not err.is_terminal,
+        ) as progress:
+            task = progress.add_task(s.name, total=s.quarters)
+            result = simulate(
+                s,
+                seed,
+                on_quarter=lambda k: progress.update(task, completed=k),
+                investor_snapshots=investor_snapshots,
+            )
 
-    def add_report(tmp: Path) -> None:
-        if report:
-            from runs.report import build_report
+        def add_report(tmp: Path) -> None:
+            if report:
+                from runs.report import build_report
 
-            build_report(tmp)
+                build_report(tmp)
 
-    write_run(result, target, extra_files=add_report)
+        write_run(result, slot, extra_files=add_report)
     last = result.firms[result.firms.quarter == result.firms.quarter.max()]
-    out.print(
+    say(
         f"wrote {target}/ — {s.quarters} quarters, seed {seed}, "
         f"regime {result.summary['regime']}, {int(last.defaulted.sum())} defaulted firms"
     )
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point (usage errors exit 2)."""
-    try:
-        app(args=argv)
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
+    """Console-script entry point (``aipm``; ``python -m runs`` is the same)."""
+    app(args=argv, prog_name="aipm")
 
 
 def _register_commands() -> None:

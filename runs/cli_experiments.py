@@ -7,17 +7,12 @@ one line on stderr with exit code 2, before anything is written.
 from __future__ import annotations
 
 import re
-import signal
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 DASK_ADDRESS = re.compile(r"^(local|(tcp|tls|inproc|ucx)://[^\s/]+)$")
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def register(app: typer.Typer) -> None:
@@ -49,8 +44,7 @@ def sweep(
     progress: Annotated[bool, typer.Option(help="show the progress bar")] = True,
 ) -> None:
     """Run a parameter sweep (grid, Latin hypercube, Sobol, Morris) with replicates."""
-    from runs.cli import check_range, err, fail
-    from runs.cli import out as stdout
+    from runs.cli import _sigterm_as_interrupt, check_range, err, fail, say
     from runs.executors import make_executor
     from runs.experiment import SpecError, load_spec, plan_sweep
     from runs.sweeping import SweepError, columns_of, prepare, run_plan
@@ -73,19 +67,20 @@ def sweep(
         executor = make_executor(workers, dask, timeout=timeout)
     except OSError as exc:  # includes timeouts reaching a scheduler
         raise fail(f"--dask: cannot reach {dask} ({exc})") from None
-    previous = signal.signal(signal.SIGTERM, _interrupt)  # a killed job stops like Ctrl-C
     try:
-        report = run_plan(
-            plan, out, executor, resume=resume, progress=progress, console=err, columns=columns
-        )
+        with _sigterm_as_interrupt():  # a terminated job stops like Ctrl-C
+            report = run_plan(
+                plan, out, executor, resume=resume, progress=progress, console=err, columns=columns
+            )
+    except SweepError as exc:  # the folder is locked by another sweep, or cannot be made
+        raise fail(str(exc)) from None
     except KeyboardInterrupt:
-        err.print(f"interrupted: finished runs are kept in {out}; add --resume to go on")
+        say(f"interrupted: finished runs are kept in {out}; add --resume to go on", err)
         raise
     finally:
-        signal.signal(signal.SIGTERM, previous)
         executor.close()
     for line in report.lines():
-        stdout.print(line, highlight=False, soft_wrap=True)
+        say(line)
 
 
 def analyze(
@@ -99,19 +94,22 @@ def analyze(
 ) -> None:
     """Analyse a sweep: regimes, Sobol or Morris indices, PRIM boxes (→ DIR/analysis/)."""
     from runs.analysis import analyze as run_analysis
-    from runs.cli import fail
+    from runs.cli import fail, say
     from runs.cli import out as stdout
+    from runs.sweepstore import SweepStore, is_sweep_dir
 
     if not 0.0 < threshold <= 1.0:
         raise fail(f"--threshold: {threshold} is out of range (allowed: 0 < threshold ≤ 1)")
     try:
+        if is_sweep_dir(directory):
+            SweepStore(directory).check_unique()  # never count a run twice
         result = run_analysis(directory, metrics=metric or None, regime=regime, threshold=threshold)
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         raise fail(str(exc)) from None
     for name, table in result.tables().items():
         if not table.empty:
             text = table.to_string(index=False, float_format=lambda v: f"{v:.4g}")
             stdout.print(f"== {name} ==\n{text}\n", highlight=False, soft_wrap=True)
     for note in result.notes:
-        stdout.print(f"note: {note}", highlight=False)
-    stdout.print(f"wrote {directory / 'analysis'}/", highlight=False)
+        say(f"note: {note}")
+    say(f"wrote {directory / 'analysis'}/")

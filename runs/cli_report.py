@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-#: The SolaraViz page served by ``aipm app``.
+#: The page served by ``aipm app`` (one model per browser session).
 APP_FILE = Path(__file__).with_name("app.py")
 
 
@@ -55,7 +55,7 @@ def serve_app(
         bool, typer.Option("--open/--no-open", help="open a browser tab")
     ] = False,
 ) -> None:
-    """Serve the interactive app (Mesa SolaraViz page) until interrupted."""
+    """Serve the interactive app (one model per browser session) until interrupted."""
     from runs.cli import check_range, err
 
     check_range("--port", port, 1, 65535)

@@ -21,6 +21,7 @@ The sampler's own randomness comes from a separate stream,
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ __all__ = [
     "Parameter",
     "design_points",
     "design_seed",
+    "design_size",
     "run_seeds",
     "run_table",
 ]
@@ -66,12 +68,17 @@ class Parameter:
     high: float | None = None
     levels: tuple[Any, ...] | None = None
 
-    def _choices(self) -> tuple[Any, ...] | None:
+    def n_values(self) -> int | None:
+        """Number of distinct values (``None``: continuous)."""
         if self.kind is Kind.LEVELS:
-            return self.levels
+            return len(self.levels)
         if self.kind is Kind.INT:
-            return tuple(range(int(self.low), int(self.high) + 1))
+            return int(self.high) - int(self.low) + 1
         return None
+
+    def _value(self, index: int) -> Any:
+        """The ``index``-th of the :meth:`n_values` values (levels, or low, low + 1, ...)."""
+        return self.levels[index] if self.kind is Kind.LEVELS else int(self.low) + index
 
     def extremes(self) -> tuple[Any, ...]:
         """Values to validate against the scenario: both bounds, or every level."""
@@ -82,19 +89,18 @@ class Parameter:
     def values(self, u: np.ndarray) -> list[Any]:
         """Map unit coordinates ``u`` (in ``[0, 1]``) to parameter values."""
         u = np.clip(np.asarray(u, dtype=np.float64), 0.0, 1.0)
-        choices = self._choices()
-        if choices is None:
+        n = self.n_values()
+        if n is None:
             x = np.clip(self.low + u * (self.high - self.low), self.low, self.high)
             return [float(v) for v in x]
-        idx = np.minimum((u * len(choices)).astype(np.int64), len(choices) - 1)
-        return [choices[i] for i in idx]
+        idx = np.minimum(np.floor(u * n), n - 1).astype(np.int64)
+        return [self._value(int(i)) for i in idx]
 
     def grid(self, n_levels: int) -> np.ndarray:
         """Unit coordinates of this parameter's grid levels (bin centres for discrete ones)."""
-        choices = self._choices()
-        if choices is None:
+        n = self.n_values()
+        if n is None:
             return np.linspace(0.0, 1.0, n_levels)
-        n = len(choices)
         if self.kind is Kind.INT and n > n_levels:
             # an integer range wider than the grid: n_levels evenly spaced integers
             picks = np.unique(np.rint(np.linspace(0, n - 1, n_levels)).astype(np.int64))
@@ -130,6 +136,21 @@ def design_seed(root_seed: int) -> int:
     """Seed of the design sampler, derived from ``root_seed`` (independent of run seeds)."""
     state = np.random.SeedSequence([root_seed, DESIGN_STREAM]).generate_state(1, dtype=np.uint64)
     return int(state[0] >> np.uint64(1))
+
+
+def design_size(spec: SweepSpec, params: tuple[Parameter, ...]) -> int:
+    """Number of design points ``spec`` asks for, computed without sampling them."""
+    from runs.experiment import Design
+
+    d = len(params)
+    if spec.design is Design.GRID:
+        n_levels = spec.levels or GRID_LEVELS
+        return math.prod(len(p.grid(n_levels)) for p in params)
+    if spec.design is Design.LHS:
+        return spec.samples
+    if spec.design is Design.SOBOL:
+        return spec.samples * (2 * d + 2 if spec.second_order else d + 2)
+    return spec.samples * (d + 1)
 
 
 def unit_design(spec: SweepSpec, params: tuple[Parameter, ...], seed: int) -> np.ndarray:

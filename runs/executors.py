@@ -5,13 +5,24 @@ finish (in any order); at most ``2 × workers`` tasks are in flight, so a sweep 
 a million runs never holds a million futures or results. Since a run's result
 depends only on its parameters and seed, the executor changes the speed of a
 sweep, never its results.
+
+Workers die with the process that started them, even when it is killed with
+``kill -9`` (which no clean-up code sees): pool workers ask Linux for SIGKILL
+when their parent dies (``prctl(PR_SET_PDEATHSIG)``) and watch their parent
+process id from a thread as a portable fallback (:func:`die_with_parent`); with
+the workers gone, multiprocessing's resource tracker sees its pipe close and
+exits too. Dask's worker processes watch their nanny the same way.
 """
 
 from __future__ import annotations
 
 import abc
+import ctypes
 import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from itertools import islice
@@ -24,8 +35,14 @@ __all__ = [
     "PoolExecutor",
     "SerialExecutor",
     "available_cores",
+    "die_with_parent",
     "make_executor",
 ]
+
+PR_SET_PDEATHSIG = 1
+"""Linux ``prctl`` option: signal this process when its parent (thread) exits."""
+WATCH_SECONDS = 0.5
+"""How often the fallback watchdog checks that the parent is alive."""
 
 
 def available_cores() -> int:
@@ -77,13 +94,54 @@ class SerialExecutor(Executor):
             yield fn(task)
 
 
-def _ignore_sigint() -> None:
-    """Pool workers leave Ctrl-C to the parent, which then shuts the pool down."""
+def _set_pdeathsig() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; whether that worked."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(WATCH_SECONDS)
+        if os.getppid() != parent_pid:  # re-parented: the parent is gone
+            os._exit(1)
+
+
+def die_with_parent(parent_pid: int, *, pdeathsig: bool = True) -> None:
+    """Make this process exit as soon as its parent ``parent_pid`` dies.
+
+    Sets ``PR_SET_PDEATHSIG`` on Linux (``pdeathsig``: only safe when the parent
+    thread that started this process lives as long as the parent process) and
+    starts a daemon thread that polls :func:`os.getppid` every
+    :data:`WATCH_SECONDS` (every platform). Exits at once if the parent is
+    already gone.
+    """
+    if pdeathsig:
+        _set_pdeathsig()
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    threading.Thread(
+        target=_watch_parent, args=(parent_pid,), name="aipm-parent-watch", daemon=True
+    ).start()
+
+
+def _init_worker(parent_pid: int, pdeathsig: bool) -> None:
+    """Pool worker set-up: leave Ctrl-C to the parent; die with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent_pid, pdeathsig=pdeathsig)
 
 
 class PoolExecutor(Executor):
     """A local pool of worker processes (started with ``spawn``: no fork of threads).
+
+    Workers exit when this process dies, however it dies (see the module
+    docstring). Use the executor from the thread that created it: Linux's
+    parent-death signal follows the thread that starts a worker.
 
     Parameters
     ----------
@@ -95,8 +153,12 @@ class PoolExecutor(Executor):
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or available_cores()
+        main = threading.current_thread() is threading.main_thread()
         self._pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=get_context("spawn"), initializer=_ignore_sigint
+            max_workers=self.workers,
+            mp_context=get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(os.getpid(), main),
         )
 
     def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
@@ -162,13 +224,24 @@ class DaskExecutor(Executor):
         if isinstance(address, Client):
             self.client, self._own_client = address, False
         elif address == "local":
-            self._cluster = LocalCluster(
-                n_workers=workers or available_cores(),
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            )
+            import dask
+
+            # No dashboard and no HTTP pages: the scheduler's HTTP server (which
+            # Dask starts even without a dashboard, on port 8787 by default)
+            # listens on a free loopback port and serves no route.
+            no_http = {
+                "distributed.scheduler.http.routes": [],
+                "distributed.worker.http.routes": [],
+            }
+            with dask.config.set(no_http):
+                self._cluster = LocalCluster(
+                    n_workers=workers or available_cores(),
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                )
             self.client = Client(self._cluster)
             self.client.wait_for_workers(len(self._cluster.workers))
         else:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -36,10 +35,17 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from runs.scenario import ScenarioError, apply_overrides, format_validation_error, load_scenario
-from world.params import Scenario
+from runs.scenario import (
+    ScenarioError,
+    apply_overrides,
+    format_validation_error,
+    load_scenario,
+    read_toml,
+)
+from world.params import Scenario, validate_plain
 
 __all__ = [
+    "MAX_RUNS",
     "Design",
     "ParameterRange",
     "SpecError",
@@ -52,6 +58,9 @@ __all__ = [
 ]
 
 Level = bool | int | float | str
+
+MAX_RUNS = 1_000_000
+"""Most runs one sweep may have (design points × replicates); checked before sampling."""
 
 
 class SpecError(ValueError):
@@ -72,7 +81,7 @@ class Design(StrEnum):
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class ParameterRange(_Frozen):
@@ -104,7 +113,12 @@ class ParameterRange(_Frozen):
 class SweepSpec(_Frozen):
     """Everything a sweep needs: base scenario, parameters, design, replicates, seed."""
 
-    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(
+        min_length=1,
+        max_length=80,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="a safe file name: letters, digits, '_', '.', '-', first a letter or digit",
+    )
     description: str = Field("", max_length=2000)
     scenario: Path = Field(description="base scenario TOML (relative paths: to the spec file)")
     design: Design
@@ -149,9 +163,11 @@ class SweepSpec(_Frozen):
 def parse_spec(data: dict[str, Any], base_dir: Path | None = None) -> SweepSpec:
     """Validate a spec mapping; relative ``scenario`` paths are taken from ``base_dir``."""
     try:
-        spec = SweepSpec.model_validate(data)
+        spec = validate_plain(SweepSpec, data)
     except ValidationError as exc:
         raise SpecError(format_validation_error(exc, SweepSpec)) from None
+    except TypeError as exc:  # a value that is not plain data (from Python callers)
+        raise SpecError(f"spec: {exc}") from None
     if base_dir is not None and not spec.scenario.is_absolute():
         spec = spec.model_copy(update={"scenario": (base_dir / spec.scenario).resolve()})
     return spec
@@ -161,13 +177,9 @@ def load_spec(path: str | Path) -> SweepSpec:
     """Read and validate a sweep spec TOML file (see the module docstring)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read sweep spec ({exc.strerror})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: invalid TOML ({exc})") from None
+        data = read_toml(path, "sweep spec")
+    except ScenarioError as exc:
+        raise SpecError(str(exc)) from None
     return parse_spec(data, path.parent)
 
 
@@ -277,6 +289,13 @@ def plan_sweep(spec: SweepSpec) -> SweepPlan:
     except ScenarioError as exc:
         raise SpecError(f"fixed: {exc}") from None
     params = tuple(_resolve_parameter(base, path, rng) for path, rng in spec.parameters.items())
+    n_points = designs.design_size(spec, params)
+    if n_points * spec.replicates > MAX_RUNS:
+        raise SpecError(
+            f"design: {n_points:,} points × {spec.replicates} replicates = "
+            f"{n_points * spec.replicates:,} runs; at most {MAX_RUNS:,} runs per sweep "
+            "(fewer levels, samples or replicates)"
+        )
     design_seed = designs.design_seed(spec.root_seed)
     design = designs.design_points(spec, params, design_seed)
     runs = designs.run_table(

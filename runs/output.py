@@ -1,27 +1,64 @@
-"""Writing run outputs atomically: Parquet tables and ``params.json``.
+"""Writing run outputs safely: Parquet tables and ``params.json`` in a run folder.
 
-A run directory is assembled in a temporary sibling directory and moved into place
-with one rename, so an interrupted write never leaves a directory that looks complete.
+A run folder is assembled in a hidden temporary sibling (``.NAME.PID-XXXXXXXX.tmp``)
+and moved into place with renames, so an interrupted write never leaves a folder
+that looks complete, and a kill at any moment leaves either the previous complete
+run or the new one:
+
+1. :func:`open_output` checks the target *before* the simulation (a missing or
+   empty folder, or a folder that is itself an aipm run — recognised by its
+   ``params.json`` — unless ``force``), recovers what a killed write left behind
+   (see :func:`recover`) and creates the temporary folder (proving it can write);
+2. the run is written into :attr:`OutputSlot.tmp`;
+3. :meth:`OutputSlot.commit` renames the previous run to ``.NAME.old``, the
+   temporary folder to ``NAME``, then deletes ``.NAME.old``.
+
+A kill between the two renames leaves ``.NAME.old`` and no ``NAME``: the next
+:func:`open_output` (or :func:`recover`) restores it. Recovery and renames hold an
+exclusive lock on the parent folder, so two runs writing there do not interleave.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from runs.simulate import RunResult
+from runs.faults import fault_point
 
-__all__ = ["atomic_dir", "atomic_write_bytes", "git_commit", "package_version", "write_run"]
+if TYPE_CHECKING:  # reading a run (aipm report) must not import the whole model
+    from runs.simulate import RunResult
+
+__all__ = [
+    "RUN_KIND",
+    "OutputError",
+    "OutputSlot",
+    "atomic_write_bytes",
+    "git_commit",
+    "is_run_dir",
+    "open_output",
+    "package_version",
+    "recover",
+    "write_run",
+]
+
+RUN_KIND = "aipm-run"
+"""``kind`` in a run folder's ``params.json`` (a sweep folder's is ``aipm-sweep``)."""
+
+
+class OutputError(ValueError):
+    """An output folder cannot be used; the message is one line."""
 
 
 def package_version() -> str:
@@ -72,31 +109,230 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-@contextmanager
-def atomic_dir(target: Path) -> Iterator[Path]:
-    """Yield a temporary directory that replaces ``target`` on success (else is removed)."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; a run directory is shared
+# -- what a folder is -----------------------------------------------------------------
+def is_run_dir(path: Path) -> bool:
+    """Whether ``path`` is a run folder written by aipm (its ``params.json`` says so).
+
+    Run folders written before ``kind`` was recorded are recognised by their
+    ``scenario``, ``seed`` and ``aipm_version`` entries.
+    """
     try:
-        yield tmp
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
+        meta = json.loads((Path(path) / "params.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(meta, dict):
+        return False
+    if "kind" in meta:
+        return meta["kind"] == RUN_KIND
+    return {"scenario", "seed", "aipm_version"} <= meta.keys()
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def _leftovers(target: Path) -> Iterator[tuple[Path, int | None]]:
+    """Temporary folders of ``target`` in its parent, with the writer's process id."""
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(?:(\d+)-)?[A-Za-z0-9_]{{8}}\.tmp$")
+    with contextlib.suppress(OSError):
+        for entry in target.parent.iterdir():
+            m = pattern.match(entry.name)
+            if m and entry.is_dir() and not entry.is_symlink():
+                yield entry, int(m.group(1)) if m.group(1) else None
+
+
+def _old(target: Path) -> Path:
+    return target.with_name(f".{target.name}.old")
+
+
+def recover(target: Path) -> list[str]:
+    """Clean up after a killed write of ``target``; return one line per action taken.
+
+    * ``.NAME.old`` without ``NAME`` (killed between the two renames): restored;
+    * ``.NAME.old`` beside ``NAME`` (killed before deleting it): removed;
+    * ``.NAME.PID-*.tmp`` of a process that is no longer running: removed.
+
+    Call it with the parent folder locked (:func:`open_output` does).
+    """
+    target = Path(target)
+    done = []
+    old = _old(target)
+    if old.is_dir() and not old.is_symlink():
+        if not os.path.lexists(target):
+            old.rename(target)
+            done.append(f"recovered {target}: restored the previous run after an interrupted write")
         else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            shutil.rmtree(old, ignore_errors=True)
+            done.append(f"removed {old} (left by an interrupted write)")
+    for tmp, pid in _leftovers(target):
+        if pid is None or not _pid_alive(pid):
+            shutil.rmtree(tmp, ignore_errors=True)
+            done.append(f"removed {tmp} (left by an interrupted write)")
+    return done
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (flock on the folder itself; no lock file)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+# -- the two phases of a write -------------------------------------------------------
+def _check_target(target: Path, force: bool, flag: str) -> None:
+    name = target.name
+    if name in ("", ".", "..") or str(target) == "":
+        raise OutputError(f"{flag}: {str(target)!r} does not name a folder for the run")
+    here = Path.cwd()
+    absolute = Path(os.path.abspath(target))
+    if absolute == here or absolute in here.parents:
+        raise OutputError(f"{flag}: {target} is the current folder or contains it")
+    if target.is_symlink():
+        raise OutputError(f"{flag}: {target} is a symbolic link; give the folder itself")
+    if os.path.lexists(target) and not target.is_dir():
+        raise OutputError(f"{flag}: {target} exists and is not a folder")
+    if target.is_dir() and not force and not is_run_dir(target):
+        try:
+            empty = not any(target.iterdir())
+        except OSError as exc:
+            raise OutputError(f"{flag}: cannot read {target} ({exc.strerror})") from None
+        if not empty:
+            raise OutputError(
+                f"{flag}: {target} is not empty and is not an aipm run folder; "
+                "give a new or empty folder (or --force to replace it and everything in it)"
+            )
+
+
+def _make_parents(parent: Path, flag: str) -> list[Path]:
+    """Create ``parent`` and its missing ancestors; return those created (deepest first)."""
+    missing = []
+    p = parent
+    while not os.path.lexists(p):
+        missing.append(p)
+        if p.parent == p:
+            break
+        p = p.parent
+    if os.path.lexists(p) and not p.is_dir():
+        raise OutputError(f"{flag}: {p} is a file, not a folder")
+    for folder in reversed(missing):
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            _remove_empty(missing)
+            raise OutputError(f"{flag}: cannot create {folder} ({exc.strerror})") from None
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+@dataclass
+class OutputSlot:
+    """A checked target folder and the temporary folder its run is written into.
+
+    Use it as a context manager: leaving it with an exception discards the
+    temporary folder (and the parent folders it created); :meth:`commit` moves
+    the temporary folder into place.
+    """
+
+    target: Path
+    tmp: Path
+    created: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    force: bool = False
+    committed: bool = False
+
+    def commit(self) -> Path:
+        """Replace ``target`` by the temporary folder (see the module docstring)."""
+        parent = self.target.parent
+        with _locked(parent):
+            recover(self.target)  # another writer may have been killed meanwhile
+            _check_target(self.target, self.force, "--out")  # ... or written something there
+            old = _old(self.target)
+            fault_point("output.before-rename")
+            if os.path.lexists(self.target):
+                self.target.rename(old)
+                fault_point("output.between-renames")
+                self.tmp.rename(self.target)
+                fault_point("output.after-renames")
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                self.tmp.rename(self.target)
+        self.committed = True
+        return self.target
+
+    def discard(self) -> None:
+        """Remove the temporary folder and the parent folders this slot created."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        _remove_empty(self.created)
+
+    def __enter__(self) -> OutputSlot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.committed:
+            self.discard()
+
+
+def open_output(target: Path, *, force: bool = False, flag: str = "--out") -> OutputSlot:
+    """Check ``target`` can take a run and create its temporary folder (before simulating).
+
+    ``target`` must be missing, an empty folder or an aipm run folder
+    (:func:`is_run_dir`); with ``force`` any folder is replaced. Leftovers of a
+    killed write are recovered first (:func:`recover`; see :attr:`OutputSlot.notes`).
+
+    Raises
+    ------
+    OutputError
+        One line naming ``flag`` and the problem; nothing is left on disk.
+    """
+    target = Path(target)
+    _check_target(target, force, flag)
+    created = _make_parents(target.parent, flag)
+    try:
+        with _locked(target.parent):
+            notes = recover(target)
+            tmp = Path(
+                tempfile.mkdtemp(
+                    prefix=f".{target.name}.{os.getpid()}-", suffix=".tmp", dir=target.parent
+                )
+            )
+    except OSError as exc:
+        _remove_empty(created)
+        where = target.parent if str(target.parent) else Path(".")
+        raise OutputError(f"{flag}: cannot write in {where} ({exc.strerror or exc})") from None
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; a run folder is shared
+    if notes:  # a recovered run may have been replaced by a non-run meanwhile: check again
+        _check_target(target, force, flag)
+    return OutputSlot(target, tmp, created, notes, force)
 
 
 def run_metadata(result: RunResult, **extra: Any) -> dict[str, Any]:
     """Resolved parameters, seed, package version and git commit of a run."""
     return {
+        "kind": RUN_KIND,
         "scenario": result.scenario.model_dump(mode="json"),
         "seed": result.seed,
         "quarters_run": int(result.system["quarter"].max() + 1) if len(result.system) else 0,
@@ -106,38 +342,54 @@ def run_metadata(result: RunResult, **extra: Any) -> dict[str, Any]:
     }
 
 
+def write_tables(result: RunResult, folder: Path, **extra: Any) -> None:
+    """Write a run's files into ``folder`` (no atomicity: see :func:`write_run`)."""
+    (folder / "params.json").write_text(
+        json.dumps(run_metadata(result, **extra), indent=2, sort_keys=True) + "\n",
+        encoding="utf-8",
+    )
+    result.firms.to_parquet(folder / "firms.parquet", index=False)
+    result.system.to_parquet(folder / "system.parquet", index=False)
+    result.deals.to_parquet(folder / "deals.parquet", index=False)
+    result.events.to_parquet(folder / "events.parquet", index=False)
+    result.loops.to_parquet(folder / "loops.parquet", index=False)
+    if result.investors is not None:
+        result.investors.to_parquet(folder / "investors.parquet", index=False)
+    (folder / "summary.json").write_text(
+        json.dumps(result.summary, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+
+
 def write_run(
     result: RunResult,
-    out_dir: Path,
+    out_dir: Path | OutputSlot,
     *,
     extra_files: Callable[[Path], None] | None = None,
+    force: bool = False,
     **extra: Any,
 ) -> Path:
     """Write a run's tables: params, firms, system, deals and events.
 
     Files: ``params.json``, ``firms.parquet``, ``system.parquet``, ``deals.parquet``,
-    ``events.parquet`` and ``summary.json`` (plus ``investors.parquet`` with snapshots).
+    ``events.parquet``, ``loops.parquet`` and ``summary.json`` (plus
+    ``investors.parquet`` with snapshots).
 
-    ``extra_files`` may add files (e.g. the report) into the temporary directory
-    before it is moved into place.
+    ``out_dir`` is a folder (checked by :func:`open_output`, with ``force``) or a
+    slot already opened. ``extra_files`` may add files (e.g. the report) into the
+    temporary folder before it is moved into place.
+
+    Raises
+    ------
+    OutputError
+        If ``out_dir`` cannot take the run (nothing is written).
     """
-    with atomic_dir(Path(out_dir)) as tmp:
-        (tmp / "params.json").write_text(
-            json.dumps(run_metadata(result, **extra), indent=2, sort_keys=True) + "\n",
-            encoding="utf-8",
-        )
-        result.firms.to_parquet(tmp / "firms.parquet", index=False)
-        result.system.to_parquet(tmp / "system.parquet", index=False)
-        result.deals.to_parquet(tmp / "deals.parquet", index=False)
-        result.events.to_parquet(tmp / "events.parquet", index=False)
-        if result.investors is not None:
-            result.investors.to_parquet(tmp / "investors.parquet", index=False)
-        (tmp / "summary.json").write_text(
-            json.dumps(result.summary, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-        )
+    slot = out_dir if isinstance(out_dir, OutputSlot) else open_output(Path(out_dir), force=force)
+    with slot:
+        write_tables(result, slot.tmp, **extra)
         if extra_files is not None:
-            extra_files(tmp)
-    return Path(out_dir)
+            extra_files(slot.tmp)
+        fault_point("output.written")
+        return slot.commit()
 
 
 def read_run(run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -1,53 +1,161 @@
-"""Reports: the figures of a run (or a sweep) as PNG files and one HTML page.
+"""Reports: a run (or a sweep) as one self-contained HTML page, plus its PNG files.
 
 ``aipm run`` calls :func:`build_report` on the run directory before it is moved
 into place; ``aipm report DIR`` rebuilds it. A run report is::
 
-    RUN_DIR/dashboard.png        the one-page dashboard (1600 × 2500 px)
-    RUN_DIR/figures/*.png        each panel as its own figure (900 px wide or more)
-    RUN_DIR/report.html          key numbers + every PNG (relative links)
+    RUN_DIR/report.html          the story first (regime and its rule, timeline, the
+                                 article's gauges, the loop), then the detail; every
+                                 figure embedded once (data URIs: one file to share)
+    RUN_DIR/figures/*.png        each figure as its own file (900 px wide or more)
+    RUN_DIR/dashboard.png        every figure on one page, pasted from the same images
 
-:func:`build_sweep_report` does the same for a sweep directory (layout assumed in
-its docstring). Every file is written atomically.
+Each figure is drawn once (:func:`render`); its PNG is encoded on a second thread
+while the next figure is drawn, and the dashboard reuses the drawn images.
+:func:`build_sweep_report` does the same for a sweep directory (layout in its
+docstring). Every file is written atomically.
 """
 
 from __future__ import annotations
 
-import html
+import gc
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
-from runs import figures, style, sweep_figures
+from runs import figures
 from runs.output import atomic_write_bytes, read_run
+from runs.report_page import Shown, run_page, sweep_page
+from runs.story import article_facts, outcome, regime_rule, timeline
+from world.gauges import paid_growth_by_year
 
-__all__ = ["build_report", "build_sweep_report", "key_numbers", "png_bytes"]
+__all__ = [
+    "RUN_FIGURES",
+    "RunTables",
+    "build_report",
+    "build_sweep_report",
+    "key_numbers",
+    "png_bytes",
+    "read_tables",
+    "render",
+]
 
-#: file stem → caption of each stand-alone figure of a run report.
-RUN_FIGURES: dict[str, str] = {
-    "gauges": "The seed's three gauges: engine (user growth), gears (cloud capex / revenue), "
-    "fuel (useful compute per dollar invested).",
-    "valuations": "Valuation of each firm, log scale; dashed: fundamental value when recorded.",
-    "round_trip": "Share of each firm's revenue paid with its own money coming home.",
-    "buildout": "Deployed AI capacity versus GPU orders and the capacity demand needs.",
-    "balance": "Cash and leverage (debt / total assets) by firm.",
-    "minsky": "Firms by Minsky class: hedge, speculative, Ponzi.",
-    "defaults": "Firms in default per quarter.",
-    "markets": "Investor sentiment with the lab's funding rounds, and investors by strategy.",
-    "network": "The deal network at the start and at the end of the run.",
+#: file stem → (section, caption) of each figure of a run report, in page order.
+RUN_FIGURES: dict[str, tuple[str, str]] = {
+    "gauges": (
+        "story",
+        "The article's gauges. Engine: monthly-active-user and paying-user growth, quarter "
+        "on quarter. Gears: capex / revenue over the last four quarters — the AI business of "
+        "all clouds (legacy businesses such as Amazon's retail left out), and Oracle and "
+        "Microsoft as whole companies. Fuel: useful compute delivered per USD bn invested.",
+    ),
+    "funding": (
+        "story",
+        "Left: the labs' free cash flow (operating cash flow − capex) by calendar year; "
+        "below zero it is the funding gap the labs must raise. Right: adoption — weekly "
+        "users as a share of the world population since launch, against personal "
+        "computers (12 years to 10%) and mobile phones (21 years).",
+    ),
+    "round_trip": (
+        "story",
+        "Round trips. Left: USD per quarter that went round each loop of the deal network "
+        "(a firm finances another, the money reaches a payer, the payer pays it back as "
+        "revenue). Right: each firm's revenue paid with its own money coming home.",
+    ),
+    "network": (
+        "story",
+        "The deal network at the start and at the end of the run: arrows point the way "
+        "money flows, their width grows with the deals' value (scale in the legend); the "
+        "highlighted loop is the article's.",
+    ),
+    "valuations": ("detail", "Valuation of each firm, log scale; dashed: fundamental value."),
+    "buildout": ("detail", "Deployed AI capacity versus GPU orders and the capacity demand needs."),
+    "balance": ("detail", "Cash and leverage (debt / total assets) by firm."),
+    "stress": ("detail", "Firms by Minsky class (hedge, speculative, Ponzi) and firms in default."),
+    "markets": (
+        "detail",
+        "Investor sentiment with the lab's funding rounds, and investors by strategy.",
+    ),
 }
 
 
-def png_bytes(fig: Figure) -> bytes:
-    """The figure as PNG bytes at the report's resolution (exact size, white background)."""
+@dataclass(frozen=True)
+class RunTables:
+    """The tables of a run directory (``events``, ``loops``, ``summary``: when written)."""
+
+    params: dict[str, Any]
+    firms: pd.DataFrame
+    system: pd.DataFrame
+    deals: pd.DataFrame
+    events: pd.DataFrame | None = None
+    loops: pd.DataFrame | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def demand(self) -> dict[str, Any]:
+        """The scenario's demand parameters (empty if ``params.json`` has none)."""
+        return dict(self.params.get("scenario", {}).get("demand", {}))
+
+
+def read_tables(run_dir: Path) -> RunTables:
+    """Read a run directory (as written by :func:`runs.output.write_run`)."""
+    run_dir = Path(run_dir)
+    params, firms, system, deals = read_run(run_dir)
+
+    def optional(name: str) -> pd.DataFrame | None:
+        path = run_dir / name
+        return pd.read_parquet(path) if path.is_file() else None
+
+    summary_file = run_dir / "summary.json"
+    summary = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.is_file() else {}
+    return RunTables(
+        params, firms, system, deals, optional("events.parquet"), optional("loops.parquet"), summary
+    )
+
+
+# -- drawing once -------------------------------------------------------------------------
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while drawing.
+
+    A figure is many small objects: collector passes cost about a tenth of a report;
+    reference counting still frees memory meanwhile.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def render(fig: Figure) -> Image.Image:
+    """Draw ``fig`` once with Agg and return the pixels (RGB, the figure's size at its dpi)."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    rgba = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
+    return rgba.convert("RGB")
+
+
+def _encode(image: Image.Image) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=style.DPI, facecolor="white")
+    image.save(buf, format="PNG", compress_level=6)
     return buf.getvalue()
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes, drawn once at its own size and dpi (:data:`style.DPI`)."""
+    return _encode(render(fig))
 
 
 def _fmt(x: float, unit: str = "") -> str:
@@ -64,7 +172,8 @@ def key_numbers(
 ) -> dict[str, str]:
     """The headline numbers of a run, as label → formatted value.
 
-    ``summary`` is the run's ``summary.json`` (regime, drawdown, cascade) when present.
+    ``summary`` is the run's ``summary.json`` (drawdown, cascade, lenders' losses) when
+    present. The regime is not here: the story states it with its rule.
     """
     figures.check_frame(
         system,
@@ -78,31 +187,20 @@ def key_numbers(
     scenario = params.get("scenario", {})
     defaulted = firms[firms["defaulted"].astype(bool)].groupby("firm")["quarter"].min()
     periods = dict(zip(s["quarter"], s["period"], strict=True))
-    rt_by_firm = firms.groupby("firm")["round_trip_revenue"].sum()
     numbers = {
         "scenario": str(scenario.get("name", "?")),
-        "seed": str(params.get("seed", "?")),
+        "random seed": str(params.get("seed", "?")),
         "quarters": f"{len(s)} ({first['period']} – {last['period']})",
         "weekly users at end": _fmt(last["users_m"], "M"),
         "deployed AI capacity": f"{_fmt(first['total_deployed_gw'], 'GW')} → "
         f"{_fmt(last['total_deployed_gw'], 'GW')}",
         "AI-lab valuation": f"USD {_fmt(first['lab_valuation'])} bn → "
         f"USD {_fmt(last['lab_valuation'])} bn (peak {_fmt(s['lab_valuation'].max())})",
-        "round-trip revenue, whole run": f"USD {_fmt(s['round_trip_revenue'].sum())} bn"
-        + (
-            f" (largest: {rt_by_firm.idxmax()}, USD {_fmt(rt_by_firm.max())} bn)"
-            if len(rt_by_firm) and rt_by_firm.max() > 0
-            else ""
-        ),
-        "gears at end (cloud capex / revenue)": _fmt(last["gears_capex_to_revenue"]),
+        "round-trip revenue, whole run": f"USD {_fmt(s['round_trip_revenue'].sum())} bn",
         "deals signed": f"{len(deals)}, USD {_fmt(deals['value'].sum())} bn",
         "defaults": ", ".join(f"{f} ({periods.get(q, q)})" for f, q in defaulted.items()) or "none",
     }
     summary = summary or {}
-    if "regime" in summary:
-        numbers["regime"] = str(summary["regime"]).replace("_", " ")
-    elif "regime" in s.columns:
-        numbers["regime"] = str(last["regime"]).replace("_", " ")
     if "aggregate_max_drawdown" in summary:
         numbers["largest fall of total valuation"] = f"{summary['aggregate_max_drawdown']:.0%}"
     if summary.get("cascade_size"):
@@ -115,46 +213,64 @@ def key_numbers(
     return numbers
 
 
-def _html_page(title: str, numbers: dict[str, str], images: list[tuple[str, str]]) -> bytes:
-    rows = "\n".join(
-        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in numbers.items()
+def _paid_by_year(t: RunTables) -> dict[int, float]:
+    d, s = t.demand, t.system.sort_values("quarter")
+    opening = float(d.get("users_0", 0.0)) * float(d.get("paid_share_0", 0.0))
+    if opening <= 0 or "paid_users_m" not in s.columns:
+        return {}
+    history = {"2023Q4": float(d["paid_users_2023"])} if "paid_users_2023" in d else {}
+    return paid_growth_by_year(
+        s["period"].astype(str).tolist(), s["paid_users_m"], opening=opening, history=history
     )
-    figs = "\n".join(
-        f'<figure><img src="{html.escape(src)}" alt="{html.escape(cap)}">'
-        f"<figcaption>{html.escape(cap)}</figcaption></figure>"
-        for src, cap in images
+
+
+def run_figures(t: RunTables) -> dict[str, Callable[[], Figure]]:
+    """The figure makers of a run report, by file stem (the order of :data:`RUN_FIGURES`)."""
+    f, s, deals, loops = t.firms, t.system, t.deals, t.loops
+    loop = figures.article_loop(loops, f) if loops is not None else None
+    loop_usd = None
+    if loop is not None and loops is not None:
+        totals = figures.loop_totals(loops)
+        loop_usd = float(totals.get(loop, 0.0))
+    makers: dict[str, Callable[[], Figure]] = {
+        "gauges": lambda: figures.gauges_figure(s, firms=f, paid_by_year=_paid_by_year(t)),
+        "funding": lambda: figures.funding_adoption_figure(s, launch=t.demand.get("launch")),
+        "round_trip": lambda: figures.round_trip_figure(f, loops),
+        "network": lambda: figures.network_figure(deals, f, loop=loop, loop_usd=loop_usd),
+        "valuations": lambda: figures.valuations_figure(f),
+        "buildout": lambda: figures.buildout_figure(s, deals),
+        "balance": lambda: figures.balance_figure(f),
+        "stress": lambda: figures.stress_figure(f),
+        "markets": lambda: figures.markets_figure(s),
+    }
+    return {stem: makers[stem] for stem in RUN_FIGURES}
+
+
+def _check(t: RunTables) -> None:
+    """Validate every table the figures read before drawing anything (one clear error)."""
+    figures.check_frame(
+        t.firms,
+        "firms",
+        required=("firm", "role", "period"),
+        numeric=("quarter", "valuation", "round_trip_share", "cash", "leverage", "defaulted"),
     )
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>{html.escape(title)}</title>
-<style>
-body {{ font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em auto; max-width: 1650px;
-       color: #222; }}
-table {{ border-collapse: collapse; margin-bottom: 2em; }}
-th, td {{ text-align: left; padding: 0.3em 1em; border-bottom: 1px solid #ddd; }}
-th {{ color: #555; font-weight: normal; }}
-figure {{ margin: 0 0 2.5em 0; }} img {{ max-width: 100%; border: 1px solid #eee; }}
-figcaption {{ color: #555; font-size: 0.95em; }}
-</style></head>
-<body>
-<h1>{html.escape(title)}</h1>
-<table>
-{rows}
-</table>
-{figs}
-</body></html>
-"""
-    return page.encode("utf-8")
+    figures.check_frame(
+        t.system,
+        "system",
+        required=("period",),
+        numeric=("quarter", *figures.GAUGES, "total_deployed_gw"),
+    )
 
 
 def build_report(run_dir: Path) -> Path:
-    """Write ``dashboard.png``, ``figures/*.png`` and ``report.html`` into a run directory.
+    """Write ``report.html``, ``figures/*.png`` and ``dashboard.png`` into a run directory.
 
     Parameters
     ----------
     run_dir
         Directory with ``params.json``, ``firms.parquet``, ``system.parquet`` and
-        ``deals.parquet`` (as written by :func:`runs.output.write_run`).
+        ``deals.parquet`` (as written by :func:`runs.output.write_run`); the story uses
+        ``events.parquet``, ``loops.parquet`` and ``summary.json`` when present.
 
     Returns
     -------
@@ -169,39 +285,43 @@ def build_report(run_dir: Path) -> Path:
         If a table lacks a column the figures need, or has no rows.
     """
     run_dir = Path(run_dir)
-    params, firms, system, deals = read_run(run_dir)
-    scenario = params.get("scenario", {}).get("name", run_dir.name)
-    s = system.sort_values("quarter")
+    t = read_tables(run_dir)
+    _check(t)
+    s = t.system.sort_values("quarter")
+    scenario = t.params.get("scenario", {}).get("name", run_dir.name)
     title = (
-        f"aipm run — {scenario}, seed {params.get('seed', '?')}, "
+        f"aipm run — {scenario}, random seed {t.params.get('seed', '?')}, "
         f"{s['period'].iloc[0]} to {s['period'].iloc[-1]}"
     )
-    makers: dict[str, Callable[[], Figure]] = {
-        "gauges": lambda: figures.gauges_figure(system),
-        "valuations": lambda: figures.valuations_figure(firms),
-        "round_trip": lambda: figures.round_trip_figure(firms),
-        "buildout": lambda: figures.buildout_figure(system, deals),
-        "balance": lambda: figures.balance_figure(firms),
-        "minsky": lambda: figures.minsky_figure(firms),
-        "defaults": lambda: figures.defaults_figure(firms),
-        "markets": lambda: figures.markets_figure(system),
-        "network": lambda: figures.network_figure(deals, firms),
-    }
-    atomic_write_bytes(
-        run_dir / "dashboard.png",
-        png_bytes(figures.dashboard_figure(firms, system, deals, title=title)),
-    )
-    images = [("dashboard.png", "The dashboard: every panel on one page.")]
-    for stem, make in makers.items():
-        atomic_write_bytes(run_dir / "figures" / f"{stem}.png", png_bytes(make()))
-        images.append((f"figures/{stem}.png", RUN_FIGURES[stem]))
+    shown: list[Shown] = []
+    images: list[Image.Image] = []
+    with _no_gc(), ThreadPoolExecutor(max_workers=1) as encoder:  # zlib runs while we draw
+        pending = []
+        for stem, make in run_figures(t).items():
+            image = render(make())
+            images.append(image)
+            pending.append((stem, encoder.submit(_encode, image)))
+        dashboard = encoder.submit(_encode, figures.compose_dashboard(images, title))
+        for stem, png in pending:
+            section, caption = RUN_FIGURES[stem]
+            data = png.result()
+            atomic_write_bytes(run_dir / "figures" / f"{stem}.png", data)
+            shown.append(Shown(stem, section, caption, data))
+        atomic_write_bytes(run_dir / "dashboard.png", dashboard.result())
+    regime = str(t.summary.get("regime", ""))
     page = run_dir / "report.html"
-    summary_file = run_dir / "summary.json"
-    summary = (
-        json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.is_file() else None
+    html = run_page(
+        title,
+        regime=regime,
+        rule=regime_rule(regime) if regime else "",
+        regime_figures={k: v for k, v in t.summary.items() if k.startswith("regime_")},
+        outcome=outcome(t.firms, t.summary),
+        timeline=timeline(t.events) if t.events is not None else None,
+        facts=article_facts(t.system, t.firms, t.demand, t.loops),
+        figures=shown,
+        numbers=key_numbers(t.params, t.firms, t.system, t.deals, t.summary),
     )
-    numbers = key_numbers(params, firms, system, deals, summary)
-    atomic_write_bytes(page, _html_page(title, numbers, images))
+    atomic_write_bytes(page, html)
     return page
 
 
@@ -216,6 +336,7 @@ ID_COLUMNS = {
     "chunk",
     "status",
     "duration_s",
+    "error",
 }
 #: outcomes preferred for the heatmap, in order (the sweep's runs-table metric names)
 HEATMAP_METRICS = (
@@ -247,25 +368,29 @@ def _analysis_table(folder: Path, name: str) -> pd.DataFrame | None:
     )
 
 
-def sweep_name(sweep_dir: Path) -> str:
-    """The sweep's spec name (``params.json``), else the directory's name."""
+def _sweep_meta(sweep_dir: Path) -> dict[str, Any]:
+    """The sweep's ``params.json`` (empty if missing or unreadable)."""
     try:
         meta = json.loads((sweep_dir / "params.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        meta = None
-    name = meta.get("name") if isinstance(meta, dict) else None
-    return str(name) if name else sweep_dir.name
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
-def _sweep_parameters(sweep_dir: Path, runs: pd.DataFrame) -> list[str]:
-    meta_file = sweep_dir / "params.json"
-    if meta_file.is_file():
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        listed = meta.get("parameters") if isinstance(meta, dict) else None
-        if listed:
-            names = [p["path"] if isinstance(p, dict) else str(p) for p in listed]
-            return [n for n in names if n in runs.columns]
+def _sweep_parameters(meta: dict[str, Any], runs: pd.DataFrame) -> list[str]:
+    listed = meta.get("parameters")
+    if listed:
+        names = [p["path"] if isinstance(p, dict) else str(p) for p in listed]
+        return [n for n in names if n in runs.columns]
     return [c for c in runs.columns if "." in str(c)]
+
+
+def sweep_title(meta: dict[str, Any], sweep_dir: Path) -> str:
+    """``"aipm sweep — example"``: the spec's name (the folder's name if it has none)."""
+    spec = meta.get("spec") if isinstance(meta.get("spec"), dict) else {}
+    name = str(meta.get("name") or spec.get("name") or sweep_dir.name)
+    design = spec.get("design")
+    return f"aipm sweep — {name}" + (f" ({design} design)" if design else "")
 
 
 def build_sweep_report(sweep_dir: Path) -> Path:
@@ -273,6 +398,8 @@ def build_sweep_report(sweep_dir: Path) -> Path:
 
     Layout read (that of :mod:`runs.sweepstore`; absent parts are skipped):
 
+    * ``params.json`` — the sweep's metadata: ``spec`` (its ``name`` titles the
+      report) and ``parameters``;
     * ``runs/*.parquet`` — the runs table, one row per run: parameter columns
       (the ``parameters[].path`` of ``params.json``, else every dotted column
       such as ``demand.bass_q``), metric columns, ``regime``, ``status`` (only
@@ -289,13 +416,16 @@ def build_sweep_report(sweep_dir: Path) -> Path:
     ValueError
         If a table lacks a column its figure needs.
     """
+    from runs import sweep_figures  # seaborn: imported only for sweeps
+
     sweep_dir = Path(sweep_dir)
     runs = _read_tables(sorted((sweep_dir / "runs").glob("*.parquet")))
     if runs is None:
         raise FileNotFoundError(f"{sweep_dir}: no runs table (runs/*.parquet)")
     if "status" in runs.columns:
         runs = runs[runs["status"] == "ok"]
-    params = _sweep_parameters(sweep_dir, runs)
+    meta = _sweep_meta(sweep_dir)
+    params = _sweep_parameters(meta, runs)
     metrics = [
         c
         for c in runs.columns
@@ -331,19 +461,22 @@ def build_sweep_report(sweep_dir: Path) -> Path:
         table = _analysis_table(analysis, stem)
         if table is not None:
             made.append((stem, caption, make(table)))
-    images = []
+    shown = []
     for stem, caption, fig in made:
-        atomic_write_bytes(sweep_dir / "report" / f"{stem}.png", png_bytes(fig))
-        images.append((f"report/{stem}.png", caption))
+        data = png_bytes(fig)
+        atomic_write_bytes(sweep_dir / "report" / f"{stem}.png", data)
+        shown.append(Shown(stem, "detail", caption, data))
     numbers = {
         "runs": str(len(runs)),
         "parameters": ", ".join(params) or "none found",
         "metrics": ", ".join(metrics[:12]) or "none found",
     }
+    spec = meta.get("spec") if isinstance(meta.get("spec"), dict) else {}
+    if spec.get("description"):
+        numbers = {"description": str(spec["description"]), **numbers}
     if "regime" in runs.columns:
         shares = runs["regime"].astype(str).value_counts(normalize=True)
         numbers["regimes"] = ", ".join(f"{k} {v:.0%}" for k, v in shares.items())
     page = sweep_dir / "report.html"
-    name = sweep_name(sweep_dir)
-    atomic_write_bytes(page, _html_page(f"aipm sweep — {name}", numbers, images))
+    atomic_write_bytes(page, sweep_page(sweep_title(meta, sweep_dir), numbers, shown))
     return page

@@ -2,24 +2,41 @@
 
 Errors are reported as one line naming the field and the allowed range, e.g.
 ``quarters: Input should be less than or equal to 400 (allowed: 1 ≤ quarters ≤ 400)``.
+Input is bounded before it is parsed: a scenario file is at most
+:data:`MAX_FILE_BYTES`, tables nest at most :data:`MAX_DEPTH` deep, and a scenario
+lists at most :data:`~world.params.scenario.MAX_DEALS` deals.
+
+What-ifs from the command line (``aipm run SCEN --set PATH=VALUE --shock
+QUARTER:PATH=VALUE``) are parsed by :func:`parse_assignment` and
+:func:`parse_shock` and applied by :func:`load_scenario` exactly like a file's
+``[overrides]`` table and ``[[shocks]]`` array.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from world.params import Scenario, with_overrides
+from world.params import Scenario, check_horizon, validate_scenario, with_overrides
+from world.params.errors import format_validation_error
 
 __all__ = [
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
     "ScenarioError",
     "apply_overrides",
+    "format_validation_error",
     "load_scenario",
+    "parse_assignment",
     "parse_scenario",
+    "parse_shock",
     "read_expect_table",
+    "read_toml",
 ]
 
 #: Top-level table of a scenario file holding its claims (``[expect]``): read by
@@ -27,108 +44,72 @@ __all__ = [
 #: and never inherited through ``base = ...`` (a claim belongs to one file's story).
 EXPECT_TABLE = "expect"
 
+MAX_FILE_BYTES = 1 << 20
+"""Largest scenario or sweep-spec file read (1 MiB; the baseline is about 15 kB)."""
+MAX_DEPTH = 16
+"""Deepest nesting of tables and arrays in an input file (scenarios need 4)."""
+MAX_BASES = 16
+"""Longest chain of ``base = "other.toml"`` references."""
+
 
 class ScenarioError(ValueError):
     """A scenario file or override is invalid; the message is one line."""
 
 
-def _field_info(model: type[BaseModel] | None, loc: tuple[Any, ...]):
-    """Follow ``loc`` through nested pydantic models; return the last FieldInfo or None."""
-    info = None
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int) or current is None:
-            continue
-        fields = getattr(current, "model_fields", None)
-        if not fields or part not in fields:
-            # discriminated unions: loc contains the tag (e.g. 'cloud_contract')
-            current = _union_member(current, part)
-            continue
-        info = fields[part]
-        current = _inner_model(info.annotation)
-    return info
+def _check_plain(value: Any, where: str, depth: int = 0) -> None:
+    """Reject what no parameter can hold: TOML dates and times, and deep nesting."""
+    if depth > MAX_DEPTH:
+        raise ScenarioError(f"{where}: nested more than {MAX_DEPTH} levels deep")
+    if isinstance(value, (dt.date, dt.time)):  # datetime is a date
+        raise ScenarioError(f"{where}: a date or time is not a valid value here, got {value}")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_plain(item, f"{where}.{key}" if where else str(key), depth + 1)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_plain(item, f"{where}.{i}", depth + 1)
 
 
-def _inner_model(annotation: Any) -> Any:
-    args = getattr(annotation, "__args__", ())
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in args:
-        inner = _inner_model(arg)
-        if inner is not None:
-            return inner
-    return None
+def read_toml(path: Path, what: str = "scenario file") -> dict[str, Any]:
+    """Read a TOML input file, bounded and checked; errors are one-line :class:`ScenarioError`.
 
-
-def _union_member(current: Any, tag: Any) -> Any:
-    from world import params as p
-
-    for cls in (
-        p.CloudContractSpec,
-        p.GpuOrderSpec,
-        p.EquityInvestmentSpec,
-        p.WarrantSpec,
-        p.VendorLoanSpec,
-        p.BackstopSpec,
-        p.FundingRoundSpec,
-        p.DebtSpec,
-    ):
-        if cls.model_fields["kind"].default == tag:
-            return cls
-    return current
-
-
-def _allowed(info: Any, name: str) -> str:
-    if info is None:
-        return ""
-    lo = hi = None
-    lo_op = hi_op = "≤"
-    for meta in info.metadata:
-        for attr, op in (("ge", "≤"), ("gt", "<")):
-            if getattr(meta, attr, None) is not None:
-                lo, lo_op = getattr(meta, attr), op
-        for attr, op in (("le", "≤"), ("lt", "<")):
-            if getattr(meta, attr, None) is not None:
-                hi, hi_op = getattr(meta, attr), op
-    if lo is None and hi is None:
-        return ""
-    left = f"{lo} {lo_op} " if lo is not None else ""
-    right = f" {hi_op} {hi}" if hi is not None else ""
-    return f" (allowed: {left}{name}{right})"
-
-
-def format_validation_error(exc: ValidationError, model: type[BaseModel] = Scenario) -> str:
-    """The first error of ``exc`` as one line: ``field.path: message (allowed range)``."""
-    err = exc.errors()[0]
-    loc = tuple(err["loc"])
-    path = ".".join(str(p) for p in loc) or "scenario"
-    if err["type"] == "extra_forbidden":
-        return f"{path}: unknown key"
-    if err["type"] == "missing":
-        return f"{path}: required field is missing"
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "value_error" and ":" in msg.split(" ")[0]:
-        return msg
-    return f"{path}: {msg}{_allowed(_field_info(model, loc), str(loc[-1]) if loc else path)}"
+    The file must be a regular file of at most :data:`MAX_FILE_BYTES`, UTF-8, valid
+    TOML, nested at most :data:`MAX_DEPTH` deep, with no dates or times.
+    """
+    try:
+        if not path.is_file():
+            problem = "is a folder" if path.is_dir() else "does not exist or is not a file"
+            raise ScenarioError(f"{path}: cannot read {what} ({problem})")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{path}: {what} is larger than {MAX_FILE_BYTES // 1024} kB")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"{path}: {what} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: invalid TOML ({exc})") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: invalid TOML (nested too deep)") from None
+    _check_plain(data, "")
+    return data
 
 
 def parse_scenario(data: dict[str, Any]) -> Scenario:
     """Validate a scenario mapping; raise :class:`ScenarioError` with a one-line message."""
     try:
-        return Scenario.model_validate(data)
+        return validate_scenario(data)
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc)) from None
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror})") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: invalid TOML ({exc})") from None
+    except TypeError as exc:  # a value that is not plain data (from Python callers)
+        raise ScenarioError(f"scenario: {exc}") from None
 
 
 def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -151,7 +132,9 @@ def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, An
     path = path.resolve()
     if path in _seen:
         raise ScenarioError(f"{path}: base: circular reference")
-    data = _read_toml(path)
+    if len(_seen) >= MAX_BASES:
+        raise ScenarioError(f"{path}: base: more than {MAX_BASES} files deep")
+    data = read_toml(path)
     data.pop(EXPECT_TABLE, None)  # claims are not parameters (see read_expect_table)
     overrides = data.pop("overrides", {})
     if not isinstance(overrides, dict):
@@ -159,7 +142,7 @@ def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, An
     base = data.pop("base", None)
     if base is None:
         return data, overrides
-    if not isinstance(base, str):
+    if not isinstance(base, str) or not base or "\0" in base:
         raise ScenarioError(f"{path}: base: must be a file name")
     base_data, base_overrides = resolve_file(path.parent / base, (*_seen, path))
     return _merge(base_data, data), {**base_overrides, **overrides}
@@ -171,23 +154,62 @@ def read_expect_table(path: str | Path) -> dict[str, Any]:
     Raises :class:`ScenarioError` if the file cannot be read or ``expect`` is not a
     table; the claims themselves are validated by :mod:`runs.validation.claims`.
     """
-    table = _read_toml(Path(path)).get(EXPECT_TABLE, {})
+    table = read_toml(Path(path)).get(EXPECT_TABLE, {})
     if not isinstance(table, dict):
         raise ScenarioError(f"{path}: {EXPECT_TABLE}: must be a table of output = direction")
     return table
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file.
+def load_scenario(
+    path: str | Path,
+    *,
+    sets: list[str] | tuple[str, ...] = (),
+    shocks: list[str] | tuple[str, ...] = (),
+    quarters: int | None = None,
+) -> Scenario:
+    """Read and validate a scenario TOML file, with optional command-line what-ifs.
 
     A file may start from another with ``base = "baseline.toml"``: its tables merge
     into the base's key by key, arrays (``firms``, ``deals``, ``shocks``) replace the
     base's, and an ``[overrides]`` table sets dotted paths such as
-    ``"firms.OpenAI.opex" = 5.0``.
+    ``"firms.OpenAI.opex" = 5.0``. The scenario as written (the file, its
+    ``[overrides]`` and ``sets``) may not date shocks after its last quarter nor
+    sign deals after it; ``quarters`` may then cut the run short.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario file.
+    sets : list of str
+        ``PATH=VALUE`` overrides (see :func:`parse_assignment`), applied after the
+        file's own ``[overrides]``, exactly as if the file said so.
+    shocks : list of str
+        ``QUARTER:PATH=VALUE`` shocks (see :func:`parse_shock`), added to the
+        scenario's shocks; each must fall inside the run.
+    quarters : int, optional
+        New horizon (applied after ``sets``, before ``shocks``); a shorter run simply
+        ends before the file's later shocks and deals.
     """
     data, overrides = resolve_file(Path(path))
     scenario = parse_scenario(data)
-    return apply_overrides(scenario, overrides) if overrides else scenario
+    if overrides:
+        scenario = apply_overrides(scenario, overrides)
+    for text in sets:
+        key, value = parse_assignment(text, "--set")
+        try:
+            scenario = apply_overrides(scenario, {key: value})
+        except ScenarioError as exc:
+            raise ScenarioError(f"--set {_strip_path(str(exc), key)}") from None
+    try:
+        check_horizon(scenario)
+    except ValueError as exc:
+        flag = "--set: " if sets else ""
+        raise ScenarioError(f"{flag}{exc}") from None
+    if quarters is not None:
+        scenario = apply_overrides(scenario, {"quarters": quarters})
+    for text in shocks:
+        scenario = add_shock(scenario, parse_shock(text), text)
+    return scenario
 
 
 def apply_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
@@ -203,3 +225,79 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
         raise ScenarioError(format_validation_error(exc)) from None
     except ValueError as exc:
         raise ScenarioError(str(exc)) from None
+
+
+# -- what-ifs from the command line -------------------------------------------------
+_PATH = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_-]+)*$")
+_QUARTER = re.compile(r"^\d{4}Q[1-4]$")
+
+
+def _strip_path(message: str, key: str) -> str:
+    """``key: msg`` stays; other messages get ``key: `` in front."""
+    return message if message.startswith(f"{key}:") else f"{key}: {message}"
+
+
+def parse_value(text: str, flag: str, key: str) -> Any:
+    """A command-line value as a TOML scalar: ``0.03``, ``true``, ``"text"``, ``12``.
+
+    A bare word that is not TOML (``rogers_veraart``) is taken as a string; arrays,
+    tables and dates are rejected.
+    """
+    try:
+        parsed = tomllib.loads(f"v = {text}")
+    except tomllib.TOMLDecodeError:
+        if not text or "\n" in text or "\r" in text:
+            raise ScenarioError(f"{flag} {key}: {text!r} is not a value") from None
+        return text
+    if set(parsed) != {"v"}:
+        raise ScenarioError(f"{flag} {key}: {text!r} is not one value")
+    value = parsed["v"]
+    if isinstance(value, (dict, list, dt.date, dt.time)):
+        raise ScenarioError(f"{flag} {key}: give a number, true/false or a string, got {text!r}")
+    return value
+
+
+def parse_assignment(text: str, flag: str = "--set") -> tuple[str, Any]:
+    """``PATH=VALUE`` → ``(path, value)``; the value is a TOML scalar (:func:`parse_value`)."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep:
+        raise ScenarioError(f"{flag}: {text!r} is not PATH=VALUE (e.g. demand.bass_q=0.03)")
+    if not _PATH.match(key):
+        raise ScenarioError(f"{flag}: {key!r} is not a parameter path (e.g. demand.bass_q)")
+    return key, parse_value(raw.strip(), flag, key)
+
+
+def parse_shock(text: str) -> dict[str, Any]:
+    """``QUARTER:PATH=VALUE`` → a shock table (``at``, ``set`` or ``sentiment``, ``note``).
+
+    ``PATH`` ``sentiment`` is the shock's one-off change of sentiment; any other path
+    is a parameter the shock sets from that quarter on.
+    """
+    at, sep, rest = text.partition(":")
+    at = at.strip()
+    if not sep or not _QUARTER.match(at):
+        raise ScenarioError(
+            f"--shock: {text!r} is not QUARTER:PATH=VALUE "
+            "(e.g. 2026Q3:behaviour.vendor_financing=false)"
+        )
+    key, value = parse_assignment(rest, "--shock")
+    note = f"--shock {text}"[:400]
+    if key == "sentiment":
+        return {"at": at, "sentiment": value, "note": note}
+    return {"at": at, "set": {key: value}, "note": note}
+
+
+def add_shock(scenario: Scenario, shock: dict[str, Any], text: str = "") -> Scenario:
+    """``scenario`` with one more shock, validated like a file's ``[[shocks]]``."""
+    data = scenario.model_dump(mode="json")
+    n = len(data["shocks"])
+    data["shocks"].append(shock)
+    try:
+        return check_horizon(validate_scenario(data))
+    except ValidationError as exc:
+        message = format_validation_error(exc)
+    except ValueError as exc:
+        message = str(exc)
+    message = message.removeprefix(f"shocks.{n}.")
+    raise ScenarioError(f"--shock {text}: {message}" if text else f"shocks: {message}")

@@ -63,6 +63,14 @@ class RunResult:
         return log.frame(self.records.firm_names, periods)
 
     @cached_property
+    def loops(self) -> pd.DataFrame:
+        """USD bn that went round each loop of the deal network, per quarter.
+
+        Columns ``world.metrics.LOOP_COLUMNS``; see :mod:`world.settlement` (Loops).
+        """
+        return self.records.loops_frame()
+
+    @cached_property
     def deals(self) -> pd.DataFrame:
         """Every signing of the run (see :func:`deals_frame`)."""
         return _deals_frame(self.signed, self.records.firm_names)

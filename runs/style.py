@@ -17,10 +17,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import matplotlib as mpl
-import seaborn as sns
 
 __all__ = [
-    "DASHBOARD_SIZE",
+    "DASHBOARD_WIDTH",
     "DEAL_COLOURS",
     "DPI",
     "MINSKY_COLOURS",
@@ -29,6 +28,7 @@ __all__ = [
     "REGIME_COLOURS",
     "ROLE_COLOURS",
     "ROLE_MARKERS",
+    "WIDE_SIZE",
     "firm_colours",
     "styled",
 ]
@@ -50,10 +50,12 @@ GREY = "#7F7F7F"
 DPI = 100
 #: Size of one stand-alone figure (inches): 900 × 500 px at :data:`DPI`.
 PANEL_SIZE = (9.0, 5.0)
-#: Size of the one-page dashboard (inches): 1600 × 2500 px at :data:`DPI`.
-DASHBOARD_SIZE = (16.0, 25.0)
+#: Size of a figure of two panels side by side (inches): 1500 × 450 px at :data:`DPI`.
+WIDE_SIZE = (15.0, 4.5)
+#: Width of the one-page dashboard (px): two wide figures side by side, or one.
+DASHBOARD_WIDTH = 1600
 
-#: Role → colour and marker (the seed's words: chips are fuel, clouds gears, labs engine).
+#: Role → colour and marker (the article's words: chips are fuel, clouds gears, labs engine).
 ROLE_COLOURS = {"chip": OKABE_ITO[1], "cloud": OKABE_ITO[0], "lab": OKABE_ITO[2], "outside": GREY}
 ROLE_MARKERS = {"chip": "s", "cloud": "o", "lab": "D", "outside": "h"}
 ROLE_LABELS = {
@@ -93,10 +95,50 @@ def firm_colours(names: list[str]) -> dict[str, str]:
     return {name: OKABE_ITO[i % len(OKABE_ITO)] for i, name in enumerate(names)}
 
 
+#: seaborn's ``axes_style("whitegrid")`` and ``plotting_context("notebook", 0.9)``,
+#: written out: importing seaborn (and scipy with it) costs most of a second.
+_SEABORN_WHITEGRID: dict[str, object] = {
+    "figure.facecolor": "white",
+    "axes.labelcolor": ".15",
+    "xtick.direction": "out",
+    "ytick.direction": "out",
+    "xtick.color": ".15",
+    "ytick.color": ".15",
+    "axes.axisbelow": True,
+    "grid.linestyle": "-",
+    "text.color": ".15",
+    "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w",
+    "patch.force_edgecolor": True,
+    "xtick.top": False,
+    "ytick.right": False,
+    "axes.grid": True,
+    "axes.facecolor": "white",
+    "axes.edgecolor": ".8",
+    "grid.color": ".8",
+    "axes.spines.left": True,
+    "axes.spines.bottom": True,
+    "xtick.bottom": False,
+    "ytick.left": False,
+    "axes.linewidth": 1.25,
+    "grid.linewidth": 1,
+    "lines.markersize": 6,
+    "patch.linewidth": 1,
+    "xtick.major.width": 1.25,
+    "ytick.major.width": 1.25,
+    "xtick.minor.width": 1,
+    "ytick.minor.width": 1,
+    "xtick.major.size": 6,
+    "ytick.major.size": 6,
+    "xtick.minor.size": 4,
+    "ytick.minor.size": 4,
+    "font.size": 10.8,
+    "legend.title_fontsize": 10.8,
+}
+
+
 def _rc() -> dict[str, object]:
-    rc: dict[str, object] = {}
-    rc.update(sns.axes_style("whitegrid"))
-    rc.update(sns.plotting_context("notebook", font_scale=0.9))
+    rc: dict[str, object] = dict(_SEABORN_WHITEGRID)
     rc.update(
         {
             "axes.prop_cycle": mpl.cycler(color=OKABE_ITO),

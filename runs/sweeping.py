@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -33,8 +34,9 @@ from rich.text import Text
 
 from runs.executors import Executor, make_executor
 from runs.experiment import SpecError, SweepPlan, SweepSpec, load_spec, parse_spec, plan_sweep
+from runs.faults import fault_point
 from runs.output import git_commit, package_version
-from runs.sweepstore import SweepStore, is_sweep_dir
+from runs.sweepstore import SweepError, SweepStore, is_sweep_dir, lock, visible_entries
 from runs.worker import (
     ID_COLUMNS,
     STATUS_COLUMNS,
@@ -57,10 +59,6 @@ __all__ = [
 ]
 
 FORMAT = 1
-
-
-class SweepError(ValueError):
-    """The output directory or executor cannot be used; the message is one line."""
 
 
 @dataclass
@@ -183,15 +181,34 @@ def sweep_params(plan: SweepPlan, columns: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _check_out(out: Path) -> None:
+    """``out`` is (or can become) a folder: not a file, nor under one.
+
+    A sweep never deletes anything of its folder but its own leftovers, so any
+    folder that is empty or holds this sweep will do (the current one included).
+    """
+    if os.path.lexists(out) and not out.is_dir():
+        raise SweepError(f"--out: {out} exists and is not a directory")
+    p = out.parent
+    while not os.path.lexists(p) and p.parent != p:
+        p = p.parent
+    if os.path.lexists(p) and not p.is_dir():
+        raise SweepError(f"--out: {p} is a file, not a folder")
+
+
 def prepare(plan: SweepPlan, out: Path, *, resume: bool) -> bool:
     """Check ``out`` can take this sweep; return whether it already holds part of it.
 
-    Raises :class:`SweepError` (one line) and writes nothing when it cannot.
+    A folder holding only hidden leftovers of a killed start (the lock, temporary
+    files) counts as empty. Raises :class:`SweepError` (one line) and writes
+    nothing when it cannot.
     """
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise SweepError(f"--out: {out} exists and is not a directory")
-    empty = not out.exists() or not any(out.iterdir())
+    _check_out(out)
+    try:
+        empty = not out.exists() or not visible_entries(out)
+    except OSError as exc:
+        raise SweepError(f"--out: cannot read {out} ({exc.strerror or exc})") from None
     if empty:
         return False
     if not resume:
@@ -245,14 +262,32 @@ def run_plan(
 ) -> SweepReport:
     """Run the missing runs of ``plan`` into ``out`` (checked with :func:`prepare`).
 
+    The sweep folder is locked (:func:`runs.sweepstore.lock`) while this runs: a
+    second process on the same folder gets a one-line :class:`SweepError`.
     ``columns`` (from :func:`columns_of`) saves the probe run when already known;
     a resumed sweep keeps the columns stored in its ``params.json``.
     """
     out = Path(out)
+    _check_out(out)
+    with lock(out):
+        return _run_locked(plan, out, executor, resume, progress, console, columns)
+
+
+def _run_locked(
+    plan: SweepPlan,
+    out: Path,
+    executor: Executor,
+    resume: bool,
+    progress: bool,
+    console: Console | None,
+    columns: dict[str, str] | None,
+) -> SweepReport:
     store = SweepStore(out)
     warnings = []
-    if prepare(plan, out, resume=resume):
+    fault_point("sweep.after-lock")
+    if prepare(plan, out, resume=resume):  # again, now that no one else writes here
         done = store.recover()
+        store.ensure_design(plan.design)
         meta = store.params()
         columns = meta["columns"]
         if meta.get("git_commit") != (now := git_commit()):

@@ -11,30 +11,90 @@
       paths/system/part-00000.parquet per-quarter system paths (run_id first)
       summary.json                   counts, regimes, timing; "complete": true at the end
 
-Every file is written to a hidden temporary file and renamed into place. A chunk
-writes its ``paths`` parts first and its ``runs`` part last: the ``runs`` part is
-the commit record, and the runs it lists are the finished runs. On resume, path
-parts without a runs part of the same number (a crash between the two writes)
-and temporary files are deleted, and only runs absent from ``runs/`` are run.
-Readers (``pandas.read_parquet(DIR / "runs")``) ignore hidden files.
+      .aipm-sweep.lock               held (flock) by the process writing the sweep
+
+Every file is written to a hidden temporary file and renamed into place, so a kill
+at any moment leaves a folder that ``--resume`` continues:
+
+* ``params.json`` (the manifest) is written first: a folder with it is a sweep;
+  a folder without it holds nothing but hidden leftovers and starts afresh;
+* ``design.parquet`` follows; resuming a sweep without it writes it again (the
+  design is a function of the spec, whose hash ``params.json`` records);
+* a chunk writes its ``paths`` parts first and its ``runs`` part last: the
+  ``runs`` part is the commit record, and the runs it lists are the finished
+  runs. On resume, path parts without a runs part of the same number (a kill
+  between the two writes) and temporary files are deleted, and only runs absent
+  from ``runs/`` are run.
+
+One process at a time writes a sweep folder: :func:`lock` takes an exclusive lock
+on it, and a second process gets a one-line :class:`SweepError`. Readers
+(``pandas.read_parquet(DIR / "runs")``) ignore hidden files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
 
+from runs.faults import fault_point
 from runs.output import atomic_write_bytes
 
-__all__ = ["SweepStore", "is_sweep_dir"]
+__all__ = ["LOCK_NAME", "SweepError", "SweepStore", "is_sweep_dir", "lock", "visible_entries"]
 
 _PART = re.compile(r"^part-(\d{5,})\.parquet$")
 PATH_TABLES = ("firms", "system")
+LOCK_NAME = ".aipm-sweep.lock"
+_HIDDEN_TMP = re.compile(r"^\..+\.tmp$")
+
+
+class SweepError(ValueError):
+    """The output directory or executor cannot be used; the message is one line."""
+
+
+def visible_entries(folder: Path) -> list[Path]:
+    """Entries of ``folder`` other than the sweep lock and hidden temporary files."""
+    return [
+        p for p in Path(folder).iterdir() if p.name != LOCK_NAME and not _HIDDEN_TMP.match(p.name)
+    ]
+
+
+@contextlib.contextmanager
+def lock(root: Path, flag: str = "--out") -> Iterator[None]:
+    """Hold the exclusive lock of the sweep folder ``root`` (created if missing).
+
+    Raises
+    ------
+    SweepError
+        At once (no waiting) if another process holds it, or if ``root`` cannot be created.
+    """
+    from filelock import FileLock, Timeout
+
+    root = Path(root)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SweepError(f"{flag}: cannot create {root} ({exc.strerror or exc})") from None
+    file_lock = FileLock(root / LOCK_NAME)
+    try:
+        file_lock.acquire(timeout=0)
+    except Timeout:
+        raise SweepError(
+            f"{flag}: {root} is in use by another aipm sweep; wait for it to finish "
+            "(or stop it), then --resume"
+        ) from None
+    except OSError as exc:
+        raise SweepError(f"{flag}: cannot lock {root} ({exc.strerror or exc})") from None
+    try:
+        yield
+    finally:
+        file_lock.release()
 
 
 def is_sweep_dir(path: Path) -> bool:
@@ -72,12 +132,21 @@ class SweepStore:
 
     # -- metadata -------------------------------------------------------------------
     def create(self, params: dict[str, Any], design: pd.DataFrame) -> None:
-        """Write ``design.parquet`` then ``params.json`` (which marks a sweep directory)."""
+        """Write ``params.json`` (the manifest, which marks a sweep), then the design."""
         self.root.mkdir(parents=True, exist_ok=True)
+        for tmp in self.root.glob(".*.tmp"):  # a fresh start after a killed one
+            tmp.unlink(missing_ok=True)
+        atomic_write_bytes(self.root / "params.json", _json_bytes(params))
+        fault_point("sweep.after-manifest")
+        self.ensure_design(design)
+
+    def ensure_design(self, design: pd.DataFrame) -> None:
+        """Write ``design.parquet`` and ``runs/`` unless present (a kill may have cut them)."""
         from runs.worker import to_parquet_bytes
 
-        atomic_write_bytes(self.root / "design.parquet", to_parquet_bytes(design))
-        atomic_write_bytes(self.root / "params.json", _json_bytes(params))
+        if not (self.root / "design.parquet").is_file():
+            atomic_write_bytes(self.root / "design.parquet", to_parquet_bytes(design))
+            fault_point("sweep.after-design")
         self.runs_dir.mkdir(exist_ok=True)
 
     def params(self) -> dict[str, Any]:
@@ -118,7 +187,10 @@ class SweepStore:
             ids = pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist()
             dup = done.intersection(ids)
             if dup:
-                raise RuntimeError(f"{path}: run {min(dup)} is already in another part")
+                raise SweepError(
+                    f"{path}: run {min(dup)} is already in another part "
+                    "(the sweep folder was written by two processes at once; start it afresh)"
+                )
             done.update(ids)
         return done
 
@@ -130,18 +202,43 @@ class SweepStore:
         for table, data in zip(PATH_TABLES, (firms, system), strict=True):
             if data is not None:
                 atomic_write_bytes(self.paths_dir / table / name, data)
+                fault_point("sweep.after-paths")
         target = self.runs_dir / name
         atomic_write_bytes(target, runs)
+        fault_point("sweep.after-chunk")
         return target
 
     def read_runs(self, columns: list[str] | None = None) -> pd.DataFrame:
-        """The runs table (every finished run), sorted by ``run_id``."""
+        """The runs table (every finished run), sorted by ``run_id``.
+
+        Raises
+        ------
+        SweepError
+            If a run id appears more than once (a folder written by two processes).
+        """
         if not _parts(self.runs_dir):
             from runs.worker import ID_COLUMNS
 
             return pd.DataFrame({c: pd.Series(dtype=t) for c, t in ID_COLUMNS.items()})
         frame = pd.read_parquet(self.runs_dir, columns=columns)
-        return frame.sort_values("run_id", ignore_index=True) if "run_id" in frame else frame
+        if "run_id" not in frame:
+            return frame
+        self._check_unique(frame["run_id"])
+        return frame.sort_values("run_id", ignore_index=True)
+
+    def check_unique(self) -> None:
+        """Raise :class:`SweepError` if a run id appears in the runs table more than once."""
+        if _parts(self.runs_dir):
+            self._check_unique(pd.read_parquet(self.runs_dir, columns=["run_id"])["run_id"])
+
+    def _check_unique(self, run_ids: pd.Series) -> None:
+        counts = run_ids.value_counts()
+        dup = counts[counts > 1]
+        if len(dup):
+            raise SweepError(
+                f"{self.runs_dir}: {len(dup)} run ids appear more than once (e.g. run "
+                f"{int(dup.index.min())}, {int(dup.max())} times); the runs table is corrupt"
+            )
 
     def read_paths(self, table: str, run_ids: list[int] | None = None) -> pd.DataFrame:
         """Per-quarter ``firms`` or ``system`` paths, optionally of some runs only."""

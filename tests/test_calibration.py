@@ -40,11 +40,12 @@ def test_signed_deal_values_within_tolerance(checks):
 
 
 def test_opening_valuations_match_calibration(baseline):
+    """Opening values are the market's at the start (end of 2024 / the 2025Q1 round)."""
     import csv
     from pathlib import Path
 
-    path = Path(__file__).resolve().parent.parent / "scenarios/calibration/firms_2025.csv"
+    path = Path(__file__).resolve().parent.parent / "scenarios/calibration/market_caps_start.csv"
     caps = {r["firm"]: r["market_cap_or_valuation_usd_bn"] for r in csv.DictReader(path.open())}
+    assert {f.name for f in baseline.firms} <= set(caps)
     for firm in baseline.firms:
-        if caps.get(firm.name):
-            assert firm.market_cap == pytest.approx(float(caps[firm.name]), rel=0.05)
+        assert firm.market_cap == pytest.approx(float(caps[firm.name]), rel=0.05)

@@ -53,7 +53,7 @@ BAD = [
     ),
     ("bass_q = 0.07", "bass_qq = 0.07", "demand.bass_qq: unknown key"),
     ("token_elasticity = 1.12", 'token_elasticity = "fast"', "demand.token_elasticity:"),
-    ("market_cap = 370.0", "market_cap = -1.0", "firms.1.market_cap: Input should be greater"),
+    ("market_cap = 202.8", "market_cap = -1.0", "firms.1.market_cap: Input should be greater"),
     ('customer = "OpenAI"', 'customer = "OpenAl"', "unknown firm 'OpenAl'"),
     ('name = "baseline"', 'name = "baseline', "invalid TOML"),
 ]
@@ -98,3 +98,223 @@ def test_console_script_and_module_agree(tmp_path):
     exe = Path(sys.executable).with_name("aipm")
     r = subprocess.run([exe, "validate", BASELINE], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout == aipm("validate", BASELINE).stdout
+
+
+# -- in-process helpers -----------------------------------------------------------------
+def invoke(*args, **env):
+    from typer.testing import CliRunner
+
+    from runs.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args], env=env or None)
+
+
+def one_error_line(r) -> str:
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.exit_code == 2, (r.exit_code, r.stdout, r.stderr)
+    assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def no_simulation(monkeypatch):
+    """Fail if a command starts simulating: errors must come before the simulation."""
+    import runs.simulate
+
+    def boom(*a, **k):
+        raise AssertionError("the simulation started")
+
+    monkeypatch.setattr(runs.simulate, "simulate", boom)
+
+
+# -- output folders -------------------------------------------------------------------
+def test_out_never_deletes_a_folder_that_is_not_a_run(tmp_path, no_simulation):
+    """Issue 14, case 1: `--out d` used to delete d/sub/thesis.txt."""
+    (tmp_path / "d" / "sub").mkdir(parents=True)
+    (tmp_path / "d" / "sub" / "thesis.txt").write_text("years of work")
+    line = one_error_line(invoke("run", BASELINE, "--out", tmp_path / "d", "--no-report"))
+    assert "is not empty and is not an aipm run folder" in line and "--force" in line
+    assert (tmp_path / "d" / "sub" / "thesis.txt").read_text() == "years of work"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d"]
+
+
+def test_out_force_replaces_any_folder_and_a_run_replaces_a_run(tmp_path):
+    d = tmp_path / "d"
+    (d / "sub").mkdir(parents=True)
+    r = invoke("run", BASELINE, "--quarters", 2, "--out", d, "--no-report", "--force")
+    assert r.exit_code == 0, r.stderr
+    assert not (d / "sub").exists() and json.loads((d / "params.json").read_text())["kind"]
+    r = invoke("run", BASELINE, "--quarters", 3, "--seed", 5, "--out", d, "--no-report")
+    assert r.exit_code == 0, r.stderr
+    params = json.loads((d / "params.json").read_text())
+    assert params["seed"] == 5 and params["kind"] == "aipm-run" and params["quarters_run"] == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d"]  # no .d.old, no .d.*.tmp
+
+
+def test_a_sweep_folder_is_not_a_run_folder(tmp_path, no_simulation):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "params.json").write_text('{"kind": "aipm-sweep", "scenario": {}}')
+    line = one_error_line(invoke("run", BASELINE, "--out", tmp_path / "s"))
+    assert "not an aipm run folder" in line
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        (".", "does not name a folder"),
+        ("", "does not name a folder"),
+        ("..", "does not name a folder"),
+        ("file", "exists and is not a folder"),
+        ("file/sub", "file is a file, not a folder"),
+        ("file/sub/deeper", "file is a file, not a folder"),
+        ("/proc/aipm-test/x", "cannot create /proc/aipm-test"),
+        ("link", "is a symbolic link"),
+    ],
+)
+def test_bad_out_paths_fail_before_simulating(tmp_path, monkeypatch, no_simulation, out, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "file").write_text("mine")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert message in one_error_line(invoke("run", BASELINE, "--out", out))
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert (tmp_path / "file").read_text() == "mine"
+
+
+def test_out_in_a_folder_that_cannot_be_written(tmp_path, monkeypatch, no_simulation):
+    """A read-only folder (root ignores permission bits, so the refusal is simulated)."""
+    import tempfile
+
+    def refuse(*a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    line = one_error_line(invoke("run", BASELINE, "--out", tmp_path / "new" / "run"))
+    assert f"cannot write in {tmp_path / 'new'} (Permission denied)" in line
+    assert not (tmp_path / "new").exists()  # the parent it made is removed again
+
+
+def test_scenario_names_are_safe_file_names(tmp_path, no_simulation):
+    for name in (".", "..", ".hidden", "a/b", "-x"):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(BASELINE.read_text().replace('name = "baseline"', f'name = "{name}"', 1))
+        line = one_error_line(invoke("validate", bad))
+        assert line.startswith("error: name: String should match pattern"), line
+
+
+def test_leftovers_of_a_killed_write_are_recovered_with_one_line_each(tmp_path):
+    out = tmp_path / "run"
+    assert invoke("run", BASELINE, "--quarters", 2, "--out", out, "--no-report").exit_code == 0
+    # a kill between the two renames: only .run.old; and a dead writer's temporary folder
+    out.rename(tmp_path / ".run.old")
+    (tmp_path / ".run.999999999-abcdefgh.tmp").mkdir()
+    (tmp_path / ".run.abcdefgh.tmp").mkdir()  # written before process ids were recorded
+    r = invoke("run", BASELINE, "--quarters", 3, "--out", out, "--no-report")
+    assert r.exit_code == 0, r.stderr
+    notes = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(notes) == 4, r.stderr  # restored, two removed, and the horizon note
+    assert sum("recovered" in n for n in notes) == 1 and sum("removed" in n for n in notes) == 2
+    assert json.loads((out / "params.json").read_text())["quarters_run"] == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+# -- what-ifs from the command line ------------------------------------------------------
+def test_set_and_shock_change_the_run(tmp_path):
+    out = tmp_path / "whatif"
+    r = invoke(
+        "run",
+        BASELINE,
+        "--quarters",
+        8,
+        "--out",
+        out,
+        "--no-report",
+        "--set",
+        "demand.bass_q=0.03",
+        "--set",
+        "stress.clearing=rogers_veraart",
+        "--shock",
+        "2026Q3:behaviour.vendor_financing=false",
+        "--shock",
+        "2025Q2:sentiment=-0.5",
+    )
+    assert r.exit_code == 0, r.stderr
+    scenario = json.loads((out / "params.json").read_text())["scenario"]
+    assert scenario["demand"]["bass_q"] == 0.03
+    assert scenario["stress"]["clearing"] == "rogers_veraart"
+    assert scenario["shocks"][0]["at"] == "2026Q3"
+    assert scenario["shocks"][0]["set"] == {"behaviour.vendor_financing": False}
+    assert scenario["shocks"][1]["sentiment"] == -0.5
+    events = pd.read_parquet(out / "events.parquet")
+    shocks = events[events["kind"] == "shock"]
+    assert sorted(shocks["quarter"].tolist()) == [1, 6]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--set", "demand.bass_q=abc"), "--set demand.bass_q: Input should be a valid number"),
+        (("--set", "demand.bass_q=5"), "(allowed: 0.0 ≤ bass_q ≤ 2.0)"),
+        (("--set", "demand.bass_q=nan"), "finite number"),
+        (("--set", "demand.bass_q=true"), "got True"),
+        (("--set", "behaviour.vendor_financing=1"), "valid boolean, got 1"),
+        (("--set", 'behaviour.vendor_financing="yes"'), "valid boolean, got 'yes'"),
+        (("--set", "quarters=2.0"), "valid integer, got 2.0"),
+        (("--set", "demand.nope=1"), "--set demand.nope: unknown parameter"),
+        (("--set", "demand.bass_q"), "is not PATH=VALUE"),
+        (("--set", "x y=1"), "is not a parameter path"),
+        (("--set", "demand.bass_q=[1, 2]"), "give a number, true/false or a string"),
+        (("--set", "demand.bass_q=2025-01-01"), "give a number"),
+        (("--shock", "2099Q1:demand.bass_q=0.1"), "at: 2099Q1 is after the run ends"),
+        (("--shock", "2000Q1:demand.bass_q=0.1"), "at: 2000Q1 is before the run starts"),
+        (("--shock", "2026Q1:demand.bass_q=9"), "less than or equal to 2"),
+        (("--shock", "2026Q1:demand.bass_q=nan"), "finite number"),
+        (("--shock", "2026Q1:sentiment=9"), "sentiment: Input should be less than"),
+        (("--shock", "2026Q1:firms.OpenAI.cash=1"), "shocks may change parameters only"),
+        (("--shock", "2026:demand.bass_q=0.1"), "is not QUARTER:PATH=VALUE"),
+        (("--quarters", "4", "--shock", "2026Q3:demand.bass_q=0.1"), "after the run ends"),
+    ],
+)
+def test_bad_what_ifs_exit_2_one_line(tmp_path, no_simulation, args, message):
+    out = tmp_path / "out"
+    assert message in one_error_line(invoke("run", BASELINE, "--out", out, *args))
+    assert not out.exists()
+
+
+def test_validate_takes_what_ifs_too():
+    r = invoke("validate", BASELINE, "--shock", "2026Q3:behaviour.vendor_financing=false")
+    assert r.exit_code == 0 and "1 shocks" in r.stdout
+
+
+# -- Click's own errors are one line too --------------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("run", BASELINE, "--seed", "abc"), "Invalid value for '--seed'"),
+        (("run", BASELINE, "--seed", "1.5"), "Invalid value for '--seed'"),
+        (("run", BASELINE, "--foo"), "No such option: --foo"),
+        (("run",), "Missing argument"),
+        (("frobnicate",), "No such command 'frobnicate'"),
+        (("run", BASELINE, "--quarters"), "requires an argument"),
+    ],
+)
+def test_usage_errors_are_one_line(tmp_path, args, message):
+    line = one_error_line(invoke(*args))
+    assert message in line and "--help" in line
+
+
+def test_usage_error_one_line_in_a_real_process():
+    r = aipm("run", BASELINE, "--seed", "abc")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and r.stderr.startswith("error: ")
+    r = aipm()  # no command: the help
+    assert r.returncode == 0 and "Commands" in r.stdout
+
+
+def test_error_text_is_printed_literally(tmp_path):
+    """Rich markup in user input is shown as written (it used to hide or crash)."""
+    for key in ("[red]secret", "x[/]", "[bold]"):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(BASELINE.read_text().replace("bass_q = 0.07", f'"{key}" = 1', 1))
+        line = one_error_line(invoke("validate", bad))
+        assert line == f"error: demand.{key}: unknown key"

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, StepPatch
+from PIL import Image
 
 from runs import figures as F
 from runs import sweep_figures as S
@@ -24,6 +26,12 @@ def run():
     return simulate(load_scenario(ROOT / "scenarios" / "baseline.toml"), 0, quarters=10)
 
 
+@pytest.fixture(scope="module")
+def long_run(baseline_result):
+    """A whole baseline run (40 quarters)."""
+    return baseline_result
+
+
 def title(ax) -> str:
     return ax.get_title(loc="left") or ax.get_title()
 
@@ -33,16 +41,18 @@ def texts(fig: Figure) -> str:
 
 
 RUN_FIGURES = {
-    "gauges": (lambda r: F.gauges_figure(r.system), (15.0, 4.2), 3),
+    "gauges": (lambda r: F.gauges_figure(r.system, firms=r.firms), (15.0, 4.2), 3),
+    "funding": (lambda r: F.funding_adoption_figure(r.system, launch="2022Q4"), (15.0, 4.5), 2),
     "valuations": (lambda r: F.valuations_figure(r.firms), (9.0, 5.0), 1),
     "round_trip": (lambda r: F.round_trip_figure(r.firms), (9.0, 5.0), 1),
+    "round_trip_usd": (lambda r: F.round_trip_figure(r.firms, r.loops), (15.0, 4.5), 2),
     "buildout": (lambda r: F.buildout_figure(r.system, r.deals), (9.0, 5.0), 1),
     "balance": (lambda r: F.balance_figure(r.firms), (15.0, 4.5), 2),
     "minsky": (lambda r: F.minsky_figure(r.firms), (9.0, 5.0), 1),
     "defaults": (lambda r: F.defaults_figure(r.firms), (9.0, 5.0), 1),
-    "network": (lambda r: F.network_figure(r.deals, r.firms), (15.0, 7.5), 2),
+    "stress": (lambda r: F.stress_figure(r.firms), (15.0, 4.5), 2),
+    "network": (lambda r: F.network_figure(r.deals, r.firms), (15.0, 6.4), 2),
     "markets": (lambda r: F.markets_figure(r.system), (15.0, 4.5), 2),
-    "dashboard": (lambda r: F.dashboard_figure(r.firms, r.system, r.deals), (16.0, 25.0), 14),
 }
 
 
@@ -57,21 +67,61 @@ def test_run_figure_size_and_panels(run, name):
 
 
 def test_gauges_plot_the_recorded_values_in_display_units(run):
-    fig = F.gauges_figure(run.system)
-    engine, _, fuel = fig.axes
+    s = run.system
+    fig = F.gauges_figure(s, firms=run.firms, paid_by_year={2024: 2.517, 2025: 1.5})
+    engine, gears, fuel = fig.axes
     assert engine.get_ylabel() == "% per quarter"
-    np.testing.assert_allclose(engine.lines[0].get_ydata(), run.system.engine_user_growth * 100)
-    np.testing.assert_allclose(fuel.lines[0].get_ydata(), run.system.fuel_compute_efficiency * 1e3)
-    single = F.gauges_figure(run.system, gauges=["gears_capex_to_revenue"])
+    mau, paid = engine.lines[:2]
+    np.testing.assert_allclose(mau.get_ydata(), s.engine_mau_growth * 100)
+    np.testing.assert_allclose(paid.get_ydata(), s.engine_paid_growth * 100)
+    assert "2024: +251.7%" in texts(fig)
+    np.testing.assert_allclose(fuel.lines[0].get_ydata(), s.fuel_compute_efficiency * 1e3)
+    # gears: all clouds' AI ratio, then the watched clouds' company ratios
+    lines = {ln.get_label(): ln for ln in gears.lines}
+    np.testing.assert_allclose(
+        lines["all clouds: AI capex / AI revenue"].get_ydata(), s.gears_capex_to_revenue
+    )
+    oracle = run.firms[run.firms.firm == "Oracle"].sort_values("quarter")
+    np.testing.assert_allclose(
+        lines["Oracle: capex / revenue"].get_ydata(), oracle.capex_to_revenue
+    )
+    assert "Microsoft: capex / revenue" in lines
+    single = F.gauges_figure(s, gauges=["gears_capex_to_revenue"])
     assert len(single.axes) == 1 and "Gears" in title(single.axes[0])
+    assert len(single.axes[0].lines) == 2  # without firms: all clouds and the 1.0 line
+
+
+def test_funding_bars_are_yearly_sums_and_adoption_marks_the_references(long_run):
+    s = long_run.system
+    funding, adoption = F.funding_adoption_figure(s, launch="2022Q4").axes
+    years = s.assign(year=s.period.str[:4].astype(int)).groupby("year").lab_free_cash_flow.sum()
+    np.testing.assert_allclose([p.get_height() for p in funding.patches], years.to_numpy())
+    assert [p.get_x() + p.get_width() / 2 for p in funding.patches] == list(years.index)
+    marks = " ".join(t.get_text() for t in adoption.texts)
+    assert "PC: 12 years" in marks and "mobile: 21 years" in marks and "AI: 3 years" in marks
+    without = F.funding_adoption_figure(s)  # no launch quarter: the panel says so
+    assert "adoption: not available in this run" in texts(without)
+
+
+def test_round_trip_usd_stacks_to_the_loops_total(long_run):
+    loops = long_run.loops
+    usd, share = F.round_trip_figure(long_run.firms, loops).axes
+    steps = [p for p in usd.patches if isinstance(p, StepPatch)]
+    top = steps[-1].get_data()
+    per_q = loops.groupby("quarter").usd.sum().reindex(range(len(top.values)), fill_value=0.0)
+    np.testing.assert_allclose(top.values, per_q.to_numpy(), atol=1e-9)
+    labels = [t.get_text() for t in usd.get_legend().get_texts()]
+    assert any(label.startswith("NVIDIA → OpenAI → Oracle → NVIDIA: ") for label in labels)
+    assert "share" in title(share)
+    empty = F.round_trip_figure(long_run.firms, loops.head(0))
+    assert "no money went round a loop" in texts(empty)
 
 
 def test_optional_columns_say_not_available(run):
     firms = run.firms.drop(columns=["minsky", "fundamental_value"], errors="ignore")
     assert "Minsky classes: not available in this run" in texts(F.minsky_figure(firms))
     assert "fundamental values: not available" in texts(F.valuations_figure(firms))
-    dash = F.dashboard_figure(firms, run.system, run.deals)
-    assert "Minsky classes: not available in this run" in texts(dash)
+    assert "Minsky classes: not available in this run" in texts(F.stress_figure(firms))
 
 
 def test_markets_panels_plot_sentiment_rounds_and_strategy_shares(run):
@@ -107,15 +157,41 @@ def test_markets_panels_without_investors_say_so(run):
 
 
 @pytest.mark.parametrize("codes", [[0, 1, 2], ["hedge", "speculative", "ponzi"]])
-def test_minsky_panel_counts_firms_per_class(run, codes):
+def test_minsky_panel_counts_whole_firms_per_class_as_steps(run, codes):
     firms = run.firms.copy()
     firms["minsky"] = [codes[i % 3] for i in range(len(firms))]
     fig = F.minsky_figure(firms)
     ax = fig.axes[0]
     assert "not available" not in texts(fig)
-    assert len(ax.collections) == 3  # one band per class
-    top = ax.collections[-1].get_paths()[0].vertices[:, 1].max()
-    assert top == pytest.approx(firms.firm.nunique())  # bands stack to every firm
+    steps = [p for p in ax.patches if isinstance(p, StepPatch)]
+    assert len(steps) == 3 and not ax.collections  # one step band per class, no area
+    top = steps[-1].get_data().values
+    assert np.all(top == firms.firm.nunique())  # bands stack to every firm, every quarter
+    counts = firms.groupby("quarter").minsky.apply(lambda m: (m == codes[0]).sum())
+    np.testing.assert_array_equal(steps[0].get_data().values, counts.to_numpy())
+    assert all(float(t).is_integer() for t in ax.get_yticks())
+
+
+def test_defaults_panel_has_whole_firm_ticks(run):
+    firms = run.firms.copy()
+    firms.loc[(firms.firm == "CoreWeave") & (firms.quarter >= 5), "defaulted"] = True
+    ax = F.defaults_figure(firms).axes[0]
+    ticks = [t for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    assert "CoreWeave" in texts(ax.figure)
+
+
+def test_year_ticks_leave_room_for_their_labels(long_run):
+    """Forty quarters on a 5-inch panel: every second year labelled, the others marked."""
+    fig = F.gauges_figure(long_run.system, firms=long_run.firms)
+    for ax in fig.axes:
+        labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+        width = ax.get_position().width * fig.get_figwidth()
+        assert 2 <= len(labels) <= width / 0.55, labels
+        marks = set(ax.get_xticks()) | set(ax.xaxis.get_minorticklocs())
+        assert marks == set(range(0, 40, 4))  # a mark at every year's Q1
+    wide = F.valuations_figure(long_run.firms).axes[0]  # 9 inches: every year fits
+    assert [t.get_text() for t in wide.get_xticklabels()][:2] == ["2025", "2026"]
 
 
 def test_fundamental_values_are_drawn_dashed(run):
@@ -126,19 +202,49 @@ def test_fundamental_values_are_drawn_dashed(run):
     assert "fundamental" in title(ax)
 
 
-def test_network_arrows_follow_money(run):
+def _arrows(ax):
+    return [a for a in ax.get_children() if isinstance(a, FancyArrowPatch)]
+
+
+def test_network_arrows_follow_money_with_a_width_scale(run):
     fig = F.network_figure(run.deals, run.firms, quarters=[int(run.deals.quarter.max())])
     ax = fig.axes[0]
     end = run.deals.groupby(["payer", "payee", "kind"]).size()
-    assert len(ax.patches) == len(end)  # one arrow per (payer, payee, kind)
+    assert len(_arrows(ax)) == len(end)  # one arrow per (payer, payee, kind)
     assert f"{len(run.deals)} deals" in title(ax)
+    scale = [h for h in ax.get_legend().legend_handles if h.get_label().startswith("USD ")]
+    widths = [h.get_linewidth() for h in scale]
+    assert len(scale) >= 2 and widths == sorted(widths)  # larger deals, wider arrows
+    biggest = max(_arrows(ax), key=lambda a: a.get_linewidth())
+    assert biggest.get_linewidth() == pytest.approx(6.6)  # the largest flow: 0.6 + 6
+
+
+def test_network_highlights_the_loop(run):
+    loop = ("NVIDIA", "OpenAI", "Oracle")
+    fig = F.network_figure(run.deals, run.firms, loop=loop, loop_usd=2.5)
+    for ax in fig.axes:
+        halos = [a for a in _arrows(ax) if a.get_zorder() == 0]
+        assert len(halos) == 3  # NVIDIA → OpenAI, OpenAI → Oracle, Oracle → NVIDIA
+    labels = [t.get_text() for t in fig.axes[-1].get_legend().get_texts()]
+    assert "loop NVIDIA → OpenAI → Oracle → NVIDIA:\nUSD 2.5 bn went round" in labels
 
 
 def test_a_run_without_deals_says_so(run):
     no_deals = run.deals.head(0)
     assert "no deals in this run" in texts(F.network_figure(no_deals, run.firms))
-    dash = F.dashboard_figure(run.firms, run.system, no_deals)
-    assert "no deals in this run" in texts(dash)
+
+
+def test_dashboard_pastes_the_figures_it_is_given():
+    a = Image.new("RGB", (900, 500), (255, 0, 0))
+    b = Image.new("RGB", (900, 500), (0, 0, 255))
+    wide = Image.new("RGB", (1500, 450), (0, 255, 0))
+    page = F.compose_dashboard([wide, a, b], "title")
+    assert page.width == 2 * 900 + 3 * 12  # two narrow figures side by side
+    pixels = np.asarray(page)
+    assert (pixels == (0, 255, 0)).all(axis=2).sum() == 1500 * 450
+    assert (pixels == (255, 0, 0)).all(axis=2).sum() == 900 * 500
+    with pytest.raises(ValueError, match="at least one figure"):
+        F.compose_dashboard([], "title")
 
 
 BAD_RUN_INPUTS = [
@@ -155,6 +261,10 @@ BAD_RUN_INPUTS = [
         "firms: missing column.*valuation",
     ),
     (lambda r: F.round_trip_figure(r.firms.head(0)), "firms: the table has no rows"),
+    (
+        lambda r: F.round_trip_figure(r.firms, r.loops.drop(columns="usd")),
+        "loops: missing column.*usd",
+    ),
     (
         lambda r: F.gauges_figure(r.system.assign(engine_user_growth=np.inf)),
         "system.engine_user_growth: contains infinite values",
@@ -175,8 +285,12 @@ BAD_RUN_INPUTS = [
         "system.total_deployed_gw: all values are missing",
     ),
     (
-        lambda r: F.dashboard_figure(r.firms.drop(columns="role"), r.system, r.deals),
+        lambda r: F.network_figure(r.deals, r.firms.drop(columns="role")),
         "firms: missing column.*role",
+    ),
+    (
+        lambda r: F.funding_adoption_figure(r.system.drop(columns="period")),
+        "system: missing column.*period",
     ),
 ]
 
@@ -191,7 +305,8 @@ def test_style_does_not_leak_into_callers_settings(run):
     before = dict(mpl.rcParams)
     with styled():
         assert mpl.rcParams["axes.prop_cycle"].by_key()["color"][0] == OKABE_ITO[0]
-    F.dashboard_figure(run.firms, run.system, run.deals)
+    F.gauges_figure(run.system, firms=run.firms)
+    F.network_figure(run.deals, run.firms)
     assert dict(mpl.rcParams) == before
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -13,41 +16,59 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from runs.cli import app
-from runs.report import build_report, build_sweep_report
+from runs.report import RUN_FIGURES, build_report, build_sweep_report
 from runs.scenario import apply_overrides, load_scenario
 from runs.simulate import simulate
+from runs.story import regime_rule
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 
 #: expected pixel size of each PNG of a run report (figure inches × 100 dpi)
 RUN_PNGS = {
-    "dashboard.png": (1600, 2500),
     "figures/gauges.png": (1500, 420),
+    "figures/funding.png": (1500, 450),
+    "figures/round_trip.png": (1500, 450),
+    "figures/network.png": (1500, 640),
     "figures/valuations.png": (900, 500),
-    "figures/round_trip.png": (900, 500),
     "figures/buildout.png": (900, 500),
     "figures/balance.png": (1500, 450),
-    "figures/minsky.png": (900, 500),
-    "figures/defaults.png": (900, 500),
+    "figures/stress.png": (1500, 450),
     "figures/markets.png": (1500, 450),
-    "figures/network.png": (1500, 750),
 }
 
 
-class Links(HTMLParser):
+class Page(HTMLParser):
+    """Every src/href of a page, and the text in the order it appears."""
+
     def __init__(self) -> None:
         super().__init__()
         self.links: list[str] = []
+        self.tags: list[str] = []
+        self.text: list[str] = []
 
     def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
         self.links += [v for k, v in attrs if k in {"src", "href"} and v]
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(page: Path) -> Page:
+    parser = Page()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
 
 
 def links(page: Path) -> list[str]:
-    parser = Links()
-    parser.feed(page.read_text(encoding="utf-8"))
-    return parser.links
+    return parse(page).links
+
+
+def embedded(src: str) -> bytes:
+    head, data = src.split(",", 1)
+    assert head == "data:image/png;base64", head
+    return base64.b64decode(data)
 
 
 def aipm(*args):
@@ -64,21 +85,49 @@ def run_dir(tmp_path_factory):
     return out
 
 
-def test_aipm_run_report_files_sizes_and_links(run_dir):
-    page = run_dir / "report.html"
+def test_aipm_run_report_files_and_sizes(run_dir):
     for name, size in RUN_PNGS.items():
         path = run_dir / name
         assert path.stat().st_size > 5_000, name
         with Image.open(path) as img:
             assert img.format == "PNG" and img.size == size, name
-    targets = links(page)
-    assert sorted(targets) == sorted(RUN_PNGS)  # every figure is on the page
-    for target in targets:
-        assert (page.parent / target).is_file(), target
-    text = page.read_text(encoding="utf-8")
-    assert "baseline" in text and "seed" in text and "2025Q1" in text
-    assert "<th>regime</th>" in text  # from the run's summary.json
+    with Image.open(run_dir / "dashboard.png") as img:  # the figures pasted, two narrow abreast
+        assert img.width == 2 * 900 + 3 * 12
+        assert img.height > sum(h for w, h in RUN_PNGS.values() if w > 900)
     assert not list(run_dir.glob("**/.*.tmp"))  # atomic writes left no temporaries
+
+
+def test_report_is_one_self_contained_file_with_every_figure_once(run_dir):
+    page = run_dir / "report.html"
+    parsed = parse(page)
+    assert parsed.links, "no images"
+    assert all(src.startswith("data:image/png;base64,") for src in parsed.links)  # no fetches
+    assert not {"script", "link", "iframe"} & set(parsed.tags)
+    images = [embedded(src) for src in parsed.links]
+    assert len(images) == len(set(images)) == len(RUN_PNGS)  # no figure twice
+    assert sorted(images) == sorted((run_dir / n).read_bytes() for n in RUN_PNGS)
+    # one figure under another: well under the 7,725 px of the old page
+    assert sum(Image.open(io.BytesIO(b)).height for b in images) < 5_000
+
+
+def test_report_tells_the_story_first(run_dir):
+    text = " ".join(parse(run_dir / "report.html").text)
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    label = summary["regime"].replace("_", " ")
+    rule = regime_rule(summary["regime"])
+    assert rule and f"Regime: {label} — the rule: {rule}" in " ".join(text.split())
+    order = [
+        text.index("What happened"),
+        text.index("Timeline"),
+        text.index("The article's gauges"),
+        text.index("The detail"),
+    ]
+    assert order == sorted(order)
+    assert "+251.7% in 2024" in text and "in 2025Q1 (quarter on quarter)" in text
+    assert "OpenAI raises USD" in text  # the 2025 funding rounds, from events.parquet
+    assert "baseline" in text and "random seed" in text and "2025Q1" in text
+    figure_ids = re.findall(r'<figure id="fig-(\w+)"', (run_dir / "report.html").read_text())
+    assert figure_ids == list(RUN_FIGURES)  # the story's figures, then the detail
 
 
 def test_report_rebuilds_a_run_directory(run_dir):
@@ -90,6 +139,19 @@ def test_report_rebuilds_a_run_directory(run_dir):
     assert "report.html" in r.stdout
     assert all((run_dir / name).stat().st_size > 5_000 for name in RUN_PNGS)
     assert (run_dir / "report.html").is_file()
+
+
+def test_report_of_a_run_without_events_loops_or_summary(run_dir, tmp_path):
+    """A run directory of an earlier version: the story says what it lacks."""
+    old = tmp_path / "old"
+    old.mkdir()
+    for name in ("params.json", "firms.parquet", "system.parquet", "deals.parquet"):
+        (old / name).write_bytes((run_dir / name).read_bytes())
+    page = build_report(old)
+    text = " ".join(parse(page).text)
+    assert "No event log in this run directory" in text
+    assert "no summary.json" in text
+    assert len(links(page)) == len(RUN_PNGS)
 
 
 def test_report_rejects_other_directories(tmp_path):
@@ -111,6 +173,7 @@ def test_report_of_a_run_missing_a_column_names_it(run_dir, tmp_path):
         build_report(broken)
     r = aipm("report", broken)
     assert r.exit_code == 2 and "fuel_compute_efficiency" in r.stderr
+    assert not (broken / "report.html").exists()  # nothing half-written
 
 
 @pytest.fixture
@@ -143,7 +206,12 @@ def sweep_dir(tmp_path):
     pd.DataFrame(rows).to_parquet(d / "runs" / "part-0000.parquet")
     pd.concat(paths).to_parquet(d / "paths" / "system" / "part-0000.parquet")
     params = ["demand.bass_q", "buildout.power_cap_gw"]
-    meta = {"kind": "aipm-sweep", "name": "caps", "parameters": [{"path": p} for p in params]}
+    meta = {
+        "kind": "aipm-sweep",
+        "name": "caps",
+        "parameters": [{"path": p} for p in params],
+        "spec": {"name": "caps", "design": "grid", "description": "a 2 × 2 grid"},
+    }
     (d / "params.json").write_text(json.dumps(meta), encoding="utf-8")
     # analysis tables in the formats of runs.analysis (CSV, as `aipm analyze` writes them)
     metric = {"metric": "final_lab_valuation", "parameter": params}
@@ -189,17 +257,18 @@ def test_sweep_report_files_and_links(sweep_dir):
     targets = links(page)
     assert len(targets) == len(expected)
     for target in targets:
-        path = sweep_dir / target
-        assert path.stat().st_size > 5_000, target
-        with Image.open(path) as img:
-            assert img.width >= 500 and img.height >= 300, target
+        with Image.open(io.BytesIO(embedded(target))) as img:
+            assert img.width >= 500 and img.height >= 300
+    for path in (sweep_dir / "report").glob("*.png"):
+        assert path.stat().st_size > 5_000, path
     with Image.open(sweep_dir / "report" / "fan_charts.png") as img:
         assert img.size == (1040, 780)  # 4 panels in 2 × 2, 5.2 × 3.9 in each
     text = page.read_text(encoding="utf-8")
     assert "demand.bass_q, buildout.power_cap_gw" in text and "final_lab_valuation" in text
     assert "<td>4</td>" in text  # the failed run is left out
-    assert "aipm sweep — caps" in text  # named after its spec, not its directory
+    assert "<title>aipm sweep — caps (grid design)</title>" in text  # named after its spec
     assert "duration_s" not in text  # run time is not an outcome
+    assert "a 2 × 2 grid" in text  # the spec's description
 
 
 def test_sweep_directory_without_runs_table(tmp_path):

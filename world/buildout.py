@@ -74,12 +74,17 @@ def power_shares(ready_gw: list[float], cap_gw: float) -> list[float]:
 
 @dataclass(slots=True)
 class Project:
-    """Capacity under construction: GW and book cost (USD bn), ready from ``ready_q``."""
+    """Capacity under construction: GW and book cost (USD bn), ready from ``ready_q``.
+
+    ``building_cost`` is the part of ``cost`` that is buildings and power (it outlives
+    the accelerators and depreciates over the building life).
+    """
 
     gw: float
     cost: float
     ready_q: int
     flop_index: float
+    building_cost: float = 0.0
 
 
 @dataclass(slots=True)
@@ -100,6 +105,7 @@ class Fleet:
 
     projects: list[Project] = field(default_factory=list)
     vintages: list[Vintage] = field(default_factory=list)
+    buildings: float = 0.0  # book value of buildings and power in service (USD bn)
     _deployed: float | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -127,10 +133,12 @@ class Fleet:
         """Deployed plus under construction GW still in service at quarter ``q``."""
         return self.construction_gw + sum([v.gw for v in self.vintages if v.retire_q > q])
 
-    def start_project(self, gw: float, cost: float, ready_q: int, flop_index: float) -> None:
+    def start_project(
+        self, gw: float, cost: float, ready_q: int, flop_index: float, building_cost: float = 0.0
+    ) -> None:
         """Add delivered accelerators (with their construction cost) to construction."""
         if gw > 0:
-            self.projects.append(Project(gw, cost, ready_q, flop_index))
+            self.projects.append(Project(gw, cost, ready_q, flop_index, building_cost))
 
     def ready_gw(self, q: int) -> float:
         """GW whose construction is complete by quarter ``q``."""
@@ -146,32 +154,47 @@ class Fleet:
                 take = min(p.gw, remaining)
                 frac = take / p.gw
                 cost = p.cost * frac
+                building = p.building_cost * frac
+                chips = cost - building
+                self.buildings += building
                 last = self.vintages[-1] if self.vintages else None
                 if last is not None and last.deployed_q == q and last.flop_index == p.flop_index:
                     last.gw += take
-                    last.cost += cost
-                    last.book += cost
+                    last.cost += chips
+                    last.book += chips
                 else:
-                    self.vintages.append(Vintage(take, cost, cost, q, q + life, p.flop_index))
+                    self.vintages.append(Vintage(take, chips, chips, q, q + life, p.flop_index))
                 moved_cost += cost
                 remaining -= take
                 if frac < 1.0 - 1e-12:
-                    keep.append(Project(p.gw - take, p.cost - cost, p.ready_q, p.flop_index))
+                    keep.append(
+                        Project(
+                            p.gw - take,
+                            p.cost - cost,
+                            p.ready_q,
+                            p.flop_index,
+                            p.building_cost - building,
+                        )
+                    )
             else:
                 keep.append(p)
         self.projects = keep
         self._deployed = None
         return moved_cost
 
-    def depreciate(self, q: int) -> tuple[float, float]:
+    def depreciate(self, q: int, building_life: int = 0) -> tuple[float, float]:
         """Depreciate one quarter and retire vintages past their life.
+
+        Accelerators depreciate straight-line to their retirement; buildings and power
+        by ``1 / building_life`` of their book value per quarter (0: not at all).
 
         Returns
         -------
         tuple of float
             (depreciation charge USD bn, GW retired).
         """
-        charge = 0.0
+        charge = self.buildings / building_life if building_life > 0 else 0.0
+        self.buildings -= charge
         retired = 0.0
         keep: list[Vintage] = []
         for v in self.vintages:

@@ -104,6 +104,7 @@ class CloudContract(Contract):
     start: int
     end: int
     take_or_pay: float
+    cancel_fee: float = 0.0  # share of the remaining value the customer pays to cancel
 
     def in_force(self, q: int) -> bool:
         """True if capacity is due in quarter ``q``."""
@@ -140,13 +141,19 @@ class CloudContract(Contract):
         """Total contract value (USD bn)."""
         return self.gw * self.price * (self.end - self.start)
 
+    def cancellation_fee(self, q: int) -> float:
+        """What the customer owes to cancel from quarter ``q`` on (USD bn)."""
+        return self.cancel_fee * self.remaining_value(q)
+
 
 @dataclass(slots=True)
 class GpuOrder(Contract):
     """``buyer`` orders ``gw`` from ``supplier``; deliveries in equal parts.
 
     A prepayment (``prepay_share`` of the value) is paid at signing; each delivery
-    ``gw / deliveries`` is invoiced at ``price`` per GW, net of the prepaid part.
+    ``gw / deliveries`` (as ordered) is invoiced at ``price`` per GW, net of the prepaid
+    part. The buyer may cancel undelivered GW (:meth:`cut`), paying ``cancel_fee`` of
+    their value; the order then completes earlier.
     """
 
     buyer: int
@@ -157,15 +164,60 @@ class GpuOrder(Contract):
     deliveries: int
     prepay_share: float
     delivered_gw: float = 0.0
+    cancel_fee: float = 0.0  # share of the undelivered value the buyer pays to cancel
+    part_gw: float = 0.0  # GW per delivery as ordered (set from gw / deliveries)
+
+    def __post_init__(self) -> None:
+        if self.part_gw <= 0.0:
+            self.part_gw = self.gw / self.deliveries
 
     @property
     def value(self) -> float:
         """Order value (USD bn)."""
         return self.gw * self.price
 
+    def next_part(self) -> float:
+        """GW of the next delivery (the last one may be smaller after a cut)."""
+        return min(self.part_gw, max(self.gw - self.delivered_gw, 0.0))
+
+    def cut(self, gw: float) -> float:
+        """Cancel up to ``gw`` undelivered GW; return the fee owed (USD bn).
+
+        The order is cancelled when nothing is left to deliver (completed if it was
+        delivered in part). The prepaid share stays with the supplier.
+        """
+        cut = min(max(gw, 0.0), max(self.gw - self.delivered_gw, 0.0))
+        fee = self.cancel_fee * cut * self.price
+        self.gw -= cut
+        if self.gw - self.delivered_gw <= 1e-9:
+            self.status = (
+                ContractStatus.COMPLETED if self.delivered_gw > 1e-9 else ContractStatus.CANCELLED
+            )
+        return fee
+
     def delivery_quarters(self) -> range:
-        """Quarters in which a part is delivered."""
+        """Quarters in which a part is due as ordered (deliveries may slip later)."""
         return range(self.first_delivery, self.first_delivery + self.deliveries)
+
+    def due(self, q: int) -> bool:
+        """True if a part is due in quarter ``q``: from the first delivery until all is in.
+
+        A supplier short of production capacity delivers less than a part; what is
+        missing slips to later quarters.
+        """
+        return self.active and q >= self.first_delivery and self.gw - self.delivered_gw > 1e-12
+
+    def planned(self, q: int, quarters: int) -> list[tuple[int, float]]:
+        """(quarter, GW) of the remaining deliveries in ``(q, q + quarters]`` at full speed."""
+        left = max(self.gw - self.delivered_gw, 0.0) if self.active else 0.0
+        out = []
+        t = max(self.first_delivery, q + 1)
+        while left > 1e-12 and t <= q + quarters:
+            part = min(self.part_gw, left)
+            out.append((t, part))
+            left -= part
+            t += 1
+        return out
 
     def schedule(self, q: int) -> list[ScheduledFlow]:
         """Prepayment at signing and cash due per delivery (USD bn)."""
@@ -181,7 +233,7 @@ class GpuOrder(Contract):
                 )
             )
         if self.active and q in self.delivery_quarters():
-            part = self.gw / self.deliveries
+            part = self.next_part()
             flows.append(
                 ScheduledFlow(
                     q,

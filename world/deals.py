@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agents.firms import AILab, ChipSupplier, CloudProvider
+from agents.chip import ChipSupplier
+from agents.cloud import CloudProvider
+from agents.lab import AILab
 from world import finance, opening
+from world.cancellation import cut_order
 from world.contracts import (
     EXTERNAL,
     Backstop,
@@ -64,6 +67,7 @@ def sign_history(model: AIEconomy, *, before_start: bool) -> None:
                     start,
                     spec.quarters,
                     spec.take_or_pay,
+                    spec.cancel_fee,
                     endogenous=False,
                 )
             case GpuOrderSpec():
@@ -76,6 +80,7 @@ def sign_history(model: AIEconomy, *, before_start: bool) -> None:
                     spec.lag_quarters,
                     spec.delivery_quarters,
                     spec.prepay_share,
+                    spec.cancel_fee,
                     endogenous=False,
                     signed=when,
                 )
@@ -154,6 +159,7 @@ def sign_cloud(
     start: int,
     quarters: int,
     take_or_pay: float,
+    cancel_fee: float,
     *,
     endogenous: bool,
 ) -> None:
@@ -168,6 +174,7 @@ def sign_cloud(
         start=start,
         end=start + quarters,
         take_or_pay=take_or_pay,
+        cancel_fee=cancel_fee,
     )
     model.deals.add(c, endogenous=endogenous)
 
@@ -181,6 +188,7 @@ def sign_gpu_order(
     lag: int,
     deliveries: int,
     prepay: float,
+    cancel_fee: float,
     *,
     endogenous: bool,
     signed: int | None = None,
@@ -197,6 +205,7 @@ def sign_gpu_order(
         first_delivery=max(when + lag, 0),
         deliveries=deliveries,
         prepay_share=prepay,
+        cancel_fee=cancel_fee,
     )
     model.deals.add(order, endogenous=endogenous)
     if prepay > 0 and when >= 0:
@@ -205,61 +214,105 @@ def sign_gpu_order(
 
 
 def negotiate(model: AIEconomy) -> None:
-    """One round of endogenous deal-making, in a fixed, seeded order."""
+    """One round of endogenous deal-making, in a fixed, seeded order.
+
+    1. Each lab (in random order) asks providers for compute, cheapest first; each
+       provider offers what it has or can build and finance; contracts are signed at
+       the provider's list price. A lab that cannot fund its plan — or could not raise
+       — may get a strategic investment from a supplier.
+    2. Each provider (in random order) orders accelerators for its capacity gap at each
+       supplier's list price, financed by cash, credit or the supplier; a provider
+       whose need fell cancels undelivered orders on their terms.
+    """
     b = model.params.behaviour
-    labs = [f for f in model.by_role(Role.LAB) if not f.defaulted]
+    labs = model.by_role(Role.LAB)
     for i in model.rng.permutation(len(labs)):
         lab = labs[i]
         assert isinstance(lab, AILab)
-        for proposal in lab.plan_compute():
-            provider = model.firms[proposal.provider]
-            assert isinstance(provider, CloudProvider)
-            if provider.accepts(proposal):
-                sign_cloud(
-                    model,
-                    lab.index,
-                    provider.index,
-                    proposal.gw,
-                    provider.spec.cloud_price_per_gw,
-                    proposal.start,
-                    proposal.quarters,
-                    0.8,
-                    endogenous=True,
-                )
-                break
-        if lab.unfunded_gw > 0:
-            for supplier in sorted(model.by_role(Role.CHIP), key=lambda f: -f.cash):
-                assert isinstance(supplier, ChipSupplier)
-                offer = supplier.consider_investment(lab, lab.unfunded_gw)
-                if offer is not None:
-                    inv = EquityInvestment(
-                        model.deals.new_id(),
-                        model.quarter,
-                        investor=offer.investor,
-                        investee=offer.investee,
-                        upfront=0.0,
-                        per_gw=offer.per_gw,
-                        max_amount=offer.max_amount,
-                        base_gw=model.lab_compute_gw[lab.index],
-                    )
-                    model.deals.add(inv, endogenous=True)
-                    model.log_event(
-                        supplier.index,
-                        EventKind.STRATEGIC_INVESTMENT,
-                        offer.max_amount,
-                        f"{offer.per_gw:.1f} per GW for the lab's unfunded compute",
-                        lab.index,
-                    )
-                    break
-    clouds = [f for f in model.by_role(Role.CLOUD) if not f.defaulted]
+        _rent_compute(model, lab)
+        if lab.unfunded_gw > 0 or lab.funding_stress:
+            _strategic_investment(model, lab)
+    clouds = model.by_role(Role.CLOUD)
     for i in model.rng.permutation(len(clouds)):
         cloud = clouds[i]
         assert isinstance(cloud, CloudProvider)
-        for order in cloud.plan_capacity():
-            supplier = model.firms[order.supplier]
-            price = supplier.spec.gpu_price_per_gw * model.capex_index()
-            gw = finance.finance_order(model, cloud, supplier, order.gw, price)
+        for order, gw in cloud.excess_orders():
+            cut_order(model, order, gw, "capacity no longer needed")
+        for proposal in cloud.plan_capacity():
+            supplier = model.firms[proposal.supplier]
+            assert isinstance(supplier, ChipSupplier)
+            price = supplier.price
+            gw = finance.finance_order(model, cloud, supplier, proposal.gw, price)
             if gw >= b.min_deal_gw:
                 sign_gpu_order(
-                    model, cloud.index, supplier.index, gw, price, 2, 4, 0.0, endogenous=True
+                    model,
+                    cloud.index,
+                    supplier.index,
+                    gw,
+                    price,
+                    b.order_lag,
+                    b.order_deliveries,
+                    0.0,
+                    b.order_cancel_fee,
+                    endogenous=True,
                 )
+
+
+def _rent_compute(model: AIEconomy, lab: AILab) -> None:
+    b = model.params.behaviour
+    request = lab.plan_compute()
+    if request is None:
+        return
+    remaining = request.gw
+    cap = b.lab_max_provider_share * request.gw
+    for k, provider in enumerate(lab.rank_providers()):
+        if remaining < b.min_deal_gw:
+            break
+        assert isinstance(provider, CloudProvider)
+        last = k == len(model.by_role(Role.CLOUD)) - 1
+        gw = provider.offer(
+            remaining if last else min(remaining, cap), request.start, request.quarters
+        )
+        if gw < b.min_deal_gw:
+            continue
+        sign_cloud(
+            model,
+            lab.index,
+            provider.index,
+            gw,
+            provider.price,
+            request.start,
+            request.quarters,
+            b.take_or_pay,
+            b.cancel_fee,
+            endogenous=True,
+        )
+        remaining -= gw
+
+
+def _strategic_investment(model: AIEconomy, lab: AILab) -> None:
+    suppliers = sorted(model.by_role(Role.CHIP), key=lambda f: -f.cash)
+    for supplier in suppliers:
+        assert isinstance(supplier, ChipSupplier)
+        offer = supplier.consider_investment(lab)
+        if offer is None:
+            continue
+        inv = EquityInvestment(
+            model.deals.new_id(),
+            model.quarter,
+            investor=offer.investor,
+            investee=offer.investee,
+            upfront=0.0,
+            per_gw=offer.per_gw,
+            max_amount=offer.max_amount,
+            base_gw=model.lab_compute_gw[lab.index],
+        )
+        model.deals.add(inv, endogenous=True)
+        model.log_event(
+            supplier.index,
+            EventKind.STRATEGIC_INVESTMENT,
+            offer.max_amount,
+            f"{offer.per_gw:.1f} per GW the lab deploys: its funding put sales at risk",
+            lab.index,
+        )
+        return

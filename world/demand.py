@@ -15,24 +15,40 @@ with constant parameters reproduces the closed form; parameters may change betwe
 quarters (sentiment-sensitive market size).
 
 API revenue: the price per unit of capability falls by a factor ``decline`` per
-quarter (order 10× per year), volume responds with a constant price elasticity
-``ε`` and grows with adoption, so revenue scales as ``price^(1-ε)``.
+quarter (order 10× per year) and moves with the price of cloud compute (token prices
+follow the cost of compute, ``token_cost_pass_through``); volume responds with a
+constant price elasticity ``ε`` and grows with adoption, so revenue scales as
+``price^(1-ε)``.
+
+The world outside the network (:func:`outside_cloud_gw`, :func:`outside_gpu_gw`) rents
+AI cloud capacity and buys accelerators in proportion to the same state: the *AI
+compute index* (compute the users and API demand need, relative to the first quarter)
+raised to ``outside_compute_elasticity``, moved by sentiment and by prices. All final
+AI spending — the labs' sales, outside cloud rent and outside accelerator purchases —
+is bounded by the *macro limit* (:func:`macro_limit`): a share of world IT spending.
+When demand would exceed it, every part is scaled by the same :func:`wallet_factor`,
+so no revenue compounds without end.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from world.params import DemandParams
+from world.params import DemandParams, MacroParams
 
 __all__ = [
     "DemandState",
+    "advance_demand",
     "bass_cumulative",
     "bass_step",
-    "advance_demand",
+    "macro_limit",
+    "outside_cloud_gw",
+    "outside_gpu_gw",
+    "scaled",
+    "wallet_factor",
 ]
 
 
@@ -115,6 +131,9 @@ class DemandState:
     efficiency
         Algorithmic efficiency factor (index, start = 1): falls by
         ``efficiency_gain`` per quarter.
+    unpaid_new_users
+        New users of this quarter who do not pay yet (millions): ``paid_lag`` times
+        the quarter's new users; from the next quarter on they pay like the others.
     """
 
     users: float
@@ -127,11 +146,12 @@ class DemandState:
     compute_need_gw: float
     intensity: float = 1.0
     efficiency: float = 1.0
+    unpaid_new_users: float = 0.0
 
     @property
     def paid_users(self) -> float:
-        """Paying users (millions)."""
-        return self.users * self.paid_share
+        """Paying users (millions): the paying share of users who can pay this quarter."""
+        return (self.users - self.unpaid_new_users) * self.paid_share
 
 
 def advance_demand(
@@ -141,14 +161,22 @@ def advance_demand(
     market_size: float,
     hardware_index: float,
     quarter: int,
+    compute_price_change: float = 1.0,
 ) -> DemandState:
     """One quarter of demand: users, paid share, ARPU, tokens, revenue, compute need.
 
     All rates are per quarter (see :class:`~world.params.DemandParams`).
     ``market_size`` is the (sentiment-adjusted) Bass market size in millions,
     ``hardware_index`` FLOP per GW of new capacity relative to the start, and
-    ``quarter`` counts from 0. API volume index = (users/users_0) · price^(−ε);
-    API revenue = ``api_revenue_0 · price · volume``. Compute need (GW) =
+    ``quarter`` counts from 0, ``compute_price_change`` is this quarter's ratio of
+    the cloud rental price to last quarter's (token prices follow it with elasticity
+    ``token_cost_pass_through``). API spend per adopter relative to the start is
+    ``x = price^(1−ε)``, saturating above 1 as ``K x / (K + x − 1)`` with
+    ``K = api_spend_saturation``; ARPU grows up to ``arpu_max``. API volume index =
+    (users/users_0) · spend / price;
+    API revenue = ``api_revenue_0 · price · volume``. Paying users = paid share ·
+    (users − ``paid_lag`` · the quarter's new users): a share ``paid_lag`` of the
+    quarter's new users pays only from the next quarter on. Compute need (GW) =
     (users · compute_per_user · usage intensity · algorithmic efficiency
     + compute_per_api · API revenue index)
     · (1 + training_ratio) / hardware_index.
@@ -187,11 +215,21 @@ def advance_demand(
     )
     users = bass_step(prev.users, bass_p, bass_q, market_size)
     paid_share = prev.paid_share + conversion_speed * max(paid_share_max - prev.paid_share, 0.0)
-    arpu = prev.arpu * (1.0 + arpu_growth)
-    token_price = prev.token_price * (1.0 - token_price_decline)
+    arpu = min(prev.arpu * (1.0 + arpu_growth), max(p.arpu_max, prev.arpu))
+    token_price = (
+        prev.token_price
+        * (1.0 - token_price_decline)
+        * max(compute_price_change, 1e-9) ** p.token_cost_pass_through
+    )
     adoption = users / users_0
-    api_volume = adoption * token_price ** (-token_elasticity)
-    subscription_revenue = users * paid_share * arpu * 3.0 / 1000.0
+    # spend per adopter relative to the start: price^(1 − ε), saturating at
+    # api_spend_saturation (Michaelis-Menten above 1: a budget for tokens fills up)
+    raw = token_price ** (1.0 - token_elasticity)
+    k = p.api_spend_saturation
+    spend = raw if raw <= 1.0 else k * raw / (k + raw - 1.0)
+    api_volume = adoption * spend / token_price
+    unpaid = p.paid_lag * max(users - prev.users, 0.0)
+    subscription_revenue = (users - unpaid) * paid_share * arpu * 3.0 / 1000.0
     api_revenue = api_revenue_0 * token_price * api_volume
     # cumulative indices, so parameters may change between quarters (shocks)
     if quarter > 0:
@@ -217,4 +255,95 @@ def advance_demand(
         compute_need_gw=compute_need,
         intensity=intensity,
         efficiency=algo,
+        unpaid_new_users=unpaid,
+    )
+
+
+def scaled(state: DemandState, wallet: float) -> DemandState:
+    """``state`` with spending and compute need scaled by ``wallet`` (users unchanged)."""
+    if wallet >= 1.0:
+        return state
+    return replace(
+        state,
+        subscription_revenue=state.subscription_revenue * wallet,
+        api_revenue=state.api_revenue * wallet,
+        api_volume=state.api_volume * wallet,
+        compute_need_gw=state.compute_need_gw * wallet,
+    )
+
+
+def macro_limit(quarter: int, macro: MacroParams) -> float:
+    """Most final AI spending the world can afford in ``quarter`` (USD bn per quarter).
+
+    ``ai_share_max`` of world IT spending, which grows by ``it_spending_growth`` per
+    quarter from ``world_it_spending`` (USD bn per year) in the first quarter.
+    """
+    return (
+        macro.ai_share_max
+        * macro.world_it_spending
+        / 4.0
+        * (1.0 + macro.it_spending_growth) ** max(quarter, 0)
+    )
+
+
+def wallet_factor(spending: float, limit: float) -> float:
+    """Share of the demanded AI spending the macro limit lets through, in (0, 1]."""
+    if not (np.isfinite(spending) and spending >= 0.0):
+        raise ValueError(f"spending must be finite and >= 0, got {spending!r}")
+    if not limit > 0.0:
+        raise ValueError(f"limit must be > 0, got {limit!r}")
+    return 1.0 if spending <= limit else limit / spending
+
+
+def _outside(
+    base_gw: float,
+    compute_index: float,
+    sentiment: float,
+    price_ratio: float,
+    elasticity: float,
+    sentiment_weight: float,
+    macro: MacroParams,
+) -> float:
+    mood = max(1.0 + sentiment_weight * sentiment, 0.0)
+    index = max(compute_index, 0.0) ** macro.outside_compute_elasticity
+    return base_gw * index * mood * max(price_ratio, 1e-9) ** (-elasticity)
+
+
+def outside_cloud_gw(
+    base_gw: float, compute_index: float, sentiment: float, price_ratio: float, macro: MacroParams
+) -> float:
+    """AI cloud capacity outside customers want to rent from a provider (GW).
+
+    ``base_gw · index^κ · (1 + w_s·sentiment) · (price / opening price)^(−ε)`` with the
+    AI compute index relative to the first quarter, κ = ``outside_compute_elasticity``,
+    w_s = ``outside_cloud_sentiment`` and ε = ``cloud_price_elasticity``.
+    """
+    return _outside(
+        base_gw,
+        compute_index,
+        sentiment,
+        price_ratio,
+        macro.cloud_price_elasticity,
+        macro.outside_cloud_sentiment,
+        macro,
+    )
+
+
+def outside_gpu_gw(
+    base_gw: float, compute_index: float, sentiment: float, price_ratio: float, macro: MacroParams
+) -> float:
+    """Accelerators outside buyers want from a supplier this quarter (GW per quarter).
+
+    Like :func:`outside_cloud_gw` with ``outside_gpu_sentiment`` and
+    ``gpu_price_elasticity``; ``price_ratio`` is the supplier's price over its
+    reference price (the opening price falling with capex per GW).
+    """
+    return _outside(
+        base_gw,
+        compute_index,
+        sentiment,
+        price_ratio,
+        macro.gpu_price_elasticity,
+        macro.outside_gpu_sentiment,
+        macro,
     )

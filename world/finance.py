@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from agents.chip import ChipSupplier
 from world import distress
 from world.contracts import EXTERNAL, GpuOrder, Loan
 from world.events import EventKind
@@ -42,40 +43,48 @@ __all__ = [
 def fund(model: AIEconomy, firm: Firm, amount: float) -> float:
     """Make ``amount`` available in ``firm``'s cash if possible; return what is available.
 
-    Liquidity waterfall: cash → the credit line (new debt within the limits) → for
-    labs, a regular funding round; then, when stress is enabled, selling stakes at
-    fire-sale prices → cancelling future commitments → a rescue round at a discount
-    (:mod:`world.distress`). Returns ``min(amount, cash)`` after these steps; what is
-    still missing becomes a missed payment for the caller to record.
+    Liquidity waterfall: cash → borrowing (new debt within the lenders' limits, none in
+    covenant breach, at a maturity the firm picks to ladder its debt) → for labs, a
+    regular funding round (the lab's own request, at
+    least the shortfall) → when stress is enabled, selling stakes at fire-sale prices →
+    a rescue round at a discount (:mod:`world.distress`). Returns ``min(amount, cash)``
+    after these steps; what is still missing becomes a missed payment for the caller
+    to record.
     """
     short = amount - firm.cash
     if short <= _EPS:
         return amount
     b = model.params.behaviour
-    quote = firm.credit_quote(short * 1.05)
+    quote = firm.credit_quote(short * (1.0 + b.credit_line_buffer))
     if quote.granted:
-        model.add_external_debt(firm, quote.amount, quote.rate, 8, "credit_line")
+        model.add_external_debt(firm, quote.amount, quote.rate, firm.choose_maturity(), "borrowing")
     short = amount - firm.cash
-    q = model.quarter
-    if short > _EPS and firm.role is Role.LAB and firm.round_quarter != q:
-        firm.round_quarter = q  # one regular round per quarter
-        funding_round(model, firm, max(short, b.lab_dilution_per_round * firm.valuation))
+    if short > _EPS and firm.role is Role.LAB:
+        model.raise_lab_equity(firm, short)
         short = amount - firm.cash
     if short > _EPS and model.params.stress.enabled:
+        q = model.quarter
         distress.sell_stakes(model, firm, short)
         short = amount - firm.cash
         if short > _EPS and firm.rescue_quarter != q:
             firm.rescue_quarter = q  # one rescue attempt per quarter
-            distress.cancel_future_commitments(model, firm)
-            distress.rescue_round(model, firm, max(short, 4 * firm.fixed_costs()))
+            # size the rescue for all that falls due this quarter, not the first shortfall
+            target = max(short, firm.principal_due + firm.interest_due + 4 * firm.fixed_costs())
+            distress.rescue_round(model, firm, target)
     return max(min(amount, firm.cash), 0.0)
 
 
-def funding_round(model: AIEconomy, lab: Firm, amount: float) -> float:
-    """A regular round: new shares for ``amount`` at the lab's valuation; return the raise."""
+def funding_round(model: AIEconomy, lab: Firm, amount: float, *, ask: float | None = None) -> float:
+    """A regular round: new shares for ``amount`` at pre-money ``ask``; return the raise.
+
+    ``ask`` defaults to the lab's valuation (above it: an up-round, below: a down round);
+    the round is capped at ``max_round_share`` of the valuation.
+    """
     if amount <= _EPS or lab.valuation <= 0:
         return 0.0
-    raised = raise_equity(model, lab, min(amount, 0.25 * lab.valuation))
+    cap = model.params.behaviour.max_round_share * lab.valuation
+    discount = 0.0 if ask is None else min(1.0 - ask / lab.valuation, 1.0 - 1e-6)
+    raised = raise_equity(model, lab, min(amount, cap), discount=discount)
     model.round_raised += raised
     return raised
 
@@ -108,6 +117,8 @@ def raise_equity(
 def _issue(model: AIEconomy, firm: Firm, amount: float, discount: float, rescue: bool) -> float:
     """Place new shares for up to ``amount``; book the cash; return what was raised."""
     ask = firm.valuation * (1.0 - discount)
+    if ask <= _EPS:  # a 100 % discount: shares at no price raise nothing
+        return 0.0
     if model.market is not None and not firm.spec.listed:
         # a private firm's round goes to the investor population: it prices and can fail
         amount, post = model.market.primary_round(firm, amount, ask)
@@ -115,6 +126,8 @@ def _issue(model: AIEconomy, firm: Firm, amount: float, discount: float, rescue:
             return 0.0
         discount = 1.0 - (post - amount) / firm.valuation
     else:
+        if model.fundamentals.values[firm.index] <= 0.0:
+            return 0.0  # nobody buys a firm whose prospects are worth nothing
         # outside investors take a share that falls with sentiment (none at s = -1)
         appetite = model.params.behaviour.outside_equity_appetite
         amount *= appetite * min(max(1.0 + model.sentiment, 0.0), 1.0)
@@ -199,33 +212,22 @@ def pay_prepayment(model: AIEconomy, order: GpuOrder) -> None:
 
 
 def finance_order(model: AIEconomy, buyer: Firm, supplier: Firm, gw: float, price: float) -> float:
-    """Line up money for an order of ``gw`` at ``price``; return the GW that is financed.
+    """Check the money for an order of ``gw`` at ``price``; return the GW that is financed.
 
-    The buyer uses spare cash, then borrows from the credit market; if lenders refuse
-    and vendor financing is on, the supplier lends up to a share of the chip value
-    (the Nortel channel).
+    The buyer can count on its spare cash, the credit the lenders would grant now and a
+    year of its EBITDA, less the cash still due on orders it already placed; it borrows
+    later, as deliveries are paid (:func:`fund`). For what it cannot cover the supplier
+    may lend now (:meth:`agents.chip.ChipSupplier.vendor_offer` — the Nortel channel).
     """
     b = model.params.behaviour
     per_gw = price + model.capex_per_gw_now() * (1 - model.params.buildout.chip_share)
     need = gw * per_gw
-    spare = buyer.cash - b.min_cash_quarters * buyer.fixed_costs()
-    short = need - max(spare, 0.0)
-    if short > _EPS:
-        quote = buyer.credit_quote(short)
-        if quote.granted:
-            model.add_external_debt(
-                buyer, quote.amount, quote.rate, model.params.credit.new_debt_quarters
-            )
-            short -= quote.amount
-    if short > _EPS and b.vendor_financing:
-        supplier_spare = supplier.cash - b.min_cash_quarters * 4 * supplier.fixed_costs()
-        book = sum(
-            ln.principal for ln in model.deals.loans if ln.active and ln.lender == supplier.index
-        )
-        book_room = b.vendor_book_limit * max(supplier.ebitda, 0.0) - book
-        amount = min(
-            short, b.vendor_financing_share * gw * price, max(supplier_spare, 0.0), book_room
-        )
+    spare = max(buyer.cash - b.min_cash_quarters * buyer.fixed_costs(), 0.0)
+    committed = buyer.committed_capex(b.order_lag + b.order_deliveries + 1)
+    funds = spare + buyer.credit_quote(need).amount + max(buyer.ebitda, 0.0) - committed
+    short = need - max(funds, 0.0)
+    if short > _EPS and isinstance(supplier, ChipSupplier):
+        amount = supplier.vendor_offer(buyer, short, gw * price)
         if amount > _EPS:
             loan = Loan(
                 model.deals.new_id(),
@@ -234,7 +236,7 @@ def finance_order(model: AIEconomy, buyer: Firm, supplier: Firm, gw: float, pric
                 borrower=buyer.index,
                 principal=amount,
                 rate=b.vendor_rate,
-                maturity=model.quarter + model.params.credit.new_debt_quarters,
+                maturity=model.quarter + buyer.choose_maturity(),
                 vendor=True,
             )
             model.deals.add(loan, endogenous=True)

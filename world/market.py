@@ -258,7 +258,13 @@ class InvestorParams(BaseModel):
     # --- trading ------------------------------------------------------------
     sub_rounds: int = Field(12, ge=1, le=52, description="Trading sub-rounds per quarter (weekly).")
     price_impact: float = Field(
-        3.0, ge=0.0, le=100.0, description="Market-maker λ: Δlog p per net order of 100 % of float."
+        3.0,
+        ge=0.0,
+        le=20.0,
+        description=(
+            "Market-maker λ: Δlog p per net order of 100 % of float (≤ 20: a net order of "
+            "1 % of the float moves the price by at most 20 %)."
+        ),
     )
     inventory_aversion: float = Field(
         0.01,
@@ -267,7 +273,32 @@ class InvestorParams(BaseModel):
         description="Market maker's quote shading per sub-round per unit of inventory.",
     )
     max_log_return: float = Field(
-        0.25, gt=0.0, le=5.0, description="Circuit breaker: cap on |Δlog p| per sub-round."
+        0.25,
+        gt=0.0,
+        le=1.0,
+        description=(
+            "Circuit breaker: cap on |Δlog p| per sub-round (≤ 1: a price can at most "
+            "rise 2.7-fold or fall by 63 % in a week)."
+        ),
+    )
+    quote_band: float = Field(
+        20.0,
+        ge=5.0,
+        le=30.0,
+        description=(
+            "Market maker quotes within exp(±band) of fundamental value (log; F below "
+            "1e-3 USD bn counts as 1e-3): keeps prices finite; far outside observed "
+            "mispricing (|log| ≤ 2 for active firms in the shipped scenarios)."
+        ),
+    )
+    market_maker_short_limit: float = Field(
+        1.0,
+        gt=0.0,
+        le=10.0,
+        description=(
+            "Largest short position of the market maker, fraction of the free float; "
+            "buys beyond it are filled pro rata (keeps positions and cash bounded)."
+        ),
     )
     fundamentalist_reaction: float = Field(
         0.01, ge=0.0, le=1.0, description="φ: order per sub-round per unit of log(F/P)."

@@ -1,20 +1,38 @@
-"""Measurements: per-firm and system records, the seed's three gauges, round-trip share.
+"""Measurements: per-firm and system records, the article's gauges, round-trip share.
 
-The three gauges (one value per quarter):
+The article's three gauges (one value per quarter; definitions in
+``docs/explanation/gauges.md``):
 
-* **engine** — lab users growth, quarter on quarter (``users_t / users_{t-1} − 1``);
-* **gears** — cloud capex / cloud revenue, summed over cloud providers;
+* **engine** — monthly-active-user growth ``engine_mau_growth`` (MAU = weekly users ·
+  ``demand.mau_per_wau``, so it equals weekly-user growth ``engine_user_growth``) and
+  paying-user growth ``engine_paid_growth``, both quarter on quarter
+  (``x_t / x_{t-1} − 1``; the first quarter against the opening value);
+* **gears** — ``gears_capex_to_revenue``: AI capex over AI revenue of all cloud
+  providers, trailing four quarters (``Σ cloud_ai_capex / Σ cloud_ai_revenue``, AI =
+  without each firm's legacy business, so Amazon's retail does not dilute it); per
+  firm, ``capex_to_revenue``: the firm's whole capex over its whole revenue, trailing
+  four quarters (what the article watches for Oracle and Microsoft);
 * **fuel** — compute investment efficiency: useful compute delivered this quarter
   (GW in use weighted by each vintage's FLOP per GW, in start-of-run GW equivalents)
   per USD bn of AI capital invested (opening PP&E plus cumulative AI capex), with
-  its quarter-on-quarter trend.
+  its quarter-on-quarter trend;
+
+plus the labs' free cash flow ``lab_free_cash_flow`` (operating cash flow − capex;
+its negative is the funding gap) and the adoption share ``adoption_share`` (weekly
+users / world population). Yearly figures built from these columns are in
+:mod:`world.gauges`.
 
 Round-trip share of a firm = round-trip revenue / revenue, where round-trip
 revenue is traced by :class:`~world.settlement.PaymentSystem`.
+
+Adding columns: the system row is the concatenation of column groups
+(:data:`SYSTEM_GROUPS`), each a tuple of names and a method of :class:`Recorder`
+returning the values in that order; a new group is one more entry.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,7 +45,7 @@ from world.stress import MinskyClass
 if TYPE_CHECKING:
     from world.model import AIEconomy
 
-__all__ = ["FIRM_COLUMNS", "SYSTEM_COLUMNS", "Recorder"]
+__all__ = ["FIRM_COLUMNS", "LOOP_COLUMNS", "SYSTEM_COLUMNS", "Recorder"]
 
 _MINSKY_LABEL = {c: c.name.lower() for c in MinskyClass}
 _OPERATING_COSTS = (
@@ -73,8 +91,13 @@ FIRM_COLUMNS = (
     "fundamental_value",
     "p_to_fundamental",
     "returns",
+    "capex_to_revenue",
+    "free_cash_flow",
 )
-SYSTEM_COLUMNS = (
+#: Trailing window of the capex / revenue ratios (quarters).
+TRAILING_QUARTERS = 4
+
+_CORE_COLUMNS = (
     "quarter",
     "period",
     "users_m",
@@ -101,6 +124,25 @@ SYSTEM_COLUMNS = (
     "share_noise",
     "funding_round_outcome",
 )
+_ARTICLE_COLUMNS = (
+    "mau_m",
+    "engine_mau_growth",
+    "engine_paid_growth",
+    "cloud_ai_capex",
+    "cloud_ai_revenue",
+    "lab_free_cash_flow",
+    "adoption_share",
+)
+#: System columns by group: (names, name of the Recorder method giving their values).
+SYSTEM_GROUPS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (_CORE_COLUMNS, "_core_row"),
+    (_ARTICLE_COLUMNS, "_article_row"),
+)
+SYSTEM_COLUMNS: tuple[str, ...] = tuple(c for names, _ in SYSTEM_GROUPS for c in names)
+#: One row per quarter and loop with money on it: USD bn of ``origin``'s revenue paid by
+#: ``payer`` with money ``origin`` financed ``via`` with — the loop origin → via ⇝ payer
+#: → origin (``via == payer``: origin → via → origin); see :mod:`world.settlement`.
+LOOP_COLUMNS = ("quarter", "period", "origin", "via", "payer", "usd")
 
 
 class Recorder:
@@ -121,9 +163,18 @@ class Recorder:
         self.revenues: list[list[float]] = []  # per firm, USD bn per quarter
         self.ai_revenues: list[list[float]] = []  # revenue less legacy revenue
         self.system_rows: list[tuple] = []
+        self.loop_rows: list[tuple[int, str, int, int, int, float]] = []
         self.ai_capital = sum(f.ledger.balance(Account.PPE) for f in model.firms)
         self.prev_fuel: float | None = None
         self.prev_value = [f.valuation for f in model.firms]
+        self.prev_paid = model.demand.paid_users
+        # trailing windows of (capex, revenue) per firm and of (AI capex, AI revenue)
+        # of all clouds, for the capex / revenue ratios
+        self._firm_window: list[deque[tuple[float, float]]] = [
+            deque(maxlen=TRAILING_QUARTERS) for _ in model.firms
+        ]
+        self._cloud_window: deque[tuple[float, float]] = deque(maxlen=TRAILING_QUARTERS)
+        self._methods = [getattr(self, method) for _, method in SYSTEM_GROUPS]
 
     def _log_return(self, i: int, value: float) -> float:
         """Quarterly log return of firm i's value (0 when either value is not positive)."""
@@ -153,6 +204,7 @@ class Recorder:
         )
         if self.keep_firm_rows:
             self._collect_firms(q, period, fundamentals)
+            self._collect_loops(q, period)
         self._collect_system(q, period, shares, outcome)
 
     def _collect_firms(self, q: int, period: str, fundamentals: np.ndarray) -> None:
@@ -170,6 +222,9 @@ class Recorder:
             assets = bs.total_assets
             debt = bs.liabilities[Account.DEBT] + bs.liabilities[Account.VENDOR_DEBT]
             backlog, commitments = backlogs[f.index], commitment[f.index]
+            window = self._firm_window[f.index]
+            window.append((f.capex, revenue))
+            trailing_revenue = sum([r for _, r in window])
             self.firm_rows.append(
                 (
                     q,
@@ -207,18 +262,30 @@ class Recorder:
                     fundamentals[f.index],
                     f.valuation / fundamentals[f.index] if fundamentals[f.index] > 0 else 0.0,
                     self._log_return(f.index, f.valuation),
+                    sum([c for c, _ in window]) / trailing_revenue if trailing_revenue > 0 else 0.0,
+                    cf.operating - f.capex,
                 )
             )
 
+    def _collect_loops(self, q: int, period: str) -> None:
+        loops = self.model.payments.loop_revenue
+        for a, b, p in np.argwhere(loops > 0.0).tolist():
+            self.loop_rows.append((q, period, a, b, p, float(loops[a, b, p])))
+
     def _collect_system(self, q: int, period: str, shares: tuple, outcome: str) -> None:
+        row: tuple = ()
+        for method in self._methods:
+            row += method(q, period, shares, outcome)
+        self.system_rows.append(row)
+
+    def _core_row(self, q: int, period: str, shares: tuple, outcome: str) -> tuple:
+        """The columns of :data:`_CORE_COLUMNS`."""
         m = self.model
         rt = m.payments.round_trip_revenue
         clouds = m.by_role(Role.CLOUD)
         cloud_capex = sum(f.capex for f in clouds)
         cloud_revenue = sum(f.statement.revenue for f in clouds)
-        ai_capex = sum(
-            f.capex - f.spec.legacy_capex * (1 + f.spec.legacy_growth) ** q for f in m.firms
-        )
+        ai_capex = sum(f.capex - _legacy_capex(f, q) for f in m.firms)
         self.ai_capital += max(ai_capex, 0.0)
         useful = sum(f.fleet.compute_units() * f.utilisation for f in clouds) + sum(
             f.fleet.compute_units() * min(1.0, f.compute_used / max(f.fleet.deployed_gw, 1e-12))
@@ -229,32 +296,58 @@ class Recorder:
         trend = fuel / self.prev_fuel - 1 if self.prev_fuel else 0.0
         self.prev_fuel = fuel
         labs = m.by_role(Role.LAB)
-        self.system_rows.append(
-            (
-                q,
-                period,
-                m.demand.users,
-                m.demand.paid_users,
-                m.demand.users / m.prev_users - 1 if m.prev_users > 0 else 0.0,
-                cloud_capex,
-                cloud_revenue,
-                cloud_capex / cloud_revenue if cloud_revenue > 0 else 0.0,
-                useful,
-                self.ai_capital,
-                fuel,
-                trend,
-                sum(f.fleet.deployed_gw for f in m.firms),
-                float(rt.sum()),
-                m.demand.compute_need_gw,
-                m.sentiment,
-                sum(f.valuation for f in labs),
-                m.round_raised,
-                sum(f.defaulted for f in m.firms),
-                m.lender_losses,
-                m.sentiment,
-                *shares,
-                outcome,
-            )
+        return (
+            q,
+            period,
+            m.demand.users,
+            m.demand.paid_users,
+            m.demand.users / m.prev_users - 1 if m.prev_users > 0 else 0.0,
+            cloud_capex,
+            cloud_revenue,
+            self._gears(clouds, q),
+            useful,
+            self.ai_capital,
+            fuel,
+            trend,
+            sum(f.fleet.deployed_gw for f in m.firms),
+            float(rt.sum()),
+            m.demand.compute_need_gw,
+            m.sentiment,
+            sum(f.valuation for f in labs),
+            m.round_raised,
+            sum(f.defaulted for f in m.firms),
+            m.lender_losses,
+            m.sentiment,
+            *shares,
+            outcome,
+        )
+
+    def _gears(self, clouds: list, q: int) -> float:
+        """All clouds' AI capex / AI revenue over the trailing window (0 without AI revenue)."""
+        ai_capex = sum(f.capex - _legacy_capex(f, q) for f in clouds)
+        ai_revenues = self.ai_revenues[-1]  # this quarter's, per firm (see collect)
+        ai_revenue = sum(ai_revenues[f.index] for f in clouds)
+        self._cloud_window.append((max(ai_capex, 0.0), max(ai_revenue, 0.0)))
+        revenue = sum([r for _, r in self._cloud_window])
+        return sum([c for c, _ in self._cloud_window]) / revenue if revenue > 0 else 0.0
+
+    def _article_row(self, q: int, period: str, shares: tuple, outcome: str) -> tuple:
+        """The columns of :data:`_ARTICLE_COLUMNS` (the article's gauges besides gears)."""
+        m = self.model
+        d = m.params.demand
+        paid = m.demand.paid_users
+        growth = paid / self.prev_paid - 1 if self.prev_paid > 0 else 0.0
+        self.prev_paid = paid
+        ai_capex, ai_revenue = self._cloud_window[-1]  # this quarter's, from _gears
+        fcf = sum(f.cash_flows.operating - f.capex for f in m.by_role(Role.LAB))
+        return (
+            m.demand.users * d.mau_per_wau,
+            m.demand.users / m.prev_users - 1 if m.prev_users > 0 else 0.0,
+            growth,
+            ai_capex,
+            ai_revenue,
+            fcf,
+            m.demand.users / d.population_m,
         )
 
     @property
@@ -312,6 +405,23 @@ class Recorder:
         self._need_firm_rows()
         return _frame(self.firm_rows, FIRM_COLUMNS, {"quarter": np.int32, "defaulted": bool})
 
+    def loops_frame(self) -> pd.DataFrame:
+        """One row per quarter and loop with money on it (columns :data:`LOOP_COLUMNS`)."""
+        self._need_firm_rows()
+        rows = self.loop_rows
+        names = self.names
+        return pd.DataFrame(
+            {
+                "quarter": np.array([r[0] for r in rows], dtype=np.int32),
+                "period": np.array([r[1] for r in rows], dtype=object),
+                "origin": np.array([names[r[2]] for r in rows], dtype=object),
+                "via": np.array([names[r[3]] for r in rows], dtype=object),
+                "payer": np.array([names[r[4]] for r in rows], dtype=object),
+                "usd": np.array([r[5] for r in rows], dtype=np.float64),
+            },
+            columns=list(LOOP_COLUMNS),
+        )
+
     def system_frame(self) -> pd.DataFrame:
         """One row per quarter."""
         return _frame(
@@ -320,6 +430,12 @@ class Recorder:
 
 
 _TEXT = {"period", "firm", "role", "minsky", "funding_round_outcome"}
+
+
+def _legacy_capex(firm, q: int) -> float:
+    """Capex of the firm's legacy business in quarter ``q`` (USD bn)."""
+    s = firm.spec
+    return s.legacy_capex * (1 + s.legacy_growth) ** q
 
 
 def _frame(rows: list[tuple], columns: tuple[str, ...], dtypes: dict) -> pd.DataFrame:

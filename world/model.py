@@ -17,19 +17,33 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from agents.chip import ChipSupplier
+from agents.cloud import CloudProvider
 from agents.firms import Firm, make_firm
+from agents.lab import AILab
 from agents.lenders import Lenders
 from world import deals as dealmaking
 from world import finance, metrics, opening, operations, valuation
 from world.buildout import capex_per_gw, hardware_index
 from world.contracts import EXTERNAL, DealBook, Loan
-from world.demand import DemandState, advance_demand
+from world.demand import (
+    DemandState,
+    advance_demand,
+    macro_limit,
+    outside_cloud_gw,
+    outside_gpu_gw,
+    scaled,
+    wallet_factor,
+)
 from world.events import EventKind, EventLog
 from world.exchange import Exchange
 from world.params import Role, Scenario, quarter_label, with_overrides
 from world.settlement import PaymentSystem
+from world.valuation import Fundamentals
 
 __all__ = ["AIEconomy"]
+
+_PRICE_NEWS = 0.05  # log points: price moves at least this large are logged as events
 
 
 class AIEconomy(mesa.Model):
@@ -65,7 +79,7 @@ class AIEconomy(mesa.Model):
         self.firm_index = {f.name: f.index for f in self.firms}
         n = len(self.firms)
         self.payments = PaymentSystem([f.ledger for f in self.firms], keep_log=keep_journal)
-        self.lenders = Lenders(params.credit)
+        self.lenders = Lenders(params.credit, n)
         self.deals = DealBook()
         self.ownership = np.zeros((n, n))  # ownership[i, j]: share of j's equity held by i
         self.lab_compute_gw = np.zeros(n)
@@ -91,8 +105,17 @@ class AIEconomy(mesa.Model):
             compute_need_gw=0.0,
         )
         self.prev_users = d.users_0
+        self.compute_need_0: float | None = None  # the AI compute index's base (first quarter)
+        self.compute_index = 1.0
+        self.outside_growth = 0.0  # smoothed growth of the AI compute index per quarter
+        self.outside_cloud_gw = np.zeros(n)  # outside demand for each provider's capacity
+        self.outside_gpu_gw = np.zeros(n)  # outside demand for each supplier's chips
+        self.wallet = 1.0  # share of demanded AI spending the macro limit lets through
+        self.ai_spending = 0.0  # final AI spending this quarter (USD bn)
+        self._cloud_price_level = self._mean_cloud_price()
         self.history_deals = [(params.relative(d.signed), d) for d in params.deals]
         self.records = metrics.Recorder(self, firm_rows=firm_rows)
+        self.fundamentals = Fundamentals(self)
         opening.open_books(self)
         dealmaking.sign_history(self, before_start=True)
         if params.investors.enabled:
@@ -137,6 +160,13 @@ class AIEconomy(mesa.Model):
         """Record an event of this quarter in :attr:`events` (see :mod:`world.events`)."""
         self.events.record(self.quarter, firm, kind, amount, cause, counterparty)
 
+    def raise_lab_equity(self, lab: Firm, short: float) -> float:
+        """A lab that must pay ``short`` more raises now (see :func:`world.funding.raise_for`)."""
+        from world.funding import raise_for
+
+        assert isinstance(lab, AILab)
+        return raise_for(self, lab, force=True, at_least=short)
+
     def raise_equity(
         self, firm: Firm, amount: float, *, discount: float = 0.0, rescue: bool = False
     ) -> float:
@@ -151,13 +181,14 @@ class AIEconomy(mesa.Model):
         """GW a lab has rented for quarter ``q``."""
         return sum([c.gw_due(q) for c in self.deals.cloud if c.customer == customer])
 
-    def outside_cloud_demand(self, firm: Firm, q: int) -> float:
-        """AI capacity outside customers rent from ``firm`` in quarter ``q`` (GW)."""
-        s = firm.spec
-        return (
-            s.outside_cloud_demand_gw
-            * (1 + s.outside_cloud_growth) ** q
-            * (1 + 0.5 * self.sentiment)
+    def outside_cloud_forecast(self, firm: Firm, ahead: int) -> float:
+        """Outside demand for ``firm``'s capacity ``ahead`` quarters from now (GW).
+
+        Today's outside demand grown along a damped trend of the smoothed growth of
+        outside demand (:meth:`agents.firm.Firm.damped_growth`).
+        """
+        return float(self.outside_cloud_gw[firm.index]) * firm.damped_growth(
+            self.outside_growth, ahead
         )
 
     def backlogs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -182,6 +213,23 @@ class AIEconomy(mesa.Model):
         self._backlog_cache = (self.quarter, result)
         return result
 
+    def customer_credit(self, customer: int) -> float:
+        """Weight lenders give to contracted revenue owed by ``customer``, in [0, 1].
+
+        0 for a firm in default; for a lab, the share of its remaining commitments that
+        the value of its prospects covers; 1 for other firms.
+        """
+        firm = self.firms[customer]
+        if firm.defaulted:
+            return 0.0
+        if firm.role is not Role.LAB:
+            return 1.0
+        commitments = self.backlogs()[1][customer]
+        if commitments <= 1e-9:
+            return 1.0
+        value = max(float(self.fundamentals.values[customer]), 0.0)
+        return min(value / commitments, 1.0)
+
     def opex_now(self, firm: Firm) -> float:
         """Firm's AI operating expenses this quarter (USD bn), see :meth:`Firm.adapt_opex`."""
         return firm.opex_level
@@ -204,6 +252,7 @@ class AIEconomy(mesa.Model):
             firm.ledger.open_period(q)
         self.payments.open_period(q)
         self._apply_shocks()
+        self._set_prices()
         self._update_demand()
         dealmaking.sign_history(self, before_start=False)
         if q > self.history_end:
@@ -225,17 +274,60 @@ class AIEconomy(mesa.Model):
                     self.params = with_overrides(self.params, dict(shock.set))
                     self.lenders.params = self.params.credit
                     self.lenders.risk_free = self.params.credit.risk_free
+                    self.market_params_changed()
                 self.sentiment_shock += shock.sentiment
                 changes = ", ".join(f"{k} = {v}" for k, v in shock.set.items())
                 self.log_event(
                     -1, EventKind.SHOCK, shock.sentiment, shock.note or changes or "sentiment shock"
                 )
 
+    def market_params_changed(self) -> None:
+        """Let the exchange see parameters a shock changed."""
+        if self.market is not None:
+            self.market.params = self.params.market
+
     def _update_sentiment(self) -> None:
         """Without an investor population, sentiment is decaying accumulated news."""
         if self.market is None:
-            self.sentiment = float(np.clip(0.8 * self.sentiment + self.sentiment_shock, -1, 1))
+            keep = self.params.market.sentiment_persistence
+            self.sentiment = float(np.clip(keep * self.sentiment + self.sentiment_shock, -1, 1))
         self.sentiment_shock = 0.0
+
+    # -- prices and demand ---------------------------------------------------------
+    def _mean_cloud_price(self) -> float:
+        prices = [f.price for f in self.firms if isinstance(f, CloudProvider) and not f.defaulted]
+        return sum(prices) / len(prices) if prices else 1.0
+
+    def _set_prices(self) -> None:
+        """Providers and suppliers set this quarter's list prices (their own decisions).
+
+        From the first quarter after the history replay; before, the opening prices hold.
+
+        Moves of at least ``_PRICE_NEWS`` (log points) are logged as price cuts or rises.
+        """
+        if self.quarter <= self.history_end or self.quarter == 0:
+            return  # the opening prices hold while history is replayed
+        decided: list[tuple[Firm, float]] = []
+        for f in self.firms:
+            if f.defaulted:
+                continue
+            if isinstance(f, CloudProvider):
+                decided.append((f, f.decide_price()))
+            elif isinstance(f, ChipSupplier):
+                decided.append((f, f.decide_markup()))
+        for f, new in decided:
+            old = f.price if isinstance(f, CloudProvider) else f.markup
+            if isinstance(f, CloudProvider):
+                f.price = new
+            else:
+                f.markup = new
+            move = float(np.log(new / old))
+            if abs(move) >= _PRICE_NEWS:
+                kind = EventKind.PRICE_CUT if move < 0 else EventKind.PRICE_RISE
+                why = "idle capacity" if move < 0 else "capacity in demand"
+                if isinstance(f, ChipSupplier):
+                    why = "thin order backlog" if move < 0 else "long order backlog"
+                self.log_event(f.index, kind, f.price, f"{why} ({move:+.0%})")
 
     def run(self, quarters: int | None = None) -> None:
         """Run ``quarters`` steps (default: the scenario horizon)."""
@@ -243,14 +335,52 @@ class AIEconomy(mesa.Model):
             self.step()
 
     def _update_demand(self) -> None:
+        """Users, revenue and compute need; outside demand; the macro limit (world.demand)."""
         d = self.params.demand
+        macro = self.params.macro
         q = self.quarter
         prev_need = self.demand.compute_need_gw
         self.prev_users = self.demand.users
         market = d.market_size * (1 + d.market_sentiment * self.sentiment)
-        self.demand = advance_demand(
-            self.demand, d, market_size=market, hardware_index=self.hardware_index_now(), quarter=q
+        level = self._mean_cloud_price()
+        change, self._cloud_price_level = level / self._cloud_price_level, level
+        state = advance_demand(
+            self.demand,
+            d,
+            market_size=market,
+            hardware_index=self.hardware_index_now(),
+            quarter=q,
+            compute_price_change=change,
         )
+        if self.compute_need_0 is None:
+            self.compute_need_0 = max(state.compute_need_gw, 1e-9)
+        index = state.compute_need_gw / self.compute_need_0
+        if q > 0 and self.compute_index > 0 and index > 0:
+            # outside demand grows as the index to the power of its elasticity
+            a = self.params.behaviour.forecast_smoothing
+            growth = (index / self.compute_index) ** macro.outside_compute_elasticity - 1.0
+            self.outside_growth = a * growth + (1 - a) * self.outside_growth
+        self.compute_index = index
+        s = self.sentiment
+        spending = (state.subscription_revenue + state.api_revenue) * sum(
+            f.spec.users_share for f in self.firms if f.role is Role.LAB
+        )
+        for f in self.firms:
+            if isinstance(f, CloudProvider):
+                ratio = f.price / f.spec.cloud_price_per_gw
+                gw = outside_cloud_gw(f.spec.outside_cloud_demand_gw, index, s, ratio, macro)
+                self.outside_cloud_gw[f.index] = gw
+                spending += gw * f.price
+            elif isinstance(f, ChipSupplier):
+                ratio = f.markup
+                gw = outside_gpu_gw(f.spec.outside_gpu_demand_gw, index, s, ratio, macro)
+                self.outside_gpu_gw[f.index] = gw
+                spending += gw * f.price
+        self.wallet = wallet_factor(spending, macro_limit(q, macro))
+        self.outside_cloud_gw *= self.wallet
+        self.outside_gpu_gw *= self.wallet
+        self.ai_spending = spending * self.wallet
+        self.demand = scaled(state, self.wallet)
         if prev_need > 0:
             growth = self.demand.compute_need_gw / prev_need - 1
             a = self.params.behaviour.forecast_smoothing
@@ -265,22 +395,25 @@ class AIEconomy(mesa.Model):
     def add_external_debt(
         self, firm: Firm, amount: float, rate: float, quarters: int, memo: str = "debt_issue"
     ) -> None:
-        """Borrow ``amount`` from the credit market (books the loan and the cash).
+        """Borrow ``amount`` from the credit market for ``quarters`` (books loan and cash).
 
-        Draws on a credit line (``memo="credit_line"``) add to the firm's revolving loan
-        (one per firm; its rate becomes the principal-weighted average) instead of
-        opening a new loan each time.
+        A draw that matures in the same quarter as one of the firm's loans adds to that
+        loan (its rate becomes the principal-weighted average), so the loan book stays
+        one loan per maturity.
         """
-        if memo == "credit_line":
-            for loan in self.deals.loans:
-                if loan.revolver and loan.borrower == firm.index and loan.active:
-                    loan.rate = (loan.rate * loan.principal + rate * amount) / (
-                        loan.principal + amount
-                    )
-                    loan.principal += amount
-                    loan.maturity = max(loan.maturity, self.quarter + quarters)
-                    finance.draw_external(self, firm, amount, memo)
-                    return
+        maturity = self.quarter + quarters
+        for loan in self.deals.loans:
+            if (
+                loan.borrower == firm.index
+                and loan.lender == EXTERNAL
+                and loan.maturity == maturity
+                and loan.active
+                and loan.signed < self.quarter
+            ):
+                loan.rate = (loan.rate * loan.principal + rate * amount) / (loan.principal + amount)
+                loan.principal += amount
+                finance.draw_external(self, firm, amount, memo)
+                return
         loan = Loan(
             self.deals.new_id(),
             self.quarter,
@@ -288,8 +421,7 @@ class AIEconomy(mesa.Model):
             borrower=firm.index,
             principal=amount,
             rate=rate,
-            maturity=self.quarter + quarters,
-            revolver=memo == "credit_line",
+            maturity=maturity,
         )
         self.deals.add(loan, endogenous=True)
         finance.draw_loan(self, loan, memo)

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 FIN = CashFlowKind.FINANCING
 _EPS = 1e-9
-_OPENING_TRANCHES = 5
+_DEBT_TRANCHES = 8  # opening debt: equal tranches maturing evenly (a ladder, not a wall)
 
 __all__ = ["open_books", "opening_stake"]
 
@@ -45,21 +45,29 @@ def open_books(model: AIEconomy) -> None:
         f.ledger.open_period(0)
         model.payments.endow(f.index, s.cash)
         if s.deployed_gw > 0:
-            # opening capacity has mixed ages: five equal tranches retiring evenly over a life
-            for k in range(_OPENING_TRANCHES):
-                retire = max(round((k + 0.5) * life / _OPENING_TRANCHES), 1)
-                gw, cost = s.deployed_gw / _OPENING_TRANCHES, ppe / _OPENING_TRANCHES
-                f.fleet.add_vintage(Vintage(gw, cost, cost, retire - life, retire, 1.0))
+            # opening capacity has mixed ages: one equal vintage retiring each quarter of a
+            # life (a smooth age profile, no retirement steps), each at its depreciated
+            # book value (cost · remaining / life; with the buildings they sum to the
+            # opening PP&E)
+            chips = ppe * model.params.buildout.chip_share
+            f.fleet.buildings = ppe - chips
+            cost = 2.0 * chips / (life + 1)
+            for k in range(life):
+                retire = k + 1
+                book = cost * retire / life
+                f.fleet.add_vintage(
+                    Vintage(s.deployed_gw / life, cost, book, retire - life, retire, 1.0)
+                )
         # opening debt is a ladder: equal tranches maturing evenly up to the longest maturity
-        for k in range(_OPENING_TRANCHES if s.debt > 0 else 0):
+        for k in range(_DEBT_TRANCHES if s.debt > 0 else 0):
             loan = Loan(
                 model.deals.new_id(),
                 -1,
                 lender=EXTERNAL,
                 borrower=f.index,
-                principal=s.debt / _OPENING_TRANCHES,
+                principal=s.debt / _DEBT_TRANCHES,
                 rate=s.debt_rate,
-                maturity=max(round((k + 1) * s.debt_maturity_quarters / _OPENING_TRANCHES), 1),
+                maturity=max(round((k + 1) * s.debt_maturity_quarters / _DEBT_TRANCHES), 1),
             )
             model.deals.loans.append(loan)
         if f.role is Role.LAB:

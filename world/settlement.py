@@ -25,6 +25,21 @@ by ``x · origin[payer, A] / cash[payer]``: the part of the payment that is A's 
 money coming home, directly or along any chain of payments. The cost is O(n) per
 payment; the matrix is exact for the order in which payments are made.
 
+Loops (which closed chain the money went round)
+-------------------------------------------------
+To say *which loop* of the deal network a round trip went round, money is traced
+by a finer tag than its origin alone: financed money carries the pair (origin firm
+A, first receiver B) — the firm A financed and the firm it financed — so a row holds
+``n · n + 1`` amounts (tag ``(A, B)`` at column ``A · n + B``, outside money last).
+When firm A books revenue from payer P, the part tagged ``(A, B)`` is recorded in
+``loop_revenue[A, B, P]``: USD of A's revenue paid by P with money A put into B.
+That is the loop **A → B ⇝ P → A**: A finances B, the money travels from B to P
+along non-financing payments (rent, GPU purchases; directly when B pays P), and P
+pays A. ``B == P`` is the two-firm loop A → B → A. For NVIDIA → OpenAI → Oracle →
+NVIDIA it is ``loop_revenue[NVIDIA, OpenAI, Oracle]``. Summed over B and P it is
+A's round-trip revenue; a new financing flow re-tags money with its financier, so
+each dollar belongs to one loop at a time.
+
 Each row is stored as a scale times a vector (``origin[i] = scale[i] · rows[i]``):
 an outflow only multiplies the firm's scale (its mix does not change), so the many
 payments to outside parties cost O(1); a deposit adds to the vector, renormalising
@@ -107,14 +122,17 @@ class PaymentSystem:
         self.ledgers = ledgers
         n = len(ledgers)
         self.n = n
-        # origin[i] = _scale[i] * _rows[i]: an outflow rescales one float, not a row
-        self._rows = np.zeros((n, n + 1))
+        # tagged[i] = _scale[i] * _rows[i]: an outflow rescales one float, not a row;
+        # column A·n + B holds money A financed B with, column n·n outside money
+        self._outside = n * n
+        self._rows = np.zeros((n, n * n + 1))
         self._scale = [1.0] * n
         self.keep_log = keep_log
         self.payments: list[Payment] = []
         self.external: list[ExternalFlow] = []
         self.quarter = 0
         self.round_trip_revenue = np.zeros(n)
+        self.loop_revenue = np.zeros((n, n, n))
         self._external_net = [0.0] * n
 
     # -- period ------------------------------------------------------------------
@@ -122,16 +140,31 @@ class PaymentSystem:
         """Reset the per-quarter accumulators."""
         self.quarter = quarter
         self.round_trip_revenue = np.zeros(self.n)
+        self.loop_revenue = np.zeros((self.n, self.n, self.n))
         self._external_net = [0.0] * self.n
 
     # -- origin matrix -------------------------------------------------------------
+    @property
+    def tagged(self) -> np.ndarray:
+        """``tagged[i, A·n + B]``: USD bn of firm i's cash that A financed B with (a copy).
+
+        The last column is outside money; rows sum to cash.
+        """
+        return self._rows * np.array(self._scale)[:, None]
+
     @property
     def origin(self) -> np.ndarray:
         """``origin[i, k]``: USD bn of firm i's cash that came from source k (a copy).
 
         Columns ``k < n`` are firms, column ``n`` is outside money; rows sum to cash.
         """
-        return self._rows * np.array(self._scale)[:, None]
+        return self._by_origin(self.tagged)
+
+    def _by_origin(self, rows: np.ndarray) -> np.ndarray:
+        """Sum tagged rows over the first receiver: (m, n·n + 1) → (m, n + 1)."""
+        n = self.n
+        firms = rows[:, : n * n].reshape(len(rows), n, n).sum(axis=2)
+        return np.hstack([firms, rows[:, n * n :]])
 
     @property
     def external_net(self) -> np.ndarray:
@@ -141,12 +174,12 @@ class PaymentSystem:
     def endow(self, firm: int, amount: float) -> None:
         """Set firm ``firm``'s traced cash to ``amount`` of outside money (opening books)."""
         self._rows[firm] = 0.0
-        self._rows[firm, self.n] = amount
+        self._rows[firm, self._outside] = amount
         self._scale[firm] = 1.0
 
     # -- helpers -------------------------------------------------------------------
     def _mix(self, i: int) -> np.ndarray:
-        row = self._rows[i]
+        row = self._by_origin(self._rows[i : i + 1])[0]
         total = row.sum()
         if total * self._scale[i] <= 1e-15:
             mix = np.zeros(self.n + 1)
@@ -172,8 +205,8 @@ class PaymentSystem:
         scale = self._scale[i]
         frac = self._shrink(i, amount)
         if frac < 0.0:
-            carried = np.zeros(self.n + 1)
-            carried[self.n] = amount
+            carried = np.zeros(self._outside + 1)
+            carried[self._outside] = amount
             return carried
         return self._rows[i] * (scale * frac)
 
@@ -213,11 +246,15 @@ class PaymentSystem:
         carried = self._withdraw(payer, amount)
         round_trip = 0.0
         if payee_credit in _REVENUE:
-            round_trip = float(carried[payee])
-            self.round_trip_revenue[payee] += round_trip
+            n = self.n
+            home = carried[payee * n : payee * n + n]  # A's money, by the firm A financed
+            round_trip = float(home.sum())
+            if round_trip > 0.0:
+                self.round_trip_revenue[payee] += round_trip
+                self.loop_revenue[payee, :, payer] += home
         scale = self._row_for_deposit(payee)
         if financing:
-            self._rows[payee, payer] += amount / scale
+            self._rows[payee, payer * self.n + payee] += amount / scale
         elif scale == 1.0:
             self._rows[payee] += carried
         else:
@@ -243,7 +280,7 @@ class PaymentSystem:
             return
         self.ledgers[firm].post_transfer(memo, Account.CASH, credit, amount, flow)
         scale = self._row_for_deposit(firm)  # before reading the row: it may renormalise
-        self._rows[firm, self.n] += amount / scale
+        self._rows[firm, self._outside] += amount / scale
         self._external_net[firm] += amount
         if self.keep_log:
             self.external.append(ExternalFlow(self.quarter, firm, party, amount, memo))

@@ -1,95 +1,65 @@
-"""Numba kernels of the investor population: one trading pass, portfolio values, switching.
+"""Numba kernels of the investor population: a whole quarter of trading in one call.
 
-One row per investor; the loops are serial on purpose (memory bound, and serial sums
-are deterministic). Called by :class:`agents.investors.InvestorPopulation`; they hold
-no state and draw no random numbers (the caller passes its draws in).
+One row per investor. The rows are cut into fixed blocks (:func:`block_bounds`: the
+cut depends only on the number of investors, never on the number of threads); the
+blocks of a pass run on all cores (``numba.prange``) and each block sums its own
+fills, which are then added up block by block, in block order. So a seed gives the
+same bits whatever ``numba.set_num_threads`` says, and a population of at most
+:data:`BLOCK` investors (one block) is summed in plain investor order. The kernels
+hold no state and draw no random numbers (the caller passes its draws in).
+Called by :class:`agents.investors.InvestorPopulation`.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit
+import os
+
+# Threads that wait for the other blocks of a pass sleep instead of spinning (GNU
+# OpenMP's default): on a shared or busy machine spinning threads burn the cores the
+# other blocks need, and a pass took four times as long on two threads as on one.
+# Read when numba starts its threads; set OMP_WAIT_POLICY yourself to override.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+from numba import njit, prange  # noqa: E402
 
 __all__ = [
-    "end_of_quarter",
+    "BLOCK",
+    "block_bounds",
+    "passes_per_quarter",
     "portfolio_values",
-    "round_bids",
-    "run_subrounds",
-    "trade_pass",
     "trade_quarter_kernel",
 ]
 
-
-# --------------------------------------------------------------------------- #
-# numba kernels of the population (one row per investor; serial on purpose:  #
-# the loop is memory bound and serial sums are deterministic)                 #
-# --------------------------------------------------------------------------- #
+BLOCK = 32_768
+"""Investors per block at most; a population of up to ``BLOCK`` investors is one block."""
 
 
-@njit(cache=True, inline="always")
-def trade_pass(
-    types,
-    capacity,
-    tilt,
-    holdings,
-    cash,
-    pending,
-    listed_idx,
-    float_shares,
-    price,
-    signal,
-    do_order,
-    out,
-):  # pragma: no cover - compiled
-    """Fill pending orders at ``price``, then submit new orders at the same quote (in place).
+def passes_per_quarter(sub_rounds: int) -> int:
+    """Full passes over the investor rows per quarter: one per sub-round and the last fills.
 
-    Per investor ``i`` and listed asset ``j`` (in asset order): the pending order is
-    filled at ``price[j]``, a sell capped by the holding, a buy by the cash in hand;
-    then a new order ``capacity_i * float_j * (signal[type_i, j] + tilt_i)`` shares
-    (``tilt_i``: sentiment tilt) is placed, a sell capped by the holding, a buy by
-    the cash not yet reserved for this pass's other orders. ``out`` (4, n_listed)
-    receives the sums of executed shares, cash paid by investors (USD bn), traded
-    volume (shares) and submitted orders (shares).
+    (The news and the close ride on the first and the last pass; one more light pass
+    reads only the sentiment column for its spread.)
     """
-    n = types.shape[0]
-    n_l = listed_idx.shape[0]
-    out[:] = 0.0
-    ex = out[0]
-    paid = out[1]
-    vol = out[2]
-    sub = out[3]
-    for i in range(n):
-        c = cash[i]
-        reserved = 0.0
-        t = types[i]
-        base = capacity[i]
-        tl = tilt[i]
-        for j in range(n_l):
-            k = listed_idx[j]
-            h = holdings[i, k]
-            p = price[j]
-            q = max(pending[i, j], -h)
-            amount = q * p
-            if amount > c:
-                amount = max(c, 0.0)
-                q = amount / p
-            h += q
-            c -= amount
-            ex[j] += q
-            paid[j] += amount
-            vol[j] += abs(q)
-            holdings[i, k] = h
-            d = 0.0
-            if do_order:
-                d = max(base * float_shares[j] * (signal[t, j] + tl), -h)
-                cost = max(d, 0.0) * p
-                if cost > c - reserved:
-                    cost = max(c - reserved, 0.0)
-                    d = cost / p
-                reserved += cost
-                sub[j] += d
-            pending[i, j] = d
-        cash[i] = c
+    return sub_rounds + 1
+
+
+@njit(cache=True)
+def block_bounds(n):  # pragma: no cover - compiled
+    """Start of each block and the end of the last (``n_blocks + 1`` values).
+
+    One block up to :data:`BLOCK` investors; otherwise an even number of blocks of
+    equal size (± 1), ``ceil(n / BLOCK)`` rounded up to even, so two or four threads
+    share the work evenly. Depends on ``n`` only.
+    """
+    nb = 1
+    if n > BLOCK:
+        nb = (n + BLOCK - 1) // BLOCK
+        nb += nb % 2
+    out = np.empty(nb + 1, dtype=np.int64)
+    for b in range(nb + 1):
+        out[b] = (b * n) // nb
+    return out
 
 
 @njit(cache=True, inline="always")
@@ -112,33 +82,123 @@ def portfolio_values(holdings, cash, price, news, out_wealth, out_news):  # prag
 
 
 @njit(cache=True, inline="always")
-def end_of_quarter(
-    types,
-    sentiment,
-    holdings,
-    cash,
-    price,
-    wealth_start,
-    cum_probs,
-    switch_rate,
-    uniforms,
-    normals,
-    herd,
-    return_sensitivity,
-    sentiment_noise,
-    decay,
-):  # pragma: no cover - compiled
-    """Strategy switching and sentiment update of every investor (in place).
+def _trade_investor(
+    i, t, base, tl, holdings, cash, pending, listed_idx, float_shares, price, fill, signal,
+    do_order, out,
+):  # fmt: skip  # pragma: no cover - compiled
+    """Fill investor ``i``'s pending orders at ``price``, then place new ones (in place).
+
+    Per listed asset ``j`` (in asset order): the pending order is filled at
+    ``price[j]``, a sell capped by the holding, a buy scaled by the market maker's
+    ``fill[j]`` (1 unless it would go short beyond its limit) and capped by the cash
+    in hand; then a new order ``base * float_j * (signal[t, j] + tl)`` shares is
+    placed, a sell capped by the holding, a buy by the cash not yet reserved for
+    this pass's other orders. ``out`` (5, n_listed) accumulates executed shares,
+    cash paid (USD bn), traded volume (shares), submitted orders (shares) and
+    submitted buys (shares).
+    """
+    c = cash[i]
+    reserved = 0.0
+    for j in range(listed_idx.shape[0]):
+        k = listed_idx[j]
+        h = holdings[i, k]
+        p = price[j]
+        q = max(pending[i, j], -h)
+        if q > 0.0:
+            q *= fill[j]
+        amount = q * p
+        if amount > c:
+            amount = max(c, 0.0)
+            q = amount / p
+        h += q
+        c -= amount
+        out[0, j] += q
+        out[1, j] += amount
+        out[2, j] += abs(q)
+        holdings[i, k] = h
+        d = 0.0
+        if do_order:
+            d = max(base * float_shares[j] * (signal[t, j] + tl), -h)
+            cost = max(d, 0.0) * p
+            if cost > c - reserved:
+                cost = max(c - reserved, 0.0)
+                d = cost / p
+            reserved += cost
+            out[3, j] += d
+            out[4, j] += max(d, 0.0)
+        pending[i, j] = d
+    cash[i] = c
+
+
+@njit(cache=True)
+def _open_block(
+    lo, hi, types, capacity, sentiment, holdings, cash, pending, listed_idx, float_shares,
+    prices, news, price, fill, signal, pars, wealth0, tilt, out, counts, s_sum,
+):  # fmt: skip  # pragma: no cover - compiled
+    """Investors ``lo..hi-1``: news moves sentiment, wealth at the open, the first pass."""
+    ns = pars[P_NEWS_SENSITIVITY]
+    kappa = pars[P_SENTIMENT_TILT]
+    out[:] = 0.0
+    counts[:] = 0
+    s = 0.0
+    for i in range(lo, hi):
+        t = types[i]
+        counts[t] += 1
+        wealth0[i], weighted_news = _investor_value(holdings, cash, prices, news, i)
+        si = sentiment[i] + ns * weighted_news
+        si = min(max(si, -1.0), 1.0)
+        sentiment[i] = si
+        tl = kappa * si
+        tilt[i] = tl
+        s += si
+        _trade_investor(
+            i, t, capacity[i], tl, holdings, cash, pending, listed_idx, float_shares, price,
+            fill, signal, True, out,
+        )  # fmt: skip
+    s_sum[0] = s
+
+
+@njit(cache=True)
+def _trade_block(
+    lo, hi, types, capacity, tilt, holdings, cash, pending, listed_idx, float_shares, price,
+    fill, signal, out,
+):  # fmt: skip  # pragma: no cover - compiled
+    """Investors ``lo..hi-1``: one sub-round's fills and new orders."""
+    out[:] = 0.0
+    for i in range(lo, hi):
+        _trade_investor(
+            i, types[i], capacity[i], tilt[i], holdings, cash, pending, listed_idx,
+            float_shares, price, fill, signal, True, out,
+        )  # fmt: skip
+
+
+@njit(cache=True)
+def _close_block(
+    lo, hi, types, sentiment, holdings, cash, pending, listed_idx, float_shares, prices,
+    price, fill, signal, wealth0, cum_probs, uniforms, normals, pars, herd, out, counts, s_sum,
+):  # fmt: skip  # pragma: no cover - compiled
+    """Investors ``lo..hi-1``: the last fills, strategy switching and sentiment.
 
     Investor ``i`` revises its strategy if ``uniforms[0, i] < switch_rate``, drawing
     the new one from the cumulative probabilities ``cum_probs`` with
     ``uniforms[1, i]``. Sentiment moves a share ``decay`` toward
     ``tanh(herd + return_sensitivity * R_i + sentiment_noise * normals[i])`` where
-    ``R_i`` is the investor's return on wealth since ``wealth_start``.
+    ``R_i`` is the investor's return on wealth since ``wealth0``.
     """
-    n, k = holdings.shape
+    switch_rate = pars[P_SWITCH_RATE]
+    gamma = pars[P_RETURN_SENSITIVITY]
+    sigma_s = pars[P_SENTIMENT_NOISE]
+    decay = pars[P_SENTIMENT_DECAY]
     m = cum_probs.shape[0]
-    for i in range(n):
+    k = holdings.shape[1]
+    out[:] = 0.0
+    counts[:] = 0
+    s = 0.0
+    for i in range(lo, hi):
+        _trade_investor(
+            i, types[i], 0.0, 0.0, holdings, cash, pending, listed_idx, float_shares, price,
+            fill, signal, False, out,
+        )  # fmt: skip
         if uniforms[0, i] < switch_rate:
             u = uniforms[1, i]
             t = 0
@@ -147,82 +207,35 @@ def end_of_quarter(
             types[i] = t
         w = cash[i]
         for j in range(k):
-            w += holdings[i, j] * price[j]
-        w0 = wealth_start[i]
+            w += holdings[i, j] * prices[j]
+        w0 = wealth0[i]
         ret = w / w0 - 1.0 if w0 > 0.0 else 0.0
-        target = np.tanh(herd + return_sensitivity * ret + sentiment_noise * normals[i])
-        sentiment[i] += decay * (target - sentiment[i])
+        target = np.tanh(herd + gamma * ret + sigma_s * normals[i])
+        si = sentiment[i] + decay * (target - sentiment[i])
+        sentiment[i] = si
+        counts[types[i]] += 1
+        s += si
+    s_sum[0] = s
 
 
-@njit(cache=True, inline="always")
-def run_subrounds(
-    types,
-    capacity,
-    tilt,
-    holdings,
-    cash,
-    pending,
-    listed_idx,
-    float_shares,
-    shares_out,
-    fundamental,
-    trend,
-    mm_inventory,
-    noise,
-    path,
-    signals,
-    volume,
-    out,
-    reaction,
-    chartist_strength,
-    inventory_aversion,
-    impact,
-    max_move,
-    chartist_memory,
-    max_mispricing,
-):  # pragma: no cover - compiled
-    """All trading sub-rounds of a quarter in one compiled loop (in place).
+@njit(cache=True)
+def _spread_block(lo, hi, sentiment, mean, ss):  # pragma: no cover - compiled
+    """Sum of squared deviations of sentiment from ``mean`` over ``lo..hi-1``."""
+    acc = 0.0
+    for i in range(lo, hi):
+        d = sentiment[i] - mean
+        acc += d * d
+    ss[0] = acc
 
-    Sub-round ``r`` prices at ``exp(path[r])``: signals are the fundamentalists'
-    ``reaction · log(F / cap)`` (clipped to ``±max_mispricing``; F ≤ 0 counts as the
-    lower cap), the chartists' ``chartist_strength · trend`` and the scaled common
-    shocks ``noise[r]``; :func:`trade_pass` fills and places orders; the market maker
-    moves the log price by ``impact · (orders − inventory_aversion · inventory) /
-    float`` (clipped to ``±max_move``) and the chartists' trend follows. A last pass
-    fills the orders of the final sub-round. Returns the market maker's cash change.
-    """
-    r_n = noise.shape[0]
-    n_l = listed_idx.shape[0]
-    mm_cash = 0.0
-    price = np.empty(n_l)
-    for r in range(r_n + 1):
-        for j in range(n_l):
-            price[j] = np.exp(path[r, j])
-        sig = signals[min(r, r_n - 1)]
-        if r < r_n:
-            for j in range(n_l):
-                cap = price[j] * shares_out[j]
-                f = fundamental[j]
-                floor = cap * np.exp(-max_mispricing)
-                x = np.log((f if f > floor else floor) / cap)
-                sig[0, j] = reaction * min(x, max_mispricing) + noise[r, 0, j]
-                sig[1, j] = chartist_strength * trend[j] + noise[r, 1, j]
-                sig[2, j] = noise[r, 2, j]
-        trade_pass(
-            types, capacity, tilt, holdings, cash, pending, listed_idx, float_shares,
-            price, sig, r < r_n, out,
-        )  # fmt: skip
-        for j in range(n_l):
-            mm_inventory[j] -= out[0, j]
-            mm_cash += out[1, j]
-            volume[j] += out[2, j]
-        if r < r_n:
-            for j in range(n_l):
-                move = impact * (out[3, j] - inventory_aversion * mm_inventory[j]) / float_shares[j]
-                move = min(max(move, -max_move), max_move)
-                path[r + 1, j] = path[r, j] + move
-                trend[j] += chartist_memory * (path[r + 1, j] - path[r, j] - trend[j])
-    return mm_cash
+
+@njit(cache=True)
+def _add_blocks(parts, out):  # pragma: no cover - compiled
+    """``out = parts[0] + parts[1] + ...``, in block order."""
+    out[:] = 0.0
+    for b in range(parts.shape[0]):
+        for h in range(parts.shape[1]):
+            for j in range(parts.shape[2]):
+                out[h, j] += parts[b, h, j]
 
 
 # indices of the scalar parameters packed for :func:`trade_quarter_kernel`
@@ -245,7 +258,133 @@ P_HERDING_STRENGTH = 15
 P_RETURN_SENSITIVITY = 16
 P_SENTIMENT_NOISE = 17
 P_SENTIMENT_DECAY = 18
-N_PARAMS = 19
+P_QUOTE_BAND = 19
+P_SHORT_LIMIT = 20
+N_PARAMS = 21
+N_SUMS = 5
+"""Sums per listed asset of a pass: fills, cash paid, volume, net orders, buy orders."""
+MIN_ANCHOR = 1e-3
+"""Fundamental value (USD bn) at which the quote band is anchored when F is lower."""
+
+
+@njit(cache=True)
+def _signals(r, path, shares_out, fundamental, trend, noise, pars, price, sig):  # pragma: no cover
+    """Quote ``exp(path[r])`` and the three strategies' signals of sub-round ``r`` (in place).
+
+    Fundamentalists: ``reaction · log(F / cap)`` (clipped to ``±max_mispricing``; F ≤ 0
+    counts as the lower cap); chartists: ``chartist_strength · trend``; plus the
+    scaled common shocks ``noise[r]`` (none after the last sub-round).
+    """
+    n_l = price.shape[0]
+    mis = pars[P_MAX_MISPRICING]
+    for j in range(n_l):
+        price[j] = np.exp(path[r, j])
+    if r < noise.shape[0]:
+        for j in range(n_l):
+            cap = price[j] * shares_out[j]
+            f = fundamental[j]
+            floor = cap * np.exp(-mis)
+            x = np.log((f if f > floor else floor) / cap)
+            sig[0, j] = pars[P_REACTION] * min(x, mis) + noise[r, 0, j]
+            sig[1, j] = pars[P_CHARTIST_STRENGTH] * trend[j] + noise[r, 1, j]
+            sig[2, j] = noise[r, 2, j]
+
+
+@njit(cache=True)
+def _choice(signals, path, weights, prices, listed_idx, shares_listed, fundamental, counts, n,
+            profit_memory, pars):  # fmt: skip  # pragma: no cover - compiled
+    """Brock–Hommes fitness (updates ``profit_memory``) and cumulative choice probabilities.
+
+    Each strategy's profit one sub-round after its orders (value-weighted, percent),
+    with memory; attractiveness adds herding on head counts and, for fundamentalists,
+    the squared mispricing; discrete-choice fractions (intensity ``beta``; ``inf``
+    picks the best).
+    """
+    r_n, _, n_l = signals.shape
+    attract = np.empty(3)
+    for h in range(3):
+        profit = 0.0
+        for r in range(r_n - 1):
+            for j in range(n_l):
+                profit += signals[r, h, j] * (path[r + 2, j] - path[r + 1, j]) * weights[j]
+        profit_memory[h] = 100.0 * profit + pars[P_PROFIT_MEMORY] * profit_memory[h]
+        attract[h] = profit_memory[h] + pars[P_TYPE_HERDING] * counts[h] / n
+    cap_mis = pars[P_MAX_MISPRICING]
+    mis2 = 0.0
+    for j in range(n_l):
+        cap = prices[listed_idx[j]] * shares_listed[j]
+        floor = cap * np.exp(-cap_mis)
+        f = fundamental[j]  # <= 0 (or no fundamental) counts as the lower cap
+        x = min(np.log((f if f > floor else floor) / cap), cap_mis)
+        mis2 += weights[j] * x * x
+    attract[0] += pars[P_MISALIGNMENT_WEIGHT] * mis2
+    top = max(attract[0], max(attract[1], attract[2]))
+    beta = pars[P_BETA]
+    probs = np.empty(3)
+    for h in range(3):
+        if np.isinf(beta):
+            probs[h] = 1.0 if attract[h] == top else 0.0
+        else:
+            probs[h] = np.exp(beta * (attract[h] - top))
+    norm = probs[0] + probs[1] + probs[2]
+    cum = np.empty(3)
+    acc = 0.0
+    for h in range(3):
+        acc += probs[h] / norm
+        cum[h] = acc
+    return cum
+
+
+OPEN, TRADE, CLOSE = 0, 1, 2
+"""Kinds of pass: news and the first sub-round; a sub-round; the last fills and the close."""
+
+
+@njit(cache=True)
+def _pass_block(
+    kind, lo, hi, types, capacity, sentiment, holdings, cash, pending, listed_idx, float_shares,
+    prices, news, price, fill, signal, pars, wealth0, tilt, cum_probs, uniforms, normals, herd,
+    out, counts, s_sum,
+):  # fmt: skip  # pragma: no cover - compiled
+    """One pass of ``kind`` over investors ``lo..hi-1``; the block's sums go to ``out``."""
+    if kind == OPEN:
+        _open_block(
+            lo, hi, types, capacity, sentiment, holdings, cash, pending, listed_idx,
+            float_shares, prices, news, price, fill, signal, pars, wealth0, tilt, out, counts,
+            s_sum,
+        )  # fmt: skip
+    elif kind == TRADE:
+        _trade_block(
+            lo, hi, types, capacity, tilt, holdings, cash, pending, listed_idx, float_shares,
+            price, fill, signal, out,
+        )  # fmt: skip
+    else:
+        _close_block(
+            lo, hi, types, sentiment, holdings, cash, pending, listed_idx, float_shares, prices,
+            price, fill, signal, wealth0, cum_probs, uniforms, normals, pars, herd, out, counts,
+            s_sum,
+        )  # fmt: skip
+
+
+@njit(cache=True, parallel=True)
+def _pass_blocks(
+    kind, bounds, types, capacity, sentiment, holdings, cash, pending, listed_idx, float_shares,
+    prices, news, price, fill, signal, pars, wealth0, tilt, cum_probs, uniforms, normals, herd,
+    parts, counts, s_parts,
+):  # fmt: skip  # pragma: no cover - compiled
+    """:func:`_pass_block` over every block, on all threads (block ``b``'s sums in row ``b``)."""
+    for b in prange(bounds.shape[0] - 1):
+        _pass_block(
+            kind, bounds[b], bounds[b + 1], types, capacity, sentiment, holdings, cash, pending,
+            listed_idx, float_shares, prices, news, price, fill, signal, pars, wealth0, tilt,
+            cum_probs, uniforms, normals, herd, parts[b], counts[b], s_parts[b],
+        )  # fmt: skip
+
+
+@njit(cache=True, parallel=True)
+def _spread_blocks(bounds, sentiment, mean, s_parts):  # pragma: no cover - compiled
+    """:func:`_spread_block` over every block, on all threads."""
+    for b in prange(bounds.shape[0] - 1):
+        _spread_block(bounds[b], bounds[b + 1], sentiment, mean, s_parts[b])
 
 
 @njit(cache=True)
@@ -273,7 +412,7 @@ def trade_quarter_kernel(
     path,
     signals,
     volume,
-    parts,
+    out,
     stats,
 ):  # pragma: no cover - compiled
     """One quarter of the population in one compiled call (in place).
@@ -282,37 +421,36 @@ def trade_quarter_kernel(
        portfolio-weighted news (clipped to [−1, 1]); wealth at the open is kept.
     2. Common and idiosyncratic shocks (``normals``: the first ``sub_rounds · 3 ·
        (n_listed + 1)`` values, correlation ``shock_correlation``, scaled by ``sigma``
-       per strategy) and :func:`run_subrounds` trade the sub-rounds; prices follow.
-    3. Brock–Hommes fitness: each strategy's profit one sub-round after its orders
-       (value-weighted, percent), with memory; attractiveness adds herding on head
-       counts and, for fundamentalists, the squared mispricing; discrete-choice
-       fractions (intensity ``beta``; ``inf`` picks the best).
-    4. :func:`end_of_quarter` switches strategies and updates sentiment (herding to
-       the mean sentiment after the news); ``uniforms`` (2n) and the last n normals.
+       per strategy) set the signals of each sub-round (:func:`_signals`); every
+       investor's pending orders are filled and new ones placed
+       (:func:`_trade_investor`); the market maker moves the log price by ``impact ·
+       (orders − inventory_aversion · inventory) / float`` (clipped to ``±max_move``)
+       and the chartists' trend follows; the quote stays within ``exp(±quote_band)``
+       of fundamental value per share (F below :data:`MIN_ANCHOR` counts as it), and
+       the market maker fills buys only up to a short position of ``short_limit`` ×
+       float (pro rata). Step 1 is done in the first pass.
+    3. Brock–Hommes fitness and choice probabilities (:func:`_choice`).
+    4. A last pass fills the last sub-round's orders, switches strategies and updates
+       sentiment (herding to the mean sentiment after the news); ``uniforms`` (2n)
+       and the last n normals. A final pass sums the spread of sentiment.
 
-    ``profit_memory`` is updated; ``type_counts`` receives the head counts per
-    strategy after switching and ``stats`` the mean and standard deviation of
-    sentiment after the quarter.
-    Returns the market maker's cash change.
+    Every pass runs over the blocks of :func:`block_bounds` on all threads; the
+    blocks' sums are added in block order. ``profit_memory`` is updated;
+    ``type_counts`` receives the head counts per strategy after switching, ``out``
+    (:data:`N_SUMS`, n_listed) the last pass's sums, ``stats`` the mean and standard deviation of
+    sentiment after the quarter. Returns the market maker's cash change.
     """
     n = types.shape[0]
     n_l = listed_idx.shape[0]
     r_n = signals.shape[0]
-    # 1. news -> sentiment, wealth at the open
+    bounds = block_bounds(n)
+    nb = bounds.shape[0] - 1
     wealth0 = np.empty(n)
     tilt = np.empty(n)
-    ns = pars[P_NEWS_SENSITIVITY]
-    s_sum = 0.0
-    type_counts[:] = 0
-    for i in range(n):
-        type_counts[types[i]] += 1
-        wealth0[i], weighted_news = _investor_value(holdings, cash, prices, news, i)
-        si = sentiment[i] + ns * weighted_news
-        si = min(max(si, -1.0), 1.0)
-        sentiment[i] = si
-        tilt[i] = pars[P_SENTIMENT_TILT] * si
-        s_sum += si
-    # 2. shocks and the sub-rounds
+    parts = np.zeros((nb, N_SUMS, n_l))
+    counts = np.zeros((nb, 3), dtype=np.int64)
+    s_parts = np.zeros((nb, 1))
+    # common and idiosyncratic shocks of every sub-round
     rho = pars[P_SHOCK_CORRELATION]
     a = np.sqrt(rho)
     b = np.sqrt(1.0 - rho)
@@ -332,95 +470,77 @@ def trade_quarter_kernel(
         path[0, j] = np.log(prices[listed_idx[j]])
     for j in range(n_l):
         weights[j] /= total
-    mm_cash = run_subrounds(
-        types, capacity, tilt, holdings, cash, pending, listed_idx, float_listed,
-        shares_listed, fundamental_listed, trend, mm_inventory, noise, path, signals,
-        volume, parts, pars[P_REACTION], pars[P_CHARTIST_STRENGTH],
-        pars[P_INVENTORY_AVERSION], pars[P_IMPACT], pars[P_MAX_MOVE],
-        pars[P_CHARTIST_MEMORY], pars[P_MAX_MISPRICING],
-    )  # fmt: skip
+    # the market maker quotes within exp(±quote_band) of fundamental value per share
+    band_lo = np.empty(n_l)
+    band_hi = np.empty(n_l)
     for j in range(n_l):
-        prices[listed_idx[j]] = np.exp(path[r_n, j])
-    # 3. fitness and choice probabilities
-    attract = np.empty(3)
-    for h in range(3):
-        profit = 0.0
-        for r in range(r_n - 1):
-            for j in range(n_l):
-                profit += signals[r, h, j] * (path[r + 2, j] - path[r + 1, j]) * weights[j]
-        profit_memory[h] = 100.0 * profit + pars[P_PROFIT_MEMORY] * profit_memory[h]
-        attract[h] = profit_memory[h] + pars[P_TYPE_HERDING] * type_counts[h] / n
-    cap_mis = pars[P_MAX_MISPRICING]
-    mis2 = 0.0
-    for j in range(n_l):
-        cap = prices[listed_idx[j]] * shares_listed[j]
-        floor = cap * np.exp(-cap_mis)
-        f = fundamental_listed[j]  # <= 0 (or no fundamental) counts as the lower cap
-        x = min(np.log((f if f > floor else floor) / cap), cap_mis)
-        mis2 += weights[j] * x * x
-    attract[0] += pars[P_MISALIGNMENT_WEIGHT] * mis2
-    top = max(attract[0], max(attract[1], attract[2]))
-    beta = pars[P_BETA]
-    probs = np.empty(3)
-    for h in range(3):
-        if np.isinf(beta):
-            probs[h] = 1.0 if attract[h] == top else 0.0
-        else:
-            probs[h] = np.exp(beta * (attract[h] - top))
-    norm = probs[0] + probs[1] + probs[2]
-    cum = np.empty(3)
-    acc = 0.0
-    for h in range(3):
-        acc += probs[h] / norm
-        cum[h] = acc
-    # 4. switching and sentiment
-    end_of_quarter(
-        types, sentiment, holdings, cash, prices, wealth0, cum, pars[P_SWITCH_RATE],
-        uniforms.reshape(2, n), normals[normals.shape[0] - n :],
-        pars[P_HERDING_STRENGTH] * s_sum / n, pars[P_RETURN_SENSITIVITY],
-        pars[P_SENTIMENT_NOISE], pars[P_SENTIMENT_DECAY],
-    )  # fmt: skip
-    type_counts[:] = 0
+        mid = np.log(max(fundamental_listed[j], MIN_ANCHOR) / shares_listed[j])
+        band_lo[j] = mid - pars[P_QUOTE_BAND]
+        band_hi[j] = mid + pars[P_QUOTE_BAND]
+        path[0, j] = min(max(path[0, j], band_lo[j]), band_hi[j])
+    fill = np.ones(n_l)
+    price = np.empty(n_l)
+    cum = np.zeros(3)
+    u2 = uniforms.reshape(2, n)
+    eps = normals[normals.shape[0] - n :]
+    herd = 0.0
     s_sum = 0.0
-    for i in range(n):
-        type_counts[types[i]] += 1
-        s_sum += sentiment[i]
+    mm_cash = 0.0
+    for r in range(r_n + 1):
+        sig = signals[min(r, r_n - 1)]
+        _signals(r, path, shares_listed, fundamental_listed, trend, noise, pars, price, sig)
+        kind = OPEN if r == 0 else (CLOSE if r == r_n else TRADE)
+        if kind == CLOSE:
+            for j in range(n_l):
+                prices[listed_idx[j]] = price[j]
+            cum = _choice(
+                signals, path, weights, prices, listed_idx, shares_listed, fundamental_listed,
+                type_counts, n, profit_memory, pars,
+            )  # fmt: skip
+        if nb == 1:
+            _pass_block(
+                kind, 0, n, types, capacity, sentiment, holdings, cash, pending, listed_idx,
+                float_listed, prices, news, price, fill, sig, pars, wealth0, tilt, cum, u2, eps,
+                herd, parts[0], counts[0], s_parts[0],
+            )  # fmt: skip
+        else:
+            _pass_blocks(
+                kind, bounds, types, capacity, sentiment, holdings, cash, pending, listed_idx,
+                float_listed, prices, news, price, fill, sig, pars, wealth0, tilt, cum, u2, eps,
+                herd, parts, counts, s_parts,
+            )  # fmt: skip
+        _add_blocks(parts, out)
+        if kind != TRADE:  # head counts and the sum of sentiment, block by block
+            type_counts[:] = 0
+            s_sum = 0.0
+            for blk in range(nb):
+                for h in range(3):
+                    type_counts[h] += counts[blk, h]
+                s_sum += s_parts[blk, 0]
+            if kind == OPEN:
+                herd = pars[P_HERDING_STRENGTH] * s_sum / n
+        for j in range(n_l):
+            mm_inventory[j] -= out[0, j]
+            mm_cash += out[1, j]
+            volume[j] += out[2, j]
+        if kind != CLOSE:
+            for j in range(n_l):
+                move = pars[P_IMPACT] * (out[3, j] - pars[P_INVENTORY_AVERSION] * mm_inventory[j])
+                move = min(max(move / float_listed[j], -pars[P_MAX_MOVE]), pars[P_MAX_MOVE])
+                path[r + 1, j] = min(max(path[r, j] + move, band_lo[j]), band_hi[j])
+                trend[j] += pars[P_CHARTIST_MEMORY] * (path[r + 1, j] - path[r, j] - trend[j])
+                # buys it will fill next pass: never short more than short_limit × float
+                avail = mm_inventory[j] + pars[P_SHORT_LIMIT] * float_listed[j]
+                avail = max(avail + out[4, j] - out[3, j], 0.0)  # plus what sellers bring
+                fill[j] = avail / out[4, j] if out[4, j] > avail else 1.0
     mean = s_sum / n
+    if nb == 1:
+        _spread_block(0, n, sentiment, mean, s_parts[0])
+    else:
+        _spread_blocks(bounds, sentiment, mean, s_parts)
     ss = 0.0
-    for i in range(n):
-        d = sentiment[i] - mean
-        ss += d * d
+    for blk in range(nb):
+        ss += s_parts[blk, 0]
     stats[0] = mean
     stats[1] = np.sqrt(ss / n)
     return mm_cash
-
-
-@njit(cache=True)
-def round_bids(
-    types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction, floor, ask
-):  # pragma: no cover - compiled
-    """Bids of a primary round: reservation valuations, commitments, the valid bidders.
-
-    Investor ``i`` values the issuer at ``anchors[type_i] · exp(sentiment_weight · s_i +
-    dispersion · eps_i)`` and commits ``commit_fraction · max(cash_i, 0)``; a bid is
-    valid if its valuation is at least ``floor`` and it commits money. Returns the
-    valuations, the commitments, the valid bidders' indices (ascending) and the money
-    committed at or above ``ask``.
-    """
-    n = types.shape[0]
-    res = np.empty(n)
-    commit = np.empty(n)
-    valid = np.empty(n, dtype=np.int64)
-    m = 0
-    at_ask = 0.0
-    for i in range(n):
-        r = anchors[types[i]] * np.exp(sentiment_weight * sentiment[i] + dispersion * eps[i])
-        c = commit_fraction * max(cash[i], 0.0)
-        res[i] = r
-        commit[i] = c
-        if r >= floor and c > 0.0:
-            valid[m] = i
-            m += 1
-        if r >= ask:
-            at_ask += c
-    return res, commit, valid[:m], at_ask

@@ -1,34 +1,211 @@
-"""Repricing of firms after each quarter's results.
+"""Fundamental values of the firms, quarter by quarter (the investors' anchor).
 
-Without an investor population the valuation of every firm follows its results:
-a firm's value scales with its trailing-four-quarter average revenue (a constant
-revenue multiple), and private labs add the money raised in rounds
-(post-money). When the model has an investor population (``model.market``), listed
-prices come from trading instead and this rule is used only for private firms.
+:class:`Fundamentals` keeps each firm's *growth expectation* — adaptive to the trend
+of its own revenue, bounded, and fading over the forecast horizon
+(:mod:`world.fundamentals`) — and turns the firm's latest results into a fundamental
+equity value:
+
+* **listed firms with cash flows**: a fade DCF of owner cash flow (EBITDA averaged
+  over ``earnings_window`` quarters less interest, after tax, plus the cash margin on
+  contracted backlog). The
+  opening market capitalisation fixes one multiplier per firm (the *opening
+  premium* ``ρ = V_0 / DCF_0``, bounded): the 2025 market's expectations beyond the
+  model's cash flows are taken as given at the start and fade as the future arrives
+  (``ρ_t = 1 + (ρ − 1) · premium_persistence^t``); the firm's own results, backlog and
+  growth expectation move the value from there;
+* **firms without meaningful cash flows** (DCF below ``min_dcf_share`` of the opening
+  value): trailing revenue times the fade multiple of the revenue growth expectation,
+  normalised to the opening value;
+* **AI labs** (private): their *prospects* — revenue growth, today's cost structure
+  converging to long-run shares, and the compute they have contracted on
+  take-or-pay terms (:func:`world.fundamentals.lab_prospects_value`). No opening
+  premium: the lab's parameters are calibrated so the 2025 valuation is reproduced,
+  and a lab whose growth stalls under large commitments is worth little or nothing.
+
+Without an investor population, valuations are these fundamentals (:func:`reprice`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from world.fundamentals import fade_multiple, lab_prospects_value, update_growth_expectation
+from world.ledger import Account
+from world.market import backlog_cash_flow_unchecked
+from world.params import Role
+
 if TYPE_CHECKING:
+    from agents.firm import Firm
     from world.model import AIEconomy
 
-__all__ = ["reprice"]
+__all__ = ["Fundamentals", "reprice", "revenue_trend"]
+
+_TOKEN_VALUE = 1e-3  # USD bn: what a firm with worthless prospects is still quoted at
+
+
+def revenue_trend(history: list[float], window: int) -> float:
+    """Growth per quarter of revenue: least-squares slope of log revenue (NaN if unknown).
+
+    Uses the last ``window`` quarters with positive revenue (at least 3); robust to
+    the lumps of order waves, unlike quarter-on-quarter growth.
+    """
+    recent = [x for x in history[-window:] if x > 1e-9]
+    if len(recent) < 3:
+        return float("nan")
+    y = np.log(np.array(recent))
+    t = np.arange(y.size, dtype=np.float64)
+    t -= t.mean()
+    slope = float((t * (y - y.mean())).sum() / (t * t).sum())
+    return float(np.expm1(slope))
+
+
+def _ttm(history: list[float]) -> float:
+    recent = history[-4:]
+    return sum(recent) / len(recent) if recent else 0.0
+
+
+class Fundamentals:
+    """Growth expectations and fundamental values of every firm of a model.
+
+    Parameters
+    ----------
+    model
+        The economy (firms, deal book, parameters).
+    """
+
+    def __init__(self, model: AIEconomy) -> None:
+        self.model = model
+        firms = model.firms
+        self.expected_growth = np.array([f.spec.expected_growth for f in firms])
+        self.opening = np.array([f.spec.market_cap for f in firms])
+        self.values = self.opening.copy()
+        self.premium: np.ndarray | None = None  # ρ per firm, fixed after the first quarter
+        self.on_cash = np.zeros(len(firms), dtype=bool)
+        self._anchor_revenue = np.ones(len(firms))
+        self.is_lab = np.array([f.role is Role.LAB for f in firms])
+
+    # -- inputs ------------------------------------------------------------------------
+    def _update_expectations(self) -> None:
+        m = self.model
+        mp = m.params.market
+        observed = np.array([revenue_trend(f.revenue_history, mp.growth_window) for f in m.firms])
+        low, high = mp.min_expected_growth, mp.max_expected_growth
+        lab_high = mp.lab_max_expected_growth
+        g = update_growth_expectation(
+            self.expected_growth, observed, mp.growth_smoothing, low, max(high, lab_high)
+        )
+        self.expected_growth = np.where(self.is_lab, g, np.minimum(g, high))
+
+    def _owner_cash_flow(self) -> np.ndarray:
+        """Normalised owner cash flow per quarter plus backlog margin (USD bn)."""
+        m = self.model
+        mp = m.params.market
+        backlog = m.backlogs()[0]
+        owner = np.empty(len(m.firms))
+        window = mp.earnings_window
+        for f in m.firms:
+            recent = f.ebitda_history[-window:]
+            ebitda = sum(recent) / len(recent) if recent else 0.0
+            interest = f.statement.expenses[Account.INTEREST_EXPENSE]
+            owner[f.index] = (ebitda - interest) * (1.0 - f.spec.tax_rate)
+        return owner + backlog_cash_flow_unchecked(
+            backlog, float(mp.backlog_quarters), float(mp.backlog_margin)
+        )
+
+    def committed_compute(self, lab: Firm, horizon: int) -> np.ndarray:
+        """A lab's contracted minimum payments for compute, per quarter ahead (USD bn).
+
+        Take-or-pay minimums of its cloud contracts and the cash due on its undelivered
+        GPU orders (chips and construction), for quarters ``q + 1 … q + horizon``.
+        """
+        m = self.model
+        q = m.quarter
+        out = np.zeros(horizon)
+        for c in m.deals.cloud:
+            if c.customer != lab.index or not c.active:
+                continue
+            lo, hi = max(c.start - q - 1, 0), min(c.end - q - 1, horizon)
+            if hi > lo:
+                out[lo:hi] += c.take_or_pay * c.gw * c.price
+        build = m.capex_per_gw_now() * (1 - m.params.buildout.chip_share)
+        for o in m.deals.gpu:
+            if o.buyer != lab.index or not o.active:
+                continue
+            for t, part in o.planned(q, horizon):
+                out[t - q - 1] += part * ((1 - o.prepay_share) * o.price + build)
+        return out
+
+    def lab_value(self, lab: Firm) -> float:
+        """Fundamental equity value of an AI lab from its prospects (USD bn; may be < 0)."""
+        m = self.model
+        mp = m.params.market
+        revenue = max(_ttm(lab.revenue_history), 1e-6)
+        st = lab.statement.expenses
+        compute = st[Account.COMPUTE_COST] + st[Account.COST_OF_REVENUE] + st[Account.DEPRECIATION]
+        latest = max(lab.statement.revenue, 1e-6)
+        return (
+            lab_prospects_value(
+                revenue,
+                float(self.expected_growth[lab.index]),
+                st[Account.OPEX] / latest,
+                compute / latest,
+                self.committed_compute(lab, mp.lab_horizon_quarters),
+                other_share_lr=mp.lab_other_cost_share,
+                compute_share_lr=mp.lab_compute_cost_share,
+                cost_fade=mp.lab_cost_fade,
+                r=mp.lab_discount_rate,
+                g_inf=m.params.investors.terminal_growth_per_q,
+                fade=mp.lab_growth_fade,
+                tax_rate=lab.spec.tax_rate,
+            )
+            + lab.cash
+        )
+
+    # -- the quarter -------------------------------------------------------------------
+    def update(self) -> np.ndarray:
+        """Recompute every firm's fundamental value after the quarter's results (USD bn)."""
+        m = self.model
+        mp = m.params.market
+        ip = m.params.investors
+        self._update_expectations()
+        g = self.expected_growth
+        r, g_inf = ip.discount_rate_per_q, ip.terminal_growth_per_q
+        multiple = fade_multiple(g, r, g_inf, mp.growth_fade, mp.horizon_quarters)
+        dcf = self._owner_cash_flow() * multiple
+        revenue = np.array([max(_ttm(f.revenue_history), 0.0) for f in m.firms])
+        revenue_value = revenue * multiple
+        if self.premium is None:
+            self.on_cash = dcf > mp.min_dcf_share * self.opening
+            self._anchor_revenue = np.maximum(revenue_value, 1e-9)
+            base = np.where(self.on_cash, dcf, self._anchor_revenue)
+            self.premium = np.clip(
+                self.opening / np.maximum(base, 1e-9), mp.min_premium, mp.max_premium
+            )
+        fade = mp.premium_persistence ** max(m.quarter, 0)
+        premium = 1.0 + (self.premium - 1.0) * fade
+        value = premium * np.where(self.on_cash, np.maximum(dcf, 0.0), revenue_value)
+        for f in m.firms:
+            if f.role is Role.LAB:
+                value[f.index] = self.lab_value(f)
+        book = np.array([f.balance.total_equity for f in m.firms])
+        floor = np.where(self.is_lab, -np.inf, np.maximum(book, 1e-3))
+        self.values = np.maximum(value, floor)
+        return self.values
 
 
 def reprice(model: AIEconomy) -> None:
-    """Update ``firm.valuation`` from trailing-four-quarter revenue (constant multiple)."""
+    """Update the fundamentals; without an investor population, value every firm at them.
+
+    With a population, listed values come from trading (:mod:`world.exchange`) and a
+    private lab's value from its funding rounds. Without one, a firm is worth its
+    fundamental value; a lab whose prospects are worth nothing keeps a token value (its
+    rounds then raise nothing). Defaulted firms are worth 0.
+    """
+    values = model.fundamentals.update()
     for f in model.firms:
         if f.defaulted:
             f.valuation = 0.0
-            continue
-        if model.has_market(f):  # listed prices come from trading (world.exchange)
-            continue
-        hist = f.revenue_history
-        if len(hist) < 2:
-            continue
-        now = sum(hist[-4:]) / len(hist[-4:])
-        before = sum(hist[-5:-1]) / len(hist[-5:-1])
-        if before > 1e-9:
-            f.valuation *= max(now, 0.0) / before
+        elif model.market is None:
+            f.valuation = max(float(values[f.index]), _TOKEN_VALUE)

@@ -12,7 +12,15 @@ stress) and :mod:`world.params.scenario` — and are all importable from here.
 """
 
 from world.market import InvestorParams
-from world.params.base import QuarterLabel, Role, Share, UsdBn, quarter_index, quarter_label
+from world.params.base import (
+    QuarterLabel,
+    Role,
+    Share,
+    UsdBn,
+    quarter_index,
+    quarter_label,
+    validate_plain,
+)
 from world.params.deals import (
     BackstopSpec,
     CloudContractSpec,
@@ -31,10 +39,19 @@ from world.params.mechanisms import (
     BuildoutParams,
     CreditParams,
     DemandParams,
+    MacroParams,
     MarketParams,
+    PricingParams,
     StressParams,
 )
-from world.params.scenario import Scenario, ShockSpec, ShockValue, with_overrides
+from world.params.scenario import (
+    Scenario,
+    ShockSpec,
+    ShockValue,
+    check_horizon,
+    validate_scenario,
+    with_overrides,
+)
 
 __all__ = [
     "BackstopSpec",
@@ -51,7 +68,9 @@ __all__ = [
     "FundingRoundSpec",
     "GpuOrderSpec",
     "InvestorParams",
+    "MacroParams",
     "MarketParams",
+    "PricingParams",
     "QuarterLabel",
     "Role",
     "Scenario",
@@ -62,7 +81,10 @@ __all__ = [
     "UsdBn",
     "VendorLoanSpec",
     "WarrantSpec",
+    "check_horizon",
     "quarter_index",
     "quarter_label",
+    "validate_plain",
+    "validate_scenario",
     "with_overrides",
 ]

@@ -52,6 +52,9 @@ class CloudContractSpec(_Deal):
     start: QuarterLabel
     quarters: int = Field(ge=1, le=80, description="contract length, quarters")
     take_or_pay: Share = Field(0.8, description="minimum share of contracted GW billed")
+    cancel_fee: Share = Field(
+        0.2, description="share of the remaining value the customer pays to cancel"
+    )
 
 
 class GpuOrderSpec(_Deal):
@@ -65,6 +68,9 @@ class GpuOrderSpec(_Deal):
     lag_quarters: int = Field(2, ge=0, le=20, description="quarters until the first delivery")
     delivery_quarters: int = Field(4, ge=1, le=40, description="deliveries spread evenly over")
     prepay_share: Share = Field(0.0, description="share of value paid at signing")
+    cancel_fee: Share = Field(
+        0.1, description="share of the undelivered value the buyer pays to cancel"
+    )
 
 
 class EquityInvestmentSpec(_Deal):

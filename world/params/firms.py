@@ -32,21 +32,41 @@ class FirmSpec(_Frozen):
     opex: UsdBn = Field(0.0, description="AI operating expenses per quarter (staff, R&D), USD bn")
     opex_growth: float = Field(0.0, ge=-0.2, le=0.5, description="opex growth per quarter")
     tax_rate: float = Field(0.15, ge=0.0, le=0.5, description="tax rate on positive profit")
+    expected_growth: float = Field(
+        0.0,
+        ge=-0.05,
+        le=0.3,
+        description="revenue growth per quarter the market expects at the start "
+        "(bounded by market.max_expected_growth / lab_max_expected_growth)",
+    )
     # chip suppliers
     gpu_price_per_gw: float = Field(35.0, ge=0.0, le=200.0, description="USD bn per GW sold")
     gross_margin: float = Field(0.7, ge=0.0, le=1.0, description="gross margin on GPU sales")
-    outside_gpu_demand_gw: float = Field(
-        0.0, ge=0.0, le=100.0, description="GW per quarter bought by customers outside the model"
+    supply_gw: float = Field(
+        0.0,
+        ge=0.0,
+        le=100.0,
+        description="GW of accelerators the supplier can deliver per quarter at the start "
+        "(production capacity; 0: unlimited)",
     )
-    outside_gpu_growth: float = Field(0.0, ge=-0.3, le=0.3, description="growth per quarter")
+    outside_gpu_demand_gw: float = Field(
+        0.0,
+        ge=0.0,
+        le=100.0,
+        description="GW per quarter bought by customers outside the model at the start "
+        "(then follows the AI compute index, sentiment and price: MacroParams)",
+    )
     # cloud providers
     cloud_price_per_gw: float = Field(
         3.33, ge=0.0, le=50.0, description="rental price, USD bn per GW-quarter"
     )
     outside_cloud_demand_gw: float = Field(
-        0.0, ge=0.0, le=1000.0, description="AI capacity rented by outside customers, GW"
+        0.0,
+        ge=0.0,
+        le=1000.0,
+        description="AI capacity rented by outside customers at the start, GW (then follows "
+        "the AI compute index, sentiment and price: MacroParams)",
     )
-    outside_cloud_growth: float = Field(0.0, ge=-0.3, le=0.3, description="growth per quarter")
     operating_cost_per_gw: float = Field(
         0.6, ge=0.0, le=20.0, description="power and operations, USD bn per GW-quarter"
     )

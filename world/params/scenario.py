@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Annotated, Any, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from world.market import InvestorParams
-from world.params.base import QuarterLabel, Role, _Frozen, quarter_index
+from world.params.base import (
+    QuarterLabel,
+    Role,
+    _Frozen,
+    quarter_index,
+    quarter_label,
+    validate_plain,
+)
 from world.params.deals import DealSpec
 from world.params.firms import FirmSpec
 from world.params.mechanisms import (
@@ -15,14 +22,33 @@ from world.params.mechanisms import (
     BuildoutParams,
     CreditParams,
     DemandParams,
+    MacroParams,
     MarketParams,
+    PricingParams,
     StressParams,
 )
 
-__all__ = ["Scenario", "ShockSpec", "ShockValue", "with_overrides"]
+__all__ = [
+    "MAX_DEALS",
+    "MAX_SHOCKS",
+    "Scenario",
+    "ShockSpec",
+    "ShockValue",
+    "check_horizon",
+    "validate_scenario",
+    "with_overrides",
+]
 
 
-ShockValue = float | int | bool
+ShockValue = bool | int | Annotated[float, Field(allow_inf_nan=True)] | str
+"""A shock's new value; the parameter it sets checks its type and range (finite too)."""
+
+MAX_DEALS = 1000
+"""Most deals a scenario may list (the 2025 calibration has about 20)."""
+MAX_SHOCKS = 100
+"""Most shocks a scenario may list (each is validated against the whole scenario)."""
+NOT_PARAMETERS = ("firms", "deals", "shocks", "name", "description", "start", "quarters")
+"""Top-level keys a shock may not change (the cast, the history and the run window)."""
 
 
 class ShockSpec(_Frozen):
@@ -33,7 +59,9 @@ class ShockSpec(_Frozen):
 
     at: QuarterLabel = Field(description="quarter the shock hits")
     set: dict[str, ShockValue] = Field(
-        default_factory=dict, description="dotted parameter paths and their new values"
+        default_factory=dict,
+        max_length=50,
+        description="dotted parameter paths and their new values",
     )
     sentiment: float = Field(0.0, ge=-2.0, le=2.0, description="one-off change of sentiment")
     note: str = Field("", max_length=400)
@@ -42,7 +70,12 @@ class ShockSpec(_Frozen):
 class Scenario(_Frozen):
     """Everything one run needs besides the seed."""
 
-    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(
+        min_length=1,
+        max_length=80,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="a safe file name: letters, digits, '_', '.', '-', first a letter or digit",
+    )
     description: str = Field("", max_length=2000)
     start: QuarterLabel = "2025Q4"
     quarters: int = Field(40, ge=1, le=400, description="horizon in quarters")
@@ -51,27 +84,67 @@ class Scenario(_Frozen):
         description="firms originate no deals of their own up to this quarter (history replay)",
     )
     firms: tuple[FirmSpec, ...] = Field(min_length=1, max_length=50)
-    deals: tuple[DealSpec, ...] = ()
+    deals: tuple[DealSpec, ...] = Field((), max_length=MAX_DEALS)
     demand: DemandParams = DemandParams()
+    macro: MacroParams = MacroParams()
+    pricing: PricingParams = PricingParams()
     buildout: BuildoutParams = BuildoutParams()
     behaviour: BehaviourParams = BehaviourParams()
     credit: CreditParams = CreditParams()
     stress: StressParams = StressParams()
     investors: InvestorParams = InvestorParams()
     market: MarketParams = MarketParams()
-    shocks: tuple[ShockSpec, ...] = ()
+    shocks: tuple[ShockSpec, ...] = Field((), max_length=MAX_SHOCKS)
 
     @model_validator(mode="after")
     def _check_shocks(self) -> Self:
         for k, shock in enumerate(self.shocks):
             for path in shock.set:
-                if path.split(".")[0] in ("firms", "deals", "shocks", "name", "start"):
+                if path.split(".")[0] in NOT_PARAMETERS:
                     raise ValueError(f"shocks.{k}.set.{path}: shocks may change parameters only")
             if shock.set:
                 try:
                     with_overrides(self.model_copy(update={"shocks": ()}), dict(shock.set))
+                except ValidationError as exc:
+                    from world.params.errors import format_validation_error
+
+                    raise ValueError(
+                        f"shocks.{k}.set: {format_validation_error(exc, Scenario)}"
+                    ) from None
                 except ValueError as exc:
                     raise ValueError(f"shocks.{k}.set: {exc}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _check_rates(self) -> Self:
+        """Terminal growth stays below every discount rate it is used with (Gordon)."""
+        g = self.investors.terminal_growth_per_q
+        if g >= self.market.lab_discount_rate:
+            raise ValueError(
+                f"investors.terminal_growth_per_q: {g} must be below market.lab_discount_rate "
+                f"{self.market.lab_discount_rate} (a lab's terminal value discounts growth)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _check_dates(self) -> Self:
+        """No shock before the run starts; no contract starts before it is signed.
+
+        Dates after the run ends depend on the horizon, which a caller may shorten
+        on purpose: :func:`check_horizon` checks those for input files.
+        """
+        for k, shock in enumerate(self.shocks):
+            if quarter_index(shock.at) < self.start_index:
+                raise ValueError(
+                    f"shocks.{k}.at: {shock.at} is before the run starts "
+                    f"(allowed: {self.start} ≤ at ≤ {quarter_label(self.end_index)})"
+                )
+        for i, deal in enumerate(self.deals):
+            begins = getattr(deal, "start", None)
+            if begins is not None and quarter_index(begins) < quarter_index(deal.signed):
+                raise ValueError(
+                    f"deals.{i}.start: {begins} is before the deal is signed ({deal.signed})"
+                )
         return self
 
     @model_validator(mode="after")
@@ -110,6 +183,11 @@ class Scenario(_Frozen):
         return self
 
     @property
+    def end_index(self) -> int:
+        """Absolute quarter index of the last simulated quarter."""
+        return self.start_index + self.quarters - 1
+
+    @property
     def start_index(self) -> int:
         """Absolute quarter index of the first simulated quarter."""
         return quarter_index(self.start)
@@ -119,11 +197,50 @@ class Scenario(_Frozen):
         return quarter_index(label) - self.start_index
 
 
+def check_horizon(scenario: Scenario) -> Scenario:
+    """Reject shocks dated after the run ends and deals signed after it (never applied).
+
+    Input files are checked against their own horizon; shortening a valid
+    scenario's run afterwards (``--quarters``, a sweep's ``quarters``) is allowed.
+
+    Raises
+    ------
+    ValueError
+        One line naming the shock or deal and the run's window.
+    """
+    last = quarter_label(scenario.end_index)
+    for k, shock in enumerate(scenario.shocks):
+        if quarter_index(shock.at) > scenario.end_index:
+            raise ValueError(
+                f"shocks.{k}.at: {shock.at} is after the run ends "
+                f"(allowed: {scenario.start} ≤ at ≤ {last})"
+            )
+    for i, deal in enumerate(scenario.deals):
+        if quarter_index(deal.signed) > scenario.end_index:
+            raise ValueError(
+                f"deals.{i}.signed: {deal.signed} is after the run ends ({last}); "
+                f"deals signed before {scenario.start} are history"
+            )
+    return scenario
+
+
+def validate_scenario(data: Any) -> Scenario:
+    """Validate a plain mapping (as read from TOML) strictly as a :class:`Scenario`.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        For invalid data (a ``ValueError``).
+    """
+    return validate_plain(Scenario, data)
+
+
 def with_overrides(scenario: Scenario, overrides: dict[str, object]) -> Scenario:
     """Return a new validated scenario with dotted-path overrides applied.
 
     Paths address nested tables (``"demand.bass_q"``), firms by name
-    (``"firms.OpenAI.opex"``) and deals by position (``"deals.3.gw"``).
+    (``"firms.OpenAI.opex"``) and deals by position (``"deals.3.gw"``). Values are
+    validated strictly (see :mod:`world.params.base`).
 
     Raises
     ------
@@ -147,7 +264,10 @@ def with_overrides(scenario: Scenario, overrides: dict[str, object]) -> Scenario
             node[last] = value
         else:
             raise ValueError(f"{path}: unknown parameter")
-    return Scenario.model_validate(data)
+    try:
+        return validate_scenario(data)
+    except TypeError as exc:  # a value that is not plain data
+        raise ValueError(f"overrides: {exc}") from None
 
 
 def _select(items: list, key: str, path: str) -> object:

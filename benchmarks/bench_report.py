@@ -1,0 +1,196 @@
+"""The run report of the baseline: how long it takes, warm and cold, and ``aipm run`` whole.
+
+Run: ``python benchmarks/bench_report.py --out benchmarks/results/report.json``.
+
+What is timed (wall clock, ``time.perf_counter``):
+
+* ``report_warm`` — :func:`runs.report.build_report` on a written 40-quarter baseline
+  run directory (random seed 0), in a process that has drawn one report already
+  (imports done, font caches filled): everything the report does — read the tables,
+  draw the 9 figures (17 panels), encode the PNGs, paste the dashboard, write
+  ``report.html``, ``figures/*.png`` and ``dashboard.png``.
+* ``report_cold`` — the same in a fresh process: ``import_s`` (importing
+  ``runs.report``) and ``first_report_s`` (its first report) separately.
+* ``floor`` — the reference, measured in the same process as ``report_warm``: 17
+  figures of one line each (one per panel of the report), drawn and PNG-encoded the
+  same way. ``report_warm / floor`` says how far the report is from the least that
+  drawing 17 panels with matplotlib costs; the ratio holds better than seconds on a
+  loaded machine.
+* ``aipm_run`` — the command ``aipm run scenarios/baseline.toml --out DIR`` as a whole
+  process, on a warm cache (numba kernels compiled by an earlier run), with the report
+  and with ``--no-report``, alternated (A B A B ...); their difference is the report's
+  share of the command.
+
+The machine's load average (1, 5, 15 minutes) is recorded at the start and the end.
+Targets (issue 13): ``report_warm`` ≤ 1.5 s, ``aipm_run`` with report ≤ 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, write_json  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"report_warm_s": 1.5, "aipm_run_warm_s": 3.0}
+PANELS = 17
+
+
+def stats(times: list[float]) -> dict[str, float]:
+    """Min, median and max of a list of seconds."""
+    return {
+        "min_s": min(times),
+        "median_s": statistics.median(times),
+        "max_s": max(times),
+        "n": len(times),
+    }
+
+
+def write_baseline(folder: Path) -> Path:
+    """A 40-quarter baseline run directory (random seed 0) without its report."""
+    from runs.output import write_run
+    from runs.scenario import load_scenario
+    from runs.simulate import simulate
+
+    return write_run(simulate(load_scenario(ROOT / "scenarios/baseline.toml"), 0), folder)
+
+
+def floor_once() -> float:
+    """Seconds to draw and encode :data:`PANELS` one-line figures (the reference)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from runs.style import styled
+
+    t0 = time.perf_counter()
+    for k in range(PANELS):
+        with styled():
+            fig = Figure(figsize=(9.0, 5.0))
+            ax = fig.subplots()
+            ax.plot(range(40), [float(k + i) for i in range(40)])
+            ax.set_title("one line")
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
+        image.convert("RGB").save(io.BytesIO(), format="PNG")
+    return time.perf_counter() - t0
+
+
+def warm(run_dir: Path, repeats: int) -> dict:
+    """``build_report`` and the floor, alternated, after one warm-up of each."""
+    from runs.report import build_report
+
+    build_report(run_dir)
+    floor_once()
+    report, floor = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        build_report(run_dir)
+        report.append(time.perf_counter() - t0)
+        floor.append(floor_once())
+    ratios = [r / f for r, f in zip(report, floor, strict=True)]
+    return {"report": stats(report), "floor": stats(floor), "ratio_to_floor": stats(ratios)}
+
+
+COLD = """
+import sys, time
+t0 = time.perf_counter()
+from runs.report import build_report
+t1 = time.perf_counter()
+build_report(sys.argv[1])
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1)
+"""
+
+
+def cold(run_dir: Path, repeats: int) -> dict:
+    """A fresh process per report: import time and first report."""
+    imports, firsts = [], []
+    for _ in range(repeats):
+        out = subprocess.run(
+            [sys.executable, "-c", COLD, str(run_dir)],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        a, b = (float(x) for x in out.stdout.split())
+        imports.append(a)
+        firsts.append(b)
+    return {"import": stats(imports), "first_report": stats(firsts)}
+
+
+def aipm_run(folder: Path, repeats: int) -> dict:
+    """``aipm run`` of the baseline as a whole process, with and without the report."""
+    aipm = Path(sys.executable).with_name("aipm")
+    command = [str(aipm), "run", "scenarios/baseline.toml", "--out"]
+    subprocess.run([*command, str(folder / "warmup")], cwd=ROOT, capture_output=True, check=True)
+    with_report, without = [], []
+    for k in range(repeats):
+        for flags, times in (([], with_report), (["--no-report"], without)):
+            out = folder / f"run{k}{len(flags)}"
+            t0 = time.perf_counter()
+            subprocess.run([*command, str(out), *flags], cwd=ROOT, capture_output=True, check=True)
+            times.append(time.perf_counter() - t0)
+            shutil.rmtree(out, ignore_errors=True)
+    share = [a - b for a, b in zip(with_report, without, strict=True)]
+    return {
+        "command": "aipm run scenarios/baseline.toml --out DIR",
+        "with_report": stats(with_report),
+        "no_report": stats(without),
+        "report_share": stats(share),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/report.json")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="2 repeats")
+    args = parser.parse_args()
+    repeats = 2 if args.quick else args.repeats
+    load_start = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp:
+        run_dir = write_baseline(Path(tmp) / "baseline")
+        warm_result = warm(run_dir, repeats)
+        cold_result = cold(run_dir, max(2, repeats // 2))
+        run_result = aipm_run(Path(tmp), max(2, repeats // 2))
+    load_end = os.getloadavg()
+    report_warm = warm_result["report"]["median_s"]
+    aipm_warm = run_result["with_report"]["median_s"]
+    result = {
+        "benchmark": "report",
+        "machine": machine(),
+        "load_average_start": list(load_start),
+        "load_average_end": list(load_end),
+        "scenario": "baseline, 40 quarters, random seed 0",
+        "warm": warm_result,
+        "cold": cold_result,
+        "aipm_run_warm": run_result,
+        "targets": TARGETS,
+        "pass": {
+            "report_warm_s": report_warm <= TARGETS["report_warm_s"],
+            "aipm_run_warm_s": aipm_warm <= TARGETS["aipm_run_warm_s"],
+        },
+    }
+    write_json(args.out, result)
+    print(
+        f"report warm {report_warm:.2f} s (floor {warm_result['floor']['median_s']:.2f} s, "
+        f"ratio {warm_result['ratio_to_floor']['median_s']:.2f}); cold: import "
+        f"{cold_result['import']['median_s']:.2f} s + first report "
+        f"{cold_result['first_report']['median_s']:.2f} s; aipm run {aipm_warm:.2f} s "
+        f"(no report {run_result['no_report']['median_s']:.2f} s); load "
+        f"{load_start[0]:.1f} → {load_end[0]:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

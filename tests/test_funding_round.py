@@ -1,0 +1,138 @@
+"""Funding rounds by selection (O(n)) agree with the sorted reference they replaced."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from test_investors import FLOAT, NAMES, PRICES, SHARES
+
+from agents.investors import InvestorPopulation, RoundOutcome
+from world.market import InvestorParams
+from world.rounds import marginal_bid, round_bids
+
+
+def sorted_reference(res, commit, valid, sought, ask, min_subscription):
+    """The former algorithm: sort every valid bid, cumulative sums, ``searchsorted``."""
+    order = valid[np.argsort(-res[valid], kind="stable")]
+    cum = np.cumsum(commit[order])
+    total = float(cum[-1]) if cum.size else 0.0
+    if cum.size == 0 or total < min_subscription * sought:
+        return RoundOutcome.FAILED, np.array([], dtype=np.int64), np.array([]), None
+    if total >= sought:
+        m = int(np.searchsorted(cum, sought, side="left"))
+        outcome = RoundOutcome.FULL
+    else:
+        m = cum.size - 1
+        outcome = RoundOutcome.UNDERSUBSCRIBED
+    winners = order[: m + 1]
+    fills = commit[winners]
+    if outcome is RoundOutcome.FULL:
+        fills[-1] = sought - (float(cum[m - 1]) if m > 0 else 0.0)
+    return outcome, winners, fills, min(float(res[order[m]]), ask)
+
+
+# a few distinct valuations, so that ties are common
+valuations = st.sampled_from([1.0, 2.0, 2.5, 3.0, 7.0]) | st.floats(0.5, 10.0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    arrays(np.float64, st.integers(1, 60), elements=valuations),
+    st.data(),
+)
+def test_marginal_bid_is_the_sorted_crossing(res, data):
+    n = res.size
+    commit = data.draw(arrays(np.float64, n, elements=st.floats(0.01, 5.0)))
+    valid = np.flatnonzero(data.draw(arrays(np.bool_, n))).astype(np.int64)
+    if valid.size == 0:
+        return
+    order = valid[np.argsort(-res[valid], kind="stable")]
+    cum = np.cumsum(commit[order])
+    sought = data.draw(st.floats(0.0, 1.0)) * cum[-1]
+    # away from last-bit ties with a running total (there, summation order decides)
+    assume(sought > 0.0 and np.all(np.abs(cum - sought) > 1e-9 * cum[-1]))
+    expected = order[np.searchsorted(cum, sought, side="left")]
+    assert marginal_bid(res, commit, valid, sought) == expected
+
+
+def _population(n, seed, **kw):
+    params = InvestorParams(n_investors=n, **kw)
+    return InvestorPopulation(
+        params, NAMES, SHARES, PRICES, FLOAT, np.random.default_rng(seed),
+        private_assets=["OpenAI"],
+    )  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(1, 3_000),
+    seed=st.integers(0, 2**32 - 1),
+    mood=st.floats(-1.0, 1.0),
+    dispersion=st.sampled_from([0.0, 0.3]) | st.floats(0.0, 3.0),
+    weight=st.sampled_from([0.0, 0.5]),
+    share_of_demand=st.floats(0.05, 1.6),
+    ask=st.floats(50.0, 2_000.0),
+    fundamental=st.floats(-100.0, 2_000.0),
+    appetite=st.floats(0.1, 1.0),
+)
+def test_funding_round_matches_sorted_reference(
+    n, seed, mood, dispersion, weight, share_of_demand, ask, fundamental, appetite
+):
+    kw = dict(
+        initial_sentiment_mean=mood,
+        round_valuation_dispersion=dispersion,
+        round_sentiment_weight=weight,
+    )
+    probe = _population(n, seed, **kw).funding_round(
+        1e12, ask, fundamental, np.random.default_rng(seed + 1), appetite=appetite
+    )
+    sought = max(share_of_demand * probe.demand_above_floor_usd_bn, 1e-6)
+    pop = _population(n, seed, **kw)
+    cash0, holdings0 = pop.cash.copy(), pop.holdings[:, -1].copy()
+    # the reference on the same bids: the same state and the same draws
+    ref_pop = _population(n, seed, **kw)
+    p = ref_pop.params
+    eps = np.random.default_rng(seed + 1).standard_normal(n)
+    mark = ref_pop.prices[-1] * ref_pop.shares_outstanding[-1]
+    anchors = np.array([max(fundamental, 0.0), mark, mark])
+    res, commit, valid, _, _ = round_bids(
+        ref_pop.types, ref_pop.sentiment, ref_pop.cash, eps, anchors, p.round_sentiment_weight,
+        p.round_valuation_dispersion, p.round_commit_fraction * appetite,
+        p.round_floor_fraction * ask, ask,
+    )  # fmt: skip
+    cum = np.cumsum(commit[valid[np.argsort(-res[valid], kind="stable")]])
+    assume(np.all(np.abs(cum - sought) > 1e-9 * sought))  # no last-bit tie with a running total
+    outcome, winners, fills, pre = sorted_reference(
+        res, commit, valid, sought, ask, p.round_min_subscription
+    )
+
+    got = pop.funding_round(
+        sought, ask, fundamental, np.random.default_rng(seed + 1), appetite=appetite
+    )
+    assert got.outcome is outcome
+    if outcome is RoundOutcome.FAILED:
+        np.testing.assert_array_equal(pop.cash, cash0)
+        assert got.amount_raised_usd_bn == 0.0
+        return
+    assert got.pre_money_valuation_usd_bn == pre  # the same marginal price, exactly
+    assert got.n_subscribers == winners.size
+    # the same fills, bit for bit: the books after the round are those of the reference
+    pps = pre / ref_pop.shares_outstanding[-1]
+    cash, holdings = cash0.copy(), holdings0.copy()
+    cash[winners] -= fills
+    holdings[winners] += fills / pps
+    np.testing.assert_array_equal(pop.cash, cash)
+    np.testing.assert_array_equal(pop.holdings[:, -1], holdings)
+    assert got.amount_raised_usd_bn == float(fills.sum())
+    assert got.shares_issued_bn == float((fills / pps).sum())
+
+
+def test_appetite_scales_commitments():
+    shy = _population(2_000, 4).funding_round(
+        1e6, 500.0, 300.0, np.random.default_rng(1), appetite=0.5
+    )
+    plain = _population(2_000, 4).funding_round(1e6, 500.0, 300.0, np.random.default_rng(1))
+    assert shy.demand_above_floor_usd_bn == pytest.approx(0.5 * plain.demand_above_floor_usd_bn)
+    with pytest.raises(ValueError, match="appetite"):
+        _population(10, 4).funding_round(1.0, 500.0, 300.0, np.random.default_rng(1), appetite=-1)

@@ -1,0 +1,202 @@
+"""Fundamental values with bounded, fading growth expectations (pure kernels).
+
+A firm's expected growth does not compound for ever: the growth investors expect in
+quarter ``k`` ahead *fades* from today's expectation ``g0`` to the long-run rate
+``g_inf`` (the standard "fade" of equity analysts, e.g. Damodaran's high-growth →
+stable-growth transition)::
+
+    g_k = g_inf + (g0 − g_inf) · φ^k,        k = 1, 2, …
+
+so the cumulative growth ever expected is at most ``exp((g0 − g_inf) / (1 − φ))`` times
+the long-run trend. Today's expectation is itself adaptive and bounded
+(:func:`update_growth_expectation`), so fundamentals cannot explode whatever the
+realised path.
+
+Two valuations use the fade:
+
+* :func:`fade_multiple` — value per unit of current cash flow (or revenue) of a cash
+  flow growing along the fade, with a Gordon terminal value after the horizon;
+* :func:`lab_prospects_value` — an AI lab's equity value from its revenue growth,
+  its cost structure converging to long-run shares, and its contracted compute: what
+  the lab must pay under take-or-pay contracts beyond what its revenue can carry at
+  normal economics is a loss investors subtract. A stall in revenue growth with large
+  commitments therefore gives a low or negative value — the lab's rounds then fail.
+
+All rates are per quarter, money in USD bn. No randomness, no model state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "fade_growth_path",
+    "fade_multiple",
+    "lab_prospects_value",
+    "update_growth_expectation",
+]
+
+FloatArray = NDArray[np.float64]
+
+
+def _check_rates(r: float, g_inf: float, fade: float, horizon: int) -> None:
+    if not (np.isfinite(r) and r > -1.0):
+        raise ValueError(f"discount rate r must be finite and > -1, got {r!r}")
+    if not (np.isfinite(g_inf) and g_inf < r):
+        raise ValueError(f"g_inf must be finite and below the discount rate {r}, got {g_inf!r}")
+    if not 0.0 <= fade < 1.0:
+        raise ValueError(f"fade must lie in [0, 1), got {fade!r}")
+    if int(horizon) != horizon or horizon < 1:
+        raise ValueError(f"horizon must be an integer >= 1, got {horizon!r}")
+
+
+def fade_growth_path(g0: ArrayLike, g_inf: float, fade: float, horizon: int) -> FloatArray:
+    """Expected growth per quarter ``k = 1..horizon`` ahead, shape ``(..., horizon)``.
+
+    Parameters
+    ----------
+    g0
+        Today's growth expectation per quarter (scalar or array), each ``> -1``.
+    g_inf
+        Long-run growth per quarter.
+    fade
+        Share of the excess growth that survives each quarter, in ``[0, 1)``.
+    horizon
+        Number of quarters, ``>= 1``.
+    """
+    g = np.asarray(g0, dtype=np.float64)
+    if not np.all(np.isfinite(g)) or np.any(g <= -1.0):
+        raise ValueError(f"g0 must be finite and > -1, got {g0!r}")
+    if not 0.0 <= fade < 1.0:
+        raise ValueError(f"fade must lie in [0, 1), got {fade!r}")
+    k = np.arange(1, int(horizon) + 1, dtype=np.float64)
+    return g_inf + (g[..., None] - g_inf) * fade**k
+
+
+def fade_multiple(g0: ArrayLike, r: float, g_inf: float, fade: float, horizon: int) -> FloatArray:
+    """Value per unit of today's quarterly cash flow growing along the fade.
+
+    ``M = Σ_{k=1..H} Π_{j≤k} (1 + g_j)/(1 + r)
+    + Π_{j≤H} (1 + g_j)/(1 + r)^H · (1 + g_inf)/(r − g_inf)``
+
+    Parameters
+    ----------
+    g0
+        Today's growth expectation per quarter (scalar or array), ``> -1``.
+    r
+        Discount rate per quarter, above ``g_inf``.
+    g_inf
+        Long-run growth per quarter (also the terminal growth).
+    fade
+        Persistence of excess growth per quarter, in ``[0, 1)``.
+    horizon
+        Explicit forecast horizon in quarters, ``>= 1``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The multiple (quarters of cash flow), same shape as ``g0``; finite and bounded
+        by the multiple at the largest ``g0``.
+    """
+    _check_rates(r, g_inf, fade, horizon)
+    path = fade_growth_path(g0, g_inf, fade, horizon)
+    factors = np.cumprod((1.0 + path) / (1.0 + r), axis=-1)
+    return factors.sum(axis=-1) + factors[..., -1] * (1.0 + g_inf) / (r - g_inf)
+
+
+def update_growth_expectation(
+    previous: ArrayLike,
+    observed: ArrayLike,
+    smoothing: float,
+    g_min: float,
+    g_max: float,
+) -> FloatArray:
+    """Adaptive, bounded growth expectation: ``clip(prev + a·(obs − prev), g_min, g_max)``.
+
+    ``observed`` is the realised growth per quarter (e.g. of trailing-year revenue);
+    NaN observations leave the expectation unchanged.
+    """
+    if not 0.0 < smoothing <= 1.0:
+        raise ValueError(f"smoothing must lie in (0, 1], got {smoothing!r}")
+    if not (-1.0 < g_min <= g_max):
+        raise ValueError(f"need -1 < g_min <= g_max, got {g_min!r}, {g_max!r}")
+    prev = np.asarray(previous, dtype=np.float64)
+    obs = np.asarray(observed, dtype=np.float64)
+    new = np.where(np.isnan(obs), prev, prev + smoothing * (obs - prev))
+    return np.clip(new, g_min, g_max)
+
+
+def lab_prospects_value(
+    revenue_q: float,
+    g0: float,
+    other_share_now: float,
+    compute_share_now: float,
+    committed_q: ArrayLike,
+    *,
+    other_share_lr: float,
+    compute_share_lr: float,
+    cost_fade: float,
+    r: float,
+    g_inf: float,
+    fade: float,
+    tax_rate: float = 0.0,
+) -> float:
+    """Equity value of an AI lab from its prospects (USD bn; may be negative).
+
+    Expected revenue ``R_k = R · Π_{j≤k}(1 + g_j)`` follows the fade; costs per unit of
+    revenue converge from today's shares to long-run shares at rate ``cost_fade``:
+    other costs ``o_k`` (staff, R&D, sales) and compute ``c_k``. Compute is at least
+    what the lab has contracted on take-or-pay terms: ``C_k = max(committed_k,
+    c_k · R_k)``. Cash flow ``CF_k = R_k (1 − o_k) − C_k`` (taxed when positive) is
+    discounted at ``r``; after the horizon (``len(committed_q)`` quarters) the
+    long-run margin ``1 − o_lr − c_lr`` grows at ``g_inf`` (Gordon).
+
+    Parameters
+    ----------
+    revenue_q
+        Current revenue per quarter (trailing average), ``>= 0``.
+    g0
+        Today's revenue growth expectation per quarter, ``> -1``.
+    other_share_now, compute_share_now
+        Today's non-compute and compute costs as shares of revenue (``>= 0``; may
+        exceed 1 for a lab that burns cash).
+    committed_q
+        Contracted minimum compute payments for each quarter ahead, USD bn, ``>= 0``;
+        its length is the explicit horizon (``>= 1``).
+    other_share_lr, compute_share_lr
+        Long-run cost shares of revenue, ``>= 0``.
+    cost_fade
+        Persistence per quarter of today's excess cost shares, in ``[0, 1)``.
+    r, g_inf, fade
+        Discount rate, long-run growth and growth fade, per quarter.
+    tax_rate
+        Tax on positive cash flows.
+    """
+    committed = np.asarray(committed_q, dtype=np.float64)
+    horizon = committed.size
+    _check_rates(r, g_inf, fade, horizon)
+    if not 0.0 <= cost_fade < 1.0:
+        raise ValueError(f"cost_fade must lie in [0, 1), got {cost_fade!r}")
+    for name, v in (
+        ("revenue_q", revenue_q),
+        ("other_share_now", other_share_now),
+        ("compute_share_now", compute_share_now),
+        ("other_share_lr", other_share_lr),
+        ("compute_share_lr", compute_share_lr),
+    ):
+        if not (np.isfinite(v) and v >= 0.0):
+            raise ValueError(f"{name} must be finite and >= 0, got {v!r}")
+    if not np.all(np.isfinite(committed)) or np.any(committed < 0.0):
+        raise ValueError("committed_q must be finite and >= 0")
+    k = np.arange(1, horizon + 1, dtype=np.float64)
+    revenue = revenue_q * np.cumprod(1.0 + fade_growth_path(g0, g_inf, fade, horizon))
+    decay = cost_fade**k
+    other = other_share_lr + (other_share_now - other_share_lr) * decay
+    compute = compute_share_lr + (compute_share_now - compute_share_lr) * decay
+    cf = revenue * (1.0 - other) - np.maximum(committed, compute * revenue)
+    cf = np.where(cf > 0.0, cf * (1.0 - tax_rate), cf)
+    discount = (1.0 + r) ** -k
+    margin_lr = max(1.0 - other_share_lr - compute_share_lr, 0.0) * (1.0 - tax_rate)
+    terminal = revenue[-1] * margin_lr * (1.0 + g_inf) / (r - g_inf) * discount[-1]
+    return float((cf * discount).sum() + terminal)
