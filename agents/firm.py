@@ -159,14 +159,7 @@ class Firm(mesa.Agent):
         customer in default counts nothing; a lab counts in proportion to how much of
         its remaining commitments the value of its prospects covers (at most fully).
         """
-        m = self.model
-        q = m.quarter + 1
-        i = self.index
-        total = 0.0
-        for c in m.deals.cloud:
-            if c.provider == i and c.active:
-                total += c.take_or_pay * c.remaining_value(q) * m.customer_credit(c.customer)
-        return total
+        return self.model.credit_backlogs()[self.index]
 
     def credit_quote(self, amount: float, *, refinancing: float = 0.0):
         """Ask the credit market for ``amount`` USD bn (see :class:`~agents.lenders.Lenders`).
@@ -218,6 +211,9 @@ class Firm(mesa.Agent):
 
     def committed_capex(self, quarters: int) -> float:
         """Cash due on undelivered GPU orders in the next ``quarters`` quarters (USD bn)."""
+        return self.model.memo(("capex", self.index, quarters), lambda: self._capex(quarters))
+
+    def _capex(self, quarters: int) -> float:
         m = self.model
         q = m.quarter
         build = m.capex_per_gw_now() * (1 - m.params.buildout.chip_share)

@@ -135,7 +135,7 @@ class AILab(Firm):
         m = self.model
         b = m.params.behaviour
         committed = m.fundamentals.committed_compute(self, b.lab_runway_target)
-        compute = max(float(committed.mean()), self.compute_bill)
+        compute = max(float(committed.sum()) / max(committed.size, 1), self.compute_bill)
         power = self.fleet.deployed_gw * self.spec.operating_cost_per_gw
         return self.opex_level + power + compute - self.statement.revenue
 
@@ -176,18 +176,21 @@ class AILab(Firm):
     def record_round(self, sought: float, raised: float) -> None:
         """Remember how the last regular round went.
 
-        Funding stress when it raised less than half of what it sought; after a failed
-        round the lab seeks ``round_retry_share`` of its need next time, after a success
-        twice the share it sought, up to all of it.
+        Funding stress when it raised less than ``lab_stress_share`` of what it sought;
+        after a failed round the lab seeks ``round_retry_share`` of its need next time,
+        after a success ``1 / round_retry_share`` times the share it sought, up to all of
+        it.
         """
         b = self.model.params.behaviour
         failed = raised <= 1e-9
         self.failed_rounds = self.failed_rounds + 1 if failed else 0
-        self.funding_stress = raised < 0.5 * sought
+        self.funding_stress = raised < b.lab_stress_share * sought
         if failed:
             self.round_scale *= b.round_retry_share
+        elif b.round_retry_share > 0.0:
+            self.round_scale = min(1.0, self.round_scale / b.round_retry_share)
         else:
-            self.round_scale = min(1.0, 2.0 * self.round_scale)
+            self.round_scale = 1.0
 
     # -- distress ---------------------------------------------------------------------
     def distress_cuts(self) -> tuple[float, list[GpuOrder], list[CloudContract]]:

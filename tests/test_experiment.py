@@ -359,3 +359,18 @@ def test_runs_frame_equals_building_and_casting():
     got = runs_frame(rows, columns)
     pd.testing.assert_frame_equal(got, expected)
     assert got["n_defaults"].isna().tolist() == [False, True, False]
+
+
+def test_local_cluster_serves_no_dashboard_and_no_http_pages(dask_local):
+    """Issue 14: the LocalCluster served its dashboard on 127.0.0.1:8787 although
+    ``dashboard_address=None``; now no dashboard, and its HTTP server has no route."""
+    import urllib.error
+    import urllib.request
+
+    sockets = list(dask_local._cluster.scheduler.http_server._sockets.values())
+    host, port = sockets[0].getsockname()[:2]
+    assert host == "127.0.0.1" and port != 8787
+    for page in ("status", "info/main/workers.html", "health", "json/identity.json"):
+        with pytest.raises(urllib.error.HTTPError) as exc:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/{page}", timeout=5)
+        assert exc.value.code == 404

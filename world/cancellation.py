@@ -43,6 +43,7 @@ def cancel_cloud(model: AIEconomy, contract: CloudContract, cause: str) -> float
             "contract_cancellation_fee",
         )
     contract.status = ContractStatus.CANCELLED
+    model.deals.touch()
     customer.cancelled_value += cut
     model.log_event(
         customer.index,
@@ -58,6 +59,7 @@ def cut_order(model: AIEconomy, order: GpuOrder, gw: float, cause: str) -> float
     """The buyer cancels up to ``gw`` undelivered GW of an order; returns the value cut."""
     value = min(gw, order.gw - order.delivered_gw) * order.price
     fee = order.cut(gw)
+    model.deals.touch()
     buyer, supplier = model.firms[order.buyer], model.firms[order.supplier]
     if fee > 1e-9:
         pay(

@@ -427,6 +427,7 @@ class DealBook:
     signed: list[SignedDeal] = field(default_factory=list)
     closed: list[Contract] = field(default_factory=list)
     _next_id: int = 0
+    revision: int = 0  # bumped whenever the book's contracts change (for caches)
 
     def prune(self) -> None:
         """Move contracts that are no longer active to :attr:`closed` (keeps loops short)."""
@@ -436,6 +437,10 @@ class DealBook:
             if len(keep) != len(items):
                 self.closed.extend(c for c in items if c.status is not _ACTIVE)
                 setattr(self, name, keep)
+
+    def touch(self) -> None:
+        """Mark the book as changed (a contract was cancelled, cut or delivered)."""
+        self.revision += 1
 
     def new_id(self) -> int:
         """Next contract id (unique within this model)."""
@@ -459,6 +464,7 @@ class DealBook:
 
     def add(self, contract: Contract, *, endogenous: bool) -> None:
         """Add a freshly signed contract and record the signing."""
+        self.revision += 1
         match contract:
             case CloudContract():
                 self.cloud.append(contract)

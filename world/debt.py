@@ -88,6 +88,7 @@ def service_debt(model: AIEconomy) -> None:
             _settle_vendor(model, loan)
         if loan.principal <= _EPS:
             loan.status = ContractStatus.COMPLETED
+    model.deals.touch()
 
 
 def _settle_external(model: AIEconomy, loan: Loan) -> None:
@@ -174,6 +175,7 @@ def review_covenants(model: AIEconomy) -> None:
     """
     lenders = model.lenders
     q = model.quarter
+    model.refresh_credit()
     for f in model.firms:
         if f.defaulted:
             continue

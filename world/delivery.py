@@ -105,6 +105,7 @@ def deliver_gpus(model: AIEconomy) -> None:
                         "warrant_grant", Account.OPEX, Account.PAID_IN_CAPITAL, fair
                     )
                     model.warrant_fraction[b, s] += fraction
+    model.deals.touch()  # deliveries and cancellations changed the orders
     payments = model.payments
     for (b, s), amount in chips.items():
         payments.pay(

@@ -131,6 +131,8 @@ class DemandState:
     efficiency
         Algorithmic efficiency factor (index, start = 1): falls by
         ``efficiency_gain`` per quarter.
+    compute_price
+        Price of cloud compute relative to the start (index, start = 1).
     unpaid_new_users
         New users of this quarter who do not pay yet (millions): ``paid_lag`` times
         the quarter's new users; from the next quarter on they pay like the others.
@@ -146,6 +148,7 @@ class DemandState:
     compute_need_gw: float
     intensity: float = 1.0
     efficiency: float = 1.0
+    compute_price: float = 1.0
     unpaid_new_users: float = 0.0
 
     @property
@@ -177,7 +180,7 @@ def advance_demand(
     API revenue = ``api_revenue_0 · price · volume``. Paying users = paid share ·
     (users − ``paid_lag`` · the quarter's new users): a share ``paid_lag`` of the
     quarter's new users pays only from the next quarter on. Compute need (GW) =
-    (users · compute_per_user · usage intensity · algorithmic efficiency
+    (users · compute_per_user · usage intensity · cost^(−η) · algorithmic efficiency
     + compute_per_api · API revenue index)
     · (1 + training_ratio) / hardware_index.
     """
@@ -239,7 +242,12 @@ def advance_demand(
         algo, intensity = prev.efficiency, prev.intensity
     # chat compute: users x usage intensity x algorithmic efficiency; API compute scales
     # with API spend (the price per capability unit already falls with efficiency)
-    chat = compute_per_user_gw * users * intensity * algo
+    # Jevons: usage per user also responds to the cost of a unit of usage (algorithmic
+    # efficiency × price of compute / hardware), with elasticity usage_cost_elasticity
+    compute_price = prev.compute_price * max(compute_price_change, 1e-9)
+    cost = algo * compute_price / max(hardware_index, 1e-9)
+    jevons = max(cost, 1e-12) ** (-p.usage_cost_elasticity)
+    chat = compute_per_user_gw * users * intensity * jevons * algo
     api = compute_per_api_gw * api_revenue / max(api_revenue_0, 1e-12)
     compute_need = (chat + api) * (1.0 + training_ratio) / max(hardware_index, 1e-9)
     if not math.isfinite(compute_need):
@@ -255,6 +263,7 @@ def advance_demand(
         compute_need_gw=compute_need,
         intensity=intensity,
         efficiency=algo,
+        compute_price=compute_price,
         unpaid_new_users=unpaid,
     )
 

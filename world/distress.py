@@ -141,6 +141,7 @@ def cancel_future_commitments(model: AIEconomy, firm: Firm) -> float:
             cancelled += o.remaining_value()
             o.status = ContractStatus.CANCELLED
     firm.cancelled_value += cancelled
+    model.deals.touch()
     if cancelled > _EPS:
         model.log_event(
             firm.index,
@@ -237,6 +238,7 @@ def _exposures(model: AIEconomy, values: np.ndarray) -> np.ndarray:
 
 def _cancel_all(model: AIEconomy, f: Firm) -> None:
     i = f.index
+    model.deals.touch()
     for c in model.deals.cloud:
         if c.active and i in (c.customer, c.provider):
             f.cancelled_value += c.remaining_value(model.quarter)

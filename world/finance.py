@@ -69,7 +69,8 @@ def fund(model: AIEconomy, firm: Firm, amount: float) -> float:
         if short > _EPS and firm.rescue_quarter != q:
             firm.rescue_quarter = q  # one rescue attempt per quarter
             # size the rescue for all that falls due this quarter, not the first shortfall
-            target = max(short, firm.principal_due + firm.interest_due + 4 * firm.fixed_costs())
+            reserve = b.cash_reserve_quarters * firm.fixed_costs()
+            target = max(short, firm.principal_due + firm.interest_due + reserve)
             distress.rescue_round(model, firm, target)
     return max(min(amount, firm.cash), 0.0)
 
@@ -214,8 +215,9 @@ def pay_prepayment(model: AIEconomy, order: GpuOrder) -> None:
 def finance_order(model: AIEconomy, buyer: Firm, supplier: Firm, gw: float, price: float) -> float:
     """Check the money for an order of ``gw`` at ``price``; return the GW that is financed.
 
-    The buyer can count on its spare cash, the credit the lenders would grant now and a
-    year of its EBITDA, less the cash still due on orders it already placed; it borrows
+    The buyer can count on its spare cash, the credit the lenders would grant now and
+    its EBITDA over the quarters the order is paid in, less the cash still due on
+    orders it already placed; it borrows
     later, as deliveries are paid (:func:`fund`). For what it cannot cover the supplier
     may lend now (:meth:`agents.chip.ChipSupplier.vendor_offer` — the Nortel channel).
     """
@@ -223,8 +225,10 @@ def finance_order(model: AIEconomy, buyer: Firm, supplier: Firm, gw: float, pric
     per_gw = price + model.capex_per_gw_now() * (1 - model.params.buildout.chip_share)
     need = gw * per_gw
     spare = max(buyer.cash - b.min_cash_quarters * buyer.fixed_costs(), 0.0)
-    committed = buyer.committed_capex(b.order_lag + b.order_deliveries + 1)
-    funds = spare + buyer.credit_quote(need).amount + max(buyer.ebitda, 0.0) - committed
+    window = b.order_lag + b.order_deliveries  # quarters over which the order is paid
+    committed = buyer.committed_capex(window + 1)
+    earnings = max(buyer.ebitda, 0.0) * window / 4.0
+    funds = spare + buyer.credit_quote(need).amount + earnings - committed
     short = need - max(funds, 0.0)
     if short > _EPS and isinstance(supplier, ChipSupplier):
         amount = supplier.vendor_offer(buyer, short, gw * price)

@@ -19,8 +19,9 @@ Two valuations use the fade:
 * :func:`lab_prospects_value` — an AI lab's equity value from its revenue growth,
   its cost structure converging to long-run shares, and its contracted compute: what
   the lab must pay under take-or-pay contracts beyond what its revenue can carry at
-  normal economics is a loss investors subtract. A stall in revenue growth with large
-  commitments therefore gives a low or negative value — the lab's rounds then fail.
+  normal economics is a loss investors subtract, and its revenue never outgrows the
+  macro limit on AI spending. A stall in revenue growth with large commitments
+  therefore gives a low or negative value — the lab's rounds then fail.
 
 All rates are per quarter, money in USD bn. No randomness, no model state.
 """
@@ -141,6 +142,7 @@ def lab_prospects_value(
     g_inf: float,
     fade: float,
     tax_rate: float = 0.0,
+    revenue_cap_q: ArrayLike | None = None,
 ) -> float:
     """Equity value of an AI lab from its prospects (USD bn; may be negative).
 
@@ -172,6 +174,10 @@ def lab_prospects_value(
         Discount rate, long-run growth and growth fade, per quarter.
     tax_rate
         Tax on positive cash flows.
+    revenue_cap_q
+        Most revenue the lab can have in each quarter ahead (USD bn, same length as
+        ``committed_q``; e.g. the macro limit on AI spending): investors know no lab
+        outgrows the economy it sells to. Default: no cap.
     """
     committed = np.asarray(committed_q, dtype=np.float64)
     horizon = committed.size
@@ -191,6 +197,11 @@ def lab_prospects_value(
         raise ValueError("committed_q must be finite and >= 0")
     k = np.arange(1, horizon + 1, dtype=np.float64)
     revenue = revenue_q * np.cumprod(1.0 + fade_growth_path(g0, g_inf, fade, horizon))
+    if revenue_cap_q is not None:
+        cap = np.asarray(revenue_cap_q, dtype=np.float64)
+        if cap.shape != committed.shape or not np.all(cap > 0.0):
+            raise ValueError("revenue_cap_q must be > 0 with one value per quarter ahead")
+        revenue = np.minimum(revenue, cap)
     decay = cost_fade**k
     other = other_share_lr + (other_share_now - other_share_lr) * decay
     compute = compute_share_lr + (compute_share_now - compute_share_lr) * decay

@@ -91,6 +91,10 @@ class AIEconomy(mesa.Model):
         self.events = EventLog()  # what happened and why (world.events)
         self.lender_losses = 0.0  # losses of the outside credit market, USD bn
         self._backlog_cache: tuple[int, tuple[np.ndarray, np.ndarray]] | None = None
+        self._memo: dict = {}  # per-quarter caches, keyed by the deal book's revision
+        self._memo_key: tuple[int, int] = (-1, -1)
+        self._credit: list[float] = []
+        self._credit_quarter = -1
         self.shocks = [(params.relative(s.at), s) for s in params.shocks]
         self.history_end = params.relative(params.history_until) if params.history_until else -1
         d = params.demand
@@ -212,6 +216,42 @@ class AIEconomy(mesa.Model):
         result = (np.array(backlog), np.array(commitments))
         self._backlog_cache = (self.quarter, result)
         return result
+
+    def memo(self, key, compute):
+        """``compute()`` cached until the quarter or the deal book changes."""
+        stamp = (self.quarter, self.deals.revision)
+        if stamp != self._memo_key:
+            self._memo.clear()
+            self._memo_key = stamp
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
+
+    def credit_backlogs(self) -> list[float]:
+        """Per firm, the contracted backlog lenders count (see ``Firm.creditworthy_backlog``).
+
+        Lenders assess it once a quarter, from the book at the start of the quarter (and
+        again when they review covenants after it closes: :meth:`refresh_credit`).
+        """
+        if self._credit_quarter != self.quarter:
+            self.refresh_credit()
+        return self._credit
+
+    def refresh_credit(self) -> None:
+        """Re-assess the contracted backlog lenders count (see :meth:`credit_backlogs`)."""
+        self._credit = self._credit_backlogs()
+        self._credit_quarter = self.quarter
+
+    def _credit_backlogs(self) -> list[float]:
+        q = self.quarter + 1
+        out = [0.0] * len(self.firms)
+        credit = [self.customer_credit(i) for i in range(len(self.firms))]
+        for c in self.deals.cloud:
+            if c.active:
+                out[c.provider] += c.take_or_pay * c.remaining_value(q) * credit[c.customer]
+        return out
 
     def customer_credit(self, customer: int) -> float:
         """Weight lenders give to contracted revenue owed by ``customer``, in [0, 1].

@@ -27,10 +27,12 @@ Without an investor population, valuations are these fundamentals (:func:`repric
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from world.demand import macro_limit
 from world.fundamentals import fade_multiple, lab_prospects_value, update_growth_expectation
 from world.ledger import Account
 from world.market import backlog_cash_flow_unchecked
@@ -52,13 +54,14 @@ def revenue_trend(history: list[float], window: int) -> float:
     the lumps of order waves, unlike quarter-on-quarter growth.
     """
     recent = [x for x in history[-window:] if x > 1e-9]
-    if len(recent) < 3:
+    n = len(recent)
+    if n < 3:
         return float("nan")
-    y = np.log(np.array(recent))
-    t = np.arange(y.size, dtype=np.float64)
-    t -= t.mean()
-    slope = float((t * (y - y.mean())).sum() / (t * t).sum())
-    return float(np.expm1(slope))
+    y = [math.log(x) for x in recent]
+    mean_t, mean_y = (n - 1) / 2.0, sum(y) / n
+    num = sum([(t - mean_t) * (v - mean_y) for t, v in enumerate(y)])
+    den = sum([(t - mean_t) ** 2 for t in range(n)])
+    return math.expm1(num / den)
 
 
 def _ttm(history: list[float]) -> float:
@@ -117,6 +120,15 @@ class Fundamentals:
     def committed_compute(self, lab: Firm, horizon: int) -> np.ndarray:
         """A lab's contracted minimum payments for compute, per quarter ahead (USD bn).
 
+        Cached until the quarter or the deal book changes (see :meth:`_committed`).
+        """
+        return self.model.memo(
+            ("committed", lab.index, horizon), lambda: self._committed(lab, horizon)
+        )
+
+    def _committed(self, lab: Firm, horizon: int) -> np.ndarray:
+        """A lab's contracted minimum payments for compute, per quarter ahead (USD bn).
+
         Take-or-pay minimums of its cloud contracts and the cash due on its undelivered
         GPU orders (chips and construction), for quarters ``q + 1 … q + horizon``.
         """
@@ -159,9 +171,16 @@ class Fundamentals:
                 g_inf=m.params.investors.terminal_growth_per_q,
                 fade=mp.lab_growth_fade,
                 tax_rate=lab.spec.tax_rate,
+                revenue_cap_q=self._macro_path(mp.lab_horizon_quarters),
             )
             + lab.cash
         )
+
+    def _macro_path(self, horizon: int) -> np.ndarray:
+        """The macro limit on AI spending for each quarter ahead (USD bn per quarter)."""
+        m = self.model
+        q = m.quarter
+        return np.array([macro_limit(q + k, m.params.macro) for k in range(1, horizon + 1)])
 
     # -- the quarter -------------------------------------------------------------------
     def update(self) -> np.ndarray:

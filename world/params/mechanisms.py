@@ -78,6 +78,14 @@ class DemandParams(_Frozen):
         0.98, ge=0.0, le=1.0, description="factor by which usage growth shrinks each quarter"
     )
     training_ratio: float = Field(1.0, ge=0.0, le=10.0, description="training GW per GW served")
+    usage_cost_elasticity: float = Field(
+        0.0,
+        ge=0.0,
+        le=2.0,
+        description="Jevons: elasticity of usage per user to the cost of a unit of usage "
+        "(algorithmic efficiency × compute price / hardware); 1: efficiency gains all go "
+        "into more usage, 0: none do",
+    )
     token_cost_pass_through: Share = Field(
         0.5,
         description="elasticity of token prices to the price of cloud compute (token prices "
@@ -338,7 +346,12 @@ class BehaviourParams(_Frozen):
     round_retry_share: Share = Field(
         0.5,
         description="after a failed round a lab seeks this share of the amount next time "
-        "(and doubles back toward its need after a success)",
+        "(and the inverse multiple back toward its need after a success)",
+    )
+    lab_stress_share: Share = Field(
+        0.5,
+        description="a round that raises less than this share of what the lab sought puts "
+        "it in funding stress (it stops counting on rounds and accepts down rounds)",
     )
     max_round_step_up: float = Field(
         2.0,
@@ -510,7 +523,7 @@ class MarketParams(_Frozen):
     growth_fade: float = Field(
         0.9,
         ge=0.0,
-        lt=1.0,
+        le=0.98,
         description="share of a listed firm's excess expected growth that survives each "
         "quarter ahead (high growth fades within 2-3 years; Chan, Karceski & "
         "Lakonishok 2003)",
@@ -556,8 +569,10 @@ class MarketParams(_Frozen):
     lab_growth_fade: float = Field(
         0.95,
         ge=0.0,
-        lt=1.0,
-        description="share of a lab's excess expected growth that survives each quarter",
+        le=0.98,
+        description="share of a lab's excess expected growth that survives each quarter "
+        "(at most 0.98: a half-life of 34 quarters; excess growth that never fades is not "
+        "an expectation that mean-reverts)",
     )
     lab_other_cost_share: Share = Field(
         0.25, description="long-run non-compute costs of a lab, share of revenue"
