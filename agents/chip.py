@@ -204,7 +204,7 @@ class ChipSupplier(Firm):
     def vendor_book(self) -> float:
         """Vendor loans outstanding (USD bn)."""
         i = self.index
-        return sum([ln.principal for ln in self.model.deals.loans if ln.active and ln.lender == i])
+        return sum([ln.principal for ln in self.model.deals.of("loans", "lender", i) if ln.active])
 
     def vendor_offer(self, buyer: Firm, short: float, order_value: float) -> float:
         """Vendor loan offered to a buyer the credit market will not fully finance (USD bn).

@@ -160,13 +160,18 @@ class CloudProvider(Firm):
         return m.contracted_gw(self.index, q) + outside
 
     def plan_capacity(self) -> list[GpuProposal]:
-        """Order a share ``order_adjustment`` of the capacity gap at the planning horizon."""
+        """Order a share ``order_adjustment`` of the capacity gap at the planning horizon.
+
+        A gap of at least ``min_deal_gw`` is ordered at least at that size, so a small
+        provider does not let its fleet retire one partial order at a time.
+        """
         m = self.model
         b = m.params.behaviour
         at = m.quarter + b.plan_horizon
-        gap = (self.capacity_target(at) - self.secured_gw(at)) * b.order_adjustment
+        gap = self.capacity_target(at) - self.secured_gw(at)
         if gap < b.min_deal_gw:
             return []
+        gap = max(gap * b.order_adjustment, b.min_deal_gw)  # a small gap is ordered whole
         return [
             GpuProposal(self.index, i, gap * w) for i, w in sorted(self.supplier_shares().items())
         ]
@@ -184,7 +189,7 @@ class CloudProvider(Firm):
         cuts: list[tuple[GpuOrder, float]] = []
         if excess < m.params.behaviour.min_deal_gw:
             return cuts
-        mine = [o for o in m.deals.gpu if o.buyer == self.index and o.active]
+        mine = [o for o in m.deals.of("gpu", "buyer", self.index) if o.active]
         for order in sorted(mine, key=lambda o: -o.signed):
             if excess <= 1e-9:
                 break

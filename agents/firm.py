@@ -198,8 +198,8 @@ class Firm(mesa.Agent):
         m = self.model
         q = m.quarter
         due: dict[int, float] = {}
-        for ln in m.deals.loans:
-            if ln.borrower == self.index and ln.active:
+        for ln in m.deals.of("loans", "borrower", self.index):
+            if ln.active:
                 due[ln.maturity] = due.get(ln.maturity, 0.0) + ln.principal
         best, best_load = 0, float("inf")
         for tenor in m.params.credit.debt_tenors:
@@ -218,8 +218,8 @@ class Firm(mesa.Agent):
         q = m.quarter
         build = m.capex_per_gw_now() * (1 - m.params.buildout.chip_share)
         total = 0.0
-        for o in m.deals.gpu:
-            if o.buyer != self.index or not o.active:
+        for o in m.deals.of("gpu", "buyer", self.index):
+            if not o.active:
                 continue
             gw = sum([part for _, part in o.planned(q, quarters)])
             total += gw * ((1 - o.prepay_share) * o.price + build)
@@ -285,7 +285,7 @@ class Firm(mesa.Agent):
         """Own capacity in service at ``q``: fleet plus undelivered orders (GW)."""
         i = self.index
         pending = sum(
-            [o.gw - o.delivered_gw for o in self.model.deals.gpu if o.buyer == i and o.active]
+            [o.gw - o.delivered_gw for o in self.model.deals.of("gpu", "buyer", i) if o.active]
         )
         return self.fleet.gw_at(q) + pending
 

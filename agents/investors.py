@@ -462,6 +462,18 @@ class InvestorPopulation:
             int(winners.size), at_ask, total,
         )  # fmt: skip
 
+    def place_outside(self, asset: str, shares_bn: float) -> None:
+        """New shares of ``asset`` placed with investors outside the population.
+
+        The price per share is unchanged; the shares join the holdings the population
+        does not trade (like insiders'), so the mark stays price × shares outstanding.
+        """
+        if not (np.isfinite(shares_bn) and shares_bn >= 0.0):
+            raise ValueError(f"shares_bn must be finite and >= 0, got {shares_bn!r}")
+        a = self.asset_names.index(asset)
+        self.shares_outstanding[a] += shares_bn
+        self._insiders[a] += shares_bn
+
     def _private_index(self, asset: str | None) -> int:
         private = [i for i in range(len(self.asset_names)) if not self.listed[i]]
         if asset is None:

@@ -207,9 +207,9 @@ class AILab(Firm):
         if self.runway() >= b.lab_min_runway:
             return 0.0, [], []
         opex_cut = b.lab_opex_cut * self.opex_level
-        orders = [o for o in m.deals.gpu if o.buyer == self.index and o.active]
+        orders = [o for o in m.deals.of("gpu", "buyer", self.index) if o.active]
         q = m.quarter
-        mine = [c for c in m.deals.cloud if c.customer == self.index and c.active and c.end > q]
+        mine = [c for c in m.deals.of("cloud", "customer", self.index) if c.active and c.end > q]
         price = min([f.price for f in m.by_role(Role.CLOUD)] or [1.0])
         affordable_gw = max(self.statement.revenue, 0.0) / max(price, 1e-9)
         keep_gw = 0.0

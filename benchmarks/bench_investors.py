@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,7 +24,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
-from common import metadata, peak_rss_mb, write_json  # noqa: E402
+from common import metadata, peak_rss_mb, run_worker, write_json  # noqa: E402
 
 # 2025 calibration: six listed firms (bn shares, USD/share) and one private lab
 NAMES = ["NVDA", "MSFT", "AMZN", "ORCL", "AMD", "CRWV", "OpenAI"]
@@ -95,10 +94,7 @@ def worker(kind: str, n: int, quarters: int, seed: int) -> dict:
 
 def measure(kind: str, n: int, quarters: int, seed: int) -> dict:
     """Run :func:`worker` in a fresh subprocess."""
-    cmd = [sys.executable, __file__, "--worker", kind, "--n", str(n)]
-    cmd += ["--quarters", str(quarters), "--seed", str(seed)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
-    row = json.loads(done.stdout.strip().splitlines()[-1])
+    row = run_worker(__file__, kind, n, quarters, seed)
     print(
         f"{kind:>10} n={n:>9,} q={quarters:>2}: wall {row['wall_s']:7.2f} s "
         f"({row['per_quarter_s'] * 1e3:9.1f} ms/quarter), peak RSS {row['peak_rss_mb']:7.0f} MB",

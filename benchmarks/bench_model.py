@@ -20,7 +20,8 @@ Each subprocess first imports and warms up (kernels loaded from numba's cache, a
 run); wall and CPU seconds (all threads) cover the timed part only, peak RSS is
 reported in full and above that import floor. Ratios are taken pair by pair
 (model / floor and population / floor of the same repeat) and summarised by their
-median, min and max. Targets (issue 13): model ≤ 1.5 × floor and ≤ 1 GB above the
+median, min and max (wall, and CPU seconds as a check when the machine is busy).
+Targets (issue 13): model ≤ 1.5 × floor and ≤ 1 GB above the
 import floor at 1e6; population ≤ 1.2 × floor.
 """
 
@@ -29,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,7 +38,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
-from common import cpu_seconds, metadata, peak_rss_mb, write_json  # noqa: E402
+from common import cpu_seconds, metadata, peak_rss_mb, run_worker, write_json  # noqa: E402
 
 QUARTERS = 40
 TARGETS = {
@@ -127,10 +127,7 @@ def worker(kind: str, n: int, quarters: int, seed: int) -> dict:
 
 def measure(kind: str, n: int, quarters: int, seed: int) -> dict:
     """:func:`worker` in a fresh subprocess."""
-    cmd = [sys.executable, __file__, "--worker", kind, "--n", str(n)]
-    cmd += ["--quarters", str(quarters), "--seed", str(seed)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
-    row = json.loads(done.stdout.strip().splitlines()[-1])
+    row = run_worker(__file__, kind, n, quarters, seed)
     print(
         f"{kind:>10} n={n:>9,}: wall {row['wall_s']:7.2f} s, cpu {row['cpu_s']:7.2f} s, "
         f"RSS +{row['rss_above_import_floor_mb']:6.0f} MB",
@@ -158,6 +155,11 @@ def run(sizes: list[int], repeats: int, quarters: int, seed: int) -> dict:
         ratio = {
             f"{k}_over_floor": _spread(
                 [a["wall_s"] / f["wall_s"] for a, f in zip(rows[k], rows["floor"], strict=True)]
+            )
+            for k in ("model", "population")
+        } | {
+            f"{k}_over_floor_cpu": _spread(
+                [a["cpu_s"] / f["cpu_s"] for a, f in zip(rows[k], rows["floor"], strict=True)]
             )
             for k in ("model", "population")
         }

@@ -73,15 +73,25 @@ def cpu_seconds() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def run_worker(script: str, kind: str, n: int, quarters: int, seed: int) -> dict[str, Any]:
+    """Run ``script --worker kind`` in a fresh subprocess; the JSON row it prints last."""
+    cmd = [sys.executable, script, "--worker", kind, "--n", str(n)]
+    cmd += ["--quarters", str(quarters), "--seed", str(seed)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write ``data`` as JSON atomically (temp file in the same folder, then rename).
 
-    ``data["machine"]`` must come from :func:`metadata`; the load average at the end
-    is added to it here.
+    ``data["machine"]`` should come from :func:`metadata` (taken at the start); what
+    it lacks of it (git commit, cores, versions) is filled in here, and the load
+    average at the end is added.
     """
-    meta = data.get("machine")
-    if not isinstance(meta, dict) or "load_average_at_start" not in meta:
-        raise ValueError("benchmark JSON needs machine=metadata() (load average at start)")
+    meta = data.setdefault("machine", {})
+    for key, value in metadata().items():
+        if key not in ("load_average_at_start", "started"):
+            meta.setdefault(key, value)
     meta["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

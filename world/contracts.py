@@ -428,6 +428,38 @@ class DealBook:
     closed: list[Contract] = field(default_factory=list)
     _next_id: int = 0
     revision: int = 0  # bumped whenever the book's contracts change (for caches)
+    _index: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def by(self, kind: str, party: str) -> dict[int, list]:
+        """The contracts of list ``kind`` (e.g. ``"cloud"``) grouped by field ``party``.
+
+        ``book.by("cloud", "provider")[i]`` are provider ``i``'s cloud contracts still in
+        the book (active or closed this quarter: callers check ``active``). Kept up to
+        date as contracts are added and rebuilt when the list is pruned, so a firm's
+        lookups do not scan every contract.
+        """
+        items = getattr(self, kind)
+        stamp = (id(items), len(items))
+        cached = self._index.get((kind, party))
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        groups: dict[int, list] = {}
+        for c in items:
+            groups.setdefault(getattr(c, party), []).append(c)
+        self._index[(kind, party)] = (stamp, groups)
+        return groups
+
+    def _indexed(self, kind: str, contract: Contract) -> None:
+        """Append a contract just added to list ``kind`` to the indexes built over it."""
+        items = getattr(self, kind)
+        for (k, party), (stamp, groups) in list(self._index.items()):
+            if k == kind and stamp == (id(items), len(items) - 1):
+                groups.setdefault(getattr(contract, party), []).append(contract)
+                self._index[(k, party)] = ((id(items), len(items)), groups)
+
+    def of(self, kind: str, party: str, firm: int) -> list:
+        """Firm ``firm``'s contracts of list ``kind`` as ``party`` (see :meth:`by`)."""
+        return self.by(kind, party).get(firm, [])
 
     def prune(self) -> None:
         """Move contracts that are no longer active to :attr:`closed` (keeps loops short)."""
@@ -468,6 +500,7 @@ class DealBook:
         match contract:
             case CloudContract():
                 self.cloud.append(contract)
+                self._indexed("cloud", contract)
                 self.record(
                     contract,
                     DealKind.CLOUD_CONTRACT,
@@ -478,6 +511,7 @@ class DealBook:
                 )
             case GpuOrder():
                 self.gpu.append(contract)
+                self._indexed("gpu", contract)
                 self.record(
                     contract,
                     DealKind.GPU_ORDER,
@@ -488,6 +522,7 @@ class DealBook:
                 )
             case EquityInvestment():
                 self.equity.append(contract)
+                self._indexed("equity", contract)
                 self.record(
                     contract,
                     DealKind.EQUITY_INVESTMENT,
@@ -498,6 +533,7 @@ class DealBook:
                 )
             case Warrant():
                 self.warrants.append(contract)
+                self._indexed("warrants", contract)
                 self.record(
                     contract,
                     DealKind.WARRANT,
@@ -508,10 +544,12 @@ class DealBook:
                 )
             case Loan():
                 self.loans.append(contract)
+                self._indexed("loans", contract)
                 kind = DealKind.VENDOR_LOAN if contract.vendor else DealKind.DEBT
                 self.record(contract, kind, contract.lender, contract.borrower, 0.0, endogenous)
             case Backstop():
                 self.backstops.append(contract)
+                self._indexed("backstops", contract)
                 self.record(
                     contract,
                     DealKind.BACKSTOP,

@@ -135,7 +135,9 @@ def sign_history(model: AIEconomy, *, before_start: bool) -> None:
                 )
                 model.deals.add(b, endogenous=False)
             case FundingRoundSpec():
-                raised = finance.funding_round(model, model.firms[ix[spec.investee]], spec.amount)
+                raised = finance.place_equity(
+                    model, model.firms[ix[spec.investee]], spec.amount, "announced round"
+                )
                 model.deals.signed.append(
                     SignedDeal(
                         signed,
@@ -213,19 +215,20 @@ def sign_gpu_order(
     return order
 
 
-def negotiate(model: AIEconomy) -> None:
+def negotiate(model: AIEconomy, *, labs_too: bool = True) -> None:
     """One round of endogenous deal-making, in a fixed, seeded order.
 
     1. Each lab (in random order) asks providers for compute, cheapest first; each
        provider offers what it has or can build and finance; contracts are signed at
        the provider's list price. A lab that cannot fund its plan — or could not raise
-       — may get a strategic investment from a supplier.
+       — may get a strategic investment from a supplier. (Skipped with
+       ``labs_too=False``: while the labs' 2025 deals are replayed from history.)
     2. Each provider (in random order) orders accelerators for its capacity gap at each
        supplier's list price, financed by cash, credit or the supplier; a provider
        whose need fell cancels undelivered orders on their terms.
     """
     b = model.params.behaviour
-    labs = model.by_role(Role.LAB)
+    labs = model.by_role(Role.LAB) if labs_too else []
     for i in model.rng.permutation(len(labs)):
         lab = labs[i]
         assert isinstance(lab, AILab)

@@ -13,8 +13,8 @@ each loan that matures is settled by its lender's decision:
 
 After the books close, the lenders test every borrower's covenants
 (:func:`review_covenants`): a breach stops new credit and rollovers; a breach that
-outlasts the grace period accelerates the borrower's debt, which falls due next
-quarter.
+outlasts the grace period accelerates the borrower's debt (cross-default: vendor
+loans too, whose suppliers then decide), which falls due next quarter.
 """
 
 from __future__ import annotations
@@ -170,8 +170,9 @@ def _settle_vendor(model: AIEconomy, loan: Loan) -> None:
 def review_covenants(model: AIEconomy) -> None:
     """The lenders test every indebted firm's covenants after its quarter closed.
 
-    A new breach is logged and stops credit; past the grace period the firm's
-    credit-market debt is accelerated: it falls due next quarter.
+    A new breach is logged and stops credit; past the grace period the firm's debt is
+    accelerated: it falls due next quarter (market loans must be repaid; each vendor
+    decides on its loans then).
     """
     lenders = model.lenders
     q = model.quarter
@@ -188,12 +189,13 @@ def review_covenants(model: AIEconomy) -> None:
             cause = _breach_cause(model, f, backlog)
             model.log_event(f.index, EventKind.COVENANT_BREACH, debt, cause)
         elif action is CovenantAction.ACCELERATE:
+            # the breach (cross-default) brings every loan forward: market lenders demand
+            # repayment, vendors decide at once what to do (roll, restructure or call)
             called = 0.0
-            for loan in model.deals.loans:
-                if loan.borrower == f.index and loan.lender == EXTERNAL and loan.active:
-                    if loan.maturity > q + 1:
-                        loan.maturity = q + 1
-                        called += loan.principal
+            for loan in model.deals.of("loans", "borrower", f.index):
+                if loan.active and loan.maturity > q + 1:
+                    loan.maturity = q + 1
+                    called += loan.principal
             if called > _EPS:
                 model.log_event(
                     f.index, EventKind.LOAN_CALLED, called, "covenant breach not cured: accelerated"
@@ -226,8 +228,8 @@ def allocate_capital(model: AIEconomy) -> None:
         if repay > _EPS:
             loans = [
                 ln
-                for ln in model.deals.loans
-                if ln.borrower == f.index and ln.lender == EXTERNAL and ln.active
+                for ln in model.deals.of("loans", "borrower", f.index)
+                if ln.lender == EXTERNAL and ln.active
             ]
             loans.sort(key=lambda ln: (ln.maturity, ln.id))
             left = repay

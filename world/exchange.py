@@ -128,6 +128,19 @@ class Exchange:
         if firm.spec.listed and pre_money > 0:
             self.shares[firm.index] *= (pre_money + amount) / pre_money
 
+    def place(self, firm: Firm, amount: float) -> None:
+        """Shares for ``amount`` placed outside the population at the firm's valuation."""
+        if firm.valuation <= 0:
+            return
+        if firm.spec.listed:
+            self.issue(firm, amount, firm.valuation)
+        else:
+            pop = self.population
+            a = firm.index
+            shares = amount / float(pop.prices[a])
+            pop.place_outside(firm.name, shares)
+            self.issued[a] += shares
+
     def primary_round(self, lab: Firm, amount: float, ask: float) -> tuple[float, float]:
         """A lab's round with the population; returns (cash raised, post-money value)."""
         m = self.model

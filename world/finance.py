@@ -36,6 +36,7 @@ __all__ = [
     "pay",
     "pay_out",
     "pay_prepayment",
+    "place_equity",
     "raise_equity",
 ]
 
@@ -88,6 +89,31 @@ def funding_round(model: AIEconomy, lab: Firm, amount: float, *, ask: float | No
     raised = raise_equity(model, lab, min(amount, cap), discount=discount)
     model.round_raised += raised
     return raised
+
+
+def place_equity(model: AIEconomy, firm: Firm, amount: float, cause: str) -> float:
+    """New shares for ``amount`` placed with outside investors at the firm's valuation.
+
+    For rounds that were agreed before the run (the scenario's announced rounds, e.g.
+    SoftBank's committed tranches): the money arrives in full, at the valuation of the
+    day; nobody bids. Returns the amount placed.
+    """
+    if amount <= _EPS or firm.valuation <= _EPS:
+        return 0.0
+    if model.market is not None:
+        model.market.place(firm, amount)
+    model.payments.receive_external(
+        firm.index,
+        amount,
+        credit=Account.PAID_IN_CAPITAL,
+        party=ExternalParty.INVESTORS,
+        memo="equity_placement",
+        flow=FIN,
+    )
+    issue_equity(model, firm.index, None, amount)
+    model.round_raised += amount
+    model.log_event(firm.index, EventKind.ROUND_FULL, amount, cause)
+    return amount
 
 
 def raise_equity(

@@ -34,7 +34,9 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "fade_growth_path",
     "fade_multiple",
+    "fade_multiple_unchecked",
     "lab_prospects_value",
+    "lab_value_unchecked",
     "update_growth_expectation",
 ]
 
@@ -101,7 +103,18 @@ def fade_multiple(g0: ArrayLike, r: float, g_inf: float, fade: float, horizon: i
         by the multiple at the largest ``g0``.
     """
     _check_rates(r, g_inf, fade, horizon)
-    path = fade_growth_path(g0, g_inf, fade, horizon)
+    g = np.asarray(g0, dtype=np.float64)
+    if not np.all(np.isfinite(g)) or np.any(g <= -1.0):
+        raise ValueError(f"g0 must be finite and > -1, got {g0!r}")
+    return fade_multiple_unchecked(g, r, g_inf, fade, int(horizon))
+
+
+def fade_multiple_unchecked(
+    g0: FloatArray, r: float, g_inf: float, fade: float, horizon: int
+) -> FloatArray:
+    """:func:`fade_multiple` without validation, for the model's hot path."""
+    k = np.arange(1, horizon + 1, dtype=np.float64)
+    path = g_inf + (g0[..., None] - g_inf) * fade**k
     factors = np.cumprod((1.0 + path) / (1.0 + r), axis=-1)
     return factors.sum(axis=-1) + factors[..., -1] * (1.0 + g_inf) / (r - g_inf)
 
@@ -195,12 +208,39 @@ def lab_prospects_value(
             raise ValueError(f"{name} must be finite and >= 0, got {v!r}")
     if not np.all(np.isfinite(committed)) or np.any(committed < 0.0):
         raise ValueError("committed_q must be finite and >= 0")
-    k = np.arange(1, horizon + 1, dtype=np.float64)
-    revenue = revenue_q * np.cumprod(1.0 + fade_growth_path(g0, g_inf, fade, horizon))
+    if not (np.isfinite(g0) and g0 > -1.0):
+        raise ValueError(f"g0 must be finite and > -1, got {g0!r}")
+    cap = None
     if revenue_cap_q is not None:
         cap = np.asarray(revenue_cap_q, dtype=np.float64)
         if cap.shape != committed.shape or not np.all(cap > 0.0):
             raise ValueError("revenue_cap_q must be > 0 with one value per quarter ahead")
+    return lab_value_unchecked(
+        revenue_q, g0, other_share_now, compute_share_now, committed, other_share_lr,
+        compute_share_lr, cost_fade, r, g_inf, fade, tax_rate, cap,
+    )  # fmt: skip
+
+
+def lab_value_unchecked(
+    revenue_q: float,
+    g0: float,
+    other_share_now: float,
+    compute_share_now: float,
+    committed: FloatArray,
+    other_share_lr: float,
+    compute_share_lr: float,
+    cost_fade: float,
+    r: float,
+    g_inf: float,
+    fade: float,
+    tax_rate: float,
+    cap: FloatArray | None,
+) -> float:
+    """:func:`lab_prospects_value` without validation, for the model's hot path."""
+    horizon = committed.size
+    k = np.arange(1, horizon + 1, dtype=np.float64)
+    revenue = revenue_q * np.cumprod(1.0 + g_inf + (g0 - g_inf) * fade**k)
+    if cap is not None:
         revenue = np.minimum(revenue, cap)
     decay = cost_fade**k
     other = other_share_lr + (other_share_now - other_share_lr) * decay

@@ -179,11 +179,11 @@ class AIEconomy(mesa.Model):
 
     def contracted_gw(self, provider: int, q: int) -> float:
         """GW a provider owes its customers in quarter ``q``."""
-        return sum([c.gw_due(q) for c in self.deals.cloud if c.provider == provider])
+        return sum([c.gw_due(q) for c in self.deals.of("cloud", "provider", provider)])
 
     def lab_contracted_gw(self, customer: int, q: int) -> float:
         """GW a lab has rented for quarter ``q``."""
-        return sum([c.gw_due(q) for c in self.deals.cloud if c.customer == customer])
+        return sum([c.gw_due(q) for c in self.deals.of("cloud", "customer", customer)])
 
     def outside_cloud_forecast(self, firm: Firm, ahead: int) -> float:
         """Outside demand for ``firm``'s capacity ``ahead`` quarters from now (GW).
@@ -278,7 +278,7 @@ class AIEconomy(mesa.Model):
         """Interest the firm owes this quarter (USD bn)."""
         q = self.quarter
         i = firm.index
-        return sum([ln.interest_due(q) for ln in self.deals.loans if ln.borrower == i], 0.0)
+        return sum([ln.interest_due(q) for ln in self.deals.of("loans", "borrower", i)], 0.0)
 
     def lab_revenue_now(self, lab: Firm) -> float:
         """Lab's potential revenue this quarter (USD bn)."""
@@ -297,6 +297,9 @@ class AIEconomy(mesa.Model):
         dealmaking.sign_history(self, before_start=False)
         if q > self.history_end:
             dealmaking.negotiate(self)
+        elif q > self.history_end - self.params.behaviour.order_lag:
+            # providers order ahead so their deliveries start right after the replay
+            dealmaking.negotiate(self, labs_too=False)
         operations.execute_quarter(self)
         operations.close_quarter(self)
         if self.market is not None:
@@ -442,10 +445,9 @@ class AIEconomy(mesa.Model):
         one loan per maturity.
         """
         maturity = self.quarter + quarters
-        for loan in self.deals.loans:
+        for loan in self.deals.of("loans", "borrower", firm.index):
             if (
-                loan.borrower == firm.index
-                and loan.lender == EXTERNAL
+                loan.lender == EXTERNAL
                 and loan.maturity == maturity
                 and loan.active
                 and loan.signed < self.quarter

@@ -49,8 +49,8 @@ def block_bounds(n):  # pragma: no cover - compiled
     """Start of each block and the end of the last (``n_blocks + 1`` values).
 
     One block up to :data:`BLOCK` investors; otherwise an even number of blocks of
-    equal size (± 1), ``ceil(n / BLOCK)`` rounded up to even, so two or four threads
-    share the work evenly. Depends on ``n`` only.
+    equal size (± 1), ``ceil(n / BLOCK)`` rounded up to even, so two threads share
+    the work evenly. Depends on ``n`` only.
     """
     nb = 1
     if n > BLOCK:

@@ -33,7 +33,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from world.demand import macro_limit
-from world.fundamentals import fade_multiple, lab_prospects_value, update_growth_expectation
+from world.fundamentals import (
+    fade_multiple_unchecked,
+    lab_value_unchecked,
+    update_growth_expectation,
+)
 from world.ledger import Account
 from world.market import backlog_cash_flow_unchecked
 from world.params import Role
@@ -88,6 +92,7 @@ class Fundamentals:
         self.on_cash = np.zeros(len(firms), dtype=bool)
         self._anchor_revenue = np.ones(len(firms))
         self.is_lab = np.array([f.role is Role.LAB for f in firms])
+        self.risk_free_0 = model.params.credit.risk_free  # the opening rate per year
 
     # -- inputs ------------------------------------------------------------------------
     def _update_expectations(self) -> None:
@@ -135,15 +140,15 @@ class Fundamentals:
         m = self.model
         q = m.quarter
         out = np.zeros(horizon)
-        for c in m.deals.cloud:
-            if c.customer != lab.index or not c.active:
+        for c in m.deals.of("cloud", "customer", lab.index):
+            if not c.active:
                 continue
             lo, hi = max(c.start - q - 1, 0), min(c.end - q - 1, horizon)
             if hi > lo:
                 out[lo:hi] += c.take_or_pay * c.gw * c.price
         build = m.capex_per_gw_now() * (1 - m.params.buildout.chip_share)
-        for o in m.deals.gpu:
-            if o.buyer != lab.index or not o.active:
+        for o in m.deals.of("gpu", "buyer", lab.index):
+            if not o.active:
                 continue
             for t, part in o.planned(q, horizon):
                 out[t - q - 1] += part * ((1 - o.prepay_share) * o.price + build)
@@ -158,29 +163,41 @@ class Fundamentals:
         compute = st[Account.COMPUTE_COST] + st[Account.COST_OF_REVENUE] + st[Account.DEPRECIATION]
         latest = max(lab.statement.revenue, 1e-6)
         return (
-            lab_prospects_value(
+            lab_value_unchecked(
                 revenue,
                 float(self.expected_growth[lab.index]),
-                st[Account.OPEX] / latest,
-                compute / latest,
+                max(st[Account.OPEX] / latest, 0.0),
+                max(compute / latest, 0.0),
                 self.committed_compute(lab, mp.lab_horizon_quarters),
-                other_share_lr=mp.lab_other_cost_share,
-                compute_share_lr=mp.lab_compute_cost_share,
-                cost_fade=mp.lab_cost_fade,
-                r=mp.lab_discount_rate,
-                g_inf=m.params.investors.terminal_growth_per_q,
-                fade=mp.lab_growth_fade,
-                tax_rate=lab.spec.tax_rate,
-                revenue_cap_q=self._macro_path(mp.lab_horizon_quarters),
+                mp.lab_other_cost_share,
+                mp.lab_compute_cost_share,
+                mp.lab_cost_fade,
+                self.discount_rate(mp.lab_discount_rate),
+                m.params.investors.terminal_growth_per_q,
+                mp.lab_growth_fade,
+                lab.spec.tax_rate,
+                self._macro_path(mp.lab_horizon_quarters),
             )
             + lab.cash
         )
 
+    def discount_rate(self, base: float) -> float:
+        """A discount rate per quarter moved by the change of the risk-free rate.
+
+        ``base`` plus the change of ``credit.risk_free`` since the start (per quarter):
+        a rate hike lowers every fundamental value. Kept above the terminal growth (the
+        Gordon value stays finite).
+        """
+        m = self.model
+        shift = (m.params.credit.risk_free - self.risk_free_0) / 4.0
+        return max(base + shift, m.params.investors.terminal_growth_per_q + 1e-3)
+
     def _macro_path(self, horizon: int) -> np.ndarray:
         """The macro limit on AI spending for each quarter ahead (USD bn per quarter)."""
         m = self.model
-        q = m.quarter
-        return np.array([macro_limit(q + k, m.params.macro) for k in range(1, horizon + 1)])
+        growth = 1.0 + m.params.macro.it_spending_growth
+        first = macro_limit(m.quarter + 1, m.params.macro)
+        return first * growth ** np.arange(horizon, dtype=np.float64)
 
     # -- the quarter -------------------------------------------------------------------
     def update(self) -> np.ndarray:
@@ -190,8 +207,8 @@ class Fundamentals:
         ip = m.params.investors
         self._update_expectations()
         g = self.expected_growth
-        r, g_inf = ip.discount_rate_per_q, ip.terminal_growth_per_q
-        multiple = fade_multiple(g, r, g_inf, mp.growth_fade, mp.horizon_quarters)
+        r, g_inf = self.discount_rate(ip.discount_rate_per_q), ip.terminal_growth_per_q
+        multiple = fade_multiple_unchecked(g, r, g_inf, mp.growth_fade, mp.horizon_quarters)
         dcf = self._owner_cash_flow() * multiple
         revenue = np.array([max(_ttm(f.revenue_history), 0.0) for f in m.firms])
         revenue_value = revenue * multiple

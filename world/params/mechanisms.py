@@ -203,11 +203,12 @@ class PricingParams(_Frozen):
         0.1, ge=0.0, le=5.0, description="log price change per unit log(cover / target)"
     )
     chip_max_markup: float = Field(
-        2.0,
+        1.5,
         ge=1.0,
         le=10.0,
         description="highest price over the reference price of a GW of accelerators "
-        "(scarcity pricing: H100 resale prices peaked near 2x list in 2023)",
+        "(scarcity pricing: NVIDIA's gross margin rose from ~65% to ~78% in the 2023-24 "
+        "shortage, i.e. prices ~1.4-1.6x a normal markup over cost)",
     )
     chip_min_markup: float = Field(
         0.2, ge=0.0, le=5.0, description="lowest price over the unit cost of a GW of chips"
@@ -354,11 +355,11 @@ class BehaviourParams(_Frozen):
         "it in funding stress (it stops counting on rounds and accepts down rounds)",
     )
     max_round_step_up: float = Field(
-        2.0,
+        1.5,
         ge=1.0,
         le=10.0,
         description="highest pre-money a lab asks over its last valuation in one round "
-        "(OpenAI's 2024-25 rounds stepped up 1.7-1.9x)",
+        "(OpenAI's 2024-25 rounds stepped up 1.7-1.9x in about half a year)",
     )
     lab_dilution_per_round: Share = Field(
         0.08, description="share of valuation a lab expects to sell per round when planning"
