@@ -116,6 +116,37 @@ class SweepAnalysis:
         }
 
 
+def _prefix_points(y: pd.DataFrame, d: int, second: bool) -> int:
+    """Points of the longest prefix of 2^k complete Saltelli blocks (0 if none).
+
+    A Saltelli design is N blocks of ``d + 2`` points (``2d + 2`` with second-order
+    columns), one per base sample, and the first 2^k base samples of a Sobol'
+    sequence are themselves a balanced design: an interrupted sweep can be analysed
+    on its longest complete prefix of 2^k blocks.
+    """
+    block = 2 * d + 2 if second else d + 2
+    done = y.notna().any(axis=1).to_numpy()
+    first_gap = int(np.argmin(done)) if not done.all() else len(done)
+    n_base = first_gap // block
+    return block * (1 << (n_base.bit_length() - 1)) if n_base else 0
+
+
+def _complete_prefix(
+    y: pd.DataFrame, d: int, second: bool, samples: int, notes: list[str]
+) -> pd.DataFrame:
+    """``y`` (already cut to a prefix) with a note when it is less than the whole design."""
+    block = 2 * d + 2 if second else d + 2
+    n_base = len(y) // block
+    if n_base == 0:
+        notes.append("sobol: no complete block of the design yet (no indices)")
+    elif n_base < samples:
+        notes.append(
+            f"sobol: incomplete sweep; indices on the first {n_base} of {samples} base "
+            "samples (a complete, balanced prefix of the Sobol' sequence)"
+        )
+    return y
+
+
 def _prim_note(runs: pd.DataFrame, regime: str, target: np.ndarray) -> str | None:
     """A note when PRIM has nothing to find, naming the regimes that did occur."""
     if target.any() and not target.all():
@@ -186,7 +217,9 @@ def analyze(
     sobol = sobol2 = morris = pd.DataFrame()
     if design in ("sobol", "morris"):
         y = point_means(runs, metrics, n_points)
-        usable = [m for m in metrics if np.isfinite(y[m].to_numpy()).all()]
+        if design == "sobol":  # an incomplete sweep: the complete prefix of base samples
+            y = y.loc[: _prefix_points(y, len(paths), bool(meta["spec"]["second_order"])) - 1]
+        usable = [m for m in metrics if len(y) and np.isfinite(y[m].to_numpy()).all()]
         skipped = [m for m in metrics if m not in usable]
         notes += [f"{m}: skipped (a point has no successful run)" for m in skipped]
         y = y[usable]
@@ -194,9 +227,11 @@ def analyze(
         if design == "sobol":
             second = bool(meta["spec"]["second_order"])
             applicable.update({"sobol", "sobol_second_order"} if second else {"sobol"})
-            sobol = sobol_indices(y, paths, second_order=second)
-            if second:
-                sobol2 = sobol_second_order(y, paths)
+            y = _complete_prefix(y, len(paths), second, int(meta["spec"]["samples"]), notes)
+            if len(y):
+                sobol = sobol_indices(y, paths, second_order=second)
+                if second:
+                    sobol2 = sobol_second_order(y, paths)
         else:
             applicable.add("morris")
             unit = store.design().sort_values("point_id")[[f"u.{p}" for p in paths]]

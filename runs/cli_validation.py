@@ -48,6 +48,13 @@ def check_model(
     docs: Annotated[
         bool, typer.Option("--docs", help="also regenerate docs/explanation/validation.md")
     ] = False,
+    sobol_minutes: Annotated[
+        float | None,
+        typer.Option(
+            help="full: stop the Sobol sweep after the stage (64, 128, 256, ... base samples) "
+            "that passes this many minutes; indices on what is complete (resume later)"
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
 ) -> None:
     """Validate the model: every scenario over many seeds, every pattern with a stated test."""
@@ -64,6 +71,13 @@ def check_model(
         config = dataclasses.replace(config, seeds=seeds)
     check_range("--workers", workers, 1, 256)
     check_range("--root-seed", root_seed, 0, 2**63 - 1)
+    if sobol_minutes is not None:
+        if not 0 <= sobol_minutes <= 10_000:
+            raise fail(
+                f"--sobol-minutes: {sobol_minutes} is out of range "
+                "(allowed: 0 ≤ sobol-minutes ≤ 10000)"
+            )
+        config = dataclasses.replace(config, sobol_budget_s=60.0 * sobol_minutes)
     config = dataclasses.replace(config, root_seed=root_seed, only=tuple(scenario or ()))
     if out.exists() and not out.is_dir():
         raise fail(f"--out: {out} exists and is not a directory")

@@ -194,12 +194,16 @@ def load_scenario(
     scenario = parse_scenario(data)
     if overrides:
         scenario = apply_overrides(scenario, overrides)
-    for text in sets:
-        key, value = parse_assignment(text, "--set")
+    assignments = dict(parse_assignment(text, "--set") for text in sets)
+    if assignments:  # all together: shares that must sum to 1 can be changed at once
         try:
-            scenario = apply_overrides(scenario, {key: value})
+            scenario = apply_overrides(scenario, assignments)
         except ScenarioError as exc:
-            raise ScenarioError(f"--set {_strip_path(str(exc), key)}") from None
+            message = str(exc)
+            key = next((k for k in assignments if message.startswith(f"{k}:")), None)
+            if key is None and len(assignments) == 1:
+                key = next(iter(assignments))
+            raise ScenarioError(f"--set {_strip_path(message, key) if key else message}") from None
     try:
         check_horizon(scenario)
     except ValueError as exc:

@@ -244,3 +244,18 @@ def test_analyze_with_replicates_reports_seed_noise_and_names_the_regimes(tmp_pa
     assert "crash_recovered" in REGIMES
     with pytest.raises(ValueError, match="crash_recovered"):
         analyze(out, regime="meltdown", write=False)
+
+
+def test_an_interrupted_sobol_sweep_is_analysed_on_its_complete_prefix(tmp_path):
+    out = small_sweep(tmp_path, "sobol", 8, chunk_size=1)  # 8 base samples x 4 points
+    parts = sorted((out / "runs").glob("part-*.parquet"))
+    assert len(parts) == 32
+    for part in parts[22:]:  # runs 22.. missing: base samples 0-4 complete, 5 partly
+        part.unlink()
+    result = analyze(out, metrics=["lab_revenue"], write=False)
+    assert len(result.sobol) == 2 and result.sobol[["S1", "ST"]].notna().all(axis=None)
+    assert any("indices on the first 4 of 8 base samples" in n for n in result.notes)
+    for part in parts[:4]:  # not even one block of 4 points left
+        part.unlink()
+    result = analyze(out, metrics=["lab_revenue"], write=False)
+    assert result.sobol.empty and any("no complete block" in n for n in result.notes)

@@ -282,6 +282,15 @@ def test_bad_what_ifs_exit_2_one_line(tmp_path, no_simulation, args, message):
     assert not out.exists()
 
 
+def test_sets_apply_together_so_shares_can_move_at_once():
+    mix = ("investors.share_fundamentalist=1", "investors.share_chartist=0",
+           "investors.share_noise=0")  # fmt: skip
+    r = invoke("validate", BASELINE, *(a for m in mix for a in ("--set", m)))
+    assert r.exit_code == 0, r.stderr
+    r = invoke("validate", BASELINE, "--set", mix[0], "--set", mix[1])
+    assert r.exit_code == 2 and "must sum to 1" in one_error_line(r)
+
+
 def test_validate_takes_what_ifs_too():
     r = invoke("validate", BASELINE, "--shock", "2026Q3:behaviour.vendor_financing=false")
     assert r.exit_code == 0 and "1 shocks" in r.stdout

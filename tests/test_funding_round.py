@@ -136,3 +136,15 @@ def test_appetite_scales_commitments():
     assert shy.demand_above_floor_usd_bn == pytest.approx(0.5 * plain.demand_above_floor_usd_bn)
     with pytest.raises(ValueError, match="appetite"):
         _population(10, 4).funding_round(1.0, 500.0, 300.0, np.random.default_rng(1), appetite=-1)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_worthless_bid_never_buys_shares(seed):
+    """With no floor and a zero fundamental, fundamentalists bid 0: such bids are not valid."""
+    pop = _population(
+        500, seed, round_floor_fraction=0.0, share_fundamentalist=1.0,
+        share_chartist=0.0, share_noise=0.0,
+    )  # fmt: skip
+    got = pop.funding_round(50.0, 500.0, 0.0, np.random.default_rng(seed))
+    assert got.outcome is RoundOutcome.FAILED
+    assert np.isfinite(pop.shares_outstanding).all()

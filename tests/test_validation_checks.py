@@ -121,3 +121,25 @@ def test_books_market_and_anchor_checks():
 def test_checks_frame_has_every_column():
     frame = checks_frame(book_checks(runs_table()))
     assert tuple(frame.columns) == CHECK_COLUMNS and frame["passed"].dtype == bool
+
+
+def test_sensitivity_checks_ranges_and_half_widths():
+    from runs.validation.seednoise import HALF_WIDTH_MAX, MAIN_OUTPUTS, sensitivity_checks
+
+    rows = []
+    for k, metric in enumerate(MAIN_OUTPUTS):
+        for p in ("a", "b"):
+            wide = 0.3 if k == 0 else 0.05  # the first output: too uncertain
+            rows.append({"metric": metric, "parameter": p, "S1": 0.4, "S1_conf": wide,
+                         "ST": 0.5 if k != 1 else 1.3, "ST_conf": 0.1})  # fmt: skip
+    sobol = pd.DataFrame(rows)
+    noise = pd.DataFrame({"metric": list(MAIN_OUTPUTS), "seed_share": 0.7})
+    checks = {c.id: c for c in sensitivity_checks(sobol, noise, 4)}
+    first, second = MAIN_OUTPUTS[0], MAIN_OUTPUTS[1]
+    assert not checks[f"sensitivity/sobol/{first}_half_width"].passed
+    assert checks[f"sensitivity/sobol/{first}_range"].passed
+    assert not checks[f"sensitivity/sobol/{second}_range"].passed  # ST 1.3 ± 0.1 above 1
+    assert checks[f"sensitivity/sobol/{second}_half_width"].statistic <= HALF_WIDTH_MAX
+    assert "70%" in checks[f"sensitivity/sobol/{first}_range"].observed
+    missing = sensitivity_checks(sobol[sobol["metric"] != first], noise, 4)
+    assert not {c.id: c for c in missing}[f"sensitivity/sobol/{first}_range"].passed

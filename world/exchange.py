@@ -137,7 +137,11 @@ class Exchange:
         else:
             pop = self.population
             a = firm.index
-            shares = amount / float(pop.prices[a])
+            held = float(pop.shares_outstanding[a])
+            price = float(pop.prices[a])
+            if not (np.isfinite(price) and price > 0.0):  # no mark left: the firm's own value
+                price = max(firm.valuation, _TOKEN_VALUE) / max(held, _TOKEN_VALUE)
+            shares = amount / price
             pop.place_outside(firm.name, shares)
             self.issued[a] += shares
 

@@ -286,20 +286,20 @@ def regime_stats(ai_value: ArrayLike, ai_revenue: ArrayLike, defaulted: ArrayLik
         raise ValueError("ai_value must be positive in the first quarter")
     annual = trailing_sum(revenue)
     peak_rev = float(annual.max())
-    if annual[0] > 0:
-        with np.errstate(over="ignore"):  # a tiny (denormal) start: growth without bound
-            rev_growth = float(annual[-1] / annual[0])
-    else:
-        rev_growth = float("inf") if annual[-1] > 0 else 1.0
     quarters = default_quarters(d)
-    return RegimeStats(
-        value_growth=float(value[-1] / value[0]),
-        value_drawdown=float(max_drawdown(value)),
-        value_end_to_peak=float(value[-1] / value.max()),
-        revenue_growth=rev_growth,
-        revenue_end_to_peak=float(annual[-1] / peak_rev) if peak_rev > 0 else 1.0,
-        default_quarters=tuple(int(q) for q in np.sort(quarters[quarters >= 0])),
-    )
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # ratios may be inf
+        if annual[0] > 0:
+            rev_growth = float(annual[-1] / annual[0])
+        else:
+            rev_growth = float("inf") if annual[-1] > 0 else 1.0
+        return RegimeStats(
+            value_growth=float(value[-1] / value[0]),
+            value_drawdown=float(max_drawdown(value)),
+            value_end_to_peak=float(value[-1] / value.max()),
+            revenue_growth=rev_growth,
+            revenue_end_to_peak=float(annual[-1] / peak_rev) if peak_rev > 0 else 1.0,
+            default_quarters=tuple(int(q) for q in np.sort(quarters[quarters >= 0])),
+        )
 
 
 def classify_regime(

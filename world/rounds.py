@@ -23,7 +23,8 @@ def round_bids(
 
     Investor ``i`` values the issuer at ``anchors[type_i] · exp(sentiment_weight · s_i +
     dispersion · eps_i)`` and commits ``commit_fraction · max(cash_i, 0)``; a bid is
-    valid if its valuation is at least ``floor`` and it commits money. Returns the
+    valid if its valuation is positive and at least ``floor`` and it commits money (a
+    zero valuation would buy infinitely many shares). Returns the
     valuations, the commitments, the valid bidders' indices (ascending), the money
     committed at or above ``ask`` and the money of all valid bids (summed in investor
     order).
@@ -40,7 +41,7 @@ def round_bids(
         c = commit_fraction * max(cash[i], 0.0)
         res[i] = r
         commit[i] = c
-        if r >= floor and c > 0.0:
+        if r >= floor and r > 0.0 and c > 0.0:
             valid[m] = i
             m += 1
             total += c

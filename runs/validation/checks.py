@@ -254,7 +254,7 @@ def anchor_checks(anchors: pd.DataFrame, tolerance: float) -> list[Check]:
                 "anchors",
                 "baseline",
                 f"{name} within {tolerance:.0%} of its 2025 anchor",
-                f"largest |gap| over {len(g)} seeds ≤ {tolerance:.0%}",
+                f"largest absolute gap over {len(g)} seeds ≤ {tolerance:.0%}",
                 float(worst["gap"]),
                 NAN,
                 float(g["gap"].min()),

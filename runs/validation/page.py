@@ -150,6 +150,34 @@ def _regime_table(result: SuiteResult) -> str:
     return "\n".join(lines)
 
 
+def _sensitivity_section(result: SuiteResult) -> str:
+    sens = result.sensitivity
+    if sens is None:
+        return (
+            "The seed-noise and Sobol part ran only in the full suite "
+            "(`aipm check-model --full`); this page was generated without it.\n"
+        )
+    noise = sens.seed_noise.set_index("metric")
+    rows = [
+        "| output | seed's share of variance | seed's share left in the replicate means "
+        "| largest S1 half-width |",
+        "|---|---|---|---|",
+    ]
+    for metric, t in sens.sobol.groupby("metric", sort=False):
+        share = noise.loc[metric, "seed_share"] if metric in noise.index else float("nan")
+        left = noise.loc[metric, "mean_noise_share"] if metric in noise.index else float("nan")
+        rows.append(f"| `{metric}` | {share:.0%} | {left:.0%} | {t['S1_conf'].max():.3f} |")
+    return (
+        f"`scenarios/sweeps/sobol.toml`: {sens.n_points} design points × {sens.replicates} "
+        f"replicates = {sens.n_runs} runs; this call ran for {sens.seconds / 60:.0f} min on 2 "
+        "worker processes (a resumed sweep runs only what its folder lacks)."
+        + "".join(f" Note: {n}." for n in sens.notes)
+        + "\n\n"
+        + "\n".join(rows)
+        + "\n"
+    )
+
+
 def docs_page(result: SuiteResult, captions: dict[str, str], figure_dir: str = "validation") -> str:
     """The Markdown of ``docs/explanation/validation.md`` for this result."""
     c = result.config
@@ -195,6 +223,9 @@ Regime labels (runs per label):
 
 {figs}
 
+### Seed noise and Sobol indices
+
+{_sensitivity_section(result)}
 ### Every check
 
 {check_table_markdown(checks)}

@@ -11,6 +11,7 @@ first-order half-widths of the main outputs at most :data:`HALF_WIDTH_MAX`.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from dataclasses import dataclass
@@ -40,26 +41,47 @@ class SensitivityResult:
     replicates: int
     seconds: float
     checks: tuple[Check, ...]
+    notes: tuple[str, ...] = ()
 
 
-def run_sensitivity(spec_path: Path, out: Path, executor, *, progress: bool) -> SensitivityResult:
+def run_sensitivity(
+    spec_path: Path, out: Path, executor, *, progress: bool, budget_s: float | None = None
+) -> SensitivityResult:
     """Run (or resume) the Sobol sweep of ``spec_path`` into ``out`` and check its indices.
 
-    A directory holding another sweep (the spec changed) is replaced.
+    The sweep runs in stages of 64, 128, 256, ... base samples (each a complete,
+    balanced prefix of the Saltelli design); with ``budget_s`` it stops after the
+    stage that passes the budget, and the indices are computed on the longest
+    complete prefix (the checks then say so). A folder holding another sweep (the
+    spec changed) is replaced.
     """
     from runs.analysis import analyze
-    from runs.experiment import load_spec
-    from runs.sweeping import SweepError, sweep
+    from runs.experiment import load_spec, plan_sweep
+    from runs.sweeping import SweepError, columns_of, prepare, run_plan, sweep_params
+    from runs.sweepstore import SweepStore
 
     spec = load_spec(spec_path)
-    start = time.perf_counter()
+    plan = plan_sweep(spec)
     try:
-        runs = sweep(spec, out, resume=True, executor=executor, progress=progress)
+        started = prepare(plan, out, resume=True)
     except SweepError:
         shutil.rmtree(out)  # our own output of an older spec
-        runs = sweep(spec, out, resume=True, executor=executor, progress=progress)
+        started = False
+    if not started:
+        SweepStore(out).create(sweep_params(plan, columns_of(plan)), plan.design)
+    block = (2 if spec.second_order else 1) * len(plan.parameters) + 2
+    start = time.perf_counter()
+    n = min(64, spec.samples or 64)
+    while True:
+        stage = dataclasses.replace(plan, runs=plan.runs[plan.runs["point_id"] < n * block])
+        run_plan(stage, out, executor, resume=True, progress=progress)
+        over = budget_s is not None and time.perf_counter() - start > budget_s
+        if n >= (spec.samples or n) or over:
+            break
+        n *= 2
     seconds = time.perf_counter() - start
     result = analyze(out, metrics=list(MAIN_OUTPUTS))
+    runs = SweepStore(out).read_runs(columns=["run_id", "point_id"])
     checks = sensitivity_checks(result.sobol, result.seed_noise, spec.replicates)
     return SensitivityResult(
         result.sobol,
@@ -69,6 +91,7 @@ def run_sensitivity(spec_path: Path, out: Path, executor, *, progress: bool) -> 
         spec.replicates,
         seconds,
         tuple(checks),
+        tuple(n for n in result.notes if n.startswith(("sobol", "incomplete"))),
     )
 
 

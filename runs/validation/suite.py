@@ -61,6 +61,9 @@ class SuiteConfig:
         Also run the Sobol sweep with replicates (:mod:`runs.validation.seednoise`).
     sobol_spec
         The sweep spec of the sensitivity part.
+    sobol_budget_s
+        Stop the Sobol sweep after the stage that passes this many seconds (``None``:
+        run it all); the indices then use the longest complete prefix of the design.
     """
 
     seeds: int = 20
@@ -69,6 +72,7 @@ class SuiteConfig:
     only: tuple[str, ...] = ()
     sensitivity: bool = False
     sobol_spec: Path = ROOT / "scenarios" / "sweeps" / "sobol.toml"
+    sobol_budget_s: float | None = None
 
 
 #: The quick suite (CI): 20 seeds of every scenario, no sensitivity sweep.
@@ -182,7 +186,11 @@ def run_suite(
             if out is None:
                 raise SuiteError("out: the sensitivity sweep needs an output folder")
             sensitivity = run_sensitivity(
-                config.sobol_spec, Path(out) / "sobol_sweep", executor, progress=progress
+                config.sobol_spec,
+                Path(out) / "sobol_sweep",
+                executor,
+                progress=progress,
+                budget_s=config.sobol_budget_s,
             )
             seconds["sensitivity"] = sensitivity.seconds
     finally:
