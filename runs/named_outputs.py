@@ -40,6 +40,8 @@ __all__ = [
 LAB_DISTRESS_EVENTS = frozenset({"missed_payment", "default", "rescue_round", "commitment_cut"})
 #: Event kinds of a lab funding round that did not raise what it sought.
 FUNDING_FAILURE_EVENTS = frozenset({"round_failed", "round_undersubscribed"})
+#: Event kinds of every lab funding round, whatever it raised.
+ROUND_EVENTS = FUNDING_FAILURE_EVENTS | {"round_full"}
 
 
 class OutputKind(StrEnum):
@@ -158,6 +160,11 @@ def _count(kinds: frozenset[str]) -> Callable[[RunPaths], float]:
     return lambda p: int(p.events.select(p.of("lab"), kinds).sum())
 
 
+def _failed_round_share(p: RunPaths) -> float:
+    rounds = int(p.events.select(p.of("lab"), ROUND_EVENTS).sum())
+    return _count(FUNDING_FAILURE_EVENTS)(p) / rounds if rounds else 0.0
+
+
 def _lab_default(p: RunPaths) -> int:
     return int(p.defaulted[:, p.of("lab")].any())
 
@@ -243,6 +250,12 @@ _LIST = (
         "lab_funding_failures", "rounds", OutputKind.COUNT,
         "Funding rounds of the labs that failed or were undersubscribed.",
         _count(FUNDING_FAILURE_EVENTS),
+    ),
+    NamedOutput(
+        "lab_failed_round_share", "fraction", OutputKind.AMOUNT,
+        "Share of the labs' funding rounds that failed or were undersubscribed (0 "
+        "without rounds): unlike the count, it does not fall when a lab fails early.",
+        _failed_round_share,
     ),
     NamedOutput(
         "provider_losses", "USD bn", OutputKind.AMOUNT,

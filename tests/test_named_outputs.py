@@ -45,7 +45,7 @@ def test_outputs_of_hand_made_paths():
     assert out["lab_revenue"] == 8.0 and out["provider_revenue"] == 21.0
     assert out["supplier_revenue"] == 32.0 and out["ai_revenue_end"] == 8.0 + 21.0 + 32.0
     assert out["defaults"] == 1 and out["lab_default"] == 1 and out["lab_distress"] == 1
-    assert out["lab_funding_failures"] == 2
+    assert out["lab_funding_failures"] == 2 and out["lab_failed_round_share"] == 2 / 3
     assert out["provider_losses"] == 4.0 and out["supplier_losses"] == 4.0
     assert out["lender_losses"] == 7.5
     assert out["round_trip_share"] == pytest.approx(4.0 / 61.0)
@@ -64,6 +64,7 @@ def test_outputs_without_events_or_defaults():
     )
     out = compute_outputs(quiet)
     assert out["lab_funding_failures"] == 0 and out["provider_losses"] == 0.0
+    assert out["lab_failed_round_share"] == 0.0
     assert out["lab_default"] == 0 and out["lab_distress"] == 0 and out["defaults"] == 0
 
 

@@ -11,7 +11,10 @@ Sources
   most valuable company on 2000-03-24/27) on trailing sales of about USD 16 bn —
   about 35× sales; Sun Microsystems traded at about 10× revenue (Scott McNealy,
   2002), and at the March-2000 top only 29 stocks sold for 10× sales or more.
-  :data:`LISTED_PRICE_TO_SALES_MAX` (40×) sits above the highest of them.
+  NVIDIA itself closed at USD 3.335 trillion on 2024-06-18, the world's most
+  valuable company (livemint.com, 2024-06-19), on trailing sales of USD 79.8 bn
+  (its four quarters to April 2024: 13.51 + 18.12 + 22.10 + 26.04) — about 42×.
+  :data:`LISTED_PRICE_TO_SALES_MAX` (50×) sits above the highest of them.
 * The private lab: OpenAI's USD 500 bn valuation of October 2025 is about 116×
   revenue in the article this project starts from — a high-water mark for a
   private lab (:data:`PRIVATE_LAB_PRICE_TO_SALES_MAX`).
@@ -46,11 +49,12 @@ __all__ = [
     "size_measures",
 ]
 
-LISTED_PRICE_TO_SALES_MAX = 40.0
+LISTED_PRICE_TO_SALES_MAX = 50.0
 """Highest valuation / trailing four-quarter revenue of a listed firm (×).
 
-Above Cisco's ~35× at the March-2000 peak, the highest of the large listed
-suppliers of the internet build-out (Sun ~10×)."""
+Above NVIDIA's ~42× when it became the most valuable company in June 2024 and
+Cisco's ~35× at the March-2000 peak, the highest of the large listed suppliers of
+the internet build-out (Sun ~10×)."""
 
 PRIVATE_LAB_PRICE_TO_SALES_MAX = 116.0
 """Highest valuation / trailing four-quarter revenue of a private lab (×): the
