@@ -56,6 +56,18 @@ def _sobol_raw(
     return sobol.analyze(_problem(parameters), y, calc_second_order=second_order, **kw)
 
 
+def _sobol_per_metric(
+    outputs: pd.DataFrame, parameters: Sequence[str], second_order: bool, **kw: float
+):
+    """``(metric, SALib result)`` for each output column, after checking the outputs."""
+    _check_outputs(outputs)
+    for metric in outputs.columns:
+        yield (
+            metric,
+            _sobol_raw(outputs[metric].to_numpy(np.float64), parameters, second_order, **kw),
+        )
+
+
 def sobol_indices(
     outputs: pd.DataFrame,
     parameters: Sequence[str],
@@ -86,17 +98,9 @@ def sobol_indices(
         the half-width of the ``conf_level`` confidence interval. All NaN for
         a constant output (no variance to decompose).
     """
-    _check_outputs(outputs)
     rows = []
-    for metric in outputs.columns:
-        res = _sobol_raw(
-            outputs[metric].to_numpy(np.float64),
-            parameters,
-            second_order,
-            num_resamples=num_resamples,
-            conf_level=conf_level,
-            seed=seed,
-        )
+    kw = {"num_resamples": num_resamples, "conf_level": conf_level, "seed": seed}
+    for metric, res in _sobol_per_metric(outputs, parameters, second_order, **kw):
         rows.extend(_per_parameter(metric, parameters, res, ("S1", "S1_conf", "ST", "ST_conf")))
     return pd.DataFrame(rows, columns=["metric", "parameter", "S1", "S1_conf", "ST", "ST_conf"])
 
@@ -113,17 +117,9 @@ def sobol_second_order(
 
     Returns columns ``metric, parameter_1, parameter_2, S2, S2_conf``.
     """
-    _check_outputs(outputs)
     rows = []
-    for metric in outputs.columns:
-        res = _sobol_raw(
-            outputs[metric].to_numpy(np.float64),
-            parameters,
-            True,
-            num_resamples=num_resamples,
-            conf_level=conf_level,
-            seed=seed,
-        )
+    kw = {"num_resamples": num_resamples, "conf_level": conf_level, "seed": seed}
+    for metric, res in _sobol_per_metric(outputs, parameters, True, **kw):
         for i, a in enumerate(parameters):
             for j in range(i + 1, len(parameters)):
                 rows.append(

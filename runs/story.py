@@ -78,6 +78,10 @@ def _why(cause: str) -> str:
     return f" ({cause})" if cause else ""
 
 
+def _price_move(firm: str, verb: str, price: float, n: int, cause: str) -> str:
+    return f"{firm} {verb} its price {_times(n) if n > 1 else f'to {price:,.3g}'}{_why(cause)}"
+
+
 def _with(other: str) -> str:
     return f" with {other}" if other else ""
 
@@ -104,12 +108,8 @@ _PHRASES: dict[str, _Phrase] = {
     "write_down": lambda f, c, a, n, why: (
         f"{f} writes down {_usd(a)}{f' on {c}' if c else ''}{_why(why)}"
     ),
-    "price_cut": lambda f, c, a, n, why: (
-        f"{f} cuts its price {_times(n) if n > 1 else f'to {a:,.3g}'}{_why(why)}"
-    ),
-    "price_rise": lambda f, c, a, n, why: (
-        f"{f} raises its price {_times(n) if n > 1 else f'to {a:,.3g}'}{_why(why)}"
-    ),
+    "price_cut": lambda f, c, a, n, why: _price_move(f, "cuts", a, n, why),
+    "price_rise": lambda f, c, a, n, why: _price_move(f, "raises", a, n, why),
     "round_undersubscribed": lambda f, c, a, n, why: (
         f"{f}'s funding rounds fall short {_times(n)}: {_usd(a)} raised"
         if n > 1
