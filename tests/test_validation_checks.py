@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from runs.validation import bounds
 from runs.validation.checks import (
     CHECK_COLUMNS,
     anchor_checks,
@@ -15,7 +16,6 @@ from runs.validation.checks import (
     market_checks,
     size_checks,
 )
-from runs.validation import bounds
 from runs.validation.claims import parse_expectations
 
 
