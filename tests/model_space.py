@@ -238,13 +238,12 @@ TRADING_KERNEL = ("trade_quarter",)
 
 
 def is_price_explosion(outcome: Outcome) -> bool:
-    """Whether a failed run is the known, systemic case of issue 14 (item 4).
+    """Whether a failed run is a price explosion (issue 14, item 4), counted apart.
 
     Prices made by the investor trading kernel leave every economic scale
     (a recorded number above :data:`EXPLOSION`, or a non-finite one), or the kernel
-    itself fails (a division by a price that underflowed to 0). The trading kernel
-    and the bounds of demand and valuations are being redesigned; these runs are
-    reported with reproducers, never dropped.
+    itself fails (a division by a price that underflowed to 0). Such a run fails the
+    property test like any other; it is reported with its reproducer, never dropped.
     """
     if outcome.ok:
         return False

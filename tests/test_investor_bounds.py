@@ -132,6 +132,6 @@ def test_explosive_settings_stay_finite_for_100_quarters(kw):
 
 
 def test_absurd_ranges_are_refused():
-    for kw in (dict(price_impact=30.0), dict(max_log_return=1.8), dict(quote_band=40.0)):
+    for kw in (dict(price_impact=30.0), dict(max_log_return=1.8), dict(quote_band=20.5)):
         with pytest.raises(ValidationError):
             InvestorParams(**kw)

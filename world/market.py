@@ -284,11 +284,13 @@ class InvestorParams(BaseModel):
     quote_band: float = Field(
         20.0,
         ge=5.0,
-        le=30.0,
+        le=20.0,
         description=(
             "Market maker quotes within exp(±band) of fundamental value (log; F below "
             "1e-3 USD bn counts as 1e-3): keeps prices finite; far outside observed "
-            "mispricing (|log| ≤ 2 for active firms in the shipped scenarios)."
+            "mispricing (|log| ≤ 2 for active firms in the shipped scenarios). At most "
+            "20 (5e8×): wider bands let a price reach 1e16 USD bn, where the float "
+            "rounding of marked stakes and warrants breaks the 1e-6 balance tolerance."
         ),
     )
     market_maker_short_limit: float = Field(
