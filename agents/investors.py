@@ -347,6 +347,27 @@ class InvestorPopulation:
             fitness=_frozen(self.profit_memory),
         )
 
+    def burn_in(self, fundamentals: ArrayLike, quarters: int, rng: np.random.Generator) -> None:
+        """Trade ``quarters`` quarters at ``fundamentals`` without news; keep the opening prices.
+
+        The initial strategy shares, sentiment and portfolios are guesses; trading a
+        few quarters at the opening values lets fitness, herding and rebalancing bring
+        them to the market's own state before the first recorded quarter — the usual
+        way to discard an agent-based model's initial transient. Holdings, cash,
+        strategies, sentiment, fitness and the market maker's book are kept; the prices
+        return to their opening marks (the calibration) and the chartists' trend, which
+        followed the burn-in's own path, starts again from zero.
+        """
+        if quarters <= 0:
+            return
+        opening = self.prices.copy()
+        news = np.zeros(len(self.asset_names))
+        for _ in range(quarters):
+            self.trade_quarter(fundamentals, news, rng)
+        self.prices[:] = opening
+        self._last_close = opening.copy()
+        self.trend[:] = 0.0
+
     def _buffer(self, name: str, size: int) -> FloatArray:
         """A scratch array of ``size`` float64 kept between quarters (no fresh pages)."""
         buf = self._buffers.get(name)

@@ -62,9 +62,10 @@ class Exchange:
             model.rng,
             private_assets=private,
         )
+        self.opening = np.array([f.valuation for f in firms])
+        self.population.burn_in(self.opening, model.params.investors.burn_in_quarters, model.rng)
         self.expected_revenue = np.full(len(firms), np.nan)  # set by the first quarter
         self.revenue_growth = np.zeros(len(firms))
-        self.opening = np.array([f.valuation for f in firms])
         self.fundamentals = self.opening.copy()
         self.prev_fundamentals = self.opening.copy()
         self.last: QuarterMarketResult | None = None

@@ -255,6 +255,17 @@ class InvestorParams(BaseModel):
     initial_sentiment_sd: float = Field(
         0.2, ge=0.0, le=2.0, description="Std. dev. of initial sentiment (clipped to [-1, 1])."
     )
+    burn_in_quarters: int = Field(
+        8,
+        ge=0,
+        le=40,
+        description=(
+            "Quarters the population trades at the opening values without news before "
+            "2025Q1, prices then reset to the opening marks: strategy shares, sentiment "
+            "and positions start from the market's own state, not from the initial guesses "
+            "(0: start from the guesses; their transient doubled early volatility)."
+        ),
+    )
     # --- trading ------------------------------------------------------------
     sub_rounds: int = Field(12, ge=1, le=52, description="Trading sub-rounds per quarter (weekly).")
     price_impact: float = Field(
