@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from runs.scenario import load_scenario
 from runs.simulate import simulate
+
+# Property tests draw the same examples on every run (a seed per test), so a green
+# `make test` stays green on a fresh clone; `HYPOTHESIS_PROFILE=explore make test`
+# draws new ones each run to hunt for counterexamples (keep any found as @example).
+settings.register_profile("ci", derandomize=True, database=None)
+settings.register_profile("explore", database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 
