@@ -53,16 +53,16 @@ class Exchange:
         private = [f.name for f in firms if not f.spec.listed]
         # one bn shares per firm at the start: price (USD/share) = value (USD bn)
         self.shares = np.ones(len(firms))
+        self.opening = np.array([f.valuation for f in firms])
         self.population = InvestorPopulation(
             model.params.investors,
             self.names,
             self.shares.copy(),
-            np.array([f.valuation for f in firms]),
+            self.opening,
             floats,
             model.rng,
             private_assets=private,
         )
-        self.opening = np.array([f.valuation for f in firms])
         self.population.burn_in(self.opening, model.params.investors.burn_in_quarters, model.rng)
         self.expected_revenue = np.full(len(firms), np.nan)  # set by the first quarter
         self.revenue_growth = np.zeros(len(firms))

@@ -267,6 +267,13 @@ MIN_ANCHOR = 1e-3
 """Fundamental value (USD bn) at which the quote band is anchored when F is lower."""
 
 
+@njit(cache=True, inline="always")
+def _mispricing(f, cap, cap_mis):  # pragma: no cover - compiled
+    """``log(F / cap)`` clipped to ``±cap_mis``; F ≤ 0 (or no fundamental) is the lower cap."""
+    floor = cap * np.exp(-cap_mis)
+    return min(np.log((f if f > floor else floor) / cap), cap_mis)
+
+
 @njit(cache=True)
 def _signals(r, path, shares_out, fundamental, trend, noise, pars, price, sig):  # pragma: no cover
     """Quote ``exp(path[r])`` and the three strategies' signals of sub-round ``r`` (in place).
@@ -281,11 +288,8 @@ def _signals(r, path, shares_out, fundamental, trend, noise, pars, price, sig): 
         price[j] = np.exp(path[r, j])
     if r < noise.shape[0]:
         for j in range(n_l):
-            cap = price[j] * shares_out[j]
-            f = fundamental[j]
-            floor = cap * np.exp(-mis)
-            x = np.log((f if f > floor else floor) / cap)
-            sig[0, j] = pars[P_REACTION] * min(x, mis) + noise[r, 0, j]
+            x = _mispricing(fundamental[j], price[j] * shares_out[j], mis)
+            sig[0, j] = pars[P_REACTION] * x + noise[r, 0, j]
             sig[1, j] = pars[P_CHARTIST_STRENGTH] * trend[j] + noise[r, 1, j]
             sig[2, j] = noise[r, 2, j]
 
@@ -312,10 +316,7 @@ def _choice(signals, path, weights, prices, listed_idx, shares_listed, fundament
     cap_mis = pars[P_MAX_MISPRICING]
     mis2 = 0.0
     for j in range(n_l):
-        cap = prices[listed_idx[j]] * shares_listed[j]
-        floor = cap * np.exp(-cap_mis)
-        f = fundamental[j]  # <= 0 (or no fundamental) counts as the lower cap
-        x = min(np.log((f if f > floor else floor) / cap), cap_mis)
+        x = _mispricing(fundamental[j], prices[listed_idx[j]] * shares_listed[j], cap_mis)
         mis2 += weights[j] * x * x
     attract[0] += pars[P_MISALIGNMENT_WEIGHT] * mis2
     top = max(attract[0], max(attract[1], attract[2]))
