@@ -38,7 +38,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
-from common import cpu_seconds, metadata, peak_rss_mb, run_worker, write_json  # noqa: E402
+from common import cpu_seconds, metadata, peak_rss_mb, run_worker, spread, write_json  # noqa: E402
 
 QUARTERS = 40
 TARGETS = {
@@ -136,10 +136,6 @@ def measure(kind: str, n: int, quarters: int, seed: int) -> dict:
     return row
 
 
-def _spread(values: list[float]) -> dict:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
-
-
 def run(sizes: list[int], repeats: int, quarters: int, seed: int) -> dict:
     """All sizes, the kinds in turn, ``repeats`` times; ratios pair by pair."""
     from world.market import InvestorParams
@@ -153,19 +149,19 @@ def run(sizes: list[int], repeats: int, quarters: int, seed: int) -> dict:
             for kind in KINDS:
                 rows[kind].append(measure(kind, n, quarters, seed))
         ratio = {
-            f"{k}_over_floor": _spread(
+            f"{k}_over_floor": spread(
                 [a["wall_s"] / f["wall_s"] for a, f in zip(rows[k], rows["floor"], strict=True)]
             )
             for k in ("model", "population")
         } | {
-            f"{k}_over_floor_cpu": _spread(
+            f"{k}_over_floor_cpu": spread(
                 [a["cpu_s"] / f["cpu_s"] for a, f in zip(rows[k], rows["floor"], strict=True)]
             )
             for k in ("model", "population")
         }
         out["sizes"][str(n)] = {
             "runs": rows,
-            "wall_s": {k: _spread([r["wall_s"] for r in rows[k]]) for k in KINDS},
+            "wall_s": {k: spread([r["wall_s"] for r in rows[k]]) for k in KINDS},
             "rss_above_import_floor_mb": {
                 k: max(r["rss_above_import_floor_mb"] for r in rows[k]) for k in KINDS
             },

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import statistics
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import metadata, write_json  # noqa: E402
+from common import metadata, spread, write_json  # noqa: E402
 
 from runs.executors import (  # noqa: E402
     DaskExecutor,
@@ -111,14 +110,6 @@ def per_core(result: dict, cores: int) -> dict:
     return result
 
 
-def _spread(values: list[float]) -> dict[str, float]:
-    return {
-        "median": round(statistics.median(values), 3),
-        "min": round(min(values), 3),
-        "max": round(max(values), 3),
-    }
-
-
 def run(quick: bool, repeats: int) -> dict[str, Any]:
     """All measurements, each repeated ``repeats`` times (medians decide the verdicts)."""
     meta = metadata()
@@ -131,7 +122,7 @@ def run(quick: bool, repeats: int) -> dict[str, Any]:
     serial_rows = [
         per_core(timed_sweep(serial, n_serial, fixed, seed=2 + k), 1) for k in range(repeats)
     ]
-    serial_rate = _spread([r["runs_per_s_per_core"] for r in serial_rows])
+    serial_rate = spread([r["runs_per_s_per_core"] for r in serial_rows], 3)
     print(f"serial: {serial_rate} runs/s/core", flush=True)
 
     start = time.perf_counter()
@@ -140,7 +131,7 @@ def run(quick: bool, repeats: int) -> dict[str, Any]:
         pool_rows = [
             per_core(timed_sweep(pool, n_pool, fixed, seed=3 + k), cores) for k in range(repeats)
         ]
-    pool_rate = _spread([r["runs_per_s_per_core"] for r in pool_rows])
+    pool_rate = spread([r["runs_per_s_per_core"] for r in pool_rows], 3)
     pool_res = {
         "workers": cores,
         "runs": n_pool,
@@ -163,13 +154,13 @@ def run(quick: bool, repeats: int) -> dict[str, Any]:
         seconds[workers] = [r["seconds"] for r in rows]
         dask[f"workers_{workers}"] = {
             "repeats": rows,
-            "seconds": _spread(seconds[workers]),
+            "seconds": spread(seconds[workers], 3),
             "cluster_start_and_warmup_s": startup,
             "total_with_startup_s": round(time.perf_counter() - start, 3),
         }
         print(f"dask×{workers}: {dask[f'workers_{workers}']['seconds']} s for {n_dask} runs")
-    speedup = _spread(
-        [a / b for a, b in zip(seconds[1], seconds[2], strict=True)]
+    speedup = spread(
+        [a / b for a, b in zip(seconds[1], seconds[2], strict=True)], 3
     )  # repeat k of one worker against repeat k of two
     dask.update(
         speedup_2_over_1=speedup,

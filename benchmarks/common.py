@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -71,6 +72,12 @@ def cpu_seconds() -> float:
     """User + system CPU time of this process so far, all threads (s)."""
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
+
+
+def spread(values: list[float], digits: int | None = None) -> dict[str, float]:
+    """Median, min and max of repeated measurements (rounded to ``digits`` if given)."""
+    out = {"median": statistics.median(values), "min": min(values), "max": max(values)}
+    return out if digits is None else {k: round(v, digits) for k, v in out.items()}
 
 
 def run_worker(script: str, kind: str, n: int, quarters: int, seed: int) -> dict[str, Any]:
