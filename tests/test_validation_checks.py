@@ -145,3 +145,38 @@ def test_sensitivity_checks_ranges_and_half_widths():
     assert "70%" in checks[f"sensitivity/sobol/{first}_range"].observed
     missing = sensitivity_checks(sobol[sobol["metric"] != first], noise, 4)
     assert not {c.id: c for c in missing}[f"sensitivity/sobol/{first}_range"].passed
+
+
+def test_sobol_range_check_is_family_wise():
+    """Ten near-zero indices: 95 % intervals one by one fail the family by chance,
+    Bonferroni intervals keep its false alarms under 5 % (Monte Carlo, fixed seed)."""
+    from runs.validation.seednoise import family_scale
+
+    rng = np.random.default_rng(11)
+    se, n = 0.02, 10
+    draws = rng.normal(0.0, se, size=(4000, n))  # true indices all 0
+    each = (draws + 1.96 * se < 0).any(axis=1).mean()
+    family = (draws + 1.96 * se * family_scale(n) < 0).any(axis=1).mean()
+    assert each > 0.15 and family < 0.05
+    assert family_scale(1) == pytest.approx(1.0)
+    assert family_scale(20) > family_scale(10) > 1.0
+    with pytest.raises(ValueError, match="n_intervals"):
+        family_scale(0)
+
+
+def test_sobol_range_check_widens_but_still_fails_clear_misses():
+    from runs.validation.seednoise import MAIN_OUTPUTS, sensitivity_checks
+
+    metric = MAIN_OUTPUTS[0]
+
+    def check(s1: float) -> bool:
+        rows = [{"metric": metric, "parameter": p, "S1": 0.3, "S1_conf": 0.037, "ST": 0.4,
+                 "ST_conf": 0.05} for p in "abcd"]  # fmt: skip
+        rows.append({"metric": metric, "parameter": "e", "S1": s1, "S1_conf": 0.037,
+                     "ST": 0.01, "ST_conf": 0.01})  # fmt: skip
+        noise = pd.DataFrame({"metric": [metric], "seed_share": [0.5]})
+        got = {c.id: c for c in sensitivity_checks(pd.DataFrame(rows), noise, 4)}
+        return got[f"sensitivity/sobol/{metric}_range"].passed
+
+    assert check(-0.046)  # misses 0 at 95 % alone, not family-wise (10 intervals)
+    assert not check(-0.1)

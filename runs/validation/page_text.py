@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from runs.named_outputs import OUTPUTS
 from runs.validation import bounds
-from runs.validation.seednoise import HALF_WIDTH_MAX, MAIN_OUTPUTS
+from runs.validation.seednoise import FAMILY_LEVEL, HALF_WIDTH_MAX, MAIN_OUTPUTS
 from runs.validation.stats import ALPHA
 from runs.validation.synthetic import SYNTHETIC_PATHS
 from world.regimes import REGIME_RULES, RegimeRules
@@ -181,8 +181,13 @@ replicates per design point, reports each output's share of variance due to the 
 computes the indices on the replicate means (`aipm analyze` does the same for any
 sweep with replicates). It checks, for the main continuous outputs
 ({", ".join(f"`{m}`" for m in MAIN_OUTPUTS)}), that every first- and total-order
-index lies in [0, 1] within its 95 % interval and that first-order half-widths are
-at most {HALF_WIDTH_MAX}.
+index lies in [0, 1] within its interval and that first-order half-widths (95 %) are
+at most {HALF_WIDTH_MAX}. The intervals of one output are judged together: ten
+95 % intervals of indices near zero would miss [0, 1] by chance about a quarter of
+the time, so each is widened to a family-wise {FAMILY_LEVEL:.0%} level (Bonferroni
+over the output's S1 and ST intervals; ×1.43 for five parameters). Decided after the
+suite of 2026-11-30 failed one interval by 0.01 (S1 of `credit.risk_free` for the AI
+value drawdown, −0.046 ± 0.037): a design error of the check, not a finding.
 
 ## References
 
