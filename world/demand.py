@@ -45,8 +45,10 @@ __all__ = [
     "bass_cumulative",
     "bass_step",
     "macro_limit",
+    "monetised_arpu",
     "outside_cloud_gw",
     "outside_gpu_gw",
+    "rationed_subscriptions",
     "scaled",
     "wallet_factor",
 ]
@@ -136,6 +138,9 @@ class DemandState:
     unpaid_new_users
         New users of this quarter who do not pay yet (millions): ``paid_lag`` times
         the quarter's new users; from the next quarter on they pay like the others.
+    usage
+        Usage per user relative to the start (index, start = 1): ``intensity`` times
+        the Jevons response to the cost of a unit of usage.
     """
 
     users: float
@@ -150,6 +155,7 @@ class DemandState:
     efficiency: float = 1.0
     compute_price: float = 1.0
     unpaid_new_users: float = 0.0
+    usage: float = 1.0
 
     @property
     def paid_users(self) -> float:
@@ -232,8 +238,6 @@ def advance_demand(
     spend = raw if raw <= 1.0 else k * raw / (k + raw - 1.0)
     api_volume = adoption * spend / token_price
     unpaid = p.paid_lag * max(users - prev.users, 0.0)
-    subscription_revenue = (users - unpaid) * paid_share * arpu * 3.0 / 1000.0
-    api_revenue = api_revenue_0 * token_price * api_volume
     # cumulative indices, so parameters may change between quarters (shocks)
     if quarter > 0:
         algo = prev.efficiency * (1.0 - efficiency_gain)
@@ -247,6 +251,10 @@ def advance_demand(
     compute_price = prev.compute_price * max(compute_price_change, 1e-9)
     cost = algo * compute_price / max(hardware_index, 1e-9)
     jevons = max(cost, 1e-12) ** (-p.usage_cost_elasticity)
+    usage = intensity * jevons  # usage per user relative to the start
+    billed = monetised_arpu(arpu, usage, p.usage_monetisation, p.arpu_max)
+    subscription_revenue = (users - unpaid) * paid_share * billed * 3.0 / 1000.0
+    api_revenue = api_revenue_0 * token_price * api_volume
     chat = compute_per_user_gw * users * intensity * jevons * algo
     api = compute_per_api_gw * api_revenue / max(api_revenue_0, 1e-12)
     compute_need = (chat + api) * (1.0 + training_ratio) / max(hardware_index, 1e-9)
@@ -265,7 +273,59 @@ def advance_demand(
         efficiency=algo,
         compute_price=compute_price,
         unpaid_new_users=unpaid,
+        usage=usage,
     )
+
+
+def monetised_arpu(arpu: float, usage: float, elasticity: float, arpu_max: float) -> float:
+    """Revenue per paying user-month (USD) when plans charge for usage.
+
+    ``arpu · usage^elasticity`` with ``usage`` the usage per user relative to the
+    start, but never above ``max(arpu_max, arpu)``: premium tiers cap what a
+    mass-market plan charges. With ``elasticity = 0`` (flat-rate plans) it is
+    ``arpu`` exactly.
+
+    Examples
+    --------
+    >>> monetised_arpu(20.0, 4.0, 0.5, 60.0)
+    40.0
+    >>> monetised_arpu(20.0, 100.0, 0.5, 60.0)
+    60.0
+    >>> monetised_arpu(20.0, 100.0, 0.0, 60.0)
+    20.0
+    """
+    if elasticity == 0.0:
+        return arpu
+    return min(arpu * max(usage, 0.0) ** elasticity, max(arpu_max, arpu))
+
+
+def rationed_subscriptions(revenue: float, served: float, usage: float, elasticity: float) -> float:
+    """Subscription revenue when the lab serves only a share ``served`` of the compute need.
+
+    A lab short of compute rations usage per user before it turns users away: with
+    usage per user ``usage`` (relative to the start, when each user needed one unit)
+    it keeps serving a share ``access = min(1, served · max(usage, 1))`` of its
+    users, each getting ``served / access`` of the usage they want. Users pay for
+    access, and for usage with ``elasticity`` (``usage_monetisation``):
+    ``revenue · access · (served / access)^elasticity``. Metered plans
+    (``elasticity = 1``) lose the unserved share, ``revenue · served``; flat plans
+    lose only the users cut off.
+
+    Examples
+    --------
+    >>> rationed_subscriptions(10.0, 0.5, 4.0, 0.0)
+    10.0
+    >>> rationed_subscriptions(10.0, 0.5, 4.0, 1.0)
+    5.0
+    >>> rationed_subscriptions(10.0, 0.1, 4.0, 0.0)
+    4.0
+    """
+    if served >= 1.0:
+        return revenue
+    access = min(1.0, served * max(usage, 1.0))
+    if access <= 0.0:
+        return 0.0
+    return revenue * access * (served / access) ** elasticity
 
 
 def scaled(state: DemandState, wallet: float) -> DemandState:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from agents.cloud import CloudProvider
 from world.delivery import sell_outside
+from world.demand import rationed_subscriptions
 from world.finance import pay, pay_out
 from world.ledger import Account, CashFlowKind
 from world.params import Role
@@ -102,20 +103,28 @@ def serve_compute(model: AIEconomy) -> None:
 
 
 def lab_sales(model: AIEconomy) -> None:
-    """Labs sell subscriptions and API access, as far as their compute serves demand."""
+    """Labs sell subscriptions and API access, as far as their compute serves demand.
+
+    API use is metered: a lab serving a share ``served`` of its compute need sells
+    that share of it. Subscribers are rationed usage before they are turned away
+    (:func:`~world.demand.rationed_subscriptions`).
+    """
     d = model.demand
     ratio = 1.0 + model.params.demand.training_ratio
     for lab in model.by_role(Role.LAB):
         need = d.compute_need_gw * lab.spec.users_share
         served = min(1.0, model.lab_compute_gw[lab.index] * ratio / need) if need > 0 else 1.0
         lab.served = served
+        subscriptions = rationed_subscriptions(
+            d.subscription_revenue, served, d.usage, model.params.demand.usage_monetisation
+        )
         for amount, account in (
-            (d.subscription_revenue, Account.REVENUE_SUBSCRIPTIONS),
-            (d.api_revenue, Account.REVENUE_API),
+            (subscriptions, Account.REVENUE_SUBSCRIPTIONS),
+            (d.api_revenue * served, Account.REVENUE_API),
         ):
             model.payments.receive_external(
                 lab.index,
-                amount * lab.spec.users_share * served,
+                amount * lab.spec.users_share,
                 credit=account,
                 party=ExternalParty.CONSUMERS,
                 memo="ai_sales",

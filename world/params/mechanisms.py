@@ -86,6 +86,12 @@ class DemandParams(_Frozen):
         "(algorithmic efficiency × compute price / hardware); 1: efficiency gains all go "
         "into more usage, 0: none do",
     )
+    usage_monetisation: Share = Field(
+        0.0,
+        description="elasticity of revenue per paying user to usage per user (usage tiers, "
+        "agents billed per task); 0: flat-rate subscriptions, 1: metered; the ARPU so "
+        "reached stays below arpu_max",
+    )
     token_cost_pass_through: Share = Field(
         0.5,
         description="elasticity of token prices to the price of cloud compute (token prices "
