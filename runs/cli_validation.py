@@ -28,7 +28,7 @@ def check_model(
         typer.Option(
             "--full/--quick",
             help="full: 50 seeds per scenario and the Sobol sweep with replicates; "
-            "quick: 20 seeds, no sweep",
+            "quick: 20 seeds (50 of the baseline), no sweep",
         ),
     ] = False,
     seeds: Annotated[
@@ -113,7 +113,8 @@ def check_model(
     n = len(result.checks)
     stdout.print(
         f"{n - len(failed)} of {n} checks passed ({len(result.runs)} runs, "
-        f"{config.seeds} seeds per scenario, {time.perf_counter() - start:.0f} s); "
+        f"{config.seeds} seeds per scenario, {config.seeds_of('baseline')} of the baseline, "
+        f"{time.perf_counter() - start:.0f} s); "
         f"wrote {out}/",
         highlight=False,
         soft_wrap=True,

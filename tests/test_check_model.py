@@ -20,12 +20,6 @@ SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml"))
 
 #: Groups the quick suite reports (it has no Sobol sweep: that is ``--full``).
 QUICK_GROUPS = ("anchors", "market", "books", "regime", "direction", "rate", "size")
-#: Checks the quick suite's 20 seeds cannot decide. Volatility clustering: once the
-#: investor burn-in removed the initial transient, the median lag-1 autocorrelation of
-#: |weekly returns| fell from 0.27 to 0.11-0.13 against a 2/sqrt(T) band of 0.091; the
-#: one-sided Wilcoxon test passes at 50 seeds (full suite, p = 6e-5) but not reliably at
-#: 20 (p > 0.01 on the CI seeds). It is reported either way, never hidden.
-UNDERPOWERED_AT_20_SEEDS = {"market/baseline/volatility_clustering"}
 
 
 def invoke(*args, timeout=1500):
@@ -58,6 +52,7 @@ def test_quick_suite_runs_and_reports_every_check(quick):
     # every shipped scenario, at least 20 seeds each, every run complete
     assert sorted(runs["scenario"].unique()) == SCENARIOS
     assert runs.groupby("scenario").size().min() >= 20 and (runs["status"] == "ok").all()
+    assert (runs["scenario"] == "baseline").sum() == 50  # the market facts' power
     assert runs.groupby("scenario")["seed"].nunique().min() >= 20
     # the printed table names every failing check with its verdict
     for cid in checks.loc[~checks["passed"], "id"]:
@@ -70,15 +65,16 @@ def test_quick_suite_runs_and_reports_every_check(quick):
 
 @pytest.mark.slow
 def test_every_quick_check_passes(quick):
-    """The model meets every check of the quick suite (20 seeds of every scenario) but
-    those 20 seeds cannot decide (listed above, with the full suite's verdict)."""
+    """The model meets every check of the quick suite (20 seeds of every scenario, 50
+    of the baseline: volatility clustering, tested on the baseline alone, is not
+    decided at p < 0.01 by 20 runs since the investor burn-in; see SuiteConfig)."""
     r, out = quick
     checks = pd.read_parquet(out / "checks.parquet").set_index("id")
     assert set(checks["group"]) == set(QUICK_GROUPS)
-    assert UNDERPOWERED_AT_20_SEEDS <= set(checks.index)
-    failing = checks.index[~checks["passed"]].difference(sorted(UNDERPOWERED_AT_20_SEEDS))
+    assert "market/baseline/volatility_clustering" in checks.index
+    failing = checks.index[~checks["passed"]]
     assert failing.empty, "\n".join(f"{c}: {checks.loc[c, 'observed']}" for c in failing)
-    assert r.returncode == (0 if checks["passed"].all() else 1)
+    assert r.returncode == 0
 
 
 @pytest.mark.parametrize(
