@@ -79,7 +79,7 @@ def test_worker_left_without_drawing_writes_nothing(tables, tmp_path):
     before = sorted(p.name for p in run_dir.rglob("*"))
     with ReportWorker(run_dir) as worker:
         pass
-    assert worker._process.returncode is not None  # stopped, not left behind
+    assert worker.exitcode is not None  # stopped, not left behind
     assert sorted(p.name for p in run_dir.rglob("*")) == before
 
 
