@@ -13,6 +13,9 @@ What is timed (wall clock, ``time.perf_counter``):
   ``runs.report``) and ``first_report_s`` (its first report) separately.
   ``report_cpu`` is the CPU time of the process meanwhile (both threads: the PNG
   encoder runs beside the drawing).
+* ``report_two_processes`` — the same report drawn as ``aipm run`` draws it
+  (``build_report(run_dir, processes=2)``: a forked second process draws
+  :data:`runs.report.SECOND_PROCESS_FIGURES`), alternated with ``report_warm``.
 * ``floor`` — the reference, measured in the same process as ``report_warm``: 17
   figures of one line each (one per panel of the report), drawn and PNG-encoded the
   same way. ``report_warm / floor`` says how far the report is from the least that
@@ -21,7 +24,8 @@ What is timed (wall clock, ``time.perf_counter``):
 * ``aipm_run`` — the command ``aipm run scenarios/baseline.toml --out DIR`` as a whole
   process, on a warm cache (numba kernels compiled by an earlier run), with the report
   and with ``--no-report``, alternated (A B A B ...); their difference is the report's
-  share of the command.
+  share of the command (its drawing process gets ready while the run simulates, see
+  :mod:`runs.report_worker`).
 
 The machine's load average (1, 5, 15 minutes) is recorded at the start and the end
 (``machine.load_average_at_start`` / ``_at_end``).
@@ -90,23 +94,28 @@ def floor_once() -> tuple[float, float]:
 
 
 def warm(run_dir: Path, repeats: int) -> dict:
-    """``build_report`` and the floor, alternated, after one warm-up of each."""
+    """``build_report`` (one and two processes) and the floor, alternated, after a warm-up."""
     from runs.report import build_report
 
     build_report(run_dir)
+    build_report(run_dir, processes=2)
     floor_once()
-    report, floor, report_cpu, floor_cpu = [], [], [], []
+    report, two, floor, report_cpu, floor_cpu = [], [], [], [], []
     for _ in range(repeats):
         t0, c0 = time.perf_counter(), time.process_time()
         build_report(run_dir)
         report.append(time.perf_counter() - t0)
         report_cpu.append(time.process_time() - c0)
+        t0 = time.perf_counter()
+        build_report(run_dir, processes=2)
+        two.append(time.perf_counter() - t0)
         wall, cpu = floor_once()
         floor.append(wall)
         floor_cpu.append(cpu)
     ratios = [r / f for r, f in zip(report, floor, strict=True)]
     return {
         "report": stats(report),
+        "report_two_processes": stats(two),
         "floor": stats(floor),
         "ratio_to_floor": stats(ratios),
         "report_cpu": stats(report_cpu),
@@ -192,7 +201,9 @@ def main() -> None:
     write_json(args.out, result)
     load = (meta["load_average_at_start"][0], meta["load_average_at_end"][0])
     print(
-        f"report warm {report_warm:.2f} s (floor {warm_result['floor']['median_s']:.2f} s, "
+        f"report warm {report_warm:.2f} s (two processes "
+        f"{warm_result['report_two_processes']['median_s']:.2f} s; floor "
+        f"{warm_result['floor']['median_s']:.2f} s, "
         f"ratio {warm_result['ratio_to_floor']['median_s']:.2f}); cold: import "
         f"{cold_result['import']['median_s']:.2f} s + first report "
         f"{cold_result['first_report']['median_s']:.2f} s; aipm run {aipm_warm:.2f} s "

@@ -33,11 +33,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from runs.faults import fault_point
 
 if TYPE_CHECKING:  # reading a run (aipm report) must not import the whole model
+    import pandas as pd
+
     from runs.simulate import RunResult
 
 __all__ = [
@@ -394,6 +394,8 @@ def write_run(
 
 def read_run(run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read back (params, firms, system, deals) of a run directory."""
+    import pandas as pd  # not at the top: aipm run opens its output before it imports pandas
+
     run_dir = Path(run_dir)
     params = json.loads((run_dir / "params.json").read_text(encoding="utf-8"))
     return (

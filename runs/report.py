@@ -20,10 +20,12 @@ from __future__ import annotations
 import gc
 import io
 import json
-from collections.abc import Callable, Iterator
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +42,12 @@ from world.gauges import paid_growth_by_year
 
 __all__ = [
     "RUN_FIGURES",
+    "SECOND_PROCESS_FIGURES",
+    "Drawn",
     "RunTables",
     "build_report",
     "build_sweep_report",
+    "draw_figures",
     "key_numbers",
     "png_bytes",
     "read_tables",
@@ -262,7 +267,77 @@ def _check(t: RunTables) -> None:
     )
 
 
-def build_report(run_dir: Path) -> Path:
+#: The figures the second process draws when a report is drawn in two processes (about
+#: half of the drawing time of the baseline's report: 0.8 of 1.5 s); the first process
+#: draws the others, then pastes the dashboard and writes the page.
+SECOND_PROCESS_FIGURES = ("network", "valuations", "balance", "stress")
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A figure drawn once: file stem, its pixels (RGB) and its PNG bytes."""
+
+    stem: str
+    image: Image.Image
+    png: bytes
+
+
+def draw_figures(t: RunTables, stems: Sequence[str]) -> list[Drawn]:
+    """Draw the run figures ``stems`` in order; each PNG is encoded while the next is drawn."""
+    makers = run_figures(t)
+    with _no_gc(), ThreadPoolExecutor(max_workers=1) as encoder:  # zlib runs while we draw
+        pending = []
+        for stem in stems:
+            image = render(makers[stem]())
+            pending.append((stem, image, encoder.submit(_encode, image)))
+        return [Drawn(stem, image, png.result()) for stem, image, png in pending]
+
+
+def _draw_and_send(t: RunTables, stems: Sequence[str], conn: Connection) -> None:
+    """The second process: draw ``stems`` and send them back (or the error that stopped it)."""
+    try:
+        drawn: list[Drawn] | Exception = draw_figures(t, stems)
+    except ValueError as exc:  # a table the figures cannot draw: raised again by the first
+        drawn = exc
+    conn.send(drawn)
+    conn.close()
+
+
+def _draw_in_two(t: RunTables) -> list[Drawn]:
+    """Every run figure, :data:`SECOND_PROCESS_FIGURES` drawn by a forked second process.
+
+    The second process starts with what this one has imported and cached (fonts,
+    text layouts), so it draws at once; call it with no other thread running.
+    """
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    second = context.Process(
+        target=_draw_and_send, args=(t, SECOND_PROCESS_FIGURES, send), name="aipm-report-draw"
+    )
+    second.start()
+    send.close()
+    try:
+        mine = draw_figures(t, [s for s in RUN_FIGURES if s not in SECOND_PROCESS_FIGURES])
+        try:
+            theirs = receive.recv()
+        except EOFError:
+            second.join()
+            raise RuntimeError(
+                f"the second drawing process ended without its figures "
+                f"(exit code {second.exitcode})"
+            ) from None
+    finally:
+        receive.close()
+        if second.is_alive():
+            second.kill()
+        second.join()
+    if isinstance(theirs, Exception):
+        raise theirs
+    drawn = {d.stem: d for d in (*mine, *theirs)}
+    return [drawn[stem] for stem in RUN_FIGURES]
+
+
+def build_report(run_dir: Path, *, processes: int = 1) -> Path:
     """Write ``report.html``, ``figures/*.png`` and ``dashboard.png`` into a run directory.
 
     Parameters
@@ -271,6 +346,11 @@ def build_report(run_dir: Path) -> Path:
         Directory with ``params.json``, ``firms.parquet``, ``system.parquet`` and
         ``deals.parquet`` (as written by :func:`runs.output.write_run`); the story uses
         ``events.parquet``, ``loops.parquet`` and ``summary.json`` when present.
+    processes
+        1: draw every figure in this process; 2: draw :data:`SECOND_PROCESS_FIGURES`
+        in a forked second process meanwhile (POSIX only; for a process with no
+        other thread running, such as the drawing process of ``aipm run``). The
+        files are the same either way.
 
     Returns
     -------
@@ -282,8 +362,11 @@ def build_report(run_dir: Path) -> Path:
     FileNotFoundError
         If a file of the run is missing.
     ValueError
-        If a table lacks a column the figures need, or has no rows.
+        If a table lacks a column the figures need, or has no rows; or if
+        ``processes`` is not 1 or 2.
     """
+    if processes not in (1, 2):
+        raise ValueError(f"processes: {processes} (allowed: 1 or 2)")
     run_dir = Path(run_dir)
     t = read_tables(run_dir)
     _check(t)
@@ -293,35 +376,31 @@ def build_report(run_dir: Path) -> Path:
         f"aipm run — {scenario}, random seed {t.params.get('seed', '?')}, "
         f"{s['period'].iloc[0]} to {s['period'].iloc[-1]}"
     )
-    shown: list[Shown] = []
-    images: list[Image.Image] = []
-    with _no_gc(), ThreadPoolExecutor(max_workers=1) as encoder:  # zlib runs while we draw
-        pending = []
-        for stem, make in run_figures(t).items():
-            image = render(make())
-            images.append(image)
-            pending.append((stem, encoder.submit(_encode, image)))
-        dashboard = encoder.submit(_encode, figures.compose_dashboard(images, title))
-        for stem, png in pending:
-            section, caption = RUN_FIGURES[stem]
-            data = png.result()
-            atomic_write_bytes(run_dir / "figures" / f"{stem}.png", data)
-            shown.append(Shown(stem, section, caption, data))
+    drawn = _draw_in_two(t) if processes == 2 else draw_figures(t, list(RUN_FIGURES))
+    with _no_gc(), ThreadPoolExecutor(max_workers=1) as encoder:  # while we write the page
+        dashboard = encoder.submit(
+            _encode, figures.compose_dashboard([d.image for d in drawn], title)
+        )
+        shown = []
+        for d in drawn:
+            section, caption = RUN_FIGURES[d.stem]
+            atomic_write_bytes(run_dir / "figures" / f"{d.stem}.png", d.png)
+            shown.append(Shown(d.stem, section, caption, d.png))
+        regime = str(t.summary.get("regime", ""))
+        page = run_dir / "report.html"
+        html = run_page(
+            title,
+            regime=regime,
+            rule=regime_rule(regime) if regime else "",
+            regime_figures={k: v for k, v in t.summary.items() if k.startswith("regime_")},
+            outcome=outcome(t.firms, t.summary),
+            timeline=timeline(t.events) if t.events is not None else None,
+            facts=article_facts(t.system, t.firms, t.demand, t.loops),
+            figures=shown,
+            numbers=key_numbers(t.params, t.firms, t.system, t.deals, t.summary),
+        )
+        atomic_write_bytes(page, html)
         atomic_write_bytes(run_dir / "dashboard.png", dashboard.result())
-    regime = str(t.summary.get("regime", ""))
-    page = run_dir / "report.html"
-    html = run_page(
-        title,
-        regime=regime,
-        rule=regime_rule(regime) if regime else "",
-        regime_figures={k: v for k, v in t.summary.items() if k.startswith("regime_")},
-        outcome=outcome(t.firms, t.summary),
-        timeline=timeline(t.events) if t.events is not None else None,
-        facts=article_facts(t.system, t.firms, t.demand, t.loops),
-        figures=shown,
-        numbers=key_numbers(t.params, t.firms, t.system, t.deals, t.summary),
-    )
-    atomic_write_bytes(page, html)
     return page
 
 

@@ -1,0 +1,139 @@
+"""The report of ``aipm run``, drawn by a second process that gets ready while the run runs.
+
+A report costs ``aipm run`` about as much as the run itself: importing matplotlib,
+loading fonts and filling matplotlib's caches, then drawing 17 panels. None of it
+needs the run until the drawing, so :class:`ReportWorker` forks a child process before
+the simulation: on the second core it imports the drawing modules and draws a small
+figure (:func:`warm_up`) while the first core simulates. Forked, it starts with what
+the command has imported already (numpy, the parameters) instead of importing them
+again. Once the run's tables are in the run folder (the temporary folder of
+:func:`runs.output.open_output`), :meth:`ReportWorker.build` tells it to draw; it
+draws the figures in two processes (:func:`runs.report.build_report` with
+``processes=2``) and exits with code 0 once every file of the report is written.
+
+The child waits for one message on a pipe: ``draw`` to draw; the pipe closing
+(:meth:`ReportWorker.close`, or the parent dying) makes it exit without drawing, so it
+never outlives the run. A failure prints its traceback on standard error and the
+parent raises :class:`ReportError`. Files are written as
+:func:`~runs.report.build_report` writes them (each atomically), inside the temporary
+folder that is moved into place only after the report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import sys
+from multiprocessing.connection import Connection
+from pathlib import Path
+from types import TracebackType
+
+__all__ = ["DRAW", "ReportError", "ReportWorker", "warm_up"]
+
+DRAW = "draw"
+"""The message that tells the drawing process to draw the report."""
+
+
+class ReportError(RuntimeError):
+    """The drawing process failed (its traceback is on standard error)."""
+
+
+class ReportWorker:
+    """A drawing process for the report of one run folder (a context manager).
+
+    Start it with no other thread running (it forks). Leaving the ``with`` block stops
+    the process if it is still running (the run failed or was interrupted), before the
+    temporary folder is removed.
+    """
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = Path(run_dir)
+        context = multiprocessing.get_context("fork")
+        receive, self._go = context.Pipe(duplex=False)
+        sys.stdout.flush()  # nothing buffered is copied into the child
+        sys.stderr.flush()
+        self._process = context.Process(
+            target=_serve, args=(self.run_dir, receive, self._go), name="aipm-report"
+        )
+        self._process.start()
+        receive.close()
+
+    @property
+    def exitcode(self) -> int | None:
+        """The drawing process's exit code (None while it runs)."""
+        return self._process.exitcode
+
+    def build(self, run_dir: Path) -> None:
+        """Draw the report into ``run_dir`` (the folder given at start) and wait for it.
+
+        Raises
+        ------
+        ValueError
+            If ``run_dir`` is not the folder the process was started for.
+        ReportError
+            If the drawing process failed.
+        """
+        if Path(run_dir).resolve() != self.run_dir.resolve():
+            raise ValueError(f"run_dir: {run_dir} (this drawing process draws {self.run_dir})")
+        with contextlib.suppress(OSError):  # it died already: its exit code says how
+            self._go.send(DRAW)
+        self._go.close()
+        self._process.join()
+        if self._process.exitcode != 0:
+            raise ReportError(
+                f"drawing the report failed (exit code {self._process.exitcode}); "
+                "nothing was written"
+            )
+
+    def close(self) -> None:
+        """Stop the drawing process unless it has finished (idempotent)."""
+        self._go.close()
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+
+    def __enter__(self) -> ReportWorker:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _serve(run_dir: Path, go: Connection, parents_end: Connection) -> None:
+    """The drawing process: get ready, then draw when told to (see the module docstring)."""
+    parents_end.close()  # so that the pipe closes when the parent's end does
+    try:
+        from runs.report import build_report
+
+        warm_up()
+        try:
+            told = go.recv()
+        except EOFError:
+            return  # the run did not get as far as its report
+        if told == DRAW:
+            build_report(run_dir, processes=2)
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the run says so
+        sys.exit(130)
+
+
+def warm_up() -> None:
+    """Draw and encode one small styled figure: fonts loaded, matplotlib's caches filled."""
+    from matplotlib.figure import Figure
+
+    from runs.report import png_bytes
+    from runs.style import PANEL_SIZE, styled
+
+    with styled():
+        fig = Figure(figsize=PANEL_SIZE)
+        ax = fig.subplots()
+        ax.plot([0.0, 1.0], [1.0, 0.0], label="line")
+        ax.set_title("title")
+        ax.set_xlabel("quarter")
+        ax.legend()
+        fig.suptitle("figure", fontweight="bold")
+    png_bytes(fig)
