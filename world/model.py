@@ -25,7 +25,7 @@ from agents.lenders import Lenders
 from world import deals as dealmaking
 from world import finance, metrics, opening, operations, valuation
 from world.buildout import capex_per_gw, hardware_index
-from world.contracts import EXTERNAL, DealBook, Loan
+from world.contracts import ACTIVE, EXTERNAL, DealBook, Loan
 from world.demand import (
     DemandState,
     advance_demand,
@@ -74,6 +74,7 @@ class AIEconomy(mesa.Model):
         self.params = params
         self.keep_journal = keep_journal
         self.quarter = 0
+        self._capex_now: tuple = (None, None, 1.0, 0.0)  # (quarter, params, index, per GW)
         self.sentiment = 0.0
         self.firms: list[Firm] = [make_firm(self, spec, i) for i, spec in enumerate(params.firms)]
         self.firm_index = {f.name: f.index for f in self.firms}
@@ -133,12 +134,25 @@ class AIEconomy(mesa.Model):
 
     def capex_index(self) -> float:
         """Capex per GW now relative to the start."""
-        return (1.0 - self.params.buildout.capex_decline) ** self.quarter
+        cached = self._capex_now
+        if cached[0] != self.quarter or cached[1] is not self.params:
+            cached = self._refresh_capex_now()
+        return cached[2]
 
     def capex_per_gw_now(self) -> float:
         """All-in capex per GW in the current quarter (USD bn/GW)."""
+        cached = self._capex_now
+        if cached[0] != self.quarter or cached[1] is not self.params:
+            cached = self._refresh_capex_now()
+        return cached[3]
+
+    def _refresh_capex_now(self) -> tuple:
+        """Compute the quarter's capex index and capex per GW once (asked for often)."""
         b = self.params.buildout
-        return capex_per_gw(self.quarter, b.capex_per_gw, b.capex_decline)
+        index = (1.0 - b.capex_decline) ** self.quarter
+        per_gw = capex_per_gw(self.quarter, b.capex_per_gw, b.capex_decline)
+        self._capex_now = (self.quarter, self.params, index, per_gw)
+        return self._capex_now
 
     def hardware_index_now(self) -> float:
         """FLOP per GW of new capacity relative to the start."""
@@ -277,8 +291,15 @@ class AIEconomy(mesa.Model):
     def interest_now(self, firm: Firm) -> float:
         """Interest the firm owes this quarter (USD bn)."""
         q = self.quarter
-        i = firm.index
-        return sum([ln.interest_due(q) for ln in self.deals.of("loans", "borrower", i)], 0.0)
+        loans = self.deals.of("loans", "borrower", firm.index)
+        # Loan.interest_due, inlined: this is asked for with every fixed-cost estimate
+        return sum(
+            [
+                ln.principal * ln.rate / 4 if ln.status is ACTIVE and ln.signed < q else 0.0
+                for ln in loans
+            ],
+            0.0,
+        )
 
     def lab_revenue_now(self, lab: Firm) -> float:
         """Lab's potential revenue this quarter (USD bn)."""
