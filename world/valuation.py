@@ -132,11 +132,13 @@ class Fundamentals:
     def committed_compute(self, lab: Firm, horizon: int) -> np.ndarray:
         """A lab's contracted minimum payments for compute, per quarter ahead (USD bn).
 
-        Cached until the quarter or the deal book changes (see :meth:`_committed`).
+        Cached until the quarter or the deal book changes (see :meth:`_committed`); a
+        shorter horizon is the start of the prospects' horizon (the same values), so the
+        lab's runway and its value share one computation.
         """
-        return self.model.memo(
-            ("committed", lab.index, horizon), lambda: self._committed(lab, horizon)
-        )
+        full = max(horizon, self.model.params.market.lab_horizon_quarters)
+        out = self.model.memo(("committed", lab.index, full), lambda: self._committed(lab, full))
+        return out[:horizon] if horizon < full else out
 
     def _committed(self, lab: Firm, horizon: int) -> np.ndarray:
         """A lab's contracted minimum payments for compute, per quarter ahead (USD bn).
