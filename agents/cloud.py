@@ -159,16 +159,25 @@ class CloudProvider(Firm):
             outside = min(m.outside_cloud_forecast(self, 0), outside)
         return m.contracted_gw(self.index, q) + outside
 
-    def plan_capacity(self) -> list[GpuProposal]:
+    def capacity_gap(self) -> float:
+        """GW the provider lacks at the planning horizon (negative: GW it has in excess).
+
+        Its capacity target less its fleet and undelivered orders then.
+        """
+        at = self.model.quarter + self.model.params.behaviour.plan_horizon
+        return self.capacity_target(at) - self.secured_gw(at)
+
+    def plan_capacity(self, gap: float | None = None) -> list[GpuProposal]:
         """Order a share ``order_adjustment`` of the capacity gap at the planning horizon.
 
         A gap of at least ``min_deal_gw`` is ordered at least at that size, so a small
-        provider does not let its fleet retire one partial order at a time.
+        provider does not let its fleet retire one partial order at a time. ``gap`` is
+        :meth:`capacity_gap` if already known (nothing changed since).
         """
         m = self.model
         b = m.params.behaviour
-        at = m.quarter + b.plan_horizon
-        gap = self.capacity_target(at) - self.secured_gw(at)
+        if gap is None:
+            gap = self.capacity_gap()
         if gap < b.min_deal_gw:
             return []
         gap = max(gap * b.order_adjustment, b.min_deal_gw)  # a small gap is ordered whole
@@ -176,16 +185,16 @@ class CloudProvider(Firm):
             GpuProposal(self.index, i, gap * w) for i, w in sorted(self.supplier_shares().items())
         ]
 
-    def excess_orders(self) -> list[tuple[GpuOrder, float]]:
+    def excess_orders(self, gap: float | None = None) -> list[tuple[GpuOrder, float]]:
         """Undelivered orders to cancel when the need at the horizon fell: (order, GW).
 
         Cancels the latest orders first, down to the capacity target (cancellation
         costs ``order_cancel_fee`` of the cancelled value, so the provider only cancels
-        what it does not expect to need).
+        what it does not expect to need). ``gap`` is :meth:`capacity_gap` if already
+        known.
         """
         m = self.model
-        at = m.quarter + m.params.behaviour.plan_horizon
-        excess = self.secured_gw(at) - self.capacity_target(at)
+        excess = -(self.capacity_gap() if gap is None else gap)
         cuts: list[tuple[GpuOrder, float]] = []
         if excess < m.params.behaviour.min_deal_gw:
             return cuts

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from world.buildout import Fleet
+from world.contracts import ACTIVE
 from world.ledger import Account, Ledger
 from world.params import FirmSpec, Role
 from world.stress import MinskyClass
@@ -219,10 +220,9 @@ class Firm(mesa.Agent):
         build = m.capex_per_gw_now() * (1 - m.params.buildout.chip_share)
         total = 0.0
         for o in m.deals.of("gpu", "buyer", self.index):
-            if not o.active:
-                continue
-            gw = sum([part for _, part in o.planned(q, quarters)])
-            total += gw * ((1 - o.prepay_share) * o.price + build)
+            if o.status is ACTIVE:
+                gw = o.planned_gw(q, quarters)
+                total += gw * ((1 - o.prepay_share) * o.price + build)
         return total
 
     def capital_allocation(self) -> tuple[float, float]:

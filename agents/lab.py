@@ -141,7 +141,10 @@ class AILab(Firm):
 
     def runway(self) -> float:
         """Quarters of expected burn the lab's cash covers (``inf`` if it burns nothing)."""
-        burn = self.expected_burn()
+        return self._runway_at(self.expected_burn())
+
+    def _runway_at(self, burn: float) -> float:
+        """Quarters of ``burn`` the lab's cash covers (``inf`` if it burns nothing)."""
         return float("inf") if burn <= 1e-9 else max(self.cash, 0.0) / burn
 
     def round_request(self, *, force: bool = False) -> RoundRequest | None:
@@ -160,7 +163,7 @@ class AILab(Firm):
         burn = self.expected_burn()
         if burn <= 1e-9 and not force:
             return None
-        runway = self.runway()
+        runway = self._runway_at(burn)
         if runway >= b.lab_runway_quarters and not force:
             return None
         amount = max(b.lab_runway_target * burn - self.cash, burn, 0.0) * self.round_scale

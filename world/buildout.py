@@ -198,8 +198,8 @@ class Fleet:
         retired = 0.0
         keep: list[Vintage] = []
         for v in self.vintages:
-            remaining_q = max(v.retire_q - q, 1)
-            dep = v.book / remaining_q
+            remaining_q = v.retire_q - q
+            dep = v.book / (remaining_q if remaining_q > 1 else 1)
             v.book -= dep
             charge += dep
             if v.retire_q <= q + 1:

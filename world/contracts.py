@@ -18,6 +18,7 @@ from typing import NamedTuple
 from world.params import DealKind
 
 __all__ = [
+    "ACTIVE",
     "EXTERNAL",
     "Backstop",
     "CloudContract",
@@ -46,7 +47,7 @@ class ContractStatus(StrEnum):
     DEFAULTED = "defaulted"
 
 
-_ACTIVE = ContractStatus.ACTIVE
+_ACTIVE = ACTIVE = ContractStatus.ACTIVE  # for hot loops: ``c.status is ACTIVE`` is ``c.active``
 
 
 class FlowKind(StrEnum):
@@ -218,6 +219,22 @@ class GpuOrder(Contract):
             left -= part
             t += 1
         return out
+
+    def planned_gw(self, q: int, quarters: int) -> float:
+        """Sum of the GW of :meth:`planned` (the same parts, added in the same order)."""
+        steps = q + quarters - max(self.first_delivery, q + 1) + 1
+        if self.status is not _ACTIVE or steps <= 0:
+            return 0
+        left = max(self.gw - self.delivered_gw, 0.0)
+        part_gw = self.part_gw
+        parts = []
+        for _ in range(steps):
+            if left <= 1e-12:
+                break
+            part = left if left < part_gw else part_gw  # min(part_gw, left)
+            parts.append(part)
+            left -= part
+        return sum(parts)
 
     def schedule(self, q: int) -> list[ScheduledFlow]:
         """Prepayment at signing and cash due per delivery (USD bn)."""
@@ -439,26 +456,31 @@ class DealBook:
         lookups do not scan every contract.
         """
         items = getattr(self, kind)
-        stamp = (id(items), len(items))
         cached = self._index.get((kind, party))
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
+        if cached is not None and cached[0] == id(items) and cached[1] == len(items):
+            return cached[2]
         groups: dict[int, list] = {}
         for c in items:
             groups.setdefault(getattr(c, party), []).append(c)
-        self._index[(kind, party)] = (stamp, groups)
+        self._index[(kind, party)] = (id(items), len(items), groups)
         return groups
 
     def _indexed(self, kind: str, contract: Contract) -> None:
         """Append a contract just added to list ``kind`` to the indexes built over it."""
         items = getattr(self, kind)
-        for (k, party), (stamp, groups) in list(self._index.items()):
-            if k == kind and stamp == (id(items), len(items) - 1):
+        list_id, n = id(items), len(items)
+        for (k, party), (stamp_id, stamp_n, groups) in list(self._index.items()):
+            if k == kind and stamp_id == list_id and stamp_n == n - 1:
                 groups.setdefault(getattr(contract, party), []).append(contract)
-                self._index[(k, party)] = ((id(items), len(items)), groups)
+                self._index[(k, party)] = (list_id, n, groups)
 
     def of(self, kind: str, party: str, firm: int) -> list:
         """Firm ``firm``'s contracts of list ``kind`` as ``party`` (see :meth:`by`)."""
+        cached = self._index.get((kind, party))
+        if cached is not None:  # the check of :meth:`by`, inlined: this is asked often
+            items = getattr(self, kind)
+            if cached[0] == id(items) and cached[1] == len(items):
+                return cached[2].get(firm, [])
         return self.by(kind, party).get(firm, [])
 
     def prune(self) -> None:

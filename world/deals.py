@@ -239,9 +239,13 @@ def negotiate(model: AIEconomy, *, labs_too: bool = True) -> None:
     for i in model.rng.permutation(len(clouds)):
         cloud = clouds[i]
         assert isinstance(cloud, CloudProvider)
-        for order, gw in cloud.excess_orders():
+        gap = cloud.capacity_gap()
+        cuts = cloud.excess_orders(gap)
+        for order, gw in cuts:
             cut_order(model, order, gw, "capacity no longer needed")
-        for proposal in cloud.plan_capacity():
+        if cuts:
+            gap = cloud.capacity_gap()  # the cuts changed what it has on order
+        for proposal in cloud.plan_capacity(gap):
             supplier = model.firms[proposal.supplier]
             assert isinstance(supplier, ChipSupplier)
             price = supplier.price

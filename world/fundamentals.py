@@ -28,6 +28,8 @@ All rates are per quarter, money in USD bn. No randomness, no model state.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -41,6 +43,18 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
+
+
+@functools.lru_cache(maxsize=64)
+def _powers(base: float, horizon: int, sign: float = 1.0) -> FloatArray:
+    """``base ** (sign · k)`` for ``k = 1..horizon``, read-only.
+
+    Cached: the kernels ask for the same few bases (fades, discount factors) every
+    quarter.
+    """
+    out = base ** (sign * np.arange(1, horizon + 1, dtype=np.float64))
+    out.flags.writeable = False
+    return out
 
 
 def _check_rates(r: float, g_inf: float, fade: float, horizon: int) -> None:
@@ -113,9 +127,8 @@ def fade_multiple_unchecked(
     g0: FloatArray, r: float, g_inf: float, fade: float, horizon: int
 ) -> FloatArray:
     """:func:`fade_multiple` without validation, for the model's hot path."""
-    k = np.arange(1, horizon + 1, dtype=np.float64)
-    path = g_inf + (g0[..., None] - g_inf) * fade**k
-    factors = np.cumprod((1.0 + path) / (1.0 + r), axis=-1)
+    path = g_inf + (g0[..., None] - g_inf) * _powers(fade, horizon)
+    factors = ((1.0 + path) / (1.0 + r)).cumprod(axis=-1)
     return factors.sum(axis=-1) + factors[..., -1] * (1.0 + g_inf) / (r - g_inf)
 
 
@@ -238,16 +251,15 @@ def lab_value_unchecked(
 ) -> float:
     """:func:`lab_prospects_value` without validation, for the model's hot path."""
     horizon = committed.size
-    k = np.arange(1, horizon + 1, dtype=np.float64)
-    revenue = revenue_q * np.cumprod(1.0 + g_inf + (g0 - g_inf) * fade**k)
+    revenue = revenue_q * (1.0 + g_inf + (g0 - g_inf) * _powers(fade, horizon)).cumprod()
     if cap is not None:
         revenue = np.minimum(revenue, cap)
-    decay = cost_fade**k
+    decay = _powers(cost_fade, horizon)
     other = other_share_lr + (other_share_now - other_share_lr) * decay
     compute = compute_share_lr + (compute_share_now - compute_share_lr) * decay
     cf = revenue * (1.0 - other) - np.maximum(committed, compute * revenue)
     cf = np.where(cf > 0.0, cf * (1.0 - tax_rate), cf)
-    discount = (1.0 + r) ** -k
+    discount = _powers(1.0 + r, horizon, -1.0)
     margin_lr = max(1.0 - other_share_lr - compute_share_lr, 0.0) * (1.0 - tax_rate)
     terminal = revenue[-1] * margin_lr * (1.0 + g_inf) / (r - g_inf) * discount[-1]
     return float((cf * discount).sum() + terminal)

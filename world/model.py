@@ -25,7 +25,7 @@ from agents.lenders import Lenders
 from world import deals as dealmaking
 from world import finance, metrics, opening, operations, valuation
 from world.buildout import capex_per_gw, hardware_index
-from world.contracts import EXTERNAL, DealBook, Loan
+from world.contracts import ACTIVE, EXTERNAL, CloudContract, DealBook, Loan
 from world.demand import (
     DemandState,
     advance_demand,
@@ -44,6 +44,11 @@ from world.valuation import Fundamentals
 __all__ = ["AIEconomy"]
 
 _PRICE_NEWS = 0.05  # log points: price moves at least this large are logged as events
+
+
+def _gw_due(contracts: list[CloudContract], q: int) -> float:
+    """Sum of ``c.gw_due(q)`` over ``contracts`` (inlined: asked for in every capacity plan)."""
+    return sum([c.gw if c.status is ACTIVE and c.start <= q < c.end else 0.0 for c in contracts])
 
 
 class AIEconomy(mesa.Model):
@@ -74,6 +79,7 @@ class AIEconomy(mesa.Model):
         self.params = params
         self.keep_journal = keep_journal
         self.quarter = 0
+        self._capex_now: tuple = (None, None, 1.0, 0.0)  # (quarter, params, index, per GW)
         self.sentiment = 0.0
         self.firms: list[Firm] = [make_firm(self, spec, i) for i, spec in enumerate(params.firms)]
         self.firm_index = {f.name: f.index for f in self.firms}
@@ -133,12 +139,25 @@ class AIEconomy(mesa.Model):
 
     def capex_index(self) -> float:
         """Capex per GW now relative to the start."""
-        return (1.0 - self.params.buildout.capex_decline) ** self.quarter
+        cached = self._capex_now
+        if cached[0] != self.quarter or cached[1] is not self.params:
+            cached = self._refresh_capex_now()
+        return cached[2]
 
     def capex_per_gw_now(self) -> float:
         """All-in capex per GW in the current quarter (USD bn/GW)."""
+        cached = self._capex_now
+        if cached[0] != self.quarter or cached[1] is not self.params:
+            cached = self._refresh_capex_now()
+        return cached[3]
+
+    def _refresh_capex_now(self) -> tuple:
+        """Compute the quarter's capex index and capex per GW once (asked for often)."""
         b = self.params.buildout
-        return capex_per_gw(self.quarter, b.capex_per_gw, b.capex_decline)
+        index = (1.0 - b.capex_decline) ** self.quarter
+        per_gw = capex_per_gw(self.quarter, b.capex_per_gw, b.capex_decline)
+        self._capex_now = (self.quarter, self.params, index, per_gw)
+        return self._capex_now
 
     def hardware_index_now(self) -> float:
         """FLOP per GW of new capacity relative to the start."""
@@ -179,11 +198,11 @@ class AIEconomy(mesa.Model):
 
     def contracted_gw(self, provider: int, q: int) -> float:
         """GW a provider owes its customers in quarter ``q``."""
-        return sum([c.gw_due(q) for c in self.deals.of("cloud", "provider", provider)])
+        return _gw_due(self.deals.of("cloud", "provider", provider), q)
 
     def lab_contracted_gw(self, customer: int, q: int) -> float:
         """GW a lab has rented for quarter ``q``."""
-        return sum([c.gw_due(q) for c in self.deals.of("cloud", "customer", customer)])
+        return _gw_due(self.deals.of("cloud", "customer", customer), q)
 
     def outside_cloud_forecast(self, firm: Firm, ahead: int) -> float:
         """Outside demand for ``firm``'s capacity ``ahead`` quarters from now (GW).
@@ -208,7 +227,10 @@ class AIEconomy(mesa.Model):
         backlog, commitments = [0.0] * n, [0.0] * n
         q = self.quarter + 1
         for c in self.deals.cloud:
-            value = c.remaining_value(q)
+            if c.status is ACTIVE:  # CloudContract.remaining_value, inlined
+                value = c.gw * c.price * max(0, c.end - max(q, c.start))
+            else:
+                value = 0.0
             backlog[c.provider] += value
             commitments[c.customer] += value
         for o in self.deals.gpu:
@@ -249,8 +271,9 @@ class AIEconomy(mesa.Model):
         out = [0.0] * len(self.firms)
         credit = [self.customer_credit(i) for i in range(len(self.firms))]
         for c in self.deals.cloud:
-            if c.active:
-                out[c.provider] += c.take_or_pay * c.remaining_value(q) * credit[c.customer]
+            if c.status is ACTIVE:  # with CloudContract.remaining_value inlined
+                value = c.gw * c.price * max(0, c.end - max(q, c.start))
+                out[c.provider] += c.take_or_pay * value * credit[c.customer]
         return out
 
     def customer_credit(self, customer: int) -> float:
@@ -277,8 +300,15 @@ class AIEconomy(mesa.Model):
     def interest_now(self, firm: Firm) -> float:
         """Interest the firm owes this quarter (USD bn)."""
         q = self.quarter
-        i = firm.index
-        return sum([ln.interest_due(q) for ln in self.deals.of("loans", "borrower", i)], 0.0)
+        loans = self.deals.of("loans", "borrower", firm.index)
+        # Loan.interest_due, inlined: this is asked for with every fixed-cost estimate
+        return sum(
+            [
+                ln.principal * ln.rate / 4 if ln.status is ACTIVE and ln.signed < q else 0.0
+                for ln in loans
+            ],
+            0.0,
+        )
 
     def lab_revenue_now(self, lab: Firm) -> float:
         """Lab's potential revenue this quarter (USD bn)."""
@@ -348,7 +378,7 @@ class AIEconomy(mesa.Model):
         """Without an investor population, sentiment is decaying accumulated news."""
         if self.market is None:
             keep = self.params.market.sentiment_persistence
-            self.sentiment = float(np.clip(keep * self.sentiment + self.sentiment_shock, -1, 1))
+            self.sentiment = min(max(keep * self.sentiment + self.sentiment_shock, -1.0), 1.0)
         self.sentiment_shock = 0.0
 
     # -- prices and demand ---------------------------------------------------------

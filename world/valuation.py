@@ -27,6 +27,7 @@ Without an investor population, valuations are these fundamentals (:func:`repric
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
@@ -64,8 +65,14 @@ def revenue_trend(history: list[float], window: int) -> float:
     y = [math.log(x) for x in recent]
     mean_t, mean_y = (n - 1) / 2.0, sum(y) / n
     num = sum([(t - mean_t) * (v - mean_y) for t, v in enumerate(y)])
-    den = sum([(t - mean_t) ** 2 for t in range(n)])
-    return math.expm1(num / den)
+    return math.expm1(num / _time_variance(n))
+
+
+@functools.cache
+def _time_variance(n: int) -> float:
+    """``Σ (t − mean t)²`` over ``t = 0..n-1`` (the slope's denominator; a few ``n`` recur)."""
+    mean_t = (n - 1) / 2.0
+    return sum([(t - mean_t) ** 2 for t in range(n)])
 
 
 def _ttm(history: list[float]) -> float:
@@ -125,11 +132,13 @@ class Fundamentals:
     def committed_compute(self, lab: Firm, horizon: int) -> np.ndarray:
         """A lab's contracted minimum payments for compute, per quarter ahead (USD bn).
 
-        Cached until the quarter or the deal book changes (see :meth:`_committed`).
+        Cached until the quarter or the deal book changes (see :meth:`_committed`); a
+        shorter horizon is the start of the prospects' horizon (the same values), so the
+        lab's runway and its value share one computation.
         """
-        return self.model.memo(
-            ("committed", lab.index, horizon), lambda: self._committed(lab, horizon)
-        )
+        full = max(horizon, self.model.params.market.lab_horizon_quarters)
+        out = self.model.memo(("committed", lab.index, full), lambda: self._committed(lab, full))
+        return out[:horizon] if horizon < full else out
 
     def _committed(self, lab: Firm, horizon: int) -> np.ndarray:
         """A lab's contracted minimum payments for compute, per quarter ahead (USD bn).
