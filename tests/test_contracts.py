@@ -124,3 +124,32 @@ def test_dealbook_records_signings_with_unique_ids():
     assert [s.kind for s in book.signed] == [DealKind.CLOUD_CONTRACT, DealKind.GPU_ORDER]
     assert [s.value for s in book.signed] == [pytest.approx(8.0), pytest.approx(30.0)]
     assert len({s.contract_id for s in book.signed}) == 2
+
+
+def test_dealbook_indexes_follow_adds_and_prunes():
+    """The grouped views equal a plain scan after every add and prune, whether or
+    not they were asked for in between (a pruned list's index is dropped, never
+    trusted by the id() and length of a later list)."""
+    import random
+
+    rnd = random.Random(7)
+    book = DealBook()
+    for step in range(200):
+        c = CloudContract(
+            book.new_id(), 0, customer=rnd.randrange(3), provider=rnd.randrange(4), gw=1.0,
+            price=2.0, start=0, end=4, take_or_pay=1.0,
+        )  # fmt: skip
+        book.add(c, endogenous=True)
+        if rnd.random() < 0.3:
+            for x in book.cloud:
+                if rnd.random() < 0.3:
+                    x.status = ContractStatus.COMPLETED
+            before = book.cloud
+            book.prune()
+            if book.cloud is not before:  # replaced: no index of the old list survives
+                assert not [k for k in book._index if k[0] == "cloud"]
+        if rnd.random() < 0.5 or step == 199:
+            party = rnd.choice(["customer", "provider"])
+            for firm in range(4):
+                plain = [x for x in book.cloud if getattr(x, party) == firm]
+                assert book.of("cloud", party, firm) == plain

@@ -491,6 +491,10 @@ class DealBook:
             if len(keep) != len(items):
                 self.closed.extend(c for c in items if c.status is not _ACTIVE)
                 setattr(self, name, keep)
+                # drop the indexes of the old list: a later list could reuse its id()
+                # and length, and an index stamped with them would then look current
+                for key in [k for k in self._index if k[0] == name]:
+                    del self._index[key]
 
     def touch(self) -> None:
         """Mark the book as changed (a contract was cancelled, cut or delivered)."""
