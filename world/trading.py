@@ -104,33 +104,31 @@ def _vector_ptr(builder, ptr, n):
 
 
 @intrinsic
-def _row(typingctx, arr, i, like):
-    """``arr[i, :len(like)]`` of a C-contiguous 2-D float64 array, as lanes."""
+def _row(typingctx, arr, i, start, like):
+    """``arr[i, start:start + len(like)]`` of a C-contiguous 2-D float64 array, as lanes."""
     if not (_c_rows(arr, 2) and isinstance(like, types.BaseTuple)):
         return None
     n = len(like)
 
     def codegen(context, builder, sig, args):
-        zero = context.get_constant(types.intp, 0)
-        ptr = _item_ptr(context, builder, sig.args[0], args[0], [args[1], zero])
+        ptr = _item_ptr(context, builder, sig.args[0], args[0], [args[1], args[2]])
         return builder.load(_vector_ptr(builder, ptr, n), align=8)
 
-    return Lanes(n)(arr, types.intp, like), codegen
+    return Lanes(n)(arr, types.intp, types.intp, like), codegen
 
 
 @intrinsic
-def _set_row(typingctx, arr, i, v):
-    """``arr[i, :n] = v``."""
+def _set_row(typingctx, arr, i, start, v):
+    """``arr[i, start:start + n] = v``."""
     if not (_c_rows(arr, 2) and isinstance(v, Lanes)):
         return None
 
     def codegen(context, builder, sig, args):
-        zero = context.get_constant(types.intp, 0)
-        ptr = _item_ptr(context, builder, sig.args[0], args[0], [args[1], zero])
-        builder.store(args[2], _vector_ptr(builder, ptr, v.n), align=8)
+        ptr = _item_ptr(context, builder, sig.args[0], args[0], [args[1], args[2]])
+        builder.store(args[3], _vector_ptr(builder, ptr, v.n), align=8)
         return context.get_dummy_value()
 
-    return types.void(arr, types.intp, v), codegen
+    return types.void(arr, types.intp, types.intp, v), codegen
 
 
 @intrinsic
@@ -352,6 +350,15 @@ def portfolio_values(holdings, cash, price, news, out_wealth, out_news):  # prag
         out_wealth[i], out_news[i] = _investor_value(holdings, cash, price, news, i)
 
 
+@njit(cache=True, inline="always")
+def _is_span(cols):  # pragma: no cover - compiled
+    """Whether the columns ``cols`` are consecutive (one vector load of a row)."""
+    for j in range(len(cols)):
+        if cols[j] != cols[0] + j:
+            return False
+    return True
+
+
 @njit(cache=True)
 def _trade_range(
     lo, hi, types, capacity, tilt, holdings, cash, pending, listed, price, fill, float_shares,
@@ -374,10 +381,12 @@ def _trade_range(
     price_l = _lanes(price, listed)
     fill_l = _lanes(fill, listed)
     float_l = _lanes(float_shares, listed)
+    first = listed[0]
+    span = _is_span(listed)
     for i in range(lo, hi):
         c = cash[i]
-        h = _cols(holdings, i, listed)
-        q = _vmax(_row(pending, i, listed), -h)
+        h = _row(holdings, i, first, listed) if span else _cols(holdings, i, listed)
+        q = _vmax(_row(pending, i, 0, listed), -h)
         q = _where(_greater(q, zero), q * fill_l, q)
         amount = q * price_l
         for j in range(len(listed)):  # the cash in hand, asset by asset
@@ -388,10 +397,13 @@ def _trade_range(
                 q = _with_lane(q, j, a / _lane(price_l, j))
             c -= a
         h = h + q
-        _set_cols(holdings, i, listed, h)
+        if span:
+            _set_row(holdings, i, first, h)
+        else:
+            _set_cols(holdings, i, listed, h)
         d = zero
         if do_order:
-            outlook = _row(signal, types[i], listed) + _splat(tilt[i], listed)
+            outlook = _row(signal, types[i], 0, listed) + _splat(tilt[i], listed)
             d = _vmax(_splat(capacity[i], listed) * float_l * outlook, -h)
             cost = _vmax(d, zero) * price_l
             c_j = cash[i]  # the cash after the fills of assets 0..j, as above
@@ -403,7 +415,7 @@ def _trade_range(
                     k = max(c_j - reserved, 0.0)
                     d = _with_lane(d, j, k / _lane(price_l, j))
                 reserved += k
-        _set_row(pending, i, d)
+        _set_row(pending, i, 0, d)
         cash[i] = c
         sums = (
             sums[0] + q,
@@ -425,11 +437,11 @@ def _no_sums(listed):  # pragma: no cover - compiled
 @njit(cache=True, inline="always")
 def _store_sums(sums, out):  # pragma: no cover - compiled
     """``out[h] = sums[h]`` for each of the :data:`N_SUMS` sums."""
-    _set_row(out, 0, sums[0])
-    _set_row(out, 1, sums[1])
-    _set_row(out, 2, sums[2])
-    _set_row(out, 3, sums[3])
-    _set_row(out, 4, sums[4])
+    _set_row(out, 0, 0, sums[0])
+    _set_row(out, 1, 0, sums[1])
+    _set_row(out, 2, 0, sums[2])
+    _set_row(out, 3, 0, sums[3])
+    _set_row(out, 4, 0, sums[4])
 
 
 CHUNK = 256
