@@ -253,6 +253,22 @@ def _fabs(typingctx, a):
     return a(a), codegen
 
 
+@intrinsic
+def _loose_sum(typingctx, a):
+    """The sum of the lanes of ``a``, added in any order (for bounds only, never for results)."""
+    if not isinstance(a, Lanes):
+        return None
+
+    def codegen(context, builder, sig, args):
+        fnty = ir.FunctionType(ir.DoubleType(), [ir.DoubleType(), args[0].type])
+        name = f"llvm.vector.reduce.fadd.v{a.n}f64"
+        fn = cgutils.get_or_insert_function(builder.module, fnty, name)
+        zero = ir.Constant(ir.DoubleType(), 0.0)
+        return builder.call(fn, [zero, args[0]], fastmath=("reassoc",))
+
+    return types.float64(a), codegen
+
+
 def _lanes_op(name):
     """An intrinsic applying the IR instruction ``name`` to two lanes (a lane-wise op)."""
 
@@ -350,6 +366,14 @@ def portfolio_values(holdings, cash, price, news, out_wealth, out_news):  # prag
         out_wealth[i], out_news[i] = _investor_value(holdings, cash, price, news, i)
 
 
+CASH_MARGIN = 2.0
+"""No new buy is capped if the least cash after a fill is at least this many times the
+buys' total cost: every buy's cost plus those reserved before it then stays below the
+cash at hand, with room for the rounding of either sum (a few ulps), so the exact
+asset-by-asset check can be skipped without changing a bit (NaN fails the test and
+takes the exact check)."""
+
+
 @njit(cache=True, inline="always")
 def _is_span(cols):  # pragma: no cover - compiled
     """Whether the columns ``cols`` are consecutive (one vector load of a row)."""
@@ -389,6 +413,7 @@ def _trade_range(
         q = _vmax(_row(pending, i, 0, listed), -h)
         q = _where(_greater(q, zero), q * fill_l, q)
         amount = q * price_l
+        c_min = np.inf  # the least cash after any fill
         for j in range(len(listed)):  # the cash in hand, asset by asset
             a = _lane(amount, j)
             if a > c:
@@ -396,6 +421,7 @@ def _trade_range(
                 amount = _with_lane(amount, j, a)
                 q = _with_lane(q, j, a / _lane(price_l, j))
             c -= a
+            c_min = min(c_min, c)
         h = h + q
         if span:
             _set_row(holdings, i, first, h)
@@ -406,15 +432,16 @@ def _trade_range(
             outlook = _row(signal, types[i], 0, listed) + _splat(tilt[i], listed)
             d = _vmax(_splat(capacity[i], listed) * float_l * outlook, -h)
             cost = _vmax(d, zero) * price_l
-            c_j = cash[i]  # the cash after the fills of assets 0..j, as above
-            reserved = 0.0
-            for j in range(len(listed)):
-                c_j -= _lane(amount, j)
-                k = _lane(cost, j)
-                if k > c_j - reserved:
-                    k = max(c_j - reserved, 0.0)
-                    d = _with_lane(d, j, k / _lane(price_l, j))
-                reserved += k
+            if not c_min >= CASH_MARGIN * _loose_sum(cost):  # a buy may be capped
+                c_j = cash[i]  # the cash after the fills of assets 0..j, as above
+                reserved = 0.0
+                for j in range(len(listed)):
+                    c_j -= _lane(amount, j)
+                    k = _lane(cost, j)
+                    if k > c_j - reserved:
+                        k = max(c_j - reserved, 0.0)
+                        d = _with_lane(d, j, k / _lane(price_l, j))
+                    reserved += k
         _set_row(pending, i, 0, d)
         cash[i] = c
         sums = (
