@@ -185,6 +185,7 @@ class InvestorPopulation:
         self.asset_names = names
         self.listed = np.array([a not in set(private_assets) for a in names])
         self._listed_idx = np.flatnonzero(self.listed).astype(np.int64)
+        self._listed_cols = tuple(int(k) for k in self._listed_idx)
         self.listed_names = tuple(names[i] for i in self._listed_idx)
         self.shares_outstanding = shares
         self.prices = prices
@@ -319,7 +320,7 @@ class InvestorPopulation:
         stats = np.empty(2)
         self.market_maker_cash += trade_quarter_kernel(
             self.types, self.capacity, self.sentiment, self.holdings, self.cash, self._pending,
-            li, self._float_listed, self.shares_outstanding[li], self.prices,
+            self._listed_cols, self._float_listed, self.shares_outstanding[li], self.prices,
             np.where(np.isnan(f_l), -1.0, f_l), news_all, self.trend,
             self.market_maker_inventory, self.profit_memory, counts, self._sigma, normals,
             uniforms, self._kernel_params, path, np.zeros((r_n, 3, n_l)), volume, self._parts,

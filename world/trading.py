@@ -5,8 +5,10 @@ cut depends only on the number of investors, never on the number of threads); th
 blocks of a pass run on all cores (``numba.prange``) and each block sums its own
 fills, which are then added up block by block, in block order. So a seed gives the
 same bits whatever ``numba.set_num_threads`` says, and a population of at most
-:data:`BLOCK` investors (one block) is summed in plain investor order. The kernels
-hold no state and draw no random numbers (the caller passes its draws in).
+:data:`BLOCK` investors (one block) is summed in plain investor order. An investor's
+listed assets are the lanes of one SIMD vector (:class:`Lanes`), computed with the
+same operations in the same order as one asset at a time. The kernels hold no state
+and draw no random numbers (the caller passes its draws in).
 Called by :class:`agents.investors.InvestorPopulation`.
 """
 
@@ -20,8 +22,13 @@ import os
 # Read when numba starts its threads; set OMP_WAIT_POLICY yourself to override.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+import operator  # noqa: E402
+
 import numpy as np  # noqa: E402
-from numba import njit, prange  # noqa: E402
+from llvmlite import ir  # noqa: E402
+from numba import njit, prange, types  # noqa: E402
+from numba.core import cgutils  # noqa: E402
+from numba.extending import intrinsic, models, overload, register_model  # noqa: E402
 
 __all__ = [
     "BLOCK",
@@ -33,6 +40,284 @@ __all__ = [
 
 BLOCK = 32_768
 """Investors per block at most; a population of up to ``BLOCK`` investors is one block."""
+
+
+# --------------------------------------------------------------------------- lanes
+# One investor's listed assets are one SIMD vector (``<n_listed x double>``): the
+# fills, orders and running sums of all its assets are computed lane by lane, with
+# the same IEEE operations in the same order as one asset at a time, so the bits do
+# not change. The number of lanes is the length of the tuple of listed columns, so it
+# is known when a kernel is compiled (one compiled kernel per number of listed assets).
+
+
+class Lanes(types.Type):
+    """``n`` float64 values, one per listed asset, held as one vector ``<n x double>``."""
+
+    def __init__(self, n):
+        self.n = n
+        super().__init__(name=f"Lanes({n})")
+
+
+class LaneMask(types.Type):
+    """``n`` booleans, one per listed asset (``<n x i1>``)."""
+
+    def __init__(self, n):
+        self.n = n
+        super().__init__(name=f"LaneMask({n})")
+
+
+@register_model(Lanes)
+class _LanesModel(models.PrimitiveModel):
+    def __init__(self, dmm, fe_type):
+        super().__init__(dmm, fe_type, ir.VectorType(ir.DoubleType(), fe_type.n))
+
+
+@register_model(LaneMask)
+class _LaneMaskModel(models.PrimitiveModel):
+    def __init__(self, dmm, fe_type):
+        super().__init__(dmm, fe_type, ir.VectorType(ir.IntType(1), fe_type.n))
+
+
+def _item_ptr(context, builder, aryty, ary, idx):
+    """Pointer to ``ary[idx]`` (indices known to be in range and not negative)."""
+    arr = context.make_array(aryty)(context, builder, ary)
+    return cgutils.get_item_pointer(context, builder, aryty, arr, idx, wraparound=False)
+
+
+def _c_rows(arr, ndim):
+    """Whether ``arr`` is a C-contiguous float64 array of ``ndim`` dimensions (unit-stride rows)."""
+    return (
+        isinstance(arr, types.Array)
+        and arr.ndim == ndim
+        and arr.layout == "C"
+        and arr.dtype == types.float64
+    )
+
+
+def _float_matrix(arr):
+    """Whether ``arr`` is a 2-D float64 array (any strides)."""
+    return isinstance(arr, types.Array) and arr.ndim == 2 and arr.dtype == types.float64
+
+
+def _vector_ptr(builder, ptr, n):
+    return builder.bitcast(ptr, ir.VectorType(ir.DoubleType(), n).as_pointer())
+
+
+@intrinsic
+def _row(typingctx, arr, i, start, like):
+    """``arr[i, start:start + len(like)]`` of a C-contiguous 2-D float64 array, as lanes."""
+    if not (_c_rows(arr, 2) and isinstance(like, types.BaseTuple)):
+        return None
+    n = len(like)
+
+    def codegen(context, builder, sig, args):
+        ptr = _item_ptr(context, builder, sig.args[0], args[0], [args[1], args[2]])
+        return builder.load(_vector_ptr(builder, ptr, n), align=8)
+
+    return Lanes(n)(arr, types.intp, types.intp, like), codegen
+
+
+@intrinsic
+def _set_row(typingctx, arr, i, start, v):
+    """``arr[i, start:start + n] = v``."""
+    if not (_c_rows(arr, 2) and isinstance(v, Lanes)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        ptr = _item_ptr(context, builder, sig.args[0], args[0], [args[1], args[2]])
+        builder.store(args[3], _vector_ptr(builder, ptr, v.n), align=8)
+        return context.get_dummy_value()
+
+    return types.void(arr, types.intp, types.intp, v), codegen
+
+
+@intrinsic
+def _lanes(typingctx, arr, like):
+    """The first ``len(like)`` values of a 1-D float64 array, as lanes."""
+    if not (_c_rows(arr, 1) and isinstance(like, types.BaseTuple)):
+        return None
+    n = len(like)
+
+    def codegen(context, builder, sig, args):
+        zero = context.get_constant(types.intp, 0)
+        ptr = _item_ptr(context, builder, sig.args[0], args[0], [zero])
+        return builder.load(_vector_ptr(builder, ptr, n), align=8)
+
+    return Lanes(n)(arr, like), codegen
+
+
+@intrinsic
+def _cols(typingctx, arr, i, cols):
+    """``arr[i, cols[j]]`` for every lane ``j`` (2-D float64 array, integer tuple)."""
+    if not (_float_matrix(arr) and isinstance(cols, types.UniTuple)):
+        return None
+    n = len(cols)
+
+    def codegen(context, builder, sig, args):
+        v = ir.Constant(ir.VectorType(ir.DoubleType(), n), None)
+        for j in range(n):
+            col = builder.extract_value(args[2], j)
+            ptr = _item_ptr(context, builder, sig.args[0], args[0], [args[1], col])
+            v = builder.insert_element(v, builder.load(ptr), ir.Constant(ir.IntType(32), j))
+        return v
+
+    return Lanes(n)(arr, types.intp, cols), codegen
+
+
+@intrinsic
+def _set_cols(typingctx, arr, i, cols, v):
+    """``arr[i, cols[j]] = v[j]`` for every lane ``j``."""
+    if not (_float_matrix(arr) and isinstance(cols, types.UniTuple)):
+        return None
+    if not (isinstance(v, Lanes) and v.n == len(cols)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        for j in range(v.n):
+            col = builder.extract_value(args[2], j)
+            ptr = _item_ptr(context, builder, sig.args[0], args[0], [args[1], col])
+            builder.store(builder.extract_element(args[3], ir.Constant(ir.IntType(32), j)), ptr)
+        return context.get_dummy_value()
+
+    return types.void(arr, types.intp, cols, v), codegen
+
+
+@intrinsic
+def _splat(typingctx, x, like):
+    """``len(like)`` lanes, each ``x``."""
+    if not isinstance(like, types.BaseTuple):
+        return None
+    n = len(like)
+
+    def codegen(context, builder, sig, args):
+        vty = ir.VectorType(ir.DoubleType(), n)
+        v = builder.insert_element(ir.Constant(vty, None), args[0], ir.Constant(ir.IntType(32), 0))
+        return builder.shuffle_vector(
+            v, ir.Constant(vty, None), ir.Constant(ir.VectorType(ir.IntType(32), n), [0] * n)
+        )
+
+    return Lanes(n)(types.float64, like), codegen
+
+
+@intrinsic
+def _lane(typingctx, v, j):
+    """Lane ``j`` of ``v``."""
+    if not isinstance(v, Lanes):
+        return None
+    return types.float64(v, types.intp), lambda ctx, b, sig, args: b.extract_element(*args)
+
+
+@intrinsic
+def _with_lane(typingctx, v, j, x):
+    """``v`` with lane ``j`` set to ``x``."""
+    if not isinstance(v, Lanes):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.insert_element(args[0], args[2], args[1])
+
+    return v(v, types.intp, types.float64), codegen
+
+
+@intrinsic
+def _greater(typingctx, a, b):
+    """``a > b`` lane by lane (false where either is NaN, as ``>`` on floats)."""
+    if not (isinstance(a, Lanes) and a == b):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.fcmp_ordered(">", args[0], args[1])
+
+    return LaneMask(a.n)(a, b), codegen
+
+
+@intrinsic
+def _where(typingctx, mask, a, b):
+    """``a`` in the lanes where ``mask`` holds, ``b`` elsewhere."""
+    if not (isinstance(mask, LaneMask) and isinstance(a, Lanes) and a == b):
+        return None
+    return a(mask, a, b), lambda context, builder, sig, args: builder.select(*args)
+
+
+@intrinsic
+def _fabs(typingctx, a):
+    """``abs(a)`` lane by lane."""
+    if not isinstance(a, Lanes):
+        return None
+
+    def codegen(context, builder, sig, args):
+        fnty = ir.FunctionType(args[0].type, [args[0].type])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, f"llvm.fabs.v{a.n}f64")
+        return builder.call(fn, [args[0]])
+
+    return a(a), codegen
+
+
+@intrinsic
+def _loose_sum(typingctx, a):
+    """The sum of the lanes of ``a``, added in any order (for bounds only, never for results)."""
+    if not isinstance(a, Lanes):
+        return None
+
+    def codegen(context, builder, sig, args):
+        fnty = ir.FunctionType(ir.DoubleType(), [ir.DoubleType(), args[0].type])
+        name = f"llvm.vector.reduce.fadd.v{a.n}f64"
+        fn = cgutils.get_or_insert_function(builder.module, fnty, name)
+        zero = ir.Constant(ir.DoubleType(), 0.0)
+        return builder.call(fn, [zero, args[0]], fastmath=("reassoc",))
+
+    return types.float64(a), codegen
+
+
+def _lanes_op(name):
+    """An intrinsic applying the IR instruction ``name`` to two lanes (a lane-wise op)."""
+
+    @intrinsic
+    def op(typingctx, a, b):
+        if not (isinstance(a, Lanes) and a == b):
+            return None
+
+        def codegen(context, builder, sig, args):
+            return getattr(builder, name)(args[0], args[1])
+
+        return a(a, b), codegen
+
+    return op
+
+
+def _overload_lanes(operator_fn, lanes_fn):
+    @overload(operator_fn)
+    def ol(a, b):
+        if isinstance(a, Lanes) and isinstance(b, Lanes):
+            return lambda a, b: lanes_fn(a, b)
+
+
+for _operator, _instruction in (
+    (operator.add, "fadd"),
+    (operator.sub, "fsub"),
+    (operator.mul, "fmul"),
+    (operator.truediv, "fdiv"),
+):
+    _overload_lanes(_operator, _lanes_op(_instruction))
+
+
+@intrinsic
+def _fneg(typingctx, a):
+    if not isinstance(a, Lanes):
+        return None
+    return a(a), lambda context, builder, sig, args: builder.fneg(args[0])
+
+
+@overload(operator.neg)
+def _ol_neg(a):
+    if isinstance(a, Lanes):
+        return lambda a: _fneg(a)
+
+
+@njit(cache=True, inline="always")
+def _vmax(a, b):  # pragma: no cover - compiled
+    """``max(a, b)`` lane by lane, as numba compiles ``max`` on floats: ``b if b > a else a``."""
+    return _where(_greater(b, a), b, a)
 
 
 def passes_per_quarter(sub_rounds: int) -> int:
@@ -81,101 +366,164 @@ def portfolio_values(holdings, cash, price, news, out_wealth, out_news):  # prag
         out_wealth[i], out_news[i] = _investor_value(holdings, cash, price, news, i)
 
 
-@njit(cache=True, inline="always")
-def _trade_investor(
-    i, t, base, tl, holdings, cash, pending, listed_idx, float_shares, price, fill, signal,
-    do_order, out,
-):  # fmt: skip  # pragma: no cover - compiled
-    """Fill investor ``i``'s pending orders at ``price``, then place new ones (in place).
+CASH_MARGIN = 2.0
+"""No new buy is capped if the least cash after a fill is at least this many times the
+buys' total cost: every buy's cost plus those reserved before it then stays below the
+cash at hand, with room for the rounding of either sum (a few ulps), so the exact
+asset-by-asset check can be skipped without changing a bit (NaN fails the test and
+takes the exact check)."""
 
-    Per listed asset ``j`` (in asset order): the pending order is filled at
-    ``price[j]``, a sell capped by the holding, a buy scaled by the market maker's
-    ``fill[j]`` (1 unless it would go short beyond its limit) and capped by the cash
-    in hand; then a new order ``base * float_j * (signal[t, j] + tl)`` shares is
-    placed, a sell capped by the holding, a buy by the cash not yet reserved for
-    this pass's other orders. ``out`` (5, n_listed) accumulates executed shares,
-    cash paid (USD bn), traded volume (shares), submitted orders (shares) and
-    submitted buys (shares).
+
+@njit(cache=True, inline="always")
+def _is_span(cols):  # pragma: no cover - compiled
+    """Whether the columns ``cols`` are consecutive (one vector load of a row)."""
+    for j in range(len(cols)):
+        if cols[j] != cols[0] + j:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _trade_range(
+    lo, hi, types, capacity, tilt, holdings, cash, pending, listed, price, fill, float_shares,
+    signal, do_order, sums,
+):  # fmt: skip  # pragma: no cover - compiled
+    """Investors ``lo..hi-1`` in turn fill their pending orders at ``price``, then place new ones.
+
+    Per listed asset ``j`` (one lane of a vector each; ``listed`` holds their columns
+    of ``holdings``): the pending order is filled at ``price[j]``, a sell capped by
+    the holding, a buy scaled by the market maker's ``fill[j]`` (1 unless it would go
+    short beyond its limit) and capped by the cash in hand, asset by asset in asset
+    order; then, if ``do_order``, a new order ``capacity * float_j * (signal[type, j]
+    + tilt)`` shares is placed, a sell capped by the holding, a buy by the cash (after
+    the fills of assets ``0..j``) not yet reserved for this pass's orders of assets
+    ``0..j-1``. Returns ``sums`` (:data:`N_SUMS` lanes) plus the executed shares,
+    cash paid (USD bn), traded volume (shares), net orders and buy orders (shares),
+    added investor by investor.
     """
-    c = cash[i]
-    reserved = 0.0
-    for j in range(listed_idx.shape[0]):
-        k = listed_idx[j]
-        h = holdings[i, k]
-        p = price[j]
-        q = max(pending[i, j], -h)
-        if q > 0.0:
-            q *= fill[j]
-        amount = q * p
-        if amount > c:
-            amount = max(c, 0.0)
-            q = amount / p
-        h += q
-        c -= amount
-        out[0, j] += q
-        out[1, j] += amount
-        out[2, j] += abs(q)
-        holdings[i, k] = h
-        d = 0.0
+    zero = _splat(0.0, listed)
+    price_l = _lanes(price, listed)
+    fill_l = _lanes(fill, listed)
+    float_l = _lanes(float_shares, listed)
+    first = listed[0]
+    span = _is_span(listed)
+    for i in range(lo, hi):
+        c = cash[i]
+        h = _row(holdings, i, first, listed) if span else _cols(holdings, i, listed)
+        q = _vmax(_row(pending, i, 0, listed), -h)
+        q = _where(_greater(q, zero), q * fill_l, q)
+        amount = q * price_l
+        c_min = np.inf  # the least cash after any fill
+        for j in range(len(listed)):  # the cash in hand, asset by asset
+            a = _lane(amount, j)
+            if a > c:
+                a = max(c, 0.0)
+                amount = _with_lane(amount, j, a)
+                q = _with_lane(q, j, a / _lane(price_l, j))
+            c -= a
+            c_min = min(c_min, c)
+        h = h + q
+        if span:
+            _set_row(holdings, i, first, h)
+        else:
+            _set_cols(holdings, i, listed, h)
+        d = zero
         if do_order:
-            d = max(base * float_shares[j] * (signal[t, j] + tl), -h)
-            cost = max(d, 0.0) * p
-            if cost > c - reserved:
-                cost = max(c - reserved, 0.0)
-                d = cost / p
-            reserved += cost
-            out[3, j] += d
-            out[4, j] += max(d, 0.0)
-        pending[i, j] = d
-    cash[i] = c
+            outlook = _row(signal, types[i], 0, listed) + _splat(tilt[i], listed)
+            d = _vmax(_splat(capacity[i], listed) * float_l * outlook, -h)
+            cost = _vmax(d, zero) * price_l
+            if not c_min >= CASH_MARGIN * _loose_sum(cost):  # a buy may be capped
+                c_j = cash[i]  # the cash after the fills of assets 0..j, as above
+                reserved = 0.0
+                for j in range(len(listed)):
+                    c_j -= _lane(amount, j)
+                    k = _lane(cost, j)
+                    if k > c_j - reserved:
+                        k = max(c_j - reserved, 0.0)
+                        d = _with_lane(d, j, k / _lane(price_l, j))
+                    reserved += k
+        _set_row(pending, i, 0, d)
+        cash[i] = c
+        sums = (
+            sums[0] + q,
+            sums[1] + amount,
+            sums[2] + _fabs(q),
+            sums[3] + d,
+            sums[4] + _vmax(d, zero),
+        )
+    return sums
+
+
+@njit(cache=True, inline="always")
+def _no_sums(listed):  # pragma: no cover - compiled
+    """The :data:`N_SUMS` running sums of a block, all zero (lanes)."""
+    zero = _splat(0.0, listed)
+    return (zero, zero, zero, zero, zero)
+
+
+@njit(cache=True, inline="always")
+def _store_sums(sums, out):  # pragma: no cover - compiled
+    """``out[h] = sums[h]`` for each of the :data:`N_SUMS` sums."""
+    _set_row(out, 0, 0, sums[0])
+    _set_row(out, 1, 0, sums[1])
+    _set_row(out, 2, 0, sums[2])
+    _set_row(out, 3, 0, sums[3])
+    _set_row(out, 4, 0, sums[4])
+
+
+CHUNK = 256
+"""Investors the first and the last pass take at a time: their rows are read by a
+scalar loop (news, or switching and sentiment) and by :func:`_trade_range` while
+they are still in the core's cache."""
 
 
 @njit(cache=True)
 def _open_block(
-    lo, hi, types, capacity, sentiment, holdings, cash, pending, listed_idx, float_shares,
+    lo, hi, types, capacity, sentiment, holdings, cash, pending, listed, float_shares,
     prices, news, price, fill, signal, pars, wealth0, tilt, out, counts, s_sum,
 ):  # fmt: skip  # pragma: no cover - compiled
     """Investors ``lo..hi-1``: news moves sentiment, wealth at the open, the first pass."""
     ns = pars[P_NEWS_SENSITIVITY]
     kappa = pars[P_SENTIMENT_TILT]
-    out[:] = 0.0
+    sums = _no_sums(listed)
     counts[:] = 0
     s = 0.0
-    for i in range(lo, hi):
-        t = types[i]
-        counts[t] += 1
-        wealth0[i], weighted_news = _investor_value(holdings, cash, prices, news, i)
-        si = sentiment[i] + ns * weighted_news
-        si = min(max(si, -1.0), 1.0)
-        sentiment[i] = si
-        tl = kappa * si
-        tilt[i] = tl
-        s += si
-        _trade_investor(
-            i, t, capacity[i], tl, holdings, cash, pending, listed_idx, float_shares, price,
-            fill, signal, True, out,
+    for c_lo in range(lo, hi, CHUNK):
+        c_hi = min(c_lo + CHUNK, hi)
+        for i in range(c_lo, c_hi):
+            counts[types[i]] += 1
+            wealth0[i], weighted_news = _investor_value(holdings, cash, prices, news, i)
+            si = sentiment[i] + ns * weighted_news
+            si = min(max(si, -1.0), 1.0)
+            sentiment[i] = si
+            tilt[i] = kappa * si
+            s += si
+        sums = _trade_range(
+            c_lo, c_hi, types, capacity, tilt, holdings, cash, pending, listed, price, fill,
+            float_shares, signal, True, sums,
         )  # fmt: skip
+    _store_sums(sums, out)
     s_sum[0] = s
 
 
 @njit(cache=True)
 def _trade_block(
-    lo, hi, types, capacity, tilt, holdings, cash, pending, listed_idx, float_shares, price,
-    fill, signal, out,
+    lo, hi, types, capacity, tilt, holdings, cash, pending, listed, float_shares, price, fill,
+    signal, out,
 ):  # fmt: skip  # pragma: no cover - compiled
     """Investors ``lo..hi-1``: one sub-round's fills and new orders."""
-    out[:] = 0.0
-    for i in range(lo, hi):
-        _trade_investor(
-            i, types[i], capacity[i], tilt[i], holdings, cash, pending, listed_idx,
-            float_shares, price, fill, signal, True, out,
-        )  # fmt: skip
+    sums = _trade_range(
+        lo, hi, types, capacity, tilt, holdings, cash, pending, listed, price, fill,
+        float_shares, signal, True, _no_sums(listed),
+    )  # fmt: skip
+    _store_sums(sums, out)
 
 
 @njit(cache=True)
 def _close_block(
-    lo, hi, types, sentiment, holdings, cash, pending, listed_idx, float_shares, prices,
-    price, fill, signal, wealth0, cum_probs, uniforms, normals, pars, herd, out, counts, s_sum,
+    lo, hi, types, capacity, tilt, sentiment, holdings, cash, pending, listed, float_shares,
+    prices, price, fill, signal, wealth0, cum_probs, uniforms, normals, pars, herd, out, counts,
+    s_sum,
 ):  # fmt: skip  # pragma: no cover - compiled
     """Investors ``lo..hi-1``: the last fills, strategy switching and sentiment.
 
@@ -191,30 +539,33 @@ def _close_block(
     decay = pars[P_SENTIMENT_DECAY]
     m = cum_probs.shape[0]
     k = holdings.shape[1]
-    out[:] = 0.0
+    sums = _no_sums(listed)
     counts[:] = 0
     s = 0.0
-    for i in range(lo, hi):
-        _trade_investor(
-            i, types[i], 0.0, 0.0, holdings, cash, pending, listed_idx, float_shares, price,
-            fill, signal, False, out,
+    for c_lo in range(lo, hi, CHUNK):
+        c_hi = min(c_lo + CHUNK, hi)
+        sums = _trade_range(
+            c_lo, c_hi, types, capacity, tilt, holdings, cash, pending, listed, price, fill,
+            float_shares, signal, False, sums,
         )  # fmt: skip
-        if uniforms[0, i] < switch_rate:
-            u = uniforms[1, i]
-            t = 0
-            while t < m - 1 and u >= cum_probs[t]:
-                t += 1
-            types[i] = t
-        w = cash[i]
-        for j in range(k):
-            w += holdings[i, j] * prices[j]
-        w0 = wealth0[i]
-        ret = w / w0 - 1.0 if w0 > 0.0 else 0.0
-        target = np.tanh(herd + gamma * ret + sigma_s * normals[i])
-        si = sentiment[i] + decay * (target - sentiment[i])
-        sentiment[i] = si
-        counts[types[i]] += 1
-        s += si
+        for i in range(c_lo, c_hi):
+            if uniforms[0, i] < switch_rate:
+                u = uniforms[1, i]
+                t = 0
+                while t < m - 1 and u >= cum_probs[t]:
+                    t += 1
+                types[i] = t
+            w = cash[i]
+            for j in range(k):
+                w += holdings[i, j] * prices[j]
+            w0 = wealth0[i]
+            ret = w / w0 - 1.0 if w0 > 0.0 else 0.0
+            target = np.tanh(herd + gamma * ret + sigma_s * normals[i])
+            si = sentiment[i] + decay * (target - sentiment[i])
+            sentiment[i] = si
+            counts[types[i]] += 1
+            s += si
+    _store_sums(sums, out)
     s_sum[0] = s
 
 
@@ -360,9 +711,9 @@ def _pass_block(
         )  # fmt: skip
     else:
         _close_block(
-            lo, hi, types, sentiment, holdings, cash, pending, listed_idx, float_shares, prices,
-            price, fill, signal, wealth0, cum_probs, uniforms, normals, pars, herd, out, counts,
-            s_sum,
+            lo, hi, types, capacity, tilt, sentiment, holdings, cash, pending, listed_idx,
+            float_shares, prices, price, fill, signal, wealth0, cum_probs, uniforms, normals, pars,
+            herd, out, counts, s_sum,
         )  # fmt: skip
 
 
@@ -424,7 +775,7 @@ def trade_quarter_kernel(
        (n_listed + 1)`` values, correlation ``shock_correlation``, scaled by ``sigma``
        per strategy) set the signals of each sub-round (:func:`_signals`); every
        investor's pending orders are filled and new ones placed
-       (:func:`_trade_investor`); the market maker moves the log price by ``impact ·
+       (:func:`_trade_range`); the market maker moves the log price by ``impact ·
        (orders − inventory_aversion · inventory) / float`` (clipped to ``±max_move``)
        and the chartists' trend follows; the quote stays within ``exp(±quote_band)``
        of fundamental value per share (F below :data:`MIN_ANCHOR` counts as it), and
@@ -435,6 +786,8 @@ def trade_quarter_kernel(
        sentiment (herding to the mean sentiment after the news); ``uniforms`` (2n)
        and the last n normals. A final pass sums the spread of sentiment.
 
+    ``listed_idx`` is a tuple: the columns of ``holdings`` of the listed assets, one
+    vector lane each (a kernel is compiled for each number of listed assets).
     Every pass runs over the blocks of :func:`block_bounds` on all threads; the
     blocks' sums are added in block order. ``profit_memory`` is updated;
     ``type_counts`` receives the head counts per strategy after switching, ``out``
@@ -442,7 +795,7 @@ def trade_quarter_kernel(
     sentiment after the quarter. Returns the market maker's cash change.
     """
     n = types.shape[0]
-    n_l = listed_idx.shape[0]
+    n_l = len(listed_idx)
     r_n = signals.shape[0]
     bounds = block_bounds(n)
     nb = bounds.shape[0] - 1
