@@ -26,7 +26,8 @@ def report(
 ) -> None:
     """Rebuild the report (dashboard PNG, figures, report.html) of a run or sweep directory."""
     from runs.cli import fail, out
-    from runs.report import build_report, build_sweep_report
+    from runs.report import build_report
+    from runs.sweep_report import build_sweep_report
 
     if not directory.is_dir():
         raise fail(f"DIR: {directory} is not a directory")

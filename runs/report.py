@@ -36,7 +36,7 @@ from PIL import Image
 
 from runs import figures
 from runs.output import atomic_write_bytes, read_run
-from runs.report_page import Shown, run_page, sweep_page
+from runs.report_page import Shown, run_page
 from runs.story import article_facts, outcome, regime_rule, timeline
 from world.gauges import paid_growth_by_year
 
@@ -46,7 +46,6 @@ __all__ = [
     "Drawn",
     "RunTables",
     "build_report",
-    "build_sweep_report",
     "draw_figures",
     "key_numbers",
     "png_bytes",
@@ -401,161 +400,4 @@ def build_report(run_dir: Path, *, processes: int = 1) -> Path:
         )
         atomic_write_bytes(page, html)
         atomic_write_bytes(run_dir / "dashboard.png", dashboard.result())
-    return page
-
-
-# -- sweeps -----------------------------------------------------------------------------
-ID_COLUMNS = {
-    "run_id",
-    "run",
-    "seed",
-    "replicate",
-    "point",
-    "point_id",
-    "chunk",
-    "status",
-    "duration_s",
-    "error",
-}
-#: outcomes preferred for the heatmap, in order (the sweep's runs-table metric names)
-HEATMAP_METRICS = (
-    "lab_valuation_final",
-    "total_deployed_gw_final",
-    "round_trip_revenue_total",
-    "n_defaults",
-)
-
-
-def _read_tables(paths: list[Path]) -> pd.DataFrame | None:
-    """Concatenate Parquet/CSV tables; empty files and tables are skipped (None if all are)."""
-    frames = []
-    for p in sorted(paths):
-        if p.suffix == ".parquet":
-            frames.append(pd.read_parquet(p))
-            continue
-        try:
-            frames.append(pd.read_csv(p))
-        except pd.errors.EmptyDataError:  # an analysis the design did not allow
-            continue
-    frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else None
-
-
-def _analysis_table(folder: Path, name: str) -> pd.DataFrame | None:
-    return _read_tables(
-        [p for p in (folder / f"{name}.parquet", folder / f"{name}.csv") if p.is_file()]
-    )
-
-
-def _sweep_meta(sweep_dir: Path) -> dict[str, Any]:
-    """The sweep's ``params.json`` (empty if missing or unreadable)."""
-    try:
-        meta = json.loads((sweep_dir / "params.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
-def _sweep_parameters(meta: dict[str, Any], runs: pd.DataFrame) -> list[str]:
-    listed = meta.get("parameters")
-    if listed:
-        names = [p["path"] if isinstance(p, dict) else str(p) for p in listed]
-        return [n for n in names if n in runs.columns]
-    return [c for c in runs.columns if "." in str(c)]
-
-
-def sweep_title(meta: dict[str, Any], sweep_dir: Path) -> str:
-    """``"aipm sweep — example"``: the spec's name (the folder's name if it has none)."""
-    spec = meta.get("spec") if isinstance(meta.get("spec"), dict) else {}
-    name = str(meta.get("name") or spec.get("name") or sweep_dir.name)
-    design = spec.get("design")
-    return f"aipm sweep — {name}" + (f" ({design} design)" if design else "")
-
-
-def build_sweep_report(sweep_dir: Path) -> Path:
-    """Write the figures of a sweep into ``SWEEP_DIR/report/`` and ``SWEEP_DIR/report.html``.
-
-    Layout read (that of :mod:`runs.sweepstore`; absent parts are skipped):
-
-    * ``params.json`` — the sweep's metadata: ``spec`` (its ``name`` titles the
-      report) and ``parameters``;
-    * ``runs/*.parquet`` — the runs table, one row per run: parameter columns
-      (the ``parameters[].path`` of ``params.json``, else every dotted column
-      such as ``demand.bass_q``), metric columns, ``regime``, ``status`` (only
-      ``ok`` runs are drawn);
-    * ``paths/system/*.parquet`` — per-quarter system paths with ``run_id``
-      (fan charts);
-    * ``analysis/{sobol,morris,prim}.csv`` (or ``.parquet``) — the tables of
-      :mod:`runs.analysis`.
-
-    Raises
-    ------
-    FileNotFoundError
-        If there is no runs table.
-    ValueError
-        If a table lacks a column its figure needs.
-    """
-    from runs import sweep_figures  # seaborn: imported only for sweeps
-
-    sweep_dir = Path(sweep_dir)
-    runs = _read_tables(sorted((sweep_dir / "runs").glob("*.parquet")))
-    if runs is None:
-        raise FileNotFoundError(f"{sweep_dir}: no runs table (runs/*.parquet)")
-    if "status" in runs.columns:
-        runs = runs[runs["status"] == "ok"]
-    meta = _sweep_meta(sweep_dir)
-    params = _sweep_parameters(meta, runs)
-    metrics = [
-        c
-        for c in runs.columns
-        if c not in params and c not in ID_COLUMNS and pd.api.types.is_numeric_dtype(runs[c])
-    ]
-    made: list[tuple[str, str, Figure]] = []
-    system_dir = sweep_dir / "paths" / "system"
-    paths = _read_tables(sorted(system_dir.glob("*.parquet"))) if system_dir.is_dir() else None
-    if paths is not None:
-        fig = sweep_figures.fan_chart_figure(paths, run_col="run_id")
-        made.append(("fan_charts", "Median and 5–95 % bands across runs.", fig))
-    if "regime" in runs.columns and len(runs):
-        made.append(
-            ("regimes", "Share of runs per regime.", sweep_figures.regime_shares_figure(runs))
-        )
-        numeric = [p for p in params if pd.api.types.is_numeric_dtype(runs[p])]
-        if numeric:
-            fig = sweep_figures.regime_shares_figure(runs, by=numeric[0])
-            made.append(("regimes_by_parameter", f"Regimes by {numeric[0]}.", fig))
-    numeric = [p for p in params if pd.api.types.is_numeric_dtype(runs[p])]
-    if len(numeric) >= 2 and metrics and len(runs):
-        outcome = next((m for m in HEATMAP_METRICS if m in metrics), metrics[0])
-        x, y = numeric[0], numeric[1]
-        fig = sweep_figures.heatmap_figure(runs, x, y, outcome)
-        made.append(("heatmap", f"{outcome} over {x} and {y} (median over runs).", fig))
-    analysis = sweep_dir / "analysis"
-    ranges = {p: (float(runs[p].min()), float(runs[p].max())) for p in numeric if len(runs)}
-    for stem, make, caption in (
-        ("sobol", sweep_figures.sobol_figure, "Sobol indices (first order and total)."),
-        ("morris", sweep_figures.morris_figure, "Morris screening (μ* and σ)."),
-        ("prim", lambda t: sweep_figures.prim_figure(t, ranges), "PRIM boxes."),
-    ):
-        table = _analysis_table(analysis, stem)
-        if table is not None:
-            made.append((stem, caption, make(table)))
-    shown = []
-    for stem, caption, fig in made:
-        data = png_bytes(fig)
-        atomic_write_bytes(sweep_dir / "report" / f"{stem}.png", data)
-        shown.append(Shown(stem, "detail", caption, data))
-    numbers = {
-        "runs": str(len(runs)),
-        "parameters": ", ".join(params) or "none found",
-        "metrics": ", ".join(metrics[:12]) or "none found",
-    }
-    spec = meta.get("spec") if isinstance(meta.get("spec"), dict) else {}
-    if spec.get("description"):
-        numbers = {"description": str(spec["description"]), **numbers}
-    if "regime" in runs.columns:
-        shares = runs["regime"].astype(str).value_counts(normalize=True)
-        numbers["regimes"] = ", ".join(f"{k} {v:.0%}" for k, v in shares.items())
-    page = sweep_dir / "report.html"
-    atomic_write_bytes(page, sweep_page(sweep_title(meta, sweep_dir), numbers, shown))
     return page

@@ -16,10 +16,11 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from runs.cli import app
-from runs.report import RUN_FIGURES, build_report, build_sweep_report
+from runs.report import RUN_FIGURES, build_report
 from runs.scenario import apply_overrides, load_scenario
 from runs.simulate import simulate
 from runs.story import regime_rule
+from runs.sweep_report import build_sweep_report
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
