@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 from typer.core import TyperGroup
 
-from runs.report_worker import ReportError, ReportWorker
+from runs.report_worker import InlineReport, ReportError, ReportWorker, can_fork
 from runs.scenario import ScenarioError, load_scenario
 from world.params import Scenario, quarter_index, quarter_label
 
@@ -199,14 +199,18 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 @contextmanager
-def _drawing(run_dir: Path, report: bool) -> Iterator[ReportWorker | None]:
+def _drawing(run_dir: Path, report: bool) -> Iterator[ReportWorker | InlineReport | None]:
     """The process that draws the report into ``run_dir`` (None without a report).
 
     Started before the simulation, so that it imports and warms up meanwhile; see
-    :mod:`runs.report_worker`.
+    :mod:`runs.report_worker`. Where forking is unsafe (:func:`can_fork`), this
+    process draws it after the run.
     """
     if not report:
         yield None
+        return
+    if not can_fork():
+        yield InlineReport()
         return
     with ReportWorker(run_dir) as drawer:
         yield drawer

@@ -28,7 +28,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["DRAW", "ReportError", "ReportWorker", "warm_up"]
+__all__ = ["DRAW", "InlineReport", "ReportError", "ReportWorker", "can_fork", "warm_up"]
 
 DRAW = "draw"
 """The message that tells the drawing process to draw the report."""
@@ -36,6 +36,36 @@ DRAW = "draw"
 
 class ReportError(RuntimeError):
     """The drawing process failed (its traceback is on standard error)."""
+
+
+def can_fork() -> bool:
+    """Whether the report may be drawn by forked processes here.
+
+    Linux only: there ``fork`` is the default start method and safe for a process that
+    has imported numpy; macOS's system libraries do not survive a fork, and Windows has
+    none. Elsewhere ``aipm run`` draws the report in its own process after the run
+    (:class:`InlineReport`): the same files, without the head start.
+    """
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+class InlineReport:
+    """Draws the report in this process when told to (where :func:`can_fork` is false)."""
+
+    def build(self, run_dir: Path) -> None:
+        """Draw the report into ``run_dir``.
+
+        Raises
+        ------
+        ReportError
+            If drawing failed (the report's own error is its cause).
+        """
+        from runs.report import build_report
+
+        try:
+            build_report(Path(run_dir))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ReportError(f"drawing the report failed ({exc}); nothing was written") from exc
 
 
 class ReportWorker:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,29 @@ def test_worker_failure_is_a_report_error(tmp_path):
     assert not any(empty.iterdir())
     with ReportWorker(empty) as worker, pytest.raises(ValueError, match="run_dir"):
         worker.build(tmp_path)
+
+
+def test_without_fork_aipm_run_draws_the_same_report_in_process(tmp_path, monkeypatch):
+    """Where forking is unsafe (macOS, Windows) ``aipm run`` draws after the run, in its
+    own process: the same files as the forked drawing process."""
+    from typer.testing import CliRunner
+
+    import runs.cli
+    import runs.report_worker
+    from runs.cli import app
+
+    assert runs.report_worker.can_fork() == sys.platform.startswith("linux")
+    args = ["run", str(BASELINE), "--quarters", "6", "--seed", "3", "--out"]
+    forked = CliRunner().invoke(app, [*args, str(tmp_path / "forked")])
+    monkeypatch.setattr(runs.cli, "can_fork", lambda: False)
+    inline = CliRunner().invoke(app, [*args, str(tmp_path / "inline")])
+    assert forked.exit_code == 0 and inline.exit_code == 0, inline.output
+    assert report_files(tmp_path / "inline") == report_files(tmp_path / "forked")
+
+
+def test_inline_report_failure_is_a_report_error(tmp_path):
+    from runs.report_worker import InlineReport
+
+    with pytest.raises(ReportError, match="nothing was written"):
+        InlineReport().build(tmp_path)
+    assert not any(tmp_path.iterdir())
