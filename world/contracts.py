@@ -109,11 +109,11 @@ class CloudContract(Contract):
 
     def in_force(self, q: int) -> bool:
         """True if capacity is due in quarter ``q``."""
-        return self.active and self.start <= q < self.end
+        return self.status is _ACTIVE and self.start <= q < self.end
 
     def gw_due(self, q: int) -> float:
         """Contracted GW in quarter ``q``."""
-        return self.gw if self.in_force(q) else 0.0
+        return self.gw if self.status is _ACTIVE and self.start <= q < self.end else 0.0
 
     def billed(self, delivered: float, used: float) -> float:
         """Amount billed for a quarter (USD bn) given delivered and used GW."""
@@ -133,7 +133,7 @@ class CloudContract(Contract):
 
     def remaining_value(self, q: int) -> float:
         """Contract value still to be billed from quarter ``q`` on (USD bn)."""
-        if not self.active:
+        if self.status is not _ACTIVE:
             return 0.0
         return self.gw * self.price * max(0, self.end - max(q, self.start))
 
@@ -210,31 +210,28 @@ class GpuOrder(Contract):
 
     def planned(self, q: int, quarters: int) -> list[tuple[int, float]]:
         """(quarter, GW) of the remaining deliveries in ``(q, q + quarters]`` at full speed."""
-        left = max(self.gw - self.delivered_gw, 0.0) if self.active else 0.0
-        out = []
-        t = max(self.first_delivery, q + 1)
-        while left > 1e-12 and t <= q + quarters:
-            part = min(self.part_gw, left)
-            out.append((t, part))
-            left -= part
-            t += 1
-        return out
+        first, parts = self._planned_parts(q, quarters)
+        return [(first + k, part) for k, part in enumerate(parts)]
 
     def planned_gw(self, q: int, quarters: int) -> float:
         """Sum of the GW of :meth:`planned` (the same parts, added in the same order)."""
-        steps = q + quarters - max(self.first_delivery, q + 1) + 1
-        if self.status is not _ACTIVE or steps <= 0:
-            return 0
+        return sum(self._planned_parts(q, quarters)[1])
+
+    def _planned_parts(self, q: int, quarters: int) -> tuple[int, list[float]]:
+        """The first planned quarter and the GW of each delivery from it, at full speed."""
+        first = max(self.first_delivery, q + 1)
+        if self.status is not _ACTIVE:
+            return first, []
         left = max(self.gw - self.delivered_gw, 0.0)
         part_gw = self.part_gw
         parts = []
-        for _ in range(steps):
+        for _ in range(q + quarters - first + 1):
             if left <= 1e-12:
                 break
-            part = left if left < part_gw else part_gw  # min(part_gw, left)
+            part = left if left < part_gw else part_gw  # min(part_gw, left), faster
             parts.append(part)
             left -= part
-        return sum(parts)
+        return first, parts
 
     def schedule(self, q: int) -> list[ScheduledFlow]:
         """Prepayment at signing and cash due per delivery (USD bn)."""
@@ -383,7 +380,7 @@ class Loan(Contract):
 
     def interest_due(self, q: int) -> float:
         """Interest payable in quarter ``q`` (USD bn)."""
-        return self.principal * self.rate / 4 if self.active and self.signed < q else 0.0
+        return self.principal * self.rate / 4 if self.status is _ACTIVE and self.signed < q else 0.0
 
     @property
     def value(self) -> float:

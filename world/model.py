@@ -25,7 +25,7 @@ from agents.lenders import Lenders
 from world import deals as dealmaking
 from world import finance, metrics, opening, operations, valuation
 from world.buildout import capex_per_gw, hardware_index
-from world.contracts import ACTIVE, EXTERNAL, CloudContract, DealBook, Loan
+from world.contracts import ACTIVE, EXTERNAL, DealBook, Loan
 from world.demand import (
     DemandState,
     advance_demand,
@@ -44,11 +44,6 @@ from world.valuation import Fundamentals
 __all__ = ["AIEconomy"]
 
 _PRICE_NEWS = 0.05  # log points: price moves at least this large are logged as events
-
-
-def _gw_due(contracts: list[CloudContract], q: int) -> float:
-    """Sum of ``c.gw_due(q)`` over ``contracts`` (inlined: asked for in every capacity plan)."""
-    return sum([c.gw if c.status is ACTIVE and c.start <= q < c.end else 0.0 for c in contracts])
 
 
 class AIEconomy(mesa.Model):
@@ -198,11 +193,11 @@ class AIEconomy(mesa.Model):
 
     def contracted_gw(self, provider: int, q: int) -> float:
         """GW a provider owes its customers in quarter ``q``."""
-        return _gw_due(self.deals.of("cloud", "provider", provider), q)
+        return sum([c.gw_due(q) for c in self.deals.of("cloud", "provider", provider)])
 
     def lab_contracted_gw(self, customer: int, q: int) -> float:
         """GW a lab has rented for quarter ``q``."""
-        return _gw_due(self.deals.of("cloud", "customer", customer), q)
+        return sum([c.gw_due(q) for c in self.deals.of("cloud", "customer", customer)])
 
     def outside_cloud_forecast(self, firm: Firm, ahead: int) -> float:
         """Outside demand for ``firm``'s capacity ``ahead`` quarters from now (GW).
@@ -227,10 +222,7 @@ class AIEconomy(mesa.Model):
         backlog, commitments = [0.0] * n, [0.0] * n
         q = self.quarter + 1
         for c in self.deals.cloud:
-            if c.status is ACTIVE:  # CloudContract.remaining_value, inlined
-                value = c.gw * c.price * max(0, c.end - max(q, c.start))
-            else:
-                value = 0.0
+            value = c.remaining_value(q)
             backlog[c.provider] += value
             commitments[c.customer] += value
         for o in self.deals.gpu:
@@ -271,9 +263,8 @@ class AIEconomy(mesa.Model):
         out = [0.0] * len(self.firms)
         credit = [self.customer_credit(i) for i in range(len(self.firms))]
         for c in self.deals.cloud:
-            if c.status is ACTIVE:  # with CloudContract.remaining_value inlined
-                value = c.gw * c.price * max(0, c.end - max(q, c.start))
-                out[c.provider] += c.take_or_pay * value * credit[c.customer]
+            if c.status is ACTIVE:
+                out[c.provider] += c.take_or_pay * c.remaining_value(q) * credit[c.customer]
         return out
 
     def customer_credit(self, customer: int) -> float:
@@ -301,14 +292,7 @@ class AIEconomy(mesa.Model):
         """Interest the firm owes this quarter (USD bn)."""
         q = self.quarter
         loans = self.deals.of("loans", "borrower", firm.index)
-        # Loan.interest_due, inlined: this is asked for with every fixed-cost estimate
-        return sum(
-            [
-                ln.principal * ln.rate / 4 if ln.status is ACTIVE and ln.signed < q else 0.0
-                for ln in loans
-            ],
-            0.0,
-        )
+        return sum([ln.interest_due(q) for ln in loans], 0.0)
 
     def lab_revenue_now(self, lab: Firm) -> float:
         """Lab's potential revenue this quarter (USD bn)."""
