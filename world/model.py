@@ -134,25 +134,24 @@ class AIEconomy(mesa.Model):
 
     def capex_index(self) -> float:
         """Capex per GW now relative to the start."""
-        cached = self._capex_now
-        if cached[0] != self.quarter or cached[1] is not self.params:
-            cached = self._refresh_capex_now()
-        return cached[2]
+        return self._capex_of_quarter()[2]
 
     def capex_per_gw_now(self) -> float:
         """All-in capex per GW in the current quarter (USD bn/GW)."""
+        return self._capex_of_quarter()[3]
+
+    def _capex_of_quarter(self) -> tuple:
+        """(quarter, params, capex index, capex per GW), computed once per quarter.
+
+        Recomputed when the quarter or the parameter set (a shock) changes.
+        """
         cached = self._capex_now
         if cached[0] != self.quarter or cached[1] is not self.params:
-            cached = self._refresh_capex_now()
-        return cached[3]
-
-    def _refresh_capex_now(self) -> tuple:
-        """Compute the quarter's capex index and capex per GW once (asked for often)."""
-        b = self.params.buildout
-        index = (1.0 - b.capex_decline) ** self.quarter
-        per_gw = capex_per_gw(self.quarter, b.capex_per_gw, b.capex_decline)
-        self._capex_now = (self.quarter, self.params, index, per_gw)
-        return self._capex_now
+            b = self.params.buildout
+            index = (1.0 - b.capex_decline) ** self.quarter
+            per_gw = capex_per_gw(self.quarter, b.capex_per_gw, b.capex_decline)
+            cached = self._capex_now = (self.quarter, self.params, index, per_gw)
+        return cached
 
     def hardware_index_now(self) -> float:
         """FLOP per GW of new capacity relative to the start."""
