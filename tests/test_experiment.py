@@ -332,9 +332,12 @@ def test_import_runs_is_cheap_and_api_is_lazy():
 
 def test_runs_frame_equals_building_and_casting():
     """The column-wise runs table equals the obvious build-then-cast one (dtypes, nulls)."""
-    import pandas as pd
+    import io
 
-    from runs.worker import runs_frame
+    import pandas as pd
+    import pyarrow as pa
+
+    from runs.worker import runs_frame, runs_table, to_parquet_bytes
 
     columns = {
         "run_id": "int64",
@@ -359,6 +362,12 @@ def test_runs_frame_equals_building_and_casting():
     got = runs_frame(rows, columns)
     pd.testing.assert_frame_equal(got, expected)
     assert got["n_defaults"].isna().tolist() == [False, True, False]
+    # the Arrow table a chunk writes reads back as the same frame, NaN included
+    table = runs_table(rows, columns)
+    back = pd.read_parquet(io.BytesIO(to_parquet_bytes(table)))
+    pd.testing.assert_frame_equal(back, expected)
+    # and it is the very table pandas would have made
+    assert table.equals(pa.Table.from_pandas(expected, preserve_index=False), check_metadata=True)
 
 
 def test_local_cluster_serves_no_dashboard_and_no_http_pages(dask_local):
