@@ -32,6 +32,22 @@ def test_engine_stall_claims_its_story():
     assert exp["lab_revenue"].direction is Direction.LOWER
 
 
+def test_productive_future_changes_only_usage_and_its_price():
+    """The story's three assumptions, on top of ``optimistic``: nothing else differs."""
+    future = load_scenario(ROOT / "scenarios" / "productive_future.toml")
+    optimistic = load_scenario(ROOT / "scenarios" / "optimistic.toml")
+    changed = {
+        k: v for k, v in future.demand.model_dump().items() if optimistic.demand.model_dump()[k] != v
+    }
+    assert changed == {"usage_growth_decay": 0.99, "usage_monetisation": 0.7, "arpu_max": 150.0}
+    assert future.model_dump(exclude={"name", "description", "demand"}) == optimistic.model_dump(
+        exclude={"name", "description", "demand"}
+    )
+    exp = {c.output: c for c in load_expectations(ROOT / "scenarios" / "productive_future.toml").claims}
+    assert exp["bust"].direction is Direction.LOWER
+    assert exp["lab_revenue"].direction is Direction.HIGHER
+
+
 def test_claims_are_not_parameters_and_not_inherited(tmp_path):
     base = tmp_path / "base.toml"
     base.write_text(
