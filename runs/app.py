@@ -184,9 +184,20 @@ def Header(
             tag="span",
             unsafe_innerHTML=f"last simulated: <b>{last}</b> · scenario <b>"
             f"{html.escape(m.params.name)}</b> · seed {session.settings.seed} · "
-            f"deals {len(m.deals.signed)} · defaults <b>{defaults}</b>",
+            f"deals {len(m.deals.signed)} · defaults <b>{defaults}</b>" + _outcome_html(session),
             classes=["aipm-note"],
         )
+
+
+def _outcome_html(session: Session) -> str:
+    """`` · outcome so far: <label>`` with its rule as a tooltip (nothing before quarter 1)."""
+    found = session.outcome()
+    if found is None:
+        return ""
+    label, rule = found
+    when = "outcome" if session.done else "outcome so far"
+    name = label.value.replace("_", " ")
+    return f" · {when}: <b class='aipm-outcome' title='{html.escape(rule, quote=True)}'>{name}</b>"
 
 
 @solara.component

@@ -195,6 +195,30 @@ class AppPage:
         self.page.get_by_role("button", name="Reset", exact=True).click()
         self.wait_drawn(0)
 
+    def play_to_end(self) -> None:
+        """Click Play and wait until the last quarter is drawn everywhere and Play stops."""
+        total = int(self.page.locator(".aipm-quarter").inner_text().split()[-1])
+        self.page.evaluate(_CLICK_AND_TIME, ["▶ Play", total, TIMEOUT_MS, None])
+        self.page.get_by_role("button", name="▶ Play").wait_for()
+        self.wait_settled()
+
+    def reset_with(self, scenario: str) -> None:
+        """Pick ``scenario`` in the sidebar, click *Reset with these settings*, wait for it."""
+        self.select("Scenario", scenario)
+        self.page.get_by_role("button", name="Reset with these settings").click()
+        self.page.wait_for_function(
+            "(name) => document.querySelector('.aipm-head').textContent"
+            ".includes(`scenario ${name}`)",
+            arg=scenario,
+            timeout=TIMEOUT_MS,
+        )
+        self.wait_drawn(0)
+
+    def outcome(self) -> str:
+        """The header's regime label (``""`` before the first quarter)."""
+        label = self.page.locator(".aipm-outcome")
+        return label.inner_text() if label.count() else ""
+
     def select(self, label: str, option: str) -> None:
         """Pick ``option`` in the sidebar's select labelled ``label``."""
         field = self.page.locator(".v-select").filter(has_text=label).first

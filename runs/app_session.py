@@ -16,8 +16,10 @@ from pathlib import Path
 
 from runs.app_data import LiveData
 from runs.scenario import apply_overrides, load_scenario, parse_scenario
+from runs.summary import paths_of_records
 from world.model import AIEconomy
 from world.params import Scenario
+from world.regimes import Regime, regime_rule
 
 __all__ = [
     "MULTIPLIERS",
@@ -196,6 +198,19 @@ class Session:
             self.model.step()
             self.data.update()
             return True
+
+    def outcome(self) -> tuple[Regime, str] | None:
+        """The regime label of the quarters simulated so far and its rule (None before any).
+
+        The label of :func:`world.regimes.classify_regime` on the run so far — the same
+        rule ``aipm run`` applies to a whole run, so at the horizon both agree. Before
+        the horizon it is provisional: a boom so far may still end in a bust.
+        """
+        with self.lock:
+            if self.model.quarter == 0:
+                return None
+            label = paths_of_records(self.model.records).regime
+        return label, regime_rule(label)
 
     def page_has(self, quarters: int) -> None:
         """The page reports it has received ``quarters`` quarters (wakes :meth:`wait_page`)."""

@@ -67,6 +67,27 @@ def test_session_stops_at_the_horizon():
     assert s.done and not s.step() and s.model.quarter == 2
 
 
+@pytest.mark.parametrize(
+    ("scenario", "seed", "label"), [("baseline", 0, "bust"), ("productive_future", 3, "boom")]
+)
+def test_outcome_at_the_horizon_is_the_runs_regime(scenario, seed, label):
+    """The header's label: none before quarter 1, provisional meanwhile, and at the
+    horizon the regime ``aipm run`` gives the same scenario and seed (the two runs
+    docs/howto/teach-with-the-app.md, story 3, names)."""
+    from runs.simulate import simulate
+    from world.regimes import Regime, regime_rule
+
+    s = Session(Settings(scenario_name=scenario, seed=seed))
+    assert s.outcome() is None
+    s.step()
+    first, rule = s.outcome()
+    assert isinstance(first, Regime) and rule == regime_rule(first)
+    while s.step():
+        pass
+    expected = simulate(load_scenario(SCENARIO_DIR / f"{scenario}.toml"), seed, firm_rows=False)
+    assert s.outcome()[0].value == expected.summary["regime"] == label
+
+
 def test_settings_reach_the_model():
     base = build_model(Settings())
     m = build_model(Settings(seed=5, power_cap=0.5, paid_conversion=2.0, milestone_per_gw=0.1))

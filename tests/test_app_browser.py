@@ -3,7 +3,7 @@
 Covers what a class needs: the page loads with no network fetch and fits a 1280×720
 projector; two browser sessions run independent models; a shock applied from the page
 reaches the model and the timeline; Step and Play work (their timings are measured
-in ``make bench``, not asserted here); and the two teaching stories of
+in ``make bench``, not asserted here); and the three teaching stories of
 ``docs/howto/teach-with-the-app.md`` run from the page alone, making its screenshots
 (``AIPM_UPDATE_SCREENSHOTS=1`` writes them into ``docs/howto/img/``).
 
@@ -190,3 +190,17 @@ def test_teach_nvidia_stops_financing(two_tabs, tmp_path):
         lambda tab: tab.apply_shipped_shock("Supplier stops financing"),
     )
     assert "behaviour.vendor_financing = False" in shocked.timeline()
+
+
+def test_teach_productive_future(two_tabs, tmp_path):
+    """docs/howto/teach-with-the-app.md, story 3, from the page alone: the same firms and
+    rules end in a bust in the baseline and recover in the productive future."""
+    baseline, future = two_tabs
+    assert baseline.outcome() == ""
+    baseline.play_to_end()
+    future.reset_with("productive_future")
+    future.play_to_end()
+    assert baseline.outcome() == "bust"
+    assert future.outcome() == "crash recovered"
+    _shot(baseline, "teach-future-baseline", tmp_path)
+    _shot(future, "teach-future-future", tmp_path)

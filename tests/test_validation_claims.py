@@ -36,14 +36,14 @@ def test_productive_future_changes_only_usage_and_its_price():
     """The story's three assumptions, on top of ``optimistic``: nothing else differs."""
     future = load_scenario(ROOT / "scenarios" / "productive_future.toml")
     optimistic = load_scenario(ROOT / "scenarios" / "optimistic.toml")
-    changed = {
-        k: v for k, v in future.demand.model_dump().items() if optimistic.demand.model_dump()[k] != v
-    }
+    before = optimistic.demand.model_dump()
+    changed = {k: v for k, v in future.demand.model_dump().items() if before[k] != v}
     assert changed == {"usage_growth_decay": 0.99, "usage_monetisation": 0.7, "arpu_max": 150.0}
     assert future.model_dump(exclude={"name", "description", "demand"}) == optimistic.model_dump(
         exclude={"name", "description", "demand"}
     )
-    exp = {c.output: c for c in load_expectations(ROOT / "scenarios" / "productive_future.toml").claims}
+    claims = load_expectations(ROOT / "scenarios" / "productive_future.toml").claims
+    exp = {c.output: c for c in claims}
     assert exp["bust"].direction is Direction.LOWER
     assert exp["lab_revenue"].direction is Direction.HIGHER
 
