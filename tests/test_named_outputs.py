@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from runs.named_outputs import OUTPUTS, EventArrays, OutputKind, RunPaths, compute_outputs
 from runs.scenario import apply_overrides
@@ -95,3 +97,23 @@ def test_every_run_summary_carries_the_outputs_lean_or_full(baseline):
     lab = firms[firms["role"] == "lab"]
     np.testing.assert_allclose(lab["ai_revenue"], lab["revenue"])
     assert full.summary["lab_revenue"] == pytest.approx(lab["ai_revenue"].sum())
+
+
+_KINDS = ("default", "write_down", "round_full", "round_failed", "missed_payment")
+
+
+@given(
+    firm=st.lists(st.integers(-1, 6), max_size=40),
+    data=st.data(),
+    firms=st.lists(st.integers(0, 6), max_size=4),
+    kinds=st.frozensets(st.sampled_from(_KINDS)),
+)
+def test_event_select_is_membership_of_firm_and_kind(firm, data, firms, kinds):
+    """``EventArrays.select`` marks exactly the events of one of ``firms`` and ``kinds``."""
+    kind = data.draw(st.lists(st.sampled_from(_KINDS), min_size=len(firm), max_size=len(firm)))
+    ev = EventArrays(
+        np.array(firm, dtype=np.int64), np.array(kind, dtype=object), np.zeros(len(firm))
+    )
+    got = ev.select(np.array(firms, dtype=np.int64), kinds)
+    expected = [f in firms and k in kinds for f, k in zip(firm, kind, strict=True)]
+    assert got.dtype == np.bool_ and got.tolist() == expected
