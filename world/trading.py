@@ -200,6 +200,18 @@ def _splat(typingctx, x, like):
 
 
 @intrinsic
+def _n_lanes(typingctx, v):
+    """The number of lanes of ``v`` (known when the kernel is compiled)."""
+    if not isinstance(v, Lanes):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return context.get_constant(types.intp, v.n)
+
+    return types.intp(v), codegen
+
+
+@intrinsic
 def _lane(typingctx, v, j):
     """Lane ``j`` of ``v``."""
     if not isinstance(v, Lanes):
@@ -255,16 +267,39 @@ def _fabs(typingctx, a):
 
 @intrinsic
 def _loose_sum(typingctx, a):
-    """The sum of the lanes of ``a``, added in any order (for bounds only, never for results)."""
+    """The sum of the lanes of ``a``, added in any order (for bounds only, never for results).
+
+    Added two lanes at a time (lanes 0-1, plus 2-3, plus 4-5, ...), then the two halves:
+    short SSE adds within the register's low lanes, where LLVM's own reduction of a
+    6-lane vector first pads it to 8 lanes with a cross-lane permute.
+    """
     if not isinstance(a, Lanes):
         return None
+    n = a.n
 
     def codegen(context, builder, sig, args):
-        fnty = ir.FunctionType(ir.DoubleType(), [ir.DoubleType(), args[0].type])
-        name = f"llvm.vector.reduce.fadd.v{a.n}f64"
-        fn = cgutils.get_or_insert_function(builder.module, fnty, name)
-        zero = ir.Constant(ir.DoubleType(), 0.0)
-        return builder.call(fn, [zero, args[0]], fastmath=("reassoc",))
+        v = args[0]
+        i32 = ir.IntType(32)
+
+        def lane(j):
+            return builder.extract_element(v, ir.Constant(i32, j))
+
+        if n == 1:
+            return lane(0)
+
+        def pair(j):
+            return builder.shuffle_vector(
+                v, ir.Constant(v.type, None), ir.Constant(ir.VectorType(i32, 2), [j, j + 1])
+            )
+
+        acc = pair(0)
+        for j in range(2, n - 1, 2):
+            acc = builder.fadd(acc, pair(j))
+        total = builder.fadd(
+            builder.extract_element(acc, ir.Constant(i32, 0)),
+            builder.extract_element(acc, ir.Constant(i32, 1)),
+        )
+        return builder.fadd(total, lane(n - 1)) if n % 2 else total
 
     return types.float64(a), codegen
 
@@ -366,12 +401,18 @@ def portfolio_values(holdings, cash, price, news, out_wealth, out_news):  # prag
         out_wealth[i], out_news[i] = _investor_value(holdings, cash, price, news, i)
 
 
-CASH_MARGIN = 2.0
-"""No new buy is capped if the least cash after a fill is at least this many times the
-buys' total cost: every buy's cost plus those reserved before it then stays below the
-cash at hand, with room for the rounding of either sum (a few ulps), so the exact
-asset-by-asset check can be skipped without changing a bit (NaN fails the test and
-takes the exact check)."""
+CASH_MARGIN = 1.0 + 2.0**-30
+"""Nothing is capped by cash if the cash is at least this many times the buys' total
+cost. Fills and orders together: an investor whose cash before its fills covers the
+pending buys' cost plus the new buys' cost times this margin can neither have a fill
+capped (the cash after the fills of assets ``0..j`` covers the next buy) nor a new buy
+(the cash after every fill, less what the buys of assets ``0..j-1`` reserve, covers
+buy ``j``). Rounding included: the sums are of at most a few dozen non-negative terms,
+each rounding off less than ``2**-52`` of the cash, far inside the margin's ``2**-30``
+of it; sells only add cash, and rounding is monotone, so they cannot make a check fail
+that held without them. The exact asset-by-asset checks can then be skipped without
+changing a bit. NaN fails the test and takes the exact checks; so does negative cash.
+The same holds of the least cash after the fills against the new buys alone."""
 
 
 @njit(cache=True, inline="always")
@@ -381,6 +422,44 @@ def _is_span(cols):  # pragma: no cover - compiled
         if cols[j] != cols[0] + j:
             return False
     return True
+
+
+@njit(cache=True, inline="always")
+def _capped(c, h, q, amount, order, price_l, zero, do_order):  # pragma: no cover - compiled
+    """One investor's fills and new order, each buy capped by the cash, asset by asset.
+
+    ``c`` is its cash, ``h`` its holdings, ``q`` its fills (shares) and ``amount``
+    their cost (USD bn) before any cash cap, ``order`` its new order before the holding
+    cap (``do_order``); ``zero`` is lanes of zeros. Returns the cash after the fills,
+    the holdings, the fills, their cost and the new order, as :func:`_trade_range`
+    describes.
+    """
+    cash0 = c
+    c_min = np.inf  # the least cash after any fill
+    for j in range(_n_lanes(q)):  # the cash in hand, asset by asset
+        a = _lane(amount, j)
+        if a > c:
+            a = max(c, 0.0)
+            amount = _with_lane(amount, j, a)
+            q = _with_lane(q, j, a / _lane(price_l, j))
+        c -= a
+        c_min = min(c_min, c)
+    h = h + q
+    d = zero
+    if do_order:
+        d = _vmax(order, -h)
+        cost = _vmax(d, zero) * price_l
+        if not c_min >= CASH_MARGIN * _loose_sum(cost):  # a buy may be capped
+            c_j = cash0  # the cash after the fills of assets 0..j, as above
+            reserved = 0.0
+            for j in range(_n_lanes(q)):
+                c_j -= _lane(amount, j)
+                k = _lane(cost, j)
+                if k > c_j - reserved:
+                    k = max(c_j - reserved, 0.0)
+                    d = _with_lane(d, j, k / _lane(price_l, j))
+                reserved += k
+    return c, h, q, amount, d
 
 
 @njit(cache=True)
@@ -400,6 +479,10 @@ def _trade_range(
     ``0..j-1``. Returns ``sums`` (:data:`N_SUMS` lanes) plus the executed shares,
     cash paid (USD bn), traded volume (shares), net orders and buy orders (shares),
     added investor by investor.
+
+    An investor whose cash covers all its buys (:data:`CASH_MARGIN`) skips the cash
+    caps: its cash is only reduced by each fill's cost in asset order. The others take
+    the caps asset by asset (:func:`_capped`); both give the same bits.
     """
     zero = _splat(0.0, listed)
     price_l = _lanes(price, listed)
@@ -413,35 +496,24 @@ def _trade_range(
         q = _vmax(_row(pending, i, 0, listed), -h)
         q = _where(_greater(q, zero), q * fill_l, q)
         amount = q * price_l
-        c_min = np.inf  # the least cash after any fill
-        for j in range(len(listed)):  # the cash in hand, asset by asset
-            a = _lane(amount, j)
-            if a > c:
-                a = max(c, 0.0)
-                amount = _with_lane(amount, j, a)
-                q = _with_lane(q, j, a / _lane(price_l, j))
-            c -= a
-            c_min = min(c_min, c)
-        h = h + q
-        if span:
-            _set_row(holdings, i, first, h)
-        else:
-            _set_cols(holdings, i, listed, h)
+        h_new = h + q
+        buys = _vmax(amount, zero)
+        order = zero
         d = zero
         if do_order:
             outlook = _row(signal, types[i], 0, listed) + _splat(tilt[i], listed)
-            d = _vmax(_splat(capacity[i], listed) * float_l * outlook, -h)
-            cost = _vmax(d, zero) * price_l
-            if not c_min >= CASH_MARGIN * _loose_sum(cost):  # a buy may be capped
-                c_j = cash[i]  # the cash after the fills of assets 0..j, as above
-                reserved = 0.0
-                for j in range(len(listed)):
-                    c_j -= _lane(amount, j)
-                    k = _lane(cost, j)
-                    if k > c_j - reserved:
-                        k = max(c_j - reserved, 0.0)
-                        d = _with_lane(d, j, k / _lane(price_l, j))
-                    reserved += k
+            order = _splat(capacity[i], listed) * float_l * outlook
+            d = _vmax(order, -h_new)
+            buys = buys + _vmax(d, zero) * price_l
+        if c >= CASH_MARGIN * _loose_sum(buys):  # no cash cap: the fills' cost in turn
+            for j in range(len(listed)):
+                c -= _lane(amount, j)
+        else:
+            c, h_new, q, amount, d = _capped(c, h, q, amount, order, price_l, zero, do_order)
+        if span:
+            _set_row(holdings, i, first, h_new)
+        else:
+            _set_cols(holdings, i, listed, h_new)
         _set_row(pending, i, 0, d)
         cash[i] = c
         sums = (
