@@ -603,7 +603,10 @@ def _close_block(
     the new one from the cumulative probabilities ``cum_probs`` with
     ``uniforms[1, i]``. Sentiment moves a share ``decay`` toward
     ``tanh(herd + return_sensitivity * R_i + sentiment_noise * normals[i])`` where
-    ``R_i`` is the investor's return on wealth since ``wealth0``.
+    ``R_i`` is the investor's return on wealth since ``wealth0``. The ``tanh`` of a
+    chunk are taken in a loop of their own: each call is long, and calls that depend
+    on nothing but their argument overlap in the core, where calls woven into each
+    investor's chain of wealth, return and sentiment waited for one another.
     """
     switch_rate = pars[P_SWITCH_RATE]
     gamma = pars[P_RETURN_SENSITIVITY]
@@ -614,6 +617,7 @@ def _close_block(
     sums = _no_sums(listed)
     counts[:] = 0
     s = 0.0
+    target = np.empty(CHUNK)  # the argument, then the value, of each investor's tanh
     for c_lo in range(lo, hi, CHUNK):
         c_hi = min(c_lo + CHUNK, hi)
         sums = _trade_range(
@@ -632,8 +636,11 @@ def _close_block(
                 w += holdings[i, j] * prices[j]
             w0 = wealth0[i]
             ret = w / w0 - 1.0 if w0 > 0.0 else 0.0
-            target = np.tanh(herd + gamma * ret + sigma_s * normals[i])
-            si = sentiment[i] + decay * (target - sentiment[i])
+            target[i - c_lo] = herd + gamma * ret + sigma_s * normals[i]
+        for r in range(c_hi - c_lo):  # libm's tanh, one call after another
+            target[r] = np.tanh(target[r])
+        for i in range(c_lo, c_hi):
+            si = sentiment[i] + decay * (target[i - c_lo] - sentiment[i])
             sentiment[i] = si
             counts[types[i]] += 1
             s += si
