@@ -54,11 +54,6 @@ class RoundOutcome(Enum):
     FAILED = "failed"
 
 
-def _frozen(a: FloatArray) -> FloatArray:
-    """A read-only copy of ``a``."""
-    return _read_only(a.copy())
-
-
 def _read_only(a: FloatArray) -> FloatArray:
     """``a`` itself, made read-only (for arrays nobody else holds)."""
     a.flags.writeable = False
@@ -227,7 +222,6 @@ class InvestorPopulation:
             [params.fundamentalist_noise, params.chartist_noise, params.noise_sigma]
         )
         self._kernel_params = _kernel_params(params)
-        self._parts = np.zeros((trading.N_SUMS, n_l))
         self._round_step = np.zeros(k)
         self._last_close = prices.copy()
         self._wealth = np.empty(n)
@@ -306,46 +300,42 @@ class InvestorPopulation:
         p = self.params
         fund = self._per_asset("fundamentals", fundamentals, np.nan)
         news_all = self._per_asset("news", news, 0.0)
-        li, n_l, r_n, n = self._listed_idx, self._listed_idx.size, p.sub_rounds, self.n_investors
-        f_l = fund[li]
+        k, n_l = len(self.asset_names), self._listed_idx.size
+        r_n, n = p.sub_rounds, self.n_investors
         # all of the quarter's draws in bulk: shocks (r_n, 3, n_l + 1), then sentiment noise;
         # then uniforms for strategy revision and the new strategy (into reused buffers)
         normals = self._buffer("normals", r_n * 3 * (n_l + 1) + n)
         rng.standard_normal(out=normals)
         uniforms = self._buffer("uniforms", 2 * n)
         rng.random(out=uniforms)
-        path = np.empty((r_n + 1, n_l))
-        volume = np.zeros(n_l)
-        counts = np.zeros(3, dtype=np.int64)
-        stats = np.empty(2)
+        # the record's arrays, filled by the kernel
+        close, caps, ptf = np.empty(k), np.empty(k), np.empty(k)
+        returns = np.empty((r_n, n_l))
+        volume, inventory = np.empty(n_l), np.empty(n_l)
+        type_shares, fitness, stats = np.empty(3), np.empty(3), np.empty(2)
         self.market_maker_cash += trade_quarter_kernel(
             self.types, self.capacity, self.sentiment, self.holdings, self.cash, self._pending,
-            self._listed_cols, self._float_listed, self.shares_outstanding[li], self.prices,
-            np.where(np.isnan(f_l), -1.0, f_l), news_all, self.trend,
-            self.market_maker_inventory, self.profit_memory, counts, self._sigma, normals,
-            uniforms, self._kernel_params, path, np.zeros((r_n, 3, n_l)), volume, self._parts,
-            stats,
+            self._listed_cols, self._float_listed, self.shares_outstanding, self.prices, fund,
+            news_all, self.trend, self.market_maker_inventory, self.profit_memory, self._sigma,
+            normals, uniforms, self._kernel_params, close, caps, ptf, returns, volume,
+            inventory, type_shares, fitness, stats,
         )  # fmt: skip
-        caps = self.market_caps
-        ptf = np.full(caps.size, np.inf)
-        ptf[np.isnan(fund)] = np.nan
-        np.divide(caps, fund, out=ptf, where=fund > 0.0)
         qret = np.log(self.prices / self._last_close)
-        self._last_close = self.prices.copy()
+        self._last_close = _read_only(close)
         return QuarterMarketResult(
             asset_names=self.asset_names,
             listed_names=self.listed_names,
-            prices=_frozen(self.prices),
+            prices=close,
             market_caps=_read_only(caps),
             price_to_fundamental=_read_only(ptf),
             quarterly_returns=_read_only(qret),
-            subround_returns=_read_only(path[1:] - path[:-1]),
+            subround_returns=_read_only(returns),
             volume=_read_only(volume),
-            market_maker_inventory=_frozen(self.market_maker_inventory),
+            market_maker_inventory=_read_only(inventory),
             mean_sentiment=float(stats[0]),
             sentiment_dispersion=float(stats[1]),
-            type_shares=_read_only(counts / n),
-            fitness=_frozen(self.profit_memory),
+            type_shares=_read_only(type_shares),
+            fitness=_read_only(fitness),
         )
 
     def burn_in(self, fundamentals: ArrayLike, quarters: int, rng: np.random.Generator) -> None:

@@ -828,22 +828,25 @@ def trade_quarter_kernel(
     pending,
     listed_idx,
     float_listed,
-    shares_listed,
+    shares,
     prices,
-    fundamental_listed,
+    fundamentals,
     news,
     trend,
     mm_inventory,
     profit_memory,
-    type_counts,
     sigma,
     normals,
     uniforms,
     pars,
-    path,
-    signals,
+    close,
+    caps,
+    price_to_fundamental,
+    returns,
     volume,
-    out,
+    inventory,
+    type_shares,
+    fitness,
     stats,
 ):  # pragma: no cover - compiled
     """One quarter of the population in one compiled call (in place).
@@ -867,15 +870,23 @@ def trade_quarter_kernel(
 
     ``listed_idx`` is a tuple: the columns of ``holdings`` of the listed assets, one
     vector lane each (a kernel is compiled for each number of listed assets).
-    Every pass runs over the blocks of :func:`block_bounds` on all threads; the
-    blocks' sums are added in block order. ``profit_memory`` is updated;
-    ``type_counts`` receives the head counts per strategy after switching, ``out``
-    (:data:`N_SUMS`, n_listed) the last pass's sums, ``stats`` the mean and standard deviation of
-    sentiment after the quarter. Returns the market maker's cash change.
+    ``shares``, ``prices`` and ``fundamentals`` are per asset (USD bn; NaN: no
+    fundamental value, which counts as the lower cap). Every pass runs over the blocks
+    of :func:`block_bounds` on all threads; the blocks' sums are added in block order.
+    ``prices``, ``profit_memory``, ``trend`` and ``mm_inventory`` are updated.
+
+    The quarter's record is written to the last nine arrays: ``close`` (the prices),
+    ``caps`` (price × shares, USD bn) and ``price_to_fundamental`` (caps / fundamental;
+    ``inf`` if the fundamental is ≤ 0, NaN if none) per asset; ``returns`` (sub_rounds,
+    n_listed) the log return of every sub-round, ``volume`` the shares traded and
+    ``inventory`` the market maker's position per listed asset; ``type_shares`` the
+    head-count shares per strategy after switching and ``fitness`` a copy of
+    ``profit_memory``; ``stats`` the mean and standard deviation of sentiment after
+    the quarter. Returns the market maker's cash change.
     """
     n = types.shape[0]
     n_l = len(listed_idx)
-    r_n = signals.shape[0]
+    r_n = returns.shape[0]
     bounds = block_bounds(n)
     nb = bounds.shape[0] - 1
     wealth0 = np.empty(n)
@@ -883,6 +894,17 @@ def trade_quarter_kernel(
     parts = np.zeros((nb, N_SUMS, n_l))
     counts = np.zeros((nb, 3), dtype=np.int64)
     s_parts = np.zeros((nb, 1))
+    out = np.empty((N_SUMS, n_l))
+    type_counts = np.zeros(3, dtype=np.int64)
+    path = np.empty((r_n + 1, n_l))
+    signals = np.zeros((r_n, 3, n_l))
+    shares_listed = np.empty(n_l)
+    fundamental_listed = np.empty(n_l)  # no fundamental value counts as the lower cap
+    for j in range(n_l):
+        shares_listed[j] = shares[listed_idx[j]]
+        f = fundamentals[listed_idx[j]]
+        fundamental_listed[j] = -1.0 if np.isnan(f) else f
+    volume[:] = 0.0
     # common and idiosyncratic shocks of every sub-round
     rho = pars[P_SHOCK_CORRELATION]
     a = np.sqrt(rho)
@@ -976,4 +998,19 @@ def trade_quarter_kernel(
         ss += s_parts[blk, 0]
     stats[0] = mean
     stats[1] = np.sqrt(ss / n)
+    for k in range(prices.shape[0]):
+        close[k] = prices[k]
+        caps[k] = prices[k] * shares[k]
+        f = fundamentals[k]
+        if f > 0.0:
+            price_to_fundamental[k] = caps[k] / f
+        else:
+            price_to_fundamental[k] = np.nan if np.isnan(f) else np.inf
+    for r in range(r_n):
+        for j in range(n_l):
+            returns[r, j] = path[r + 1, j] - path[r, j]
+    inventory[:] = mm_inventory
+    for h in range(3):
+        type_shares[h] = type_counts[h] / n
+        fitness[h] = profit_memory[h]
     return mm_cash
