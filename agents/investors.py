@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from world import trading
 from world.market import InvestorParams
-from world.rounds import bids_above, marginal_bid, round_bids
+from world.rounds import allocate, best_first, round_bids, settle
 from world.trading import portfolio_values, trade_quarter_kernel
 
 __all__ = [
@@ -391,10 +391,11 @@ class InvestorPopulation:
         otherwise nothing changes (FAILED).
 
         The marginal bid of a covered round is found by selection
-        (:func:`world.rounds.marginal_bid`, O(n)) and only the winners are sorted, so
-        fills and sums equal those of sorting every bid, bit for bit; an
-        undersubscribed round (every valid bid wins) sorts its bids. The demand above
-        the floor is summed in investor order.
+        (:func:`world.rounds.marginal_bid`, O(n)) and only the winners are sorted (a
+        stable radix sort, :func:`world.rounds.best_first`), so fills and sums equal
+        those of sorting every bid, bit for bit; an undersubscribed round (every valid
+        bid wins) sorts its bids. The demand above the floor is summed in investor
+        order; the shares issued and the money raised, best bid first, by numpy.
 
         Parameters
         ----------
@@ -452,18 +453,15 @@ class InvestorPopulation:
                 float(self.prices[a]), 0.0, 0, at_ask, total,
             )  # fmt: skip
         if total >= sought:
-            winners, fills, marginal = _allocate(res, commit, valid, sought)
+            winners, fills = allocate(res, commit, valid, sought)
             outcome = RoundOutcome.FULL
         else:  # every valid bid wins (sorted, so the sums match those of a full round)
-            winners = valid[np.argsort(-res[valid], kind="stable")]
+            winners = best_first(res, valid)
             fills = commit[winners]
-            marginal = int(winners[-1])
             outcome = RoundOutcome.UNDERSUBSCRIBED
-        pre = min(float(res[marginal]), ask)
+        pre = min(float(res[winners[-1]]), ask)  # the marginal bid's valuation, at most the ask
         pps = pre / s_pre
-        new_shares = fills / pps
-        self.cash[winners] -= fills
-        self.holdings[winners, a] += new_shares
+        new_shares = settle(self.cash, self.holdings, a, winners, fills, pps)
         issued = float(new_shares.sum())
         raised = float(fills.sum())
         self.shares_outstanding[a] += issued
@@ -542,34 +540,6 @@ def _kernel_params(p: InvestorParams) -> FloatArray:
     for index, value in values.items():
         out[index] = value
     return out
-
-
-def _allocate(
-    res: FloatArray, commit: FloatArray, valid: NDArray[np.int64], sought: float
-) -> tuple[NDArray[np.int64], FloatArray, int]:
-    """Winners of a covered round (best first), their fills and the marginal bidder.
-
-    The marginal bid is the first, best first, whose commitment brings the running
-    total to ``sought``. It is found by selection (:func:`world.rounds.marginal_bid`);
-    only the winners are then sorted (O(n + m log m) for m winners) and their running
-    total taken in that order, so fills and sums are the same, bit for bit, as those
-    of a sort of every bid. Should that running total disagree with the selection at
-    the last bit, the marginal bid moves by one place.
-    """
-    marginal = int(marginal_bid(res, commit, valid, sought))
-    winners = np.append(bids_above(res, valid, marginal), marginal)
-    winners = winners[np.argsort(-res[winners], kind="stable")]  # ascending index among ties
-    cum = np.cumsum(commit[winners])
-    while winners.size > 1 and cum[-2] >= sought:  # the previous bid completes it
-        winners, cum = winners[:-1], cum[:-1]
-    while cum[-1] < sought:  # the next bid completes it
-        rest = np.setdiff1d(valid, winners, assume_unique=True)
-        nxt = int(rest[np.lexsort((rest, -res[rest]))[0]])
-        winners = np.append(winners, nxt)
-        cum = np.append(cum, cum[-1] + commit[nxt])
-    fills = commit[winners]
-    fills[-1] = sought - (float(cum[-2]) if winners.size > 1 else 0.0)
-    return winners, fills, int(winners[-1])
 
 
 def _apportion(shares: FloatArray, n: int) -> NDArray[np.int64]:
