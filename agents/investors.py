@@ -317,8 +317,9 @@ class InvestorPopulation:
             self.types, self.capacity, self.sentiment, self.holdings, self.cash, self._pending,
             self._listed_cols, self._float_listed, self.shares_outstanding, self.prices, fund,
             news_all, self.trend, self.market_maker_inventory, self.profit_memory, self._sigma,
-            normals, uniforms, self._kernel_params, close, caps, ptf, returns, volume,
-            inventory, type_shares, fitness, stats,
+            normals, uniforms, self._kernel_params, self._buffer("wealth0", n),
+            self._buffer("tilt", n), close, caps, ptf, returns, volume, inventory, type_shares,
+            fitness, stats,
         )  # fmt: skip
         qret = np.log(self.prices / self._last_close)
         self._last_close = _read_only(close)

@@ -839,6 +839,8 @@ def trade_quarter_kernel(
     normals,
     uniforms,
     pars,
+    wealth0,
+    tilt,
     close,
     caps,
     price_to_fundamental,
@@ -873,7 +875,10 @@ def trade_quarter_kernel(
     ``shares``, ``prices`` and ``fundamentals`` are per asset (USD bn; NaN: no
     fundamental value, which counts as the lower cap). Every pass runs over the blocks
     of :func:`block_bounds` on all threads; the blocks' sums are added in block order.
-    ``prices``, ``profit_memory``, ``trend`` and ``mm_inventory`` are updated.
+    ``prices``, ``profit_memory``, ``trend`` and ``mm_inventory`` are updated;
+    ``wealth0`` and ``tilt`` (n) are scratch (each investor's wealth at the open and
+    its sentiment's tilt of orders), passed in so that a large population does not
+    map fresh pages for them every quarter.
 
     The quarter's record is written to the last nine arrays: ``close`` (the prices),
     ``caps`` (price × shares, USD bn) and ``price_to_fundamental`` (caps / fundamental;
@@ -889,8 +894,6 @@ def trade_quarter_kernel(
     r_n = returns.shape[0]
     bounds = block_bounds(n)
     nb = bounds.shape[0] - 1
-    wealth0 = np.empty(n)
-    tilt = np.empty(n)
     parts = np.zeros((nb, N_SUMS, n_l))
     counts = np.zeros((nb, 3), dtype=np.int64)
     s_parts = np.zeros((nb, 1))
