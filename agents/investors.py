@@ -56,7 +56,7 @@ class RoundOutcome(Enum):
 
 def _read_only(a: FloatArray) -> FloatArray:
     """``a`` itself, made read-only (for arrays nobody else holds)."""
-    a.flags.writeable = False
+    a.setflags(write=False)  # (a.flags.writeable = False builds a flags object first)
     return a
 
 
