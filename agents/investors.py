@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from world import trading
 from world.market import InvestorParams
-from world.rounds import bids_above, marginal_bid, round_bids
+from world.rounds import allocate, best_first, round_bids, settle
 from world.trading import portfolio_values, trade_quarter_kernel
 
 __all__ = [
@@ -54,14 +54,9 @@ class RoundOutcome(Enum):
     FAILED = "failed"
 
 
-def _frozen(a: FloatArray) -> FloatArray:
-    """A read-only copy of ``a``."""
-    return _read_only(a.copy())
-
-
 def _read_only(a: FloatArray) -> FloatArray:
     """``a`` itself, made read-only (for arrays nobody else holds)."""
-    a.flags.writeable = False
+    a.setflags(write=False)  # (a.flags.writeable = False builds a flags object first)
     return a
 
 
@@ -227,7 +222,6 @@ class InvestorPopulation:
             [params.fundamentalist_noise, params.chartist_noise, params.noise_sigma]
         )
         self._kernel_params = _kernel_params(params)
-        self._parts = np.zeros((trading.N_SUMS, n_l))
         self._round_step = np.zeros(k)
         self._last_close = prices.copy()
         self._wealth = np.empty(n)
@@ -306,46 +300,43 @@ class InvestorPopulation:
         p = self.params
         fund = self._per_asset("fundamentals", fundamentals, np.nan)
         news_all = self._per_asset("news", news, 0.0)
-        li, n_l, r_n, n = self._listed_idx, self._listed_idx.size, p.sub_rounds, self.n_investors
-        f_l = fund[li]
+        k, n_l = len(self.asset_names), self._listed_idx.size
+        r_n, n = p.sub_rounds, self.n_investors
         # all of the quarter's draws in bulk: shocks (r_n, 3, n_l + 1), then sentiment noise;
         # then uniforms for strategy revision and the new strategy (into reused buffers)
         normals = self._buffer("normals", r_n * 3 * (n_l + 1) + n)
         rng.standard_normal(out=normals)
         uniforms = self._buffer("uniforms", 2 * n)
         rng.random(out=uniforms)
-        path = np.empty((r_n + 1, n_l))
-        volume = np.zeros(n_l)
-        counts = np.zeros(3, dtype=np.int64)
-        stats = np.empty(2)
+        # the record's arrays, filled by the kernel
+        close, caps, ptf = np.empty(k), np.empty(k), np.empty(k)
+        returns = np.empty((r_n, n_l))
+        volume, inventory = np.empty(n_l), np.empty(n_l)
+        type_shares, fitness, stats = np.empty(3), np.empty(3), np.empty(2)
         self.market_maker_cash += trade_quarter_kernel(
             self.types, self.capacity, self.sentiment, self.holdings, self.cash, self._pending,
-            self._listed_cols, self._float_listed, self.shares_outstanding[li], self.prices,
-            np.where(np.isnan(f_l), -1.0, f_l), news_all, self.trend,
-            self.market_maker_inventory, self.profit_memory, counts, self._sigma, normals,
-            uniforms, self._kernel_params, path, np.zeros((r_n, 3, n_l)), volume, self._parts,
-            stats,
+            self._listed_cols, self._float_listed, self.shares_outstanding, self.prices, fund,
+            news_all, self.trend, self.market_maker_inventory, self.profit_memory, self._sigma,
+            normals, uniforms, self._kernel_params, self._buffer("wealth0", n),
+            self._buffer("tilt", n), close, caps, ptf, returns, volume, inventory, type_shares,
+            fitness, stats,
         )  # fmt: skip
-        caps = self.market_caps
-        ptf = np.full(caps.size, np.inf)
-        ptf[np.isnan(fund)] = np.nan
-        np.divide(caps, fund, out=ptf, where=fund > 0.0)
         qret = np.log(self.prices / self._last_close)
-        self._last_close = self.prices.copy()
+        self._last_close = _read_only(close)
         return QuarterMarketResult(
             asset_names=self.asset_names,
             listed_names=self.listed_names,
-            prices=_frozen(self.prices),
+            prices=close,
             market_caps=_read_only(caps),
             price_to_fundamental=_read_only(ptf),
             quarterly_returns=_read_only(qret),
-            subround_returns=_read_only(path[1:] - path[:-1]),
+            subround_returns=_read_only(returns),
             volume=_read_only(volume),
-            market_maker_inventory=_frozen(self.market_maker_inventory),
+            market_maker_inventory=_read_only(inventory),
             mean_sentiment=float(stats[0]),
             sentiment_dispersion=float(stats[1]),
-            type_shares=_read_only(counts / n),
-            fitness=_frozen(self.profit_memory),
+            type_shares=_read_only(type_shares),
+            fitness=_read_only(fitness),
         )
 
     def burn_in(self, fundamentals: ArrayLike, quarters: int, rng: np.random.Generator) -> None:
@@ -401,10 +392,11 @@ class InvestorPopulation:
         otherwise nothing changes (FAILED).
 
         The marginal bid of a covered round is found by selection
-        (:func:`world.rounds.marginal_bid`, O(n)) and only the winners are sorted, so
-        fills and sums equal those of sorting every bid, bit for bit; an
-        undersubscribed round (every valid bid wins) sorts its bids. The demand above
-        the floor is summed in investor order.
+        (:func:`world.rounds.marginal_bid`, O(n)) and only the winners are sorted (a
+        stable radix sort, :func:`world.rounds.best_first`), so fills and sums equal
+        those of sorting every bid, bit for bit; an undersubscribed round (every valid
+        bid wins) sorts its bids. The demand above the floor is summed in investor
+        order; the shares issued and the money raised, best bid first, by numpy.
 
         Parameters
         ----------
@@ -462,18 +454,15 @@ class InvestorPopulation:
                 float(self.prices[a]), 0.0, 0, at_ask, total,
             )  # fmt: skip
         if total >= sought:
-            winners, fills, marginal = _allocate(res, commit, valid, sought)
+            winners, fills = allocate(res, commit, valid, sought)
             outcome = RoundOutcome.FULL
         else:  # every valid bid wins (sorted, so the sums match those of a full round)
-            winners = valid[np.argsort(-res[valid], kind="stable")]
+            winners = best_first(res, valid)
             fills = commit[winners]
-            marginal = int(winners[-1])
             outcome = RoundOutcome.UNDERSUBSCRIBED
-        pre = min(float(res[marginal]), ask)
+        pre = min(float(res[winners[-1]]), ask)  # the marginal bid's valuation, at most the ask
         pps = pre / s_pre
-        new_shares = fills / pps
-        self.cash[winners] -= fills
-        self.holdings[winners, a] += new_shares
+        new_shares = settle(self.cash, self.holdings, a, winners, fills, pps)
         issued = float(new_shares.sum())
         raised = float(fills.sum())
         self.shares_outstanding[a] += issued
@@ -552,34 +541,6 @@ def _kernel_params(p: InvestorParams) -> FloatArray:
     for index, value in values.items():
         out[index] = value
     return out
-
-
-def _allocate(
-    res: FloatArray, commit: FloatArray, valid: NDArray[np.int64], sought: float
-) -> tuple[NDArray[np.int64], FloatArray, int]:
-    """Winners of a covered round (best first), their fills and the marginal bidder.
-
-    The marginal bid is the first, best first, whose commitment brings the running
-    total to ``sought``. It is found by selection (:func:`world.rounds.marginal_bid`);
-    only the winners are then sorted (O(n + m log m) for m winners) and their running
-    total taken in that order, so fills and sums are the same, bit for bit, as those
-    of a sort of every bid. Should that running total disagree with the selection at
-    the last bit, the marginal bid moves by one place.
-    """
-    marginal = int(marginal_bid(res, commit, valid, sought))
-    winners = np.append(bids_above(res, valid, marginal), marginal)
-    winners = winners[np.argsort(-res[winners], kind="stable")]  # ascending index among ties
-    cum = np.cumsum(commit[winners])
-    while winners.size > 1 and cum[-2] >= sought:  # the previous bid completes it
-        winners, cum = winners[:-1], cum[:-1]
-    while cum[-1] < sought:  # the next bid completes it
-        rest = np.setdiff1d(valid, winners, assume_unique=True)
-        nxt = int(rest[np.lexsort((rest, -res[rest]))[0]])
-        winners = np.append(winners, nxt)
-        cum = np.append(cum, cum[-1] + commit[nxt])
-    fills = commit[winners]
-    fills[-1] = sought - (float(cum[-2]) if winners.size > 1 else 0.0)
-    return winners, fills, int(winners[-1])
 
 
 def _apportion(shares: FloatArray, n: int) -> NDArray[np.int64]:

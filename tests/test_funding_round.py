@@ -9,7 +9,7 @@ from test_investors import FLOAT, NAMES, PRICES, SHARES
 
 from agents.investors import InvestorPopulation, RoundOutcome
 from world.market import InvestorParams
-from world.rounds import marginal_bid, round_bids
+from world.rounds import best_first, marginal_bid, round_bids
 
 
 def sorted_reference(res, commit, valid, sought, ask, min_subscription):
@@ -54,6 +54,24 @@ def test_marginal_bid_is_the_sorted_crossing(res, data):
     assume(sought > 0.0 and np.all(np.abs(cum - sought) > 1e-9 * cum[-1]))
     expected = order[np.searchsorted(cum, sought, side="left")]
     assert marginal_bid(res, commit, valid, sought) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    arrays(
+        np.float64,
+        st.integers(0, 80),
+        elements=st.sampled_from([0.0, -0.0, 1.0, 2.5, -3.0, np.inf, -np.inf, 1e-310])
+        | st.floats(allow_nan=False),
+    ),
+    st.data(),
+)
+def test_best_first_is_the_stable_sort(res, data):
+    idx = np.flatnonzero(data.draw(arrays(np.bool_, res.size))).astype(np.int64)
+    if data.draw(st.booleans()):  # any order, not only ascending
+        idx = np.array(data.draw(st.permutations(idx)), dtype=np.int64)
+    expected = idx[np.argsort(-res[idx], kind="stable")]
+    assert best_first(res, idx).tolist() == expected.tolist()
 
 
 def _population(n, seed, **kw):

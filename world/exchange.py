@@ -75,29 +75,39 @@ class Exchange:
         self.subround_returns: list[np.ndarray] = []  # (sub_rounds, n_listed) per quarter
 
     def _news(self) -> np.ndarray:
+        """Each firm's results surprise, clipped to [-1, 1]; updates the expectations.
+
+        Seven firms: the arithmetic is done on Python floats (the same IEEE operations
+        as on numpy scalars, a fraction of the cost) and stored back once.
+        """
         m = self.model
         p = self.params
-        news = np.zeros(len(m.firms))
+        a = m.params.behaviour.forecast_smoothing
+        user_growth = m.demand.users / max(m.prev_users, 1e-9) - 1.0
+        expected = self.expected_revenue.tolist()
+        growth = self.revenue_growth.tolist()
+        news = [0.0] * len(m.firms)
         for f in m.firms:
+            i = f.index
             rev = f.statement.revenue
-            exp = self.expected_revenue[f.index]
+            exp = expected[i]
             if math.isnan(exp):
                 exp = rev
             surprise = (rev / exp - 1.0) if exp > 1e-9 else 0.0
             if f.role is Role.LAB:
-                growth = m.demand.users / max(m.prev_users, 1e-9) - 1.0
-                surprise += growth - self.revenue_growth[f.index]
+                surprise += user_growth - growth[i]
             if f.statement.net_income < 0 and f.balance.total_equity > 0:
                 surprise += p.loss_news * f.statement.net_income / f.balance.total_equity
-            news[f.index] = surprise * p.news_scale - p.contagion_news * f.debtrank_loss
+            news[i] = surprise * p.news_scale - p.contagion_news * f.debtrank_loss
             # update the adaptive expectations for next quarter
             if exp > 1e-9 and rev > 0:
-                g = rev / exp * (1.0 + self.revenue_growth[f.index]) - 1.0
-                a = m.params.behaviour.forecast_smoothing
-                self.revenue_growth[f.index] = a * g + (1 - a) * self.revenue_growth[f.index]
-            self.expected_revenue[f.index] = max(rev, 0.0) * (1.0 + self.revenue_growth[f.index])
-        news += m.sentiment_shock
-        return np.minimum(np.maximum(news, -1.0), 1.0)
+                g = rev / exp * (1.0 + growth[i]) - 1.0
+                growth[i] = a * g + (1 - a) * growth[i]
+            expected[i] = max(rev, 0.0) * (1.0 + growth[i])
+        self.expected_revenue[:] = expected
+        self.revenue_growth[:] = growth
+        shock = m.sentiment_shock
+        return np.array([min(max(x + shock, -1.0), 1.0) for x in news])
 
     # -- the quarter --------------------------------------------------------------------
     def trade(self) -> None:
@@ -105,23 +115,32 @@ class Exchange:
         m = self.model
         self.fundamentals = m.fundamentals.values.copy()
         news = self._news()
-        active = np.array([not f.defaulted for f in m.firms])
-        fundamentals = np.where(active, self.fundamentals, 1e-3)
-        # results are public: quotes gap at the open by the change in fundamentals
-        prev = self.prev_fundamentals
-        self.prev_fundamentals = fundamentals.copy()
+        # a defaulted firm is marked at a token value; results are public: quotes gap at
+        # the open by the change in the fundamentals of a listed, active firm
         pop = self.population
-        listed = pop.listed & active & (prev > 0) & (fundamentals > 0)
-        ratio = np.where(listed, fundamentals / np.where(prev > 0, prev, 1.0), 1.0)
-        pop.prices *= ratio**self.params.announcement_gap
+        listed = pop.listed.tolist()
+        prev = self.prev_fundamentals.tolist()
+        value = self.fundamentals.tolist()
+        ratio = [1.0] * len(m.firms)
+        for f in m.firms:
+            i = f.index
+            if f.defaulted:
+                value[i] = 1e-3
+            elif listed[i] and prev[i] > 0 and value[i] > 0:
+                ratio[i] = value[i] / prev[i]
+        fundamentals = np.array(value)
+        self.prev_fundamentals = fundamentals.copy()
+        pop.prices *= np.array(ratio) ** self.params.announcement_gap
         res = pop.trade_quarter(fundamentals, news, m.rng)
         self.last = res
         self.subround_returns.append(res.subround_returns)
+        prices = res.prices.tolist()
+        shares = self.shares.tolist()
         for f in m.firms:
             if f.defaulted:
                 f.valuation = 0.0
             elif f.spec.listed:
-                f.valuation = float(res.prices[f.index] * self.shares[f.index])
+                f.valuation = prices[f.index] * shares[f.index]
         m.sentiment = min(max(float(res.mean_sentiment), -1.0), 1.0)
 
     def issue(self, firm: Firm, amount: float, pre_money: float) -> None:

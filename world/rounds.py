@@ -3,6 +3,8 @@
 A round takes the valid bids best first (highest reservation valuation; equal
 valuations by investor index) until the amount sought is covered. The marginal bid
 is found by a weighted quickselect (O(n) expected) instead of sorting every bid.
+The winners are put best first by a stable radix sort of their valuations
+(:func:`best_first`), the order of ``numpy.argsort(-res, kind="stable")``.
 Called by :meth:`agents.investors.InvestorPopulation.funding_round`; the kernels hold
 no state and draw no random numbers.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["bids_above", "marginal_bid", "round_bids"]
+__all__ = ["allocate", "best_first", "bids_above", "marginal_bid", "round_bids", "settle"]
 
 
 @njit(cache=True)
@@ -124,3 +126,119 @@ def bids_above(res, valid, marginal):  # pragma: no cover - compiled
             out[m] = i
             m += 1
     return out[:m]
+
+
+RADIX_BITS = 8
+"""Bits of the sort key taken per pass of :func:`best_first` (256 buckets)."""
+
+
+@njit(cache=True)
+def best_first(res, idx):  # pragma: no cover - compiled
+    """``idx`` ordered by valuation ``res`` (highest first), equal ones kept in ``idx``'s order.
+
+    The order of ``idx[numpy.argsort(-res[idx], kind="stable")]`` for valuations that are
+    not NaN, found by a least-significant-digit radix sort of 64-bit keys: a double's
+    bits (``-0.0`` read as ``0.0``), flipped so that unsigned order is descending value.
+    A pass whose digit is the same for every key moves nothing and is skipped.
+    """
+    m = idx.shape[0]
+    x = np.empty(m)
+    for p in range(m):
+        x[p] = res[idx[p]] + 0.0  # -0.0 + 0.0 is 0.0: equal values, equal keys
+    bits = x.view(np.uint64)
+    sign = np.uint64(1) << np.uint64(63)
+    keys = np.empty(m, dtype=np.uint64)
+    for p in range(m):
+        b = bits[p]
+        ascending = ~b if b & sign else b | sign  # unsigned order = the value's order
+        keys[p] = ~ascending
+    n_buckets = 1 << RADIX_BITS
+    n_passes = 64 // RADIX_BITS
+    mask = np.uint64(n_buckets - 1)
+    start = np.zeros((n_passes, n_buckets + 1), dtype=np.int64)
+    for p in range(m):  # every pass's digit counts in one read of the keys
+        k = keys[p]
+        for d in range(n_passes):
+            start[d, ((k >> np.uint64(d * RADIX_BITS)) & mask) + 1] += 1
+    order = idx.copy()
+    order_tmp = np.empty_like(order)
+    keys_tmp = np.empty_like(keys)
+    for d in range(n_passes):
+        count = start[d]
+        if count.max() == m:  # one digit for all: this pass changes nothing
+            continue
+        for b in range(n_buckets):
+            count[b + 1] += count[b]
+        sh = np.uint64(d * RADIX_BITS)
+        for p in range(m):
+            b = (keys[p] >> sh) & mask
+            q = count[b]
+            count[b] = q + 1
+            order_tmp[q] = order[p]
+            keys_tmp[q] = keys[p]
+        order, order_tmp = order_tmp, order
+        keys, keys_tmp = keys_tmp, keys
+    return order
+
+
+@njit(cache=True)
+def allocate(res, commit, valid, sought):  # pragma: no cover - compiled
+    """Winners of a covered round (best first) and their fills.
+
+    The marginal bid is the first, best first, whose commitment brings the running
+    total to ``sought``. It is found by selection (:func:`marginal_bid`); only the
+    winners are then sorted (O(n + m log m) for m winners) and their running total taken
+    in that order (``numpy.cumsum``'s order), so fills and sums are the same, bit for
+    bit, as those of a sort of every bid. Should that running total disagree with the
+    selection at the last bit, the marginal bid moves by one place (none is left to move
+    to: every valid bid wins). The last winner's fill is what completes ``sought``.
+    """
+    marginal = marginal_bid(res, commit, valid, sought)
+    above = bids_above(res, valid, marginal)
+    m = above.shape[0]
+    ranked = np.empty(m + 1, dtype=np.int64)
+    ranked[:m] = above
+    ranked[m] = marginal
+    ranked = best_first(res, ranked)
+    winners = np.empty(valid.shape[0], dtype=np.int64)
+    cum = np.empty(valid.shape[0])
+    w = ranked.shape[0]
+    acc = 0.0
+    for p in range(w):
+        winners[p] = ranked[p]
+        acc += commit[ranked[p]]
+        cum[p] = acc
+    while w > 1 and cum[w - 2] >= sought:  # the previous bid completes it
+        w -= 1
+    while cum[w - 1] < sought and w < valid.shape[0]:  # the next bid completes it
+        taken = np.zeros(res.shape[0], dtype=np.bool_)
+        for p in range(w):
+            taken[winners[p]] = True
+        nxt = -1
+        for i in valid:
+            if not taken[i] and (nxt < 0 or _ranks_above(res, i, nxt)):
+                nxt = i
+        winners[w] = nxt
+        cum[w] = cum[w - 1] + commit[nxt]
+        w += 1
+    winners = winners[:w].copy()
+    fills = np.empty(w)
+    for p in range(w):
+        fills[p] = commit[winners[p]]
+    fills[w - 1] = sought - (cum[w - 2] if w > 1 else 0.0)
+    return winners, fills
+
+
+@njit(cache=True)
+def settle(cash, holdings, asset, winners, fills, price):  # pragma: no cover - compiled
+    """The winners pay their ``fills`` (USD bn) and get ``fills / price`` shares of ``asset``.
+
+    Returns the new shares per winner (bn shares), in the winners' order.
+    """
+    shares = np.empty(winners.shape[0])
+    for p in range(winners.shape[0]):
+        i = winners[p]
+        shares[p] = fills[p] / price
+        cash[i] -= fills[p]
+        holdings[i, asset] += shares[p]
+    return shares

@@ -200,6 +200,18 @@ def _splat(typingctx, x, like):
 
 
 @intrinsic
+def _n_lanes(typingctx, v):
+    """The number of lanes of ``v`` (known when the kernel is compiled)."""
+    if not isinstance(v, Lanes):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return context.get_constant(types.intp, v.n)
+
+    return types.intp(v), codegen
+
+
+@intrinsic
 def _lane(typingctx, v, j):
     """Lane ``j`` of ``v``."""
     if not isinstance(v, Lanes):
@@ -255,16 +267,39 @@ def _fabs(typingctx, a):
 
 @intrinsic
 def _loose_sum(typingctx, a):
-    """The sum of the lanes of ``a``, added in any order (for bounds only, never for results)."""
+    """The sum of the lanes of ``a``, added in any order (for bounds only, never for results).
+
+    Added two lanes at a time (lanes 0-1, plus 2-3, plus 4-5, ...), then the two halves:
+    short SSE adds within the register's low lanes, where LLVM's own reduction of a
+    6-lane vector first pads it to 8 lanes with a cross-lane permute.
+    """
     if not isinstance(a, Lanes):
         return None
+    n = a.n
 
     def codegen(context, builder, sig, args):
-        fnty = ir.FunctionType(ir.DoubleType(), [ir.DoubleType(), args[0].type])
-        name = f"llvm.vector.reduce.fadd.v{a.n}f64"
-        fn = cgutils.get_or_insert_function(builder.module, fnty, name)
-        zero = ir.Constant(ir.DoubleType(), 0.0)
-        return builder.call(fn, [zero, args[0]], fastmath=("reassoc",))
+        v = args[0]
+        i32 = ir.IntType(32)
+
+        def lane(j):
+            return builder.extract_element(v, ir.Constant(i32, j))
+
+        if n == 1:
+            return lane(0)
+
+        def pair(j):
+            return builder.shuffle_vector(
+                v, ir.Constant(v.type, None), ir.Constant(ir.VectorType(i32, 2), [j, j + 1])
+            )
+
+        acc = pair(0)
+        for j in range(2, n - 1, 2):
+            acc = builder.fadd(acc, pair(j))
+        total = builder.fadd(
+            builder.extract_element(acc, ir.Constant(i32, 0)),
+            builder.extract_element(acc, ir.Constant(i32, 1)),
+        )
+        return builder.fadd(total, lane(n - 1)) if n % 2 else total
 
     return types.float64(a), codegen
 
@@ -366,12 +401,18 @@ def portfolio_values(holdings, cash, price, news, out_wealth, out_news):  # prag
         out_wealth[i], out_news[i] = _investor_value(holdings, cash, price, news, i)
 
 
-CASH_MARGIN = 2.0
-"""No new buy is capped if the least cash after a fill is at least this many times the
-buys' total cost: every buy's cost plus those reserved before it then stays below the
-cash at hand, with room for the rounding of either sum (a few ulps), so the exact
-asset-by-asset check can be skipped without changing a bit (NaN fails the test and
-takes the exact check)."""
+CASH_MARGIN = 1.0 + 2.0**-30
+"""Nothing is capped by cash if the cash is at least this many times the buys' total
+cost. Fills and orders together: an investor whose cash before its fills covers the
+pending buys' cost plus the new buys' cost times this margin can neither have a fill
+capped (the cash after the fills of assets ``0..j`` covers the next buy) nor a new buy
+(the cash after every fill, less what the buys of assets ``0..j-1`` reserve, covers
+buy ``j``). Rounding included: the sums are of at most a few dozen non-negative terms,
+each rounding off less than ``2**-52`` of the cash, far inside the margin's ``2**-30``
+of it; sells only add cash, and rounding is monotone, so they cannot make a check fail
+that held without them. The exact asset-by-asset checks can then be skipped without
+changing a bit. NaN fails the test and takes the exact checks; so does negative cash.
+The same holds of the least cash after the fills against the new buys alone."""
 
 
 @njit(cache=True, inline="always")
@@ -381,6 +422,44 @@ def _is_span(cols):  # pragma: no cover - compiled
         if cols[j] != cols[0] + j:
             return False
     return True
+
+
+@njit(cache=True, inline="always")
+def _capped(c, h, q, amount, order, price_l, zero, do_order):  # pragma: no cover - compiled
+    """One investor's fills and new order, each buy capped by the cash, asset by asset.
+
+    ``c`` is its cash, ``h`` its holdings, ``q`` its fills (shares) and ``amount``
+    their cost (USD bn) before any cash cap, ``order`` its new order before the holding
+    cap (``do_order``); ``zero`` is lanes of zeros. Returns the cash after the fills,
+    the holdings, the fills, their cost and the new order, as :func:`_trade_range`
+    describes.
+    """
+    cash0 = c
+    c_min = np.inf  # the least cash after any fill
+    for j in range(_n_lanes(q)):  # the cash in hand, asset by asset
+        a = _lane(amount, j)
+        if a > c:
+            a = max(c, 0.0)
+            amount = _with_lane(amount, j, a)
+            q = _with_lane(q, j, a / _lane(price_l, j))
+        c -= a
+        c_min = min(c_min, c)
+    h = h + q
+    d = zero
+    if do_order:
+        d = _vmax(order, -h)
+        cost = _vmax(d, zero) * price_l
+        if not c_min >= CASH_MARGIN * _loose_sum(cost):  # a buy may be capped
+            c_j = cash0  # the cash after the fills of assets 0..j, as above
+            reserved = 0.0
+            for j in range(_n_lanes(q)):
+                c_j -= _lane(amount, j)
+                k = _lane(cost, j)
+                if k > c_j - reserved:
+                    k = max(c_j - reserved, 0.0)
+                    d = _with_lane(d, j, k / _lane(price_l, j))
+                reserved += k
+    return c, h, q, amount, d
 
 
 @njit(cache=True)
@@ -400,6 +479,10 @@ def _trade_range(
     ``0..j-1``. Returns ``sums`` (:data:`N_SUMS` lanes) plus the executed shares,
     cash paid (USD bn), traded volume (shares), net orders and buy orders (shares),
     added investor by investor.
+
+    An investor whose cash covers all its buys (:data:`CASH_MARGIN`) skips the cash
+    caps: its cash is only reduced by each fill's cost in asset order. The others take
+    the caps asset by asset (:func:`_capped`); both give the same bits.
     """
     zero = _splat(0.0, listed)
     price_l = _lanes(price, listed)
@@ -413,35 +496,24 @@ def _trade_range(
         q = _vmax(_row(pending, i, 0, listed), -h)
         q = _where(_greater(q, zero), q * fill_l, q)
         amount = q * price_l
-        c_min = np.inf  # the least cash after any fill
-        for j in range(len(listed)):  # the cash in hand, asset by asset
-            a = _lane(amount, j)
-            if a > c:
-                a = max(c, 0.0)
-                amount = _with_lane(amount, j, a)
-                q = _with_lane(q, j, a / _lane(price_l, j))
-            c -= a
-            c_min = min(c_min, c)
-        h = h + q
-        if span:
-            _set_row(holdings, i, first, h)
-        else:
-            _set_cols(holdings, i, listed, h)
+        h_new = h + q
+        buys = _vmax(amount, zero)
+        order = zero
         d = zero
         if do_order:
             outlook = _row(signal, types[i], 0, listed) + _splat(tilt[i], listed)
-            d = _vmax(_splat(capacity[i], listed) * float_l * outlook, -h)
-            cost = _vmax(d, zero) * price_l
-            if not c_min >= CASH_MARGIN * _loose_sum(cost):  # a buy may be capped
-                c_j = cash[i]  # the cash after the fills of assets 0..j, as above
-                reserved = 0.0
-                for j in range(len(listed)):
-                    c_j -= _lane(amount, j)
-                    k = _lane(cost, j)
-                    if k > c_j - reserved:
-                        k = max(c_j - reserved, 0.0)
-                        d = _with_lane(d, j, k / _lane(price_l, j))
-                    reserved += k
+            order = _splat(capacity[i], listed) * float_l * outlook
+            d = _vmax(order, -h_new)
+            buys = buys + _vmax(d, zero) * price_l
+        if c >= CASH_MARGIN * _loose_sum(buys):  # no cash cap: the fills' cost in turn
+            for j in range(len(listed)):
+                c -= _lane(amount, j)
+        else:
+            c, h_new, q, amount, d = _capped(c, h, q, amount, order, price_l, zero, do_order)
+        if span:
+            _set_row(holdings, i, first, h_new)
+        else:
+            _set_cols(holdings, i, listed, h_new)
         _set_row(pending, i, 0, d)
         cash[i] = c
         sums = (
@@ -531,7 +603,10 @@ def _close_block(
     the new one from the cumulative probabilities ``cum_probs`` with
     ``uniforms[1, i]``. Sentiment moves a share ``decay`` toward
     ``tanh(herd + return_sensitivity * R_i + sentiment_noise * normals[i])`` where
-    ``R_i`` is the investor's return on wealth since ``wealth0``.
+    ``R_i`` is the investor's return on wealth since ``wealth0``. The ``tanh`` of a
+    chunk are taken in a loop of their own: each call is long, and calls that depend
+    on nothing but their argument overlap in the core, where calls woven into each
+    investor's chain of wealth, return and sentiment waited for one another.
     """
     switch_rate = pars[P_SWITCH_RATE]
     gamma = pars[P_RETURN_SENSITIVITY]
@@ -542,6 +617,7 @@ def _close_block(
     sums = _no_sums(listed)
     counts[:] = 0
     s = 0.0
+    target = np.empty(CHUNK)  # the argument, then the value, of each investor's tanh
     for c_lo in range(lo, hi, CHUNK):
         c_hi = min(c_lo + CHUNK, hi)
         sums = _trade_range(
@@ -560,8 +636,11 @@ def _close_block(
                 w += holdings[i, j] * prices[j]
             w0 = wealth0[i]
             ret = w / w0 - 1.0 if w0 > 0.0 else 0.0
-            target = np.tanh(herd + gamma * ret + sigma_s * normals[i])
-            si = sentiment[i] + decay * (target - sentiment[i])
+            target[i - c_lo] = herd + gamma * ret + sigma_s * normals[i]
+        for r in range(c_hi - c_lo):  # libm's tanh, one call after another
+            target[r] = np.tanh(target[r])
+        for i in range(c_lo, c_hi):
+            si = sentiment[i] + decay * (target[i - c_lo] - sentiment[i])
             sentiment[i] = si
             counts[types[i]] += 1
             s += si
@@ -749,22 +828,27 @@ def trade_quarter_kernel(
     pending,
     listed_idx,
     float_listed,
-    shares_listed,
+    shares,
     prices,
-    fundamental_listed,
+    fundamentals,
     news,
     trend,
     mm_inventory,
     profit_memory,
-    type_counts,
     sigma,
     normals,
     uniforms,
     pars,
-    path,
-    signals,
+    wealth0,
+    tilt,
+    close,
+    caps,
+    price_to_fundamental,
+    returns,
     volume,
-    out,
+    inventory,
+    type_shares,
+    fitness,
     stats,
 ):  # pragma: no cover - compiled
     """One quarter of the population in one compiled call (in place).
@@ -788,22 +872,42 @@ def trade_quarter_kernel(
 
     ``listed_idx`` is a tuple: the columns of ``holdings`` of the listed assets, one
     vector lane each (a kernel is compiled for each number of listed assets).
-    Every pass runs over the blocks of :func:`block_bounds` on all threads; the
-    blocks' sums are added in block order. ``profit_memory`` is updated;
-    ``type_counts`` receives the head counts per strategy after switching, ``out``
-    (:data:`N_SUMS`, n_listed) the last pass's sums, ``stats`` the mean and standard deviation of
-    sentiment after the quarter. Returns the market maker's cash change.
+    ``shares``, ``prices`` and ``fundamentals`` are per asset (USD bn; NaN: no
+    fundamental value, which counts as the lower cap). Every pass runs over the blocks
+    of :func:`block_bounds` on all threads; the blocks' sums are added in block order.
+    ``prices``, ``profit_memory``, ``trend`` and ``mm_inventory`` are updated;
+    ``wealth0`` and ``tilt`` (n) are scratch (each investor's wealth at the open and
+    its sentiment's tilt of orders), passed in so that a large population does not
+    map fresh pages for them every quarter.
+
+    The quarter's record is written to the last nine arrays: ``close`` (the prices),
+    ``caps`` (price × shares, USD bn) and ``price_to_fundamental`` (caps / fundamental;
+    ``inf`` if the fundamental is ≤ 0, NaN if none) per asset; ``returns`` (sub_rounds,
+    n_listed) the log return of every sub-round, ``volume`` the shares traded and
+    ``inventory`` the market maker's position per listed asset; ``type_shares`` the
+    head-count shares per strategy after switching and ``fitness`` a copy of
+    ``profit_memory``; ``stats`` the mean and standard deviation of sentiment after
+    the quarter. Returns the market maker's cash change.
     """
     n = types.shape[0]
     n_l = len(listed_idx)
-    r_n = signals.shape[0]
+    r_n = returns.shape[0]
     bounds = block_bounds(n)
     nb = bounds.shape[0] - 1
-    wealth0 = np.empty(n)
-    tilt = np.empty(n)
     parts = np.zeros((nb, N_SUMS, n_l))
     counts = np.zeros((nb, 3), dtype=np.int64)
     s_parts = np.zeros((nb, 1))
+    out = np.empty((N_SUMS, n_l))
+    type_counts = np.zeros(3, dtype=np.int64)
+    path = np.empty((r_n + 1, n_l))
+    signals = np.zeros((r_n, 3, n_l))
+    shares_listed = np.empty(n_l)
+    fundamental_listed = np.empty(n_l)  # no fundamental value counts as the lower cap
+    for j in range(n_l):
+        shares_listed[j] = shares[listed_idx[j]]
+        f = fundamentals[listed_idx[j]]
+        fundamental_listed[j] = -1.0 if np.isnan(f) else f
+    volume[:] = 0.0
     # common and idiosyncratic shocks of every sub-round
     rho = pars[P_SHOCK_CORRELATION]
     a = np.sqrt(rho)
@@ -897,4 +1001,19 @@ def trade_quarter_kernel(
         ss += s_parts[blk, 0]
     stats[0] = mean
     stats[1] = np.sqrt(ss / n)
+    for k in range(prices.shape[0]):
+        close[k] = prices[k]
+        caps[k] = prices[k] * shares[k]
+        f = fundamentals[k]
+        if f > 0.0:
+            price_to_fundamental[k] = caps[k] / f
+        else:
+            price_to_fundamental[k] = np.nan if np.isnan(f) else np.inf
+    for r in range(r_n):
+        for j in range(n_l):
+            returns[r, j] = path[r + 1, j] - path[r, j]
+    inventory[:] = mm_inventory
+    for h in range(3):
+        type_shares[h] = type_counts[h] / n
+        fitness[h] = profit_memory[h]
     return mm_cash
