@@ -167,6 +167,11 @@ class GpuOrder(Contract):
     delivered_gw: float = 0.0
     cancel_fee: float = 0.0  # share of the undelivered value the buyer pays to cancel
     part_gw: float = 0.0  # GW per delivery as ordered (set from gw / deliveries)
+    # the remaining parts at full speed, for (gw, delivered_gw): see _remaining_parts
+    _parts_for: tuple[float, float] = field(
+        default=(-1.0, -1.0), init=False, repr=False, compare=False
+    )
+    _parts: tuple[float, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.part_gw <= 0.0:
@@ -217,21 +222,32 @@ class GpuOrder(Contract):
         """Sum of the GW of :meth:`planned` (the same parts, added in the same order)."""
         return sum(self._planned_parts(q, quarters)[1])
 
-    def _planned_parts(self, q: int, quarters: int) -> tuple[int, list[float]]:
+    def _planned_parts(self, q: int, quarters: int) -> tuple[int, tuple[float, ...]]:
         """The first planned quarter and the GW of each delivery from it, at full speed."""
         first = max(self.first_delivery, q + 1)
         if self.status is not _ACTIVE:
-            return first, []
-        left = max(self.gw - self.delivered_gw, 0.0)
-        part_gw = self.part_gw
-        parts = []
-        for _ in range(q + quarters - first + 1):
-            if left <= 1e-12:
-                break
-            part = left if left < part_gw else part_gw  # min(part_gw, left), faster
-            parts.append(part)
-            left -= part
-        return first, parts
+            return first, ()
+        parts = self._remaining_parts()
+        n = q + quarters - first + 1
+        return first, parts if n >= len(parts) else parts[: max(n, 0)]
+
+    def _remaining_parts(self) -> tuple[float, ...]:
+        """GW of each delivery still to come at full speed (``part_gw``, the last smaller).
+
+        Asked many times a quarter (committed capex, prospects) while the order stays
+        the same: cached until ``gw`` or ``delivered_gw`` change.
+        """
+        now = (self.gw, self.delivered_gw)
+        if self._parts_for != now:
+            left = max(now[0] - now[1], 0.0)
+            part_gw = self.part_gw
+            parts = []
+            while left > 1e-12:
+                part = left if left < part_gw else part_gw  # min(part_gw, left), faster
+                parts.append(part)
+                left -= part
+            self._parts, self._parts_for = tuple(parts), now
+        return self._parts
 
     def schedule(self, q: int) -> list[ScheduledFlow]:
         """Prepayment at signing and cash due per delivery (USD bn)."""
