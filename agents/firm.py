@@ -221,8 +221,7 @@ class Firm(mesa.Agent):
         total = 0.0
         for o in m.deals.of("gpu", "buyer", self.index):
             if o.status is ACTIVE:
-                gw = o.planned_gw(q, quarters)
-                total += gw * ((1 - o.prepay_share) * o.price + build)
+                total += o.cash_due(q, quarters, build)
         return total
 
     def capital_allocation(self) -> tuple[float, float]:

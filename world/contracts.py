@@ -222,6 +222,14 @@ class GpuOrder(Contract):
         """Sum of the GW of :meth:`planned` (the same parts, added in the same order)."""
         return sum(self._planned_parts(q, quarters)[1])
 
+    def cash_due(self, q: int, quarters: int, build_per_gw: float) -> float:
+        """Cash the buyer pays for the deliveries of :meth:`planned` (USD bn).
+
+        Each GW costs its price net of the prepaid share, plus ``build_per_gw`` to build
+        it into a data centre.
+        """
+        return self.planned_gw(q, quarters) * ((1 - self.prepay_share) * self.price + build_per_gw)
+
     def _planned_parts(self, q: int, quarters: int) -> tuple[int, tuple[float, ...]]:
         """The first planned quarter and the GW of each delivery from it, at full speed."""
         first = max(self.first_delivery, q + 1)

@@ -245,13 +245,16 @@ def negotiate(model: AIEconomy, *, labs_too: bool = True) -> None:
             cut_order(model, order, gw, "capacity no longer needed")
         if cuts:
             gap = cloud.capacity_gap()  # the cuts changed what it has on order
+        committed = None  # its commitments on orders: summed once, then grown per order
         for proposal in cloud.plan_capacity(gap):
             supplier = model.firms[proposal.supplier]
             assert isinstance(supplier, ChipSupplier)
             price = supplier.price
-            gw = finance.finance_order(model, cloud, supplier, proposal.gw, price)
+            if committed is None:
+                committed = finance.committed_for_orders(model, cloud)
+            gw = finance.finance_order(model, cloud, supplier, proposal.gw, price, committed)
             if gw >= b.min_deal_gw:
-                sign_gpu_order(
+                order = sign_gpu_order(
                     model,
                     cloud.index,
                     supplier.index,
@@ -263,6 +266,7 @@ def negotiate(model: AIEconomy, *, labs_too: bool = True) -> None:
                     b.order_cancel_fee,
                     endogenous=True,
                 )
+                committed += finance.order_commitment(model, order)
 
 
 def _rent_compute(model: AIEconomy, lab: AILab) -> None:
