@@ -6,6 +6,11 @@ cancellation. Each contract can state its scheduled flows for a quarter
 (:meth:`schedule`), which the settlement step turns into journal entries, possibly
 scaled by delivery shortfalls or cash constraints. Parties are firm indices;
 ``EXTERNAL`` (−1) stands for the outside credit market.
+
+The methods the quarter asks thousands of times (remaining value, billing, the next
+delivery, planned deliveries) bound values with conditional expressions rather than
+``max``/``min``: ``0.0 if x < 0.0 else x`` is ``max(x, 0.0)``, NaN and signed zeros
+included, without a builtin call.
 """
 
 from __future__ import annotations
@@ -117,9 +122,12 @@ class CloudContract(Contract):
 
     def billed(self, delivered: float, used: float) -> float:
         """Amount billed for a quarter (USD bn) given delivered and used GW."""
-        delivered = min(max(delivered, 0.0), self.gw)
-        used = min(max(used, 0.0), delivered)
-        return self.price * max(used, self.take_or_pay * delivered)
+        delivered = 0.0 if delivered < 0.0 else delivered
+        delivered = self.gw if self.gw < delivered else delivered
+        used = 0.0 if used < 0.0 else used
+        used = delivered if delivered < used else used
+        minimum = self.take_or_pay * delivered
+        return self.price * (minimum if minimum > used else used)
 
     def schedule(self, q: int) -> list[ScheduledFlow]:
         """Nominal rent for quarter ``q`` (full delivery, full use)."""
@@ -135,7 +143,8 @@ class CloudContract(Contract):
         """Contract value still to be billed from quarter ``q`` on (USD bn)."""
         if self.status is not _ACTIVE:
             return 0.0
-        return self.gw * self.price * max(0, self.end - max(q, self.start))
+        quarters = self.end - (self.start if self.start > q else q)
+        return self.gw * self.price * (quarters if quarters > 0 else 0)
 
     @property
     def value(self) -> float:
@@ -184,7 +193,9 @@ class GpuOrder(Contract):
 
     def next_part(self) -> float:
         """GW of the next delivery (the last one may be smaller after a cut)."""
-        return min(self.part_gw, max(self.gw - self.delivered_gw, 0.0))
+        left = self.gw - self.delivered_gw
+        left = 0.0 if left < 0.0 else left
+        return left if left < self.part_gw else self.part_gw
 
     def cut(self, gw: float) -> float:
         """Cancel up to ``gw`` undelivered GW; return the fee owed (USD bn).
@@ -232,12 +243,12 @@ class GpuOrder(Contract):
 
     def _planned_parts(self, q: int, quarters: int) -> tuple[int, tuple[float, ...]]:
         """The first planned quarter and the GW of each delivery from it, at full speed."""
-        first = max(self.first_delivery, q + 1)
+        first = q + 1 if q + 1 > self.first_delivery else self.first_delivery
         if self.status is not _ACTIVE:
             return first, ()
         parts = self._remaining_parts()
         n = q + quarters - first + 1
-        return first, parts if n >= len(parts) else parts[: max(n, 0)]
+        return first, parts if n >= len(parts) else parts[: n if n > 0 else 0]
 
     def _remaining_parts(self) -> tuple[float, ...]:
         """GW of each delivery still to come at full speed (``part_gw``, the last smaller).
@@ -247,11 +258,12 @@ class GpuOrder(Contract):
         """
         now = (self.gw, self.delivered_gw)
         if self._parts_for != now:
-            left = max(now[0] - now[1], 0.0)
+            left = now[0] - now[1]
+            left = 0.0 if left < 0.0 else left
             part_gw = self.part_gw
             parts = []
             while left > 1e-12:
-                part = left if left < part_gw else part_gw  # min(part_gw, left), faster
+                part = left if left < part_gw else part_gw
                 parts.append(part)
                 left -= part
             self._parts, self._parts_for = tuple(parts), now
@@ -288,7 +300,8 @@ class GpuOrder(Contract):
         """Value not yet delivered (supplier backlog, USD bn)."""
         if not self.active:
             return 0.0
-        return max(self.gw - self.delivered_gw, 0.0) * self.price
+        left = self.gw - self.delivered_gw
+        return (0.0 if left < 0.0 else left) * self.price
 
 
 @dataclass(slots=True)

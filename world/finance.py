@@ -282,13 +282,16 @@ def finance_order(
     b = model.params.behaviour
     per_gw = price + model.capex_per_gw_now() * (1 - model.params.buildout.chip_share)
     need = gw * per_gw
-    spare = max(buyer.cash - b.min_cash_quarters * buyer.fixed_costs(), 0.0)
+    # max(x, 0.0) is written 0.0 if x < 0.0 else x (the same value, no builtin call)
+    spare = buyer.cash - b.min_cash_quarters * buyer.fixed_costs()
+    spare = 0.0 if spare < 0.0 else spare
     window = b.order_lag + b.order_deliveries  # quarters over which the order is paid
     if committed is None:
         committed = committed_for_orders(model, buyer)
-    earnings = max(buyer.ebitda, 0.0) * window / 4.0
+    ebitda = buyer.ebitda
+    earnings = (0.0 if ebitda < 0.0 else ebitda) * window / 4.0
     funds = spare + buyer.credit_quote(need).amount + earnings - committed
-    short = need - max(funds, 0.0)
+    short = need - (0.0 if funds < 0.0 else funds)
     if short > _EPS and isinstance(supplier, ChipSupplier):
         amount = supplier.vendor_offer(buyer, short, gw * price)
         if amount > _EPS:
