@@ -39,6 +39,7 @@ class CloudProvider(Firm):
     def __init__(self, model: AIEconomy, spec: FirmSpec, index: int) -> None:
         super().__init__(model, spec, index)
         self.price = spec.cloud_price_per_gw  # list price per GW-quarter (USD bn)
+        self._order_weights: list[tuple[int, float]] | None = None  # see _suppliers()
 
     # -- pricing -------------------------------------------------------------------
     def load(self) -> float:
@@ -70,15 +71,23 @@ class CloudProvider(Firm):
 
     def supplier_shares(self) -> dict[int, float]:
         """Share of its accelerator orders per chip supplier not in default (sums to 1)."""
-        m = self.model
-        names = self.spec.supplier_shares or {f.name: 1.0 for f in m.firms if f.role is Role.CHIP}
-        shares = {
-            m.firm_index[n]: w
-            for n, w in names.items()
-            if w > 0 and not m.firms[m.firm_index[n]].defaulted
-        }
+        firms = self.model.firms
+        shares = {i: w for i, w in self._suppliers() if not firms[i].defaulted}
         total = sum(shares.values())
         return {i: w / total for i, w in shares.items()} if total > 0 else {}
+
+    def _suppliers(self) -> list[tuple[int, float]]:
+        """(supplier index, order weight > 0) from its data row (every supplier alike if none).
+
+        The data and the firms do not change in a run: built on first use.
+        """
+        if self._order_weights is None:
+            m = self.model
+            names = self.spec.supplier_shares or {
+                f.name: 1.0 for f in m.firms if f.role is Role.CHIP
+            }
+            self._order_weights = [(m.firm_index[n], w) for n, w in names.items() if w > 0]
+        return self._order_weights
 
     def build_cost(self) -> float:
         """All-in cost of a new GW at today's chip prices (USD bn per GW).
@@ -106,11 +115,12 @@ class CloudProvider(Firm):
         m = self.model
         bo = m.params.buildout
         rate = self.borrowing_rate() / 4
-        annuity = (1 - (1 + rate) ** -quarters) / rate if rate > 0 else float(quarters)
+        discount = (1 + rate) ** -quarters  # of a payment at the end of the term
+        annuity = (1 - discount) / rate if rate > 0 else float(quarters)
         margin = (self.price if price is None else price) - self.spec.operating_cost_per_gw
         capex = self.build_cost()
         building = m.capex_per_gw_now() * (1 - bo.chip_share)
-        residual = building * bo.residual_value_share * (1 + rate) ** -quarters
+        residual = building * bo.residual_value_share * discount
         return margin * annuity + residual >= capex * (1 + m.params.behaviour.hurdle_spread)
 
     def spare_gw(self, q: int) -> float:

@@ -221,8 +221,7 @@ class Firm(mesa.Agent):
         total = 0.0
         for o in m.deals.of("gpu", "buyer", self.index):
             if o.status is ACTIVE:
-                gw = o.planned_gw(q, quarters)
-                total += gw * ((1 - o.prepay_share) * o.price + build)
+                total += o.cash_due(q, quarters, build)
         return total
 
     def capital_allocation(self) -> tuple[float, float]:
@@ -255,9 +254,10 @@ class Firm(mesa.Agent):
         ``Π_{k=1..h} (1 + g φ^k)``.
         """
         b = self.model.params.behaviour
-        g = min(max(growth, b.growth_floor), b.growth_cap)
+        g = b.growth_floor if b.growth_floor > growth else growth  # max, min: no builtin calls
+        g = b.growth_cap if b.growth_cap < g else g
         factor, step = 1.0, g
-        for _ in range(max(quarters, 0)):
+        for _ in range(quarters):  # none for quarters <= 0
             step *= b.forecast_damping
             factor *= 1.0 + step
         return factor

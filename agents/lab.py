@@ -121,8 +121,8 @@ class AILab(Firm):
         """Providers not in default, cheapest first (ties in a seeded random order)."""
         m = self.model
         providers = m.by_role(Role.CLOUD)
-        order = m.rng.permutation(len(providers))
-        return sorted((providers[i] for i in order), key=lambda f: f.price)
+        m.rng.shuffle(providers)  # as rng.permutation would order them, from the same draws
+        return sorted(providers, key=lambda f: f.price)
 
     # -- funding --------------------------------------------------------------------
     def expected_burn(self) -> float:

@@ -6,6 +6,11 @@ cancellation. Each contract can state its scheduled flows for a quarter
 (:meth:`schedule`), which the settlement step turns into journal entries, possibly
 scaled by delivery shortfalls or cash constraints. Parties are firm indices;
 ``EXTERNAL`` (−1) stands for the outside credit market.
+
+The methods the quarter asks thousands of times (remaining value, billing, the next
+delivery, planned deliveries) bound values with conditional expressions rather than
+``max``/``min``: ``0.0 if x < 0.0 else x`` is ``max(x, 0.0)``, NaN and signed zeros
+included, without a builtin call.
 """
 
 from __future__ import annotations
@@ -117,9 +122,12 @@ class CloudContract(Contract):
 
     def billed(self, delivered: float, used: float) -> float:
         """Amount billed for a quarter (USD bn) given delivered and used GW."""
-        delivered = min(max(delivered, 0.0), self.gw)
-        used = min(max(used, 0.0), delivered)
-        return self.price * max(used, self.take_or_pay * delivered)
+        delivered = 0.0 if delivered < 0.0 else delivered
+        delivered = self.gw if self.gw < delivered else delivered
+        used = 0.0 if used < 0.0 else used
+        used = delivered if delivered < used else used
+        minimum = self.take_or_pay * delivered
+        return self.price * (minimum if minimum > used else used)
 
     def schedule(self, q: int) -> list[ScheduledFlow]:
         """Nominal rent for quarter ``q`` (full delivery, full use)."""
@@ -135,7 +143,8 @@ class CloudContract(Contract):
         """Contract value still to be billed from quarter ``q`` on (USD bn)."""
         if self.status is not _ACTIVE:
             return 0.0
-        return self.gw * self.price * max(0, self.end - max(q, self.start))
+        quarters = self.end - (self.start if self.start > q else q)
+        return self.gw * self.price * (quarters if quarters > 0 else 0)
 
     @property
     def value(self) -> float:
@@ -167,6 +176,11 @@ class GpuOrder(Contract):
     delivered_gw: float = 0.0
     cancel_fee: float = 0.0  # share of the undelivered value the buyer pays to cancel
     part_gw: float = 0.0  # GW per delivery as ordered (set from gw / deliveries)
+    # the remaining parts at full speed, for (gw, delivered_gw): see _remaining_parts
+    _parts_for: tuple[float, float] = field(
+        default=(-1.0, -1.0), init=False, repr=False, compare=False
+    )
+    _parts: tuple[float, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.part_gw <= 0.0:
@@ -179,7 +193,9 @@ class GpuOrder(Contract):
 
     def next_part(self) -> float:
         """GW of the next delivery (the last one may be smaller after a cut)."""
-        return min(self.part_gw, max(self.gw - self.delivered_gw, 0.0))
+        left = self.gw - self.delivered_gw
+        left = 0.0 if left < 0.0 else left
+        return left if left < self.part_gw else self.part_gw
 
     def cut(self, gw: float) -> float:
         """Cancel up to ``gw`` undelivered GW; return the fee owed (USD bn).
@@ -217,21 +233,41 @@ class GpuOrder(Contract):
         """Sum of the GW of :meth:`planned` (the same parts, added in the same order)."""
         return sum(self._planned_parts(q, quarters)[1])
 
-    def _planned_parts(self, q: int, quarters: int) -> tuple[int, list[float]]:
+    def cash_due(self, q: int, quarters: int, build_per_gw: float) -> float:
+        """Cash the buyer pays for the deliveries of :meth:`planned` (USD bn).
+
+        Each GW costs its price net of the prepaid share, plus ``build_per_gw`` to build
+        it into a data centre.
+        """
+        return self.planned_gw(q, quarters) * ((1 - self.prepay_share) * self.price + build_per_gw)
+
+    def _planned_parts(self, q: int, quarters: int) -> tuple[int, tuple[float, ...]]:
         """The first planned quarter and the GW of each delivery from it, at full speed."""
-        first = max(self.first_delivery, q + 1)
+        first = q + 1 if q + 1 > self.first_delivery else self.first_delivery
         if self.status is not _ACTIVE:
-            return first, []
-        left = max(self.gw - self.delivered_gw, 0.0)
-        part_gw = self.part_gw
-        parts = []
-        for _ in range(q + quarters - first + 1):
-            if left <= 1e-12:
-                break
-            part = left if left < part_gw else part_gw  # min(part_gw, left), faster
-            parts.append(part)
-            left -= part
-        return first, parts
+            return first, ()
+        parts = self._remaining_parts()
+        n = q + quarters - first + 1
+        return first, parts if n >= len(parts) else parts[: n if n > 0 else 0]
+
+    def _remaining_parts(self) -> tuple[float, ...]:
+        """GW of each delivery still to come at full speed (``part_gw``, the last smaller).
+
+        Asked many times a quarter (committed capex, prospects) while the order stays
+        the same: cached until ``gw`` or ``delivered_gw`` change.
+        """
+        now = (self.gw, self.delivered_gw)
+        if self._parts_for != now:
+            left = now[0] - now[1]
+            left = 0.0 if left < 0.0 else left
+            part_gw = self.part_gw
+            parts = []
+            while left > 1e-12:
+                part = left if left < part_gw else part_gw
+                parts.append(part)
+                left -= part
+            self._parts, self._parts_for = tuple(parts), now
+        return self._parts
 
     def schedule(self, q: int) -> list[ScheduledFlow]:
         """Prepayment at signing and cash due per delivery (USD bn)."""
@@ -264,7 +300,8 @@ class GpuOrder(Contract):
         """Value not yet delivered (supplier backlog, USD bn)."""
         if not self.active:
             return 0.0
-        return max(self.gw - self.delivered_gw, 0.0) * self.price
+        left = self.gw - self.delivered_gw
+        return (0.0 if left < 0.0 else left) * self.price
 
 
 @dataclass(slots=True)
@@ -442,7 +479,10 @@ class DealBook:
     closed: list[Contract] = field(default_factory=list)
     _next_id: int = 0
     revision: int = 0  # bumped whenever the book's contracts change (for caches)
+    # the indexes of :meth:`by`: (kind, party) -> [id of the list, its length, groups],
+    # and per kind its (party, entry) pairs, for :meth:`_indexed` to update on add
     _index: dict = field(default_factory=dict, repr=False, compare=False)
+    _kind_index: dict = field(default_factory=dict, repr=False, compare=False)
 
     def by(self, kind: str, party: str) -> dict[int, list]:
         """The contracts of list ``kind`` (e.g. ``"cloud"``) grouped by field ``party``.
@@ -453,31 +493,34 @@ class DealBook:
         lookups do not scan every contract.
         """
         items = getattr(self, kind)
-        cached = self._index.get((kind, party))
-        if cached is not None and cached[0] == id(items) and cached[1] == len(items):
-            return cached[2]
+        entry = self._index.get((kind, party))
+        if entry is not None and entry[0] == id(items) and entry[1] == len(items):
+            return entry[2]
         groups: dict[int, list] = {}
         for c in items:
             groups.setdefault(getattr(c, party), []).append(c)
-        self._index[(kind, party)] = (id(items), len(items), groups)
+        if entry is None:
+            entry = self._index[(kind, party)] = [0, 0, groups]
+            self._kind_index.setdefault(kind, []).append((party, entry))
+        entry[0], entry[1], entry[2] = id(items), len(items), groups
         return groups
 
     def _indexed(self, kind: str, contract: Contract) -> None:
         """Append a contract just added to list ``kind`` to the indexes built over it."""
         items = getattr(self, kind)
         list_id, n = id(items), len(items)
-        for (k, party), (stamp_id, stamp_n, groups) in list(self._index.items()):
-            if k == kind and stamp_id == list_id and stamp_n == n - 1:
-                groups.setdefault(getattr(contract, party), []).append(contract)
-                self._index[(k, party)] = (list_id, n, groups)
+        for party, entry in self._kind_index.get(kind, ()):
+            if entry[0] == list_id and entry[1] == n - 1:
+                entry[2].setdefault(getattr(contract, party), []).append(contract)
+                entry[1] = n
 
     def of(self, kind: str, party: str, firm: int) -> list:
         """Firm ``firm``'s contracts of list ``kind`` as ``party`` (see :meth:`by`)."""
-        cached = self._index.get((kind, party))
-        if cached is not None:  # the check of :meth:`by`, inlined: this is asked often
+        entry = self._index.get((kind, party))
+        if entry is not None:  # the check of :meth:`by`, inlined: this is asked often
             items = getattr(self, kind)
-            if cached[0] == id(items) and cached[1] == len(items):
-                return cached[2].get(firm, [])
+            if entry[0] == id(items) and entry[1] == len(items):
+                return entry[2].get(firm, [])
         return self.by(kind, party).get(firm, [])
 
     def prune(self) -> None:
@@ -492,6 +535,7 @@ class DealBook:
                 # and length, and an index stamped with them would then look current
                 for key in [k for k in self._index if k[0] == name]:
                     del self._index[key]
+                self._kind_index.pop(name, None)
 
     def touch(self) -> None:
         """Mark the book as changed (a contract was cancelled, cut or delivered)."""

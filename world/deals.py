@@ -42,6 +42,7 @@ from world.params import (
 )
 
 if TYPE_CHECKING:
+    from agents.firms import Firm
     from world.model import AIEconomy
 
 __all__ = ["negotiate", "sign_history", "sign_cloud", "sign_gpu_order"]
@@ -229,15 +230,13 @@ def negotiate(model: AIEconomy, *, labs_too: bool = True) -> None:
     """
     b = model.params.behaviour
     labs = model.by_role(Role.LAB) if labs_too else []
-    for i in model.rng.permutation(len(labs)):
-        lab = labs[i]
+    for lab in _in_random_order(model, labs):
         assert isinstance(lab, AILab)
         _rent_compute(model, lab)
         if lab.unfunded_gw > 0 or lab.funding_stress:
             _strategic_investment(model, lab)
     clouds = model.by_role(Role.CLOUD)
-    for i in model.rng.permutation(len(clouds)):
-        cloud = clouds[i]
+    for cloud in _in_random_order(model, clouds):
         assert isinstance(cloud, CloudProvider)
         gap = cloud.capacity_gap()
         cuts = cloud.excess_orders(gap)
@@ -245,13 +244,16 @@ def negotiate(model: AIEconomy, *, labs_too: bool = True) -> None:
             cut_order(model, order, gw, "capacity no longer needed")
         if cuts:
             gap = cloud.capacity_gap()  # the cuts changed what it has on order
+        committed = None  # its commitments on orders: summed once, then grown per order
         for proposal in cloud.plan_capacity(gap):
             supplier = model.firms[proposal.supplier]
             assert isinstance(supplier, ChipSupplier)
             price = supplier.price
-            gw = finance.finance_order(model, cloud, supplier, proposal.gw, price)
+            if committed is None:
+                committed = finance.committed_for_orders(model, cloud)
+            gw = finance.finance_order(model, cloud, supplier, proposal.gw, price, committed)
             if gw >= b.min_deal_gw:
-                sign_gpu_order(
+                order = sign_gpu_order(
                     model,
                     cloud.index,
                     supplier.index,
@@ -263,6 +265,18 @@ def negotiate(model: AIEconomy, *, labs_too: bool = True) -> None:
                     b.order_cancel_fee,
                     endogenous=True,
                 )
+                committed += finance.order_commitment(model, order)
+
+
+def _in_random_order(model: AIEconomy, firms: list[Firm]) -> list[Firm]:
+    """``firms`` shuffled by the model's generator.
+
+    The order ``rng.permutation(len(firms))`` gives, from the same draws, without a
+    numpy array for a handful of firms.
+    """
+    order = list(firms)
+    model.rng.shuffle(order)
+    return order
 
 
 def _rent_compute(model: AIEconomy, lab: AILab) -> None:

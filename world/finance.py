@@ -28,11 +28,13 @@ _EPS = 1e-9
 
 __all__ = [
     "draw_external",
+    "committed_for_orders",
     "draw_loan",
     "finance_order",
     "fund",
     "funding_round",
     "issue_equity",
+    "order_commitment",
     "pay",
     "pay_out",
     "pay_prepayment",
@@ -238,24 +240,58 @@ def pay_prepayment(model: AIEconomy, order: GpuOrder) -> None:
     order.prepay_share = amount / order.value if order.value > 0 else 0.0
 
 
-def finance_order(model: AIEconomy, buyer: Firm, supplier: Firm, gw: float, price: float) -> float:
+def committed_for_orders(model: AIEconomy, buyer: Firm) -> float:
+    """Cash ``buyer`` still owes on its orders over a new order's payment window (USD bn).
+
+    Its :meth:`~agents.firm.Firm.committed_capex` over the order lag and deliveries and
+    one quarter more: what :func:`finance_order` counts against the buyer's funds.
+    """
+    b = model.params.behaviour
+    return buyer.committed_capex(b.order_lag + b.order_deliveries + 1)
+
+
+def order_commitment(model: AIEconomy, order: GpuOrder) -> float:
+    """What an order just signed adds to its buyer's :func:`committed_for_orders` (USD bn).
+
+    The buyer's orders are summed in the order they were signed, so its commitments
+    after signing are those before plus this, to the last bit: a buyer placing several
+    orders in a turn need not sum its order book again.
+    """
+    b = model.params.behaviour
+    build = model.capex_per_gw_now() * (1 - model.params.buildout.chip_share)
+    return order.cash_due(model.quarter, b.order_lag + b.order_deliveries + 1, build)
+
+
+def finance_order(
+    model: AIEconomy,
+    buyer: Firm,
+    supplier: Firm,
+    gw: float,
+    price: float,
+    committed: float | None = None,
+) -> float:
     """Check the money for an order of ``gw`` at ``price``; return the GW that is financed.
 
     The buyer can count on its spare cash, the credit the lenders would grant now and
     its EBITDA over the quarters the order is paid in, less the cash still due on
-    orders it already placed; it borrows
+    orders it already placed (``committed``: :func:`committed_for_orders`, if the
+    caller knows it); it borrows
     later, as deliveries are paid (:func:`fund`). For what it cannot cover the supplier
     may lend now (:meth:`agents.chip.ChipSupplier.vendor_offer` — the Nortel channel).
     """
     b = model.params.behaviour
     per_gw = price + model.capex_per_gw_now() * (1 - model.params.buildout.chip_share)
     need = gw * per_gw
-    spare = max(buyer.cash - b.min_cash_quarters * buyer.fixed_costs(), 0.0)
+    # max(x, 0.0) is written 0.0 if x < 0.0 else x (the same value, no builtin call)
+    spare = buyer.cash - b.min_cash_quarters * buyer.fixed_costs()
+    spare = 0.0 if spare < 0.0 else spare
     window = b.order_lag + b.order_deliveries  # quarters over which the order is paid
-    committed = buyer.committed_capex(window + 1)
-    earnings = max(buyer.ebitda, 0.0) * window / 4.0
+    if committed is None:
+        committed = committed_for_orders(model, buyer)
+    ebitda = buyer.ebitda
+    earnings = (0.0 if ebitda < 0.0 else ebitda) * window / 4.0
     funds = spare + buyer.credit_quote(need).amount + earnings - committed
-    short = need - max(funds, 0.0)
+    short = need - (0.0 if funds < 0.0 else funds)
     if short > _EPS and isinstance(supplier, ChipSupplier):
         amount = supplier.vendor_offer(buyer, short, gw * price)
         if amount > _EPS:

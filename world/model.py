@@ -44,6 +44,7 @@ from world.valuation import Fundamentals
 __all__ = ["AIEconomy"]
 
 _PRICE_NEWS = 0.05  # log points: price moves at least this large are logged as events
+_MISSING = object()  # marks a key not in the memo
 
 
 class AIEconomy(mesa.Model):
@@ -236,11 +237,10 @@ class AIEconomy(mesa.Model):
         if stamp != self._memo_key:
             self._memo.clear()
             self._memo_key = stamp
-        try:
-            return self._memo[key]
-        except KeyError:
+        value = self._memo.get(key, _MISSING)  # not try/except: most asks here are misses
+        if value is _MISSING:
             value = self._memo[key] = compute()
-            return value
+        return value
 
     def credit_backlogs(self) -> list[float]:
         """Per firm, the contracted backlog lenders count (see ``Firm.creditworthy_backlog``).
