@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from world.fundamentals import (
     fade_growth_path,
     fade_multiple,
+    growth_expectation_unchecked,
     lab_prospects_value,
     update_growth_expectation,
 )
-from world.valuation import revenue_trend
+from world.valuation import _maximum, _minimum, revenue_trend
 
 R, G_INF = 0.025, 0.005
 
@@ -59,6 +60,31 @@ def test_growth_expectation_adapts_and_stays_in_bounds():
     assert g.tolist() == [0.1, -0.05, 0.05]  # clipped both ways; NaN keeps the old value
     g = update_growth_expectation(0.0, 0.04, 0.25, -0.05, 0.1)
     assert float(g) == pytest.approx(0.01)
+
+
+_edge = st.sampled_from([0.0, -0.0, -0.05, 0.1, math.nan]) | st.floats(-1.0, 1.0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    previous=_edge,
+    observed=_edge,
+    smoothing=st.floats(0.01, 1.0),
+    low=st.sampled_from([0.0, -0.0, -0.05]) | st.floats(-0.5, 0.0),
+    high=st.sampled_from([0.0, -0.0, 0.1]) | st.floats(0.0, 0.5),
+)
+def test_one_firms_growth_expectation_is_the_array_kernels_bit_for_bit(
+    previous, observed, smoothing, low, high
+):
+    kernel = update_growth_expectation([previous], [observed], smoothing, low, high)[0]
+    one = growth_expectation_unchecked(previous, observed, smoothing, low, high)
+    assert np.array([one]).tobytes() == np.array([kernel]).tobytes()
+
+
+@given(x=_edge, y=_edge)
+def test_maximum_and_minimum_of_two_floats_are_numpys(x, y):
+    for mine, theirs in ((_maximum, np.maximum), (_minimum, np.minimum)):
+        assert np.array([mine(x, y)]).tobytes() == np.array([theirs(x, y)]).tobytes()
 
 
 @pytest.mark.parametrize(

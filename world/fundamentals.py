@@ -37,6 +37,7 @@ __all__ = [
     "fade_growth_path",
     "fade_multiple",
     "fade_multiple_unchecked",
+    "growth_expectation_unchecked",
     "lab_prospects_value",
     "lab_value_unchecked",
     "update_growth_expectation",
@@ -152,6 +153,18 @@ def update_growth_expectation(
     obs = np.asarray(observed, dtype=np.float64)
     new = np.where(np.isnan(obs), prev, prev + smoothing * (obs - prev))
     return np.clip(new, g_min, g_max)
+
+
+def growth_expectation_unchecked(
+    previous: float, observed: float, smoothing: float, g_min: float, g_max: float
+) -> float:
+    """:func:`update_growth_expectation` of one firm without validation (the model's hot path).
+
+    The same operations on Python floats: a NaN observation keeps the old value, then
+    the floor and the cap, in ``numpy.clip``'s order.
+    """
+    new = previous if observed != observed else previous + smoothing * (observed - previous)
+    return min(max(new, g_min), g_max)
 
 
 def lab_prospects_value(
