@@ -175,3 +175,108 @@ def test_baseline_records_the_articles_loop(baseline_result):
         (loops.origin == "NVIDIA") & (loops.via == "OpenAI") & (loops.payer == "Oracle")
     ]
     assert article.usd.sum() > 0.0
+
+
+def _scaled_dense(n, ops):
+    """The tracing as a scale times a dense row per firm (the layout before sparse rows).
+
+    The same operations on the same numbers as :class:`PaymentSystem`, which keeps only a
+    row's non-zero tags: the two must agree bit for bit.
+    """
+    rows, scale = np.zeros((n, n * n + 1)), [1.0] * n
+    cash = [0.0] * n
+    round_trip, loops = np.zeros(n), np.zeros((n, n, n))
+
+    def deposit_scale(i):
+        if scale[i] < 1e-6:
+            rows[i] *= scale[i]
+            scale[i] = 1.0
+        return scale[i]
+
+    for kind, i, j, share, financing in ops:
+        if kind == "in":
+            cash[i] += share * 10.0
+            s = deposit_scale(i)  # before reading the row: it may renormalise
+            rows[i, -1] += share * 10.0 / s
+            continue
+        amount = share * max(cash[i], 0.0)
+        if amount <= 0.0:
+            continue
+        cash[i] -= amount
+        before, old = cash[i] + amount, scale[i]
+        frac = min(amount / before, 1.0) if before > 1e-15 else -1.0
+        if frac >= 0.0:
+            scale[i] *= 1.0 - frac
+        if kind == "out":
+            continue
+        cash[j] += amount
+        if frac < 0.0:
+            carried = np.zeros(n * n + 1)
+            carried[-1] = amount
+        else:
+            carried = rows[i] * (old * frac)
+        home = carried[j * n : j * n + n]
+        if home.sum() > 0.0:
+            round_trip[j] += float(home.sum())
+            loops[j, :, i] += home
+        s = deposit_scale(j)
+        if financing:
+            rows[j, i * n + j] += amount / s
+        elif s == 1.0:
+            rows[j] += carried
+        else:
+            rows[j] += carried / s
+    return rows * np.array(scale)[:, None], round_trip, loops
+
+
+@pytest.mark.parametrize("n", [3, 9])  # numpy adds 9 tags pairwise, 3 one after the other
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_sparse_rows_match_scaled_dense_rows_bit_for_bit(n, data):
+    op = st.tuples(
+        st.sampled_from(["in", "out", "pay"]),
+        st.integers(0, n - 1),
+        st.integers(0, n - 1),
+        st.sampled_from([0.3, 0.999999, 1.0]) | st.floats(0.0, 1.0),
+        st.booleans(),
+    )
+    ops = [o for o in data.draw(st.lists(op, max_size=60)) if o[0] != "pay" or o[1] != o[2]]
+    ps = _system(n)
+    for kind, i, j, share, financing in ops:
+        amount = share * max(ps.ledgers[i].cash, 0.0)
+        if kind == "in":
+            _outside(ps, i, share * 10.0)
+        elif kind == "out":
+            ps.pay_external(
+                i, amount, debit=Account.OPEX, party=ExternalParty.SUPPLIERS, memo="out", flow=OP
+            )
+        else:
+            ps.pay(
+                i, j, amount, payer_debit=Account.COMPUTE_COST,
+                payee_credit=Account.REVENUE_CLOUD, memo="pay", payer_flow=OP, payee_flow=OP,
+                financing=financing,
+            )  # fmt: skip
+    tagged, round_trip, loops = _scaled_dense(n, ops)
+    assert np.array_equal(ps.tagged, tagged)
+    assert np.array_equal(ps.round_trip_revenue, round_trip)
+    assert np.array_equal(ps.loop_revenue, loops)
+
+
+def test_round_trip_adds_many_loops_as_numpy_adds_them():
+    """Firm 0 finances firms 1-8, which all pay firm 9; firm 9 pays firm 0: its round trip
+    has eight parts, which numpy adds pairwise (not one after the other)."""
+    n = 10
+    ps = _system(n)
+    _outside(ps, 0, 100.0)
+    rng = np.random.default_rng(10)  # amounts whose sum depends on the order of adding
+    for b in range(1, 9):
+        _finance(ps, 0, b, float(rng.uniform(0.1, 9.0)))
+        _buy(ps, b, 9, ps.ledgers[b].cash * float(rng.uniform(0.2, 1.0)))
+    carried = ps.tagged[9] * (7.0 / ps.ledgers[9].cash)
+    one_by_one = 0.0
+    for part in carried[0:n].tolist():
+        one_by_one += part
+    assert one_by_one != float(carried[0:n].sum())
+    rt = _buy(ps, 9, 0, 7.0)
+    assert rt == float(carried[0:n].sum())
+    np.testing.assert_array_equal(ps.loop_revenue[0, :, 9], carried[0:n])

@@ -199,14 +199,16 @@ class Fleet:
         keep: list[Vintage] = []
         for v in self.vintages:
             remaining_q = v.retire_q - q
-            dep = v.book / (remaining_q if remaining_q > 1 else 1)
-            v.book -= dep
+            book = v.book
+            dep = book / (remaining_q if remaining_q > 1 else 1)
+            book -= dep
             charge += dep
-            if v.retire_q <= q + 1:
+            if remaining_q <= 1:  # retires now
                 retired += v.gw
-                charge += v.book
+                charge += book
                 v.book = 0.0
             else:
+                v.book = book
                 keep.append(v)
         self.vintages = keep
         self._deployed = None

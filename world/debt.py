@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from agents.chip import ChipSupplier, VendorAction
 from agents.lenders import CovenantAction
-from world.contracts import EXTERNAL, ContractStatus, Loan
+from world.contracts import ACTIVE, EXTERNAL, ContractStatus, Loan
 from world.events import EventKind
 from world.finance import pay, pay_out
 from world.ledger import Account, CashFlowKind
@@ -46,7 +46,7 @@ def service_debt(model: AIEconomy) -> None:
     vendor: dict[tuple[int, int], float] = {}
     matured = []
     for loan in model.deals.loans:
-        if not loan.active or loan.signed >= q:
+        if loan.status is not ACTIVE or loan.signed >= q:
             continue
         borrower = firms[loan.borrower]
         if borrower.defaulted:

@@ -126,7 +126,14 @@ _EXPENSES = tuple(a for a in Account if a.type is AccountType.EXPENSE)
 _CLOSING = (*_INCOME, *_EXPENSES)
 _GET_INCOME = itemgetter(*_INCOME)  # C-level getters (each group has several accounts)
 _GET_EXPENSES = itemgetter(*_EXPENSES)
+# income and expense accounts are the last ones of the chart: one slice of the balances
+_CLOSING_SPAN = slice(_CLOSING[0], None)
+if tuple(Account)[_CLOSING_SPAN] != _CLOSING:
+    raise ValueError("income and expense accounts must close the chart of accounts")
+_NO_CLOSING_BALANCES = [0.0] * len(_CLOSING)
 _DEBIT_NORMAL = frozenset((*_ASSETS, *_EXPENSES))
+_CASH = Account.CASH
+_isfinite = math.isfinite
 
 
 class CashFlowKind(IntEnum):
@@ -302,19 +309,19 @@ class Ledger:
         The common case of :meth:`post` (balanced by construction), without building
         line tuples; the same checks apply (finite amount, cash needs a section).
         """
-        if not math.isfinite(amount):
+        if not _isfinite(amount):
             raise UnbalancedEntryError(
                 f"{self.owner}: entry {memo!r} has a non-finite amount on {debit.name}"
             )
-        cash = (amount if debit is Account.CASH else 0.0) - (
-            amount if credit is Account.CASH else 0.0
-        )
-        if cash != 0.0:
+        if (debit is _CASH) is not (credit is _CASH) and amount != 0.0:  # cash moves
             if cash_flow is None:
                 raise UnbalancedEntryError(
                     f"{self.owner}: entry {memo!r} moves cash without a cash-flow section"
                 )
-            self._cash_flows[cash_flow] += cash
+            if debit is _CASH:
+                self._cash_flows[cash_flow] += amount
+            else:
+                self._cash_flows[cash_flow] -= amount
         bal = self._bal
         bal[debit] += amount
         bal[credit] -= amount
@@ -339,14 +346,16 @@ class Ledger:
             statement = self.income_statement()
         net = statement.net_income
         bal = self._bal
-        lines = [(a, -bal[a]) for a in _CLOSING if bal[a] != 0.0]
-        if lines:
-            for a, _ in lines:
-                bal[a] = 0.0
-            bal[Account.RETAINED_EARNINGS] -= net
-            if self.keep_journal:
-                lines.append((Account.RETAINED_EARNINGS, -net))
-                self.journal.append(JournalEntry(self._quarter, "close_period", tuple(lines)))
+        if not any(bal[_CLOSING_SPAN]):
+            return statement  # nothing to close
+        # zeroing every closing account is zeroing the non-zero ones: a balance is only
+        # ever added to, so it is never -0.0
+        if self.keep_journal:
+            lines = [(a, -bal[a]) for a in _CLOSING if bal[a] != 0.0]
+            lines.append((Account.RETAINED_EARNINGS, -net))
+            self.journal.append(JournalEntry(self._quarter, "close_period", tuple(lines)))
+        bal[_CLOSING_SPAN] = _NO_CLOSING_BALANCES
+        bal[Account.RETAINED_EARNINGS] -= net
         return statement
 
     # -- reading -----------------------------------------------------------------
@@ -363,7 +372,7 @@ class Ledger:
     def balance_sheet(self) -> BalanceSheet:
         """Balance sheet now; equity includes the open period's result."""
         bal = self._bal
-        period_result = -math.fsum([bal[a] for a in _CLOSING])
+        period_result = -math.fsum(bal[_CLOSING_SPAN])
         equity = {a: -bal[a] for a in _EQUITY}
         equity[Account.RETAINED_EARNINGS] += period_result
         assets = {a: bal[a] for a in _ASSETS}

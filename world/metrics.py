@@ -283,9 +283,10 @@ class Recorder:
         m = self.model
         rt = m.payments.round_trip_revenue
         clouds = m.by_role(Role.CLOUD)
-        cloud_capex = sum(f.capex for f in clouds)
-        cloud_revenue = sum(f.statement.revenue for f in clouds)
-        ai_capex = sum(f.capex - _legacy_capex(f, q) for f in m.firms)
+        cloud_capex = sum([f.capex for f in clouds])
+        cloud_revenue = sum([f.statement.revenue for f in clouds])
+        ai_capex_of = [f.capex - _legacy_capex(f, q) for f in m.firms]  # per firm
+        ai_capex = sum(ai_capex_of)
         self.ai_capital += max(ai_capex, 0.0)
         useful = sum(f.fleet.compute_units() * f.utilisation for f in clouds) + sum(
             f.fleet.compute_units() * min(1.0, f.compute_used / max(f.fleet.deployed_gw, 1e-12))
@@ -304,7 +305,7 @@ class Recorder:
             m.demand.users / m.prev_users - 1 if m.prev_users > 0 else 0.0,
             cloud_capex,
             cloud_revenue,
-            self._gears(clouds, q),
+            self._gears(clouds, ai_capex_of),
             useful,
             self.ai_capital,
             fuel,
@@ -322,9 +323,12 @@ class Recorder:
             outcome,
         )
 
-    def _gears(self, clouds: list, q: int) -> float:
-        """All clouds' AI capex / AI revenue over the trailing window (0 without AI revenue)."""
-        ai_capex = sum(f.capex - _legacy_capex(f, q) for f in clouds)
+    def _gears(self, clouds: list, ai_capex_of: list[float]) -> float:
+        """All clouds' AI capex / AI revenue over the trailing window (0 without AI revenue).
+
+        ``ai_capex_of``: this quarter's AI capex per firm (capex less legacy capex).
+        """
+        ai_capex = sum([ai_capex_of[f.index] for f in clouds])
         ai_revenues = self.ai_revenues[-1]  # this quarter's, per firm (see collect)
         ai_revenue = sum(ai_revenues[f.index] for f in clouds)
         self._cloud_window.append((max(ai_capex, 0.0), max(ai_revenue, 0.0)))

@@ -137,7 +137,8 @@ def operating_flows(model: AIEconomy) -> None:
     q = model.quarter
     for f in model.active_firms():
         s = f.spec
-        legacy = s.legacy_revenue * (1 + s.legacy_growth) ** q
+        growth = (1 + s.legacy_growth) ** q
+        legacy = s.legacy_revenue * growth
         sell_outside(
             model,
             f,
@@ -148,14 +149,13 @@ def operating_flows(model: AIEconomy) -> None:
             Account.OPEX,
             "legacy_sales",
         )
-        capex = s.legacy_capex * (1 + s.legacy_growth) ** q
+        capex = s.legacy_capex * growth
         if capex > 0:
             pay_out(
                 model, f, capex, Account.LEGACY_ASSETS, ExternalParty.SUPPLIERS, "legacy_capex", INV
             )
-            f.ledger.post(
-                "legacy_depreciation",
-                ((Account.DEPRECIATION, capex), (Account.LEGACY_ASSETS, -capex)),
+            f.ledger.post_transfer(
+                "legacy_depreciation", Account.DEPRECIATION, Account.LEGACY_ASSETS, capex
             )
             f.capex += capex
         pay_out(model, f, model.opex_now(f), Account.OPEX, ExternalParty.EMPLOYEES, "ai_opex")

@@ -43,7 +43,10 @@ each dollar belongs to one loop at a time.
 Each row is stored as a scale times a vector (``origin[i] = scale[i] · rows[i]``):
 an outflow only multiplies the firm's scale (its mix does not change), so the many
 payments to outside parties cost O(1); a deposit adds to the vector, renormalising
-it first when the scale has become tiny.
+it first when the scale has become tiny. A vector holds only its non-zero tags (a
+dict from column to amount): a firm's cash carries a handful of the ``n · n + 1``
+tags, so a payment between firms touches those few, element by element as a dense
+row would (the same operations on the same numbers, in the same order).
 """
 
 from __future__ import annotations
@@ -98,6 +101,10 @@ class ExternalFlow:
 
 
 _REVENUE = frozenset(REVENUE_ACCOUNTS)
+_CASH = Account.CASH
+_add_up = np.add.reduce  # what ``ndarray.sum`` calls, without its Python wrapper
+#: ``numpy.sum`` adds fewer numbers than this one after the other, more pairwise in blocks.
+_SEQUENTIAL_SUM = 8
 
 
 def _positive(amount: float) -> bool:
@@ -123,9 +130,10 @@ class PaymentSystem:
         n = len(ledgers)
         self.n = n
         # tagged[i] = _scale[i] * _rows[i]: an outflow rescales one float, not a row;
-        # column A·n + B holds money A financed B with, column n·n outside money
+        # column A·n + B holds money A financed B with, column n·n outside money; a
+        # row is a dict of its non-zero columns
         self._outside = n * n
-        self._rows = np.zeros((n, n * n + 1))
+        self._rows: list[dict[int, float]] = [{} for _ in range(n)]
         self._scale = [1.0] * n
         self.keep_log = keep_log
         self.payments: list[Payment] = []
@@ -150,7 +158,15 @@ class PaymentSystem:
 
         The last column is outside money; rows sum to cash.
         """
-        return self._rows * np.array(self._scale)[:, None]
+        return self._dense(range(self.n)) * np.array(self._scale)[:, None]
+
+    def _dense(self, firms: range) -> np.ndarray:
+        """The rows of ``firms`` as a dense (m, n·n + 1) array (unscaled)."""
+        dense = np.zeros((len(firms), self._outside + 1))
+        for k, i in enumerate(firms):
+            for column, amount in self._rows[i].items():
+                dense[k, column] = amount
+        return dense
 
     @property
     def origin(self) -> np.ndarray:
@@ -173,13 +189,12 @@ class PaymentSystem:
 
     def endow(self, firm: int, amount: float) -> None:
         """Set firm ``firm``'s traced cash to ``amount`` of outside money (opening books)."""
-        self._rows[firm] = 0.0
-        self._rows[firm, self._outside] = amount
+        self._rows[firm] = {self._outside: amount}
         self._scale[firm] = 1.0
 
     # -- helpers -------------------------------------------------------------------
     def _mix(self, i: int) -> np.ndarray:
-        row = self._by_origin(self._rows[i : i + 1])[0]
+        row = self._by_origin(self._dense(range(i, i + 1)))[0]
         total = row.sum()
         if total * self._scale[i] <= 1e-15:
             mix = np.zeros(self.n + 1)
@@ -200,23 +215,52 @@ class PaymentSystem:
         self._scale[i] *= 1.0 - frac
         return frac
 
-    def _withdraw(self, i: int, amount: float) -> np.ndarray:
+    def _withdraw(self, i: int, amount: float) -> dict[int, float]:
         """Remove ``amount`` from firm i's origin row pro rata; return the carried amounts."""
         scale = self._scale[i]
         frac = self._shrink(i, amount)
         if frac < 0.0:
-            carried = np.zeros(self._outside + 1)
-            carried[self._outside] = amount
-            return carried
-        return self._rows[i] * (scale * frac)
+            return {self._outside: amount}
+        part = scale * frac
+        return {column: value * part for column, value in self._rows[i].items()}
 
     def _row_for_deposit(self, i: int) -> float:
         """Scale of firm i's row before a deposit, renormalised if it became tiny."""
         scale = self._scale[i]
         if scale < 1e-6:
-            self._rows[i] *= scale
+            self._rows[i] = {column: value * scale for column, value in self._rows[i].items()}
             self._scale[i] = scale = 1.0
         return scale
+
+    def _round_trip(self, payer: int, payee: int, carried: dict[int, float]) -> float:
+        """Record the part of ``carried`` that is the payee's own money coming home.
+
+        ``carried[payee · n + B]`` is money the payee financed B with; its sum is the
+        round trip and each part goes to ``loop_revenue[payee, B, payer]``. The parts
+        are added as ``numpy.sum`` adds the dense slice of ``n`` tags (the zeros change
+        nothing): one after the other in column order for fewer than
+        :data:`_SEQUENTIAL_SUM` firms, by numpy itself otherwise.
+        """
+        n = self.n
+        first = payee * n
+        home = sorted([(c, v) for c, v in carried.items() if first <= c < first + n])
+        if not home:
+            return 0.0
+        if n < _SEQUENTIAL_SUM:
+            round_trip = 0.0
+            for _, value in home:
+                round_trip += value
+        else:
+            dense = np.zeros(n)
+            for column, value in home:
+                dense[column - first] = value
+            round_trip = float(_add_up(dense))
+        if round_trip > 0.0:
+            self.round_trip_revenue[payee] += round_trip
+            loops = self.loop_revenue
+            for column, value in home:
+                loops[payee, column - first, payer] += value
+        return round_trip
 
     # -- flows -----------------------------------------------------------------------
     def pay(
@@ -241,24 +285,24 @@ class PaymentSystem:
         """
         if not 0.0 < amount < math.inf and not _positive(amount):  # fast path first
             return 0.0
-        self.ledgers[payer].post_transfer(memo, payer_debit, Account.CASH, amount, payer_flow)
-        self.ledgers[payee].post_transfer(memo, Account.CASH, payee_credit, amount, payee_flow)
+        ledgers = self.ledgers
+        ledgers[payer].post_transfer(memo, payer_debit, _CASH, amount, payer_flow)
+        ledgers[payee].post_transfer(memo, _CASH, payee_credit, amount, payee_flow)
         carried = self._withdraw(payer, amount)
         round_trip = 0.0
         if payee_credit in _REVENUE:
-            n = self.n
-            home = carried[payee * n : payee * n + n]  # A's money, by the firm A financed
-            round_trip = float(home.sum())
-            if round_trip > 0.0:
-                self.round_trip_revenue[payee] += round_trip
-                self.loop_revenue[payee, :, payer] += home
+            round_trip = self._round_trip(payer, payee, carried)
         scale = self._row_for_deposit(payee)
+        row = self._rows[payee]
         if financing:
-            self._rows[payee, payer * self.n + payee] += amount / scale
+            column = payer * self.n + payee
+            row[column] = row.get(column, 0.0) + amount / scale
         elif scale == 1.0:
-            self._rows[payee] += carried
+            for column, value in carried.items():
+                row[column] = row.get(column, 0.0) + value
         else:
-            self._rows[payee] += carried / scale
+            for column, value in carried.items():
+                row[column] = row.get(column, 0.0) + value / scale
         if self.keep_log:
             self.payments.append(
                 Payment(self.quarter, payer, payee, amount, memo, financing, round_trip)
@@ -278,9 +322,10 @@ class PaymentSystem:
         """Cash enters firm ``firm`` from outside the modelled economy (USD bn ≥ 0)."""
         if not 0.0 < amount < math.inf and not _positive(amount):  # fast path first
             return
-        self.ledgers[firm].post_transfer(memo, Account.CASH, credit, amount, flow)
+        self.ledgers[firm].post_transfer(memo, _CASH, credit, amount, flow)
         scale = self._row_for_deposit(firm)  # before reading the row: it may renormalise
-        self._rows[firm, self._outside] += amount / scale
+        row, outside = self._rows[firm], self._outside
+        row[outside] = row.get(outside, 0.0) + amount / scale
         self._external_net[firm] += amount
         if self.keep_log:
             self.external.append(ExternalFlow(self.quarter, firm, party, amount, memo))
@@ -298,9 +343,14 @@ class PaymentSystem:
         """Cash leaves firm ``firm`` to outside the modelled economy (USD bn ≥ 0)."""
         if not 0.0 < amount < math.inf and not _positive(amount):  # fast path first
             return
-        self.ledgers[firm].post_transfer(memo, debit, Account.CASH, amount, flow)
-        # outflows to outside carry the firm's mix away pro rata: scale its row
-        self._shrink(firm, amount)
+        ledger = self.ledgers[firm]
+        ledger.post_transfer(memo, debit, _CASH, amount, flow)
+        # outflows to outside carry the firm's mix away pro rata: scale its row (the
+        # step of :meth:`_shrink`, written out: this is the most frequent payment)
+        before = ledger.cash + amount
+        if before > 1e-15:
+            frac = amount / before
+            self._scale[firm] *= 1.0 - (1.0 if frac > 1.0 else frac)
         self._external_net[firm] -= amount
         if self.keep_log:
             self.external.append(ExternalFlow(self.quarter, firm, party, -amount, memo))

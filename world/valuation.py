@@ -36,8 +36,8 @@ import numpy as np
 from world.demand import macro_limit
 from world.fundamentals import (
     fade_multiple_unchecked,
+    growth_expectation_unchecked,
     lab_value_unchecked,
-    update_growth_expectation,
 )
 from world.ledger import Account
 from world.market import backlog_cash_flow_unchecked
@@ -62,17 +62,23 @@ def revenue_trend(history: list[float], window: int) -> float:
     n = len(recent)
     if n < 3:
         return float("nan")
-    y = [math.log(x) for x in recent]
-    mean_t, mean_y = (n - 1) / 2.0, sum(y) / n
-    num = sum([(t - mean_t) * (v - mean_y) for t, v in enumerate(y)])
+    y = list(map(math.log, recent))
+    mean_y = sum(y) / n
+    num = sum([d * (v - mean_y) for d, v in zip(_time_deviations(n), y, strict=True)])
     return math.expm1(num / _time_variance(n))
 
 
 @functools.cache
-def _time_variance(n: int) -> float:
-    """``Σ (t − mean t)²`` over ``t = 0..n-1`` (the slope's denominator; a few ``n`` recur)."""
+def _time_deviations(n: int) -> tuple[float, ...]:
+    """``t − mean t`` for ``t = 0..n-1`` (a few ``n`` recur)."""
     mean_t = (n - 1) / 2.0
-    return sum([(t - mean_t) ** 2 for t in range(n)])
+    return tuple([t - mean_t for t in range(n)])
+
+
+@functools.cache
+def _time_variance(n: int) -> float:
+    """``Σ (t − mean t)²`` over ``t = 0..n-1`` (the slope's denominator)."""
+    return sum([d**2 for d in _time_deviations(n)])
 
 
 def _ttm(history: list[float]) -> float:
@@ -98,36 +104,45 @@ class Fundamentals:
         self.premium: np.ndarray | None = None  # ρ per firm, fixed after the first quarter
         self.on_cash = np.zeros(len(firms), dtype=bool)
         self._anchor_revenue = np.ones(len(firms))
-        self.is_lab = np.array([f.role is Role.LAB for f in firms])
         self.risk_free_0 = model.params.credit.risk_free  # the opening rate per year
 
     # -- inputs ------------------------------------------------------------------------
     def _update_expectations(self) -> None:
-        m = self.model
-        mp = m.params.market
-        observed = np.array([revenue_trend(f.revenue_history, mp.growth_window) for f in m.firms])
-        low, high = mp.min_expected_growth, mp.max_expected_growth
-        lab_high = mp.lab_max_expected_growth
-        g = update_growth_expectation(
-            self.expected_growth, observed, mp.growth_smoothing, low, max(high, lab_high)
-        )
-        self.expected_growth = np.where(self.is_lab, g, np.minimum(g, high))
+        """Move each firm's growth expectation towards its revenue trend (bounded).
 
-    def _owner_cash_flow(self) -> np.ndarray:
-        """Normalised owner cash flow per quarter plus backlog margin (USD bn)."""
+        Seven firms: plain floats, one firm at a time (each small numpy call costs more
+        than the arithmetic); the same operations as the array kernel
+        :func:`world.fundamentals.update_growth_expectation`.
+        """
         m = self.model
         mp = m.params.market
-        backlog = m.backlogs()[0]
-        owner = np.empty(len(m.firms))
+        window, smoothing = mp.growth_window, mp.growth_smoothing
+        low, high = mp.min_expected_growth, mp.max_expected_growth
+        top = max(high, mp.lab_max_expected_growth)
+        growth = []
+        for f, previous in zip(m.firms, self.expected_growth.tolist(), strict=True):
+            observed = revenue_trend(f.revenue_history, window)
+            g = growth_expectation_unchecked(previous, observed, smoothing, low, top)
+            growth.append(g if f.role is Role.LAB else _minimum(g, high))
+        self.expected_growth = np.array(growth)
+
+    def _owner_cash_flow(self) -> list[float]:
+        """Normalised owner cash flow per quarter plus backlog margin (USD bn), per firm."""
+        m = self.model
+        mp = m.params.market
+        backlog = m.backlogs()[0].tolist()
+        quarters, margin = float(mp.backlog_quarters), float(mp.backlog_margin)
         window = mp.earnings_window
+        owner = []
         for f in m.firms:
             recent = f.ebitda_history[-window:]
             ebitda = sum(recent) / len(recent) if recent else 0.0
             interest = f.statement.expenses[Account.INTEREST_EXPENSE]
-            owner[f.index] = (ebitda - interest) * (1.0 - f.spec.tax_rate)
-        return owner + backlog_cash_flow_unchecked(
-            backlog, float(mp.backlog_quarters), float(mp.backlog_margin)
-        )
+            owner.append(
+                (ebitda - interest) * (1.0 - f.spec.tax_rate)
+                + backlog_cash_flow_unchecked(backlog[f.index], quarters, margin)
+            )
+        return owner
 
     def committed_compute(self, lab: Firm, horizon: int) -> np.ndarray:
         """A lab's contracted minimum payments for compute, per quarter ahead (USD bn).
@@ -148,20 +163,22 @@ class Fundamentals:
         """
         m = self.model
         q = m.quarter
-        out = np.zeros(horizon)
+        out = [0.0] * horizon  # a list while adding up: numpy items cost more than floats
         for c in m.deals.of("cloud", "customer", lab.index):
             if not c.active:
                 continue
             lo, hi = max(c.start - q - 1, 0), min(c.end - q - 1, horizon)
             if hi > lo:
-                out[lo:hi] += c.take_or_pay * c.gw * c.price
+                rent = c.take_or_pay * c.gw * c.price
+                for k in range(lo, hi):
+                    out[k] += rent
         build = m.capex_per_gw_now() * (1 - m.params.buildout.chip_share)
         for o in m.deals.of("gpu", "buyer", lab.index):
             if not o.active:
                 continue
             for t, part in o.planned(q, horizon):
                 out[t - q - 1] += part * ((1 - o.prepay_share) * o.price + build)
-        return out
+        return np.array(out)
 
     def lab_value(self, lab: Firm) -> float:
         """Fundamental equity value of an AI lab from its prospects (USD bn; may be < 0)."""
@@ -206,38 +223,71 @@ class Fundamentals:
         m = self.model
         growth = 1.0 + m.params.macro.it_spending_growth
         first = macro_limit(m.quarter + 1, m.params.macro)
-        return first * growth ** np.arange(horizon, dtype=np.float64)
+        return first * _growth_factors(growth, horizon)
 
     # -- the quarter -------------------------------------------------------------------
     def update(self) -> np.ndarray:
-        """Recompute every firm's fundamental value after the quarter's results (USD bn)."""
+        """Recompute every firm's fundamental value after the quarter's results (USD bn).
+
+        Per firm on plain floats (seven firms: small numpy calls cost more than the
+        arithmetic); :func:`_maximum` is ``numpy.maximum`` of two floats.
+        """
         m = self.model
         mp = m.params.market
         ip = m.params.investors
         self._update_expectations()
         g = self.expected_growth
         r, g_inf = self.discount_rate(ip.discount_rate_per_q), ip.terminal_growth_per_q
-        multiple = fade_multiple_unchecked(g, r, g_inf, mp.growth_fade, mp.horizon_quarters)
-        dcf = self._owner_cash_flow() * multiple
-        revenue = np.array([max(_ttm(f.revenue_history), 0.0) for f in m.firms])
-        revenue_value = revenue * multiple
+        multiples = fade_multiple_unchecked(g, r, g_inf, mp.growth_fade, mp.horizon_quarters)
+        multiple = multiples.tolist()
+        dcf = [o * k for o, k in zip(self._owner_cash_flow(), multiple, strict=True)]
+        revenue_value = [
+            max(_ttm(f.revenue_history), 0.0) * k for f, k in zip(m.firms, multiple, strict=True)
+        ]
         if self.premium is None:
-            self.on_cash = dcf > mp.min_dcf_share * self.opening
-            self._anchor_revenue = np.maximum(revenue_value, 1e-9)
-            base = np.where(self.on_cash, dcf, self._anchor_revenue)
-            self.premium = np.clip(
-                self.opening / np.maximum(base, 1e-9), mp.min_premium, mp.max_premium
-            )
+            self._fix_premium(np.array(dcf), np.array(revenue_value))
+        assert self.premium is not None
         fade = mp.premium_persistence ** max(m.quarter, 0)
-        premium = 1.0 + (self.premium - 1.0) * fade
-        value = premium * np.where(self.on_cash, np.maximum(dcf, 0.0), revenue_value)
-        for f in m.firms:
+        values = []
+        for f, rho, on_cash, cash_value, sales_value in zip(
+            m.firms, self.premium.tolist(), self.on_cash.tolist(), dcf, revenue_value, strict=True
+        ):
             if f.role is Role.LAB:
-                value[f.index] = self.lab_value(f)
-        book = np.array([f.balance.total_equity for f in m.firms])
-        floor = np.where(self.is_lab, -np.inf, np.maximum(book, 1e-3))
-        self.values = np.maximum(value, floor)
+                values.append(self.lab_value(f))  # no floor: a lab may be worth less than 0
+                continue
+            premium = 1.0 + (rho - 1.0) * fade
+            value = premium * (_maximum(cash_value, 0.0) if on_cash else sales_value)
+            values.append(_maximum(value, _maximum(f.balance.total_equity, 1e-3)))
+        self.values = np.array(values)
         return self.values
+
+    def _fix_premium(self, dcf: np.ndarray, revenue_value: np.ndarray) -> None:
+        """The opening premium ρ per firm and whether it is valued on cash (first quarter)."""
+        mp = self.model.params.market
+        self.on_cash = dcf > mp.min_dcf_share * self.opening
+        self._anchor_revenue = np.maximum(revenue_value, 1e-9)
+        base = np.where(self.on_cash, dcf, self._anchor_revenue)
+        self.premium = np.clip(
+            self.opening / np.maximum(base, 1e-9), mp.min_premium, mp.max_premium
+        )
+
+
+def _maximum(x: float, y: float) -> float:
+    """``numpy.maximum`` of two floats: a NaN wins, and on a tie the second argument."""
+    return x if x > y or x != x else y
+
+
+def _minimum(x: float, y: float) -> float:
+    """``numpy.minimum`` of two floats: a NaN wins, and on a tie the second argument."""
+    return x if x < y or x != x else y
+
+
+@functools.lru_cache(maxsize=8)
+def _growth_factors(growth: float, horizon: int) -> np.ndarray:
+    """``growth ** k`` for ``k = 0..horizon-1``, read-only (the same few every quarter)."""
+    out = growth ** np.arange(horizon, dtype=np.float64)
+    out.flags.writeable = False
+    return out
 
 
 def reprice(model: AIEconomy) -> None:
