@@ -10,14 +10,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from world.fundamentals import (
-    _add_up,
-    _powers,
     fade_growth_path,
     fade_multiple,
-    fade_multiple_unchecked,
     growth_expectation_unchecked,
     lab_prospects_value,
-    lab_value_unchecked,
     update_growth_expectation,
 )
 from world.valuation import _maximum, _minimum, revenue_trend
@@ -153,78 +149,3 @@ def test_revenue_trend_is_robust_to_a_one_quarter_lump():
     lumpy[5] *= 4.0  # an order wave delivered in one quarter
     assert abs(revenue_trend(lumpy, 8)) < 0.2  # quarter-on-quarter growth would read +300%
     assert math.isnan(revenue_trend([1.0, 2.0], 8))
-
-
-# -- the compiled kernels against the numpy forms they replaced, bit for bit -----------
-def _same_bits(a, b) -> bool:
-    return np.asarray(a, dtype=np.float64).tobytes() == np.asarray(b, dtype=np.float64).tobytes()
-
-
-@pytest.mark.parametrize("count", [*range(0, 40), 127, 128, 129, 255, 256, 257, 300, 1000, 4099])
-def test_add_up_is_numpys_sum(count):
-    rng = np.random.default_rng(count)
-    values = rng.standard_normal(count + 3) * 10.0 ** rng.integers(-6, 6, count + 3)
-    assert _same_bits(_add_up(values, 2, count), values[2 : 2 + count].sum())
-
-
-def _fade_multiple_numpy(g0, r, g_inf, fade, horizon):
-    path = g_inf + (g0[..., None] - g_inf) * _powers(fade, horizon)
-    factors = ((1.0 + path) / (1.0 + r)).cumprod(axis=-1)
-    return factors.sum(axis=-1) + factors[..., -1] * (1.0 + g_inf) / (r - g_inf)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    g0=st.lists(st.floats(-0.5, 0.5), min_size=1, max_size=9),
-    r=st.floats(0.011, 0.08),
-    g_inf=st.floats(-0.01, 0.01),
-    fade=st.floats(0.0, 0.99),
-    horizon=st.integers(1, 300),
-    rows=st.sampled_from([1, 0]),
-)
-def test_fade_multiple_kernel_is_the_numpy_form(g0, r, g_inf, fade, horizon, rows):
-    g = np.array(g0) if rows else np.array(g0)[:, None].repeat(2, axis=1)  # 1-D and 2-D
-    fast = fade_multiple_unchecked(g, r, g_inf, fade, horizon)
-    assert fast.shape == g.shape
-    assert _same_bits(fast, _fade_multiple_numpy(g, r, g_inf, fade, horizon))
-
-
-def _lab_value_numpy(
-    revenue_q, g0, other_now, compute_now, committed, other_lr, compute_lr, cost_fade, r,
-    g_inf, fade, tax_rate, cap,
-):  # fmt: skip
-    horizon = committed.size
-    revenue = revenue_q * (1.0 + g_inf + (g0 - g_inf) * _powers(fade, horizon)).cumprod()
-    if cap is not None:
-        revenue = np.minimum(revenue, cap)
-    decay = _powers(cost_fade, horizon)
-    other = other_lr + (other_now - other_lr) * decay
-    compute = compute_lr + (compute_now - compute_lr) * decay
-    cf = revenue * (1.0 - other) - np.maximum(committed, compute * revenue)
-    cf = np.where(cf > 0.0, cf * (1.0 - tax_rate), cf)
-    discount = _powers(1.0 + r, horizon, -1.0)
-    margin_lr = max(1.0 - other_lr - compute_lr, 0.0) * (1.0 - tax_rate)
-    terminal = revenue[-1] * margin_lr * (1.0 + g_inf) / (r - g_inf) * discount[-1]
-    return float((cf * discount).sum() + terminal)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    data=st.data(),
-    horizon=st.integers(1, 300),
-    capped=st.booleans(),
-    shares=st.lists(st.floats(0.0, 2.0), min_size=4, max_size=4),
-    rates=st.tuples(st.floats(0.011, 0.08), st.floats(-0.01, 0.01), st.floats(0.0, 0.99)),
-    tax_rate=st.floats(0.0, 0.4),
-)
-def test_lab_value_kernel_is_the_numpy_form(data, horizon, capped, shares, rates, tax_rate):
-    amounts = st.floats(0.0, 50.0) | st.just(0.0)
-    committed = np.array(data.draw(st.lists(amounts, min_size=horizon, max_size=horizon)))
-    cap = np.array(data.draw(st.lists(st.floats(0.5, 80.0), min_size=horizon, max_size=horizon)))
-    r, g_inf, fade = rates
-    args = (
-        data.draw(st.floats(0.0, 30.0)), data.draw(st.floats(-0.5, 0.5)), shares[0], shares[1],
-        committed, shares[2], shares[3], data.draw(st.floats(0.0, 0.99)), r, g_inf, fade,
-        tax_rate, cap if capped else None,
-    )  # fmt: skip
-    assert _same_bits(lab_value_unchecked(*args), _lab_value_numpy(*args))

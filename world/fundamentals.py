@@ -24,11 +24,6 @@ Two valuations use the fade:
   therefore gives a low or negative value — the lab's rounds then fail.
 
 All rates are per quarter, money in USD bn. No randomness, no model state.
-
-The model's hot path calls the ``*_unchecked`` forms, whose arithmetic is compiled by
-numba: the same operations as the numpy expressions they replace, in the same order
-(sums as ``numpy.sum`` adds: :func:`_add_up`), so the values are the same bits — a
-dozen numpy calls on arrays of 7 × 20 numbers cost more than the arithmetic.
 """
 
 from __future__ import annotations
@@ -36,7 +31,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
@@ -133,98 +127,10 @@ def fade_multiple(g0: ArrayLike, r: float, g_inf: float, fade: float, horizon: i
 def fade_multiple_unchecked(
     g0: FloatArray, r: float, g_inf: float, fade: float, horizon: int
 ) -> FloatArray:
-    """:func:`fade_multiple` without validation, for the model's hot path.
-
-    The values of the numpy expression ``factors.sum(axis=-1) + factors[..., -1] ·
-    (1 + g_inf) / (r − g_inf)`` with ``factors = ((1 + path) / (1 + r)).cumprod(axis=-1)``
-    and ``path = g_inf + (g0[..., None] − g_inf) · fade^k``, bit for bit.
-    """
-    g = np.asarray(g0, dtype=np.float64)
-    fades = _powers(fade, horizon)
-    if g.ndim == 1:
-        return _fade_multiples(g, r, g_inf, fades)
-    return _fade_multiples(g.reshape(-1), r, g_inf, fades).reshape(g.shape)
-
-
-@njit(cache=True)
-def _fade_multiples(g0, r, g_inf, fades):  # pragma: no cover - compiled
-    """The fade multiple of each growth expectation in ``g0`` (``fades[k] = fade^(k+1)``)."""
-    horizon = fades.shape[0]
-    out = np.empty(g0.shape[0])
-    factors = np.empty(horizon)
-    for i in range(g0.shape[0]):
-        excess = g0[i] - g_inf
-        factor = 1.0
-        for k in range(horizon):
-            step = (1.0 + (g_inf + excess * fades[k])) / (1.0 + r)
-            factor = step if k == 0 else factor * step
-            factors[k] = factor
-        out[i] = _add_up(factors, 0, horizon) + factors[horizon - 1] * (1.0 + g_inf) / (r - g_inf)
-    return out
-
-
-#: ``numpy.sum`` adds up to this many numbers in one block of eight running sums.
-_BLOCK = 128
-
-
-@njit(cache=True)
-def _add_up(values, start, count):  # pragma: no cover - compiled
-    """``numpy.sum`` of ``values[start : start + count]``: the same additions, in its order.
-
-    numpy's pairwise summation of float64 splits a range of more than :data:`_BLOCK`
-    numbers in two (the first part a multiple of 8) and adds the two sums; a block is
-    added by :func:`_add_block`. The splitting is done with an explicit stack (numba
-    cannot load a recursive function from its cache).
-    """
-    if count <= _BLOCK:
-        return _add_block(values, start, count)
-    # pending ranges (a negative count marks "add the last two sums"), finished sums
-    starts, counts, sums = np.empty(128, np.int64), np.empty(128, np.int64), np.empty(128)
-    starts[0], counts[0] = start, count
-    pending, done = 1, 0
-    while pending:
-        pending -= 1
-        s, n = starts[pending], counts[pending]
-        if n < 0:
-            done -= 1
-            sums[done - 1] = sums[done - 1] + sums[done]
-        elif n <= _BLOCK:
-            sums[done] = _add_block(values, s, n)
-            done += 1
-        else:
-            half = n // 2
-            half -= half % 8
-            starts[pending], counts[pending] = s, -1  # then add the two halves' sums
-            starts[pending + 1], counts[pending + 1] = s + half, n - half  # second
-            starts[pending + 2], counts[pending + 2] = s, half  # first half first
-            pending += 3
-    return sums[0]
-
-
-@njit(cache=True)
-def _add_block(values, start, count):  # pragma: no cover - compiled
-    """The sum of at most :data:`_BLOCK` numbers as numpy adds them.
-
-    Fewer than 8 one after the other; else eight interleaved running sums, combined
-    pairwise, then the rest one by one.
-    """
-    if count < 8:
-        total = 0.0
-        for i in range(count):
-            total += values[start + i]
-        return total
-    r = values[start : start + 8].copy()
-    i = 8
-    stop = count - count % 8
-    while i < stop:
-        for j in range(8):
-            r[j] += values[start + i + j]
-        i += 8
-    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-    while i < count:
-        total += values[start + i]
-        i += 1
-    return total
+    """:func:`fade_multiple` without validation, for the model's hot path."""
+    path = g_inf + (g0[..., None] - g_inf) * _powers(fade, horizon)
+    factors = ((1.0 + path) / (1.0 + r)).cumprod(axis=-1)
+    return factors.sum(axis=-1) + factors[..., -1] * (1.0 + g_inf) / (r - g_inf)
 
 
 def update_growth_expectation(
@@ -356,50 +262,17 @@ def lab_value_unchecked(
     tax_rate: float,
     cap: FloatArray | None,
 ) -> float:
-    """:func:`lab_prospects_value` without validation, for the model's hot path.
-
-    The value of the numpy form, bit for bit: revenue ``R_k = revenue_q · cumprod(1 +
-    g_inf + (g0 − g_inf) · fade^k)`` (at most ``cap``), costs fading at ``cost_fade^k``,
-    ``CF_k = R_k (1 − o_k) − max(committed_k, c_k R_k)`` (taxed when positive),
-    ``(CF · (1 + r)^-k).sum()`` plus the Gordon terminal value.
-    """
+    """:func:`lab_prospects_value` without validation, for the model's hot path."""
     horizon = committed.size
-    return _lab_value(
-        revenue_q, g0, other_share_now, compute_share_now, committed, other_share_lr,
-        compute_share_lr, r, g_inf, tax_rate, committed if cap is None else cap,
-        cap is not None, _powers(fade, horizon), _powers(cost_fade, horizon),
-        _powers(1.0 + r, horizon, -1.0),
-    )  # fmt: skip
-
-
-@njit(cache=True)
-def _lab_value(
-    revenue_q, g0, other_now, compute_now, committed, other_lr, compute_lr, r, g_inf,
-    tax_rate, cap, capped, fades, decay, discount,
-):  # pragma: no cover - compiled  # fmt: skip
-    """The lab's value (see :func:`lab_value_unchecked`); ``cap`` applies if ``capped``.
-
-    ``numpy.minimum`` and ``numpy.maximum`` written out: a NaN wins, a tie gives the
-    second argument.
-    """
-    horizon = committed.shape[0]
-    terms = np.empty(horizon)
-    growth = 1.0
-    revenue = 0.0
-    for k in range(horizon):
-        step = 1.0 + g_inf + (g0 - g_inf) * fades[k]
-        growth = step if k == 0 else growth * step
-        revenue = revenue_q * growth
-        if capped and not (revenue < cap[k] or revenue != revenue):
-            revenue = cap[k]
-        other = other_lr + (other_now - other_lr) * decay[k]
-        compute = compute_lr + (compute_now - compute_lr) * decay[k]
-        need = compute * revenue
-        paid = committed[k] if committed[k] > need or committed[k] != committed[k] else need
-        cf = revenue * (1.0 - other) - paid
-        if cf > 0.0:
-            cf = cf * (1.0 - tax_rate)
-        terms[k] = cf * discount[k]
-    margin_lr = max(1.0 - other_lr - compute_lr, 0.0) * (1.0 - tax_rate)
-    terminal = revenue * margin_lr * (1.0 + g_inf) / (r - g_inf) * discount[horizon - 1]
-    return _add_up(terms, 0, horizon) + terminal
+    revenue = revenue_q * (1.0 + g_inf + (g0 - g_inf) * _powers(fade, horizon)).cumprod()
+    if cap is not None:
+        revenue = np.minimum(revenue, cap)
+    decay = _powers(cost_fade, horizon)
+    other = other_share_lr + (other_share_now - other_share_lr) * decay
+    compute = compute_share_lr + (compute_share_now - compute_share_lr) * decay
+    cf = revenue * (1.0 - other) - np.maximum(committed, compute * revenue)
+    cf = np.where(cf > 0.0, cf * (1.0 - tax_rate), cf)
+    discount = _powers(1.0 + r, horizon, -1.0)
+    margin_lr = max(1.0 - other_share_lr - compute_share_lr, 0.0) * (1.0 - tax_rate)
+    terminal = revenue[-1] * margin_lr * (1.0 + g_inf) / (r - g_inf) * discount[-1]
+    return float((cf * discount).sum() + terminal)
