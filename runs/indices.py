@@ -48,6 +48,9 @@ def _sobol_raw(
     """SALib's Sobol analysis of one output; all-NaN indices for a constant output."""
     from SALib.analyze import sobol
 
+    # SALib seeds its bootstrap only for a truthy seed (``if seed:``), so seed 0 gave
+    # different confidence intervals on every call; it gets ours plus one (never 0)
+    kw = {**kw, "seed": int(kw["seed"]) + 1} if "seed" in kw else kw
     if np.ptp(y) == 0:  # no variance to decompose
         d = len(parameters)
         nan1, nan2 = np.full(d, np.nan), np.full((d, d), np.nan)

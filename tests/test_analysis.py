@@ -66,6 +66,17 @@ def test_sobol_indices_of_ishigami_match_the_analytic_values():
     assert (np.abs(table["ST"] - ISHIGAMI_ST) <= 2 * table["ST_conf"] + 0.01).all()
 
 
+@pytest.mark.parametrize("seed", [0, 7])
+def test_sobol_confidence_intervals_repeat_for_a_seed(seed):
+    """Same outputs and seed, same bootstrap intervals (SALib ignores a seed of 0 itself:
+    the validation page's half-widths changed from one call to the next)."""
+    outputs, names = ishigami_design(256, second_order=False)
+    a, b = (sobol_indices(outputs, names, num_resamples=50, seed=seed) for _ in range(2))
+    pd.testing.assert_frame_equal(a, b)
+    other = sobol_indices(outputs, names, num_resamples=50, seed=seed + 1)
+    assert not np.array_equal(a["S1_conf"], other["S1_conf"])
+
+
 def test_second_order_sobol_of_ishigami():
     outputs, names = ishigami_design(2048, second_order=True)
     s2 = sobol_second_order(outputs, names, num_resamples=100).set_index(

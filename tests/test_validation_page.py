@@ -51,3 +51,20 @@ def test_check_table_markdown_escapes_pipes():
     )
     text = check_table_markdown(pd.DataFrame([row]))
     assert text.splitlines()[2].count("|") == 9 and "x / y" in text
+
+
+def test_the_page_says_when_the_sobol_sweep_was_resumed_complete():
+    """A resumed sweep is not timed as if this call had run it."""
+    import pandas as pd
+
+    from runs.validation.page import _sweep_cost
+    from runs.validation.seednoise import SensitivityResult
+
+    def sens(resumed: int) -> SensitivityResult:
+        return SensitivityResult(pd.DataFrame(), pd.DataFrame(), 800, 200, 4, 90.0, (), (), resumed)
+
+    assert "resumed a complete sweep: all 800 runs" in _sweep_cost(sens(800))
+    assert _sweep_cost(sens(0)) == "this call ran 800 runs in 2 min on 2 worker processes"
+    assert _sweep_cost(sens(300)).endswith(
+        "ran 500 runs in 2 min on 2 worker processes, 300 more by an earlier call"
+    )

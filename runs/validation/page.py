@@ -22,6 +22,7 @@ from runs import style
 from runs.output import atomic_write_bytes, git_commit
 from runs.validation import figures
 from runs.validation.page_text import method_text
+from runs.validation.seednoise import SensitivityResult
 from runs.validation.suite import SuiteResult
 
 __all__ = ["check_table_markdown", "docs_page", "render", "write_docs", "write_outputs"]
@@ -169,13 +170,26 @@ def _sensitivity_section(result: SuiteResult) -> str:
         rows.append(f"| `{metric}` | {share:.0%} | {left:.0%} | {t['S1_conf'].max():.3f} |")
     return (
         f"`scenarios/sweeps/sobol.toml`: {sens.n_points} design points × {sens.replicates} "
-        f"replicates = {sens.n_runs} runs; this call ran for {sens.seconds / 60:.0f} min on 2 "
-        "worker processes (a resumed sweep runs only what its folder lacks)."
+        f"replicates = {sens.n_runs} runs; {_sweep_cost(sens)}."
         + "".join(f" Note: {n}." for n in sens.notes)
         + "\n\n"
         + "\n".join(rows)
         + "\n"
     )
+
+
+def _sweep_cost(sens: SensitivityResult) -> str:
+    """What this call ran of the Sobol sweep (a resumed sweep runs only what it lacks)."""
+    if sens.resumed >= sens.n_runs:
+        return (
+            f"this call resumed a complete sweep: all {sens.n_runs} runs were made by an "
+            "earlier call on the same folder, and this call computed the indices only (a "
+            "folder is reused only for the same sweep file; its runs are valid while the "
+            "model's outputs are unchanged)"
+        )
+    ran = sens.n_runs - sens.resumed
+    earlier = f", {sens.resumed} more by an earlier call" if sens.resumed else ""
+    return f"this call ran {ran} runs in {sens.seconds / 60:.0f} min on 2 worker processes{earlier}"
 
 
 def docs_page(result: SuiteResult, captions: dict[str, str], figure_dir: str = "validation") -> str:
@@ -187,7 +201,10 @@ def docs_page(result: SuiteResult, captions: dict[str, str], figure_dir: str = "
     sens = result.sensitivity
     timing = f"{secs.get('runs', 0):.0f} s for {len(result.runs)} runs"
     if sens is not None:
-        timing += f", {secs.get('sensitivity', 0):.0f} s for the Sobol sweep ({sens.n_runs} runs)"
+        timing += (
+            f", {secs.get('sensitivity', 0):.0f} s for the Sobol sweep ({sens.n_runs} runs"
+            + (", resumed complete: indices only)" if sens.resumed >= sens.n_runs else ")")
+        )
     figs = "\n\n".join(
         f"![{caption}]({figure_dir}/{name}.png)" for name, caption in captions.items()
     )

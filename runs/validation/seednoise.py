@@ -76,6 +76,8 @@ class SensitivityResult:
     seconds: float
     checks: tuple[Check, ...]
     notes: tuple[str, ...] = ()
+    resumed: int = 0
+    """Runs already in the folder from an earlier call (a resumed sweep)."""
 
 
 def run_sensitivity(
@@ -103,6 +105,7 @@ def run_sensitivity(
         started = False
     if not started:
         SweepStore(out).create(sweep_params(plan, columns_of(plan)), plan.design)
+    resumed = len(SweepStore(out).read_runs(columns=["run_id"])) if started else 0
     block = (2 if spec.second_order else 1) * len(plan.parameters) + 2
     start = time.perf_counter()
     n = min(64, spec.samples or 64)
@@ -126,6 +129,7 @@ def run_sensitivity(
         seconds,
         tuple(checks),
         tuple(n for n in result.notes if n.startswith(("sobol", "incomplete"))),
+        resumed,
     )
 
 
