@@ -58,7 +58,10 @@ class CloudProvider(Firm):
             owed = m.contracted_gw(self.index, start)
             ahead = (owed + m.outside_cloud_forecast(self, start - m.quarter)) / secured
         now = self.utilisation if self.fleet.deployed_gw > 1e-9 else 1.0
-        return min(max(min(now, ahead), 0.0), 1.0)
+        # min(max(min(now, ahead), 0.0), 1.0) without builtin calls (asked every quarter)
+        load = ahead if ahead < now else now
+        load = 0.0 if load < 0.0 else load
+        return 1.0 if 1.0 < load else load
 
     def decide_price(self) -> float:
         """Next quarter's list price from its load and competitors (USD bn per GW-q)."""
@@ -190,7 +193,8 @@ class CloudProvider(Firm):
             gap = self.capacity_gap()
         if gap < b.min_deal_gw:
             return []
-        gap = max(gap * b.order_adjustment, b.min_deal_gw)  # a small gap is ordered whole
+        gap = gap * b.order_adjustment
+        gap = b.min_deal_gw if b.min_deal_gw > gap else gap  # a small gap is ordered whole
         return [
             GpuProposal(self.index, i, gap * w) for i, w in sorted(self.supplier_shares().items())
         ]

@@ -6,6 +6,9 @@ markup over the reference price of a GW of accelerators from the cover of its or
 backlog and its competitors' markups. Both move at most ``max_step`` log points a
 quarter and never below a floor over their unit cost — so with spare capacity prices
 fall and a price war can emerge, but a firm never sells below cost.
+
+Bounds are conditional expressions rather than ``max``/``min`` (``lo if lo > x else x``
+is ``max(x, lo)``, NaN and signed zeros included, without a builtin call).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ __all__ = ["chip_markup_rule", "cloud_price_rule"]
 
 
 def _step(x: float, p: PricingParams) -> float:
-    return min(max(x, -p.max_step), p.max_step)
+    lo, hi = -p.max_step, p.max_step
+    x = lo if lo > x else x
+    return hi if hi < x else x
 
 
 def cloud_price_rule(
@@ -53,7 +58,8 @@ def cloud_price_rule(
     move = p.cloud_utilisation_response * (utilisation - p.cloud_target_utilisation)
     move += p.competitor_weight * math.log(competitor_price / price)
     new = price * math.exp(_step(move, p))
-    return max(new, operating_cost * (1.0 + p.cloud_min_markup))
+    floor = operating_cost * (1.0 + p.cloud_min_markup)
+    return floor if floor > new else new
 
 
 def chip_markup_rule(
@@ -87,8 +93,10 @@ def chip_markup_rule(
         raise ValueError(f"markups must be > 0, got {markup!r}, {competitor_markup!r}")
     if not cover_quarters >= 0.0:
         raise ValueError(f"cover_quarters must be >= 0, got {cover_quarters!r}")
-    ratio = max(cover_quarters, 1e-3) / p.chip_target_cover
+    ratio = (1e-3 if 1e-3 > cover_quarters else cover_quarters) / p.chip_target_cover
     move = p.chip_cover_response * math.log(ratio)
     move += p.competitor_weight * math.log(competitor_markup / markup)
-    new = min(markup * math.exp(_step(move, p)), p.chip_max_markup)
-    return max(new, cost_share * (1.0 + p.chip_min_markup))
+    new = markup * math.exp(_step(move, p))
+    new = p.chip_max_markup if p.chip_max_markup < new else new
+    floor = cost_share * (1.0 + p.chip_min_markup)
+    return floor if floor > new else new

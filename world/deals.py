@@ -200,12 +200,12 @@ def sign_gpu_order(
     when = model.quarter if signed is None else signed
     order = GpuOrder(
         model.deals.new_id(),
-        max(when, 0),
+        when if when > 0 else 0,
         buyer=buyer,
         supplier=supplier,
         gw=gw,
         price=price,
-        first_delivery=max(when + lag, 0),
+        first_delivery=when + lag if when + lag > 0 else 0,
         deliveries=deliveries,
         prepay_share=prepay,
         cancel_fee=cancel_fee,

@@ -373,9 +373,12 @@ def _outside(
     sentiment_weight: float,
     macro: MacroParams,
 ) -> float:
-    mood = max(1.0 + sentiment_weight * sentiment, 0.0)
-    index = max(compute_index, 0.0) ** macro.outside_compute_elasticity
-    return base_gw * index * mood * max(price_ratio, 1e-9) ** (-elasticity)
+    # max(x, lo) written lo if lo > x else x: the same value without a builtin call
+    mood = 1.0 + sentiment_weight * sentiment
+    mood = 0.0 if 0.0 > mood else mood
+    index = (0.0 if 0.0 > compute_index else compute_index) ** macro.outside_compute_elasticity
+    ratio = 1e-9 if 1e-9 > price_ratio else price_ratio
+    return base_gw * index * mood * ratio ** (-elasticity)
 
 
 def outside_cloud_gw(
