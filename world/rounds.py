@@ -165,7 +165,10 @@ def best_first(res, idx):  # pragma: no cover - compiled
     keys_tmp = np.empty_like(keys)
     for d in range(n_passes):
         count = start[d]
-        if count.max() == m:  # one digit for all: this pass changes nothing
+        shared = False  # one digit for all: this pass changes nothing
+        for b in range(n_buckets):
+            shared |= count[b + 1] == m
+        if shared:
             continue
         for b in range(n_buckets):
             count[b + 1] += count[b]
@@ -197,7 +200,8 @@ def allocate(res, commit, valid, sought):  # pragma: no cover - compiled
     above = bids_above(res, valid, marginal)
     m = above.shape[0]
     ranked = np.empty(m + 1, dtype=np.int64)
-    ranked[:m] = above
+    for p in range(m):  # (loops, not slice assignments: those take seconds to compile)
+        ranked[p] = above[p]
     ranked[m] = marginal
     ranked = best_first(res, ranked)
     winners = np.empty(valid.shape[0], dtype=np.int64)
@@ -221,12 +225,13 @@ def allocate(res, commit, valid, sought):  # pragma: no cover - compiled
         winners[w] = nxt
         cum[w] = cum[w - 1] + commit[nxt]
         w += 1
-    winners = winners[:w].copy()
+    won = np.empty(w, dtype=np.int64)
     fills = np.empty(w)
     for p in range(w):
+        won[p] = winners[p]
         fills[p] = commit[winners[p]]
     fills[w - 1] = sought - (cum[w - 2] if w > 1 else 0.0)
-    return winners, fills
+    return won, fills
 
 
 @njit(cache=True)

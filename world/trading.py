@@ -907,7 +907,8 @@ def trade_quarter_kernel(
         shares_listed[j] = shares[listed_idx[j]]
         f = fundamentals[listed_idx[j]]
         fundamental_listed[j] = -1.0 if np.isnan(f) else f
-    volume[:] = 0.0
+    for j in range(n_l):  # (loops: numba takes seconds to compile a slice assignment)
+        volume[j] = 0.0
     # common and idiosyncratic shocks of every sub-round
     rho = pars[P_SHOCK_CORRELATION]
     a = np.sqrt(rho)
@@ -1012,7 +1013,8 @@ def trade_quarter_kernel(
     for r in range(r_n):
         for j in range(n_l):
             returns[r, j] = path[r + 1, j] - path[r, j]
-    inventory[:] = mm_inventory
+    for j in range(n_l):
+        inventory[j] = mm_inventory[j]
     for h in range(3):
         type_shares[h] = type_counts[h] / n
         fitness[h] = profit_memory[h]
