@@ -76,7 +76,6 @@ class AIEconomy(mesa.Model):
         self.keep_journal = keep_journal
         self.quarter = 0
         self._capex_now: tuple = (None, None, 1.0, 0.0)  # (quarter, params, index, per GW)
-        self._start: tuple[Scenario, int] = (params, params.start_index)  # parsed once
         self.sentiment = 0.0
         self.firms: list[Firm] = [make_firm(self, spec, i) for i, spec in enumerate(params.firms)]
         self.firm_index = {f.name: f.index for f in self.firms}
@@ -132,9 +131,7 @@ class AIEconomy(mesa.Model):
     @property
     def period(self) -> str:
         """Calendar label of the current quarter (e.g. ``"2025Q4"``)."""
-        if self._start[0] is not self.params:  # a shock replaced the scenario
-            self._start = (self.params, self.params.start_index)
-        return quarter_label(self._start[1] + self.quarter)
+        return quarter_label(self.params.start_index + self.quarter)
 
     def capex_index(self) -> float:
         """Capex per GW now relative to the start."""

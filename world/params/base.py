@@ -9,6 +9,7 @@ infinity) are rejected. Plain data (as read from TOML or JSON) is validated with
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from enum import StrEnum
@@ -29,8 +30,13 @@ __all__ = [
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
 
+@functools.lru_cache(maxsize=1024)
 def quarter_index(label: str) -> int:
-    """Absolute index of a quarter label ``"YYYYQn"`` (year·4 + n − 1)."""
+    """Absolute index of a quarter label ``"YYYYQn"`` (year·4 + n − 1).
+
+    Cached: the model asks for the same few labels (its start, shock and deal dates)
+    every quarter.
+    """
     m = _QUARTER.match(label)
     if m is None:
         raise ValueError(f"quarter must look like 2025Q4, got {label!r}")
