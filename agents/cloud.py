@@ -40,6 +40,9 @@ class CloudProvider(Firm):
         super().__init__(model, spec, index)
         self.price = spec.cloud_price_per_gw  # list price per GW-quarter (USD bn)
         self._order_weights: list[tuple[int, float]] | None = None  # see _suppliers()
+        # supplier_shares() and which of its suppliers were alive when it was computed
+        self._shares: dict[int, float] = {}
+        self._shares_for: tuple[bool, ...] | None = None
 
     # -- pricing -------------------------------------------------------------------
     def load(self) -> float:
@@ -73,11 +76,20 @@ class CloudProvider(Firm):
         )
 
     def supplier_shares(self) -> dict[int, float]:
-        """Share of its accelerator orders per chip supplier not in default (sums to 1)."""
+        """Share of its accelerator orders per chip supplier not in default (sums to 1).
+
+        The shares change only when a supplier defaults: kept until then (callers read
+        the dict, they do not change it).
+        """
         firms = self.model.firms
-        shares = {i: w for i, w in self._suppliers() if not firms[i].defaulted}
-        total = sum(shares.values())
-        return {i: w / total for i, w in shares.items()} if total > 0 else {}
+        weights = self._suppliers()
+        alive = tuple([not firms[i].defaulted for i, _ in weights])
+        if alive != self._shares_for:
+            shares = {i: w for i, w in weights if not firms[i].defaulted}
+            total = sum(shares.values())
+            self._shares = {i: w / total for i, w in shares.items()} if total > 0 else {}
+            self._shares_for = alive
+        return self._shares
 
     def _suppliers(self) -> list[tuple[int, float]]:
         """(supplier index, order weight > 0) from its data row (every supplier alike if none).

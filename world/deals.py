@@ -244,14 +244,18 @@ def negotiate(model: AIEconomy, *, labs_too: bool = True) -> None:
             cut_order(model, order, gw, "capacity no longer needed")
         if cuts:
             gap = cloud.capacity_gap()  # the cuts changed what it has on order
-        committed = None  # its commitments on orders: summed once, then grown per order
-        for proposal in cloud.plan_capacity(gap):
+        # its commitments on orders: summed once, then grown per order; its fixed costs
+        # (opex and interest) do not change while it orders: a vendor loan signed now
+        # bears no interest this quarter
+        committed = fixed = 0.0
+        for k, proposal in enumerate(cloud.plan_capacity(gap)):
             supplier = model.firms[proposal.supplier]
             assert isinstance(supplier, ChipSupplier)
             price = supplier.price
-            if committed is None:
+            if k == 0:
                 committed = finance.committed_for_orders(model, cloud)
-            gw = finance.finance_order(model, cloud, supplier, proposal.gw, price, committed)
+                fixed = cloud.fixed_costs()
+            gw = finance.finance_order(model, cloud, supplier, proposal.gw, price, committed, fixed)
             if gw >= b.min_deal_gw:
                 order = sign_gpu_order(
                     model,

@@ -269,6 +269,7 @@ def finance_order(
     gw: float,
     price: float,
     committed: float | None = None,
+    fixed_costs: float | None = None,
 ) -> float:
     """Check the money for an order of ``gw`` at ``price``; return the GW that is financed.
 
@@ -278,12 +279,16 @@ def finance_order(
     caller knows it); it borrows
     later, as deliveries are paid (:func:`fund`). For what it cannot cover the supplier
     may lend now (:meth:`agents.chip.ChipSupplier.vendor_offer` — the Nortel channel).
+    ``fixed_costs`` is the buyer's :meth:`~agents.firm.Firm.fixed_costs`, if the caller
+    knows it.
     """
     b = model.params.behaviour
     per_gw = price + model.capex_per_gw_now() * (1 - model.params.buildout.chip_share)
     need = gw * per_gw
+    if fixed_costs is None:
+        fixed_costs = buyer.fixed_costs()
     # max(x, 0.0) is written 0.0 if x < 0.0 else x (the same value, no builtin call)
-    spare = buyer.cash - b.min_cash_quarters * buyer.fixed_costs()
+    spare = buyer.cash - b.min_cash_quarters * fixed_costs
     spare = 0.0 if spare < 0.0 else spare
     window = b.order_lag + b.order_deliveries  # quarters over which the order is paid
     if committed is None:
