@@ -285,7 +285,11 @@ class Firm(mesa.Agent):
         """Own capacity in service at ``q``: fleet plus undelivered orders (GW)."""
         i = self.index
         pending = sum(
-            [o.gw - o.delivered_gw for o in self.model.deals.of("gpu", "buyer", i) if o.active]
+            [
+                o.gw - o.delivered_gw
+                for o in self.model.deals.of("gpu", "buyer", i)
+                if o.status is ACTIVE
+            ]
         )
         return self.fleet.gw_at(q) + pending
 

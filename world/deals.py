@@ -290,11 +290,12 @@ def _rent_compute(model: AIEconomy, lab: AILab) -> None:
         return
     remaining = request.gw
     cap = b.lab_max_provider_share * request.gw
-    for k, provider in enumerate(lab.rank_providers()):
+    providers = lab.rank_providers()
+    for k, provider in enumerate(providers):
         if remaining < b.min_deal_gw:
             break
         assert isinstance(provider, CloudProvider)
-        last = k == len(model.by_role(Role.CLOUD)) - 1
+        last = k == len(providers) - 1
         gw = provider.offer(
             remaining if last else min(remaining, cap), request.start, request.quarters
         )
