@@ -180,8 +180,15 @@ class CloudProvider(Firm):
         m = self.model
         ahead = q - m.quarter
         outside = m.outside_cloud_forecast(self, ahead)
-        if not self.build_pays(m.params.buildout.life_quarters):
-            outside = min(m.outside_cloud_forecast(self, 0), outside)
+        today = m.outside_cloud_forecast(self, 0)
+        if outside < today:
+            # a falling forecast is the lower either way: no need to ask whether a build
+            # pays; but the lenders still assess the deal book now, as that would
+            # (:meth:`~world.model.AIEconomy.credit_backlogs`, once a quarter when first
+            # asked)
+            m.credit_backlogs()
+        elif not self.build_pays(m.params.buildout.life_quarters):
+            outside = min(today, outside)
         return m.contracted_gw(self.index, q) + outside
 
     def capacity_gap(self) -> float:
