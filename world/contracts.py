@@ -176,13 +176,11 @@ class GpuOrder(Contract):
     delivered_gw: float = 0.0
     cancel_fee: float = 0.0  # share of the undelivered value the buyer pays to cancel
     part_gw: float = 0.0  # GW per delivery as ordered (set from gw / deliveries)
-    # the remaining parts at full speed and their running sums, for (gw, delivered_gw):
-    # see _remaining_parts
+    # the remaining parts at full speed, for (gw, delivered_gw): see _remaining_parts
     _parts_for: tuple[float, float] = field(
         default=(-1.0, -1.0), init=False, repr=False, compare=False
     )
     _parts: tuple[float, ...] = field(default=(), init=False, repr=False, compare=False)
-    _sums: tuple[float, ...] = field(default=(0,), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.part_gw <= 0.0:
@@ -234,17 +232,14 @@ class GpuOrder(Contract):
     def planned_gw(self, q: int, quarters: int) -> float:
         """Sum of the GW of :meth:`planned` (the same parts, added in the same order).
 
-        ``sum`` of the first parts, kept from :meth:`_remaining_parts` for every count
-        (the GW of the deliveries in the window are the first of the remaining parts).
+        :meth:`_planned_parts` written out (asked for every order, many times a quarter).
         """
         if self.status is not _ACTIVE:
             return 0  # sum(()), as summing no parts gives
         first = q + 1 if q + 1 > self.first_delivery else self.first_delivery
         n = q + quarters - first + 1
-        if self._parts_for[0] != self.gw or self._parts_for[1] != self.delivered_gw:
-            self._remaining_parts()
-        sums = self._sums
-        return sums[-1] if n >= len(sums) else sums[n if n > 0 else 0]
+        parts = self._remaining_parts()
+        return sum(parts if n >= len(parts) else parts[: n if n > 0 else 0])
 
     def cash_due(self, q: int, quarters: int, build_per_gw: float) -> float:
         """Cash the buyer pays for the deliveries of :meth:`planned` (USD bn).
@@ -267,8 +262,7 @@ class GpuOrder(Contract):
         """GW of each delivery still to come at full speed (``part_gw``, the last smaller).
 
         Asked many times a quarter (committed capex, prospects) while the order stays
-        the same: cached until ``gw`` or ``delivered_gw`` change, with ``_sums[k]``, the
-        ``sum`` of the first ``k`` parts (for :meth:`planned_gw`).
+        the same: cached until ``gw`` or ``delivered_gw`` change.
         """
         now = (self.gw, self.delivered_gw)
         if self._parts_for != now:
@@ -281,7 +275,6 @@ class GpuOrder(Contract):
                 parts.append(part)
                 left -= part
             self._parts, self._parts_for = tuple(parts), now
-            self._sums = tuple([sum(parts[:k]) for k in range(len(parts) + 1)])
         return self._parts
 
     def schedule(self, q: int) -> list[ScheduledFlow]:
