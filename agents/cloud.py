@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from agents.firm import Firm, GpuProposal
 from agents.pricing import cloud_price_rule
+from world.contracts import ACTIVE
 from world.params import FirmSpec, Role
 
 if TYPE_CHECKING:
@@ -231,7 +232,7 @@ class CloudProvider(Firm):
         cuts: list[tuple[GpuOrder, float]] = []
         if excess < m.params.behaviour.min_deal_gw:
             return cuts
-        mine = [o for o in m.deals.of("gpu", "buyer", self.index) if o.active]
+        mine = [o for o in m.deals.of("gpu", "buyer", self.index) if o.status is ACTIVE]
         for order in sorted(mine, key=lambda o: -o.signed):
             if excess <= 1e-9:
                 break

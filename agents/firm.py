@@ -200,7 +200,7 @@ class Firm(mesa.Agent):
         q = m.quarter
         due: dict[int, float] = {}
         for ln in m.deals.of("loans", "borrower", self.index):
-            if ln.active:
+            if ln.status is ACTIVE:
                 due[ln.maturity] = due.get(ln.maturity, 0.0) + ln.principal
         best, best_load = 0, float("inf")
         for tenor in m.params.credit.debt_tenors:

@@ -52,9 +52,12 @@ def sign_history(model: AIEconomy, *, before_start: bool) -> None:
     """Sign the scenario's deals due now (or all pre-start deals when ``before_start``)."""
     p = model.params
     ix = model.firm_index
-    for when, spec in model.history_deals:
-        if before_start != (when < 0) or (not before_start and when != model.quarter):
-            continue
+    q = model.quarter  # (signing does not change it)
+    if before_start:
+        due = [(when, spec) for when, spec in model.history_deals if when < 0]
+    else:
+        due = [(when, spec) for when, spec in model.history_deals if when == q and when >= 0]
+    for when, spec in due:
         signed = max(when, 0)
         match spec:
             case CloudContractSpec():
