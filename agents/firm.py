@@ -211,10 +211,11 @@ class Firm(mesa.Agent):
         return best
 
     def committed_capex(self, quarters: int) -> float:
-        """Cash due on undelivered GPU orders in the next ``quarters`` quarters (USD bn)."""
-        return self.model.memo(("capex", self.index, quarters), lambda: self._capex(quarters))
+        """Cash due on undelivered GPU orders in the next ``quarters`` quarters (USD bn).
 
-    def _capex(self, quarters: int) -> float:
+        Not memoised: each ask comes after the deal book changed (a baseline run asks
+        about 2,000 times and would find nothing in the memo).
+        """
         m = self.model
         q = m.quarter
         build = m.capex_per_gw_now() * (1 - m.params.buildout.chip_share)
