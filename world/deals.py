@@ -279,10 +279,12 @@ def _in_random_order(model: AIEconomy, firms: list[Firm]) -> list[Firm]:
     """``firms`` shuffled by the model's generator.
 
     The order ``rng.permutation(len(firms))`` gives, from the same draws, without a
-    numpy array for a handful of firms.
+    numpy array for a handful of firms. A single firm is not shuffled: shuffling one
+    item draws nothing.
     """
     order = list(firms)
-    model.rng.shuffle(order)
+    if len(order) > 1:
+        model.rng.shuffle(order)
     return order
 
 
