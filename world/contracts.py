@@ -238,7 +238,10 @@ class GpuOrder(Contract):
             return 0  # sum(()), as summing no parts gives
         first = q + 1 if q + 1 > self.first_delivery else self.first_delivery
         n = q + quarters - first + 1
-        parts = self._remaining_parts()
+        if self._parts_for == (self.gw, self.delivered_gw):  # the cache check, inlined
+            parts = self._parts
+        else:
+            parts = self._remaining_parts()
         return sum(parts if n >= len(parts) else parts[: n if n > 0 else 0])
 
     def cash_due(self, q: int, quarters: int, build_per_gw: float) -> float:
