@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from agents.firm import Firm, InvestmentProposal
 from agents.pricing import chip_markup_rule
+from world.contracts import ACTIVE
 from world.params import FirmSpec, Role
 
 if TYPE_CHECKING:
@@ -204,7 +205,8 @@ class ChipSupplier(Firm):
     def vendor_book(self) -> float:
         """Vendor loans outstanding (USD bn)."""
         i = self.index
-        return sum([ln.principal for ln in self.model.deals.of("loans", "lender", i) if ln.active])
+        loans = self.model.deals.of("loans", "lender", i)
+        return sum([ln.principal for ln in loans if ln.status is ACTIVE])
 
     def vendor_offer(self, buyer: Firm, short: float, order_value: float) -> float:
         """Vendor loan offered to a buyer the credit market will not fully finance (USD bn).

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from agents.firm import Firm, GpuProposal
 from agents.pricing import cloud_price_rule
+from world.contracts import ACTIVE
 from world.params import FirmSpec, Role
 
 if TYPE_CHECKING:
@@ -40,6 +41,9 @@ class CloudProvider(Firm):
         super().__init__(model, spec, index)
         self.price = spec.cloud_price_per_gw  # list price per GW-quarter (USD bn)
         self._order_weights: list[tuple[int, float]] | None = None  # see _suppliers()
+        # supplier_shares() and which of its suppliers were alive when it was computed
+        self._shares: dict[int, float] = {}
+        self._shares_for: tuple[bool, ...] | None = None
 
     # -- pricing -------------------------------------------------------------------
     def load(self) -> float:
@@ -73,11 +77,20 @@ class CloudProvider(Firm):
         )
 
     def supplier_shares(self) -> dict[int, float]:
-        """Share of its accelerator orders per chip supplier not in default (sums to 1)."""
+        """Share of its accelerator orders per chip supplier not in default (sums to 1).
+
+        The shares change only when a supplier defaults: kept until then (callers read
+        the dict, they do not change it).
+        """
         firms = self.model.firms
-        shares = {i: w for i, w in self._suppliers() if not firms[i].defaulted}
-        total = sum(shares.values())
-        return {i: w / total for i, w in shares.items()} if total > 0 else {}
+        weights = self._suppliers()
+        alive = tuple([not firms[i].defaulted for i, _ in weights])
+        if alive != self._shares_for:
+            shares = {i: w for i, w in weights if not firms[i].defaulted}
+            total = sum(shares.values())
+            self._shares = {i: w / total for i, w in shares.items()} if total > 0 else {}
+            self._shares_for = alive
+        return self._shares
 
     def _suppliers(self) -> list[tuple[int, float]]:
         """(supplier index, order weight > 0) from its data row (every supplier alike if none).
@@ -168,8 +181,15 @@ class CloudProvider(Firm):
         m = self.model
         ahead = q - m.quarter
         outside = m.outside_cloud_forecast(self, ahead)
-        if not self.build_pays(m.params.buildout.life_quarters):
-            outside = min(m.outside_cloud_forecast(self, 0), outside)
+        today = m.outside_cloud_forecast(self, 0)
+        if outside < today:
+            # a falling forecast is the lower either way: no need to ask whether a build
+            # pays; but the lenders still assess the deal book now, as that would
+            # (:meth:`~world.model.AIEconomy.credit_backlogs`, once a quarter when first
+            # asked)
+            m.credit_backlogs()
+        elif not self.build_pays(m.params.buildout.life_quarters):
+            outside = min(today, outside)
         return m.contracted_gw(self.index, q) + outside
 
     def capacity_gap(self) -> float:
@@ -212,7 +232,7 @@ class CloudProvider(Firm):
         cuts: list[tuple[GpuOrder, float]] = []
         if excess < m.params.behaviour.min_deal_gw:
             return cuts
-        mine = [o for o in m.deals.of("gpu", "buyer", self.index) if o.active]
+        mine = [o for o in m.deals.of("gpu", "buyer", self.index) if o.status is ACTIVE]
         for order in sorted(mine, key=lambda o: -o.signed):
             if excess <= 1e-9:
                 break

@@ -200,7 +200,7 @@ class Firm(mesa.Agent):
         q = m.quarter
         due: dict[int, float] = {}
         for ln in m.deals.of("loans", "borrower", self.index):
-            if ln.active:
+            if ln.status is ACTIVE:
                 due[ln.maturity] = due.get(ln.maturity, 0.0) + ln.principal
         best, best_load = 0, float("inf")
         for tenor in m.params.credit.debt_tenors:
@@ -211,10 +211,11 @@ class Firm(mesa.Agent):
         return best
 
     def committed_capex(self, quarters: int) -> float:
-        """Cash due on undelivered GPU orders in the next ``quarters`` quarters (USD bn)."""
-        return self.model.memo(("capex", self.index, quarters), lambda: self._capex(quarters))
+        """Cash due on undelivered GPU orders in the next ``quarters`` quarters (USD bn).
 
-    def _capex(self, quarters: int) -> float:
+        Not memoised: each ask comes after the deal book changed (a baseline run asks
+        about 2,000 times and would find nothing in the memo).
+        """
         m = self.model
         q = m.quarter
         build = m.capex_per_gw_now() * (1 - m.params.buildout.chip_share)
@@ -285,7 +286,11 @@ class Firm(mesa.Agent):
         """Own capacity in service at ``q``: fleet plus undelivered orders (GW)."""
         i = self.index
         pending = sum(
-            [o.gw - o.delivered_gw for o in self.model.deals.of("gpu", "buyer", i) if o.active]
+            [
+                o.gw - o.delivered_gw
+                for o in self.model.deals.of("gpu", "buyer", i)
+                if o.status is ACTIVE
+            ]
         )
         return self.fleet.gw_at(q) + pending
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from agents.firm import Firm
 from world.params import FirmSpec, Role
 
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
     from world.model import AIEconomy
 
 __all__ = ["AILab", "ComputeRequest", "RoundRequest"]
+
+_add_up = np.add.reduce  # what ``ndarray.sum`` calls, without its Python wrapper
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +139,10 @@ class AILab(Firm):
         m = self.model
         b = m.params.behaviour
         committed = m.fundamentals.committed_compute(self, b.lab_runway_target)
-        compute = max(float(committed.sum()) / max(committed.size, 1), self.compute_bill)
+        # max(mean, bill) without builtin calls; np.add.reduce is what ndarray.sum calls
+        mean = float(_add_up(committed)) / (committed.size if committed.size > 1 else 1)
+        bill = self.compute_bill
+        compute = bill if bill > mean else mean
         power = self.fleet.deployed_gw * self.spec.operating_cost_per_gw
         return self.opex_level + power + compute - self.statement.revenue
 

@@ -230,8 +230,19 @@ class GpuOrder(Contract):
         return [(first + k, part) for k, part in enumerate(parts)]
 
     def planned_gw(self, q: int, quarters: int) -> float:
-        """Sum of the GW of :meth:`planned` (the same parts, added in the same order)."""
-        return sum(self._planned_parts(q, quarters)[1])
+        """Sum of the GW of :meth:`planned` (the same parts, added in the same order).
+
+        :meth:`_planned_parts` written out (asked for every order, many times a quarter).
+        """
+        if self.status is not _ACTIVE:
+            return 0  # sum(()), as summing no parts gives
+        first = q + 1 if q + 1 > self.first_delivery else self.first_delivery
+        n = q + quarters - first + 1
+        if self._parts_for == (self.gw, self.delivered_gw):  # the cache check, inlined
+            parts = self._parts
+        else:
+            parts = self._remaining_parts()
+        return sum(parts if n >= len(parts) else parts[: n if n > 0 else 0])
 
     def cash_due(self, q: int, quarters: int, build_per_gw: float) -> float:
         """Cash the buyer pays for the deliveries of :meth:`planned` (USD bn).
@@ -479,10 +490,9 @@ class DealBook:
     closed: list[Contract] = field(default_factory=list)
     _next_id: int = 0
     revision: int = 0  # bumped whenever the book's contracts change (for caches)
-    # the indexes of :meth:`by`: (kind, party) -> [id of the list, its length, groups],
-    # and per kind its (party, entry) pairs, for :meth:`_indexed` to update on add
+    # the indexes of :meth:`by`: kind -> party -> [id of the list, its length, groups]
+    # (nested dicts: a lookup builds no key tuple)
     _index: dict = field(default_factory=dict, repr=False, compare=False)
-    _kind_index: dict = field(default_factory=dict, repr=False, compare=False)
 
     def by(self, kind: str, party: str) -> dict[int, list]:
         """The contracts of list ``kind`` (e.g. ``"cloud"``) grouped by field ``party``.
@@ -493,34 +503,39 @@ class DealBook:
         lookups do not scan every contract.
         """
         items = getattr(self, kind)
-        entry = self._index.get((kind, party))
+        parties = self._index.setdefault(kind, {})
+        entry = parties.get(party)
         if entry is not None and entry[0] == id(items) and entry[1] == len(items):
             return entry[2]
         groups: dict[int, list] = {}
         for c in items:
             groups.setdefault(getattr(c, party), []).append(c)
         if entry is None:
-            entry = self._index[(kind, party)] = [0, 0, groups]
-            self._kind_index.setdefault(kind, []).append((party, entry))
+            entry = parties[party] = [0, 0, groups]
         entry[0], entry[1], entry[2] = id(items), len(items), groups
         return groups
 
     def _indexed(self, kind: str, contract: Contract) -> None:
         """Append a contract just added to list ``kind`` to the indexes built over it."""
+        parties = self._index.get(kind)
+        if parties is None:
+            return
         items = getattr(self, kind)
         list_id, n = id(items), len(items)
-        for party, entry in self._kind_index.get(kind, ()):
+        for party, entry in parties.items():
             if entry[0] == list_id and entry[1] == n - 1:
                 entry[2].setdefault(getattr(contract, party), []).append(contract)
                 entry[1] = n
 
     def of(self, kind: str, party: str, firm: int) -> list:
         """Firm ``firm``'s contracts of list ``kind`` as ``party`` (see :meth:`by`)."""
-        entry = self._index.get((kind, party))
+        parties = self._index.get(kind)
+        entry = None if parties is None else parties.get(party)
         if entry is not None:  # the check of :meth:`by`, inlined: this is asked often
             items = getattr(self, kind)
             if entry[0] == id(items) and entry[1] == len(items):
-                return entry[2].get(firm, [])
+                found = entry[2].get(firm)  # (no empty list made for a firm that has some)
+                return [] if found is None else found
         return self.by(kind, party).get(firm, [])
 
     def prune(self) -> None:
@@ -533,9 +548,7 @@ class DealBook:
                 setattr(self, name, keep)
                 # drop the indexes of the old list: a later list could reuse its id()
                 # and length, and an index stamped with them would then look current
-                for key in [k for k in self._index if k[0] == name]:
-                    del self._index[key]
-                self._kind_index.pop(name, None)
+                self._index.pop(name, None)
 
     def touch(self) -> None:
         """Mark the book as changed (a contract was cancelled, cut or delivered)."""

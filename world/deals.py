@@ -52,9 +52,12 @@ def sign_history(model: AIEconomy, *, before_start: bool) -> None:
     """Sign the scenario's deals due now (or all pre-start deals when ``before_start``)."""
     p = model.params
     ix = model.firm_index
-    for when, spec in model.history_deals:
-        if before_start != (when < 0) or (not before_start and when != model.quarter):
-            continue
+    q = model.quarter  # (signing does not change it)
+    if before_start:
+        due = [(when, spec) for when, spec in model.history_deals if when < 0]
+    else:
+        due = [(when, spec) for when, spec in model.history_deals if when == q and when >= 0]
+    for when, spec in due:
         signed = max(when, 0)
         match spec:
             case CloudContractSpec():
@@ -244,14 +247,18 @@ def negotiate(model: AIEconomy, *, labs_too: bool = True) -> None:
             cut_order(model, order, gw, "capacity no longer needed")
         if cuts:
             gap = cloud.capacity_gap()  # the cuts changed what it has on order
-        committed = None  # its commitments on orders: summed once, then grown per order
-        for proposal in cloud.plan_capacity(gap):
+        # its commitments on orders: summed once, then grown per order; its fixed costs
+        # (opex and interest) do not change while it orders: a vendor loan signed now
+        # bears no interest this quarter
+        committed = fixed = 0.0
+        for k, proposal in enumerate(cloud.plan_capacity(gap)):
             supplier = model.firms[proposal.supplier]
             assert isinstance(supplier, ChipSupplier)
             price = supplier.price
-            if committed is None:
+            if k == 0:
                 committed = finance.committed_for_orders(model, cloud)
-            gw = finance.finance_order(model, cloud, supplier, proposal.gw, price, committed)
+                fixed = cloud.fixed_costs()
+            gw = finance.finance_order(model, cloud, supplier, proposal.gw, price, committed, fixed)
             if gw >= b.min_deal_gw:
                 order = sign_gpu_order(
                     model,
@@ -272,10 +279,12 @@ def _in_random_order(model: AIEconomy, firms: list[Firm]) -> list[Firm]:
     """``firms`` shuffled by the model's generator.
 
     The order ``rng.permutation(len(firms))`` gives, from the same draws, without a
-    numpy array for a handful of firms.
+    numpy array for a handful of firms. A single firm is not shuffled: shuffling one
+    item draws nothing.
     """
     order = list(firms)
-    model.rng.shuffle(order)
+    if len(order) > 1:
+        model.rng.shuffle(order)
     return order
 
 
@@ -286,11 +295,12 @@ def _rent_compute(model: AIEconomy, lab: AILab) -> None:
         return
     remaining = request.gw
     cap = b.lab_max_provider_share * request.gw
-    for k, provider in enumerate(lab.rank_providers()):
+    providers = lab.rank_providers()
+    for k, provider in enumerate(providers):
         if remaining < b.min_deal_gw:
             break
         assert isinstance(provider, CloudProvider)
-        last = k == len(model.by_role(Role.CLOUD)) - 1
+        last = k == len(providers) - 1
         gw = provider.offer(
             remaining if last else min(remaining, cap), request.start, request.quarters
         )

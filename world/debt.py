@@ -229,7 +229,7 @@ def allocate_capital(model: AIEconomy) -> None:
             loans = [
                 ln
                 for ln in model.deals.of("loans", "borrower", f.index)
-                if ln.lender == EXTERNAL and ln.active
+                if ln.lender == EXTERNAL and ln.status is ACTIVE
             ]
             loans.sort(key=lambda ln: (ln.maturity, ln.id))
             left = repay

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from agents.chip import ChipSupplier
 from world.buildout import power_shares
-from world.contracts import ContractStatus
+from world.contracts import ACTIVE, ContractStatus
 from world.events import EventKind
 from world.finance import fund
 from world.ledger import Account, CashFlowKind
@@ -52,14 +52,23 @@ def deliver_gpus(model: AIEconomy) -> None:
     project_cost = [0.0] * n
     project_building = [0.0] * n
     chip_cost = [0.0] * n
-    due = [o for o in model.deals.gpu if o.due(q)]
+    # the orders due (GpuOrder.due written out) with their next parts (next_part is
+    # asked again below: a delivery changes the order)
+    due = [
+        o
+        for o in model.deals.gpu
+        if o.status is ACTIVE and q >= o.first_delivery and o.gw - o.delivered_gw > 1e-12
+    ]
     demand = model.outside_gpu_gw.tolist()
     for order in due:
         demand[order.supplier] += order.next_part()
     ratio = [1.0] * n
+    unit_cost = [0.0] * n  # a supplier's cost per GW does not change within the quarter
     for f in firms:
         if isinstance(f, ChipSupplier):
             ratio[f.index] = f.allocate_supply(demand[f.index])
+            unit_cost[f.index] = f.unit_cost()
+    warrants = model.deals.warrants
     for order in due:
         b, s = order.buyer, order.supplier
         buyer, supplier = firms[b], firms[s]
@@ -82,7 +91,7 @@ def deliver_gpus(model: AIEconomy) -> None:
         project_gw[b] += part
         project_cost[b] += value + part_build
         project_building[b] += part_build
-        chip_cost[s] += part * supplier.unit_cost()
+        chip_cost[s] += part * unit_cost[s]
         buyer.capex += cash_due + part_build
         if prepaid > 0:
             cip = Account.CONSTRUCTION_IN_PROGRESS
@@ -93,7 +102,7 @@ def deliver_gpus(model: AIEconomy) -> None:
         order.delivered_gw += part
         if order.delivered_gw >= order.gw - 1e-9:
             order.status = ContractStatus.COMPLETED
-        for w in model.deals.warrants:
+        for w in warrants:
             if w.grantor == s and w.holder == b:
                 fraction = w.vest(part)
                 if fraction > 0:

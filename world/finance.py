@@ -54,28 +54,29 @@ def fund(model: AIEconomy, firm: Firm, amount: float) -> float:
     after these steps; what is still missing becomes a missed payment for the caller
     to record.
     """
-    short = amount - firm.cash
+    ledger = firm.ledger  # its cash is read from the ledger (Firm.cash, one call less)
+    short = amount - ledger.cash
     if short <= _EPS:
         return amount
     b = model.params.behaviour
     quote = firm.credit_quote(short * (1.0 + b.credit_line_buffer))
     if quote.granted:
         model.add_external_debt(firm, quote.amount, quote.rate, firm.choose_maturity(), "borrowing")
-    short = amount - firm.cash
+    short = amount - ledger.cash
     if short > _EPS and firm.role is Role.LAB:
         model.raise_lab_equity(firm, short)
-        short = amount - firm.cash
+        short = amount - ledger.cash
     if short > _EPS and model.params.stress.enabled:
         q = model.quarter
         distress.sell_stakes(model, firm, short)
-        short = amount - firm.cash
+        short = amount - ledger.cash
         if short > _EPS and firm.rescue_quarter != q:
             firm.rescue_quarter = q  # one rescue attempt per quarter
             # size the rescue for all that falls due this quarter, not the first shortfall
             reserve = b.cash_reserve_quarters * firm.fixed_costs()
             target = max(short, firm.principal_due + firm.interest_due + reserve)
             distress.rescue_round(model, firm, target)
-    return max(min(amount, firm.cash), 0.0)
+    return max(min(amount, ledger.cash), 0.0)
 
 
 def funding_round(model: AIEconomy, lab: Firm, amount: float, *, ask: float | None = None) -> float:
@@ -269,6 +270,7 @@ def finance_order(
     gw: float,
     price: float,
     committed: float | None = None,
+    fixed_costs: float | None = None,
 ) -> float:
     """Check the money for an order of ``gw`` at ``price``; return the GW that is financed.
 
@@ -278,12 +280,16 @@ def finance_order(
     caller knows it); it borrows
     later, as deliveries are paid (:func:`fund`). For what it cannot cover the supplier
     may lend now (:meth:`agents.chip.ChipSupplier.vendor_offer` — the Nortel channel).
+    ``fixed_costs`` is the buyer's :meth:`~agents.firm.Firm.fixed_costs`, if the caller
+    knows it.
     """
     b = model.params.behaviour
     per_gw = price + model.capex_per_gw_now() * (1 - model.params.buildout.chip_share)
     need = gw * per_gw
+    if fixed_costs is None:
+        fixed_costs = buyer.fixed_costs()
     # max(x, 0.0) is written 0.0 if x < 0.0 else x (the same value, no builtin call)
-    spare = buyer.cash - b.min_cash_quarters * buyer.fixed_costs()
+    spare = buyer.cash - b.min_cash_quarters * fixed_costs
     spare = 0.0 if spare < 0.0 else spare
     window = b.order_lag + b.order_deliveries  # quarters over which the order is paid
     if committed is None:

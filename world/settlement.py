@@ -202,28 +202,6 @@ class PaymentSystem:
             return mix
         return row / total
 
-    def _shrink(self, i: int, amount: float) -> float:
-        """Scale firm i's row for an outflow of ``amount`` posted already; return the fraction.
-
-        The row still sums to the cash *before* the payment (``cash + amount``); it is
-        scaled pro rata (the mix does not change). Returns ``-1`` if there was no cash.
-        """
-        before = self.ledgers[i].cash + amount
-        if before <= 1e-15:
-            return -1.0
-        frac = min(amount / before, 1.0)
-        self._scale[i] *= 1.0 - frac
-        return frac
-
-    def _withdraw(self, i: int, amount: float) -> dict[int, float]:
-        """Remove ``amount`` from firm i's origin row pro rata; return the carried amounts."""
-        scale = self._scale[i]
-        frac = self._shrink(i, amount)
-        if frac < 0.0:
-            return {self._outside: amount}
-        part = scale * frac
-        return {column: value * part for column, value in self._rows[i].items()}
-
     def _row_for_deposit(self, i: int) -> float:
         """Scale of firm i's row before a deposit, renormalised if it became tiny."""
         scale = self._scale[i]
@@ -286,13 +264,29 @@ class PaymentSystem:
         if not 0.0 < amount < math.inf and not _positive(amount):  # fast path first
             return 0.0
         ledgers = self.ledgers
-        ledgers[payer].post_transfer(memo, payer_debit, _CASH, amount, payer_flow)
+        payer_ledger = ledgers[payer]
+        payer_ledger.post_transfer(memo, payer_debit, _CASH, amount, payer_flow)
         ledgers[payee].post_transfer(memo, _CASH, payee_credit, amount, payee_flow)
-        carried = self._withdraw(payer, amount)
+        # the payer's row still sums to its cash before the payment (cash + amount): it
+        # is scaled pro rata (its mix does not change) and carries that share of each
+        # tag to the payee (all outside money if the payer had no cash)
+        scales = self._scale
+        scale = scales[payer]
+        before = payer_ledger.cash + amount
+        if before <= 1e-15:
+            carried = {self._outside: amount}
+        else:
+            frac = amount / before
+            frac = 1.0 if frac > 1.0 else frac  # min(frac, 1.0), NaN included
+            scales[payer] = scale * (1.0 - frac)
+            part = scale * frac
+            carried = {column: value * part for column, value in self._rows[payer].items()}
         round_trip = 0.0
         if payee_credit in _REVENUE:
             round_trip = self._round_trip(payer, payee, carried)
-        scale = self._row_for_deposit(payee)
+        scale = scales[payee]
+        if scale < 1e-6:  # renormalise a row whose scale became tiny
+            scale = self._row_for_deposit(payee)
         row = self._rows[payee]
         if financing:
             column = payer * self.n + payee
@@ -323,7 +317,9 @@ class PaymentSystem:
         if not 0.0 < amount < math.inf and not _positive(amount):  # fast path first
             return
         self.ledgers[firm].post_transfer(memo, _CASH, credit, amount, flow)
-        scale = self._row_for_deposit(firm)  # before reading the row: it may renormalise
+        scale = self._scale[firm]
+        if scale < 1e-6:  # renormalise before reading the row (:meth:`_row_for_deposit`)
+            scale = self._row_for_deposit(firm)
         row, outside = self._rows[firm], self._outside
         row[outside] = row.get(outside, 0.0) + amount / scale
         self._external_net[firm] += amount
@@ -345,8 +341,8 @@ class PaymentSystem:
             return
         ledger = self.ledgers[firm]
         ledger.post_transfer(memo, debit, _CASH, amount, flow)
-        # outflows to outside carry the firm's mix away pro rata: scale its row (the
-        # step of :meth:`_shrink`, written out: this is the most frequent payment)
+        # outflows to outside carry the firm's mix away pro rata: scale its row (as
+        # :meth:`pay` scales the payer's)
         before = ledger.cash + amount
         if before > 1e-15:
             frac = amount / before
