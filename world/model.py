@@ -233,10 +233,10 @@ class AIEconomy(mesa.Model):
 
     def memo(self, key, compute):
         """``compute()`` cached until the quarter or the deal book changes."""
-        stamp = (self.quarter, self.deals.revision)
-        if stamp != self._memo_key:
+        quarter, revision = self._memo_key
+        if quarter != self.quarter or revision != self.deals.revision:
             self._memo.clear()
-            self._memo_key = stamp
+            self._memo_key = (self.quarter, self.deals.revision)
         value = self._memo.get(key, _MISSING)  # not try/except: most asks here are misses
         if value is _MISSING:
             value = self._memo[key] = compute()
@@ -291,7 +291,12 @@ class AIEconomy(mesa.Model):
         """Interest the firm owes this quarter (USD bn)."""
         q = self.quarter
         loans = self.deals.of("loans", "borrower", firm.index)
-        return sum([ln.interest_due(q) for ln in loans], 0.0)
+        # Loan.interest_due inlined (asked for every firm several times a quarter); the
+        # loans that owe nothing add 0.0 there, which leaves a sum from +0.0 unchanged
+        return sum(
+            [ln.principal * ln.rate / 4 for ln in loans if ln.status is ACTIVE and ln.signed < q],
+            0.0,
+        )
 
     def lab_revenue_now(self, lab: Firm) -> float:
         """Lab's potential revenue this quarter (USD bn)."""

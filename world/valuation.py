@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import math
+from operator import mul as _mul
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = ["Fundamentals", "reprice", "revenue_trend"]
 
 _TOKEN_VALUE = 1e-3  # USD bn: what a firm with worthless prospects is still quoted at
+_log, _expm1 = math.log, math.expm1
 
 
 def revenue_trend(history: list[float], window: int) -> float:
@@ -58,14 +60,13 @@ def revenue_trend(history: list[float], window: int) -> float:
     Uses the last ``window`` quarters with positive revenue (at least 3); robust to
     the lumps of order waves, unlike quarter-on-quarter growth.
     """
-    recent = [x for x in history[-window:] if x > 1e-9]
-    n = len(recent)
+    y = [_log(x) for x in history[-window:] if x > 1e-9]
+    n = len(y)
     if n < 3:
         return float("nan")
-    y = list(map(math.log, recent))
     mean_y = sum(y) / n
-    num = sum([d * (v - mean_y) for d, v in zip(_time_deviations(n), y, strict=True)])
-    return math.expm1(num / _time_variance(n))
+    num = sum(map(_mul, _time_deviations(n), [v - mean_y for v in y]))
+    return _expm1(num / _time_variance(n))
 
 
 @functools.cache
