@@ -128,9 +128,14 @@ def fade_multiple_unchecked(
     g0: FloatArray, r: float, g_inf: float, fade: float, horizon: int
 ) -> FloatArray:
     """:func:`fade_multiple` without validation, for the model's hot path."""
-    path = g_inf + (g0[..., None] - g_inf) * _powers(fade, horizon)
-    factors = ((1.0 + path) / (1.0 + r)).cumprod(axis=-1)
-    return factors.sum(axis=-1) + factors[..., -1] * (1.0 + g_inf) / (r - g_inf)
+    # in place where the shape allows (the same operations, fewer temporary arrays);
+    # np.add.reduce is ndarray.sum without its Python wrapper
+    path = (g0[..., None] - g_inf) * _powers(fade, horizon)
+    path += g_inf
+    path += 1.0
+    path /= 1.0 + r
+    factors = np.multiply.accumulate(path, axis=-1, out=path)
+    return np.add.reduce(factors, axis=-1) + factors[..., -1] * (1.0 + g_inf) / (r - g_inf)
 
 
 def update_growth_expectation(
@@ -275,4 +280,5 @@ def lab_value_unchecked(
     discount = _powers(1.0 + r, horizon, -1.0)
     margin_lr = max(1.0 - other_share_lr - compute_share_lr, 0.0) * (1.0 - tax_rate)
     terminal = revenue[-1] * margin_lr * (1.0 + g_inf) / (r - g_inf) * discount[-1]
-    return float((cf * discount).sum() + terminal)
+    cf *= discount
+    return float(np.add.reduce(cf) + terminal)

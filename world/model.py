@@ -14,6 +14,8 @@ All randomness comes from ``self.rng`` (Mesa 3: seeded with ``rng=``).
 
 from __future__ import annotations
 
+import math
+
 import mesa
 import numpy as np
 
@@ -44,6 +46,9 @@ from world.valuation import Fundamentals
 __all__ = ["AIEconomy"]
 
 _PRICE_NEWS = 0.05  # log points: price moves at least this large are logged as events
+# price ratios whose log is below _PRICE_NEWS by far more than any rounding of a log
+_QUIET_LOW = math.exp(-_PRICE_NEWS) * (1.0 + 1e-9)
+_QUIET_HIGH = math.exp(_PRICE_NEWS) * (1.0 - 1e-9)
 _MISSING = object()  # marks a key not in the memo
 
 
@@ -259,8 +264,9 @@ class AIEconomy(mesa.Model):
 
     def _credit_backlogs(self) -> list[float]:
         q = self.quarter + 1
-        out = [0.0] * len(self.firms)
-        credit = [self.customer_credit(i) for i in range(len(self.firms))]
+        n = len(self.firms)
+        out = [0.0] * n
+        credit = list(map(self.customer_credit, range(n)))
         for c in self.deals.cloud:
             if c.status is ACTIVE:
                 out[c.provider] += c.take_or_pay * c.remaining_value(q) * credit[c.customer]
@@ -280,8 +286,10 @@ class AIEconomy(mesa.Model):
         commitments = self.backlogs()[1][customer]
         if commitments <= 1e-9:
             return 1.0
-        value = max(float(self.fundamentals.values[customer]), 0.0)
-        return min(value / commitments, 1.0)
+        value = float(self.fundamentals.values[customer])
+        value = 0.0 if value < 0.0 else value  # max(value, 0.0)
+        share = value / commitments
+        return 1.0 if 1.0 < share else share  # min(share, 1.0)
 
     def opex_now(self, firm: Firm) -> float:
         """Firm's AI operating expenses this quarter (USD bn), see :meth:`Firm.adapt_opex`."""
@@ -392,12 +400,14 @@ class AIEconomy(mesa.Model):
             elif isinstance(f, ChipSupplier):
                 decided.append((f, f.decide_markup()))
         for f, new in decided:
-            old = f.price if isinstance(f, CloudProvider) else f.markup
             if isinstance(f, CloudProvider):
-                f.price = new
+                old, f.price = f.price, new
             else:
-                f.markup = new
-            move = float(np.log(new / old))
+                old, f.markup = f.markup, new
+            ratio = new / old
+            if _QUIET_LOW < ratio < _QUIET_HIGH:
+                continue  # |log(ratio)| is surely below _PRICE_NEWS: no news, no log taken
+            move = float(np.log(ratio))
             if abs(move) >= _PRICE_NEWS:
                 kind = EventKind.PRICE_CUT if move < 0 else EventKind.PRICE_RISE
                 why = "idle capacity" if move < 0 else "capacity in demand"
