@@ -169,7 +169,8 @@ def growth_expectation_unchecked(
     the floor and the cap, in ``numpy.clip``'s order.
     """
     new = previous if observed != observed else previous + smoothing * (observed - previous)
-    return min(max(new, g_min), g_max)
+    new = g_min if g_min > new else new  # max(new, g_min), a NaN kept
+    return g_max if g_max < new else new  # min(new, g_max)
 
 
 def lab_prospects_value(

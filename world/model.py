@@ -140,11 +140,17 @@ class AIEconomy(mesa.Model):
 
     def capex_index(self) -> float:
         """Capex per GW now relative to the start."""
-        return self._capex_of_quarter()[2]
+        cached = self._capex_now  # the check of _capex_of_quarter inlined: asked very often
+        if cached[0] != self.quarter or cached[1] is not self.params:
+            cached = self._capex_of_quarter()
+        return cached[2]
 
     def capex_per_gw_now(self) -> float:
         """All-in capex per GW in the current quarter (USD bn/GW)."""
-        return self._capex_of_quarter()[3]
+        cached = self._capex_now
+        if cached[0] != self.quarter or cached[1] is not self.params:
+            cached = self._capex_of_quarter()
+        return cached[3]
 
     def _capex_of_quarter(self) -> tuple:
         """(quarter, params, capex index, capex per GW), computed once per quarter.

@@ -168,7 +168,9 @@ class Fundamentals:
         for c in m.deals.of("cloud", "customer", lab.index):
             if not c.active:
                 continue
-            lo, hi = max(c.start - q - 1, 0), min(c.end - q - 1, horizon)
+            lo, hi = c.start - q - 1, c.end - q - 1  # clipped to [0, horizon]: integers
+            lo = 0 if lo < 0 else lo
+            hi = horizon if hi > horizon else hi
             if hi > lo:
                 rent = c.take_or_pay * c.gw * c.price
                 for k in range(lo, hi):
