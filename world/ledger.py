@@ -134,7 +134,7 @@ def _span(accounts: tuple[Account, ...]) -> slice:
 
 
 # each account type is one slice of the balances (statements read slices, not accounts);
-# income and expense accounts are the last ones of the chart, revenue the first income
+# income and expense accounts are the last ones of the chart
 _ASSET_SPAN = _span(_ASSETS)
 _LIABILITY_SPAN = _span(_LIABILITIES)
 _INCOME_SPAN = _span(_INCOME)
@@ -142,9 +142,7 @@ _EXPENSE_SPAN = _span(_EXPENSES)
 _CLOSING_SPAN = slice(_span(_CLOSING).start, None)
 if _CLOSING[-1] != tuple(Account)[-1]:
     raise ValueError("income and expense accounts must close the chart of accounts")
-_N_REVENUE = len(REVENUE_ACCOUNTS)
-if _INCOME[:_N_REVENUE] != REVENUE_ACCOUNTS:
-    raise ValueError("revenue accounts must be the first income accounts")
+_REVENUE_SPAN = _span(REVENUE_ACCOUNTS)
 _PAID_IN, _RETAINED = Account.PAID_IN_CAPITAL, Account.RETAINED_EARNINGS
 if _EQUITY != (_PAID_IN, _RETAINED):
     raise ValueError("equity is paid-in capital and retained earnings")
@@ -152,6 +150,20 @@ _NO_CLOSING_BALANCES = [0.0] * len(_CLOSING)
 _DEBIT_NORMAL = frozenset((*_ASSETS, *_EXPENSES))
 _CASH = Account.CASH
 _isfinite = math.isfinite
+
+
+#: ``tuple.__new__``: builds a statement (a NamedTuple) from its fields in order without
+#: the NamedTuple's Python-level ``__new__`` (which costs more than the fields' sums)
+_new_tuple = tuple.__new__
+
+
+def _negated_fsum(values: list[float]) -> float:
+    """``math.fsum`` of the negated ``values`` (finite) without negating them one by one.
+
+    Exact rounding is symmetric, so the sum of the negations is the negated sum; ``fsum``
+    returns +0.0 for an exact zero, which ``0.0 - `` keeps (``0.0 - 0.0`` is +0.0).
+    """
+    return 0.0 - math.fsum(values)
 
 
 def _fsum2(x: float, y: float) -> float:
@@ -399,39 +411,41 @@ class Ledger:
     def balance_sheet(self) -> BalanceSheet:
         """Balance sheet now; equity includes the open period's result."""
         bal = self._bal
-        assets = {a: bal[a] for a in _ASSETS}
-        liabilities = {a: -bal[a] for a in _LIABILITIES}
         paid_in = -bal[_PAID_IN]
         retained = -bal[_RETAINED] + -math.fsum(bal[_CLOSING_SPAN])  # with the period result
-        return BalanceSheet(
-            assets,
-            liabilities,
-            {_PAID_IN: paid_in, _RETAINED: retained},
-            math.fsum(bal[_ASSET_SPAN]),
-            math.fsum(liabilities.values()),
-            _fsum2(paid_in, retained),
+        return _new_tuple(
+            BalanceSheet,
+            (
+                {a: bal[a] for a in _ASSETS},
+                {a: -bal[a] for a in _LIABILITIES},
+                {_PAID_IN: paid_in, _RETAINED: retained},
+                math.fsum(bal[_ASSET_SPAN]),
+                _negated_fsum(bal[_LIABILITY_SPAN]),
+                _fsum2(paid_in, retained),
+            ),
         )
 
     def net_income(self) -> float:
         """Net income of the open period (USD bn); equals ``income_statement().net_income``."""
         bal = self._bal
-        return math.fsum([-x for x in bal[_INCOME_SPAN]]) - math.fsum(bal[_EXPENSE_SPAN])
+        return _negated_fsum(bal[_INCOME_SPAN]) - math.fsum(bal[_EXPENSE_SPAN])
 
     def income_statement(self) -> IncomeStatement:
         """Income statement of the open period."""
         bal = self._bal
-        income = {a: -bal[a] for a in _INCOME}
-        amounts = list(income.values())  # revenue accounts first
-        return IncomeStatement(
-            income,
-            {a: bal[a] for a in _EXPENSES},
-            math.fsum(amounts[:_N_REVENUE]),
-            math.fsum(amounts) - math.fsum(bal[_EXPENSE_SPAN]),
+        return _new_tuple(
+            IncomeStatement,
+            (
+                {a: -bal[a] for a in _INCOME},
+                {a: bal[a] for a in _EXPENSES},
+                _negated_fsum(bal[_REVENUE_SPAN]),
+                _negated_fsum(bal[_INCOME_SPAN]) - math.fsum(bal[_EXPENSE_SPAN]),
+            ),
         )
 
     def cash_flow_statement(self) -> CashFlowStatement:
         """Cash-flow statement of the open period."""
-        return CashFlowStatement._make(self._cash_flows)
+        return _new_tuple(CashFlowStatement, self._cash_flows)
 
     def trial_balance(self) -> float:
         """Sum of debit-positive balances; zero (to rounding) in a consistent ledger."""
