@@ -170,7 +170,8 @@ class Fundamentals:
             hi = horizon if hi > horizon else hi
             if hi > lo:
                 rent = c.take_or_pay * c.gw * c.price
-                out[lo:hi] = [x + rent for x in out[lo:hi]]
+                for k in range(lo, hi):
+                    out[k] += rent
         build = m.capex_per_gw_now() * (1 - m.params.buildout.chip_share)
         for o in m.deals.of("gpu", "buyer", lab.index):
             if not o.active:
