@@ -285,8 +285,9 @@ class Firm(mesa.Agent):
             g = self.spec.opex_growth
         else:
             g = hist[-1] / hist[-2] - 1.0
-        cut = self.model.params.behaviour.opex_cut_max
-        self.opex_level *= 1.0 + min(max(g, -cut), self.spec.opex_growth)
+        floor, cap = -self.model.params.behaviour.opex_cut_max, self.spec.opex_growth
+        g = floor if floor > g else g  # min(max(g, floor), cap) without builtin calls
+        self.opex_level *= 1.0 + (cap if cap < g else g)
 
     def secured_gw(self, q: int) -> float:
         """Own capacity in service at ``q``: fleet plus undelivered orders (GW)."""

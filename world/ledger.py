@@ -406,7 +406,7 @@ class Ledger:
     @property
     def cash(self) -> float:
         """Cash balance (USD bn)."""
-        return self._bal[Account.CASH]
+        return self._bal[_CASH]
 
     def balance_sheet(self) -> BalanceSheet:
         """Balance sheet now; equity includes the open period's result."""

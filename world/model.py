@@ -14,6 +14,7 @@ All randomness comes from ``self.rng`` (Mesa 3: seeded with ``rng=``).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import mesa
@@ -173,7 +174,15 @@ class AIEconomy(mesa.Model):
     # -- queries used by agents ---------------------------------------------------
     def by_role(self, role: Role, *, include_defaulted: bool = False) -> list[Firm]:
         """Firms of one role, in index order (defaulted firms left out by default)."""
-        return [f for f in self.firms if f.role is role and (include_defaulted or not f.defaulted)]
+        members = self._firms_of_role.get(role, ())
+        if include_defaulted:
+            return list(members)
+        return [f for f in members if not f.defaulted]
+
+    @functools.cached_property
+    def _firms_of_role(self) -> dict[Role, tuple[Firm, ...]]:
+        """The firms of each role in index order (a firm's role and the firm list are fixed)."""
+        return {role: tuple(f for f in self.firms if f.role is role) for role in Role}
 
     def active_firms(self) -> list[Firm]:
         """Firms that have not defaulted, in index order."""
