@@ -277,9 +277,10 @@ def lab_value_unchecked(
     other = other_share_lr + (other_share_now - other_share_lr) * decay
     compute = compute_share_lr + (compute_share_now - compute_share_lr) * decay
     cf = revenue * (1.0 - other) - np.maximum(committed, compute * revenue)
-    cf = np.where(cf > 0.0, cf * (1.0 - tax_rate), cf)
+    np.multiply(cf, 1.0 - tax_rate, out=cf, where=cf > 0.0)  # positive cash flows taxed
     discount = _powers(1.0 + r, horizon, -1.0)
     margin_lr = max(1.0 - other_share_lr - compute_share_lr, 0.0) * (1.0 - tax_rate)
-    terminal = revenue[-1] * margin_lr * (1.0 + g_inf) / (r - g_inf) * discount[-1]
+    # the terminal value on Python floats (float64 arithmetic as numpy's, fewer objects)
+    terminal = float(revenue[-1]) * margin_lr * (1.0 + g_inf) / (r - g_inf) * float(discount[-1])
     cf *= discount
     return float(np.add.reduce(cf) + terminal)
