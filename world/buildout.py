@@ -210,6 +210,7 @@ class Fleet:
             else:
                 v.book = book
                 keep.append(v)
-        self.vintages = keep
-        self._deployed = None
+        if len(keep) != len(self.vintages):  # some retired: the deployed GW changes
+            self.vintages = keep
+            self._deployed = None
         return charge, retired
