@@ -464,7 +464,7 @@ class AIEconomy(mesa.Model):
         self.compute_index = index
         s = self.sentiment
         spending = (state.subscription_revenue + state.api_revenue) * sum(
-            f.spec.users_share for f in self.firms if f.role is Role.LAB
+            [f.spec.users_share for f in self._firms_of_role[Role.LAB]]
         )
         for f in self.firms:
             if isinstance(f, CloudProvider):
