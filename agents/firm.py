@@ -83,6 +83,7 @@ class Firm(mesa.Agent):
         self.defaulted = False
         self.unfunded_gw = 0.0
         self.ebitda_history: list[float] = []
+        self._ebitda_cache: tuple[list[float] | None, int, float] = (None, 0, 0.0)
         self.revenue_history: list[float] = []
         self.default_quarter = -1
         self.debtrank_loss = 0.0
@@ -141,9 +142,15 @@ class Firm(mesa.Agent):
 
         Before the first quarter closes it is estimated from the firm's data row.
         """
-        if self.ebitda_history:
-            recent = self.ebitda_history[-4:]
-            return 4.0 * sum(recent) / len(recent)
+        history = self.ebitda_history
+        if history:
+            # the history only grows, at the close: cached until it is longer (or replaced)
+            cached_history, cached_length, value = self._ebitda_cache
+            if cached_history is not history or cached_length != len(history):
+                recent = history[-4:]
+                value = 4.0 * sum(recent) / len(recent)
+                self._ebitda_cache = (history, len(history), value)
+            return value
         s = self.spec
         per_q = (
             s.legacy_revenue * s.legacy_margin
@@ -279,8 +286,9 @@ class Firm(mesa.Agent):
             g = self.spec.opex_growth
         else:
             g = hist[-1] / hist[-2] - 1.0
-        cut = self.model.params.behaviour.opex_cut_max
-        self.opex_level *= 1.0 + min(max(g, -cut), self.spec.opex_growth)
+        floor, cap = -self.model.params.behaviour.opex_cut_max, self.spec.opex_growth
+        g = floor if floor > g else g  # min(max(g, floor), cap) without builtin calls
+        self.opex_level *= 1.0 + (cap if cap < g else g)
 
     def secured_gw(self, q: int) -> float:
         """Own capacity in service at ``q``: fleet plus undelivered orders (GW)."""

@@ -127,3 +127,47 @@ def test_post_transfer_checks():
         ledger.post_transfer("x", Account.CASH, Account.DEBT, math.inf, FIN)
     with pytest.raises(UnbalancedEntryError, match="cash-flow section"):
         ledger.post_transfer("x", Account.CASH, Account.DEBT, 1.0)
+
+
+_finite = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False)
+
+
+def _same_float(x: float, y: float) -> bool:
+    """Equal including the sign of zero."""
+    return x == y and math.copysign(1.0, x) == math.copysign(1.0, y)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_finite, st.sampled_from([0.0, -0.0])), max_size=12))
+def test_negated_fsum_is_fsum_of_the_negations(values):
+    from world.ledger import _negated_fsum
+
+    assert _same_float(_negated_fsum(values), math.fsum([-x for x in values]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_finite, st.sampled_from([0.0, -0.0])), st.one_of(_finite, st.just(-0.0)))
+def test_fsum2_is_fsum_of_two(x, y):
+    from world.ledger import _fsum2
+
+    assert _same_float(_fsum2(x, y), math.fsum([x, y]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_finite, min_size=29, max_size=29))
+def test_statements_are_the_account_by_account_sums(balances):
+    ledger = Ledger("A", keep_journal=False)
+    ledger._bal[:] = balances
+    inc = ledger.income_statement()
+    assert inc.income == {a: -balances[a] for a in Account if a.type is AccountType.INCOME}
+    assert inc.expenses == {a: balances[a] for a in Account if a.type is AccountType.EXPENSE}
+    assert _same_float(inc.revenue, math.fsum([inc.income[a] for a in REVENUE_ACCOUNTS]))
+    net = math.fsum(inc.income.values()) - math.fsum(inc.expenses.values())
+    assert _same_float(inc.net_income, net)
+    assert _same_float(ledger.net_income(), net)
+    bs = ledger.balance_sheet()
+    assert _same_float(bs.total_assets, math.fsum(bs.assets.values()))
+    assert _same_float(bs.total_liabilities, math.fsum(bs.liabilities.values()))
+    assert _same_float(bs.total_equity, math.fsum(bs.equity.values()))
+    closing = -math.fsum(balances[Account.REVENUE_LEGACY :])
+    assert _same_float(bs.equity[Account.RETAINED_EARNINGS], -balances[14] + closing)

@@ -196,7 +196,7 @@ class Fleet:
         charge = self.buildings / building_life if building_life > 0 else 0.0
         self.buildings -= charge
         retired = 0.0
-        keep: list[Vintage] = []
+        retiring = False
         for v in self.vintages:
             remaining_q = v.retire_q - q
             book = v.book
@@ -207,9 +207,10 @@ class Fleet:
                 retired += v.gw
                 charge += book
                 v.book = 0.0
+                retiring = True
             else:
                 v.book = book
-                keep.append(v)
-        self.vintages = keep
-        self._deployed = None
+        if retiring:  # most quarters none retires: the list and the deployed GW stay
+            self.vintages = [v for v in self.vintages if v.retire_q - q > 1]
+            self._deployed = None
         return charge, retired

@@ -177,12 +177,15 @@ def review_covenants(model: AIEconomy) -> None:
     lenders = model.lenders
     q = model.quarter
     model.refresh_credit()
+    credit = model.credit_backlogs()  # each firm's Firm.creditworthy_backlog
     for f in model.firms:
         if f.defaulted:
             continue
-        debt = f.balance.liabilities[Account.DEBT] + f.balance.liabilities[Account.VENDOR_DEBT]
-        backlog = f.creditworthy_backlog()
-        equity = f.balance.total_equity
+        balance = f.balance
+        liabilities = balance.liabilities
+        debt = liabilities[Account.DEBT] + liabilities[Account.VENDOR_DEBT]
+        backlog = credit[f.index]
+        equity = balance.total_equity
         breached = lenders.breached(debt, f.ebitda, 4.0 * f.interest_due, equity, backlog)
         action = lenders.review(f.index, breached)
         if action is CovenantAction.BREACH:

@@ -22,7 +22,6 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from operator import itemgetter
 from typing import NamedTuple
 
 __all__ = [
@@ -124,16 +123,56 @@ _EQUITY = tuple(a for a in Account if a.type is AccountType.EQUITY)
 _INCOME = tuple(a for a in Account if a.type is AccountType.INCOME)
 _EXPENSES = tuple(a for a in Account if a.type is AccountType.EXPENSE)
 _CLOSING = (*_INCOME, *_EXPENSES)
-_GET_INCOME = itemgetter(*_INCOME)  # C-level getters (each group has several accounts)
-_GET_EXPENSES = itemgetter(*_EXPENSES)
-# income and expense accounts are the last ones of the chart: one slice of the balances
-_CLOSING_SPAN = slice(_CLOSING[0], None)
-if tuple(Account)[_CLOSING_SPAN] != _CLOSING:
+
+
+def _span(accounts: tuple[Account, ...]) -> slice:
+    """The slice of the balance vector holding ``accounts`` (consecutive in the chart)."""
+    span = slice(accounts[0], accounts[-1] + 1)
+    if tuple(Account)[span] != accounts:
+        raise ValueError(f"accounts {accounts} must be consecutive in the chart of accounts")
+    return span
+
+
+# each account type is one slice of the balances (statements read slices, not accounts);
+# income and expense accounts are the last ones of the chart
+_ASSET_SPAN = _span(_ASSETS)
+_LIABILITY_SPAN = _span(_LIABILITIES)
+_INCOME_SPAN = _span(_INCOME)
+_EXPENSE_SPAN = _span(_EXPENSES)
+_CLOSING_SPAN = slice(_span(_CLOSING).start, None)
+if _CLOSING[-1] != tuple(Account)[-1]:
     raise ValueError("income and expense accounts must close the chart of accounts")
+_REVENUE_SPAN = _span(REVENUE_ACCOUNTS)
+_PAID_IN, _RETAINED = Account.PAID_IN_CAPITAL, Account.RETAINED_EARNINGS
+if _EQUITY != (_PAID_IN, _RETAINED):
+    raise ValueError("equity is paid-in capital and retained earnings")
 _NO_CLOSING_BALANCES = [0.0] * len(_CLOSING)
 _DEBIT_NORMAL = frozenset((*_ASSETS, *_EXPENSES))
 _CASH = Account.CASH
 _isfinite = math.isfinite
+
+
+#: ``tuple.__new__``: builds a statement (a NamedTuple) from its fields in order without
+#: the NamedTuple's Python-level ``__new__`` (which costs more than the fields' sums)
+_new_tuple = tuple.__new__
+
+
+def _negated_fsum(values: list[float]) -> float:
+    """``math.fsum`` of the negated ``values`` (finite) without negating them one by one.
+
+    Exact rounding is symmetric, so the sum of the negations is the negated sum; ``fsum``
+    returns +0.0 for an exact zero, which ``0.0 - `` keeps (``0.0 - 0.0`` is +0.0).
+    """
+    return 0.0 - math.fsum(values)
+
+
+def _fsum2(x: float, y: float) -> float:
+    """``math.fsum([x, y])`` of two finite floats without building a list.
+
+    IEEE addition rounds the exact sum correctly, as ``fsum`` does; ``fsum`` returns
+    +0.0 for an exact zero, which ``+ 0.0`` gives (``-0.0 + 0.0`` is +0.0).
+    """
+    return (x + y) + 0.0
 
 
 class CashFlowKind(IntEnum):
@@ -367,46 +406,46 @@ class Ledger:
     @property
     def cash(self) -> float:
         """Cash balance (USD bn)."""
-        return self._bal[Account.CASH]
+        return self._bal[_CASH]
 
     def balance_sheet(self) -> BalanceSheet:
         """Balance sheet now; equity includes the open period's result."""
         bal = self._bal
-        period_result = -math.fsum(bal[_CLOSING_SPAN])
-        equity = {a: -bal[a] for a in _EQUITY}
-        equity[Account.RETAINED_EARNINGS] += period_result
-        assets = {a: bal[a] for a in _ASSETS}
-        liabilities = {a: -bal[a] for a in _LIABILITIES}
-        return BalanceSheet(
-            assets=assets,
-            liabilities=liabilities,
-            equity=equity,
-            total_assets=math.fsum(assets.values()),
-            total_liabilities=math.fsum(liabilities.values()),
-            total_equity=math.fsum(equity.values()),
+        paid_in = -bal[_PAID_IN]
+        retained = -bal[_RETAINED] + -math.fsum(bal[_CLOSING_SPAN])  # with the period result
+        return _new_tuple(
+            BalanceSheet,
+            (
+                {a: bal[a] for a in _ASSETS},
+                {a: -bal[a] for a in _LIABILITIES},
+                {_PAID_IN: paid_in, _RETAINED: retained},
+                math.fsum(bal[_ASSET_SPAN]),
+                _negated_fsum(bal[_LIABILITY_SPAN]),
+                _fsum2(paid_in, retained),
+            ),
         )
 
     def net_income(self) -> float:
         """Net income of the open period (USD bn); equals ``income_statement().net_income``."""
         bal = self._bal
-        return math.fsum([-x for x in _GET_INCOME(bal)]) - math.fsum(_GET_EXPENSES(bal))
+        return _negated_fsum(bal[_INCOME_SPAN]) - math.fsum(bal[_EXPENSE_SPAN])
 
     def income_statement(self) -> IncomeStatement:
         """Income statement of the open period."""
         bal = self._bal
-        income = {a: -bal[a] for a in _INCOME}
-        expenses = {a: bal[a] for a in _EXPENSES}
-        return IncomeStatement(
-            income=income,
-            expenses=expenses,
-            revenue=math.fsum([income[a] for a in REVENUE_ACCOUNTS]),
-            net_income=math.fsum(income.values()) - math.fsum(expenses.values()),
+        return _new_tuple(
+            IncomeStatement,
+            (
+                {a: -bal[a] for a in _INCOME},
+                {a: bal[a] for a in _EXPENSES},
+                _negated_fsum(bal[_REVENUE_SPAN]),
+                _negated_fsum(bal[_INCOME_SPAN]) - math.fsum(bal[_EXPENSE_SPAN]),
+            ),
         )
 
     def cash_flow_statement(self) -> CashFlowStatement:
         """Cash-flow statement of the open period."""
-        op, inv, fin = self._cash_flows
-        return CashFlowStatement(operating=op, investing=inv, financing=fin)
+        return _new_tuple(CashFlowStatement, self._cash_flows)
 
     def trial_balance(self) -> float:
         """Sum of debit-positive balances; zero (to rounding) in a consistent ledger."""

@@ -14,6 +14,9 @@ All randomness comes from ``self.rng`` (Mesa 3: seeded with ``rng=``).
 
 from __future__ import annotations
 
+import functools
+import math
+
 import mesa
 import numpy as np
 
@@ -44,6 +47,9 @@ from world.valuation import Fundamentals
 __all__ = ["AIEconomy"]
 
 _PRICE_NEWS = 0.05  # log points: price moves at least this large are logged as events
+# price ratios whose log is below _PRICE_NEWS by far more than any rounding of a log
+_QUIET_LOW = math.exp(-_PRICE_NEWS) * (1.0 + 1e-9)
+_QUIET_HIGH = math.exp(_PRICE_NEWS) * (1.0 - 1e-9)
 _MISSING = object()  # marks a key not in the memo
 
 
@@ -135,11 +141,17 @@ class AIEconomy(mesa.Model):
 
     def capex_index(self) -> float:
         """Capex per GW now relative to the start."""
-        return self._capex_of_quarter()[2]
+        cached = self._capex_now  # the check of _capex_of_quarter inlined: asked very often
+        if cached[0] != self.quarter or cached[1] is not self.params:
+            cached = self._capex_of_quarter()
+        return cached[2]
 
     def capex_per_gw_now(self) -> float:
         """All-in capex per GW in the current quarter (USD bn/GW)."""
-        return self._capex_of_quarter()[3]
+        cached = self._capex_now
+        if cached[0] != self.quarter or cached[1] is not self.params:
+            cached = self._capex_of_quarter()
+        return cached[3]
 
     def _capex_of_quarter(self) -> tuple:
         """(quarter, params, capex index, capex per GW), computed once per quarter.
@@ -162,7 +174,15 @@ class AIEconomy(mesa.Model):
     # -- queries used by agents ---------------------------------------------------
     def by_role(self, role: Role, *, include_defaulted: bool = False) -> list[Firm]:
         """Firms of one role, in index order (defaulted firms left out by default)."""
-        return [f for f in self.firms if f.role is role and (include_defaulted or not f.defaulted)]
+        members = self._firms_of_role.get(role, ())
+        if include_defaulted:
+            return list(members)
+        return [f for f in members if not f.defaulted]
+
+    @functools.cached_property
+    def _firms_of_role(self) -> dict[Role, tuple[Firm, ...]]:
+        """The firms of each role in index order (a firm's role and the firm list are fixed)."""
+        return {role: tuple(f for f in self.firms if f.role is role) for role in Role}
 
     def active_firms(self) -> list[Firm]:
         """Firms that have not defaulted, in index order."""
@@ -233,10 +253,10 @@ class AIEconomy(mesa.Model):
 
     def memo(self, key, compute):
         """``compute()`` cached until the quarter or the deal book changes."""
-        stamp = (self.quarter, self.deals.revision)
-        if stamp != self._memo_key:
+        quarter, revision = self._memo_key
+        if quarter != self.quarter or revision != self.deals.revision:
             self._memo.clear()
-            self._memo_key = stamp
+            self._memo_key = (self.quarter, self.deals.revision)
         value = self._memo.get(key, _MISSING)  # not try/except: most asks here are misses
         if value is _MISSING:
             value = self._memo[key] = compute()
@@ -259,8 +279,9 @@ class AIEconomy(mesa.Model):
 
     def _credit_backlogs(self) -> list[float]:
         q = self.quarter + 1
-        out = [0.0] * len(self.firms)
-        credit = [self.customer_credit(i) for i in range(len(self.firms))]
+        n = len(self.firms)
+        out = [0.0] * n
+        credit = list(map(self.customer_credit, range(n)))
         for c in self.deals.cloud:
             if c.status is ACTIVE:
                 out[c.provider] += c.take_or_pay * c.remaining_value(q) * credit[c.customer]
@@ -280,8 +301,10 @@ class AIEconomy(mesa.Model):
         commitments = self.backlogs()[1][customer]
         if commitments <= 1e-9:
             return 1.0
-        value = max(float(self.fundamentals.values[customer]), 0.0)
-        return min(value / commitments, 1.0)
+        value = float(self.fundamentals.values[customer])
+        value = 0.0 if value < 0.0 else value  # max(value, 0.0)
+        share = value / commitments
+        return 1.0 if 1.0 < share else share  # min(share, 1.0)
 
     def opex_now(self, firm: Firm) -> float:
         """Firm's AI operating expenses this quarter (USD bn), see :meth:`Firm.adapt_opex`."""
@@ -291,7 +314,12 @@ class AIEconomy(mesa.Model):
         """Interest the firm owes this quarter (USD bn)."""
         q = self.quarter
         loans = self.deals.of("loans", "borrower", firm.index)
-        return sum([ln.interest_due(q) for ln in loans], 0.0)
+        # Loan.interest_due inlined (asked for every firm several times a quarter); the
+        # loans that owe nothing add 0.0 there, which leaves a sum from +0.0 unchanged
+        return sum(
+            [ln.principal * ln.rate / 4 for ln in loans if ln.status is ACTIVE and ln.signed < q],
+            0.0,
+        )
 
     def lab_revenue_now(self, lab: Firm) -> float:
         """Lab's potential revenue this quarter (USD bn)."""
@@ -387,12 +415,14 @@ class AIEconomy(mesa.Model):
             elif isinstance(f, ChipSupplier):
                 decided.append((f, f.decide_markup()))
         for f, new in decided:
-            old = f.price if isinstance(f, CloudProvider) else f.markup
             if isinstance(f, CloudProvider):
-                f.price = new
+                old, f.price = f.price, new
             else:
-                f.markup = new
-            move = float(np.log(new / old))
+                old, f.markup = f.markup, new
+            ratio = new / old
+            if _QUIET_LOW < ratio < _QUIET_HIGH:
+                continue  # |log(ratio)| is surely below _PRICE_NEWS: no news, no log taken
+            move = float(np.log(ratio))
             if abs(move) >= _PRICE_NEWS:
                 kind = EventKind.PRICE_CUT if move < 0 else EventKind.PRICE_RISE
                 why = "idle capacity" if move < 0 else "capacity in demand"
@@ -434,7 +464,7 @@ class AIEconomy(mesa.Model):
         self.compute_index = index
         s = self.sentiment
         spending = (state.subscription_revenue + state.api_revenue) * sum(
-            f.spec.users_share for f in self.firms if f.role is Role.LAB
+            [f.spec.users_share for f in self._firms_of_role[Role.LAB]]
         )
         for f in self.firms:
             if isinstance(f, CloudProvider):

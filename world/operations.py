@@ -24,7 +24,7 @@ from world import distress
 from world.debt import allocate_capital, review_covenants, service_debt
 from world.delivery import build_out, deliver_gpus, outside_chip_sales
 from world.funding import lab_funding, milestone_tranches
-from world.ledger import Account, CashFlowKind
+from world.ledger import Account, CashFlowKind, Ledger
 from world.serving import lab_sales, operating_flows, serve_compute
 from world.settlement import ExternalParty
 from world.stress import minsky_of
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 OP = CashFlowKind.OPERATING
 _EPS = 1e-9
+_STAKES, _WARRANTS, _TAX = Account.STAKES, Account.WARRANTS, Account.TAX
+_COST_OF_REVENUE, _COMPUTE_COST, _OPEX = Account.COST_OF_REVENUE, Account.COMPUTE_COST, Account.OPEX
 
 __all__ = ["close_quarter", "execute_quarter"]
 
@@ -70,29 +72,22 @@ def close_quarter(model: AIEconomy) -> None:
     values = np.array([g.valuation for g in model.firms])
     stake_values = (model.ownership @ values).tolist()
     warrant_values = (model.warrant_fraction @ values).tolist()
+    pay_external = model.payments.pay_external
     for f in model.firms:
         ledger = f.ledger
-        for account, value in (
-            (Account.STAKES, stake_values[f.index]),
-            (Account.WARRANTS, warrant_values[f.index]),
-        ):
-            book = ledger.balance(account)
-            if abs(value - book) > _EPS and (book > 0 or value > 0):
-                delta = value - book
-                ledger.post_transfer("mark_to_market", account, Account.MARK_TO_MARKET, delta)
-        tax = f.spec.tax_rate * max(ledger.net_income(), 0.0)
+        _mark_to_market(ledger, _STAKES, stake_values[f.index])
+        _mark_to_market(ledger, _WARRANTS, warrant_values[f.index])
+        income = ledger.net_income()
+        tax = f.spec.tax_rate * (0.0 if income < 0.0 else income)  # max(income, 0.0)
         if tax > 0:
-            paid = min(tax, max(f.cash, 0.0))
-            model.payments.pay_external(
-                f.index,
-                paid,
-                debit=Account.TAX,
-                party=ExternalParty.GOVERNMENT,
-                memo="tax",
-                flow=OP,
+            cash = f.cash
+            cash = 0.0 if cash < 0.0 else cash  # max(cash, 0.0)
+            paid = cash if cash < tax else tax  # min(tax, cash)
+            pay_external(
+                f.index, paid, debit=_TAX, party=ExternalParty.GOVERNMENT, memo="tax", flow=OP
             )
             if tax - paid > _EPS:
-                ledger.post_transfer("tax_payable", Account.TAX, Account.PAYABLES, tax - paid)
+                ledger.post_transfer("tax_payable", _TAX, Account.PAYABLES, tax - paid)
         f.statement = statement = ledger.income_statement()
         if not f.defaulted:
             f.revenue_history.append(statement.revenue)
@@ -100,11 +95,7 @@ def close_quarter(model: AIEconomy) -> None:
         expenses = statement.expenses
         f.ebitda_history.append(
             statement.revenue
-            - (
-                expenses[Account.COST_OF_REVENUE]
-                + expenses[Account.COMPUTE_COST]
-                + expenses[Account.OPEX]
-            )
+            - (expenses[_COST_OF_REVENUE] + expenses[_COMPUTE_COST] + expenses[_OPEX])
         )
         f.cash_flows = ledger.cash_flow_statement()
         f.balance = ledger.balance_sheet()
@@ -113,3 +104,10 @@ def close_quarter(model: AIEconomy) -> None:
         f.minsky = minsky_of(f.cash_flows.operating, f.interest_due, f.principal_due)
     review_covenants(model)
     model.update_valuations()
+
+
+def _mark_to_market(ledger: Ledger, account: Account, value: float) -> None:
+    """Mark a holdings account (stakes or warrants) to ``value`` (USD bn)."""
+    book = ledger.balance(account)
+    if abs(value - book) > _EPS and (book > 0 or value > 0):
+        ledger.post_transfer("mark_to_market", account, Account.MARK_TO_MARKET, value - book)

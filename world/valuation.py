@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import math
+from operator import mul as _mul
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = ["Fundamentals", "reprice", "revenue_trend"]
 
 _TOKEN_VALUE = 1e-3  # USD bn: what a firm with worthless prospects is still quoted at
+_log, _expm1 = math.log, math.expm1
 
 
 def revenue_trend(history: list[float], window: int) -> float:
@@ -58,14 +60,13 @@ def revenue_trend(history: list[float], window: int) -> float:
     Uses the last ``window`` quarters with positive revenue (at least 3); robust to
     the lumps of order waves, unlike quarter-on-quarter growth.
     """
-    recent = [x for x in history[-window:] if x > 1e-9]
-    n = len(recent)
+    y = [_log(x) for x in history[-window:] if x > 1e-9]
+    n = len(y)
     if n < 3:
         return float("nan")
-    y = list(map(math.log, recent))
     mean_y = sum(y) / n
-    num = sum([d * (v - mean_y) for d, v in zip(_time_deviations(n), y, strict=True)])
-    return math.expm1(num / _time_variance(n))
+    num = sum(map(_mul, _time_deviations(n), [v - mean_y for v in y]))
+    return _expm1(num / _time_variance(n))
 
 
 @functools.cache
@@ -128,21 +129,18 @@ class Fundamentals:
 
     def _owner_cash_flow(self) -> list[float]:
         """Normalised owner cash flow per quarter plus backlog margin (USD bn), per firm."""
-        m = self.model
-        mp = m.params.market
-        backlog = m.backlogs()[0].tolist()
-        quarters, margin = float(mp.backlog_quarters), float(mp.backlog_margin)
-        window = mp.earnings_window
-        owner = []
-        for f in m.firms:
-            recent = f.ebitda_history[-window:]
-            ebitda = sum(recent) / len(recent) if recent else 0.0
-            interest = f.statement.expenses[Account.INTEREST_EXPENSE]
-            owner.append(
-                (ebitda - interest) * (1.0 - f.spec.tax_rate)
-                + backlog_cash_flow_unchecked(backlog[f.index], quarters, margin)
-            )
-        return owner
+        backlog = self.model.backlogs()[0].tolist()
+        return [self._owner_cash(f, backlog[f.index]) for f in self.model.firms]
+
+    def _owner_cash(self, f: Firm, backlog: float) -> float:
+        """One firm's owner cash flow per quarter plus the margin on its ``backlog`` (USD bn)."""
+        mp = self.model.params.market
+        recent = f.ebitda_history[-mp.earnings_window :]
+        ebitda = sum(recent) / len(recent) if recent else 0.0
+        interest = f.statement.expenses[Account.INTEREST_EXPENSE]
+        return (ebitda - interest) * (1.0 - f.spec.tax_rate) + backlog_cash_flow_unchecked(
+            backlog, float(mp.backlog_quarters), float(mp.backlog_margin)
+        )
 
     def committed_compute(self, lab: Firm, horizon: int) -> np.ndarray:
         """A lab's contracted minimum payments for compute, per quarter ahead (USD bn).
@@ -167,7 +165,9 @@ class Fundamentals:
         for c in m.deals.of("cloud", "customer", lab.index):
             if not c.active:
                 continue
-            lo, hi = max(c.start - q - 1, 0), min(c.end - q - 1, horizon)
+            lo, hi = c.start - q - 1, c.end - q - 1  # clipped to [0, horizon]: integers
+            lo = 0 if lo < 0 else lo
+            hi = horizon if hi > horizon else hi
             if hi > lo:
                 rent = c.take_or_pay * c.gw * c.price
                 for k in range(lo, hi):
@@ -240,23 +240,26 @@ class Fundamentals:
         r, g_inf = self.discount_rate(ip.discount_rate_per_q), ip.terminal_growth_per_q
         multiples = fade_multiple_unchecked(g, r, g_inf, mp.growth_fade, mp.horizon_quarters)
         multiple = multiples.tolist()
-        dcf = [o * k for o, k in zip(self._owner_cash_flow(), multiple, strict=True)]
-        revenue_value = [
-            max(_ttm(f.revenue_history), 0.0) * k for f, k in zip(m.firms, multiple, strict=True)
-        ]
         if self.premium is None:
-            self._fix_premium(np.array(dcf), np.array(revenue_value))
+            dcf = [o * k for o, k in zip(self._owner_cash_flow(), multiple, strict=True)]
+            revenue = [_sales_value(f, k) for f, k in zip(m.firms, multiple, strict=True)]
+            self._fix_premium(np.array(dcf), np.array(revenue))
         assert self.premium is not None
         fade = mp.premium_persistence ** max(m.quarter, 0)
+        backlog = m.backlogs()[0].tolist()
         values = []
-        for f, rho, on_cash, cash_value, sales_value in zip(
-            m.firms, self.premium.tolist(), self.on_cash.tolist(), dcf, revenue_value, strict=True
+        # each firm is valued on what its basis needs: cash flow, sales, or a lab's prospects
+        for f, k, rho, on_cash in zip(
+            m.firms, multiple, self.premium.tolist(), self.on_cash.tolist(), strict=True
         ):
             if f.role is Role.LAB:
                 values.append(self.lab_value(f))  # no floor: a lab may be worth less than 0
                 continue
             premium = 1.0 + (rho - 1.0) * fade
-            value = premium * (_maximum(cash_value, 0.0) if on_cash else sales_value)
+            if on_cash:
+                value = premium * _maximum(self._owner_cash(f, backlog[f.index]) * k, 0.0)
+            else:
+                value = premium * _sales_value(f, k)
             values.append(_maximum(value, _maximum(f.balance.total_equity, 1e-3)))
         self.values = np.array(values)
         return self.values
@@ -270,6 +273,12 @@ class Fundamentals:
         self.premium = np.clip(
             self.opening / np.maximum(base, 1e-9), mp.min_premium, mp.max_premium
         )
+
+
+def _sales_value(f: Firm, multiple: float) -> float:
+    """Trailing revenue per quarter (at least 0) times the fade ``multiple`` (USD bn)."""
+    revenue = _ttm(f.revenue_history)
+    return (0.0 if revenue < 0.0 else revenue) * multiple  # max(revenue, 0.0)
 
 
 def _maximum(x: float, y: float) -> float:
