@@ -18,7 +18,6 @@ docstring). Every file is written atomically.
 from __future__ import annotations
 
 import gc
-import io
 import json
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
@@ -36,6 +35,7 @@ from PIL import Image
 
 from runs import figures
 from runs.output import atomic_write_bytes, read_run
+from runs.png import encode_png
 from runs.report_page import Shown, run_page
 from runs.story import article_facts, outcome, regime_rule, timeline
 from world.gauges import paid_growth_by_year
@@ -152,9 +152,12 @@ def render(fig: Figure) -> Image.Image:
 
 
 def _encode(image: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=6)
-    return buf.getvalue()
+    return encode_png(image)
+
+
+#: Threads that deflate the dashboard (the largest image, encoded once every figure
+#: is drawn, when the second drawing process has finished: its core is free).
+DASHBOARD_THREADS = 2
 
 
 def png_bytes(fig: Figure) -> bytes:
@@ -378,7 +381,9 @@ def build_report(run_dir: Path, *, processes: int = 1) -> Path:
     drawn = _draw_in_two(t) if processes == 2 else draw_figures(t, list(RUN_FIGURES))
     with _no_gc(), ThreadPoolExecutor(max_workers=1) as encoder:  # while we write the page
         dashboard = encoder.submit(
-            _encode, figures.compose_dashboard([d.image for d in drawn], title)
+            encode_png,
+            figures.compose_dashboard([d.image for d in drawn], title),
+            threads=DASHBOARD_THREADS,
         )
         shown = []
         for d in drawn:
