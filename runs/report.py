@@ -33,7 +33,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from runs import figures
+from runs import figures, style
+from runs.figures.base import Grid
 from runs.output import atomic_write_bytes, read_run
 from runs.png import encode_png
 from runs.report_page import Shown, run_page
@@ -42,6 +43,7 @@ from world.gauges import paid_growth_by_year
 
 __all__ = [
     "RUN_FIGURES",
+    "RUN_GRIDS",
     "SECOND_PROCESS_FIGURES",
     "Drawn",
     "RunTables",
@@ -268,6 +270,21 @@ def _check(t: RunTables) -> None:
         numeric=("quarter", *figures.GAUGES, "total_deployed_gw"),
     )
 
+
+#: The grids (:func:`runs.figures.base.panel_grid`) that the run figures of a
+#: baseline-like run ask for (three gauges, loops recorded): built ahead by the drawing
+#: process of ``aipm run`` while the run simulates (:func:`runs.report_worker.warm_up`).
+RUN_GRIDS = (
+    Grid((15.0, 4.2), 3, top=0.8),  # gauges
+    Grid(style.WIDE_SIZE, 2),  # funding
+    Grid(style.WIDE_SIZE, 2),  # round_trip
+    Grid((15.0, 6.4), 2, left=0.1, right=3.0, bottom=0.1, top=0.5, gap=0.2),  # network
+    Grid(right=1.45),  # valuations
+    Grid(),  # buildout
+    Grid(style.WIDE_SIZE, 2),  # balance
+    Grid(style.WIDE_SIZE, 2),  # stress
+    Grid(style.WIDE_SIZE, 2),  # markets
+)
 
 #: The figures the second process draws when a report is drawn in two processes (about
 #: half of the drawing time of the baseline's report: 0.8 of 1.5 s); the first process
