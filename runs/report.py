@@ -18,7 +18,6 @@ docstring). Every file is written atomically.
 from __future__ import annotations
 
 import gc
-import io
 import json
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
@@ -34,14 +33,17 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from runs import figures
+from runs import figures, style
+from runs.figures.base import Grid
 from runs.output import atomic_write_bytes, read_run
+from runs.png import encode_png
 from runs.report_page import Shown, run_page
 from runs.story import article_facts, outcome, regime_rule, timeline
 from world.gauges import paid_growth_by_year
 
 __all__ = [
     "RUN_FIGURES",
+    "RUN_GRIDS",
     "SECOND_PROCESS_FIGURES",
     "Drawn",
     "RunTables",
@@ -152,9 +154,12 @@ def render(fig: Figure) -> Image.Image:
 
 
 def _encode(image: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=6)
-    return buf.getvalue()
+    return encode_png(image)
+
+
+#: Threads that deflate the dashboard (the largest image, encoded once every figure
+#: is drawn, when the second drawing process has finished: its core is free).
+DASHBOARD_THREADS = 2
 
 
 def png_bytes(fig: Figure) -> bytes:
@@ -266,10 +271,28 @@ def _check(t: RunTables) -> None:
     )
 
 
-#: The figures the second process draws when a report is drawn in two processes (about
-#: half of the drawing time of the baseline's report: 0.8 of 1.5 s); the first process
-#: draws the others, then pastes the dashboard and writes the page.
-SECOND_PROCESS_FIGURES = ("network", "valuations", "balance", "stress")
+#: The grids (:func:`runs.figures.base.panel_grid`) that the run figures of a
+#: baseline-like run ask for (three gauges, loops recorded): built ahead by the drawing
+#: process of ``aipm run`` while the run simulates (:func:`runs.report_worker.warm_up`).
+RUN_GRIDS = (
+    Grid((15.0, 4.2), 3, top=0.8),  # gauges
+    Grid(style.WIDE_SIZE, 2),  # funding
+    Grid(style.WIDE_SIZE, 2),  # round_trip
+    Grid((15.0, 6.4), 2, left=0.1, right=3.0, bottom=0.1, top=0.5, gap=0.2),  # network
+    Grid(right=1.45),  # valuations
+    Grid(),  # buildout
+    Grid(style.WIDE_SIZE, 2),  # balance
+    Grid(style.WIDE_SIZE, 2),  # stress
+    Grid(style.WIDE_SIZE, 2),  # markets
+)
+
+#: The figures the second process draws when a report is drawn in two processes; the
+#: first process draws the others, then pastes the dashboard and writes the page. The
+#: baseline's figures (CPU ms, on grids built ahead): gauges 178, funding 129, round
+#: trip 147, network 213, valuations 104, build-out 75, balance 132, stress 108,
+#: markets 130: 633 ms for the first process, 583 for the second, which also pays for
+#: its fork and for sending its images back.
+SECOND_PROCESS_FIGURES = ("network", "balance", "stress", "markets")
 
 
 @dataclass(frozen=True)
@@ -378,7 +401,9 @@ def build_report(run_dir: Path, *, processes: int = 1) -> Path:
     drawn = _draw_in_two(t) if processes == 2 else draw_figures(t, list(RUN_FIGURES))
     with _no_gc(), ThreadPoolExecutor(max_workers=1) as encoder:  # while we write the page
         dashboard = encoder.submit(
-            _encode, figures.compose_dashboard([d.image for d in drawn], title)
+            encode_png,
+            figures.compose_dashboard([d.image for d in drawn], title),
+            threads=DASHBOARD_THREADS,
         )
         shown = []
         for d in drawn:

@@ -118,3 +118,26 @@ def test_inline_report_failure_is_a_report_error(tmp_path):
     with pytest.raises(ReportError, match="nothing was written"):
         InlineReport().build(tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_grids_built_ahead_are_the_ones_the_report_asks_for(tables, monkeypatch):
+    from runs.figures import base
+
+    asked: list[base.Grid] = []
+    new_grid = base._new_grid
+    monkeypatch.setattr(base, "_new_grid", lambda grid: asked.append(grid) or new_grid(grid))
+    monkeypatch.setattr(base, "_spare_grids", {})
+    runs.report.draw_figures(runs.report.read_tables(tables), list(RUN_FIGURES))
+    assert sorted(map(repr, asked)) == sorted(map(repr, runs.report.RUN_GRIDS))
+
+
+def test_a_report_drawn_on_grids_built_ahead_is_the_same(tables, tmp_path, monkeypatch):
+    from runs.figures import base
+
+    fresh, ahead = copy_tables(tables, tmp_path / "fresh"), copy_tables(tables, tmp_path / "ahead")
+    monkeypatch.setattr(base, "_spare_grids", {})
+    build_report(fresh)
+    base.prepare_grids(runs.report.RUN_GRIDS)
+    build_report(ahead)
+    assert not any(base._spare_grids.values())  # every grid was used
+    assert report_files(fresh) == report_files(ahead)

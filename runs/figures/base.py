@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib import RcParams
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -97,6 +100,39 @@ def new_figure(size: tuple[float, float] = style.PANEL_SIZE) -> Figure:
     return Figure(figsize=size, layout="constrained")
 
 
+@dataclass(frozen=True)
+class Grid:
+    """The arguments of one :func:`panel_grid` call (inches; see there)."""
+
+    size: tuple[float, float] = style.PANEL_SIZE
+    ncols: int = 1
+    left: float = 0.85
+    right: float = 0.3
+    bottom: float = 0.6
+    top: float = 0.45
+    gap: float = 0.95
+
+
+#: Grids built ahead by :func:`prepare_grids`: for each, the empty figure, its axes
+#: and the matplotlib settings they were built with.
+_spare_grids: dict[Grid, list[tuple[Figure, list[Axes], RcParams]]] = {}
+
+
+def prepare_grids(grids: Iterable[Grid]) -> None:
+    """Build the empty figures of ``grids`` now (styled), for :func:`panel_grid` to hand out.
+
+    Building a grid (figure, axes, ticks) is about a tenth of drawing a report's
+    figure and needs no data: a process that waits for its data (the drawing process
+    of ``aipm run``) builds them meanwhile. A spare grid is handed out only to a call
+    with the same arguments under the same matplotlib settings, so a figure is the
+    same either way; grids not asked for are kept.
+    """
+    with style.styled():
+        for grid in grids:
+            fig, axes = _new_grid(grid)
+            _spare_grids.setdefault(grid, []).append((fig, axes, mpl.rcParams.copy()))
+
+
 def panel_grid(
     size: tuple[float, float] = style.PANEL_SIZE,
     ncols: int = 1,
@@ -113,8 +149,22 @@ def panel_grid(
     text once more before drawing, a third of a report's drawing time. ``left`` and
     ``gap`` leave room for y-axis labels, ``bottom`` for the x-axis, ``top`` for the
     panel titles (and a figure title above them if it is larger), ``right`` for a
-    legend placed outside.
+    legend placed outside. A grid built ahead (:func:`prepare_grids`) is used if one
+    fits.
     """
+    grid = Grid(tuple(size), ncols, left, right, bottom, top, gap)  # type: ignore[arg-type]
+    spares = _spare_grids.get(grid, [])
+    for i, (fig, axes, settings) in enumerate(spares):
+        if dict.__eq__(settings, mpl.rcParams):  # as stored (reading may import pyplot)
+            del spares[i]
+            return fig, axes
+    return _new_grid(grid)
+
+
+def _new_grid(grid: Grid) -> tuple[Figure, list[Axes]]:
+    """A new figure and its axes, as :func:`panel_grid` describes."""
+    size, ncols, left, right, gap = grid.size, grid.ncols, grid.left, grid.right, grid.gap
+    bottom, top = grid.bottom, grid.top
     fig = Figure(figsize=size)
     w, h = size
     fig.subplots_adjust(
