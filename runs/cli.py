@@ -9,10 +9,8 @@ A command module adds its commands with a ``register(app)`` function listed in
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import importlib
-import os
 import signal
 import sys
 import threading
@@ -308,12 +306,6 @@ def run(
         f"wrote {target}/ — {s.quarters} quarters, seed {seed}, "
         f"regime {result.summary['regime']}, {int(last.defaulted.sum())} defaulted firms"
     )
-    global _ends_at_once
-    _ends_at_once = True
-
-
-#: Set by a command whose process may end as soon as it has succeeded (see :func:`main`).
-_ends_at_once = False
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -323,30 +315,11 @@ def main(argv: list[str] | None = None) -> None:
     (:func:`gc.freeze`) so that the interpreter's exit does not search them all for
     cycles again — about half a second for a process that has imported the model.
     Files are closed by the commands themselves; memory is returned to the system.
-    A command that leaves nothing to clean up (``aipm run``: its files are written
-    and closed, its drawing process has ended) sets ``_ends_at_once``; once it has
-    succeeded, the process ends without the interpreter's shutdown (flushing standard
-    output and error first), which takes apart every module and object one by one:
-    about 40 ms after a run.
     """
-    code: int | str | None = 0
     try:
         app(args=argv, prog_name="aipm")
-    except SystemExit as exc:
-        code = exc.code
-        raise
     finally:
         gc.freeze()
-        if _ends_at_once and code in (0, None):
-            _end_now()
-
-
-def _end_now() -> None:
-    """End the process at once with exit code 0, standard output and error flushed."""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # closed, or a closed pipe
-            stream.flush()
-    os._exit(0)
 
 
 def _register_commands() -> None:
