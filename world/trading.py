@@ -562,7 +562,7 @@ def _trade_range(
         do_order, partial_fill, span, zero,
     )  # fmt: skip
     for i in range(lo, hi):
-        h, q, amount, h_new, order, d, buys = nxt
+        _, q, amount, h_new, _, d, buys = nxt  # (fewer lanes held from one investor to the next)
         if i + 1 < hi:
             nxt = _plan(
                 i + 1, types, capacity, tilt, holdings, pending, listed, price_l, fill_l,
@@ -572,7 +572,11 @@ def _trade_range(
         if _all_at_most(buys * _splat(cover, listed), c):  # no cash cap: the fills' cost in turn
             for j in range(n_l):
                 c -= _lane(amount, j)
-        else:
+        else:  # the holdings and order before the caps again: row i is not yet written
+            h, _, _, _, order, _, _ = _plan(
+                i, types, capacity, tilt, holdings, pending, listed, price_l, fill_l, float_l,
+                signal, do_order, partial_fill, span, zero,
+            )  # fmt: skip
             c, h_new, q, amount, d = _capped(c, h, q, amount, order, price_l, zero, do_order)
         if span:
             _set_row(holdings, i, first, h_new)
