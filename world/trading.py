@@ -7,7 +7,9 @@ fills, which are then added up block by block, in block order. So a seed gives t
 same bits whatever ``numba.set_num_threads`` says, and a population of at most
 :data:`BLOCK` investors (one block) is summed in plain investor order. An investor's
 listed assets are the lanes of one SIMD vector (:class:`Lanes`), computed with the
-same operations in the same order as one asset at a time. The kernels hold no state
+same operations in the same order as one asset at a time; a pass computes the vector
+half of the next investor before the scalar cash chain of this one
+(:func:`_trade_range`). The kernels hold no state
 and draw no random numbers (the caller passes its draws in).
 Called by :class:`agents.investors.InvestorPopulation`.
 """
