@@ -7,7 +7,9 @@ fills, which are then added up block by block, in block order. So a seed gives t
 same bits whatever ``numba.set_num_threads`` says, and a population of at most
 :data:`BLOCK` investors (one block) is summed in plain investor order. An investor's
 listed assets are the lanes of one SIMD vector (:class:`Lanes`), computed with the
-same operations in the same order as one asset at a time. The kernels hold no state
+same operations in the same order as one asset at a time; a pass computes the vector
+half of the next investor before the scalar cash chain of this one
+(:func:`_trade_range`). The kernels hold no state
 and draw no random numbers (the caller passes its draws in).
 Called by :class:`agents.investors.InvestorPopulation`.
 """
@@ -252,6 +254,26 @@ def _where(typingctx, mask, a, b):
 
 
 @intrinsic
+def _all_at_most(typingctx, a, x):
+    """Whether every lane of ``a`` is at most ``x`` (false if ``x`` or any lane is NaN)."""
+    if not (isinstance(a, Lanes) and x == types.float64):
+        return None
+    n = a.n
+
+    def codegen(context, builder, sig, args):
+        vty = ir.VectorType(ir.DoubleType(), n)
+        xs = builder.insert_element(ir.Constant(vty, None), args[1], ir.Constant(ir.IntType(32), 0))
+        xs = builder.shuffle_vector(
+            xs, ir.Constant(vty, None), ir.Constant(ir.VectorType(ir.IntType(32), n), [0] * n)
+        )
+        mask = builder.fcmp_ordered("<=", args[0], xs)
+        bits = builder.bitcast(mask, ir.IntType(n))
+        return builder.icmp_unsigned("==", bits, ir.Constant(ir.IntType(n), (1 << n) - 1))
+
+    return types.boolean(a, x), codegen
+
+
+@intrinsic
 def _fabs(typingctx, a):
     """``abs(a)`` lane by lane."""
     if not isinstance(a, Lanes):
@@ -412,7 +434,10 @@ each rounding off less than ``2**-52`` of the cash, far inside the margin's ``2*
 of it; sells only add cash, and rounding is monotone, so they cannot make a check fail
 that held without them. The exact asset-by-asset checks can then be skipped without
 changing a bit. NaN fails the test and takes the exact checks; so does negative cash.
-The same holds of the least cash after the fills against the new buys alone."""
+The same holds of the least cash after the fills against the new buys alone. The
+trading pass tests each buy against the cash (:func:`_trade_range`: each cost times
+``n_lanes × CASH_MARGIN`` at most the cash), which bounds the total with the margin up
+to one rounding (``2**-53`` of the cash): no vector sum on the way."""
 
 
 @njit(cache=True, inline="always")
@@ -462,6 +487,36 @@ def _capped(c, h, q, amount, order, price_l, zero, do_order):  # pragma: no cove
     return c, h, q, amount, d
 
 
+@njit(cache=True, inline="always")
+def _plan(
+    i, types, capacity, tilt, holdings, pending, listed, price_l, fill_l, float_l, signal,
+    do_order, partial_fill, span, zero,
+):  # fmt: skip  # pragma: no cover - compiled
+    """Investor ``i``'s fills and new order before any cash cap (the vector half of a pass).
+
+    Returns its holdings ``h``, its fills ``q`` (shares) and their cost ``amount``, the
+    holdings after the fills, its new order before (``order``) and after (``d``) the
+    holding cap (zero unless ``do_order``), and ``buys``, the cost of each buy, pending
+    and new (all lanes). A buy is scaled by ``fill`` only if some lane of it is below 1
+    (``partial_fill``): ``q * 1.0`` is ``q``.
+    """
+    h = _row(holdings, i, listed[0], listed) if span else _cols(holdings, i, listed)
+    q = _vmax(_row(pending, i, 0, listed), -h)
+    if partial_fill:
+        q = _where(_greater(q, zero), q * fill_l, q)
+    amount = q * price_l
+    h_new = h + q
+    buys = _vmax(amount, zero)
+    order = zero
+    d = zero
+    if do_order:
+        outlook = _row(signal, types[i], 0, listed) + _splat(tilt[i], listed)
+        order = _splat(capacity[i], listed) * float_l * outlook
+        d = _vmax(order, -h_new)
+        buys = buys + _vmax(d, zero) * price_l
+    return h, q, amount, h_new, order, d, buys
+
+
 @njit(cache=True)
 def _trade_range(
     lo, hi, types, capacity, tilt, holdings, cash, pending, listed, price, fill, float_shares,
@@ -480,35 +535,50 @@ def _trade_range(
     cash paid (USD bn), traded volume (shares), net orders and buy orders (shares),
     added investor by investor.
 
-    An investor whose cash covers all its buys (:data:`CASH_MARGIN`) skips the cash
-    caps: its cash is only reduced by each fill's cost in asset order. The others take
-    the caps asset by asset (:func:`_capped`); both give the same bits.
+    An investor whose cash covers each of its buys ``n_lanes`` × :data:`CASH_MARGIN`
+    times over (so the total with the margin, up to one rounding) skips the cash caps:
+    its cash is only reduced by each fill's cost in asset order. The others take the
+    caps asset by asset (:func:`_capped`); both give the same bits.
+
+    The loop is software-pipelined: the vector half of investor ``i + 1``
+    (:func:`_plan`: loads, fills, orders, the cost of the buys) is computed before the
+    scalar half of investor ``i`` (the test and chain of its cash, its stores and
+    sums), so the next investor's work is under way while this one's cash chain
+    completes. The same operations on the same values: the same bits.
     """
+    if hi <= lo:
+        return sums
+    n_l = len(listed)
     zero = _splat(0.0, listed)
     price_l = _lanes(price, listed)
     fill_l = _lanes(fill, listed)
     float_l = _lanes(float_shares, listed)
+    cover = n_l * CASH_MARGIN  # exact: a small integer times 1 + 2**-30
+    partial_fill = False  # some buy is filled in part
+    for j in range(n_l):
+        partial_fill = partial_fill or fill[j] != 1.0
     first = listed[0]
     span = _is_span(listed)
+    nxt = _plan(
+        lo, types, capacity, tilt, holdings, pending, listed, price_l, fill_l, float_l, signal,
+        do_order, partial_fill, span, zero,
+    )  # fmt: skip
     for i in range(lo, hi):
+        _, q, amount, h_new, _, d, buys = nxt  # (fewer lanes held from one investor to the next)
+        if i + 1 < hi:
+            nxt = _plan(
+                i + 1, types, capacity, tilt, holdings, pending, listed, price_l, fill_l,
+                float_l, signal, do_order, partial_fill, span, zero,
+            )  # fmt: skip
         c = cash[i]
-        h = _row(holdings, i, first, listed) if span else _cols(holdings, i, listed)
-        q = _vmax(_row(pending, i, 0, listed), -h)
-        q = _where(_greater(q, zero), q * fill_l, q)
-        amount = q * price_l
-        h_new = h + q
-        buys = _vmax(amount, zero)
-        order = zero
-        d = zero
-        if do_order:
-            outlook = _row(signal, types[i], 0, listed) + _splat(tilt[i], listed)
-            order = _splat(capacity[i], listed) * float_l * outlook
-            d = _vmax(order, -h_new)
-            buys = buys + _vmax(d, zero) * price_l
-        if c >= CASH_MARGIN * _loose_sum(buys):  # no cash cap: the fills' cost in turn
-            for j in range(len(listed)):
+        if _all_at_most(buys * _splat(cover, listed), c):  # no cash cap: the fills' cost in turn
+            for j in range(n_l):
                 c -= _lane(amount, j)
-        else:
+        else:  # the holdings and order before the caps again: row i is not yet written
+            h, _, _, _, order, _, _ = _plan(
+                i, types, capacity, tilt, holdings, pending, listed, price_l, fill_l, float_l,
+                signal, do_order, partial_fill, span, zero,
+            )  # fmt: skip
             c, h_new, q, amount, d = _capped(c, h, q, amount, order, price_l, zero, do_order)
         if span:
             _set_row(holdings, i, first, h_new)
