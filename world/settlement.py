@@ -105,6 +105,10 @@ _CASH = Account.CASH
 _add_up = np.add.reduce  # what ``ndarray.sum`` calls, without its Python wrapper
 #: ``numpy.sum`` adds fewer numbers than this one after the other, more pairwise in blocks.
 _SEQUENTIAL_SUM = 8
+#: USD bn: traced cash at or below this counts as none (a payment from it is outside money).
+_NO_CASH = 1e-15
+#: A row whose scale falls below this is renormalised (values multiplied out, scale 1).
+_TINY_SCALE = 1e-6
 
 
 def _positive(amount: float) -> bool:
@@ -196,7 +200,7 @@ class PaymentSystem:
     def _mix(self, i: int) -> np.ndarray:
         row = self._by_origin(self._dense(range(i, i + 1)))[0]
         total = row.sum()
-        if total * self._scale[i] <= 1e-15:
+        if total * self._scale[i] <= _NO_CASH:
             mix = np.zeros(self.n + 1)
             mix[self.n] = 1.0
             return mix
@@ -205,7 +209,7 @@ class PaymentSystem:
     def _row_for_deposit(self, i: int) -> float:
         """Scale of firm i's row before a deposit, renormalised if it became tiny."""
         scale = self._scale[i]
-        if scale < 1e-6:
+        if scale < _TINY_SCALE:
             self._rows[i] = {column: value * scale for column, value in self._rows[i].items()}
             self._scale[i] = scale = 1.0
         return scale
@@ -273,7 +277,7 @@ class PaymentSystem:
         scales = self._scale
         scale = scales[payer]
         before = payer_ledger.cash + amount
-        if before <= 1e-15:
+        if before <= _NO_CASH:
             carried = {self._outside: amount}
         else:
             frac = amount / before
@@ -285,7 +289,7 @@ class PaymentSystem:
         if payee_credit in _REVENUE:
             round_trip = self._round_trip(payer, payee, carried)
         scale = scales[payee]
-        if scale < 1e-6:  # renormalise a row whose scale became tiny
+        if scale < _TINY_SCALE:  # renormalise a row whose scale became tiny
             scale = self._row_for_deposit(payee)
         row = self._rows[payee]
         if financing:
@@ -318,7 +322,7 @@ class PaymentSystem:
             return
         self.ledgers[firm].post_transfer(memo, _CASH, credit, amount, flow)
         scale = self._scale[firm]
-        if scale < 1e-6:  # renormalise before reading the row (:meth:`_row_for_deposit`)
+        if scale < _TINY_SCALE:  # renormalise before reading the row (:meth:`_row_for_deposit`)
             scale = self._row_for_deposit(firm)
         row, outside = self._rows[firm], self._outside
         row[outside] = row.get(outside, 0.0) + amount / scale
@@ -344,7 +348,7 @@ class PaymentSystem:
         # outflows to outside carry the firm's mix away pro rata: scale its row (as
         # :meth:`pay` scales the payer's)
         before = ledger.cash + amount
-        if before > 1e-15:
+        if before > _NO_CASH:
             frac = amount / before
             self._scale[firm] *= 1.0 - (1.0 if frac > 1.0 else frac)
         self._external_net[firm] -= amount
