@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from agents.chip import ChipSupplier
 from world.buildout import power_shares
-from world.contracts import ACTIVE, ContractStatus
+from world.contracts import ContractStatus
 from world.events import EventKind
 from world.finance import fund
 from world.ledger import Account, CashFlowKind
@@ -52,13 +52,7 @@ def deliver_gpus(model: AIEconomy) -> None:
     project_cost = [0.0] * n
     project_building = [0.0] * n
     chip_cost = [0.0] * n
-    # the orders due (GpuOrder.due written out) with their next parts (next_part is
-    # asked again below: a delivery changes the order)
-    due = [
-        o
-        for o in model.deals.gpu
-        if o.status is ACTIVE and q >= o.first_delivery and o.gw - o.delivered_gw > 1e-12
-    ]
+    due = [o for o in model.deals.gpu if o.due(q)]
     demand = model.outside_gpu_gw.tolist()
     for order in due:
         demand[order.supplier] += order.next_part()

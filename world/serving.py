@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from agents.cloud import CloudProvider
-from world.contracts import ACTIVE
 from world.delivery import sell_outside
 from world.demand import rationed_subscriptions
 from world.finance import pay, pay_out
@@ -41,15 +40,11 @@ def serve_compute(model: AIEconomy) -> None:
     need = {lab.index: model.demand.compute_need_gw * lab.spec.users_share for lab in labs}
     own_used = {i: min(need[i], model.firms[i].fleet.deployed_gw) for i in need}
     delivered: dict[int, float] = {}
-    # a firm's contracts in force (``in_force``, written out) are listed when it is its
-    # turn: a payment before can cancel a distressed firm's contracts
+    # a firm's contracts in force are listed when it is its turn: a payment before can
+    # cancel a distressed firm's contracts
     for cloud in model.by_role(Role.CLOUD):
         capacity = cloud.fleet.deployed_gw
-        contracts = [
-            c
-            for c in deals.of("cloud", "provider", cloud.index)
-            if c.status is ACTIVE and c.start <= q < c.end
-        ]
+        contracts = [c for c in deals.of("cloud", "provider", cloud.index) if c.in_force(q)]
         due = sum([c.gw for c in contracts])
         ratio = min(1.0, capacity / due) if due > 0 else 0.0
         for c in contracts:
@@ -84,11 +79,7 @@ def serve_compute(model: AIEconomy) -> None:
         cloud.gw_in_use = capacity - max(idle, 0.0)
         cloud.utilisation = cloud.gw_in_use / capacity if capacity > 0 else 0.0
     for lab in labs:
-        contracts = [
-            c
-            for c in deals.of("cloud", "customer", lab.index)
-            if c.status is ACTIVE and c.start <= q < c.end
-        ]
+        contracts = [c for c in deals.of("cloud", "customer", lab.index) if c.in_force(q)]
         total = sum([delivered.get(c.id, 0.0) for c in contracts])
         rest = need[lab.index] - own_used[lab.index]
         frac = min(1.0, rest / total) if total > 0 else 0.0
