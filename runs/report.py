@@ -153,10 +153,6 @@ def render(fig: Figure) -> Image.Image:
     return rgba.convert("RGB")
 
 
-def _encode(image: Image.Image) -> bytes:
-    return encode_png(image)
-
-
 #: Threads that deflate the dashboard (the largest image, encoded once every figure
 #: is drawn, when the second drawing process has finished: its core is free).
 DASHBOARD_THREADS = 2
@@ -164,7 +160,7 @@ DASHBOARD_THREADS = 2
 
 def png_bytes(fig: Figure) -> bytes:
     """The figure as PNG bytes, drawn once at its own size and dpi (:data:`style.DPI`)."""
-    return _encode(render(fig))
+    return encode_png(render(fig))
 
 
 def _fmt(x: float, unit: str = "") -> str:
@@ -311,7 +307,7 @@ def draw_figures(t: RunTables, stems: Sequence[str]) -> list[Drawn]:
         pending = []
         for stem in stems:
             image = render(makers[stem]())
-            pending.append((stem, image, encoder.submit(_encode, image)))
+            pending.append((stem, image, encoder.submit(encode_png, image)))
         return [Drawn(stem, image, png.result()) for stem, image, png in pending]
 
 

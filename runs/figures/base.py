@@ -102,7 +102,7 @@ def new_figure(size: tuple[float, float] = style.PANEL_SIZE) -> Figure:
 
 @dataclass(frozen=True)
 class Grid:
-    """The arguments of one :func:`panel_grid` call (inches; see there)."""
+    """The arguments of one :func:`panel_grid` call (inches; see there), and its defaults."""
 
     size: tuple[float, float] = style.PANEL_SIZE
     ncols: int = 1
@@ -134,14 +134,14 @@ def prepare_grids(grids: Iterable[Grid]) -> None:
 
 
 def panel_grid(
-    size: tuple[float, float] = style.PANEL_SIZE,
-    ncols: int = 1,
+    size: tuple[float, float] = Grid.size,
+    ncols: int = Grid.ncols,
     *,
-    left: float = 0.85,
-    right: float = 0.3,
-    bottom: float = 0.6,
-    top: float = 0.45,
-    gap: float = 0.95,
+    left: float = Grid.left,
+    right: float = Grid.right,
+    bottom: float = Grid.bottom,
+    top: float = Grid.top,
+    gap: float = Grid.gap,
 ) -> tuple[Figure, list[Axes]]:
     """A figure of ``ncols`` panels side by side with fixed margins (inches).
 
