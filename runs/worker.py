@@ -244,27 +244,14 @@ def _scenario(
         return apply_overrides(base, dict(overrides))
 
 
-def runs_frame(rows: list[dict[str, Any]], columns: dict[str, str]) -> pd.DataFrame:
+def runs_table(rows: list[dict[str, Any]], columns: dict[str, str]) -> pa.Table:
     """The runs table of a chunk: one row per run, exactly ``columns`` (name → dtype).
 
-    Built column by column with its dtype (a missing value is null), which is much
-    faster than building an object frame and casting it.
-    """
-    return pd.DataFrame(
-        {
-            name: pd.array([r.get(name) for r in rows], dtype=dtype)
-            for name, dtype in columns.items()
-        },
-        index=pd.RangeIndex(len(rows)),
-    )
-
-
-def runs_table(rows: list[dict[str, Any]], columns: dict[str, str]) -> pa.Table:
-    """:func:`runs_frame` as an Arrow table, built directly (no pandas frame in between).
-
-    The schema, with the pandas metadata that restores the dtypes on reading, is made
-    once per set of columns; NaN becomes null exactly as ``Table.from_pandas`` does, so
-    the Parquet bytes equal those of ``to_parquet_bytes(runs_frame(rows, columns))``.
+    Built as an Arrow table column by column (no pandas frame in between): the schema,
+    with the pandas metadata that restores the dtypes on reading, is made once per set
+    of columns; a missing value is null and NaN becomes null exactly as
+    ``Table.from_pandas`` does, so the table equals that of the frame built from
+    ``rows`` and cast to ``columns``.
     """
     schema = _runs_schema(tuple(columns.items()))
     arrays = [
