@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 __all__ = ["FIRM_COLUMNS", "LOOP_COLUMNS", "SYSTEM_COLUMNS", "Recorder"]
 
 _MINSKY_LABEL = {c: c.name.lower() for c in MinskyClass}
+_LEGACY = Account.REVENUE_LEGACY
+_add_reduce = np.add.reduce  # ndarray.sum is this reduction behind a Python wrapper
 _OPERATING_COSTS = (
     Account.COST_OF_REVENUE,
     Account.COMPUTE_COST,
@@ -187,22 +189,25 @@ class Recorder:
         q = m.quarter
         period = m.period
         market = m.market
+        fundamentals: np.ndarray | None
         if market is not None and market.last is not None:
             fundamentals = market.fundamentals
             shares = tuple(float(x) for x in market.last.type_shares)
             outcome = market.last_round.value if market.last_round is not None else "none"
             market.last_round = None
         else:
-            fundamentals = np.array([f.valuation for f in m.firms])
+            fundamentals = None  # the valuations themselves (an array only for firm rows)
             shares = (float("nan"),) * 3
             outcome = "none"
         self.valuations.append([f.valuation for f in m.firms])
         self.defaulted.append([f.defaulted for f in m.firms])
         self.revenues.append([f.statement.revenue for f in m.firms])
         self.ai_revenues.append(
-            [f.statement.revenue - f.statement.income[Account.REVENUE_LEGACY] for f in m.firms]
+            [f.statement.revenue - f.statement.income[_LEGACY] for f in m.firms]
         )
         if self.keep_firm_rows:
+            if fundamentals is None:
+                fundamentals = np.array(self.valuations[-1])
             self._collect_firms(q, period, fundamentals)
             self._collect_loops(q, period)
         self._collect_system(q, period, shares, outcome)
@@ -288,15 +293,17 @@ class Recorder:
         ai_capex_of = [f.capex - _legacy_capex(f, q) for f in m.firms]  # per firm
         ai_capex = sum(ai_capex_of)
         self.ai_capital += max(ai_capex, 0.0)
-        useful = sum(f.fleet.compute_units() * f.utilisation for f in clouds) + sum(
-            f.fleet.compute_units() * min(1.0, f.compute_used / max(f.fleet.deployed_gw, 1e-12))
-            for f in m.by_role(Role.LAB)
-            if f.fleet.deployed_gw > 0
+        labs = m.by_role(Role.LAB)
+        useful = sum([f.fleet.compute_units() * f.utilisation for f in clouds]) + sum(
+            [
+                f.fleet.compute_units() * min(1.0, f.compute_used / max(f.fleet.deployed_gw, 1e-12))
+                for f in labs
+                if f.fleet.deployed_gw > 0
+            ]
         )
         fuel = useful / self.ai_capital if self.ai_capital > 0 else 0.0
         trend = fuel / self.prev_fuel - 1 if self.prev_fuel else 0.0
         self.prev_fuel = fuel
-        labs = m.by_role(Role.LAB)
         return (
             q,
             period,
@@ -310,13 +317,13 @@ class Recorder:
             self.ai_capital,
             fuel,
             trend,
-            sum(f.fleet.deployed_gw for f in m.firms),
-            float(rt.sum()),
+            sum([f.fleet.deployed_gw for f in m.firms]),
+            float(_add_reduce(rt)),  # rt.sum() without its Python wrapper
             m.demand.compute_need_gw,
             m.sentiment,
-            sum(f.valuation for f in labs),
+            sum([f.valuation for f in labs]),
             m.round_raised,
-            sum(f.defaulted for f in m.firms),
+            sum([f.defaulted for f in m.firms]),
             m.lender_losses,
             m.sentiment,
             *shares,
@@ -330,7 +337,7 @@ class Recorder:
         """
         ai_capex = sum([ai_capex_of[f.index] for f in clouds])
         ai_revenues = self.ai_revenues[-1]  # this quarter's, per firm (see collect)
-        ai_revenue = sum(ai_revenues[f.index] for f in clouds)
+        ai_revenue = sum([ai_revenues[f.index] for f in clouds])
         self._cloud_window.append((max(ai_capex, 0.0), max(ai_revenue, 0.0)))
         revenue = sum([r for _, r in self._cloud_window])
         return sum([c for c, _ in self._cloud_window]) / revenue if revenue > 0 else 0.0
@@ -343,7 +350,7 @@ class Recorder:
         growth = paid / self.prev_paid - 1 if self.prev_paid > 0 else 0.0
         self.prev_paid = paid
         ai_capex, ai_revenue = self._cloud_window[-1]  # this quarter's, from _gears
-        fcf = sum(f.cash_flows.operating - f.capex for f in m.by_role(Role.LAB))
+        fcf = sum([f.cash_flows.operating - f.capex for f in m.by_role(Role.LAB)])
         return (
             m.demand.users * d.mau_per_wau,
             m.demand.users / m.prev_users - 1 if m.prev_users > 0 else 0.0,
