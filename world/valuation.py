@@ -307,9 +307,9 @@ def reprice(model: AIEconomy) -> None:
     fundamental value; a lab whose prospects are worth nothing keeps a token value (its
     rounds then raise nothing). Defaulted firms are worth 0.
     """
-    values = model.fundamentals.update()
-    for f in model.firms:
+    values = model.fundamentals.update().tolist()
+    for f, value in zip(model.firms, values, strict=True):
         if f.defaulted:
             f.valuation = 0.0
         elif model.market is None:
-            f.valuation = max(float(values[f.index]), _TOKEN_VALUE)
+            f.valuation = max(value, _TOKEN_VALUE)
