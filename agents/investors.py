@@ -12,6 +12,7 @@ Units: money USD bn, prices USD per share, shares bn shares.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum, IntEnum
@@ -181,6 +182,7 @@ class InvestorPopulation:
         self.listed = np.array([a not in set(private_assets) for a in names])
         self._listed_idx = np.flatnonzero(self.listed).astype(np.int64)
         self._listed_cols = tuple(int(k) for k in self._listed_idx)
+        self._private_idx = {a: i for i, a in enumerate(names) if not self.listed[i]}
         self.listed_names = tuple(names[i] for i in self._listed_idx)
         self.shares_outstanding = shares
         self.prices = prices
@@ -425,11 +427,11 @@ class InvestorPopulation:
             ("amount_sought_usd_bn", amount_sought_usd_bn),
             ("pre_money_valuation_usd_bn", pre_money_valuation_usd_bn),
         ):
-            if not np.isfinite(v) or v <= 0.0:
+            if not (math.isfinite(v) and v > 0.0):
                 raise ValueError(f"{name} must be finite and > 0, got {v!r}")
         if not 0.0 <= appetite <= 1.0:
             raise ValueError(f"appetite must lie in [0, 1], got {appetite!r}")
-        if not np.isfinite(fundamental_usd_bn):
+        if not math.isfinite(fundamental_usd_bn):
             raise ValueError(f"fundamental_usd_bn must be finite, got {fundamental_usd_bn!r}")
         ask, s_pre = float(pre_money_valuation_usd_bn), self.shares_outstanding[a]
         mark = self.prices[a] * s_pre
@@ -486,14 +488,16 @@ class InvestorPopulation:
         self._insiders[a] += shares_bn
 
     def _private_index(self, asset: str | None) -> int:
-        private = [i for i in range(len(self.asset_names)) if not self.listed[i]]
+        """Column of the private asset ``asset`` (``None``: the only private asset)."""
+        private = self._private_idx
         if asset is None:
             if len(private) != 1:
                 raise ValueError("asset must name the private asset (there is not exactly one)")
-            return private[0]
-        if asset not in self.asset_names or self.listed[self.asset_names.index(asset)]:
+            return next(iter(private.values()))
+        index = private.get(asset)
+        if index is None:
             raise ValueError(f"asset must be a private asset, got {asset!r}")
-        return self.asset_names.index(asset)
+        return index
 
     # --------------------------------------------------------------- snapshot
     def snapshot(self) -> pd.DataFrame:

@@ -146,10 +146,15 @@ def test_dealbook_indexes_follow_adds_and_prunes():
                     x.status = ContractStatus.COMPLETED
             before = book.cloud
             book.prune()
-            if book.cloud is not before:  # replaced: no index of the old list survives
-                assert not [k for k in book._index if k[0] == "cloud"]
+            if book.cloud is not before:  # replaced: an index kept is stamped with the new list
+                for entry in book._index.get("cloud", {}).values():
+                    assert entry[0] == id(book.cloud) and entry[1] == len(book.cloud)
         if rnd.random() < 0.5 or step == 199:
             party = rnd.choice(["customer", "provider"])
             for firm in range(4):
                 plain = [x for x in book.cloud if getattr(x, party) == firm]
                 assert book.of("cloud", party, firm) == plain
+            rebuilt: dict[int, list] = {}
+            for x in book.cloud:
+                rebuilt.setdefault(getattr(x, party), []).append(x)
+            assert book.by("cloud", party) == rebuilt  # pruned groups: a rebuild's, none empty

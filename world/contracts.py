@@ -476,6 +476,27 @@ class SignedDeal(NamedTuple):
     endogenous: bool
 
 
+def _pruned_indexes(parties: dict, items: list, keep: list) -> dict:
+    """The indexes of :meth:`DealBook.by` over ``items`` that were current, for ``keep``.
+
+    ``keep`` is ``items``' active contracts in order; each group keeps its active
+    contracts (groups left empty go). An index not stamped with ``items`` (id and
+    length) is stale and not carried over: a later list could reuse the old id() and
+    length, and an index stamped with them would then look current.
+    """
+    list_id, n = id(items), len(items)
+    pruned = {}
+    for party, entry in parties.items():
+        if entry[0] == list_id and entry[1] == n:
+            groups = {}
+            for key, group in entry[2].items():
+                active = [c for c in group if c.status is _ACTIVE]
+                if active:
+                    groups[key] = active
+            pruned[party] = [id(keep), len(keep), groups]
+    return pruned
+
+
 @dataclass
 class DealBook:
     """All contracts of one model, with a per-model id counter."""
@@ -539,16 +560,21 @@ class DealBook:
         return self.by(kind, party).get(firm, [])
 
     def prune(self) -> None:
-        """Move contracts that are no longer active to :attr:`closed` (keeps loops short)."""
+        """Move contracts that are no longer active to :attr:`closed` (keeps loops short).
+
+        The indexes of a pruned list that were current are pruned with it (each group
+        keeps its active contracts, in order: the groups a rebuild would make, with no
+        getattr per contract); the others are dropped.
+        """
         for name in ("cloud", "gpu", "equity", "warrants", "loans", "backstops"):
             items = getattr(self, name)
             keep = [c for c in items if c.status is _ACTIVE]
             if len(keep) != len(items):
                 self.closed.extend(c for c in items if c.status is not _ACTIVE)
                 setattr(self, name, keep)
-                # drop the indexes of the old list: a later list could reuse its id()
-                # and length, and an index stamped with them would then look current
-                self._index.pop(name, None)
+                parties = self._index.pop(name, None)
+                if parties:
+                    self._index[name] = _pruned_indexes(parties, items, keep)
 
     def touch(self) -> None:
         """Mark the book as changed (a contract was cancelled, cut or delivered)."""

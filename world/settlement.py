@@ -214,20 +214,19 @@ class PaymentSystem:
             self._scale[i] = scale = 1.0
         return scale
 
-    def _round_trip(self, payer: int, payee: int, carried: dict[int, float]) -> float:
-        """Record the part of ``carried`` that is the payee's own money coming home.
+    def _round_trip(self, payer: int, payee: int, home: list[tuple[int, float]]) -> float:
+        """Record the part of a payment that is the payee's own money coming home.
 
-        ``carried[payee · n + B]`` is money the payee financed B with; its sum is the
-        round trip and each part goes to ``loop_revenue[payee, B, payer]``. The parts
-        are added as ``numpy.sum`` adds the dense slice of ``n`` tags (the zeros change
-        nothing): one after the other in column order for fewer than
-        :data:`_SEQUENTIAL_SUM` firms, by numpy itself otherwise.
+        ``home`` lists the ``(column, amount)`` the payment carries in the payee's own
+        columns, in column order: column ``payee · n + B`` is money the payee financed B
+        with; their sum is the round trip and each part goes to
+        ``loop_revenue[payee, B, payer]``. The parts are added as ``numpy.sum`` adds the
+        dense slice of ``n`` tags (the zeros change nothing): one after the other in
+        column order for fewer than :data:`_SEQUENTIAL_SUM` firms, by numpy itself
+        otherwise.
         """
         n = self.n
         first = payee * n
-        home = sorted([(c, v) for c, v in carried.items() if first <= c < first + n])
-        if not home:
-            return 0.0
         if n < _SEQUENTIAL_SUM:
             round_trip = 0.0
             for _, value in home:
@@ -273,21 +272,31 @@ class PaymentSystem:
         ledgers[payee].post_transfer(memo, _CASH, payee_credit, amount, payee_flow)
         # the payer's row still sums to its cash before the payment (cash + amount): it
         # is scaled pro rata (its mix does not change) and carries that share of each
-        # tag to the payee (all outside money if the payer had no cash)
+        # tag to the payee (all outside money if the payer had no cash); the carried
+        # amounts (tag value · part) are computed where they are used, not kept
         scales = self._scale
         scale = scales[payer]
         before = payer_ledger.cash + amount
         if before <= _NO_CASH:
-            carried = {self._outside: amount}
+            tags = None  # outside money only: never the payee's own, no round trip
+            part = 0.0
         else:
             frac = amount / before
             frac = 1.0 if frac > 1.0 else frac  # min(frac, 1.0), NaN included
             scales[payer] = scale * (1.0 - frac)
             part = scale * frac
-            carried = {column: value * part for column, value in self._rows[payer].items()}
+            tags = self._rows[payer]
+            if payer == payee:  # the deposit below must not change the row it reads
+                tags = dict(tags)
         round_trip = 0.0
-        if payee_credit in _REVENUE:
-            round_trip = self._round_trip(payer, payee, carried)
+        if tags is not None and payee_credit in _REVENUE:
+            first = payee * self.n
+            last = first + self.n
+            home = [(c, value * part) for c, value in tags.items() if first <= c < last]
+            if home:
+                if len(home) > 1:
+                    home.sort()
+                round_trip = self._round_trip(payer, payee, home)
         scale = scales[payee]
         if scale < _TINY_SCALE:  # renormalise a row whose scale became tiny
             scale = self._row_for_deposit(payee)
@@ -295,12 +304,15 @@ class PaymentSystem:
         if financing:
             column = payer * self.n + payee
             row[column] = row.get(column, 0.0) + amount / scale
+        elif tags is None:
+            column = self._outside
+            row[column] = row.get(column, 0.0) + (amount if scale == 1.0 else amount / scale)
         elif scale == 1.0:
-            for column, value in carried.items():
-                row[column] = row.get(column, 0.0) + value
+            for column, value in tags.items():
+                row[column] = row.get(column, 0.0) + value * part
         else:
-            for column, value in carried.items():
-                row[column] = row.get(column, 0.0) + value / scale
+            for column, value in tags.items():
+                row[column] = row.get(column, 0.0) + value * part / scale
         if self.keep_log:
             self.payments.append(
                 Payment(self.quarter, payer, payee, amount, memo, financing, round_trip)
