@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
@@ -127,15 +128,99 @@ def fade_multiple(g0: ArrayLike, r: float, g_inf: float, fade: float, horizon: i
 def fade_multiple_unchecked(
     g0: FloatArray, r: float, g_inf: float, fade: float, horizon: int
 ) -> FloatArray:
-    """:func:`fade_multiple` without validation, for the model's hot path."""
-    # in place where the shape allows (the same operations, fewer temporary arrays);
-    # np.add.reduce is ndarray.sum without its Python wrapper
-    path = (g0[..., None] - g_inf) * _powers(fade, horizon)
-    path += g_inf
-    path += 1.0
-    path /= 1.0 + r
-    factors = np.multiply.accumulate(path, axis=-1, out=path)
-    return np.add.reduce(factors, axis=-1) + factors[..., -1] * (1.0 + g_inf) / (r - g_inf)
+    """:func:`fade_multiple` without validation, for the model's hot path.
+
+    One compiled pass per firm (:func:`_fade_multiples`) on the flattened ``g0``:
+    the numpy expression's operations in its order, so the same floats.
+    """
+    g = np.asarray(g0, dtype=np.float64)
+    out = _fade_multiples(g.ravel(), r, g_inf, _powers(fade, horizon))
+    return out if g.ndim == 1 else out.reshape(g.shape)[()]  # (a 0-d g0: a numpy scalar)
+
+
+_PAIRWISE_BLOCK = 128
+"""numpy's pairwise summation adds runs of up to this many floats in one block."""
+
+
+@njit(cache=True)
+def _block_sum(a: FloatArray, start: int, n: int) -> float:
+    """Sum of ``a[start:start + n]`` (``n <= 128``) in numpy's order: 8 partial sums."""
+    if n < 8:
+        res = 0.0
+        for i in range(start, start + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
+    r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
+    i = 8
+    while i < n - n % 8:
+        j = start + i
+        r0 += a[j]
+        r1 += a[j + 1]
+        r2 += a[j + 2]
+        r3 += a[j + 3]
+        r4 += a[j + 4]
+        r5 += a[j + 5]
+        r6 += a[j + 6]
+        r7 += a[j + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[start + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _pairwise_sum(a: FloatArray) -> float:
+    """``numpy.add.reduce(a)`` for a contiguous float64 ``a``: the same float.
+
+    numpy sums in blocks (:func:`_block_sum`) and splits a longer run in two halves
+    (a multiple of 8 first), adding the halves' sums; the result is added to the
+    identity ``0.0``. The halving is done with an explicit stack (numba's cache does
+    not keep recursive functions safely): a task is a run to sum or an addition of
+    the two sums computed last.
+    """
+    starts = np.empty(192, np.int64)  # 3 tasks per halving; 2**64 floats at most
+    sizes = np.empty(192, np.int64)  # -1: add the last two sums
+    sums = np.empty(96)
+    tasks, done = 1, 0
+    starts[0], sizes[0] = 0, a.size
+    while tasks:
+        tasks -= 1
+        start, n = starts[tasks], sizes[tasks]
+        if n < 0:
+            done -= 1
+            sums[done - 1] = sums[done - 1] + sums[done]
+        elif n <= _PAIRWISE_BLOCK:
+            sums[done] = _block_sum(a, start, n)
+            done += 1
+        else:
+            half = n // 2
+            half -= half % 8
+            sizes[tasks] = -1  # after both halves: add them (left + right)
+            starts[tasks + 1], sizes[tasks + 1] = start + half, n - half
+            starts[tasks + 2], sizes[tasks + 2] = start, half
+            tasks += 3
+    return 0.0 + sums[0]
+
+
+@njit(cache=True)
+def _fade_multiples(g0: FloatArray, r: float, g_inf: float, powers: FloatArray) -> FloatArray:
+    """The fade multiple of each ``g0[i]`` (``powers`` are ``fade ** k``, ``k = 1..H``)."""
+    horizon = powers.size
+    out = np.empty(g0.size)
+    factors = np.empty(horizon)
+    for i in range(g0.size):
+        excess = g0[i] - g_inf
+        acc = 1.0
+        for k in range(horizon):
+            step = (excess * powers[k] + g_inf + 1.0) / (1.0 + r)
+            acc = step if k == 0 else acc * step
+            factors[k] = acc
+        terminal = factors[horizon - 1] * (1.0 + g_inf) / (r - g_inf)
+        out[i] = _pairwise_sum(factors) + terminal
+    return out
 
 
 def update_growth_expectation(
@@ -268,19 +353,76 @@ def lab_value_unchecked(
     tax_rate: float,
     cap: FloatArray | None,
 ) -> float:
-    """:func:`lab_prospects_value` without validation, for the model's hot path."""
+    """:func:`lab_prospects_value` without validation, for the model's hot path.
+
+    The powers of the fades and of the discount factor come from a cache; the rest is
+    one compiled pass (:func:`_lab_value`).
+    """
     horizon = committed.size
-    revenue = revenue_q * (1.0 + g_inf + (g0 - g_inf) * _powers(fade, horizon)).cumprod()
-    if cap is not None:
-        revenue = np.minimum(revenue, cap)
-    decay = _powers(cost_fade, horizon)
-    other = other_share_lr + (other_share_now - other_share_lr) * decay
-    compute = compute_share_lr + (compute_share_now - compute_share_lr) * decay
-    cf = revenue * (1.0 - other) - np.maximum(committed, compute * revenue)
-    np.multiply(cf, 1.0 - tax_rate, out=cf, where=cf > 0.0)  # positive cash flows taxed
-    discount = _powers(1.0 + r, horizon, -1.0)
-    margin_lr = max(1.0 - other_share_lr - compute_share_lr, 0.0) * (1.0 - tax_rate)
-    # the terminal value on Python floats (float64 arithmetic as numpy's, fewer objects)
-    terminal = float(revenue[-1]) * margin_lr * (1.0 + g_inf) / (r - g_inf) * float(discount[-1])
-    cf *= discount
-    return float(np.add.reduce(cf) + terminal)
+    return _lab_value(
+        revenue_q, g0, other_share_now, compute_share_now, committed, other_share_lr,
+        compute_share_lr, r, g_inf, tax_rate, _powers(fade, horizon),
+        _powers(cost_fade, horizon), _powers(1.0 + r, horizon, -1.0),
+        _NO_CAP if cap is None else cap,
+    )  # fmt: skip
+
+
+_NO_CAP = np.empty(0)
+"""The revenue cap of a lab value without one (:func:`_lab_value` reads an empty cap so)."""
+
+
+@njit(cache=True)
+def _lab_value(
+    revenue_q: float,
+    g0: float,
+    other_share_now: float,
+    compute_share_now: float,
+    committed: FloatArray,
+    other_share_lr: float,
+    compute_share_lr: float,
+    r: float,
+    g_inf: float,
+    tax_rate: float,
+    fade_powers: FloatArray,
+    cost_powers: FloatArray,
+    discount: FloatArray,
+    cap: FloatArray,
+) -> float:
+    """The lab value of :func:`lab_value_unchecked` in one pass over the horizon.
+
+    The operations (and their order) of the numpy expression it replaced: revenue
+    along the fade (a running product), capped; costs converging to their long-run
+    shares; positive cash flows taxed; discounted and summed in numpy's pairwise order;
+    plus the Gordon terminal value. ``cap`` is empty for no cap.
+    """
+    horizon = committed.size
+    capped = cap.size > 0
+    cf = np.empty(horizon)
+    base = 1.0 + g_inf
+    excess = g0 - g_inf
+    after_tax = 1.0 - tax_rate
+    acc = 1.0
+    revenue = 0.0
+    for k in range(horizon):
+        step = base + excess * fade_powers[k]
+        acc = step if k == 0 else acc * step
+        revenue = revenue_q * acc
+        if capped:
+            limit = cap[k]
+            # numpy.minimum: a NaN wins, on a tie the second
+            revenue = revenue if revenue < limit or revenue != revenue else limit
+        other = other_share_lr + (other_share_now - other_share_lr) * cost_powers[k]
+        compute = compute_share_lr + (compute_share_now - compute_share_lr) * cost_powers[k]
+        floor = committed[k]
+        need = compute * revenue
+        cost = floor if floor > need or floor != floor else need  # numpy.maximum
+        flow = revenue * (1.0 - other) - cost
+        if flow > 0.0:
+            flow *= after_tax
+        cf[k] = flow * discount[k]
+    margin_lr = 1.0 - other_share_lr - compute_share_lr
+    if 0.0 > margin_lr:  # max(margin_lr, 0.0)
+        margin_lr = 0.0
+    margin_lr *= after_tax
+    terminal = revenue * margin_lr * (1.0 + g_inf) / (r - g_inf) * discount[horizon - 1]
+    return _pairwise_sum(cf) + terminal
