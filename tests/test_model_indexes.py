@@ -62,6 +62,10 @@ def test_shortcuts_agree_with_plain_scans(root, scenario, seed):
         for o in model.deals.gpu:
             for ahead in (1, 4, 12):
                 assert o.planned_gw(q, ahead) == sum(gw for _, gw in o.planned(q, ahead))
+        for kind, parties in model.deals._index.items():  # DealBook.of trusts them: current
+            items = getattr(model.deals, kind)
+            for party, entry in parties.items():
+                assert entry[0] == id(items) and entry[1] == len(items), (kind, party)
         for role in Role:
             assert model.by_role(role) == [
                 g for g in model.firms if g.role is role and not g.defaulted

@@ -500,7 +500,12 @@ def _pruned_indexes(parties: dict, items: list, keep: list) -> dict:
 
 @dataclass
 class DealBook:
-    """All contracts of one model, with a per-model id counter."""
+    """All contracts of one model, with a per-model id counter.
+
+    The contract lists are read by anyone but changed only here (:meth:`add`,
+    :meth:`add_opening_loan`, :meth:`prune`), which keeps every index of :meth:`by`
+    current: :meth:`of` trusts an index once built.
+    """
 
     cloud: list[CloudContract] = field(default_factory=list)
     gpu: list[GpuOrder] = field(default_factory=list)
@@ -557,11 +562,9 @@ class DealBook:
         """Firm ``firm``'s contracts of list ``kind`` as ``party`` (see :meth:`by`)."""
         parties = self._index.get(kind)
         entry = None if parties is None else parties.get(party)
-        if entry is not None:  # the check of :meth:`by`, inlined: this is asked often
-            items = getattr(self, kind)
-            if entry[0] == id(items) and entry[1] == len(items):
-                found = entry[2].get(firm)  # (no empty list made for a firm that has some)
-                return [] if found is None else found
+        if entry is not None:  # an index built is kept current (see the class docstring)
+            found = entry[2].get(firm)  # (no empty list made for a firm that has some)
+            return [] if found is None else found
         return self.by(kind, party).get(firm, [])
 
     def prune(self) -> None:
