@@ -158,3 +158,42 @@ def test_dealbook_indexes_follow_adds_and_prunes():
             for x in book.cloud:
                 rebuilt.setdefault(getattr(x, party), []).append(x)
             assert book.by("cloud", party) == rebuilt  # pruned groups: a rebuild's, none empty
+
+
+def test_dealbook_interest_memo_follows_loans_added_changed_and_seasoned():
+    """The memoised interest per borrower equals the loans' own sum at every ask, while
+    loans are added (signed now, later or before), change (each change announced with
+    loan_changed), are pruned and season from one quarter to the next."""
+    import random
+
+    rnd = random.Random(11)
+    book = DealBook()
+    q = 0
+    for _ in range(400):
+        event = rnd.random()
+        if event < 0.3:
+            book.add(
+                Loan(
+                    book.new_id(), q + rnd.choice([-2, 0, 0, 0, 1]), lender=-1,
+                    borrower=rnd.randrange(3), principal=rnd.uniform(1.0, 9.0),
+                    rate=rnd.uniform(0.02, 0.12), maturity=q + rnd.randrange(1, 9),
+                ),
+                endogenous=True,
+            )  # fmt: skip
+        elif event < 0.5 and book.loans:
+            loan = rnd.choice(book.loans)
+            match rnd.randrange(3):
+                case 0:
+                    loan.principal *= rnd.uniform(0.5, 1.5)
+                case 1:
+                    loan.rate = rnd.uniform(0.02, 0.12)
+                case _:
+                    loan.status = ContractStatus.COMPLETED
+            book.loan_changed(loan)
+        elif event < 0.6:
+            book.prune()
+        elif event < 0.7:
+            q += 1
+        for borrower in range(3):
+            plain = sum([ln.interest_due(q) for ln in book.loans if ln.borrower == borrower], 0.0)
+            assert book.interest(borrower, q) == plain

@@ -41,6 +41,7 @@ __all__ = [
 
 #: Party index of the outside credit market.
 EXTERNAL = -1
+_NEVER = 1 << 62  # a quarter no run reaches (a memo of DealBook.interest that always holds)
 
 
 class ContractStatus(StrEnum):
@@ -499,7 +500,12 @@ def _pruned_indexes(parties: dict, items: list, keep: list) -> dict:
 
 @dataclass
 class DealBook:
-    """All contracts of one model, with a per-model id counter."""
+    """All contracts of one model, with a per-model id counter.
+
+    The contract lists are read by anyone but changed only here (:meth:`add`,
+    :meth:`add_opening_loan`, :meth:`prune`), which keeps every index of :meth:`by`
+    current: :meth:`of` trusts an index once built.
+    """
 
     cloud: list[CloudContract] = field(default_factory=list)
     gpu: list[GpuOrder] = field(default_factory=list)
@@ -514,6 +520,10 @@ class DealBook:
     # the indexes of :meth:`by`: kind -> party -> [id of the list, its length, groups]
     # (nested dicts: a lookup builds no key tuple)
     _index: dict = field(default_factory=dict, repr=False, compare=False)
+    # the memo of :meth:`interest`: borrower -> (first quarter, last quarter, interest)
+    _interest: dict = field(default_factory=dict, repr=False, compare=False)
+    # borrower -> the latest signing quarter of the loans added for it (see _loan_added)
+    _last_signed: dict = field(default_factory=dict, repr=False, compare=False)
 
     def by(self, kind: str, party: str) -> dict[int, list]:
         """The contracts of list ``kind`` (e.g. ``"cloud"``) grouped by field ``party``.
@@ -552,11 +562,9 @@ class DealBook:
         """Firm ``firm``'s contracts of list ``kind`` as ``party`` (see :meth:`by`)."""
         parties = self._index.get(kind)
         entry = None if parties is None else parties.get(party)
-        if entry is not None:  # the check of :meth:`by`, inlined: this is asked often
-            items = getattr(self, kind)
-            if entry[0] == id(items) and entry[1] == len(items):
-                found = entry[2].get(firm)  # (no empty list made for a firm that has some)
-                return [] if found is None else found
+        if entry is not None:  # an index built is kept current (see the class docstring)
+            found = entry[2].get(firm)  # (no empty list made for a firm that has some)
+            return [] if found is None else found
         return self.by(kind, party).get(firm, [])
 
     def prune(self) -> None:
@@ -575,6 +583,64 @@ class DealBook:
                 parties = self._index.pop(name, None)
                 if parties:
                     self._index[name] = _pruned_indexes(parties, items, keep)
+
+    def interest(self, borrower: int, q: int) -> float:
+        """Interest ``borrower`` owes on its loans in quarter ``q`` (USD bn).
+
+        :meth:`Loan.interest_due` summed over its loans in the book's order, inlined (the
+        loans that owe nothing add 0.0 there, which leaves a sum from +0.0 unchanged).
+        Asked for every firm several times a quarter while its loans mostly stay the
+        same, so it is memoised per borrower: until one of its loans changes
+        (:meth:`loan_changed`) or a loan it signed in or after the quarter of the sum
+        starts to owe interest (the sum holds up to that loan's signing quarter; a loan
+        added later narrows the quarters it holds for: :meth:`_loan_added`).
+        """
+        memo = self._interest.get(borrower)
+        if memo is not None and memo[0] <= q <= memo[1]:
+            return memo[2]
+        loans = self.of("loans", "borrower", borrower)
+        total = sum(
+            [ln.principal * ln.rate / 4 for ln in loans if ln.status is _ACTIVE and ln.signed < q],
+            0.0,
+        )
+        # with a loan signed in q or later (which owes interest from the quarter after its
+        # signing) the sum holds for q alone; without, until a loan is added
+        last = self._last_signed.get(borrower)
+        self._interest[borrower] = (q, q if last is not None and last >= q else _NEVER, total)
+        return total
+
+    def loan_changed(self, loan: Loan) -> None:
+        """Note that ``loan``'s terms or status changed: its borrower's interest is summed anew.
+
+        Every change of a loan in the book (principal, rate, maturity, status) must be
+        followed by this call (see :meth:`interest`).
+        """
+        self._interest.pop(loan.borrower, None)
+
+    def _loan_added(self, loan: Loan) -> None:
+        """Keep the borrower's memoised interest valid with ``loan`` just added to the book.
+
+        A loan owes no interest up to its signing quarter: a sum from a quarter no later
+        than that still holds until then; an older one is summed anew.
+        """
+        last = self._last_signed.get(loan.borrower)
+        if last is None or last < loan.signed:
+            self._last_signed[loan.borrower] = loan.signed
+        memo = self._interest.get(loan.borrower)
+        if memo is None:
+            return
+        if memo[0] <= loan.signed:
+            until = loan.signed if loan.signed < memo[1] else memo[1]
+            self._interest[loan.borrower] = (memo[0], until, memo[2])
+        else:
+            del self._interest[loan.borrower]
+
+    def add_opening_loan(self, loan: Loan) -> None:
+        """Add a loan the borrower had before the run (not a signing: none is recorded)."""
+        self.revision += 1
+        self.loans.append(loan)
+        self._indexed("loans", loan)
+        self._loan_added(loan)
 
     def touch(self) -> None:
         """Mark the book as changed (a contract was cancelled, cut or delivered)."""
@@ -651,6 +717,7 @@ class DealBook:
             case Loan():
                 self.loans.append(contract)
                 self._indexed("loans", contract)
+                self._loan_added(contract)
                 kind = DealKind.VENDOR_LOAN if contract.vendor else DealKind.DEBT
                 self.record(contract, kind, contract.lender, contract.borrower, 0.0, endogenous)
             case Backstop():

@@ -88,6 +88,7 @@ def service_debt(model: AIEconomy) -> None:
             _settle_vendor(model, loan)
         if loan.principal <= _EPS:
             loan.status = ContractStatus.COMPLETED
+            model.deals.loan_changed(loan)
     model.deals.touch()
 
 
@@ -98,6 +99,7 @@ def _settle_external(model: AIEconomy, loan: Loan) -> None:
     if quote.granted and quote.amount >= loan.principal - _EPS:
         loan.rate = quote.rate
         loan.maturity = q + borrower.choose_maturity()
+        model.deals.loan_changed(loan)
         model.log_event(
             borrower.index, EventKind.LOAN_ROLLED, loan.principal, f"at {quote.rate:.1%}"
         )
@@ -108,6 +110,7 @@ def _settle_external(model: AIEconomy, loan: Loan) -> None:
         model, borrower, loan.principal, Account.DEBT, ExternalParty.LENDERS, "principal", FIN
     )
     loan.principal -= paid
+    model.deals.loan_changed(loan)
 
 
 def _settle_vendor(model: AIEconomy, loan: Loan) -> None:
@@ -120,6 +123,7 @@ def _settle_vendor(model: AIEconomy, loan: Loan) -> None:
     if action is VendorAction.ROLL:
         loan.rate = b.vendor_rate
         loan.maturity = q + borrower.choose_maturity()
+        model.deals.loan_changed(loan)
         model.log_event(
             borrower.index,
             EventKind.LOAN_ROLLED,
@@ -138,6 +142,7 @@ def _settle_vendor(model: AIEconomy, loan: Loan) -> None:
         )
         loan.principal -= loss
         loan.maturity = q + borrower.choose_maturity()
+        model.deals.loan_changed(loan)
         model.log_event(
             borrower.index,
             EventKind.LOAN_RESTRUCTURED,
@@ -165,6 +170,7 @@ def _settle_vendor(model: AIEconomy, loan: Loan) -> None:
         INV,
     )
     loan.principal -= paid
+    model.deals.loan_changed(loan)
 
 
 def review_covenants(model: AIEconomy) -> None:
@@ -198,6 +204,7 @@ def review_covenants(model: AIEconomy) -> None:
             for loan in model.deals.of("loans", "borrower", f.index):
                 if loan.active and loan.maturity > q + 1:
                     loan.maturity = q + 1
+                    model.deals.loan_changed(loan)
                     called += loan.principal
             if called > _EPS:
                 model.log_event(
@@ -252,6 +259,7 @@ def allocate_capital(model: AIEconomy) -> None:
                 left -= part
                 if loan.principal <= _EPS:
                     loan.status = ContractStatus.COMPLETED
+                model.deals.loan_changed(loan)
         if payout > _EPS:
             model.payments.pay_external(
                 f.index,

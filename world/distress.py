@@ -305,5 +305,6 @@ def _clear(model: AIEconomy, new: list[Firm]) -> tuple[np.ndarray, np.ndarray, f
                 )
         ln.principal -= loss
         ln.status = ContractStatus.DEFAULTED
+        model.deals.loan_changed(ln)
     model.lender_losses += outside
     return result.payments, creditor_losses, outside

@@ -311,15 +311,8 @@ class AIEconomy(mesa.Model):
         return firm.opex_level
 
     def interest_now(self, firm: Firm) -> float:
-        """Interest the firm owes this quarter (USD bn)."""
-        q = self.quarter
-        loans = self.deals.of("loans", "borrower", firm.index)
-        # Loan.interest_due inlined (asked for every firm several times a quarter); the
-        # loans that owe nothing add 0.0 there, which leaves a sum from +0.0 unchanged
-        return sum(
-            [ln.principal * ln.rate / 4 for ln in loans if ln.status is ACTIVE and ln.signed < q],
-            0.0,
-        )
+        """Interest the firm owes this quarter (USD bn, see :meth:`DealBook.interest`)."""
+        return self.deals.interest(firm.index, self.quarter)
 
     def lab_revenue_now(self, lab: Firm) -> float:
         """Lab's potential revenue this quarter (USD bn)."""
@@ -512,6 +505,7 @@ class AIEconomy(mesa.Model):
             ):
                 loan.rate = (loan.rate * loan.principal + rate * amount) / (loan.principal + amount)
                 loan.principal += amount
+                self.deals.loan_changed(loan)
                 finance.draw_external(self, firm, amount, memo)
                 return
         loan = Loan(

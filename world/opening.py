@@ -69,7 +69,7 @@ def open_books(model: AIEconomy) -> None:
                 rate=s.debt_rate,
                 maturity=max(round((k + 1) * s.debt_maturity_quarters / _DEBT_TRANCHES), 1),
             )
-            model.deals.loans.append(loan)
+            model.deals.add_opening_loan(loan)
         if f.role is Role.LAB:
             model.lab_compute_gw[f.index] = f.fleet.deployed_gw
 
