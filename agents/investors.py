@@ -21,9 +21,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from world import trading
+from world import rounds, trading
 from world.market import InvestorParams
-from world.rounds import allocate, best_first, round_bids, settle
 from world.trading import portfolio_values, trade_quarter_kernel
 
 __all__ = [
@@ -444,27 +443,19 @@ class InvestorPopulation:
         )
         eps = self._buffer("round_eps", self.n_investors)
         rng.standard_normal(out=eps)
-        res, commit, valid, at_ask, total = round_bids(
-            self.types, self.sentiment, self.cash, eps, anchors, p.round_sentiment_weight,
-            p.round_valuation_dispersion, p.round_commit_fraction * appetite,
-            p.round_floor_fraction * ask, ask,
-        )  # fmt: skip
         sought = float(amount_sought_usd_bn)
-        if valid.size == 0 or total < p.round_min_subscription * sought:
+        code, fills, new_shares, pre, pps, at_ask, total = rounds.primary_round(
+            self.types, self.sentiment, self.cash, self.holdings, eps, anchors,
+            p.round_sentiment_weight, p.round_valuation_dispersion,
+            p.round_commit_fraction * appetite, p.round_floor_fraction * ask, ask, sought,
+            p.round_min_subscription, a, s_pre,
+        )  # fmt: skip
+        if code == rounds.FAILED:
             return FundingRoundResult(
                 self.asset_names[a], RoundOutcome.FAILED, sought, 0.0, mark, mark,
                 float(self.prices[a]), 0.0, 0, at_ask, total,
             )  # fmt: skip
-        if total >= sought:
-            winners, fills = allocate(res, commit, valid, sought)
-            outcome = RoundOutcome.FULL
-        else:  # every valid bid wins (sorted, so the sums match those of a full round)
-            winners = best_first(res, valid)
-            fills = commit[winners]
-            outcome = RoundOutcome.UNDERSUBSCRIBED
-        pre = min(float(res[winners[-1]]), ask)  # the marginal bid's valuation, at most the ask
-        pps = pre / s_pre
-        new_shares = settle(self.cash, self.holdings, a, winners, fills, pps)
+        outcome = RoundOutcome.FULL if code == rounds.FULL else RoundOutcome.UNDERSUBSCRIBED
         issued = float(new_shares.sum())
         raised = float(fills.sum())
         self.shares_outstanding[a] += issued
@@ -472,7 +463,7 @@ class InvestorPopulation:
         self.prices[a] = pps
         return FundingRoundResult(
             self.asset_names[a], outcome, sought, raised, pre, pre + raised, pps, issued,
-            int(winners.size), at_ask, total,
+            int(fills.size), at_ask, total,
         )  # fmt: skip
 
     def place_outside(self, asset: str, shares_bn: float) -> None:
