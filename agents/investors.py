@@ -219,15 +219,17 @@ class InvestorPopulation:
         self.market_maker_cash = 0.0
         """Market maker's cash, USD bn (starts at 0, may go negative)."""
         self._pending = np.zeros((n, n_l))
-        self._sigma = np.array(
-            [params.fundamentalist_noise, params.chartist_noise, params.noise_sigma]
-        )
         self._kernel_params = _kernel_params(params)
         self._round_step = np.zeros(k)
         self._last_close = prices.copy()
         self._wealth = np.empty(n)
         self._news = np.empty(n)
         self._buffers: dict[str, FloatArray] = {}
+        self._scratch = np.empty(trading.scratch_size(n, n_l, params.sub_rounds))
+        """The trading kernel's draws and scratch, reused every quarter."""
+        self._normals, self._uniforms, _, _ = trading.scratch_parts(
+            self._scratch, n, n_l, params.sub_rounds
+        )
 
     # ------------------------------------------------------------------ views
     @property
@@ -301,43 +303,38 @@ class InvestorPopulation:
         p = self.params
         fund = self._per_asset("fundamentals", fundamentals, np.nan)
         news_all = self._per_asset("news", news, 0.0)
-        k, n_l = len(self.asset_names), self._listed_idx.size
-        r_n, n = p.sub_rounds, self.n_investors
+        k, n_l, r_n = len(self.asset_names), self._listed_idx.size, p.sub_rounds
         # all of the quarter's draws in bulk: shocks (r_n, 3, n_l + 1), then sentiment noise;
         # then uniforms for strategy revision and the new strategy (into reused buffers)
-        normals = self._buffer("normals", r_n * 3 * (n_l + 1) + n)
-        rng.standard_normal(out=normals)
-        uniforms = self._buffer("uniforms", 2 * n)
-        rng.random(out=uniforms)
-        # the record's arrays, filled by the kernel
-        close, caps, ptf = np.empty(k), np.empty(k), np.empty(k)
-        returns = np.empty((r_n, n_l))
-        volume, inventory = np.empty(n_l), np.empty(n_l)
-        type_shares, fitness, stats = np.empty(3), np.empty(3), np.empty(2)
+        rng.standard_normal(out=self._normals)
+        rng.random(out=self._uniforms)
+        record = np.empty(trading.record_size(k, n_l, r_n))  # filled by the kernel
         self.market_maker_cash += trade_quarter_kernel(
             self.types, self.capacity, self.sentiment, self.holdings, self.cash, self._pending,
             self._listed_cols, self._float_listed, self.shares_outstanding, self.prices, fund,
-            news_all, self.trend, self.market_maker_inventory, self.profit_memory, self._sigma,
-            normals, uniforms, self._kernel_params, self._buffer("wealth0", n),
-            self._buffer("tilt", n), close, caps, ptf, returns, volume, inventory, type_shares,
-            fitness, stats,
+            news_all, self.trend, self.market_maker_inventory, self.profit_memory,
+            self._kernel_params, r_n, self._scratch, record,
         )  # fmt: skip
+        record.setflags(write=False)  # and so are its parts
+        close, caps, ptf, returns, volume, inventory, type_shares, fitness, stats = (
+            trading.record_parts(record, k, n_l, r_n)
+        )
         qret = np.log(self.prices / self._last_close)
-        self._last_close = _read_only(close)
+        self._last_close = close
         return QuarterMarketResult(
             asset_names=self.asset_names,
             listed_names=self.listed_names,
             prices=close,
-            market_caps=_read_only(caps),
-            price_to_fundamental=_read_only(ptf),
+            market_caps=caps,
+            price_to_fundamental=ptf,
             quarterly_returns=_read_only(qret),
-            subround_returns=_read_only(returns),
-            volume=_read_only(volume),
-            market_maker_inventory=_read_only(inventory),
+            subround_returns=returns,
+            volume=volume,
+            market_maker_inventory=inventory,
             mean_sentiment=float(stats[0]),
             sentiment_dispersion=float(stats[1]),
-            type_shares=_read_only(type_shares),
-            fitness=_read_only(fitness),
+            type_shares=type_shares,
+            fitness=fitness,
         )
 
     def burn_in(self, fundamentals: ArrayLike, quarters: int, rng: np.random.Generator) -> None:
@@ -531,6 +528,9 @@ def _kernel_params(p: InvestorParams) -> FloatArray:
         t.P_SENTIMENT_DECAY: p.sentiment_decay,
         t.P_QUOTE_BAND: p.quote_band,
         t.P_SHORT_LIMIT: p.market_maker_short_limit,
+        t.P_SIGMA: p.fundamentalist_noise,
+        t.P_SIGMA + 1: p.chartist_noise,
+        t.P_SIGMA + 2: p.noise_sigma,
     }
     out = np.empty(t.N_PARAMS)
     for index, value in values.items():
