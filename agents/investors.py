@@ -269,10 +269,11 @@ class InvestorPopulation:
 
     # ---------------------------------------------------------------- trading
     def _per_asset(self, name: str, value: ArrayLike, fill: float) -> FloatArray:
-        arr = np.asarray(value, dtype=np.float64)
+        """``value`` per asset, a fresh float64 array; given per listed asset, ``fill`` the rest."""
+        arr = np.array(value, dtype=np.float64)  # a copy: the kernel never sees the caller's
         k, n_l = len(self.asset_names), self._listed_idx.size
         if arr.shape == (k,):
-            out = arr.copy()
+            out = arr
         elif arr.shape == (n_l,):
             out = np.full(k, fill)
             out[self._listed_idx] = arr
