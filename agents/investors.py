@@ -21,9 +21,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from world import trading
+from world import rounds, trading
 from world.market import InvestorParams
-from world.rounds import allocate, best_first, round_bids, settle
 from world.trading import portfolio_values, trade_quarter_kernel
 
 __all__ = [
@@ -220,15 +219,17 @@ class InvestorPopulation:
         self.market_maker_cash = 0.0
         """Market maker's cash, USD bn (starts at 0, may go negative)."""
         self._pending = np.zeros((n, n_l))
-        self._sigma = np.array(
-            [params.fundamentalist_noise, params.chartist_noise, params.noise_sigma]
-        )
         self._kernel_params = _kernel_params(params)
         self._round_step = np.zeros(k)
         self._last_close = prices.copy()
         self._wealth = np.empty(n)
         self._news = np.empty(n)
         self._buffers: dict[str, FloatArray] = {}
+        self._scratch = np.empty(trading.scratch_size(n, n_l, params.sub_rounds))
+        """The trading kernel's draws and scratch, reused every quarter."""
+        self._normals, self._uniforms, _, _ = trading.scratch_parts(
+            self._scratch, n, n_l, params.sub_rounds
+        )
 
     # ------------------------------------------------------------------ views
     @property
@@ -268,10 +269,11 @@ class InvestorPopulation:
 
     # ---------------------------------------------------------------- trading
     def _per_asset(self, name: str, value: ArrayLike, fill: float) -> FloatArray:
-        arr = np.asarray(value, dtype=np.float64)
+        """``value`` per asset, a fresh float64 array; given per listed asset, ``fill`` the rest."""
+        arr = np.array(value, dtype=np.float64)  # a copy: the kernel never sees the caller's
         k, n_l = len(self.asset_names), self._listed_idx.size
         if arr.shape == (k,):
-            out = arr.copy()
+            out = arr
         elif arr.shape == (n_l,):
             out = np.full(k, fill)
             out[self._listed_idx] = arr
@@ -302,43 +304,38 @@ class InvestorPopulation:
         p = self.params
         fund = self._per_asset("fundamentals", fundamentals, np.nan)
         news_all = self._per_asset("news", news, 0.0)
-        k, n_l = len(self.asset_names), self._listed_idx.size
-        r_n, n = p.sub_rounds, self.n_investors
+        k, n_l, r_n = len(self.asset_names), self._listed_idx.size, p.sub_rounds
         # all of the quarter's draws in bulk: shocks (r_n, 3, n_l + 1), then sentiment noise;
         # then uniforms for strategy revision and the new strategy (into reused buffers)
-        normals = self._buffer("normals", r_n * 3 * (n_l + 1) + n)
-        rng.standard_normal(out=normals)
-        uniforms = self._buffer("uniforms", 2 * n)
-        rng.random(out=uniforms)
-        # the record's arrays, filled by the kernel
-        close, caps, ptf = np.empty(k), np.empty(k), np.empty(k)
-        returns = np.empty((r_n, n_l))
-        volume, inventory = np.empty(n_l), np.empty(n_l)
-        type_shares, fitness, stats = np.empty(3), np.empty(3), np.empty(2)
+        rng.standard_normal(out=self._normals)
+        rng.random(out=self._uniforms)
+        record = np.empty(trading.record_size(k, n_l, r_n))  # filled by the kernel
         self.market_maker_cash += trade_quarter_kernel(
             self.types, self.capacity, self.sentiment, self.holdings, self.cash, self._pending,
             self._listed_cols, self._float_listed, self.shares_outstanding, self.prices, fund,
-            news_all, self.trend, self.market_maker_inventory, self.profit_memory, self._sigma,
-            normals, uniforms, self._kernel_params, self._buffer("wealth0", n),
-            self._buffer("tilt", n), close, caps, ptf, returns, volume, inventory, type_shares,
-            fitness, stats,
+            news_all, self.trend, self.market_maker_inventory, self.profit_memory,
+            self._kernel_params, r_n, self._scratch, record,
         )  # fmt: skip
+        record.setflags(write=False)  # and so are its parts
+        close, caps, ptf, returns, volume, inventory, type_shares, fitness, stats = (
+            trading.record_parts(record, k, n_l, r_n)
+        )
         qret = np.log(self.prices / self._last_close)
-        self._last_close = _read_only(close)
+        self._last_close = close
         return QuarterMarketResult(
             asset_names=self.asset_names,
             listed_names=self.listed_names,
             prices=close,
-            market_caps=_read_only(caps),
-            price_to_fundamental=_read_only(ptf),
+            market_caps=caps,
+            price_to_fundamental=ptf,
             quarterly_returns=_read_only(qret),
-            subround_returns=_read_only(returns),
-            volume=_read_only(volume),
-            market_maker_inventory=_read_only(inventory),
+            subround_returns=returns,
+            volume=volume,
+            market_maker_inventory=inventory,
             mean_sentiment=float(stats[0]),
             sentiment_dispersion=float(stats[1]),
-            type_shares=_read_only(type_shares),
-            fitness=_read_only(fitness),
+            type_shares=type_shares,
+            fitness=fitness,
         )
 
     def burn_in(self, fundamentals: ArrayLike, quarters: int, rng: np.random.Generator) -> None:
@@ -444,27 +441,19 @@ class InvestorPopulation:
         )
         eps = self._buffer("round_eps", self.n_investors)
         rng.standard_normal(out=eps)
-        res, commit, valid, at_ask, total = round_bids(
-            self.types, self.sentiment, self.cash, eps, anchors, p.round_sentiment_weight,
-            p.round_valuation_dispersion, p.round_commit_fraction * appetite,
-            p.round_floor_fraction * ask, ask,
-        )  # fmt: skip
         sought = float(amount_sought_usd_bn)
-        if valid.size == 0 or total < p.round_min_subscription * sought:
+        code, fills, new_shares, pre, pps, at_ask, total = rounds.primary_round(
+            self.types, self.sentiment, self.cash, self.holdings, eps, anchors,
+            p.round_sentiment_weight, p.round_valuation_dispersion,
+            p.round_commit_fraction * appetite, p.round_floor_fraction * ask, ask, sought,
+            p.round_min_subscription, a, s_pre,
+        )  # fmt: skip
+        if code == rounds.FAILED:
             return FundingRoundResult(
                 self.asset_names[a], RoundOutcome.FAILED, sought, 0.0, mark, mark,
                 float(self.prices[a]), 0.0, 0, at_ask, total,
             )  # fmt: skip
-        if total >= sought:
-            winners, fills = allocate(res, commit, valid, sought)
-            outcome = RoundOutcome.FULL
-        else:  # every valid bid wins (sorted, so the sums match those of a full round)
-            winners = best_first(res, valid)
-            fills = commit[winners]
-            outcome = RoundOutcome.UNDERSUBSCRIBED
-        pre = min(float(res[winners[-1]]), ask)  # the marginal bid's valuation, at most the ask
-        pps = pre / s_pre
-        new_shares = settle(self.cash, self.holdings, a, winners, fills, pps)
+        outcome = RoundOutcome.FULL if code == rounds.FULL else RoundOutcome.UNDERSUBSCRIBED
         issued = float(new_shares.sum())
         raised = float(fills.sum())
         self.shares_outstanding[a] += issued
@@ -472,7 +461,7 @@ class InvestorPopulation:
         self.prices[a] = pps
         return FundingRoundResult(
             self.asset_names[a], outcome, sought, raised, pre, pre + raised, pps, issued,
-            int(winners.size), at_ask, total,
+            int(fills.size), at_ask, total,
         )  # fmt: skip
 
     def place_outside(self, asset: str, shares_bn: float) -> None:
@@ -540,6 +529,9 @@ def _kernel_params(p: InvestorParams) -> FloatArray:
         t.P_SENTIMENT_DECAY: p.sentiment_decay,
         t.P_QUOTE_BAND: p.quote_band,
         t.P_SHORT_LIMIT: p.market_maker_short_limit,
+        t.P_SIGMA: p.fundamentalist_noise,
+        t.P_SIGMA + 1: p.chartist_noise,
+        t.P_SIGMA + 2: p.noise_sigma,
     }
     out = np.empty(t.N_PARAMS)
     for index, value in values.items():

@@ -46,8 +46,6 @@ def test_warm_up_compiles_the_kernels_a_run_calls() -> None:
     assert set(signatures) == _dispatchers()
     for entry in (
         "world.trading.trade_quarter_kernel",  # every quarter's trading
-        "world.rounds.round_bids",  # a private lab's funding round
-        "world.rounds.allocate",
-        "world.rounds.settle",
+        "world.rounds.primary_round",  # a private lab's funding round, in one call
     ):
         assert signatures[entry] >= 1, entry

@@ -5,8 +5,9 @@ valuations by investor index) until the amount sought is covered. The marginal b
 is found by a weighted quickselect (O(n) expected) instead of sorting every bid.
 The winners are put best first by a stable radix sort of their valuations
 (:func:`best_first`), the order of ``numpy.argsort(-res, kind="stable")``.
-Called by :meth:`agents.investors.InvestorPopulation.funding_round`; the kernels hold
-no state and draw no random numbers.
+:func:`primary_round` runs a whole round (bids, winners, settlement) in one compiled
+call. Called by :meth:`agents.investors.InvestorPopulation.funding_round`; the kernels
+hold no state and draw no random numbers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["allocate", "best_first", "bids_above", "marginal_bid", "round_bids", "settle"]
+__all__ = [
+    "FAILED",
+    "FULL",
+    "UNDERSUBSCRIBED",
+    "allocate",
+    "best_first",
+    "bids_above",
+    "marginal_bid",
+    "primary_round",
+    "round_bids",
+    "settle",
+]
+
+FAILED, FULL, UNDERSUBSCRIBED = 0, 1, 2
+"""Outcome codes of :func:`primary_round`: nothing sold; the amount sought; every valid bid."""
 
 
 @njit(cache=True)
@@ -247,3 +262,45 @@ def settle(cash, holdings, asset, winners, fills, price):  # pragma: no cover - 
         cash[i] -= fills[p]
         holdings[i, asset] += shares[p]
     return shares
+
+
+@njit(cache=True)
+def primary_round(
+    types, sentiment, cash, holdings, eps, anchors, sentiment_weight, dispersion, commit_fraction,
+    floor, ask, sought, min_subscription, asset, shares_pre,
+):  # fmt: skip  # pragma: no cover - compiled
+    """A whole primary round of ``asset``: bids, winners and fills, settlement (in place).
+
+    The bids of :func:`round_bids` (same arguments). A round whose valid bids are
+    none or commit less than ``min_subscription × sought`` fails (:data:`FAILED`:
+    nothing changes). One they cover is :data:`FULL`: the winners and fills of
+    :func:`allocate`. Otherwise every valid bid wins (:data:`UNDERSUBSCRIBED`; sorted
+    by :func:`best_first`, so sums taken in the winners' order match a full round's)
+    and is filled in full. The pre-money valuation is the last winner's valuation, at
+    most ``ask``; the winners pay at ``pre / shares_pre`` per share (:func:`settle`).
+
+    Returns the outcome code, the fills (USD bn) and new shares (bn shares) of the
+    winners in order (empty if the round failed), the pre-money valuation and the
+    price per share (NaN if failed), the money committed at or above ``ask`` and the
+    money of all valid bids.
+    """
+    res, commit, valid, at_ask, total = round_bids(
+        types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction,
+        floor, ask,
+    )  # fmt: skip
+    if valid.shape[0] == 0 or total < min_subscription * sought:
+        none = np.empty(0)
+        return FAILED, none, none, np.nan, np.nan, at_ask, total
+    if total >= sought:
+        winners, fills = allocate(res, commit, valid, sought)
+        outcome = FULL
+    else:
+        winners = best_first(res, valid)
+        fills = np.empty(winners.shape[0])
+        for p in range(winners.shape[0]):
+            fills[p] = commit[winners[p]]
+        outcome = UNDERSUBSCRIBED
+    pre = min(res[winners[winners.shape[0] - 1]], ask)
+    pps = pre / shares_pre
+    shares = settle(cash, holdings, asset, winners, fills, pps)
+    return outcome, fills, shares, pre, pps, at_ask, total

@@ -30,13 +30,23 @@ import numpy as np  # noqa: E402
 from llvmlite import ir  # noqa: E402
 from numba import njit, prange, types  # noqa: E402
 from numba.core import cgutils  # noqa: E402
-from numba.extending import intrinsic, models, overload, register_model  # noqa: E402
+from numba.extending import (  # noqa: E402
+    intrinsic,
+    models,
+    overload,
+    register_jitable,
+    register_model,
+)
 
 __all__ = [
     "BLOCK",
     "block_bounds",
     "passes_per_quarter",
     "portfolio_values",
+    "record_parts",
+    "record_size",
+    "scratch_parts",
+    "scratch_size",
     "trade_quarter_kernel",
 ]
 
@@ -760,7 +770,9 @@ P_SENTIMENT_NOISE = 17
 P_SENTIMENT_DECAY = 18
 P_QUOTE_BAND = 19
 P_SHORT_LIMIT = 20
-N_PARAMS = 21
+P_SIGMA = 21
+"""First of three: the shocks' scale per strategy (fundamentalist, chartist, noise)."""
+N_PARAMS = 24
 N_SUMS = 5
 """Sums per listed asset of a pass: fills, cash paid, volume, net orders, buy orders."""
 MIN_ANCHOR = 1e-3
@@ -888,6 +900,65 @@ def _spread_blocks(bounds, sentiment, mean, s_parts):  # pragma: no cover - comp
         _spread_block(bounds[b], bounds[b + 1], sentiment, mean, s_parts[b])
 
 
+RECORD_STATS = 8
+"""Values of the record after its per-asset parts: type shares (3), fitness (3), stats (2)."""
+
+
+def record_size(n_assets: int, n_listed: int, sub_rounds: int) -> int:
+    """Length of the quarter's record array (:func:`record_parts`)."""
+    return 3 * n_assets + (sub_rounds + 2) * n_listed + RECORD_STATS
+
+
+@register_jitable
+def record_parts(record, n_assets, n_listed, sub_rounds):
+    """The parts of a quarter's record, views of the one array :func:`trade_quarter_kernel` fills.
+
+    ``close``, ``caps``, ``price_to_fundamental`` (n_assets each), ``returns``
+    (sub_rounds, n_listed), ``volume``, ``inventory`` (n_listed each), ``type_shares``,
+    ``fitness`` (3 each) and ``stats`` (2), in this order (the same in Python and in
+    the kernel).
+    """
+    k, n_l = n_assets, n_listed
+    at = 3 * k + sub_rounds * n_l
+    returns = record[3 * k : at].reshape((sub_rounds, n_l))
+    stats = at + 2 * n_l
+    return (
+        record[0:k],
+        record[k : 2 * k],
+        record[2 * k : 3 * k],
+        returns,
+        record[at : at + n_l],
+        record[at + n_l : stats],
+        record[stats : stats + 3],
+        record[stats + 3 : stats + 6],
+        record[stats + 6 : stats + RECORD_STATS],
+    )
+
+
+def scratch_size(n: int, n_listed: int, sub_rounds: int) -> int:
+    """Length of the kernel's scratch array (:func:`scratch_parts`)."""
+    return sub_rounds * 3 * (n_listed + 1) + 5 * n
+
+
+@register_jitable
+def scratch_parts(scratch, n, n_listed, sub_rounds):
+    """The parts of the scratch array of :func:`trade_quarter_kernel`: views.
+
+    ``normals`` (``sub_rounds · 3 · (n_listed + 1) + n``) and ``uniforms`` (2n), the
+    quarter's draws, which the caller fills; ``wealth0`` and ``tilt`` (n each), the
+    kernel's own (each investor's wealth at the open and its sentiment's tilt of
+    orders). One array kept by the caller: a large population maps no fresh pages
+    every quarter.
+    """
+    m = sub_rounds * 3 * (n_listed + 1) + n
+    return (
+        scratch[0:m],
+        scratch[m : m + 2 * n],
+        scratch[m + 2 * n : m + 3 * n],
+        scratch[m + 3 * n : m + 4 * n],
+    )
+
+
 @njit(cache=True)
 def trade_quarter_kernel(
     types,
@@ -905,31 +976,20 @@ def trade_quarter_kernel(
     trend,
     mm_inventory,
     profit_memory,
-    sigma,
-    normals,
-    uniforms,
     pars,
-    wealth0,
-    tilt,
-    close,
-    caps,
-    price_to_fundamental,
-    returns,
-    volume,
-    inventory,
-    type_shares,
-    fitness,
-    stats,
+    sub_rounds,
+    scratch,
+    record,
 ):  # pragma: no cover - compiled
     """One quarter of the population in one compiled call (in place).
 
     1. News moves each investor's sentiment by ``news_sensitivity`` times the
        portfolio-weighted news (clipped to [−1, 1]); wealth at the open is kept.
     2. Common and idiosyncratic shocks (``normals``: the first ``sub_rounds · 3 ·
-       (n_listed + 1)`` values, correlation ``shock_correlation``, scaled by ``sigma``
-       per strategy) set the signals of each sub-round (:func:`_signals`); every
-       investor's pending orders are filled and new ones placed
-       (:func:`_trade_range`); the market maker moves the log price by ``impact ·
+       (n_listed + 1)`` values, correlation ``shock_correlation``, scaled by
+       ``pars[P_SIGMA + h]`` for strategy ``h``) set the signals of each sub-round
+       (:func:`_signals`); every investor's pending orders are filled and new ones
+       placed (:func:`_trade_range`); the market maker moves the log price by ``impact ·
        (orders − inventory_aversion · inventory) / float`` (clipped to ``±max_move``)
        and the chartists' trend follows; the quote stays within ``exp(±quote_band)``
        of fundamental value per share (F below :data:`MIN_ANCHOR` counts as it), and
@@ -945,12 +1005,13 @@ def trade_quarter_kernel(
     ``shares``, ``prices`` and ``fundamentals`` are per asset (USD bn; NaN: no
     fundamental value, which counts as the lower cap). Every pass runs over the blocks
     of :func:`block_bounds` on all threads; the blocks' sums are added in block order.
-    ``prices``, ``profit_memory``, ``trend`` and ``mm_inventory`` are updated;
-    ``wealth0`` and ``tilt`` (n) are scratch (each investor's wealth at the open and
-    its sentiment's tilt of orders), passed in so that a large population does not
-    map fresh pages for them every quarter.
+    ``prices``, ``profit_memory``, ``trend`` and ``mm_inventory`` are updated.
+    ``pars`` holds the scalar parameters (indices ``P_*``). ``scratch`` holds the
+    quarter's draws (``normals``, ``uniforms``) and the kernel's scratch
+    (:func:`scratch_parts`).
 
-    The quarter's record is written to the last nine arrays: ``close`` (the prices),
+    The quarter's record is written to the parts of ``record`` (:func:`record_parts`,
+    one array: one argument, one allocation): ``close`` (the prices),
     ``caps`` (price × shares, USD bn) and ``price_to_fundamental`` (caps / fundamental;
     ``inf`` if the fundamental is ≤ 0, NaN if none) per asset; ``returns`` (sub_rounds,
     n_listed) the log return of every sub-round, ``volume`` the shares traded and
@@ -961,7 +1022,11 @@ def trade_quarter_kernel(
     """
     n = types.shape[0]
     n_l = len(listed_idx)
-    r_n = returns.shape[0]
+    r_n = sub_rounds
+    normals, uniforms, wealth0, tilt = scratch_parts(scratch, n, n_l, r_n)
+    close, caps, price_to_fundamental, returns, volume, inventory, type_shares, fitness, stats = (
+        record_parts(record, prices.shape[0], n_l, r_n)
+    )
     bounds = block_bounds(n)
     nb = bounds.shape[0] - 1
     parts = np.zeros((nb, N_SUMS, n_l))
@@ -990,7 +1055,7 @@ def trade_quarter_kernel(
             base = (r * 3 + h) * m
             common = normals[base + n_l]
             for j in range(n_l):
-                noise[r, h, j] = sigma[h] * (a * common + b * normals[base + j])
+                noise[r, h, j] = pars[P_SIGMA + h] * (a * common + b * normals[base + j])
     weights = np.empty(n_l)
     total = 0.0
     for j in range(n_l):
