@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numba
 
+import world.fundamentals
 import world.rounds
 import world.trading
 
@@ -17,11 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBE = """
 import json, numba
 from runs.warmup import warm_up
-import world.rounds, world.trading
+import world.fundamentals, world.rounds, world.trading
 warm_up()
 print(json.dumps({
     f"{mod.__name__}.{name}": len(obj.signatures)
-    for mod in (world.trading, world.rounds)
+    for mod in (world.trading, world.rounds, world.fundamentals)
     for name, obj in vars(mod).items()
     if isinstance(obj, numba.core.registry.CPUDispatcher)
 }))
@@ -31,7 +32,7 @@ print(json.dumps({
 def _dispatchers() -> set[str]:
     return {
         f"{mod.__name__}.{name}"
-        for mod in (world.trading, world.rounds)
+        for mod in (world.trading, world.rounds, world.fundamentals)
         for name, obj in vars(mod).items()
         if isinstance(obj, numba.core.registry.CPUDispatcher)
     }
@@ -47,5 +48,7 @@ def test_warm_up_compiles_the_kernels_a_run_calls() -> None:
     for entry in (
         "world.trading.trade_quarter_kernel",  # every quarter's trading
         "world.rounds.primary_round",  # a private lab's funding round, in one call
+        "world.fundamentals._fade_multiples",  # every firm's value, every quarter
+        "world.fundamentals._lab_value",  # a lab's prospects, every quarter
     ):
         assert signatures[entry] >= 1, entry
