@@ -638,6 +638,10 @@ class DealBook:
     def add_opening_loan(self, loan: Loan) -> None:
         """Add a loan the borrower had before the run (not a signing: none is recorded)."""
         self.revision += 1
+        self._add_loan(loan)
+
+    def _add_loan(self, loan: Loan) -> None:
+        """Put ``loan`` in the book: listed, indexed, its borrower's interest memo kept valid."""
         self.loans.append(loan)
         self._indexed("loans", loan)
         self._loan_added(loan)
@@ -715,9 +719,7 @@ class DealBook:
                     endogenous,
                 )
             case Loan():
-                self.loans.append(contract)
-                self._indexed("loans", contract)
-                self._loan_added(contract)
+                self._add_loan(contract)
                 kind = DealKind.VENDOR_LOAN if contract.vendor else DealKind.DEBT
                 self.record(contract, kind, contract.lender, contract.borrower, 0.0, endogenous)
             case Backstop():

@@ -49,7 +49,7 @@ __all__ = ["FIRM_COLUMNS", "LOOP_COLUMNS", "SYSTEM_COLUMNS", "Recorder"]
 
 _MINSKY_LABEL = {c: c.name.lower() for c in MinskyClass}
 _LEGACY = Account.REVENUE_LEGACY
-_add_reduce = np.add.reduce  # ndarray.sum is this reduction behind a Python wrapper
+_add_up = np.add.reduce  # what ``ndarray.sum`` calls, without its Python wrapper
 _OPERATING_COSTS = (
     Account.COST_OF_REVENUE,
     Account.COMPUTE_COST,
@@ -318,7 +318,7 @@ class Recorder:
             fuel,
             trend,
             sum([f.fleet.deployed_gw for f in m.firms]),
-            float(_add_reduce(rt)),  # rt.sum() without its Python wrapper
+            float(_add_up(rt)),  # rt.sum() without its Python wrapper
             m.demand.compute_need_gw,
             m.sentiment,
             sum([f.valuation for f in labs]),

@@ -935,9 +935,15 @@ def record_parts(record, n_assets, n_listed, sub_rounds):
     )
 
 
+@register_jitable
+def _normals_size(n, n_listed, sub_rounds):
+    """Normal draws of a quarter: shocks (sub_rounds, 3, n_listed + 1), then one per investor."""
+    return sub_rounds * 3 * (n_listed + 1) + n
+
+
 def scratch_size(n: int, n_listed: int, sub_rounds: int) -> int:
     """Length of the kernel's scratch array (:func:`scratch_parts`)."""
-    return sub_rounds * 3 * (n_listed + 1) + 5 * n
+    return _normals_size(n, n_listed, sub_rounds) + 4 * n
 
 
 @register_jitable
@@ -950,7 +956,7 @@ def scratch_parts(scratch, n, n_listed, sub_rounds):
     orders). One array kept by the caller: a large population maps no fresh pages
     every quarter.
     """
-    m = sub_rounds * 3 * (n_listed + 1) + n
+    m = _normals_size(n, n_listed, sub_rounds)
     return (
         scratch[0:m],
         scratch[m : m + 2 * n],
