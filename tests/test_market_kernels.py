@@ -214,3 +214,48 @@ def test_investor_params_accepts_any_mix_summing_to_one(a, b):
     b = min(b, 1.0 - a)
     p = InvestorParams(share_fundamentalist=a, share_chartist=b, share_noise=max(0.0, 1.0 - a - b))
     assert p.type_shares.sum() == pytest.approx(1.0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    n=st.integers(1, 40),
+    n_assets=st.integers(1, 9),
+    data=st.data(),
+    sub_rounds=st.integers(1, 16),
+)
+def test_record_and_scratch_parts_tile_their_arrays(n, n_assets, data, sub_rounds):
+    """The trading kernel's record and scratch are cut into views that cover each array
+    exactly, in order, with the shapes the kernel writes (sizes and layout stay one)."""
+    from world import trading
+
+    n_listed = data.draw(st.integers(0, n_assets))
+    for size, parts in (
+        (
+            trading.record_size(n_assets, n_listed, sub_rounds),
+            lambda a: trading.record_parts(a, n_assets, n_listed, sub_rounds),
+        ),
+        (
+            trading.scratch_size(n, n_listed, sub_rounds),
+            lambda a: trading.scratch_parts(a, n, n_listed, sub_rounds),
+        ),
+    ):
+        whole = np.arange(size, dtype=np.float64)
+        views = parts(whole)
+        flat = np.concatenate([v.ravel() for v in views])
+        np.testing.assert_array_equal(flat, whole)  # contiguous, in order, nothing left over
+        assert all(np.shares_memory(v, whole) for v in views if v.size)
+    close, caps, ptf, returns, volume, inventory, type_shares, fitness, stats = (
+        trading.record_parts(
+            np.empty(trading.record_size(n_assets, n_listed, sub_rounds)),
+            n_assets, n_listed, sub_rounds,
+        )
+    )  # fmt: skip
+    assert close.shape == caps.shape == ptf.shape == (n_assets,)
+    assert returns.shape == (sub_rounds, n_listed)
+    assert volume.shape == inventory.shape == (n_listed,)
+    assert type_shares.shape == fitness.shape == (3,) and stats.shape == (2,)
+    normals, uniforms, wealth0, tilt = trading.scratch_parts(
+        np.empty(trading.scratch_size(n, n_listed, sub_rounds)), n, n_listed, sub_rounds
+    )
+    assert normals.shape == (sub_rounds * 3 * (n_listed + 1) + n,)
+    assert uniforms.shape == (2 * n,) and wealth0.shape == tilt.shape == (n,)
