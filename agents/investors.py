@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from agents.streams import BlockStreams
 from world import rounds, trading
 from world.market import InvestorParams
 from world.trading import portfolio_values, trade_quarter_kernel
@@ -143,7 +144,8 @@ class InvestorPopulation:
         Fraction of shares held by the investor population, in ``(0, 1]``; the
         rest is held by insiders and other firms and never trades here.
     rng : numpy.random.Generator
-        Source of every random number of the initial state.
+        Source of every random number of the initial state (and, for a population of
+        more than one block, of the seeds of the blocks' streams).
     private_assets : sequence of str, optional
         Names of assets that do not trade (priced only at funding rounds).
     """
@@ -230,6 +232,10 @@ class InvestorPopulation:
         self._normals, self._uniforms, _, _ = trading.scratch_parts(
             self._scratch, n, n_l, params.sub_rounds
         )
+        bounds = trading.block_bounds(n)
+        self._streams = BlockStreams(bounds, rng) if bounds.size > 2 else None
+        """More than one block: each investor's own draws come from its block's stream
+        (:mod:`agents.streams`), on all threads; one block: from the caller's ``rng``."""
 
     # ------------------------------------------------------------------ views
     @property
@@ -295,7 +301,10 @@ class InvestorPopulation:
         news : array_like, shape (n_listed,) or (n_assets,)
             Quarterly-results surprise per firm, roughly in [-1, 1].
         rng : numpy.random.Generator
-            Source of this quarter's random numbers.
+            Source of this quarter's random numbers: all of them for a population of
+            one block (:data:`world.trading.BLOCK` investors or fewer); for a larger
+            one, the common shocks, each investor's own draws coming from its block's
+            stream (:mod:`agents.streams`).
 
         Returns
         -------
@@ -307,8 +316,13 @@ class InvestorPopulation:
         k, n_l, r_n = len(self.asset_names), self._listed_idx.size, p.sub_rounds
         # all of the quarter's draws in bulk: shocks (r_n, 3, n_l + 1), then sentiment noise;
         # then uniforms for strategy revision and the new strategy (into reused buffers)
-        rng.standard_normal(out=self._normals)
-        rng.random(out=self._uniforms)
+        if self._streams is None:
+            rng.standard_normal(out=self._normals)
+            rng.random(out=self._uniforms)
+        else:  # the common shocks from rng, each investor's own draws from its block
+            common = self._normals.size - self.n_investors
+            rng.standard_normal(out=self._normals[:common])
+            self._streams.fill(self._normals[common:], self._uniforms.reshape(2, -1))
         record = np.empty(trading.record_size(k, n_l, r_n))  # filled by the kernel
         self.market_maker_cash += trade_quarter_kernel(
             self.types, self.capacity, self.sentiment, self.holdings, self.cash, self._pending,
@@ -406,7 +420,8 @@ class InvestorPopulation:
         fundamental_usd_bn : float
             Fundamental equity value of the issuer, USD bn (fundamentalists' anchor).
         rng : numpy.random.Generator
-            Source of the bidders' valuation noise.
+            Source of the bidders' valuation noise (a population of more than one
+            block draws it from its blocks' streams instead, as :meth:`trade_quarter`).
         asset : str, optional
             The private asset; may be omitted if there is exactly one.
         appetite : float, optional
@@ -440,7 +455,10 @@ class InvestorPopulation:
             ]
         )
         eps = self._buffer("round_eps", self.n_investors)
-        rng.standard_normal(out=eps)
+        if self._streams is None:
+            rng.standard_normal(out=eps)
+        else:
+            self._streams.fill(eps)
         sought = float(amount_sought_usd_bn)
         code, fills, new_shares, pre, pps, at_ask, total = rounds.primary_round(
             self.types, self.sentiment, self.cash, self.holdings, eps, anchors,

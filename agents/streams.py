@@ -1,0 +1,101 @@
+"""Random streams per block of investors: a large population's draws on all threads.
+
+A population of more than one block (:func:`world.trading.block_bounds`: the cut
+depends on the number of investors only) draws each investor's own random numbers —
+the sentiment noise and the two uniforms of a quarter, the valuation noise of a
+funding round — from its block's generator, seeded once from the model's generator.
+The blocks are filled on numba's threads (a numpy generator releases the GIL while it
+fills an array), so a seed gives the same numbers whatever the thread count, and at
+1e6 investors the draws take half the time they take on one core. A population of
+one block draws from the model's generator instead
+(:class:`agents.investors.InvestorPopulation`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["BlockStreams"]
+
+FloatArray = NDArray[np.float64]
+
+_pool: tuple[int, int, ThreadPoolExecutor] | None = None
+"""(process id, threads, executor): the draws' threads, made again in a forked child."""
+
+
+def _executor(threads: int) -> ThreadPoolExecutor:
+    """A pool of at least ``threads`` threads owned by this process."""
+    global _pool
+    pid = os.getpid()
+    if _pool is None or _pool[0] != pid or _pool[1] < threads:
+        _pool = (pid, threads, ThreadPoolExecutor(threads, thread_name_prefix="aipm-draws"))
+    return _pool[2]
+
+
+class BlockStreams:
+    """One generator per block of investors, filled on all of numba's threads.
+
+    Parameters
+    ----------
+    bounds : sequence of int
+        Start of each block and the end of the last (:func:`world.trading.block_bounds`).
+    rng : numpy.random.Generator
+        The model's generator: four 63-bit words drawn from it seed every block's
+        stream (``SeedSequence.spawn``), so the streams depend on the seed only.
+    """
+
+    def __init__(self, bounds: Sequence[int], rng: np.random.Generator) -> None:
+        self.bounds = [int(b) for b in bounds]
+        if len(self.bounds) < 2 or self.bounds[0] != 0:
+            raise ValueError(f"bounds must start at 0 and hold at least one block, got {bounds!r}")
+        entropy = [int(x) for x in rng.integers(0, 2**63, size=4)]
+        seeds = np.random.SeedSequence(entropy).spawn(len(self.bounds) - 1)
+        self.generators = [np.random.Generator(np.random.PCG64(s)) for s in seeds]
+
+    @property
+    def n_blocks(self) -> int:
+        """Number of blocks (one generator each)."""
+        return len(self.generators)
+
+    def fill(self, normals: FloatArray | None = None, uniforms: FloatArray | None = None) -> None:
+        """Fill ``normals`` (n) with standard normals and ``uniforms`` (2, n) with U[0, 1).
+
+        Block ``b`` fills its investors' slice of ``normals``, then of ``uniforms[0]``,
+        then of ``uniforms[1]``, from its own generator, whichever thread runs it.
+        """
+        n = self.bounds[-1]
+        for name, arr, shape in (("normals", normals, (n,)), ("uniforms", uniforms, (2, n))):
+            if arr is not None and arr.shape != shape:
+                raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
+
+        def fill_blocks(blocks: range) -> None:
+            for b in blocks:
+                lo, hi = self.bounds[b], self.bounds[b + 1]
+                g = self.generators[b]
+                if normals is not None:
+                    g.standard_normal(out=normals[lo:hi])
+                if uniforms is not None:
+                    g.random(out=uniforms[0, lo:hi])
+                    g.random(out=uniforms[1, lo:hi])
+
+        _on_threads(fill_blocks, self.n_blocks)
+
+
+def _on_threads(work: Callable[[range], None], n_blocks: int) -> None:
+    """``work`` over blocks ``0..n_blocks-1``: an even share per thread, this one included."""
+    threads = min(numba.get_num_threads(), n_blocks)
+    if threads <= 1:
+        work(range(n_blocks))
+        return
+    cuts = [(t * n_blocks) // threads for t in range(threads + 1)]
+    pool = _executor(threads - 1)
+    futures = [pool.submit(work, range(cuts[t], cuts[t + 1])) for t in range(1, threads)]
+    work(range(cuts[0], cuts[1]))
+    for f in futures:
+        f.result()

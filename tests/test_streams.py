@@ -1,0 +1,100 @@
+"""Per-block random streams: the same numbers for a seed whatever the thread count.
+
+A population of one block draws every number from the caller's generator (so runs of
+up to ``BLOCK`` investors keep their bits); a larger one draws each investor's own
+numbers from its block's stream, and the caller's generator only for the common shocks.
+"""
+
+import numba
+import numpy as np
+import pytest
+from scipy import stats
+from test_investors import CAPS, NAMES, make
+
+import agents.streams as streams
+from agents.streams import BlockStreams
+from world.trading import BLOCK, block_bounds
+
+N_MANY = 2 * BLOCK + 1_234
+
+
+def _fills(threads: int, n: int = N_MANY, seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
+    numba.set_num_threads(threads)
+    try:
+        s = BlockStreams(block_bounds(n), np.random.default_rng(seed))
+        normals, uniforms = np.empty(n), np.empty((2, n))
+        s.fill(normals, uniforms)
+        s.fill(normals[::-1].copy())  # a second call moves every stream on
+        again = np.empty(n)
+        s.fill(again)
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    return np.concatenate([normals, again]), uniforms
+
+
+def test_the_same_numbers_for_one_and_two_threads():
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("numba was started with one thread")
+    n1, u1 = _fills(1)
+    n2, u2 = _fills(2)
+    np.testing.assert_array_equal(n1, n2)
+    np.testing.assert_array_equal(u1, u2)
+
+
+def test_streams_depend_on_the_seed_and_differ_between_blocks():
+    a, ua = _fills(1, seed=11)
+    b, _ = _fills(1, seed=12)
+    assert not np.array_equal(a, b)
+    bounds = block_bounds(N_MANY)
+    first, second = a[bounds[0] : bounds[1]], a[bounds[1] : bounds[2]]
+    assert not np.array_equal(first[:100], second[:100])  # no block repeats another's stream
+    # the numbers are what they claim to be (one seed: a fixed sample, not a flaky test)
+    assert stats.kstest(a, "norm").pvalue > 1e-3
+    assert ua.min() >= 0.0 and ua.max() < 1.0
+    assert stats.kstest(ua.ravel(), "uniform").pvalue > 1e-3
+
+
+def test_bad_shapes_and_bounds_are_refused():
+    s = BlockStreams(block_bounds(N_MANY), np.random.default_rng(0))
+    with pytest.raises(ValueError, match="normals must have shape"):
+        s.fill(np.empty(N_MANY - 1))
+    with pytest.raises(ValueError, match="uniforms must have shape"):
+        s.fill(uniforms=np.empty(2 * N_MANY))
+    with pytest.raises(ValueError, match="bounds must start at 0"):
+        BlockStreams([5, 10], np.random.default_rng(0))
+
+
+def test_a_forked_process_gets_threads_of_its_own(monkeypatch):
+    pool = streams._executor(1)
+    assert streams._executor(1) is pool
+    monkeypatch.setattr(streams.os, "getpid", lambda: -1)
+    assert streams._executor(1) is not pool
+
+
+def test_one_block_draws_everything_from_the_callers_generator():
+    n = 500
+    pop, rng = make(n=n, seed=5)
+    assert pop._streams is None
+    twin = np.random.default_rng()
+    twin.bit_generator.state = rng.bit_generator.state
+    pop.trade_quarter(CAPS, np.zeros(len(NAMES)), rng)
+    n_l = len(NAMES) - 1
+    m = pop.params.sub_rounds * 3 * (n_l + 1)
+    twin.standard_normal(m + n)
+    twin.random(2 * n)
+    assert rng.bit_generator.state == twin.bit_generator.state
+
+
+def test_many_blocks_draw_only_the_common_shocks_from_the_callers_generator():
+    pop, rng = make(n=N_MANY, seed=5)
+    assert pop._streams is not None and pop._streams.n_blocks == block_bounds(N_MANY).size - 1
+    twin = np.random.default_rng()
+    twin.bit_generator.state = rng.bit_generator.state
+    pop.trade_quarter(CAPS, np.zeros(len(NAMES)), rng)
+    n_l = len(NAMES) - 1
+    twin.standard_normal(pop.params.sub_rounds * 3 * (n_l + 1))
+    assert rng.bit_generator.state == twin.bit_generator.state
+    # and a funding round's valuation noise does not touch it either
+    ask = float(pop.market_caps[-1])
+    pop.funding_round(0.01 * ask, ask, ask, rng)
+    assert rng.bit_generator.state == twin.bit_generator.state
