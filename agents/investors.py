@@ -193,10 +193,14 @@ class InvestorPopulation:
         self._insiders = shares - float_shares
 
         # Initial state, all random numbers drawn in bulk.
-        wealth_w = rng.pareto(params.wealth_pareto_alpha, n) + 1.0
+        bounds = trading.block_bounds(n)
+        self._streams = BlockStreams(bounds, rng) if bounds.size > 2 else None
+        """More than one block: each investor's own draws come from its block's stream
+        (:mod:`agents.streams`), on all threads; one block: from the caller's ``rng``."""
+        wealth_w, holdings, noise = self._initial_draws(rng, k)
         self.capacity = wealth_w / wealth_w.sum()
         """Share of the free float an investor normally holds (order scale), sums to 1."""
-        self.holdings = rng.lognormal(0.0, params.holdings_dispersion, (n, k))
+        self.holdings = holdings
         """Shares held, bn shares, shape (n, n_assets)."""
         self.holdings *= self.capacity[:, None]
         self.holdings *= float_shares / self.holdings.sum(axis=0)
@@ -204,9 +208,7 @@ class InvestorPopulation:
         """Cash, USD bn, shape (n,)."""
         self.cash *= params.cash_share / (1.0 - params.cash_share)
         self.sentiment = np.clip(
-            params.initial_sentiment_mean + params.initial_sentiment_sd * rng.standard_normal(n),
-            -1.0,
-            1.0,
+            params.initial_sentiment_mean + params.initial_sentiment_sd * noise, -1.0, 1.0
         )
         """Sentiment in [-1, 1], shape (n,)."""
         self.types = np.repeat(np.arange(3, dtype=np.int8), _apportion(params.type_shares, n))
@@ -232,10 +234,34 @@ class InvestorPopulation:
         self._normals, self._uniforms, _, _ = trading.scratch_parts(
             self._scratch, n, n_l, params.sub_rounds
         )
-        bounds = trading.block_bounds(n)
-        self._streams = BlockStreams(bounds, rng) if bounds.size > 2 else None
-        """More than one block: each investor's own draws come from its block's stream
-        (:mod:`agents.streams`), on all threads; one block: from the caller's ``rng``."""
+
+    def _initial_draws(
+        self, rng: np.random.Generator, k: int
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Pareto wealth weights (n), lognormal holdings (n, k), the sentiment's normals (n).
+
+        One block: from ``rng``, in that order. More: each block's from its stream, on
+        all threads (the lognormal as ``exp(σ z)`` of standard normals, the same law
+        as numpy's ``lognormal`` at mean 0, with the exponentials taken per block).
+        """
+        p = self.params
+        n, sigma = p.n_investors, p.holdings_dispersion
+        if self._streams is None:
+            wealth_w = rng.pareto(p.wealth_pareto_alpha, n) + 1.0
+            return wealth_w, rng.lognormal(0.0, sigma, (n, k)), rng.standard_normal(n)
+        wealth_w, holdings, noise = np.empty(n), np.empty((n, k)), np.empty(n)
+
+        def draw(g: np.random.Generator, lo: int, hi: int) -> None:
+            wealth_w[lo:hi] = g.pareto(p.wealth_pareto_alpha, hi - lo)
+            wealth_w[lo:hi] += 1.0
+            rows = holdings[lo:hi]
+            g.standard_normal(out=rows)
+            rows *= sigma
+            np.exp(rows, out=rows)
+            g.standard_normal(out=noise[lo:hi])
+
+        self._streams.each_block(draw)
+        return wealth_w, holdings, noise
 
     # ------------------------------------------------------------------ views
     @property

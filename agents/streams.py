@@ -74,17 +74,28 @@ class BlockStreams:
             if arr is not None and arr.shape != shape:
                 raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
 
-        def fill_blocks(blocks: range) -> None:
-            for b in blocks:
-                lo, hi = self.bounds[b], self.bounds[b + 1]
-                g = self.generators[b]
-                if normals is not None:
-                    g.standard_normal(out=normals[lo:hi])
-                if uniforms is not None:
-                    g.random(out=uniforms[0, lo:hi])
-                    g.random(out=uniforms[1, lo:hi])
+        def draw(g: np.random.Generator, lo: int, hi: int) -> None:
+            if normals is not None:
+                g.standard_normal(out=normals[lo:hi])
+            if uniforms is not None:
+                g.random(out=uniforms[0, lo:hi])
+                g.random(out=uniforms[1, lo:hi])
 
-        _on_threads(fill_blocks, self.n_blocks)
+        self.each_block(draw)
+
+    def each_block(self, work: Callable[[np.random.Generator, int, int], None]) -> None:
+        """``work(generator, lo, hi)`` for every block (investors ``lo..hi-1``), on all threads.
+
+        The blocks are shared out evenly between numba's threads, this one included;
+        ``work`` must write only its block's rows, so the thread that runs a block
+        does not matter.
+        """
+
+        def run(blocks: range) -> None:
+            for b in blocks:
+                work(self.generators[b], self.bounds[b], self.bounds[b + 1])
+
+        _on_threads(run, self.n_blocks)
 
 
 def _on_threads(work: Callable[[range], None], n_blocks: int) -> None:

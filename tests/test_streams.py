@@ -98,3 +98,31 @@ def test_many_blocks_draw_only_the_common_shocks_from_the_callers_generator():
     ask = float(pop.market_caps[-1])
     pop.funding_round(0.01 * ask, ask, ask, rng)
     assert rng.bit_generator.state == twin.bit_generator.state
+
+
+def _twin(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def test_construction_draws_from_the_callers_generator_for_one_block_only():
+    p = make(n=2)[0].params
+    k = len(NAMES)
+    # one block: pareto, lognormal holdings, sentiment normals, the shuffle of strategies
+    pop, rng = make(n=500, seed=9)
+    twin = _twin(9)
+    twin.pareto(p.wealth_pareto_alpha, 500)
+    twin.lognormal(0.0, p.holdings_dispersion, (500, k))
+    twin.standard_normal(500)
+    twin.shuffle(np.zeros(500, dtype=np.int8))
+    assert rng.bit_generator.state == twin.bit_generator.state
+    # many blocks: the streams' seed words, then the shuffle; the rest from the streams
+    pop, rng = make(n=N_MANY, seed=9)
+    twin = _twin(9)
+    twin.integers(0, 2**63, size=4)
+    twin.shuffle(np.zeros(N_MANY, dtype=np.int8))
+    assert rng.bit_generator.state == twin.bit_generator.state
+    # the blocks' lognormal holdings: log-holdings less each investor's capacity scale and
+    # each asset's normalisation are N(0, σ²) draws
+    logs = np.log(pop.holdings / pop.capacity[:, None])
+    z = (logs - logs.mean(axis=0)) / p.holdings_dispersion
+    assert stats.kstest(z[:, 0], "norm").pvalue > 1e-3
