@@ -6,7 +6,9 @@ Usage::
 
 For each size (1e4, 1e5, 1e6 investors × 40 quarters of the baseline) three things
 are timed, each in a fresh subprocess, in turn (floor, model, population; repeated
-``--repeats`` times, so that a drift of the shared machine's speed hits all three):
+``--repeats`` times, so that a drift of the shared machine's speed hits all three;
+repeat ``r`` runs seed ``--seed + r``, since a run's cost depends on its path — at
+1e6 investors the trading kernel's time varied by 15 % between seeds):
 
 * ``model``: ``runs.simulate.simulate`` on ``scenarios/baseline.toml`` with
   ``investors.n_investors = n`` (firm side, market, funding rounds, records);
@@ -145,9 +147,9 @@ def run(sizes: list[int], repeats: int, quarters: int, seed: int) -> dict:
     out: dict = {"sizes": {}}
     for n in sizes:
         rows: dict[str, list[dict]] = {k: [] for k in KINDS}
-        for _ in range(repeats):
+        for r in range(repeats):  # a seed per repeat: a run's cost depends on its path
             for kind in KINDS:
-                rows[kind].append(measure(kind, n, quarters, seed))
+                rows[kind].append(measure(kind, n, quarters, seed + r))
         ratio = {
             f"{k}_over_floor": spread(
                 [a["wall_s"] / f["wall_s"] for a, f in zip(rows[k], rows["floor"], strict=True)]
