@@ -1,7 +1,7 @@
 """The trading pass's shortcut past the cash caps gives the bits of the caps themselves.
 
 :func:`world.trading._trade_range` skips the asset-by-asset cash caps of an investor
-whose cash covers each of its buys ``n_lanes × CASH_MARGIN`` times over. The reference
+whose cash covers the total cost of its buys ``CASH_MARGIN`` times over. The reference
 below takes every cap asset by asset for every investor, in plain Python floats (the
 same IEEE operations in the same order); both must agree bit for bit, on populations
 drawn so that many investors sit near the edge: cash a little above or below their
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba import njit
 
-from world.trading import N_SUMS, _no_sums, _store_sums, _trade_range
+from world.trading import CASH_MARGIN, N_SUMS, _no_sums, _store_sums, _trade_range
 
 N_ASSETS = 7
 N_INVESTORS = 240
@@ -95,10 +95,10 @@ def _population(seed, listed):
     order = capacity[:, None] * floats * (signal[types] + tilt[:, None])
     cost = np.maximum(q * price, 0.0).sum(axis=1) + np.maximum(order, -h).clip(0.0) @ price
     cash = cost * rng.choice([0.0, 0.5, 0.99, 1.0, 1.0 + 1e-12, 1.01, 2.0, 10.0], n)
-    # or near the shortcut's own test: each buy's cost times n_l x CASH_MARGIN
+    # or near the shortcut's own test: the buys' total cost times CASH_MARGIN
     each = np.maximum(q * price, 0.0) + np.maximum(order, -h).clip(0.0) * price
-    near = rng.choice([1.0 - 2.0**-52, 1.0, 1.0 + 2.0**-30, 1.0 + 2.0**-29], n)
-    edge = n_l * each.max(axis=1) * near
+    near = rng.choice([1.0 - 2.0**-52, 1.0, 1.0 + 2.0**-52, 1.0 + 2.0**-30], n)
+    edge = each.sum(axis=1) * CASH_MARGIN * near
     cash = np.where(rng.random(n) < 0.3, edge, cash)
     cash[rng.random(n) < 0.05] = 0.0
     cash[rng.random(n) < 0.03] = -1e-3
