@@ -34,6 +34,8 @@ def _executor(threads: int) -> ThreadPoolExecutor:
     global _pool
     pid = os.getpid()
     if _pool is None or _pool[0] != pid or _pool[1] < threads:
+        if _pool is not None and _pool[0] == pid:  # a larger pool replaces this one's threads
+            _pool[2].shutdown(wait=False)
         _pool = (pid, threads, ThreadPoolExecutor(threads, thread_name_prefix="aipm-draws"))
     return _pool[2]
 
