@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba import njit
 
-from world.trading import CASH_MARGIN, N_SUMS, _no_sums, _store_sums, _trade_range
+from world.trading import CASH_MARGIN, N_SUMS, _trade_range
 
 N_ASSETS = 7
 N_INVESTORS = 240
@@ -25,11 +25,11 @@ N_INVESTORS = 240
 def _kernel(types, capacity, tilt, holdings, cash, pending, listed, price, fill, floats, signal,
             do_order, out):  # fmt: skip
     """:func:`_trade_range` over every investor, its sums into ``out``."""
-    sums = _trade_range(
+    out[:, :] = 0.0
+    _trade_range(
         0, types.shape[0], types, capacity, tilt, holdings, cash, pending, listed, price, fill,
-        floats, signal, do_order, _no_sums(listed),
+        floats, signal, do_order, out,
     )  # fmt: skip
-    _store_sums(sums, out)
 
 
 def _reference(types, capacity, tilt, holdings, cash, pending, listed, price, fill, floats,

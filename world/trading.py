@@ -7,9 +7,8 @@ fills, which are then added up block by block, in block order. So a seed gives t
 same bits whatever ``numba.set_num_threads`` says, and a population of at most
 :data:`BLOCK` investors (one block) is summed in plain investor order. An investor's
 listed assets are the lanes of one SIMD vector (:class:`Lanes`), computed with the
-same operations in the same order as one asset at a time; a pass computes the vector
-half of the next investor before the scalar cash chain of this one
-(:func:`_trade_range`). The kernels hold no state
+same operations in the same order as one asset at a time (:func:`_trade_range`).
+The kernels hold no state
 and draw no random numbers (the caller passes its draws in).
 Called by :class:`agents.investors.InvestorPopulation`.
 """
@@ -524,23 +523,24 @@ def _trade_range(
     order; then, if ``do_order``, a new order ``capacity * float_j * (signal[type, j]
     + tilt)`` shares is placed, a sell capped by the holding, a buy by the cash (after
     the fills of assets ``0..j``) not yet reserved for this pass's orders of assets
-    ``0..j-1``. Returns ``sums`` (:data:`N_SUMS` lanes) plus the executed shares,
-    cash paid (USD bn), traded volume (shares), net orders and buy orders (shares),
-    added investor by investor.
+    ``0..j-1``. Adds to the rows of ``sums`` (:data:`N_SUMS`, n_listed) the executed
+    shares, cash paid (USD bn), traded volume (shares), net orders and buy orders
+    (shares), investor by investor.
 
     An investor whose cash covers the total cost of its buys :data:`CASH_MARGIN` times
     over skips the cash caps: its cash is only reduced by each fill's cost in asset
     order. The others take the caps asset by asset (:func:`_capped`); both give the
     same bits.
 
-    The loop is software-pipelined: the vector half of investor ``i + 1``
-    (:func:`_plan`: loads, fills, orders, the cost of the buys) is computed before the
-    scalar half of investor ``i`` (the test and chain of its cash, its stores and
-    sums), so the next investor's work is under way while this one's cash chain
-    completes. The same operations on the same values: the same bits.
+    Each investor is done before the next starts, and the sums are kept in ``sums``
+    (memory, not registers): on a machine with sixteen 256-bit vector registers
+    (AVX2), six-lane vectors take two registers each, and a loop that kept the five
+    sums in registers, or began the next investor before this one's cash chain
+    (software pipelining), spilled its registers to the stack on every investor and
+    ran 1.3-1.6 times slower.
     """
     if hi <= lo:
-        return sums
+        return
     n_l = len(listed)
     zero = _splat(0.0, listed)
     price_l = _lanes(price, listed)
@@ -551,17 +551,11 @@ def _trade_range(
         partial_fill = partial_fill or fill[j] != 1.0
     first = listed[0]
     span = _is_span(listed)
-    nxt = _plan(
-        lo, types, capacity, tilt, holdings, pending, listed, price_l, fill_l, float_l, signal,
-        do_order, partial_fill, span, zero,
-    )  # fmt: skip
     for i in range(lo, hi):
-        _, q, amount, h_new, _, d, buys = nxt  # (fewer lanes held from one investor to the next)
-        if i + 1 < hi:
-            nxt = _plan(
-                i + 1, types, capacity, tilt, holdings, pending, listed, price_l, fill_l,
-                float_l, signal, do_order, partial_fill, span, zero,
-            )  # fmt: skip
+        _, q, amount, h_new, _, d, buys = _plan(
+            i, types, capacity, tilt, holdings, pending, listed, price_l, fill_l, float_l, signal,
+            do_order, partial_fill, span, zero,
+        )  # fmt: skip
         c = cash[i]
         if CASH_MARGIN * _loose_sum(buys) <= c:  # no cash cap: the fills' cost in turn
             for j in range(n_l):
@@ -578,31 +572,11 @@ def _trade_range(
             _set_cols(holdings, i, listed, h_new)
         _set_row(pending, i, 0, d)
         cash[i] = c
-        sums = (
-            sums[0] + q,
-            sums[1] + amount,
-            sums[2] + _fabs(q),
-            sums[3] + d,
-            sums[4] + _vmax(d, zero),
-        )
-    return sums
-
-
-@njit(cache=True, inline="always")
-def _no_sums(listed):  # pragma: no cover - compiled
-    """The :data:`N_SUMS` running sums of a block, all zero (lanes)."""
-    zero = _splat(0.0, listed)
-    return (zero, zero, zero, zero, zero)
-
-
-@njit(cache=True, inline="always")
-def _store_sums(sums, out):  # pragma: no cover - compiled
-    """``out[h] = sums[h]`` for each of the :data:`N_SUMS` sums."""
-    _set_row(out, 0, 0, sums[0])
-    _set_row(out, 1, 0, sums[1])
-    _set_row(out, 2, 0, sums[2])
-    _set_row(out, 3, 0, sums[3])
-    _set_row(out, 4, 0, sums[4])
+        _set_row(sums, 0, 0, _row(sums, 0, 0, listed) + q)
+        _set_row(sums, 1, 0, _row(sums, 1, 0, listed) + amount)
+        _set_row(sums, 2, 0, _row(sums, 2, 0, listed) + _fabs(q))
+        _set_row(sums, 3, 0, _row(sums, 3, 0, listed) + d)
+        _set_row(sums, 4, 0, _row(sums, 4, 0, listed) + _vmax(d, zero))
 
 
 CHUNK = 256
@@ -619,7 +593,7 @@ def _open_block(
     """Investors ``lo..hi-1``: news moves sentiment, wealth at the open, the first pass."""
     ns = pars[P_NEWS_SENSITIVITY]
     kappa = pars[P_SENTIMENT_TILT]
-    sums = _no_sums(listed)
+    out[:, :] = 0.0
     counts[:] = 0
     s = 0.0
     for c_lo in range(lo, hi, CHUNK):
@@ -632,11 +606,10 @@ def _open_block(
             sentiment[i] = si
             tilt[i] = kappa * si
             s += si
-        sums = _trade_range(
+        _trade_range(
             c_lo, c_hi, types, capacity, tilt, holdings, cash, pending, listed, price, fill,
-            float_shares, signal, True, sums,
+            float_shares, signal, True, out,
         )  # fmt: skip
-    _store_sums(sums, out)
     s_sum[0] = s
 
 
@@ -646,11 +619,11 @@ def _trade_block(
     signal, out,
 ):  # fmt: skip  # pragma: no cover - compiled
     """Investors ``lo..hi-1``: one sub-round's fills and new orders."""
-    sums = _trade_range(
+    out[:, :] = 0.0
+    _trade_range(
         lo, hi, types, capacity, tilt, holdings, cash, pending, listed, price, fill,
-        float_shares, signal, True, _no_sums(listed),
+        float_shares, signal, True, out,
     )  # fmt: skip
-    _store_sums(sums, out)
 
 
 @njit(cache=True)
@@ -676,15 +649,15 @@ def _close_block(
     decay = pars[P_SENTIMENT_DECAY]
     m = cum_probs.shape[0]
     k = holdings.shape[1]
-    sums = _no_sums(listed)
+    out[:, :] = 0.0
     counts[:] = 0
     s = 0.0
     target = np.empty(CHUNK)  # the argument, then the value, of each investor's tanh
     for c_lo in range(lo, hi, CHUNK):
         c_hi = min(c_lo + CHUNK, hi)
-        sums = _trade_range(
+        _trade_range(
             c_lo, c_hi, types, capacity, tilt, holdings, cash, pending, listed, price, fill,
-            float_shares, signal, False, sums,
+            float_shares, signal, False, out,
         )  # fmt: skip
         for i in range(c_lo, c_hi):
             if uniforms[0, i] < switch_rate:
@@ -706,7 +679,6 @@ def _close_block(
             sentiment[i] = si
             counts[types[i]] += 1
             s += si
-    _store_sums(sums, out)
     s_sum[0] = s
 
 
