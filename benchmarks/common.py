@@ -29,7 +29,29 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
-    }
+    } | cpu()
+
+
+def cpu() -> dict[str, Any]:
+    """The processor's model, the CPU LLVM compiles the kernels for, and its widest vectors.
+
+    The trading kernel holds an investor's listed assets as one vector; how many
+    registers that vector takes (one 512-bit register with AVX-512, two 256-bit ones
+    with AVX2) changes its speed several-fold, so each JSON says which it had.
+    """
+    from llvmlite import binding
+
+    model = None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    features = binding.get_host_cpu_features()
+    widest = next((isa for isa in ("avx512f", "avx2", "avx", "sse2") if features.get(isa)), None)
+    return {"cpu_model": model, "llvm_cpu": binding.get_host_cpu_name(), "vector_isa": widest}
 
 
 def git_commit() -> str | None:
