@@ -8,9 +8,8 @@ same bits whatever ``numba.set_num_threads`` says, and a population of at most
 :data:`BLOCK` investors (one block) is summed in plain investor order. An investor's
 listed assets are the lanes of one SIMD vector (:class:`Lanes`), computed with the
 same operations in the same order as one asset at a time (:func:`_trade_range`).
-The kernels hold no state
-and draw no random numbers (the caller passes its draws in).
-Called by :class:`agents.investors.InvestorPopulation`.
+The kernels hold no state and draw no random numbers (the caller passes its draws
+in). Called by :class:`agents.investors.InvestorPopulation`.
 """
 
 from __future__ import annotations
