@@ -147,7 +147,6 @@ def run(quick: bool, repeats: int) -> dict[str, Any]:
     print(f"pool×{cores}: {pool_rate} runs/s/core", flush=True)
 
     dask: dict[str, Any] = {"runs": n_dask}
-    seconds: dict[int, list[float]] = {1: [], 2: []}
     rows: dict[int, list[dict]] = {1: [], 2: []}
     startup: dict[int, float] = {}
     # Both clusters stay up and take turns (1 worker, 2 workers, 1, 2, ...): on a
@@ -162,7 +161,7 @@ def run(quick: bool, repeats: int) -> dict[str, Any]:
         for k in range(repeats):
             for workers, cluster in clusters.items():
                 rows[workers].append(timed_sweep(cluster, n_dask, fixed, seed=4 + k))
-                seconds[workers].append(rows[workers][-1]["seconds"])
+    seconds = {workers: [r["seconds"] for r in rows[workers]] for workers in rows}
     for workers in (1, 2):
         dask[f"workers_{workers}"] = {
             "repeats": rows[workers],
