@@ -381,3 +381,21 @@ def test_local_cluster_serves_no_dashboard_and_no_http_pages(dask_local):
         with pytest.raises(urllib.error.HTTPError) as exc:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/{page}", timeout=5)
         assert exc.value.code == 404
+
+
+def _profiler_callbacks(dask_worker) -> list[str]:
+    """The worker's periodic callbacks that sample or cycle its statistical profile."""
+    return sorted(name for name in dask_worker.periodic_callbacks if "profile" in name)
+
+
+def test_local_cluster_workers_run_no_statistical_profiler(dask_local):
+    """The workers' profiler sampled the running task's stack every 10 ms (for a
+    dashboard the local cluster does not serve) and slowed a baseline run by 20-30 %;
+    a local cluster's workers start without it."""
+    seen = dask_local.client.run(_profiler_callbacks)
+    assert len(seen) == 2
+    assert all(names == [] for names in seen.values()), seen
+    # the setting does not leak into the calling process
+    import dask
+
+    assert dask.config.get("distributed.worker.profile.enabled") is True
