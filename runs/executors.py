@@ -230,9 +230,9 @@ class DaskExecutor(Executor):
             # Dask starts even without a dashboard, on port 8787 by default)
             # listens on a free loopback port and serves no route. No statistical
             # profiler in the workers either: it samples the running task's stack
-            # every 10 ms for a dashboard nobody sees, and took the GIL from the
-            # model often enough to make a baseline run 20-30% slower in a worker
-            # (88-102 ms against 113-151 ms a run, four alternated pairs).
+            # every 10 ms for a dashboard nobody sees, taking the GIL from the
+            # model: a baseline run in a worker's task took 20-30% longer with it
+            # and a whole one-worker sweep about 4% (docs/explanation/performance.md).
             quiet = {
                 "distributed.scheduler.http.routes": [],
                 "distributed.worker.http.routes": [],

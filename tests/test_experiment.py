@@ -390,7 +390,7 @@ def _profiler_callbacks(dask_worker) -> list[str]:
 
 def test_local_cluster_workers_run_no_statistical_profiler(dask_local):
     """The workers' profiler sampled the running task's stack every 10 ms (for a
-    dashboard the local cluster does not serve) and slowed a baseline run by 20-30 %;
+    dashboard the local cluster does not serve), slowing a run in a task by 20-30 %;
     a local cluster's workers start without it."""
     seen = dask_local.client.run(_profiler_callbacks)
     assert len(seen) == 2
