@@ -383,19 +383,25 @@ def test_local_cluster_serves_no_dashboard_and_no_http_pages(dask_local):
         assert exc.value.code == 404
 
 
+def _profile_setting() -> object:
+    """This process's Dask setting for the workers' statistical profiler."""
+    import dask
+
+    return dask.config.get("distributed.worker.profile.enabled")
+
+
 def _profiler_callbacks(dask_worker) -> list[str]:
     """The worker's periodic callbacks that sample or cycle its statistical profile."""
     return sorted(name for name in dask_worker.periodic_callbacks if "profile" in name)
 
 
-def test_local_cluster_workers_run_no_statistical_profiler(dask_local):
+def test_local_cluster_workers_run_no_statistical_profiler():
     """The workers' profiler sampled the running task's stack every 10 ms (for a
     dashboard the local cluster does not serve), slowing a run in a task by 20-30 %;
-    a local cluster's workers start without it."""
-    seen = dask_local.client.run(_profiler_callbacks)
+    a local cluster's workers start without it, and the caller's setting is kept."""
+    before = _profile_setting()
+    with DaskExecutor("local", workers=2) as executor:
+        seen = executor.client.run(_profiler_callbacks)
+        assert _profile_setting() == before
     assert len(seen) == 2
     assert all(names == [] for names in seen.values()), seen
-    # the setting does not leak into the calling process
-    import dask
-
-    assert dask.config.get("distributed.worker.profile.enabled") is True
