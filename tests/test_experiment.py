@@ -395,13 +395,32 @@ def _profiler_callbacks(dask_worker) -> list[str]:
     return sorted(name for name in dask_worker.periodic_callbacks if "profile" in name)
 
 
-def test_local_cluster_workers_run_no_statistical_profiler():
+def test_local_cluster_workers_run_no_statistical_profiler(dask_local):
     """The workers' profiler sampled the running task's stack every 10 ms (for a
     dashboard the local cluster does not serve), slowing a run in a task by 20-30 %;
-    a local cluster's workers start without it, and the caller's setting is kept."""
-    before = _profile_setting()
-    with DaskExecutor("local", workers=2) as executor:
-        seen = executor.client.run(_profiler_callbacks)
-        assert _profile_setting() == before
+    a local cluster's workers start without it."""
+    seen = dask_local.client.run(_profiler_callbacks)
     assert len(seen) == 2
     assert all(names == [] for names in seen.values()), seen
+
+
+def test_local_cluster_keeps_the_callers_profiler_setting(monkeypatch):
+    """The profiler is off while the local cluster starts, and the caller's setting
+    (whatever it was) is back afterwards; no cluster is started to check it."""
+    import distributed
+
+    class Started(Exception):
+        pass
+
+    during = []
+
+    def fake_cluster(**kwargs):
+        during.append(_profile_setting())
+        raise Started
+
+    monkeypatch.setattr(distributed, "LocalCluster", fake_cluster)
+    before = _profile_setting()
+    with pytest.raises(Started):
+        DaskExecutor("local", workers=1)
+    assert during == [False]
+    assert _profile_setting() == before
