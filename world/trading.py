@@ -1051,10 +1051,11 @@ def trade_quarter_kernel(
                 type_counts, n, profit_memory, pars,
             )  # fmt: skip
         if nb == 1:
+            # the block's bounds, not a literal 0: numba would compile every pass again
             _pass_block(
-                kind, 0, n, types, capacity, sentiment, holdings, cash, pending, listed_idx,
-                float_listed, prices, news, price, fill, sig, pars, wealth0, tilt, cum, u2, eps,
-                herd, parts[0], counts[0], s_parts[0],
+                kind, bounds[0], bounds[1], types, capacity, sentiment, holdings, cash, pending,
+                listed_idx, float_listed, prices, news, price, fill, sig, pars, wealth0, tilt,
+                cum, u2, eps, herd, parts[0], counts[0], s_parts[0],
             )  # fmt: skip
         else:
             _pass_blocks(
@@ -1088,7 +1089,7 @@ def trade_quarter_kernel(
                 fill[j] = avail / out[4, j] if out[4, j] > avail else 1.0
     mean = s_sum / n
     if nb == 1:
-        _spread_block(0, n, sentiment, mean, s_parts[0])
+        _spread_block(bounds[0], bounds[1], sentiment, mean, s_parts[0])
     else:
         _spread_blocks(bounds, sentiment, mean, s_parts)
     ss = 0.0
