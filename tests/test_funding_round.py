@@ -9,7 +9,7 @@ from test_investors import FLOAT, NAMES, PRICES, SHARES
 
 from agents.investors import InvestorPopulation, RoundOutcome
 from world.market import InvestorParams
-from world.rounds import best_first, marginal_bid, round_bids
+from world.rounds import FEW_TIES, best_first, marginal_bid, round_bids
 
 
 def sorted_reference(res, commit, valid, sought, ask, min_subscription):
@@ -54,6 +54,25 @@ def test_marginal_bid_is_the_sorted_crossing(res, data):
     assume(sought > 0.0 and np.all(np.abs(cum - sought) > 1e-9 * cum[-1]))
     expected = order[np.searchsorted(cum, sought, side="left")]
     assert marginal_bid(res, commit, valid, sought) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    arrays(np.float64, st.integers(FEW_TIES + 1, 400), elements=st.sampled_from([1.0, 2.0])),
+    st.data(),
+)
+def test_marginal_bid_among_many_equal_valuations(res, data):
+    """More than FEW_TIES bids at the marginal valuation: they are taken in investor order."""
+    n = res.size
+    commit = data.draw(arrays(np.float64, n, elements=st.floats(0.01, 5.0)))
+    valid = np.arange(n, dtype=np.int64)
+    order = valid[np.argsort(-res, kind="stable")]
+    cum = np.cumsum(commit[order])
+    sought = data.draw(st.floats(0.0, 1.0)) * cum[-1]
+    assume(sought > 0.0 and np.all(np.abs(cum - sought) > 1e-9 * cum[-1]))
+    marginal = order[np.searchsorted(cum, sought, side="left")]
+    assume(np.count_nonzero(res == res[marginal]) > FEW_TIES)  # the marking path
+    assert marginal_bid(res, commit, valid, sought) == marginal
 
 
 @settings(max_examples=300, deadline=None)
