@@ -9,7 +9,7 @@ from test_investors import FLOAT, NAMES, PRICES, SHARES
 
 from agents.investors import InvestorPopulation, RoundOutcome
 from world.market import InvestorParams
-from world.rounds import FEW_TIES, best_first, marginal_bid, round_bids
+from world.rounds import FEW_TIES, _sort_indices, best_first, marginal_bid, round_bids
 
 
 def sorted_reference(res, commit, valid, sought, ask, min_subscription):
@@ -54,6 +54,19 @@ def test_marginal_bid_is_the_sorted_crossing(res, data):
     assume(sought > 0.0 and np.all(np.abs(cum - sought) > 1e-9 * cum[-1]))
     expected = order[np.searchsorted(cum, sought, side="left")]
     assert marginal_bid(res, commit, valid, sought) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 300), st.data())
+def test_sort_indices_sorts_a_slice_in_place(n, data):
+    """Both ways (insertion, marking) sort ``idx[lo:hi]`` ascending and leave the rest."""
+    idx = np.array(data.draw(st.permutations(range(n))), dtype=np.int64)
+    lo = data.draw(st.integers(0, n))
+    hi = data.draw(st.integers(lo, n))
+    expected = idx.copy()
+    expected[lo:hi] = np.sort(idx[lo:hi])
+    _sort_indices(idx, lo, hi, n)
+    np.testing.assert_array_equal(idx, expected)
 
 
 @settings(max_examples=100, deadline=None)

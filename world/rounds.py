@@ -74,43 +74,35 @@ def _ranks_above(res, i, j):  # pragma: no cover - compiled
 
 
 FEW_TIES = 32
-"""Tied bids :func:`marginal_bid` puts in investor order by insertion; more are marked."""
+"""Tied bids :func:`_sort_indices` puts in order by insertion; more are marked."""
 
 
 @njit(cache=True)
-def _first_tie_to_complete(idx, lt, gt, commit, need, n):  # pragma: no cover - compiled
-    """The first tied bid, in investor order, whose commitment completes ``need``.
+def _sort_indices(idx, lo, hi, n):  # pragma: no cover - compiled
+    """Sort the distinct investor indices ``idx[lo:hi]`` (all below ``n``) ascending, in place.
 
-    The tied bids are ``idx[lt:gt]`` (the last of them if none completes it). Up to
-    :data:`FEW_TIES` of them are put in order in place (insertion); more are marked in
-    an array of the ``n`` investors and read back in order (O(n), once a round: a
-    population whose valuations are all equal stays linear). Plain loops: numba takes
-    seconds to compile ``numpy.sort``.
+    Up to :data:`FEW_TIES` of them by insertion; more by marking them in an array of
+    the ``n`` investors and reading it back in order (O(n): a population whose
+    valuations are all equal stays linear). Plain loops: numba takes seconds to
+    compile ``numpy.sort``.
     """
-    if gt - lt <= FEW_TIES:
-        for p in range(lt + 1, gt):
+    if hi - lo <= FEW_TIES:
+        for p in range(lo + 1, hi):
             v = idx[p]
             q = p - 1
-            while q >= lt and idx[q] > v:
+            while q >= lo and idx[q] > v:
                 idx[q + 1] = idx[q]
                 q -= 1
             idx[q + 1] = v
-        for p in range(lt, gt - 1):
-            need -= commit[idx[p]]
-            if need <= 0.0:
-                return idx[p]
-        return idx[gt - 1]
-    tied = np.zeros(n, dtype=np.bool_)
-    for p in range(lt, gt):
-        tied[idx[p]] = True
-    last = -1
+        return
+    marked = np.zeros(n, dtype=np.bool_)
+    for p in range(lo, hi):
+        marked[idx[p]] = True
+    p = lo
     for i in range(n):
-        if tied[i]:
-            last = i
-            need -= commit[i]
-            if need <= 0.0:
-                return i
-    return last
+        if marked[i]:
+            idx[p] = i
+            p += 1
 
 
 @njit(cache=True)
@@ -159,7 +151,12 @@ def marginal_bid(res, commit, valid, sought):  # pragma: no cover - compiled
         if w_above + w_equal >= need or gt == hi:
             # the marginal bid has the pivot's valuation: ties go by investor index
             need -= w_above
-            return _first_tie_to_complete(idx, lt, gt, commit, need, res.shape[0])
+            _sort_indices(idx, lt, gt, res.shape[0])
+            for p in range(lt, gt - 1):
+                need -= commit[idx[p]]
+                if need <= 0.0:
+                    return idx[p]
+            return idx[gt - 1]
         need -= w_above + w_equal
         lo = gt
     return idx[lo]
