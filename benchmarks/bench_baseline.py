@@ -3,7 +3,10 @@
 Run: ``python benchmarks/bench_baseline.py --out benchmarks/results/baseline.json``.
 Targets: firm side (no investor population) ≤ 0.1 s per run without stress (issue
 #3) and ≤ 0.2 s with stress enabled (issue #5); the full baseline with its 10,000
-investors is reported for information.
+investors is reported for information. Each run is paired with one call of the
+interpreter reference (:mod:`reference`) just before it; ``over_reference`` is the run
+divided by its reference, a ratio that benchmark runs under different machine load
+can compare (the absolute times on this shared machine move by up to half).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import metadata, peak_rss_mb, write_json  # noqa: E402
+from common import metadata, peak_rss_mb, spread, write_json  # noqa: E402
+from reference import interpreter_work  # noqa: E402
 
 from runs.scenario import apply_overrides, load_scenario  # noqa: E402
 from runs.simulate import simulate  # noqa: E402
@@ -36,15 +40,23 @@ def variants(scenario: Scenario) -> dict[str, Scenario]:
     }
 
 
-def time_runs(scenario: Scenario, repeats: int) -> list[float]:
-    """Wall time of ``repeats`` runs (seeds 0..repeats-1) after one warm-up run."""
+def time_runs(scenario: Scenario, repeats: int) -> tuple[list[float], list[float]]:
+    """Wall time of ``repeats`` runs (seeds 0..repeats-1) after one warm-up run.
+
+    Each run is preceded by one call of the interpreter reference
+    (:func:`reference.interpreter_work`); returns the runs' times and the reference's,
+    pair by pair, so each run can be divided by the reference of the same moment.
+    """
     simulate(scenario, 0)
-    times = []
+    times, references = [], []
     for k in range(repeats):
         t0 = time.perf_counter()
+        interpreter_work()
+        t1 = time.perf_counter()
         simulate(scenario, k)
-        times.append(time.perf_counter() - t0)
-    return times
+        times.append(time.perf_counter() - t1)
+        references.append(t1 - t0)
+    return times, references
 
 
 def horizon_cost(scenario: Scenario, repeats: int) -> dict:
@@ -99,18 +111,24 @@ def main() -> None:
         "variants": {},
     }
     for name, scenario in variants(base).items():
-        times = time_runs(scenario, args.repeats)
+        times, references = time_runs(scenario, args.repeats)
         median = statistics.median(times)
         target = TARGETS[name]
+        ratios = spread([t / r for t, r in zip(times, references, strict=True)], 3)
         result["variants"][name] = {
             "wall_s_median": median,
             "wall_s_min": min(times),
             "wall_s_max": max(times),
+            "reference_s_median": statistics.median(references),
+            "over_reference": ratios,
             "target_wall_s": target,
             "pass": None if target is None else median <= target,
         }
         goal = f" (target ≤ {target * 1000:.0f} ms)" if target else ""
-        print(f"{name}: median {median * 1000:.1f} ms per 40-quarter run{goal}")
+        print(
+            f"{name}: median {median * 1000:.1f} ms per 40-quarter run{goal}, "
+            f"{ratios['median']:.2f}× the interpreter reference"
+        )
     result["firm_side_per_quarter"] = horizon = horizon_cost(base, 3)
     print(
         f"firm side per quarter: {horizon['quarter_10_ms']:.2f} ms at quarter 10, "
