@@ -17,11 +17,6 @@ Targets: ≥ 20 baseline runs/s per core (serial and pool) with 1,000 investors,
 and a Dask LocalCluster speed-up of 2 workers over 1 worker ≥ 1.7× on 200 runs.
 1,000 investors are set through ``investors.n_investors`` if the scenario has an
 ``[investors]`` table; if not, the runs have none and the JSON says so.
-Each serial and pool repeat is bracketed by the interpreter reference
-(:mod:`reference`, median of three calls before and three after, in this process):
-``seconds_per_run_over_reference`` is a repeat's seconds per run (per core for the
-pool) divided by that reference, a ratio that benchmark runs under different machine
-load can compare.
 Exit status 0 once the JSON is written (``--strict``: 1 if a target is missed).
 """
 
@@ -37,7 +32,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import metadata, spread, write_json  # noqa: E402
-from reference import reference_seconds  # noqa: E402
 
 from runs.executors import (  # noqa: E402
     DaskExecutor,
@@ -118,20 +112,6 @@ def per_core(result: dict, cores: int) -> dict:
     return result
 
 
-def referenced_sweep(
-    executor: Executor, replicates: int, fixed: dict[str, Any], seed: int, cores: int
-) -> dict:
-    """:func:`timed_sweep` per core, with the interpreter reference before and after."""
-    before = reference_seconds(3)
-    result = per_core(timed_sweep(executor, replicates, fixed, seed), cores)
-    reference = (before + reference_seconds(3)) / 2
-    result["reference_s"] = round(reference, 4)
-    result["seconds_per_run_over_reference"] = round(
-        1 / result["runs_per_s_per_core"] / reference, 3
-    )
-    return result
-
-
 def run(quick: bool, repeats: int) -> dict[str, Any]:
     """All measurements, each repeated ``repeats`` times (medians decide the verdicts)."""
     meta = metadata()
@@ -141,29 +121,30 @@ def run(quick: bool, repeats: int) -> dict[str, Any]:
 
     serial = SerialExecutor()
     warm(serial, fixed)
-    serial_rows = [referenced_sweep(serial, n_serial, fixed, 2 + k, 1) for k in range(repeats)]
+    serial_rows = [
+        per_core(timed_sweep(serial, n_serial, fixed, seed=2 + k), 1) for k in range(repeats)
+    ]
     serial_rate = spread([r["runs_per_s_per_core"] for r in serial_rows], 3)
-    serial_ref = spread([r["seconds_per_run_over_reference"] for r in serial_rows], 3)
-    print(f"serial: {serial_rate} runs/s/core, {serial_ref} × the reference a run", flush=True)
+    print(f"serial: {serial_rate} runs/s/core", flush=True)
 
     start = time.perf_counter()
     with PoolExecutor(cores) as pool:
         startup = warm(pool, fixed)
-        pool_rows = [referenced_sweep(pool, n_pool, fixed, 3 + k, cores) for k in range(repeats)]
+        pool_rows = [
+            per_core(timed_sweep(pool, n_pool, fixed, seed=3 + k), cores) for k in range(repeats)
+        ]
     pool_rate = spread([r["runs_per_s_per_core"] for r in pool_rows], 3)
-    pool_ref = spread([r["seconds_per_run_over_reference"] for r in pool_rows], 3)
     pool_res = {
         "workers": cores,
         "runs": n_pool,
         "repeats": pool_rows,
         "runs_per_s_per_core": pool_rate,
-        "seconds_per_run_over_reference": pool_ref,
         "startup_and_warmup_s": startup,
         "total_with_startup_s": round(time.perf_counter() - start, 3),
         "target": TARGET_RUNS_PER_S_PER_CORE,
         "pass": pool_rate["median"] >= TARGET_RUNS_PER_S_PER_CORE,
     }
-    print(f"pool×{cores}: {pool_rate} runs/s/core, {pool_ref} × the reference", flush=True)
+    print(f"pool×{cores}: {pool_rate} runs/s/core", flush=True)
 
     dask: dict[str, Any] = {"runs": n_dask}
     rows: dict[int, list[dict]] = {1: [], 2: []}
@@ -201,7 +182,6 @@ def run(quick: bool, repeats: int) -> dict[str, Any]:
         "runs": n_serial,
         "repeats": serial_rows,
         "runs_per_s_per_core": serial_rate,
-        "seconds_per_run_over_reference": serial_ref,
         "target": TARGET_RUNS_PER_S_PER_CORE,
         "pass": serial_rate["median"] >= TARGET_RUNS_PER_S_PER_CORE,
     }

@@ -6,10 +6,11 @@ machine its wall time moves by up to half between two runs of the same code an h
 apart. An absolute figure (ms per run, runs per second) then says as much about the
 host as about the code. :func:`interpreter_work` does a fixed amount of work of the
 same kinds and nothing else — no numpy, no I/O, no allocation that grows — so timing
-it next to a measurement (:mod:`bench_baseline` pairs it with every run,
-:mod:`bench_sweep` brackets every repeat) gives a reference from the same moments:
-the measurement divided by the reference is a ratio that two benchmark runs can
-compare, whatever the load of each.
+it right before each run of a measurement (:mod:`bench_baseline` does) gives a
+reference from the same moments: the median of the runs each divided by its own
+reference is a ratio that two benchmark runs can compare, whatever the load of each.
+Taken only before and after a long measurement (a sweep of several seconds) it did
+not: the machine's load changes faster than that.
 
 It is a yardstick for the host, not a model of the model: a change that makes the
 firm side faster lowers the ratio; a busier machine moves both.
