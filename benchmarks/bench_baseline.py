@@ -4,10 +4,10 @@ Run: ``python benchmarks/bench_baseline.py --out benchmarks/results/baseline.jso
 Targets: firm side (no investor population) ≤ 0.1 s per run without stress (issue
 #3) and ≤ 0.2 s with stress enabled (issue #5); the baseline with 1,000 investors
 (one run of the sweep benchmark) and in full, with its 10,000 investors, are reported
-for information. Each run is paired with one call of the
-interpreter reference (:mod:`reference`) just before it; ``over_reference`` is the run
-divided by its reference, a ratio that benchmark runs under different machine load
-can compare (the absolute times on this shared machine move by up to half).
+for information. Each run is paired with one call of the interpreter reference
+(:mod:`reference`) just before it; ``over_reference`` is the runs each divided by
+their reference (median, min, max), which moves less with the shared machine's load
+than the times do.
 """
 
 from __future__ import annotations

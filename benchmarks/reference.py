@@ -7,26 +7,26 @@ apart. An absolute figure (ms per run, runs per second) then says as much about 
 host as about the code. :func:`interpreter_work` does a fixed amount of work of the
 same kinds and nothing else — no numpy, no I/O, no allocation that grows — so timing
 it right before each run of a measurement (:mod:`bench_baseline` does) gives a
-reference from the same moments: the median of the runs each divided by its own
-reference is a ratio that two benchmark runs can compare, whatever the load of each.
-Taken only before and after a long measurement (a sweep of several seconds) it did
-not: the machine's load changes faster than that.
+reference from the same moments. The median of the runs each divided by its own
+reference moves less with the machine's load than the times do (measured: about 1.5×
+at worst where the times moved 2×; the performance page gives the figures), so it is
+the figure to compare between two benchmark runs. Taken only before and after a long
+measurement (a sweep of several seconds) it was no steadier than the measurement
+itself: the machine's load changes faster than that.
 
 It is a yardstick for the host, not a model of the model: a change that makes the
-firm side faster lowers the ratio; a busier machine moves both.
+firm side faster lowers the ratio.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
-import time
 from dataclasses import dataclass
 
-__all__ = ["ROUNDS", "interpreter_work", "reference_seconds", "toy_economy"]
+__all__ = ["ROUNDS", "interpreter_work", "toy_economy"]
 
 ROUNDS = 400
-"""Quarters of the toy economy per call (about 40 ms on the machine of the notes)."""
+"""Quarters of the toy economy per call (about 24 ms at a quiet moment on the notes' machine)."""
 
 
 @dataclass(slots=True)
@@ -90,13 +90,3 @@ def toy_economy(rounds: int = ROUNDS) -> tuple[list[_Book], float]:
 def interpreter_work(rounds: int = ROUNDS) -> float:
     """The reference workload: :func:`toy_economy`'s checksum (the same on every call)."""
     return toy_economy(rounds)[1]
-
-
-def reference_seconds(repeats: int = 5) -> float:
-    """Median wall time of ``repeats`` calls of :func:`interpreter_work` (s)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        interpreter_work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from reference import interpreter_work, reference_seconds, toy_economy  # noqa: E402
+from reference import interpreter_work, toy_economy  # noqa: E402
 
 
 @settings(max_examples=25, deadline=None)
@@ -30,4 +30,3 @@ def test_reference_is_a_fixed_amount_of_work():
     assert interpreter_work(40) == interpreter_work(40)  # deterministic
     assert interpreter_work(40) != interpreter_work(41)  # every round counts
     assert interpreter_work() == toy_economy()[1]
-    assert reference_seconds(1) > 0.0
