@@ -96,6 +96,10 @@ def prim_boxes(
     for col in xx.columns:
         if xx[col].dtype == bool or str(xx[col].dtype) in ("boolean", "string", "object", "str"):
             xx[col] = xx[col].astype(str).astype("category")
+        elif pd.api.types.is_integer_dtype(xx[col]):
+            # PRIM pastes a box's bound half-way between two values (e.g. 10.5), which
+            # pandas refuses to write into an integer column of the box limits
+            xx[col] = xx[col].astype(float)
     prim = _import_prim()
     rows: list[dict] = []
     with warnings.catch_warnings():

@@ -133,6 +133,19 @@ def test_prim_finds_a_known_box():
     assert loose["mass"].iloc[0] > first["mass"].iloc[0] and loose["coverage"].iloc[0] == 1.0
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_prim_bounds_an_integer_parameter(seed):
+    """An integer parameter (quarters, horizons) gets a box: PRIM's bound may fall between
+    two of its values (e.g. 10.5), which pandas refused to write into an integer column."""
+    rng = np.random.default_rng(seed)
+    x = pd.DataFrame({"quarters": rng.integers(2, 17, 600), "b": rng.random(600)})
+    y = (x["quarters"] > 10) & (x["b"] < 0.5)
+    first = prim_boxes(x, y, threshold=0.8).query("box == 0").set_index("parameter")
+    assert 10.0 <= first.loc["quarters", "low"] <= 11.0
+    inside = (x["quarters"] >= first.loc["quarters", "low"]) & (x["b"] <= first.loc["b", "high"])
+    assert inside[y].all() and first["density"].iloc[0] >= 0.8
+
+
 def test_prim_handles_categories_and_trivial_targets():
     rng = np.random.default_rng(1)
     x = pd.DataFrame({"a": rng.random(800), "flag": rng.choice([True, False], 800)})
