@@ -13,8 +13,14 @@ Counterfactual runs of the baseline, each switching off one channel, over many s
   what part is price rather than volume;
 * ``neither`` — no 2025 deals and no sentiment.
 
+A second table (:data:`ACCELERATOR`) changes instead the accelerator's own parameters —
+how fast usage keeps growing, how fast suppliers add capacity, how much of its gap a
+provider orders each quarter, how long an accelerator lasts — to show what sets the
+depth of the fall, and whether the bust is avoided near the baseline.
+
 Run it with ``python -m runs.decomposition --seeds 20 --out out/decomposition``; with
-``--docs`` it also rewrites ``docs/explanation/baseline.md`` and its figure.
+``--docs`` it also rewrites ``docs/explanation/baseline.md`` (both tables) and its
+figure.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from runs.scenario import apply_overrides, load_scenario
 from runs.simulate import simulate
 from world.params import Scenario, quarter_index
 
-__all__ = ["VARIANTS", "Decomposition", "decompose", "variant"]
+__all__ = ["ACCELERATOR", "VARIANTS", "Decomposition", "accelerator", "decompose", "variant"]
 
 SENTIMENT_OFF = {
     "investors.initial_sentiment_mean": 0.0,
@@ -75,9 +81,41 @@ def variant(name: str, base: Scenario) -> Scenario:
     return sc
 
 
+ACCELERATOR: dict[str, tuple[str, dict]] = {
+    "baseline": ("baseline", {}),
+    "usage_persists": (
+        "usage keeps growing (`demand.usage_growth_decay=0.995`)",
+        {"demand.usage_growth_decay": 0.995},
+    ),
+    "slow_supply": (
+        "suppliers add capacity slowly (`buildout.supply_growth=0.02`)",
+        {"buildout.supply_growth": 0.02},
+    ),
+    "slow_ordering": (
+        "providers order a tenth of their gap (`behaviour.order_adjustment=0.1`)",
+        {"behaviour.order_adjustment": 0.1},
+    ),
+    "short_life": (
+        "accelerators last 3 years (`buildout.life_quarters=12`)",
+        {"buildout.life_quarters": 12},
+    ),
+    "all_gentle": (
+        "all three gentle ones and a prudent lab (`lab_commitment_multiple=1`)",
+        {
+            "demand.usage_growth_decay": 0.995,
+            "buildout.supply_growth": 0.02,
+            "behaviour.order_adjustment": 0.1,
+            "behaviour.lab_commitment_multiple": 1.0,
+        },
+    ),
+}
+"""What-ifs on the accelerator's own parameters: name -> (label, overrides of the baseline)."""
+
+
 def _one(args: tuple[str, Scenario, int, int]) -> dict:
     name, scenario, seed, quarters = args
-    firms = simulate(scenario, seed, quarters=quarters).firms
+    result = simulate(scenario, seed, quarters=quarters)
+    firms = result.firms
     chips = firms[firms.role == "chip"].groupby("quarter").revenue.sum().to_numpy()
     nvidia = firms[firms.firm == "NVIDIA"].valuation.to_numpy()
     k = int(np.argmax(chips))
@@ -90,6 +128,9 @@ def _one(args: tuple[str, Scenario, int, int]) -> dict:
         "fall_within_8q": float(1.0 - window.min() / chips[k]) if chips[k] > 0 else 0.0,
         "nvidia_peak": float(nvidia.max()),
         "nvidia_drawdown": float(np.max(1.0 - nvidia / np.maximum.accumulate(nvidia))),
+        "largest_fall": float(result.summary["supplier_revenue_fall"]),
+        "bust": result.summary["regime"] in ("bust", "cascade"),
+        "lab_default": bool(result.summary["lab_default"]),
         "path": chips,
     }
 
@@ -114,6 +155,51 @@ class Decomposition:
         return med.loc[[v for v in VARIANTS if v in med.index]]
 
 
+def _run(jobs: list, workers: int) -> pd.DataFrame:
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:  # noqa: SIM117
+            return pd.DataFrame(list(pool.map(_one, jobs)))
+    return pd.DataFrame([_one(j) for j in jobs])
+
+
+def _baseline(root: Path | None, overrides: dict | None) -> Scenario:
+    root = Path(__file__).resolve().parent.parent if root is None else root
+    base = load_scenario(root / "scenarios" / "baseline.toml")
+    return apply_overrides(base, overrides) if overrides else base
+
+
+def accelerator(
+    seeds: int = 20,
+    *,
+    quarters: int | None = None,
+    workers: int = 2,
+    overrides: dict | None = None,
+    variants: Sequence[str] = tuple(ACCELERATOR),
+    root: Path | None = None,
+) -> pd.DataFrame:
+    """Runs of the :data:`ACCELERATOR` what-ifs for seeds ``0 … seeds − 1`` (one row each).
+
+    Columns as :func:`decompose`'s runs, plus ``largest_fall`` (the named output
+    ``supplier_revenue_fall``: the largest fall of the suppliers' four-quarter revenue,
+    over the whole run), ``bust`` (regime bust or cascade) and ``lab_default``.
+    """
+    base = _baseline(root, overrides)
+    for name in variants:
+        if name not in ACCELERATOR:
+            raise ValueError(f"variant: {name!r} is not one of {', '.join(ACCELERATOR)}")
+    jobs = [
+        (
+            v,
+            apply_overrides(base, ACCELERATOR[v][1]),
+            s,
+            base.quarters if quarters is None else quarters,
+        )
+        for v in variants
+        for s in range(seeds)
+    ]
+    return _run(jobs, workers).drop(columns="path")
+
+
 def decompose(
     seeds: int = 20,
     *,
@@ -124,18 +210,10 @@ def decompose(
     root: Path | None = None,
 ) -> Decomposition:
     """Run every variant for seeds ``0 … seeds − 1`` and collect the decomposition."""
-    root = Path(__file__).resolve().parent.parent if root is None else root
-    base = load_scenario(root / "scenarios" / "baseline.toml")
-    if overrides:
-        base = apply_overrides(base, overrides)
+    base = _baseline(root, overrides)
     n = base.quarters if quarters is None else quarters
     jobs = [(v, variant(v, base), s, n) for v in variants for s in range(seeds)]
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:  # noqa: SIM117
-            rows = list(pool.map(_one, jobs))
-    else:
-        rows = [_one(j) for j in jobs]
-    runs = pd.DataFrame(rows)
+    runs = _run(jobs, workers)
     paths = pd.DataFrame(
         {
             v: np.median(np.stack(runs.loc[runs.variant == v, "path"].to_list()), axis=0)
@@ -145,7 +223,9 @@ def decompose(
     from world.params import quarter_label
 
     periods = [quarter_label(base.start_index + q) for q in range(n)]
-    return Decomposition(runs.drop(columns="path"), paths, periods)
+    return Decomposition(
+        runs.drop(columns=["path", "largest_fall", "bust", "lab_default"]), paths, periods
+    )
 
 
 _LABELS = {
@@ -193,17 +273,62 @@ def main(argv: Sequence[str] | None = None) -> None:
     table = result.table()
     print(table.round(3).to_string())
     figure(result, args.out / "supplier_revenue.png")
+    docs = Path(__file__).resolve().parent.parent / "docs" / "explanation"
     if args.docs:
-        docs = Path(__file__).resolve().parent.parent / "docs" / "explanation"
         (docs / "baseline").mkdir(parents=True, exist_ok=True)
         figure(result, docs / "baseline" / "supplier_revenue.png")
+    runs = accelerator(args.seeds, workers=args.workers)
+    runs.to_parquet(args.out / "accelerator.parquet", index=False)
+    what_ifs = accelerator_table(runs)
+    print(what_ifs.round(3).to_string())
+    if args.docs:
         page = (docs / "baseline.md").read_text(encoding="utf-8")
-        (docs / "baseline.md").write_text(
-            with_table(page, table_markdown(table, args.seeds)), encoding="utf-8"
-        )
+        page = with_table(page, table_markdown(table, args.seeds))
+        page = with_table(page, accelerator_markdown(what_ifs, args.seeds), _ACC)
+        (docs / "baseline.md").write_text(page, encoding="utf-8")
 
 
 _BEGIN, _END = "<!-- decomposition table -->", "<!-- end of decomposition table -->"
+_ACC = ("<!-- accelerator table -->", "<!-- end of accelerator table -->")
+
+
+def accelerator_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per :data:`ACCELERATOR` what-if: the medians and shares of :func:`accelerator_markdown`.
+
+    Median fall within 8 quarters (and its 10-90 % range over seeds), median largest
+    fall, median NVIDIA drawdown, shares of busts and of lab defaults.
+    """
+    g = runs.groupby("variant")
+    table = pd.DataFrame(
+        {
+            "fall_within_8q": g.fall_within_8q.median(),
+            "fall_p10": g.fall_within_8q.quantile(0.1),
+            "fall_p90": g.fall_within_8q.quantile(0.9),
+            "largest_fall": g.largest_fall.median(),
+            "nvidia_drawdown": g.nvidia_drawdown.median(),
+            "bust_share": g.bust.mean(),
+            "lab_default_rate": g.lab_default.mean(),
+        }
+    )
+    return table.loc[[v for v in ACCELERATOR if v in table.index]]
+
+
+def accelerator_markdown(table: pd.DataFrame, seeds: int) -> str:
+    """The :func:`accelerator_table` as Markdown."""
+    lines = [
+        f"| what-if ({seeds} seeds) | fall within 8 quarters, median (10-90 %) "
+        "| largest fall of the four-quarter revenue, median | NVIDIA largest fall, median "
+        "| bust or cascade | lab defaults |",
+        "|---|---|---|---|---|---|",
+    ]
+    for v, row in table.iterrows():
+        lines.append(
+            f"| {ACCELERATOR[str(v)][0]} | {row.fall_within_8q:.0%} "
+            f"({row.fall_p10:.0%}-{row.fall_p90:.0%}) | {row.largest_fall:.0%} "
+            f"| {row.nvidia_drawdown:.0%} "
+            f"| {row.bust_share:.2f} | {row.lab_default_rate:.2f} |"
+        )
+    return "\n".join(lines)
 
 
 def table_markdown(table: pd.DataFrame, seeds: int) -> str:
@@ -221,11 +346,12 @@ def table_markdown(table: pd.DataFrame, seeds: int) -> str:
     return "\n".join(lines)
 
 
-def with_table(page: str, table: str) -> str:
-    """``page`` with the text between the table markers replaced by ``table``."""
-    head, rest = page.split(_BEGIN, 1)
-    _, tail = rest.split(_END, 1)
-    return f"{head}{_BEGIN}\n{table}\n{_END}{tail}"
+def with_table(page: str, table: str, markers: tuple[str, str] = (_BEGIN, _END)) -> str:
+    """``page`` with the text between the table ``markers`` replaced by ``table``."""
+    begin, end = markers
+    head, rest = page.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{table}\n{end}{tail}"
 
 
 if __name__ == "__main__":

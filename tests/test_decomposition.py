@@ -1,13 +1,26 @@
 """The baseline explained (docs/explanation/baseline.md): the claims of its decomposition
 hold over seeds — the 2025 deals and sentiment raise the suppliers' peak, and the fall
-after the peak is deep whichever channel is switched off."""
+after the peak is deep whichever channel is switched off — and so do those of its
+what-ifs on the accelerator's own parameters (one-sided Mann-Whitney, p < 0.01, 20 seeds)."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
-from runs.decomposition import VARIANTS, decompose, table_markdown, variant, with_table
+from runs.decomposition import (
+    ACCELERATOR,
+    VARIANTS,
+    accelerator,
+    accelerator_markdown,
+    accelerator_table,
+    decompose,
+    table_markdown,
+    variant,
+    with_table,
+)
 from runs.scenario import load_scenario
+from runs.validation.stats import mann_whitney
 
 SEEDS = 6
 
@@ -48,3 +61,55 @@ def test_the_page_table_is_replaced_between_its_markers(table):
     new = with_table(page, table_markdown(table, SEEDS))
     assert new.startswith("intro\n") and new.endswith("end") and "old" not in new
     assert f"({SEEDS} seeds, medians)" in new
+
+
+# -- the accelerator's own parameters (the page's "What sets the depth and the speed") ---
+ACC_SEEDS = 20  # a claim about the model is a claim over >= 20 seeds (VALIDATION.md)
+
+
+@pytest.fixture(scope="module")
+def what_ifs(root):
+    """Every what-if of ACCELERATOR over the same 20 seeds, whole runs, as the page runs them."""
+    runs = accelerator(ACC_SEEDS, workers=2, root=root)
+    assert len(runs) == ACC_SEEDS * len(ACCELERATOR)
+    return {v: g for v, g in runs.groupby("variant")}
+
+
+def _less(what_ifs, a, b, column):
+    """One-sided Mann-Whitney p-value that ``a``'s ``column`` is below ``b``'s."""
+    return mann_whitney(what_ifs[a][column], what_ifs[b][column], "less")[1]
+
+
+def test_slow_ordering_and_a_short_fleet_life_make_the_fall_slower_not_shallower(what_ifs):
+    for name in ("slow_ordering", "short_life"):
+        assert _less(what_ifs, name, "baseline", "fall_within_8q") < 0.01, name
+        assert (what_ifs[name].largest_fall > 0.7).all(), name  # still deep over the run
+    # a three-year fleet makes the fall deeper, not shallower
+    assert _less(what_ifs, "baseline", "short_life", "largest_fall") < 0.01
+
+
+def test_the_gentle_accelerator_makes_the_fall_shallower_but_not_the_bust_go(what_ifs):
+    for name in ("usage_persists", "slow_supply", "all_gentle"):
+        assert _less(what_ifs, name, "baseline", "largest_fall") < 0.01, name
+    assert _less(what_ifs, "all_gentle", "slow_supply", "largest_fall") < 0.01
+    assert all(g.bust.mean() >= 0.9 for g in what_ifs.values())
+
+
+def test_usage_that_keeps_growing_or_a_short_fleet_life_breaks_the_lab(what_ifs):
+    assert what_ifs["usage_persists"].lab_default.mean() >= 0.8
+    assert what_ifs["short_life"].lab_default.mean() >= 0.8
+    assert what_ifs["baseline"].lab_default.mean() <= 0.1
+    assert what_ifs["all_gentle"].lab_default.mean() <= 0.1  # a prudent lab survives
+
+
+def test_the_accelerator_table_names_its_rows_and_rejects_unknown_what_ifs(what_ifs, root):
+    runs = pd.concat(what_ifs.values())
+    md = accelerator_markdown(accelerator_table(runs), ACC_SEEDS)
+    assert md.count("\n") == len(ACCELERATOR) + 1 and f"({ACC_SEEDS} seeds)" in md
+    assert "`buildout.life_quarters=12`" in md
+    page = "a\n<!-- accelerator table -->\nold\n<!-- end of accelerator table -->\nb"
+    assert "old" not in with_table(
+        page, md, ("<!-- accelerator table -->", "<!-- end of accelerator table -->")
+    )
+    with pytest.raises(ValueError, match="variant"):
+        accelerator(1, variants=["nope"], root=root)

@@ -177,9 +177,36 @@ def test_tutorial_example_sweep_runs(tmp_path):
     }
 
 
-@pytest.mark.parametrize("name", ["sobol", "morris"])
-def test_shipped_sweep_specs_are_valid(name):
+@pytest.mark.parametrize(
+    ("name", "design"), [("sobol", "sobol"), ("morris", "morris"), ("accelerator", "morris")]
+)
+def test_shipped_sweep_specs_are_valid(name, design):
     from runs.experiment import load_spec, plan_sweep
 
     plan = plan_sweep(load_spec(ROOT / "scenarios" / "sweeps" / f"{name}.toml"))
-    assert plan.spec.design.value == name and plan.n_runs > 50
+    assert plan.spec.design.value == design and plan.n_runs > 50
+
+
+def test_every_shipped_sweep_spec_is_tested():
+    shipped = {p.stem for p in (ROOT / "scenarios" / "sweeps").glob("*.toml")}
+    assert shipped == {"example", "sobol", "morris", "accelerator"}
+
+
+def test_the_accelerator_screen_analyses_with_integer_parameters(tmp_path):
+    """scenarios/sweeps/accelerator.toml has integer parameters (horizons, quarters): a
+    small design of it sweeps and analyses as the baseline page's commands do."""
+    spec = tmp_path / "acc.toml"
+    text = (ROOT / "scenarios" / "sweeps" / "accelerator.toml").read_text(encoding="utf-8")
+    text = text.replace('scenario = "../baseline.toml"', f'scenario = "{BASELINE}"')
+    text = text.replace("samples = 20", "samples = 2").replace("replicates = 2", "replicates = 1")
+    text = text.replace(
+        '"investors.n_investors" = 1000', '"investors.n_investors" = 200\nquarters = 12'
+    )
+    spec.write_text(text, encoding="utf-8")
+    out = tmp_path / "acc"
+    r = invoke("sweep", spec, "--out", out, "--workers", 1, "--no-progress")
+    assert r.exit_code == 0, r.stderr
+    r = invoke("analyze", out, "--metric", "supplier_revenue_fall", "--regime", "bust")
+    assert r.exit_code == 0, r.stderr
+    morris = pd.read_csv(out / "analysis" / "morris.csv")
+    assert set(morris.parameter) >= {"behaviour.plan_horizon", "buildout.life_quarters"}
