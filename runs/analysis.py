@@ -51,6 +51,7 @@ __all__ = [
     "prim_boxes",
     "regime_table",
     "seed_noise",
+    "seed_share_notes",
     "sobol_indices",
     "sobol_second_order",
 ]
@@ -214,6 +215,7 @@ def analyze(
     if replicates > 1:
         applicable.add("seed_noise")
         noise = seed_noise(runs, metrics)
+        notes += seed_share_notes(noise, replicates)
     sobol = sobol2 = morris = pd.DataFrame()
     if design in ("sobol", "morris"):
         y = point_means(runs, metrics, n_points)
@@ -256,6 +258,22 @@ def analyze(
     if write:
         _write(out / "analysis", result, regime, metrics)
     return result
+
+
+def seed_share_notes(noise: pd.DataFrame, replicates: int) -> list[str]:
+    """A note for the metrics whose estimated seed share is above 1 (:func:`seed_noise`).
+
+    The share is a ratio of two estimates; above 1 it says the parameters move the
+    metric less than the seed does, too little to measure with these replicates.
+    """
+    above = noise.loc[noise["seed_share"] > 1.0, "metric"].tolist()
+    if not above:
+        return []
+    return [
+        f"seed_share above 1 for {', '.join(above)}: the parameters move "
+        f"{'it' if len(above) == 1 else 'them'} less than the seed does, too little to "
+        f"measure with {replicates} replicates"
+    ]
 
 
 def _write(folder: Path, result: SweepAnalysis, regime: str, metrics: list[str]) -> None:

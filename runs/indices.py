@@ -216,7 +216,10 @@ def seed_noise(runs: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
 
     With :math:`y_{ir}` replicate :math:`r` of point :math:`i`, the seed's share is
     :math:`E_i[\mathrm{Var}_r(y_{ir})] / \mathrm{Var}(y)` (pooled within-point
-    variance over total variance; 1 when every point is one set of parameters).
+    variance over total variance; 1 when every point is one set of parameters). Both
+    are unbiased estimates, and their ratio can exceed 1 when the parameters move the
+    metric less than the seed does (few points or replicates); :func:`runs.analysis.analyze`
+    then adds a note.
     ``mean_noise_share`` is what the seed leaves in the replicate means that Sobol
     and Morris see: :math:`(\sigma^2_{seed}/R) / \mathrm{Var}(\bar y_i)`.
 

@@ -16,6 +16,7 @@ from runs.analysis import (
     prim_boxes,
     regime_table,
     seed_noise,
+    seed_share_notes,
     sobol_indices,
     sobol_second_order,
 )
@@ -245,6 +246,29 @@ def test_seed_noise_shares_of_variance():
     # the replicate means keep a quarter of the seed's variance (4 replicates)
     assert t.loc["mixed", "mean_noise_share"] == pytest.approx(1 / 5, abs=0.1)
     assert (t["replicates"] == 4).all() and (t["points"] == 50).all()
+
+
+def test_a_seed_share_above_one_is_noted():
+    """With parameters that do nothing the share estimates scatter around 1; those above
+    it get a note (and only those)."""
+    rng = np.random.default_rng(3)
+    runs = pd.DataFrame(
+        {
+            "point_id": np.repeat(np.arange(8), 2),
+            "status": "ok",
+            "signal": np.repeat(np.arange(8.0), 2),
+        }
+    )
+    shares = []
+    for k in range(20):
+        runs[f"noise{k}"] = rng.normal(0, 1, 16)
+        shares.append(f"noise{k}")
+    t = seed_noise(runs, [*shares, "signal"])
+    above = t.loc[t.seed_share > 1, "metric"].tolist()
+    assert 0 < len(above) < 20  # the estimate scatters on both sides of 1
+    (note,) = seed_share_notes(t, 2)
+    assert all(m in note for m in above) and "signal" not in note and "2 replicates" in note
+    assert seed_share_notes(t[t.metric == "signal"], 2) == []
 
 
 def test_analyze_with_replicates_reports_seed_noise_and_names_the_regimes(tmp_path):
