@@ -72,6 +72,8 @@ def check_model(
     check_range("--workers", workers, 1, 256)
     check_range("--root-seed", root_seed, 0, 2**63 - 1)
     if sobol_minutes is not None:
+        if not full:
+            raise fail("--sobol-minutes: only with --full (the quick suite runs no Sobol sweep)")
         if not 0 <= sobol_minutes <= 10_000:
             raise fail(
                 f"--sobol-minutes: {sobol_minutes} is out of range "

@@ -180,6 +180,11 @@ def load_spec(path: str | Path) -> SweepSpec:
         data = read_toml(path, "sweep spec")
     except ScenarioError as exc:
         raise SpecError(str(exc)) from None
+    if "scenario" not in data and "parameters" not in data:
+        raise SpecError(
+            f"{path}: not a sweep spec (it names no scenario and no parameters; a scenario "
+            "file runs with `aipm run`, a sweep spec is like scenarios/sweeps/example.toml)"
+        )
     return parse_spec(data, path.parent)
 
 

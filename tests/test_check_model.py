@@ -83,6 +83,8 @@ def test_every_quick_check_passes(quick):
         (["--seeds", "5"], "--seeds: 5 is out of range (allowed: 20 ≤ seeds ≤ 10000)"),
         (["--workers", "0"], "--workers: 0 is out of range"),
         (["--scenario", "nope"], "--scenario: 'nope' is not a scenario (allowed: baseline"),
+        (["--sobol-minutes", "1"], "--sobol-minutes: only with --full"),
+        (["--full", "--sobol-minutes", "-1"], "--sobol-minutes: -1.0 is out of range"),
     ],
 )
 def test_bad_flags_exit_2_one_line_nothing_written(tmp_path, args, message):

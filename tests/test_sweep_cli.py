@@ -115,6 +115,15 @@ def test_bad_flags_and_directories_exit_2(tmp_path, flags, message):
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
 
 
+def test_a_scenario_file_given_as_a_sweep_spec_is_named_so(tmp_path):
+    out = tmp_path / "out"
+    r = invoke("sweep", BASELINE, "--out", out)
+    assert r.exit_code == 2 and not out.exists()
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "baseline.toml: not a sweep spec" in lines[0], r.stderr
+    assert "aipm run" in lines[0]
+
+
 def test_unreachable_scheduler_exit_2(tmp_path):
     out = tmp_path / "out"
     address = "tcp://127.0.0.1:9"  # discard port: nothing listens
