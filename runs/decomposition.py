@@ -38,7 +38,17 @@ from runs.scenario import apply_overrides, load_scenario
 from runs.simulate import simulate
 from world.params import Scenario, quarter_index
 
-__all__ = ["ACCELERATOR", "VARIANTS", "Decomposition", "accelerator", "decompose", "variant"]
+__all__ = [
+    "ACCELERATOR",
+    "VARIANTS",
+    "Decomposition",
+    "accelerator",
+    "accelerator_figure",
+    "accelerator_markdown",
+    "accelerator_table",
+    "decompose",
+    "variant",
+]
 
 SENTIMENT_OFF = {
     "investors.initial_sentiment_mean": 0.0,
@@ -181,7 +191,8 @@ def accelerator(
 
     Columns as :func:`decompose`'s runs, plus ``largest_fall`` (the named output
     ``supplier_revenue_fall``: the largest fall of the suppliers' four-quarter revenue,
-    over the whole run), ``bust`` (regime bust or cascade) and ``lab_default``.
+    over the whole run), ``bust`` (regime bust or cascade), ``lab_default`` and
+    ``path`` (the suppliers' revenue per quarter, USD bn: :func:`accelerator_figure`).
     """
     base = _baseline(root, overrides)
     for name in variants:
@@ -197,7 +208,7 @@ def accelerator(
         for v in variants
         for s in range(seeds)
     ]
-    return _run(jobs, workers).drop(columns="path")
+    return _run(jobs, workers)
 
 
 def decompose(
@@ -239,16 +250,32 @@ _LABELS = {
 
 def figure(result: Decomposition, path: Path) -> None:
     """Median chip-supplier revenue per quarter of each variant (PNG)."""
+    _paths_figure(
+        {_LABELS[v]: result.paths[v].to_numpy() for v in result.paths}, result.periods, path
+    )
+
+
+def accelerator_figure(runs: pd.DataFrame, periods: Sequence[str], path: Path) -> None:
+    """Median chip-supplier revenue per quarter of each :data:`ACCELERATOR` what-if (PNG)."""
+    lines = {}
+    for v in [v for v in ACCELERATOR if v in set(runs.variant)]:
+        label = ACCELERATOR[v][0].split(" (`")[0]
+        lines[label] = np.median(np.stack(runs.loc[runs.variant == v, "path"].to_list()), axis=0)
+    _paths_figure(lines, periods, path)
+
+
+def _paths_figure(lines: dict[str, np.ndarray], periods: Sequence[str], path: Path) -> None:
+    """One line per label (the first drawn thicker: the baseline), years on the axis."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 4.2), dpi=110)
-    for v in result.paths.columns:
-        ax.plot(result.paths[v].to_numpy(), label=_LABELS[v], lw=2.2 if v == "baseline" else 1.4)
-    ticks = list(range(0, len(result.periods), 4))
-    ax.set_xticks(ticks, [result.periods[t][:4] for t in ticks])
+    for k, (label, values) in enumerate(lines.items()):
+        ax.plot(values, label=label, lw=2.2 if k == 0 else 1.4)
+    ticks = list(range(0, len(periods), 4))
+    ax.set_xticks(ticks, [periods[t][:4] for t in ticks])
     ax.set_ylabel("chip suppliers' revenue, USD bn a quarter (median)")
     ax.legend(frameon=False, fontsize=8)
     ax.grid(alpha=0.3)
@@ -278,10 +305,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         (docs / "baseline").mkdir(parents=True, exist_ok=True)
         figure(result, docs / "baseline" / "supplier_revenue.png")
     runs = accelerator(args.seeds, workers=args.workers)
-    runs.to_parquet(args.out / "accelerator.parquet", index=False)
+    runs.drop(columns="path").to_parquet(args.out / "accelerator.parquet", index=False)
     what_ifs = accelerator_table(runs)
     print(what_ifs.round(3).to_string())
+    accelerator_figure(runs, result.periods, args.out / "accelerator.png")
     if args.docs:
+        accelerator_figure(runs, result.periods, docs / "baseline" / "accelerator.png")
         page = (docs / "baseline.md").read_text(encoding="utf-8")
         page = with_table(page, table_markdown(table, args.seeds))
         page = with_table(page, accelerator_markdown(what_ifs, args.seeds), _ACC)

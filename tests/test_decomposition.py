@@ -12,6 +12,7 @@ from runs.decomposition import (
     ACCELERATOR,
     VARIANTS,
     accelerator,
+    accelerator_figure,
     accelerator_markdown,
     accelerator_table,
     decompose,
@@ -113,3 +114,12 @@ def test_the_accelerator_table_names_its_rows_and_rejects_unknown_what_ifs(what_
     )
     with pytest.raises(ValueError, match="variant"):
         accelerator(1, variants=["nope"], root=root)
+
+
+def test_the_accelerator_figure_draws_the_median_paths(what_ifs, tmp_path):
+    runs = pd.concat(what_ifs.values())
+    n = len(runs.path.iloc[0])
+    assert all(len(p) == n for p in runs.path)  # one revenue per quarter of every run
+    out = tmp_path / "acc.png"
+    accelerator_figure(runs, [f"{2025 + q // 4}Q{q % 4 + 1}" for q in range(n)], out)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 10_000
