@@ -61,7 +61,9 @@ DEFAULT_METRICS = (
     "peak_valuation",
     "ai_value_drawdown",
     "supplier_revenue",
+    "supplier_revenue_fall",
     "n_defaults",
+    "lab_default",
     "cascade_size",
     "total_loss",
     "aggregate_max_drawdown",
@@ -74,7 +76,9 @@ DEFAULT_METRICS = (
     "valuation_end",
 )
 """Metrics analysed when none are named (those the runs table has): the continuous
-named outputs first (:mod:`runs.named_outputs`), then counts and gauges."""
+named outputs first (:mod:`runs.named_outputs`; the suppliers' revenue fall is the
+validation table's headline), then counts and flags (``lab_default``: its replicate
+mean is the lab's default rate at a point), then gauges."""
 
 #: Regime labels PRIM can target (``world.regimes.Regime``).
 REGIMES = tuple(r.value for r in Regime)

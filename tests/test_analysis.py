@@ -222,6 +222,9 @@ def test_analyze_a_morris_sweep_directory(tmp_path):
     assert not (out / "analysis").exists()
     with pytest.raises(ValueError, match="not a numeric column"):
         analyze(out, metrics=["regime"], write=False)
+    # by default the headline outputs are analysed, the suppliers' fall and lab default too
+    default = set(analyze(out, write=False).morris["metric"])
+    assert {"lab_revenue", "supplier_revenue_fall", "lab_default"} <= default
     with pytest.raises(ValueError, match="not a sweep directory"):
         analyze(tmp_path, write=False)
 
