@@ -28,6 +28,8 @@ from runs.style import styled
 __all__ = [
     "fan_chart_figure",
     "heatmap_figure",
+    "importance_figure",
+    "importance_table",
     "morris_figure",
     "prim_figure",
     "regime_shares_figure",
@@ -243,6 +245,67 @@ def _morris_panels(ax1, ax2, t: pd.DataFrame, metric: object) -> None:
     ax2.set_title("μ* versus σ" + (f": {metric}" if metric is not None else ""))
 
 
+IMPORTANCE = {
+    "mu_star": "Morris μ* of each parameter, relative to the metric's most influential (= 1)",
+    "ST": "Sobol total-order index ST of each parameter (share of the metric's variance)",
+}
+"""The index each overview shows, and its title (:func:`importance_figure`)."""
+
+
+def importance_table(indices: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Metrics × parameters table of one index, for an overview of many metrics.
+
+    ``value`` is ``"mu_star"`` (Morris: each metric's row divided by its largest μ*, so
+    1 marks the metric's most influential parameter and metrics in different units
+    compare) or ``"ST"`` (Sobol: the total-order index as it is, a share of variance).
+    Rows keep the metrics' order; columns go from the most to the least important
+    parameter on average; a metric whose indices are all missing or zero is left out.
+    """
+    if value not in IMPORTANCE:
+        raise ValueError(f"value: must be one of {', '.join(IMPORTANCE)}, got {value!r}")
+    col = _metric_column(indices)
+    check_frame(indices, "indices", required=("parameter",), numeric=(value,))
+    if col is None:
+        indices = indices.assign(metric="output")
+        col = "metric"
+    table = indices.pivot_table(index=col, columns="parameter", values=value, sort=False)
+    table = table.loc[[m for m in _metrics(indices) if m in table.index]]
+    if value == "mu_star":
+        top = table.abs().max(axis=1)
+        table = table.div(top.where(top > 0), axis=0)
+    table = table.dropna(how="all")
+    table = table.loc[~(table.fillna(0.0) == 0.0).all(axis=1)]
+    order = table.mean(axis=0).sort_values(ascending=False).index
+    return table[order]
+
+
+def importance_figure(indices: pd.DataFrame, value: str) -> Figure:
+    """Heat map of :func:`importance_table`: which parameters matter for which metric."""
+    table = importance_table(indices, value)
+    with styled():
+        fig = new_figure((2.2 + 0.75 * max(table.shape[1], 1), 1.8 + 0.42 * max(len(table), 1)))
+        ax = fig.subplots()
+        if table.empty:
+            _note_centre(ax, "no metric varies over the design")
+            return fig
+        sns.heatmap(
+            table,
+            ax=ax,
+            cmap="cividis",
+            vmin=0.0,
+            vmax=1.0,
+            annot=table.map(lambda v: "" if pd.isna(v) else f"{v:.2f}").to_numpy(),
+            fmt="",
+            cbar=False,
+        )
+        ax.grid(False)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.set_xticklabels(ax.get_xticklabels(), rotation=35, ha="right")
+        ax.set_title(IMPORTANCE[value])
+    return fig
+
+
 def prim_figure(
     boxes: pd.DataFrame, ranges: dict[str, tuple[float, float]] | None = None
 ) -> Figure:
@@ -375,7 +438,7 @@ def heatmap_figure(
         ax.set_ylabel(y + ("" if discrete[y] else " (bin centre)"))
         ax.set_xticklabels([f"{float(t.get_text()):.3g}" for t in ax.get_xticklabels()])
         ax.set_yticklabels([f"{float(t.get_text()):.3g}" for t in ax.get_yticklabels()])
-        ax.set_title(f"{title}: {agg} over runs, by {x} and {y}")
+        ax.set_title(f"{title}: {agg} over runs,\nby {x} and {y}")
     return fig
 
 
@@ -391,5 +454,5 @@ def _scatter_map(runs: pd.DataFrame, x: str, y: str, outcome: str) -> Figure:
         fig.colorbar(dots, ax=ax, label=title + (f" ({unit})" if unit else ""))
         ax.set_xlabel(x)
         ax.set_ylabel(y)
-        ax.set_title(f"{title} of each run ({len(runs)} runs), by {x} and {y}")
+        ax.set_title(f"{title} of each run ({len(runs)} runs),\nby {x} and {y}")
     return fig

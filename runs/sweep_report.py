@@ -17,7 +17,17 @@ from runs.output import atomic_write_bytes
 from runs.report import png_bytes
 from runs.report_page import Shown, sweep_page
 
-__all__ = ["HEATMAP_METRICS", "ID_COLUMNS", "build_sweep_report", "sweep_title"]
+__all__ = [
+    "DETAILED_METRICS",
+    "HEATMAP_METRICS",
+    "ID_COLUMNS",
+    "build_sweep_report",
+    "sweep_title",
+]
+
+DETAILED_METRICS = 4
+"""Metrics whose Sobol or Morris indices the report draws in full; with more, an overview
+of all of them comes first (:func:`runs.sweep_figures.importance_figure`)."""
 
 ID_COLUMNS = {
     "run_id",
@@ -147,13 +157,24 @@ def build_sweep_report(sweep_dir: Path) -> Path:
     analysis = sweep_dir / "analysis"
     ranges = {p: (float(runs[p].min()), float(runs[p].max())) for p in numeric if len(runs)}
     for stem, make, caption in (
-        ("sobol", sweep_figures.sobol_figure, "Sobol indices (first order and total)."),
-        ("morris", sweep_figures.morris_figure, "Morris screening (μ* and σ)."),
-        ("prim", lambda t: sweep_figures.prim_figure(t, ranges), "PRIM boxes."),
+        ("sobol", sweep_figures.sobol_figure, "Sobol indices (first order and total)"),
+        ("morris", sweep_figures.morris_figure, "Morris screening (μ* and σ)"),
     ):
         table = _analysis_table(analysis, stem)
-        if table is not None:
-            made.append((stem, caption, make(table)))
+        if table is None:
+            continue
+        shown_metrics = list(dict.fromkeys(table["metric"])) if "metric" in table else []
+        if len(shown_metrics) > DETAILED_METRICS:  # an overview, then the first few in full
+            value = "ST" if stem == "sobol" else "mu_star"
+            fig = sweep_figures.importance_figure(table, value)
+            made.append((f"{stem}_overview", f"{caption}: every metric at a glance.", fig))
+            first = shown_metrics[:DETAILED_METRICS]
+            table = table[table["metric"].isin(first)]
+            caption += f" of the first {DETAILED_METRICS} metrics (all: analysis/{stem}.csv)"
+        made.append((stem, caption + ".", make(table)))
+    prim = _analysis_table(analysis, "prim")
+    if prim is not None:
+        made.append(("prim", "PRIM boxes.", sweep_figures.prim_figure(prim, ranges)))
     shown = []
     for stem, caption, fig in made:
         data = png_bytes(fig)

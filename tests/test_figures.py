@@ -8,6 +8,8 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, StepPatch
 from PIL import Image
@@ -363,6 +365,48 @@ def test_regime_shares_sum_to_100(sweep):
     stacked = pd.Series({(p.get_x(), p.get_y()): p.get_height() for p in ax.patches})
     per_bin = stacked.groupby(level=0).sum()
     np.testing.assert_allclose(per_bin, 100)
+
+
+@given(
+    st.lists(
+        st.lists(st.floats(0.0, 1e6, allow_nan=False), min_size=3, max_size=3),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_morris_importance_is_relative_to_each_metric(rows):
+    """Each metric's row of μ* is divided by its largest: values in [0, 1], a 1 in every
+    row that varies; rows all zero are left out; columns go by mean importance."""
+    indices = pd.concat(
+        [
+            pd.DataFrame({"metric": f"m{i}", "parameter": list("abc"), "mu_star": r, "sigma": 0.0})
+            for i, r in enumerate(rows)
+        ]
+    )
+    t = S.importance_table(indices, "mu_star")
+    kept = [f"m{i}" for i, r in enumerate(rows) if max(r) > 0]
+    assert list(t.index) == kept
+    if kept:
+        assert ((t >= 0) & (t <= 1)).all(axis=None)
+        np.testing.assert_allclose(t.max(axis=1), 1.0)
+        assert list(t.mean().sort_values(ascending=False).index) == list(t.columns)
+
+
+def test_sobol_importance_keeps_the_total_order_index_and_draws_a_heat_map():
+    indices = pd.DataFrame(
+        {
+            "metric": ["m", "m", "n", "n"],
+            "parameter": list("abab"),
+            "S1": 0.1,
+            "ST": [0.2, 0.7, 0.5, 0.1],
+        }
+    )
+    t = S.importance_table(indices, "ST")
+    assert t.loc["m", "b"] == 0.7 and t.loc["n", "a"] == 0.5 and list(t.columns) == ["b", "a"]
+    fig = S.importance_figure(indices, "ST")
+    assert title(fig.axes[0]).startswith("Sobol total-order index ST")
+    with pytest.raises(ValueError, match="value: must be one of"):
+        S.importance_table(indices, "S2")
 
 
 def test_sobol_morris_prim_heatmap(sweep):

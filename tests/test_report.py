@@ -20,7 +20,7 @@ from runs.report import RUN_FIGURES, build_report
 from runs.scenario import apply_overrides, load_scenario
 from runs.simulate import simulate
 from runs.story import regime_rule
-from runs.sweep_report import build_sweep_report
+from runs.sweep_report import DETAILED_METRICS, build_sweep_report
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -270,6 +270,22 @@ def test_sweep_report_files_and_links(sweep_dir):
     assert "<title>aipm sweep — caps (grid design)</title>" in text  # named after its spec
     assert "duration_s" not in text  # run time is not an outcome
     assert "a 2 × 2 grid" in text  # the spec's description
+
+
+def test_a_sweep_of_many_metrics_gets_an_overview_and_the_first_few_in_full(sweep_dir):
+    """Six metrics in the Morris table: an overview heat map of all six, then the
+    detailed panels of the first DETAILED_METRICS only (one figure, not six stacked)."""
+    morris = pd.read_csv(sweep_dir / "analysis" / "morris.csv")
+    names = [f"metric_{k}" for k in range(6)]
+    many = pd.concat([morris.assign(metric=m) for m in names])
+    many.to_csv(sweep_dir / "analysis" / "morris.csv", index=False)
+    page = build_sweep_report(sweep_dir)
+    stems = {p.stem for p in (sweep_dir / "report").glob("*.png")}
+    assert {"morris_overview", "morris", "sobol"} <= stems and "sobol_overview" not in stems
+    with Image.open(sweep_dir / "report" / "morris.png") as img:
+        assert img.height < 500 * (DETAILED_METRICS + 1)  # only the first few, in full
+    text = page.read_text(encoding="utf-8")
+    assert f"of the first {DETAILED_METRICS} metrics (all: analysis/morris.csv)" in text
 
 
 def test_sweep_directory_without_runs_table(tmp_path):
