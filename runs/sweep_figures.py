@@ -246,8 +246,8 @@ def _morris_panels(ax1, ax2, t: pd.DataFrame, metric: object) -> None:
 
 
 IMPORTANCE = {
-    "mu_star": "Morris μ* of each parameter, relative to the metric's most influential (= 1)",
-    "ST": "Sobol total-order index ST of each parameter (share of the metric's variance)",
+    "mu_star": "Morris μ* of each parameter,\nrelative to the metric's most influential (= 1)",
+    "ST": "Sobol total-order index ST of each parameter\n(share of the metric's variance)",
 }
 """The index each overview shows, and its title (:func:`importance_figure`)."""
 
@@ -283,7 +283,7 @@ def importance_figure(indices: pd.DataFrame, value: str) -> Figure:
     """Heat map of :func:`importance_table`: which parameters matter for which metric."""
     table = importance_table(indices, value)
     with styled():
-        fig = new_figure((2.2 + 0.75 * max(table.shape[1], 1), 1.8 + 0.42 * max(len(table), 1)))
+        fig = new_figure((max(7.0, 2.2 + 0.75 * table.shape[1]), 2.0 + 0.42 * max(len(table), 1)))
         ax = fig.subplots()
         if table.empty:
             _note_centre(ax, "no metric varies over the design")
@@ -436,10 +436,21 @@ def heatmap_figure(
         ax.grid(False)
         ax.set_xlabel(x + ("" if discrete[x] else " (bin centre)"))
         ax.set_ylabel(y + ("" if discrete[y] else " (bin centre)"))
-        ax.set_xticklabels([f"{float(t.get_text()):.3g}" for t in ax.get_xticklabels()])
-        ax.set_yticklabels([f"{float(t.get_text()):.3g}" for t in ax.get_yticklabels()])
+        ax.set_xticklabels([_tick(t.get_text()) for t in ax.get_xticklabels()])
+        ax.set_yticklabels([_tick(t.get_text()) for t in ax.get_yticklabels()])
         ax.set_title(f"{title}: {agg} over runs,\nby {x} and {y}")
     return fig
+
+
+def _tick(text: str) -> str:
+    """A tick label of a swept value: a number to three significant digits, else as it is.
+
+    A switch's levels (``True``/``False``) are not numbers.
+    """
+    try:
+        return f"{float(text):.3g}"
+    except ValueError:
+        return text
 
 
 def _scatter_map(runs: pd.DataFrame, x: str, y: str, outcome: str) -> Figure:
