@@ -126,7 +126,7 @@ def regime_shares_figure(
                 * 100
             )
             bottom = np.zeros(len(table))
-            names = [f"{iv.left:.3g}–{iv.right:.3g}" for iv in table.index]
+            names = [f"{_number(iv.left)}–{_number(iv.right)}" for iv in table.index]
             for regime, colour in zip(order, colours, strict=True):
                 ax.bar(
                     names,
@@ -370,8 +370,8 @@ def _draw_box(ax, t: pd.DataFrame, numeric: pd.Series, lims: dict) -> None:
             height=0.6,
             label="box" if k == int(np.argmax(numeric.to_numpy())) else None,
         )
-        ax.text(lo, k + 0.42, f"{float(row.low):.3g}", ha="left", fontsize=8)
-        ax.text(hi, k + 0.42, f"{float(row.high):.3g}", ha="right", fontsize=8)
+        ax.text(lo, k + 0.42, _number(float(row.low)), ha="left", fontsize=8)
+        ax.text(hi, k + 0.42, _number(float(row.high)), ha="right", fontsize=8)
     ax.set_yticks(y, t["parameter"].astype(str).tolist())
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.6, len(t) - 0.1)
@@ -448,9 +448,14 @@ def _tick(text: str) -> str:
     A switch's levels (``True``/``False``) are not numbers.
     """
     try:
-        return f"{float(text):.3g}"
+        return _number(float(text))
     except ValueError:
         return text
+
+
+def _number(v: float) -> str:
+    """A swept value as a label: whole numbers from 1,000 up (not 1.7e+03), else 3 digits."""
+    return f"{v:,.0f}" if 1000 <= abs(v) < 1e15 else f"{v:.3g}"
 
 
 def _scatter_map(runs: pd.DataFrame, x: str, y: str, outcome: str) -> Figure:

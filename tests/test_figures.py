@@ -504,17 +504,17 @@ def test_bad_sweep_data_raises_clear_error(sweep, make, message):
 
 def test_heatmap_over_a_switch_and_a_number():
     """A boolean parameter (vendor financing on/off) is an axis of two levels, labelled
-    True/False (its tick labels are not numbers)."""
+    True/False (its tick labels are not numbers); a number keeps plain notation."""
     rng = np.random.default_rng(2)
     runs = pd.DataFrame(
         {
             "behaviour.vendor_financing": rng.choice([True, False], 40),
-            "demand.bass_q": rng.choice([0.05, 0.1], 40),
+            "demand.market_size": rng.choice([900.0, 2500.0], 40),
             "lab_revenue": rng.random(40),
         }
     )
-    ax = S.heatmap_figure(runs, "behaviour.vendor_financing", "demand.bass_q", "lab_revenue").axes[
-        0
-    ]
+    x, y = "behaviour.vendor_financing", "demand.market_size"
+    ax = S.heatmap_figure(runs, x, y, "lab_revenue").axes[0]
     assert sorted(t.get_text() for t in ax.get_xticklabels()) == ["False", "True"]
-    assert sorted(t.get_text() for t in ax.get_yticklabels()) == ["0.05", "0.1"]
+    # numbers in plain notation (2,500, not 2.5e+03)
+    assert sorted(t.get_text() for t in ax.get_yticklabels()) == ["2,500", "900"]
