@@ -102,7 +102,11 @@ def fan_chart_figure(
 def regime_shares_figure(
     runs: pd.DataFrame, regime_col: str = "regime", by: str | None = None, bins: int = 4
 ) -> Figure:
-    """Share of runs in each regime, overall or per bin of the parameter ``by``."""
+    """Share of runs in each regime, overall or per bin of the parameter ``by``.
+
+    A parameter with at most ``bins`` distinct values (a switch, a grid's levels) gets a
+    bar per value; a continuous one is cut into ``bins`` equal-width bins.
+    """
     check_frame(runs, "runs", required=(regime_col,), numeric=(by,) if by else ())
     if bins < 1:
         raise ValueError(f"bins: must be at least 1, got {bins}")
@@ -120,13 +124,21 @@ def regime_shares_figure(
             ax.set_title(f"Regimes across {len(runs)} runs")
             ax.set_xlabel("regime")
         else:
-            groups = pd.cut(runs[by], bins=min(bins, runs[by].nunique()), include_lowest=True)
+            levels = runs[by].nunique() <= bins  # a switch or a grid's levels: a bar each
+            groups = (
+                runs[by]
+                if levels
+                else pd.cut(runs[by], bins=min(bins, runs[by].nunique()), include_lowest=True)
+            )
             table = (
                 pd.crosstab(groups, labels, normalize="index").reindex(columns=order, fill_value=0)
                 * 100
             )
             bottom = np.zeros(len(table))
-            names = [f"{_number(iv.left)}–{_number(iv.right)}" for iv in table.index]
+            names = [
+                _level(v) if levels else f"{_number(v.left)}–{_number(v.right)}"
+                for v in table.index
+            ]
             for regime, colour in zip(order, colours, strict=True):
                 ax.bar(
                     names,
@@ -451,6 +463,11 @@ def _tick(text: str) -> str:
         return _number(float(text))
     except ValueError:
         return text
+
+
+def _level(v: object) -> str:
+    """A level of a swept parameter as a label: True/False, or a number (:func:`_number`)."""
+    return str(v) if isinstance(v, (bool, np.bool_)) else _number(float(v))  # type: ignore[arg-type]
 
 
 def _number(v: float) -> str:

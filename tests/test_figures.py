@@ -518,3 +518,22 @@ def test_heatmap_over_a_switch_and_a_number():
     assert sorted(t.get_text() for t in ax.get_xticklabels()) == ["False", "True"]
     # numbers in plain notation (2,500, not 2.5e+03)
     assert sorted(t.get_text() for t in ax.get_yticklabels()) == ["2,500", "900"]
+
+
+def test_regimes_by_a_switch_or_a_grid_level_get_a_bar_each():
+    rng = np.random.default_rng(5)
+    runs = pd.DataFrame(
+        {
+            "regime": rng.choice(["boom", "bust"], 30),
+            "behaviour.vendor_financing": rng.choice([True, False], 30),
+            "buildout.life_quarters": rng.choice([12, 22, 30], 30),
+        }
+    )
+    for by, names in (
+        ("behaviour.vendor_financing", ["False", "True"]),
+        ("buildout.life_quarters", ["12", "22", "30"]),
+    ):
+        ax = S.regime_shares_figure(runs, by=by).axes[0]
+        assert [t.get_text() for t in ax.get_xticklabels()] == names
+        stacked = pd.Series({(p.get_x(), p.get_y()): p.get_height() for p in ax.patches})
+        np.testing.assert_allclose(stacked.groupby(level=0).sum(), 100)
