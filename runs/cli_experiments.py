@@ -106,8 +106,15 @@ def analyze(
         result = run_analysis(directory, metrics=metric or None, regime=regime, threshold=threshold)
     except (ValueError, OSError) as exc:
         raise fail(str(exc)) from None
+    import pandas as pd
+
+    ranked = {"sobol": "ST", "morris": "mu_star"}  # most influential parameter first
     for name, table in result.tables().items():
         if not table.empty:
+            if name in ranked and {"metric", ranked[name]} <= set(table.columns):
+                key = table[ranked[name]].abs()
+                order = table.assign(_m=pd.Categorical(table["metric"], table["metric"].unique()))
+                table = table.loc[order.assign(_k=-key).sort_values(["_m", "_k"]).index]
             text = table.to_string(index=False, float_format=lambda v: f"{v:.4g}")
             stdout.print(f"== {name} ==\n{text}\n", highlight=False, soft_wrap=True)
     for note in result.notes:

@@ -219,3 +219,7 @@ def test_the_accelerator_screen_analyses_with_integer_parameters(tmp_path):
     assert r.exit_code == 0, r.stderr
     morris = pd.read_csv(out / "analysis" / "morris.csv")
     assert set(morris.parameter) >= {"behaviour.plan_horizon", "buildout.life_quarters"}
+    # printed most influential first: the mu_star column (the 4th) does not rise
+    block = r.stdout.split("== morris ==\n", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    printed = [float(line.split()[3]) for line in block]
+    assert len(printed) == len(morris) and printed == sorted(printed, reverse=True)
