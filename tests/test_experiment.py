@@ -125,7 +125,7 @@ def test_common_random_numbers_share_seeds_across_points():
         ({"parameters": {"demand.bass_x": {"low": 0.0, "high": 1.0}}}, "unknown parameter"),
         ({"parameters": {"demand.bass_q": {"low": 0.2, "high": 0.1}}}, "empty range"),
         ({"parameters": {"demand.bass_q": {"levels": []}}}, "empty levels"),
-        ({"parameters": {}}, "parameters:"),
+        ({"parameters": {}}, "parameters: empty (at least 1 needed)"),
         ({"samples": None}, "samples: required by design 'lhs'"),
         ({"design": "sobol", "samples": 6}, "power of 2"),
         ({"parameters": {"demand.bass_q": {"low": 0.0, "high": 99.0}}}, "is not allowed"),

@@ -103,6 +103,8 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel] | None 
         return f"{path}: unknown key"
     if err["type"] == "missing":
         return f"{path}: required field is missing"
+    if err["type"] == "too_short" and err.get("ctx", {}).get("actual_length") == 0:
+        return f"{path}: empty (at least {err['ctx'].get('min_length', 1)} needed)"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "value_error" and ":" in msg.split(" ")[0]:
         return msg
