@@ -71,6 +71,33 @@ def _analysis_table(folder: Path, name: str) -> pd.DataFrame | None:
     )
 
 
+def _heatmap_axes(
+    analysis: Path, metrics: list[str], numeric: list[str]
+) -> tuple[str, tuple[str, str]]:
+    """The heat map's outcome and its two axes: what the analysis says matters most.
+
+    The outcome is the first of :data:`HEATMAP_METRICS` (else of the analysed metrics,
+    else of the runs table's) that the sweep's Sobol or Morris analysis covers; the axes
+    are the two numeric parameters with the largest ST (or μ*) for it. Without an
+    analysis: the first of :data:`HEATMAP_METRICS` in the runs table, over the first two
+    parameters swept.
+    """
+    for stem, value in (("sobol", "ST"), ("morris", "mu_star")):
+        table = _analysis_table(analysis, stem)
+        if table is None or not {"metric", "parameter", value} <= set(table.columns):
+            continue
+        analysed = [m for m in dict.fromkeys(table["metric"]) if m in metrics]
+        if not analysed:
+            continue
+        outcome = next((m for m in HEATMAP_METRICS if m in analysed), analysed[0])
+        rows = table[(table["metric"] == outcome) & table["parameter"].isin(numeric)]
+        ranked = rows.dropna(subset=[value]).sort_values(value, ascending=False)["parameter"]
+        if len(ranked) >= 2:
+            return outcome, (str(ranked.iloc[0]), str(ranked.iloc[1]))
+    outcome = next((m for m in HEATMAP_METRICS if m in metrics), metrics[0])
+    return outcome, (numeric[0], numeric[1])
+
+
 def _sweep_meta(sweep_dir: Path) -> dict[str, Any]:
     """The sweep's ``params.json`` (empty if missing or unreadable)."""
     try:
@@ -149,12 +176,11 @@ def build_sweep_report(sweep_dir: Path) -> Path:
             fig = sweep_figures.regime_shares_figure(runs, by=numeric[0])
             made.append(("regimes_by_parameter", f"Regimes by {numeric[0]}.", fig))
     numeric = [p for p in params if pd.api.types.is_numeric_dtype(runs[p])]
+    analysis = sweep_dir / "analysis"
     if len(numeric) >= 2 and metrics and len(runs):
-        outcome = next((m for m in HEATMAP_METRICS if m in metrics), metrics[0])
-        x, y = numeric[0], numeric[1]
+        outcome, (x, y) = _heatmap_axes(analysis, metrics, numeric)
         fig = sweep_figures.heatmap_figure(runs, x, y, outcome)
         made.append(("heatmap", f"{outcome} over {x} and {y} (median over runs).", fig))
-    analysis = sweep_dir / "analysis"
     ranges = {p: (float(runs[p].min()), float(runs[p].max())) for p in numeric if len(runs)}
     for stem, make, caption in (
         ("sobol", sweep_figures.sobol_figure, "Sobol indices (first order and total)"),

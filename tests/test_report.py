@@ -288,6 +288,18 @@ def test_a_sweep_of_many_metrics_gets_an_overview_and_the_first_few_in_full(swee
     assert f"of the first {DETAILED_METRICS} metrics (all: analysis/morris.csv)" in text
 
 
+def test_the_sweep_heat_map_shows_the_parameters_that_matter_most(sweep_dir):
+    """Its axes are the two parameters of largest Morris mu* (or Sobol ST) for its outcome,
+    most influential first; without an analysis, the first two swept."""
+    page = build_sweep_report(sweep_dir).read_text(encoding="utf-8")
+    assert "final_lab_valuation over demand.bass_q and buildout.power_cap_gw" in page
+    morris = pd.read_csv(sweep_dir / "analysis" / "morris.csv")
+    morris.assign(mu_star=[1.0, 2.0]).to_csv(sweep_dir / "analysis" / "morris.csv", index=False)
+    (sweep_dir / "analysis" / "sobol.csv").unlink()
+    page = build_sweep_report(sweep_dir).read_text(encoding="utf-8")
+    assert "final_lab_valuation over buildout.power_cap_gw and demand.bass_q" in page
+
+
 def test_sweep_directory_without_runs_table(tmp_path):
     (tmp_path / "empty" / "runs").mkdir(parents=True)
     with pytest.raises(FileNotFoundError, match="no runs table"):
