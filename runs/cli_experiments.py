@@ -108,11 +108,12 @@ def analyze(
         raise fail(str(exc)) from None
     import pandas as pd
 
-    ranked = {"sobol": "ST", "morris": "mu_star"}  # most influential parameter first
+    from runs.indices import INFLUENCE
+
     for name, table in result.tables().items():
-        if not table.empty:
-            if name in ranked and {"metric", ranked[name]} <= set(table.columns):
-                key = table[ranked[name]].abs()
+        if not table.empty:  # indices: the most influential parameter first
+            if name in INFLUENCE and {"metric", INFLUENCE[name]} <= set(table.columns):
+                key = table[INFLUENCE[name]].abs()
                 order = table.assign(_m=pd.Categorical(table["metric"], table["metric"].unique()))
                 table = table.loc[order.assign(_k=-key).sort_values(["_m", "_k"]).index]
             text = table.to_string(index=False, float_format=lambda v: f"{v:.4g}")

@@ -93,24 +93,15 @@ def variant(name: str, base: Scenario) -> Scenario:
 
 ACCELERATOR: dict[str, tuple[str, dict]] = {
     "baseline": ("baseline", {}),
-    "usage_persists": (
-        "usage keeps growing (`demand.usage_growth_decay=0.995`)",
-        {"demand.usage_growth_decay": 0.995},
-    ),
-    "slow_supply": (
-        "suppliers add capacity slowly (`buildout.supply_growth=0.02`)",
-        {"buildout.supply_growth": 0.02},
-    ),
+    "usage_persists": ("usage keeps growing", {"demand.usage_growth_decay": 0.995}),
+    "slow_supply": ("suppliers add capacity slowly", {"buildout.supply_growth": 0.02}),
     "slow_ordering": (
-        "providers order a tenth of their gap (`behaviour.order_adjustment=0.1`)",
+        "providers order a tenth of their gap",
         {"behaviour.order_adjustment": 0.1},
     ),
-    "short_life": (
-        "accelerators last 3 years (`buildout.life_quarters=12`)",
-        {"buildout.life_quarters": 12},
-    ),
+    "short_life": ("accelerators last 3 years", {"buildout.life_quarters": 12}),
     "all_gentle": (
-        "all three gentle ones and a prudent lab (`lab_commitment_multiple=1`)",
+        "all three gentle ones and a prudent lab",
         {
             "demand.usage_growth_decay": 0.995,
             "buildout.supply_growth": 0.02,
@@ -119,7 +110,10 @@ ACCELERATOR: dict[str, tuple[str, dict]] = {
         },
     ),
 }
-"""What-ifs on the accelerator's own parameters: name -> (label, overrides of the baseline)."""
+"""What-ifs on the accelerator's own parameters: name -> (label, overrides of the baseline).
+
+The table's rows name their overrides (:func:`accelerator_markdown`); the figure's
+legend, the label alone."""
 
 
 def _one(args: tuple[str, Scenario, int, int]) -> dict:
@@ -225,12 +219,7 @@ def decompose(
     n = base.quarters if quarters is None else quarters
     jobs = [(v, variant(v, base), s, n) for v in variants for s in range(seeds)]
     runs = _run(jobs, workers)
-    paths = pd.DataFrame(
-        {
-            v: np.median(np.stack(runs.loc[runs.variant == v, "path"].to_list()), axis=0)
-            for v in variants
-        }
-    )
+    paths = pd.DataFrame(_median_paths(runs, variants))
     from world.params import quarter_label
 
     periods = [quarter_label(base.start_index + q) for q in range(n)]
@@ -257,11 +246,16 @@ def figure(result: Decomposition, path: Path) -> None:
 
 def accelerator_figure(runs: pd.DataFrame, periods: Sequence[str], path: Path) -> None:
     """Median chip-supplier revenue per quarter of each :data:`ACCELERATOR` what-if (PNG)."""
-    lines = {}
-    for v in [v for v in ACCELERATOR if v in set(runs.variant)]:
-        label = ACCELERATOR[v][0].split(" (`")[0]
-        lines[label] = np.median(np.stack(runs.loc[runs.variant == v, "path"].to_list()), axis=0)
-    _paths_figure(lines, periods, path)
+    medians = _median_paths(runs, [v for v in ACCELERATOR if v in set(runs.variant)])
+    _paths_figure({ACCELERATOR[v][0]: p for v, p in medians.items()}, periods, path)
+
+
+def _median_paths(runs: pd.DataFrame, variants: Sequence[str]) -> dict[str, np.ndarray]:
+    """Per variant, the median over its runs of the suppliers' revenue path."""
+    return {
+        v: np.median(np.stack(runs.loc[runs.variant == v, "path"].to_list()), axis=0)
+        for v in variants
+    }
 
 
 def _paths_figure(lines: dict[str, np.ndarray], periods: Sequence[str], path: Path) -> None:
@@ -351,8 +345,11 @@ def accelerator_markdown(table: pd.DataFrame, seeds: int) -> str:
         "|---|---|---|---|---|---|",
     ]
     for v, row in table.iterrows():
+        label, overrides = ACCELERATOR[str(v)]
+        if overrides:
+            label += " (" + ", ".join(f"`{k}={x}`" for k, x in overrides.items()) + ")"
         lines.append(
-            f"| {ACCELERATOR[str(v)][0]} | {row.fall_within_8q:.0%} "
+            f"| {label} | {row.fall_within_8q:.0%} "
             f"({row.fall_p10:.0%}-{row.fall_p90:.0%}) | {row.largest_fall:.0%} "
             f"| {row.nvidia_drawdown:.0%} "
             f"| {row.bust_share:.2f} | {row.lab_default_rate:.2f} |"

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "INFLUENCE",
     "SEED_NOISE_COLUMNS",
     "morris_indices",
     "point_means",
@@ -29,6 +30,10 @@ __all__ = [
     "sobol_indices",
     "sobol_second_order",
 ]
+
+
+INFLUENCE = {"sobol": "ST", "morris": "mu_star"}
+"""The index that ranks a design's parameters by influence: Sobol's total order, Morris μ*."""
 
 
 def _problem(parameters: Sequence[str]) -> dict:

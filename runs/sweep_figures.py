@@ -125,11 +125,7 @@ def regime_shares_figure(
             ax.set_xlabel("regime")
         else:
             levels = runs[by].nunique() <= bins  # a switch or a grid's levels: a bar each
-            groups = (
-                runs[by]
-                if levels
-                else pd.cut(runs[by], bins=min(bins, runs[by].nunique()), include_lowest=True)
-            )
+            groups = runs[by] if levels else pd.cut(runs[by], bins=bins, include_lowest=True)
             table = (
                 pd.crosstab(groups, labels, normalize="index").reindex(columns=order, fill_value=0)
                 * 100
@@ -285,8 +281,7 @@ def importance_table(indices: pd.DataFrame, value: str) -> pd.DataFrame:
     if value == "mu_star":
         top = table.abs().max(axis=1)
         table = table.div(top.where(top > 0), axis=0)
-    table = table.dropna(how="all")
-    table = table.loc[~(table.fillna(0.0) == 0.0).all(axis=1)]
+    table = table.loc[~(table.fillna(0.0) == 0.0).all(axis=1)]  # all missing or zero
     order = table.mean(axis=0).sort_values(ascending=False).index
     return table[order]
 

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from runs.indices import INFLUENCE
 from runs.output import atomic_write_bytes
 from runs.report import png_bytes
 from runs.report_page import Shown, sweep_page
@@ -82,7 +83,7 @@ def _heatmap_axes(
     analysis: the first of :data:`HEATMAP_METRICS` in the runs table, over the first two
     parameters swept.
     """
-    for stem, value in (("sobol", "ST"), ("morris", "mu_star")):
+    for stem, value in INFLUENCE.items():
         table = _analysis_table(analysis, stem)
         if table is None or not {"metric", "parameter", value} <= set(table.columns):
             continue
@@ -191,8 +192,7 @@ def build_sweep_report(sweep_dir: Path) -> Path:
             continue
         shown_metrics = list(dict.fromkeys(table["metric"])) if "metric" in table else []
         if len(shown_metrics) > DETAILED_METRICS:  # an overview, then the first few in full
-            value = "ST" if stem == "sobol" else "mu_star"
-            fig = sweep_figures.importance_figure(table, value)
+            fig = sweep_figures.importance_figure(table, INFLUENCE[stem])
             made.append((f"{stem}_overview", f"{caption}: every metric at a glance.", fig))
             first = shown_metrics[:DETAILED_METRICS]
             table = table[table["metric"].isin(first)]
