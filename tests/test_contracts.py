@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from world.contracts import (
     Backstop,
@@ -11,7 +13,7 @@ from world.contracts import (
     Loan,
     Warrant,
 )
-from world.params import DealKind
+from world.params import DealKind, GpuOrderSpec
 
 
 def test_cloud_contract_schedule_and_take_or_pay():
@@ -197,3 +199,38 @@ def test_dealbook_interest_memo_follows_loans_added_changed_and_seasoned():
         for borrower in range(3):
             plain = sum([ln.interest_due(q) for ln in book.loans if ln.borrower == borrower], 0.0)
             assert book.interest(borrower, q) == plain
+
+
+# -- an order book as a ladder (GpuOrderSpec.ladder) ------------------------------------
+@given(
+    gw=st.floats(0.01, 100.0),
+    d=st.integers(1, 40),
+    ladder=st.integers(1, 8),
+)
+def test_a_ladder_delivers_its_gw_at_one_rate_and_runs_off_one_rate_a_quarter(gw, d, ladder):
+    spec = GpuOrderSpec(
+        signed="2024Q4", buyer="A", supplier="B", gw=gw, price_per_gw=35.0,
+        delivery_quarters=d, ladder=ladder,
+    )  # fmt: skip
+    tranches = spec.tranches()
+    assert [n for _, n in tranches] == list(range(d, d + ladder))
+    assert sum(g for g, _ in tranches) == pytest.approx(gw, rel=1e-12)
+    rates = [g / n for g, n in tranches]
+    assert max(rates) == pytest.approx(min(rates), rel=1e-12)  # one rate
+    # GW delivered per quarter: ladder rates for d quarters, then one rate less a quarter
+    quarters = range(d + ladder)  # the last one after the book has run off
+    per_quarter = [sum(g / n for g, n in tranches if q < n) for q in quarters]
+    expected = [rates[0] * min(ladder, d + ladder - 1 - q) for q in quarters]
+    assert per_quarter == pytest.approx(expected, rel=1e-9)
+    assert per_quarter[-1] == 0.0 and per_quarter[-2] > 0.0
+    if ladder == 1:  # one order, exactly as specified (no rounding through a rate)
+        assert tranches == ((gw, d),)
+
+
+def test_the_baseline_opening_book_runs_off_as_a_ladder(baseline):
+    """The opening orders deliver the 2025 capex anchors' GW in 2025, then 3:2:1."""
+    opening = [d for d in baseline.deals if d.kind == "gpu_order" and d.signed < baseline.start]
+    assert len(opening) == 4 and all(d.ladder == 4 for d in opening)
+    for d in opening:
+        first = sum(g / n * 4 for g, n in d.tranches())  # delivered in 2025Q1-2025Q4
+        assert first == pytest.approx(d.gw * 16 / 22)

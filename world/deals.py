@@ -75,19 +75,20 @@ def sign_history(model: AIEconomy, *, before_start: bool) -> None:
                     endogenous=False,
                 )
             case GpuOrderSpec():
-                sign_gpu_order(
-                    model,
-                    ix[spec.buyer],
-                    ix[spec.supplier],
-                    spec.gw,
-                    spec.price_per_gw,
-                    spec.lag_quarters,
-                    spec.delivery_quarters,
-                    spec.prepay_share,
-                    spec.cancel_fee,
-                    endogenous=False,
-                    signed=when,
-                )
+                for gw, deliveries in spec.tranches():
+                    sign_gpu_order(
+                        model,
+                        ix[spec.buyer],
+                        ix[spec.supplier],
+                        gw,
+                        spec.price_per_gw,
+                        spec.lag_quarters,
+                        deliveries,
+                        spec.prepay_share,
+                        spec.cancel_fee,
+                        endogenous=False,
+                        signed=when,
+                    )
             case EquityInvestmentSpec():
                 inv = EquityInvestment(
                     model.deals.new_id(),

@@ -67,10 +67,35 @@ class GpuOrderSpec(_Deal):
     price_per_gw: float = Field(gt=0.0, le=200.0, description="USD bn per GW")
     lag_quarters: int = Field(2, ge=0, le=20, description="quarters until the first delivery")
     delivery_quarters: int = Field(4, ge=1, le=40, description="deliveries spread evenly over")
+    ladder: int = Field(
+        1,
+        ge=1,
+        le=8,
+        description=(
+            "tranches of an order book, delivered from the same quarter at one rate over "
+            "delivery_quarters, +1, +2, ... quarters, so the book runs off in steps "
+            "(1: one order); gw is their total"
+        ),
+    )
     prepay_share: Share = Field(0.0, description="share of value paid at signing")
     cancel_fee: Share = Field(
         0.1, description="share of the undelivered value the buyer pays to cancel"
     )
+
+    def tranches(self) -> tuple[tuple[float, int], ...]:
+        """(GW, delivery quarters) of each order of the ladder, shortest first.
+
+        Tranche ``k`` (``k = 0 .. ladder - 1``) is delivered over ``delivery_quarters +
+        k`` quarters at the common rate ``gw / sum(delivery_quarters + k)`` per quarter.
+        So the book delivers ``ladder`` times that rate in each of its first
+        ``delivery_quarters`` quarters, then one rate less each quarter: an opening
+        order book that runs off like a ladder instead of ending in one quarter.
+        """
+        if self.ladder == 1:
+            return ((self.gw, self.delivery_quarters),)
+        lengths = [self.delivery_quarters + k for k in range(self.ladder)]
+        rate = self.gw / sum(lengths)
+        return tuple((rate * d, d) for d in lengths)
 
 
 class EquityInvestmentSpec(_Deal):
