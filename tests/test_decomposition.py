@@ -104,16 +104,17 @@ def test_usage_that_keeps_growing_or_a_short_fleet_life_breaks_the_lab(what_ifs)
     assert what_ifs["all_gentle"].lab_default.mean() <= 0.1  # a prudent lab survives
 
 
-def test_no_schedule_step_when_the_opening_order_book_runs_off(what_ifs):
+def test_no_schedule_step_when_the_opening_order_book_runs_off(what_ifs, baseline):
     """No artefact cliff: the opening order book (delivered in 2025) runs off over 2026 as
     a ladder. In every seed of every what-if the suppliers' revenue stays at or above
     its 2025Q4 level through 2026 (less 3 %), and until its peak it never falls by more
     than 3 % in a quarter. Ending in one quarter, the book made it dip by 30 % in 2026Q1
     at the slow ordering pace."""
+    end, year = baseline.relative("2025Q4"), slice(*map(baseline.relative, ("2026Q1", "2027Q1")))
     for name, g in what_ifs.items():
         for path in g.path:
             path = np.asarray(path)
-            assert path[4:8].min() > 0.97 * path[3], (name, path[3:8])
+            assert path[year].min() > 0.97 * path[end], (name, path[end : year.stop])
             rising = path[: int(np.argmax(path)) + 1]
             worst = (rising[1:] / rising[:-1]).min(initial=1.0)
             assert worst > 0.97, (name, worst)
