@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from runs.scenario import apply_overrides, load_scenario
-from runs.simulate import simulate
+from runs.simulate import RunResult, simulate
 from world.params import Scenario, quarter_index
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "accelerator_markdown",
     "accelerator_table",
     "decompose",
+    "supplier_measures",
     "variant",
 ]
 
@@ -119,14 +120,25 @@ legend, the label alone."""
 def _one(args: tuple[str, Scenario, int, int]) -> dict:
     name, scenario, seed, quarters = args
     result = simulate(scenario, seed, quarters=quarters)
+    return {"variant": name, "seed": seed, **supplier_measures(result)}
+
+
+def supplier_measures(result: RunResult) -> dict:
+    """The chip suppliers' and NVIDIA's measures of one run (a row of :func:`decompose`).
+
+    ``supplier_revenue_peak`` (USD bn a quarter) and its ``peak_quarter``;
+    ``fall_within_8q``, the fall of the suppliers' revenue from its peak to its lowest
+    within the 8 quarters after it; ``nvidia_peak`` and ``nvidia_drawdown``, NVIDIA's
+    highest value and the largest fall of its value from its running peak;
+    ``largest_fall`` (the named output ``supplier_revenue_fall``), ``bust`` (regime
+    bust or cascade), ``lab_default`` and ``path`` (the suppliers' revenue per quarter).
+    """
     firms = result.firms
     chips = firms[firms.role == "chip"].groupby("quarter").revenue.sum().to_numpy()
     nvidia = firms[firms.firm == "NVIDIA"].valuation.to_numpy()
     k = int(np.argmax(chips))
     window = chips[k : k + 9]
     return {
-        "variant": name,
-        "seed": seed,
         "supplier_revenue_peak": float(chips[k]),
         "peak_quarter": k,
         "fall_within_8q": float(1.0 - window.min() / chips[k]) if chips[k] > 0 else 0.0,
@@ -375,7 +387,9 @@ def table_markdown(table: pd.DataFrame, seeds: int) -> str:
 def with_table(page: str, table: str, markers: tuple[str, str] = (_BEGIN, _END)) -> str:
     """``page`` with the text between the table ``markers`` replaced by ``table``."""
     begin, end = markers
-    head, rest = page.split(begin, 1)
+    head, found, rest = page.partition(begin)
+    if not found or end not in rest:
+        raise ValueError(f"the page has no {begin} … {end} markers (in this order)")
     _, tail = rest.split(end, 1)
     return f"{head}{begin}\n{table}\n{end}{tail}"
 
