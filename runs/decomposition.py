@@ -26,10 +26,11 @@ figure.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -44,8 +45,10 @@ __all__ = [
     "Decomposition",
     "accelerator",
     "accelerator_figure",
+    "CommandParser",
     "accelerator_markdown",
     "accelerator_table",
+    "count_in",
     "decompose",
     "supplier_measures",
     "variant",
@@ -290,16 +293,43 @@ def _paths_figure(lines: dict[str, np.ndarray], periods: Sequence[str], path: Pa
     plt.close(fig)
 
 
+class CommandParser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr (``error: ...``, as ``aipm``'s), exit code 2.
+
+    The parser of this module's command line and of :mod:`runs.whatifs`.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``message`` as ``aipm`` prints its errors and exit with code 2."""
+        from runs.cli import print_error
+
+        print_error(message)
+        raise SystemExit(2)
+
+
+def count_in(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number in ``lo..hi``, else a one-line error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{value} is out of range (allowed: {lo}..{hi})")
+        return value
+
+    return parse
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Command line: run the decomposition and print (and optionally document) it."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2)
+    parser = CommandParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=count_in(1, 1000), default=20)
+    parser.add_argument("--workers", type=count_in(1, 1024), default=2)
     parser.add_argument("--out", type=Path, default=Path("out/decomposition"))
     parser.add_argument("--docs", action="store_true")
     args = parser.parse_args(argv)
-    if not 1 <= args.seeds <= 1000:
-        parser.error("--seeds must lie in 1..1000")
     result = decompose(args.seeds, workers=args.workers)
     args.out.mkdir(parents=True, exist_ok=True)
     result.runs.to_parquet(args.out / "runs.parquet", index=False)

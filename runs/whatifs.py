@@ -16,15 +16,13 @@ it also rewrites the tables of ``docs/explanation/baseline.md`` (between its
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
 
 import pandas as pd
 
-from runs.decomposition import supplier_measures, with_table
+from runs.decomposition import CommandParser, count_in, supplier_measures, with_table
 from runs.executors import make_executor
 from runs.scenario import apply_overrides, load_scenario
 from runs.simulate import RunResult, simulate
@@ -209,34 +207,11 @@ def table_markdown(
     return "\n".join(lines)
 
 
-class _Parser(argparse.ArgumentParser):
-    """Usage errors as one line on stderr (``error: ...``, as ``aipm``'s), exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        from runs.cli import print_error
-
-        print_error(message)
-        raise SystemExit(2)
-
-
-def _count(lo: int, hi: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"{value} is out of range (allowed: {lo}..{hi})")
-        return value
-
-    return parse
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Command line: run the what-ifs, save their runs, print (and document) the table."""
-    parser = _Parser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=_count(1, MAX_SEEDS), default=20)
-    parser.add_argument("--workers", type=_count(1, 1024), default=2)
+    parser = CommandParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=count_in(1, MAX_SEEDS), default=20)
+    parser.add_argument("--workers", type=count_in(1, 1024), default=2)
     parser.add_argument("--out", type=Path, default=Path("out/whatifs"))
     parser.add_argument("--docs", action="store_true")
     args = parser.parse_args(argv)

@@ -140,3 +140,22 @@ def test_the_accelerator_figure_draws_the_median_paths(what_ifs, tmp_path):
     out = tmp_path / "acc.png"
     accelerator_figure(runs, [f"{2025 + q // 4}Q{q % 4 + 1}" for q in range(n)], out)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--seeds", "0"], "error: argument --seeds: 0 is out of range (allowed: 1..1000)"),
+        (["--workers", "0"], "error: argument --workers: 0 is out of range (allowed: 1..1024)"),
+        (["--seeds", "many"], "error: argument --seeds: 'many' is not a whole number"),
+    ],
+)
+def test_the_command_line_rejects_bad_counts_in_one_line(flags, message, capsys):
+    from runs.decomposition import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(flags)
+    assert exit_.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip().splitlines() == [message]
