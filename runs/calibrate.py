@@ -13,7 +13,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from runs.scenario import load_scenario
+from runs.commands import CommandParser
+from runs.scenario import ScenarioError, load_scenario
 from runs.simulate import simulate
 from world.params import Scenario, quarter_index
 
@@ -77,9 +78,17 @@ def check_anchors(scenario: Scenario, anchors: dict, seed: int = 0) -> list[Anch
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the anchor table; return 1 if an anchor is missed."""
-    args = sys.argv[1:] if argv is None else argv
-    scenario = load_scenario(args[0] if args else "scenarios/baseline.toml")
+    """Print the anchor table; return 1 if an anchor is missed.
+
+    A scenario file that cannot be read or is invalid is one line on stderr, exit 2.
+    """
+    parser = CommandParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenario", nargs="?", default="scenarios/baseline.toml")
+    args = parser.parse_args(argv)
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as e:
+        parser.error(str(e))
     anchors = load_anchors()
     tol = anchors["tolerance"]
     worst = 0.0

@@ -25,16 +25,15 @@ figure.
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
 import numpy as np
 import pandas as pd
 
+from runs.commands import CommandParser, count_in
 from runs.scenario import apply_overrides, load_scenario
 from runs.simulate import RunResult, simulate
 from world.params import Scenario, quarter_index
@@ -45,10 +44,8 @@ __all__ = [
     "Decomposition",
     "accelerator",
     "accelerator_figure",
-    "CommandParser",
     "accelerator_markdown",
     "accelerator_table",
-    "count_in",
     "decompose",
     "supplier_measures",
     "variant",
@@ -291,35 +288,6 @@ def _paths_figure(lines: dict[str, np.ndarray], periods: Sequence[str], path: Pa
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
-
-
-class CommandParser(argparse.ArgumentParser):
-    """Usage errors as one line on stderr (``error: ...``, as ``aipm``'s), exit code 2.
-
-    The parser of this module's command line and of :mod:`runs.whatifs`.
-    """
-
-    def error(self, message: str) -> NoReturn:
-        """Print ``message`` as ``aipm`` prints its errors and exit with code 2."""
-        from runs.cli import print_error
-
-        print_error(message)
-        raise SystemExit(2)
-
-
-def count_in(lo: int, hi: int) -> Callable[[str], int]:
-    """An argparse ``type``: a whole number in ``lo..hi``, else a one-line error."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"{value} is out of range (allowed: {lo}..{hi})")
-        return value
-
-    return parse
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from runs.decomposition import CommandParser, count_in, supplier_measures, with_table
+from runs.commands import CommandParser, count_in
+from runs.decomposition import supplier_measures, with_table
 from runs.executors import make_executor
 from runs.scenario import apply_overrides, load_scenario
 from runs.simulate import RunResult, simulate

@@ -1,0 +1,44 @@
+"""Command lines of the ``python -m runs.<module>`` tools: one-line errors, exit code 2.
+
+``aipm`` (:mod:`runs.cli`) is a typer app; the generators of the documentation's
+numbers (:mod:`runs.decomposition`, :mod:`runs.whatifs`) and the anchor check
+(:mod:`runs.calibrate`) are plain argparse commands. Their bad input is reported the
+way ``aipm`` reports it: ``error: ...`` on one line of stderr, exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import NoReturn
+
+__all__ = ["CommandParser", "count_in"]
+
+
+class CommandParser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr (``error: ...``, as ``aipm``'s), exit code 2.
+
+    For the ``python -m runs.<module>`` commands (``aipm`` itself is a typer app).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``message`` as ``aipm`` prints its errors and exit with code 2."""
+        from runs.cli import print_error
+
+        print_error(message)
+        raise SystemExit(2)
+
+
+def count_in(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number in ``lo..hi``, else a one-line error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{value} is out of range (allowed: {lo}..{hi})")
+        return value
+
+    return parse
