@@ -8,17 +8,21 @@ calibration file, with its source).
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from runs.commands import CommandParser
 from runs.scenario import ScenarioError, load_scenario
 from runs.simulate import simulate
 from world.params import Scenario, quarter_index
 
-__all__ = ["AnchorCheck", "check_anchors", "load_anchors"]
+__all__ = ["AnchorCheck", "check_anchors", "load_anchors", "out_of_sample", "value_on"]
 
 ANCHORS = Path(__file__).resolve().parent.parent / "scenarios" / "calibration" / "anchors.toml"
 
@@ -75,6 +79,41 @@ def check_anchors(scenario: Scenario, anchors: dict, seed: int = 0) -> list[Anch
         name = f"{d['kind']} {d['payer']}→{d['payee']} {d['period']}"
         checks.append(AnchorCheck(name, float(hit.value.sum()), d["value"]))
     return checks
+
+
+def value_on(firms: pd.DataFrame, firm: str, date: dt.date) -> float:
+    """``firm``'s valuation on ``date`` (USD bn), linear between the ends of quarters.
+
+    ``firms`` is a run's firm table (columns ``firm``, ``period`` such as ``2025Q3``,
+    ``valuation``; each quarter's value is its value at the quarter's end). NaN when
+    ``date`` lies before the end of the first quarter or after the last one.
+    """
+    rows = firms[firms["firm"] == firm]
+    ends = np.array(
+        [pd.Period(p, freq="Q").end_time.date().toordinal() for p in rows["period"]], dtype=float
+    )
+    values = rows["valuation"].to_numpy(dtype=float)
+    day = float(date.toordinal())
+    if ends.size == 0 or not ends[0] <= day <= ends[-1]:
+        return float("nan")
+    return float(np.interp(day, ends, values))
+
+
+def out_of_sample(firms: pd.DataFrame, anchors: dict) -> list[AnchorCheck]:
+    """The run's values on the dates of the anchors' ``out_of_sample`` market values.
+
+    One :class:`AnchorCheck` per entry (``name`` is ``"<firm> value <date>"``, ``anchor``
+    the market's value): evidence kept out of the calibration, compared by the
+    validation suite (:func:`runs.validation.checks.out_of_sample_checks`).
+    """
+    return [
+        AnchorCheck(
+            f"{o['firm']} value {o['date'].isoformat()}",
+            value_on(firms, o["firm"], o["date"]),
+            float(o["value"]),
+        )
+        for o in anchors.get("out_of_sample", [])
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

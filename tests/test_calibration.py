@@ -1,5 +1,7 @@
 """The first simulated year of the baseline reproduces the 2025 anchors within 5 %."""
 
+import math
+
 import pytest
 
 from runs.calibrate import check_anchors, load_anchors
@@ -81,3 +83,49 @@ def test_the_command_names_the_invalid_field(root, tmp_path, capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "behaviour.optimism" in err[0] and "allowed" in err[0], err
+
+
+def test_value_on_interpolates_between_quarter_ends():
+    import datetime as dt
+
+    import pandas as pd
+
+    from runs.calibrate import value_on
+
+    firms = pd.DataFrame(
+        {
+            "firm": ["A", "A", "A", "B"],
+            "period": ["2025Q1", "2025Q2", "2025Q3", "2025Q3"],
+            "valuation": [100.0, 200.0, 110.0, 7.0],
+        }
+    )
+    # the ends: 2025-03-31, 2025-06-30 (91 days later), 2025-09-30 (92 days later)
+    assert value_on(firms, "A", dt.date(2025, 6, 30)) == 200.0
+    assert value_on(firms, "A", dt.date(2025, 5, 1)) == pytest.approx(100 + 100 * 31 / 91)
+    assert value_on(firms, "A", dt.date(2025, 8, 15)) == pytest.approx(200 - 90 * 46 / 92)
+    assert math.isnan(value_on(firms, "A", dt.date(2025, 3, 1)))  # before the first end
+    assert math.isnan(value_on(firms, "A", dt.date(2025, 10, 1)))  # after the last
+    assert value_on(firms, "B", dt.date(2025, 9, 30)) == 7.0
+    assert math.isnan(value_on(firms, "C", dt.date(2025, 9, 30)))
+
+
+def test_out_of_sample_values_are_the_octobers_market_values_kept_out_of_calibration(baseline):
+    from runs.calibrate import out_of_sample
+    from runs.simulate import simulate
+
+    anchors = load_anchors()
+    firms = simulate(baseline, 0, quarters=4).firms
+    got = {c.name: c for c in out_of_sample(firms, anchors)}
+    assert list(got) == [
+        "NVIDIA value 2025-10-29",
+        "AMD value 2025-10-27",
+        "Oracle value 2025-09-30",
+        "Microsoft value 2025-10-28",
+        "Amazon value 2025-10-31",
+        "OpenAI value 2025-10-02",
+    ]
+    # the calibration opens at end-2024 values, not these (kept out of sample)
+    opening = {f.name: f.market_cap for f in baseline.firms}
+    for c in got.values():
+        firm = c.name.split(" value ")[0]
+        assert c.anchor != opening[firm] and c.model > 0 and math.isfinite(c.model)

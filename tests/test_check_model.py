@@ -19,7 +19,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml"))
 
 #: Groups the quick suite reports (it has no Sobol sweep: that is ``--full``).
-QUICK_GROUPS = ("anchors", "market", "books", "regime", "direction", "rate", "size")
+QUICK_GROUPS = (
+    "anchors",
+    "out_of_sample",
+    "market",
+    "books",
+    "regime",
+    "direction",
+    "rate",
+    "size",
+)
 
 
 def invoke(*args, timeout=1500):
@@ -47,8 +56,12 @@ def test_quick_suite_runs_and_reports_every_check(quick):
     assert (r.returncode == 1) == (not checks["passed"].all())
     assert f"{int(checks['passed'].sum())} of {len(checks)} checks passed" in r.stdout
     assert checks["id"].is_unique and len(checks) >= 100
-    for group in ("anchors", "market", "books", "regime", "direction", "size"):
+    for group in ("anchors", "out_of_sample", "market", "books", "regime", "direction", "size"):
         assert (checks["group"] == group).any(), group
+    # the baseline's values on the dates of the October-2025 market values, every seed
+    values = pd.read_parquet(out / "out_of_sample.parquet")
+    assert values.groupby("name")["seed"].nunique().eq(50).all() and values["model"].gt(0).all()
+    assert (checks["group"] == "out_of_sample").sum() == values["name"].nunique() == 6
     # every shipped scenario, at least 20 seeds each, every run complete
     assert sorted(runs["scenario"].unique()) == SCENARIOS
     assert runs.groupby("scenario").size().min() >= 20 and (runs["status"] == "ok").all()

@@ -14,6 +14,7 @@ from runs.validation.checks import (
     checks_frame,
     claim_checks,
     market_checks,
+    out_of_sample_checks,
     size_checks,
 )
 from runs.validation.claims import parse_expectations
@@ -118,6 +119,35 @@ def test_books_market_and_anchor_checks():
     got = {c.id: c for c in anchor_checks(anchors, 0.05)}
     assert got["anchors/baseline/a"].passed and not got["anchors/baseline/b"].passed
     assert got["anchors/baseline/b"].statistic == pytest.approx(0.1)
+
+
+def test_out_of_sample_checks_ask_for_the_median_ratio_within_the_factor():
+    def values(name, models, market=100.0):
+        return pd.DataFrame(
+            {"seed": range(len(models)), "name": name, "model": models, "anchor": market}
+        )
+
+    table = pd.concat(
+        [
+            values("near", [55.0, 60.0, 200.0]),  # median ratio 0.6: within a factor of 2
+            values("low", [30.0, 45.0, 70.0]),  # median 0.45 < 1/2, though one seed is in
+            values("high", [150.0, 250.0, 260.0]),  # median 2.5 > 2
+            values("gone", [float("nan")] * 3),  # every run ended before the date
+            values("partly", [float("nan"), 90.0, 110.0]),  # one run missing: median of 2
+        ]
+    )
+    got = {c.id.rsplit("/", 1)[1]: c for c in out_of_sample_checks(table, 2.0)}
+    assert list(got) == ["near", "low", "high", "gone", "partly"]
+    assert got["near"].passed and got["near"].statistic == pytest.approx(0.6)
+    assert got["near"].low == pytest.approx(np.percentile([0.55, 0.6, 2.0], 5))
+    assert got["near"].high == pytest.approx(np.percentile([0.55, 0.6, 2.0], 95))
+    assert not got["low"].passed and got["low"].statistic == pytest.approx(0.45)
+    assert not got["high"].passed and not got["gone"].passed
+    assert got["partly"].passed and "over 2 seeds" in got["partly"].test
+    assert all(c.group == "out_of_sample" and c.scenario == "baseline" for c in got.values())
+    assert out_of_sample_checks(table.iloc[:0], 2.0) == []
+    # a factor of 3 lets the low one in
+    assert {c.id: c for c in out_of_sample_checks(table, 3.0)}["out_of_sample/baseline/low"].passed
 
 
 def test_checks_frame_has_every_column():

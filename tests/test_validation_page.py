@@ -68,3 +68,35 @@ def test_the_page_says_when_the_sobol_sweep_was_resumed_complete():
     assert _sweep_cost(sens(300)).endswith(
         "ran 500 runs in 2 min on 2 worker processes, 300 more by an earlier call"
     )
+
+
+def test_the_out_of_sample_section_shows_each_value_and_says_where_the_model_stands():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from runs.validation.page import _out_of_sample_section
+
+    values = pd.DataFrame(
+        {
+            "seed": [1, 2, 3] * 3,
+            "name": ["A value 2025-10-01"] * 3 + ["B value 2025-10-02"] * 3 + ["C value x"] * 3,
+            "model": [50.0, 60.0, 70.0, 210.0, 200.0, 190.0, 95.0, 99.0, 97.0],
+            "anchor": [100.0] * 3 + [100.0] * 3 + [100.0] * 3,
+        }
+    )
+    text = _out_of_sample_section(SimpleNamespace(out_of_sample=values))
+    assert "| A value 2025-10-01 | 100 | 60 (51–69) | 0.60 |" in text
+    assert "| B value 2025-10-02 | 100 | 200 (191–209) | 2.00 |" in text
+    assert "below the market's for 2 of 3 firms; furthest from it: B (2.00), A (0.60)." in text
+    empty = _out_of_sample_section(SimpleNamespace(out_of_sample=values.iloc[:0]))
+    assert "no out-of-sample comparison" in empty
+
+
+def test_the_committed_page_has_the_out_of_sample_table():
+    from runs.calibrate import load_anchors
+
+    page = PAGE.read_text(encoding="utf-8")
+    section = page.split("### Out of sample", 1)[1].split("###", 1)[0]
+    for o in load_anchors()["out_of_sample"]:
+        assert f"| {o['firm']} value {o['date'].isoformat()} | {o['value']:,.0f} |" in section

@@ -9,6 +9,8 @@ it passed (see ``docs/explanation/validation.md`` for the method):
 * ``size`` — no run above a documented bound (:mod:`runs.validation.bounds`);
 * ``anchors``, ``market``, ``books`` — the model's existing checks (2025 anchors
   within 5 %, stylized facts of returns, books that balance);
+* ``out_of_sample`` — market values of October 2025 kept out of the calibration,
+  within a stated factor (median over the baseline's seeds);
 * ``regime`` — the regime rules on labelled synthetic paths.
 """
 
@@ -42,6 +44,7 @@ __all__ = [
     "checks_frame",
     "claim_checks",
     "market_checks",
+    "out_of_sample_checks",
     "size_checks",
 ]
 
@@ -261,6 +264,43 @@ def anchor_checks(anchors: pd.DataFrame, tolerance: float) -> list[Check]:
                 float(g["gap"].max()),
                 f"model {worst['model']:.1f} vs anchor {worst['anchor']:.1f}",
                 bool(g["gap"].abs().max() <= tolerance),
+            )  # fmt: skip
+        )
+    return out
+
+
+def out_of_sample_checks(values: pd.DataFrame, factor: float) -> list[Check]:
+    """One check per out-of-sample market value: the median ratio within ``factor``.
+
+    ``values`` has columns ``name``, ``model``, ``anchor`` (the market's value; one row
+    per seed and value). Passes when the median over seeds of model / market lies in
+    ``[1 / factor, factor]``; the interval is the ratio's 5–95 % band over seeds. A run
+    that ends before the date (NaN) counts as missing; none at all fails.
+    """
+    out = []
+    if values.empty:
+        return out
+    ratios = values.assign(ratio=values["model"] / values["anchor"])
+    for name, g in ratios.groupby("name", sort=False):
+        r = g["ratio"].dropna()
+        median = float(r.median()) if len(r) else NAN
+        low, high = (float(x) for x in np.percentile(r, [5, 95])) if len(r) else (NAN, NAN)
+        market = float(g["anchor"].iloc[0])
+        out.append(
+            Check(
+                f"out_of_sample/baseline/{name}",
+                "out_of_sample",
+                "baseline",
+                f"{name}: the model within a factor of {factor:g} of the market "
+                "(not calibrated to it)",
+                f"median over {len(r)} seeds of model / market in [1/{factor:g}, {factor:g}]; "
+                "interval: 5–95 % of seeds",
+                median,
+                NAN,
+                low,
+                high,
+                f"model {float(g['model'].median()):,.0f} (median) vs market {market:,.0f}",
+                bool(len(r)) and 1.0 / factor <= median <= factor,
             )  # fmt: skip
         )
     return out

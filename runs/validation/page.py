@@ -1,7 +1,9 @@
 """What the suite writes: tables (Parquet), figures (PNG), the check table and the docs page.
 
 ``OUT/`` gets ``runs.parquet`` (one row per run: named outputs, regime, worst sizes,
-books, facts), ``checks.parquet`` (one row per check), ``anchors.parquet``,
+books, facts), ``checks.parquet`` (one row per check), ``anchors.parquet`` and
+``out_of_sample.parquet`` (the baseline's values against the 2025 anchors and the
+October-2025 market values, one row per seed and value),
 ``figures/*.png`` and ``checks.md``; with ``docs``, the page
 ``docs/explanation/validation.md`` and its figures are regenerated from the same
 result (:func:`docs_page`), so the page always shows the table of the code that
@@ -15,6 +17,7 @@ import io
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -82,6 +85,7 @@ def write_outputs(
         ("runs", result.runs),
         ("checks", result.checks),
         ("anchors", result.anchors),
+        ("out_of_sample", result.out_of_sample),
     ):
         buf = io.BytesIO()
         table.to_parquet(buf, index=False)
@@ -151,6 +155,43 @@ def _regime_table(result: SuiteResult) -> str:
     return "\n".join(lines)
 
 
+def _out_of_sample_section(result: SuiteResult) -> str:
+    """The baseline's values on the out-of-sample dates against the market's (Markdown)."""
+    values = result.out_of_sample
+    if values.empty:
+        return "The baseline was not run, so there is no out-of-sample comparison.\n"
+    rows = [
+        "| market value (date) | market, USD bn | model, median (5–95 % of seeds) "
+        "| model / market, median |",
+        "|---|---|---|---|",
+    ]
+    ratios = {}
+    for name, g in values.groupby("name", sort=False):
+        model = g["model"].dropna()
+        low, high = np.percentile(model, [5, 95]) if len(model) else (np.nan, np.nan)
+        market = float(g["anchor"].iloc[0])
+        ratios[str(name).split(" value ")[0]] = ratio = model.median() / market
+        rows.append(
+            f"| {name} | {market:,.0f} | {model.median():,.0f} ({low:,.0f}–{high:,.0f}) "
+            f"| {ratio:.2f} |"
+        )
+    below = sum(r < 1 for r in ratios.values())
+    furthest = sorted(ratios.items(), key=lambda kv: abs(np.log(kv[1])), reverse=True)[:2]
+    return (
+        "\n".join(rows)
+        + f"\n\nThe model's median lies below the market's for {below} of {len(ratios)} "
+        + "firms; furthest from it: "
+        + ", ".join(f"{firm} ({r:.2f})" for firm, r in furthest)
+        + ".\n"
+    )
+
+
+def _factor() -> str:
+    from runs.calibrate import load_anchors
+
+    return f"{float(load_anchors()['out_of_sample_factor']):g}"
+
+
 def _sensitivity_section(result: SuiteResult) -> str:
     sens = result.sensitivity
     if sens is None:
@@ -212,11 +253,12 @@ def docs_page(result: SuiteResult, captions: dict[str, str], figure_dir: str = "
     return f"""# Model validation
 
 `aipm check-model` runs every shipped scenario (`scenarios/*.toml`) over many seeds
-and checks patterns of the model at several levels — the 2025 anchors, stylized
-facts of returns, books that balance, each scenario's stated direction against the
-baseline, sane sizes, regime labels a reader agrees with, and (full suite) the seed
-noise of the sensitivity indices — each with a stated statistical test. It exits
-non-zero when a check fails. It is the yardstick the model's mechanisms are tuned
+and checks patterns of the model at several levels — the 2025 anchors, market
+values of October 2025 kept out of the calibration, stylized facts of returns, books
+that balance, each scenario's stated direction against the baseline, sane sizes,
+regime labels a reader agrees with, and (full suite) the seed noise of the
+sensitivity indices — each with a stated statistical test. It exits non-zero when a
+check fails. It is the yardstick the model's mechanisms are tuned
 against: a failing check is the suite doing its job.
 
 ```bash
@@ -241,6 +283,16 @@ Regime labels (runs per label):
 
 {figs}
 
+### Out of sample
+
+Market values of October 2025 that the model is not calibrated to (it opens at the
+values of the end of 2024; `scenarios/calibration/anchors.toml`, `[[out_of_sample]]`),
+against the baseline's value on the same date, interpolated between the ends of the
+quarters around it. The check asks for the median within a factor of
+{_factor()} (the order of magnitude: these values rose by 13–92 % in the ten months);
+the ratios say how far the model is from the market.
+
+{_out_of_sample_section(result)}
 ### Seed noise and Sobol indices
 
 {_sensitivity_section(result)}

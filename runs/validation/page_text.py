@@ -111,6 +111,11 @@ reproduces any run. Runs go to a process pool (`runs.executors.PoolExecutor`).
   2/√T by a one-sided Wilcoxon signed-rank test over seeds, p < {ALPHA}.
 - *2025 anchors*: every anchor of `scenarios/calibration/anchors.toml` within its
   tolerance (5 %) in every baseline seed (`runs.calibrate`).
+- *Out of sample*: the market values of October 2025 in
+  `scenarios/calibration/anchors.toml` (`[[out_of_sample]]`; the model opens at the end
+  of 2024 and is not tuned to them): the median over baseline seeds of the model's
+  value on the date (linear between quarter ends) over the market's within a factor
+  of 2; the interval is the ratio's 5–95 % band over seeds.
 - *Books*: in every run, assets = liabilities + equity, every ledger's trial
   balance is zero, and each firm's cash changes by the sum of its cash-flow
   statement (imbalances ≤ 1e-6 USD bn); every run completes.

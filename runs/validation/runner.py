@@ -3,8 +3,9 @@
 :func:`measure_run` is what a worker process does (it is picklable and imports the
 model on first use): it simulates, and returns one flat row — the run's named
 outputs and regime, its worst sizes (:mod:`runs.validation.bounds`), its books'
-largest imbalances, and for the baseline the stylized facts of its weekly returns
-and its gaps to the 2025 anchors. Everything else works on those rows.
+largest imbalances, and for the baseline the stylized facts of its weekly returns,
+its gaps to the 2025 anchors and its values on the dates of the out-of-sample market
+values (October 2025). Everything else works on those rows.
 
 Seeds: scenario ``name`` gets ``SeedSequence([root, crc32(name)]).spawn(n)``, each
 child turned into one 63-bit integer (as in sweeps), so seed ``k`` of a scenario is
@@ -69,6 +70,7 @@ def measure_run(task: SuiteRun) -> dict[str, Any]:
             row.update(return_facts(result.model))
         if task.anchors:
             row["anchors"] = _anchor_gaps(task.scenario, task.seed)
+            row["out_of_sample"] = _out_of_sample(result.firms)
     # the suite's fault boundary: any error of one run is recorded, not raised
     except Exception as exc:
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:300])
@@ -149,6 +151,13 @@ def return_facts(model: Any) -> dict[str, float]:
         "facts_kurtosis": float(np.median(kurt)),
         "facts_band": float(2 / np.sqrt(returns.shape[0])),
     }
+
+
+def _out_of_sample(firms: Any) -> list[tuple[str, float, float]]:
+    """(name, model, market) of every out-of-sample market value (``runs.calibrate``)."""
+    from runs.calibrate import load_anchors, out_of_sample
+
+    return [(c.name, c.model, c.anchor) for c in out_of_sample(firms, load_anchors())]
 
 
 def _anchor_gaps(scenario: Scenario, seed: int) -> list[tuple[str, float, float]]:

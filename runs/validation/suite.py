@@ -3,9 +3,10 @@
 :func:`run_suite` runs ``seeds`` seeds of every scenario file of a folder (the
 shipped ``scenarios/*.toml``) in a process pool, then builds the table of checks
 (:mod:`runs.validation.checks`): the scenarios' direction claims against the
-baseline, sane sizes, the 2025 anchors, stylized facts of returns, books that
-balance, the regime rules on synthetic paths, and — in the full suite — the seed
-noise and Sobol indices of ``scenarios/sweeps/sobol.toml``.
+baseline, sane sizes, the 2025 anchors, the out-of-sample market values of October
+2025, stylized facts of returns, books that balance, the regime rules on synthetic
+paths, and — in the full suite — the seed noise and Sobol indices of
+``scenarios/sweeps/sobol.toml``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from runs.validation.checks import (
     checks_frame,
     claim_checks,
     market_checks,
+    out_of_sample_checks,
     size_checks,
 )
 from runs.validation.claims import ClaimError, Expectations, load_expectations
@@ -104,6 +106,8 @@ class SuiteResult:
     expectations: list[Expectations]
     seconds: dict[str, float] = field(default_factory=dict)
     sensitivity: SensitivityResult | None = None
+    out_of_sample: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The baseline's values on the dates of the out-of-sample market values (as ``anchors``)."""
 
     @property
     def passed(self) -> bool:
@@ -207,18 +211,23 @@ def run_suite(
     finally:
         executor.close()
     runs = pd.DataFrame(rows).sort_values(["scenario", "replicate"], ignore_index=True)
-    anchors = pd.DataFrame(
-        [
-            {"seed": r["seed"], "name": n, "model": m, "anchor": a}
-            for r in rows
-            for n, m, a in (r.get("anchors") or [])
-        ],
-        columns=["seed", "name", "model", "anchor"],
+    anchors, values = (
+        pd.DataFrame(
+            [
+                {"seed": r["seed"], "name": n, "model": m, "anchor": a}
+                for r in rows
+                for n, m, a in (r.get(key) or [])
+            ],
+            columns=["seed", "name", "model", "anchor"],
+        )
+        for key in ("anchors", "out_of_sample")
     )
-    runs = runs.drop(columns=["anchors"], errors="ignore")
+    runs = runs.drop(columns=["anchors", "out_of_sample"], errors="ignore")
+    calibration = load_anchors()
     names = list(dict.fromkeys(t.scenario_name for t in tasks))
     checks = [
-        *anchor_checks(anchors, float(load_anchors()["tolerance"])),
+        *anchor_checks(anchors, float(calibration["tolerance"])),
+        *out_of_sample_checks(values, float(calibration["out_of_sample_factor"])),
         *market_checks(runs, BASELINE),
         *book_checks(runs),
         *regime_checks(),
@@ -229,5 +238,13 @@ def run_suite(
         checks += list(sensitivity.checks)
     seconds["total"] = time.perf_counter() - start
     return SuiteResult(
-        config, names, runs, anchors, checks_frame(checks), expectations, seconds, sensitivity
+        config,
+        names,
+        runs,
+        anchors,
+        checks_frame(checks),
+        expectations,
+        seconds,
+        sensitivity,
+        out_of_sample=values,
     )
