@@ -274,14 +274,20 @@ _LIST = (
     ),
     NamedOutput(
         "provider_losses", "USD bn", OutputKind.AMOUNT,
-        "Write-downs booked by cloud providers (equity losses from defaults of "
-        "counterparties, vendor loans written off), summed over the run.",
+        "Losses of cloud providers from counterparties' defaults, summed over the run: "
+        "the equity value each default costs them by DebtRank (stakes, vendor loans and "
+        "lost backlog margin at market values; an estimate, not booked) plus the vendor "
+        "loans they write off or restructure at a loss (booked; a loan written off at a "
+        "default counts in both).",
         _write_downs("cloud"),
     ),
     NamedOutput(
         "supplier_losses", "USD bn", OutputKind.AMOUNT,
-        "Write-downs booked by chip suppliers (stakes, vendor loans, backlog lost to "
-        "defaults of counterparties), summed over the run.",
+        "Losses of chip suppliers from counterparties' defaults, summed over the run: "
+        "the equity value each default costs them by DebtRank (stakes, vendor loans and "
+        "lost backlog margin at market values; an estimate, not booked) plus the vendor "
+        "loans they write off or restructure at a loss (booked; a loan written off at a "
+        "default counts in both).",
         _write_downs("chip"),
     ),
     NamedOutput(

@@ -45,7 +45,10 @@ class EventKind(StrEnum):
     STAKE_SALE = "stake_sale"  # stakes sold at fire-sale prices (amount: cash raised)
     MISSED_PAYMENT = "missed_payment"  # a payment could not be made (amount: missed)
     DEFAULT = "default"  # a firm defaulted (amount: its liabilities)
-    WRITE_DOWN = "write_down"  # a creditor or investor booked a loss (amount: loss)
+    # a creditor or investor lost value (amount: loss): a vendor loan written off or
+    # restructured at a loss (booked), or the equity a counterparty's default cost it by
+    # DebtRank at market values (an estimate, not booked; the cause says "DebtRank")
+    WRITE_DOWN = "write_down"
 
 
 class Event(NamedTuple):
