@@ -44,3 +44,23 @@ def baseline_run(baseline):
 @pytest.fixture(scope="session")
 def baseline_result(baseline):
     return simulate(baseline, 7)
+
+
+@pytest.fixture
+def command_error(capsys):
+    """Run a ``python -m runs.<module>`` ``main`` on bad ``args``: its one stderr line.
+
+    Asserts exit code 2, nothing on stdout and exactly one line on stderr.
+    """
+
+    def run(main, args) -> str:
+        with pytest.raises(SystemExit) as exit_:
+            main(args)
+        assert exit_.value.code == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        lines = captured.err.strip().splitlines()
+        assert len(lines) == 1, captured.err
+        return lines[0]
+
+    return run

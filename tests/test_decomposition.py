@@ -150,12 +150,7 @@ def test_the_accelerator_figure_draws_the_median_paths(what_ifs, tmp_path):
         (["--seeds", "many"], "error: argument --seeds: 'many' is not a whole number"),
     ],
 )
-def test_the_command_line_rejects_bad_counts_in_one_line(flags, message, capsys):
+def test_the_command_line_rejects_bad_counts_in_one_line(flags, message, command_error):
     from runs.decomposition import main
 
-    with pytest.raises(SystemExit) as exit_:
-        main(flags)
-    assert exit_.value.code == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err.strip().splitlines() == [message]
+    assert command_error(main, flags) == message

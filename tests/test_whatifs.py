@@ -113,13 +113,9 @@ def test_the_page_has_one_row_per_what_if_with_its_label(root, markers, rows, fi
 
 
 @pytest.mark.parametrize("flag", [["--seeds", "0"], ["--seeds", "1001"], ["--workers", "0"]])
-def test_the_command_line_rejects_out_of_range_counts_in_one_line(flag, capsys):
-    with pytest.raises(SystemExit) as exit_:
-        main(flag)
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1, err
-    assert err.startswith("error: argument ") and "out of range" in err
+def test_the_command_line_rejects_out_of_range_counts_in_one_line(flag, command_error):
+    line = command_error(main, flag)
+    assert line.startswith("error: argument ") and "out of range" in line
 
 
 def test_the_module_command_exits_2_on_zero_seeds(root):
