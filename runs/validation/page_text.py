@@ -116,6 +116,12 @@ reproduces any run. Runs go to a process pool (`runs.executors.PoolExecutor`).
   of 2024 and is not tuned to them): the median over baseline seeds of the model's
   value on the date (linear between quarter ends) over the market's within a factor
   of 2; the interval is the ratio's 5–95 % band over seeds.
+- *Mechanisms* (`tests/test_shocks.py`, run by `make test`, not by this suite): every
+  shipped shock against the baseline with the same seed, 20 seeds: nothing differs
+  before the shock's quarter; in it, what the shock drives moves in its direction and
+  what it does not reach that quarter (named per shock) stays equal, in every seed;
+  the power cap and the end of vendor lending hold from then on, where the baseline's
+  do not.
 - *Books*: in every run, assets = liabilities + equity, every ledger's trial
   balance is zero, and each firm's cash changes by the sum of its cash-flow
   statement (imbalances ≤ 1e-6 USD bn); every run completes.
