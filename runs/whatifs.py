@@ -27,6 +27,7 @@ from runs.decomposition import supplier_measures, with_table
 from runs.executors import make_executor
 from runs.scenario import apply_overrides, load_scenario
 from runs.simulate import RunResult, simulate
+from world.gauges import by_year
 from world.params import Scenario
 from world.regimes import Regime
 
@@ -93,6 +94,7 @@ WHAT_IFS: tuple[WhatIf, ...] = (
 """The page's what-ifs, in its table's order (labels name the overrides a row adds)."""
 
 SCENARIOS: tuple[WhatIf, ...] = (
+    WhatIf("optimistic", "`scenarios/optimistic.toml`", "scenarios/optimistic.toml"),
     WhatIf(
         "productive_future",
         "`scenarios/productive_future.toml`",
@@ -100,7 +102,8 @@ SCENARIOS: tuple[WhatIf, ...] = (
     ),
 )
 """Shipped scenarios measured the same way, in a table of their own (the page's
-*productive future* paragraph)."""
+*productive future* paragraph, and ``optimistic``: the article's optimistic case,
+whose funding gap closes around 2028)."""
 
 MARKERS = ("<!-- what-if table -->", "<!-- end of what-if table -->")
 """The markers around the what-if table in ``docs/explanation/baseline.md``."""
@@ -108,11 +111,15 @@ MARKERS = ("<!-- what-if table -->", "<!-- end of what-if table -->")
 SCENARIO_MARKERS = ("<!-- productive future table -->", "<!-- end of productive future table -->")
 """The markers around the table of :data:`SCENARIOS` on the same page."""
 
+GAP_YEAR = 2028
+"""The year by which the article's optimistic case has the labs' funding gap close."""
+
 WHAT_IF_COLUMN = "what-if (`--set` on the baseline)"
 _COLUMNS = (
     " | regimes | lab defaults | need, GW "
-    "| lab revenue 2034 | suppliers' fall in 8 q | NVIDIA drawdown |\n"
-    "|---|---|---|---|---|---|---|"
+    "| lab revenue 2034 | suppliers' fall in 8 q | NVIDIA drawdown "
+    f"| labs' cash flow positive by {GAP_YEAR} / ever |\n"
+    "|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -122,11 +129,15 @@ def measure(result: RunResult) -> dict:
     ``regime``; ``lab_default``; ``compute_need_gw``, what the lab's users want in
     the last quarter (GW); ``lab_revenue_last_year``, the lab's revenue over the last
     four quarters (USD bn); ``fall_within_8q`` and ``nvidia_drawdown`` as in
-    :func:`runs.decomposition.supplier_measures`.
+    :func:`runs.decomposition.supplier_measures`; ``cash_flow_positive_year``, the
+    first whole calendar year in which the labs still in business have a positive free
+    cash flow (``lab_free_cash_flow``: their funding gap closes), NaN if none does.
     """
     firms = result.firms
     lab = firms[firms.role == "lab"].groupby("quarter").revenue.sum().to_numpy()
     suppliers = supplier_measures(result)
+    years = by_year(list(result.system["period"]), result.system_columns["lab_free_cash_flow"])
+    positive = [y for y, (total, n) in sorted(years.items()) if n == 4 and total > 0]
     return {
         "regime": str(result.summary["regime"]),
         "lab_default": bool(result.summary["lab_default"]),
@@ -134,6 +145,7 @@ def measure(result: RunResult) -> dict:
         "lab_revenue_last_year": float(lab[-4:].sum()),
         "fall_within_8q": suppliers["fall_within_8q"],
         "nvidia_drawdown": suppliers["nvidia_drawdown"],
+        "cash_flow_positive_year": float(positive[0]) if positive else float("nan"),
     }
 
 
@@ -180,6 +192,12 @@ def regime_shares(regimes: pd.Series) -> str:
     return ", ".join(parts)
 
 
+def _share(flags: pd.Series) -> str:
+    """A share of runs as on the page: ``.35``, ``0.00``, ``1.00``."""
+    share = f"{flags.mean():.2f}"
+    return share if share in ("0.00", "1.00") else share.removeprefix("0")
+
+
 def _need(gw: float) -> str:
     return f"{gw:.1f}" if gw < 10 else f"{gw:.0f}"
 
@@ -192,7 +210,8 @@ def table_markdown(
     One row per what-if with runs, in ``what_ifs`` order: the regimes' and lab
     defaults' shares, the medians of the need (GW), the lab's revenue over the last
     four quarters (USD bn), the suppliers' fall within 8 quarters and NVIDIA's
-    largest fall. ``first`` heads the column of the rows' labels.
+    largest fall, and the shares of runs whose labs' cash flow turns positive by
+    :data:`GAP_YEAR` and at all. ``first`` heads the column of the rows' labels.
     """
     lines = [f"| {first}{_COLUMNS}"]
     for w in what_ifs:
@@ -200,10 +219,12 @@ def table_markdown(
         if g.empty:
             continue
         fall, drawdown = g.fall_within_8q.median(), g.nvidia_drawdown.median()
+        year = g.cash_flow_positive_year
         lines.append(
             f"| {w.label} | {regime_shares(g.regime)} | {g.lab_default.mean():.2f} "
             f"| {_need(g.compute_need_gw.median())} | {g.lab_revenue_last_year.median():.0f} "
-            f"| {fall * 100:.0f} % | {drawdown * 100:.0f} % |"
+            f"| {fall * 100:.0f} % | {drawdown * 100:.0f} % "
+            f"| {_share(year <= GAP_YEAR)} / {_share(year.notna())} |"
         )
     return "\n".join(lines)
 

@@ -36,6 +36,7 @@ def _runs(name: str, regimes: list[str], **columns: list[float]) -> pd.DataFrame
             "lab_revenue_last_year": columns["revenue"],
             "fall_within_8q": columns["fall"],
             "nvidia_drawdown": columns["drawdown"],
+            "cash_flow_positive_year": columns.get("positive", [float("nan")] * n),
         }
     )
 
@@ -52,6 +53,7 @@ def test_the_table_gives_medians_and_shares_in_the_pages_format():
                 revenue=[0.0, 40.0, 60.0, 100.0],  # median 50
                 fall=[0.70, 0.74, 0.76, 0.90],  # median 75 %
                 drawdown=[0.80, 0.89, 0.91, 0.99],  # median 90 %
+                positive=[2027.0, 2028.0, 2031.0, float("nan")],  # by 2028: .50, ever: .75
             ),
             _runs(
                 "baseline",
@@ -65,11 +67,13 @@ def test_the_table_gives_medians_and_shares_in_the_pages_format():
     )
     lines = table_markdown(runs).splitlines()
     assert lines[0].startswith("| what-if (`--set` on the baseline) | regimes | lab defaults |")
-    assert lines[1] == "|---|---|---|---|---|---|---|"
+    assert lines[0].endswith("| labs' cash flow positive by 2028 / ever |")
+    assert lines[1] == "|---|---|---|---|---|---|---|---|"
     assert lines[2:] == [
-        "| none (the baseline) | bust 1.00 | 0.00 | 6.8 | 89 | 76 % | 97 % |",
+        "| none (the baseline) | bust 1.00 | 0.00 | 6.8 | 89 | 76 % | 97 % | 0.00 / 0.00 |",
         "| Jevons and a prudent lab (`behaviour.lab_commitment_multiple=1.0`) "
-        "| boom .25, crash recovered .50, bust .25 | 0.25 | 490 | 50 | 75 % | 90 % |",
+        "| boom .25, crash recovered .50, bust .25 | 0.25 | 490 | 50 | 75 % | 90 % "
+        "| .50 / .75 |",
     ]
 
 
@@ -150,3 +154,6 @@ def test_a_small_run_measures_every_what_if_over_the_same_seeds(root):
     assert need["jevons"] > need["baseline"]
     assert set(runs.regime) <= {"boom", "soft_landing", "crash_recovered", "bust", "cascade"}
     assert "| Jevons: `demand.usage_cost_elasticity=1.0` |" in table_markdown(runs)
+    # the first whole year of positive cash flow lies in the run (2025-2027) or is missing
+    years = runs.cash_flow_positive_year.dropna()
+    assert years.isin([2025.0, 2026.0, 2027.0]).all()
