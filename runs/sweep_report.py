@@ -17,6 +17,7 @@ from runs.indices import INFLUENCE
 from runs.output import atomic_write_bytes
 from runs.report import png_bytes
 from runs.report_page import Shown, sweep_page
+from runs.story import regime_rule
 
 __all__ = [
     "DETAILED_METRICS",
@@ -215,8 +216,12 @@ def build_sweep_report(sweep_dir: Path) -> Path:
     if spec.get("description"):
         numbers = {"description": str(spec["description"]), **numbers}
     if "regime" in runs.columns:
-        shares = runs["regime"].astype(str).value_counts(normalize=True)
+        labels = runs["regime"].dropna().astype(str)
+        shares = labels.value_counts(normalize=True)
         numbers["regimes"] = ", ".join(f"{k} {v:.0%}" for k, v in shares.items())
+        for label in shares.index:  # the rule next to the label (VALIDATION.md)
+            if rule := regime_rule(label):
+                numbers[f"rule: {label}"] = rule
     page = sweep_dir / "report.html"
     atomic_write_bytes(page, sweep_page(sweep_title(meta, sweep_dir), numbers, shown))
     return page

@@ -243,6 +243,19 @@ def sweep_dir(tmp_path):
     return d
 
 
+def test_the_sweep_report_prints_each_regimes_rule_next_to_its_share(sweep_dir):
+    import html
+
+    from world.regimes import regime_rule
+
+    page = build_sweep_report(sweep_dir).read_text(encoding="utf-8")
+    # runs 0-3 completed (boom for odd ids, bust for even), run 99 failed: no label
+    assert "boom 50%, bust 50%" in page or "bust 50%, boom 50%" in page
+    for label in ("boom", "bust"):
+        assert f"rule: {label}" in page and html.escape(regime_rule(label)) in page
+    assert "rule: soft_landing" not in page and "None" not in page
+
+
 def test_sweep_report_files_and_links(sweep_dir):
     page = build_sweep_report(sweep_dir)
     expected = {
