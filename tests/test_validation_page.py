@@ -100,3 +100,35 @@ def test_the_committed_page_has_the_out_of_sample_table():
     section = page.split("### Out of sample", 1)[1].split("###", 1)[0]
     for o in load_anchors()["out_of_sample"]:
         assert f"| {o['firm']} value {o['date'].isoformat()} | {o['value']:,.0f} |" in section
+
+
+def test_the_bands_table_gives_medians_and_5_to_95_bands_per_scenario():
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from runs.validation.page import BAND_OUTPUTS, bands_table
+
+    n = 21
+    runs = pd.DataFrame({name: np.linspace(0.0, 1.0, n) for name in BAND_OUTPUTS})
+    runs["lab_revenue"] = np.linspace(100.0, 300.0, n)  # median 200, band 110–290
+    runs["defaults"] = [0] * 10 + [1] * 10 + [3]  # a count: observed values
+    runs = runs.assign(scenario="a", status="ok")
+    failed = runs.iloc[:1].assign(status="failed", lab_revenue=1e9)  # left out
+    text = bands_table(SimpleNamespace(runs=pd.concat([runs, failed]), scenarios=["a", "b"]))
+    header, rule, row = text.splitlines()
+    assert header == "| scenario | " + " | ".join(f"`{n}`" for n in BAND_OUTPUTS) + " |"
+    assert rule == "|---" * (len(BAND_OUTPUTS) + 1) + "|"
+    cells = dict(zip(BAND_OUTPUTS, row.strip("| ").split(" | ")[1:], strict=True))
+    assert cells["lab_revenue"] == "200 (110–290)"
+    assert cells["ai_value_drawdown"] == "0.50 (0.05–0.95)"
+    assert cells["defaults"] == "1 (0–1)"  # 5th and 95th of 21 observed counts
+
+
+def test_the_committed_page_has_the_bands_table():
+    from runs.validation.page import BAND_OUTPUTS
+
+    page = PAGE.read_text(encoding="utf-8")
+    assert "Medians and 5–95 % bands over seeds" in page
+    assert "| scenario | " + " | ".join(f"`{n}`" for n in BAND_OUTPUTS) + " |" in page

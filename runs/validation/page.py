@@ -22,6 +22,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from runs import style
+from runs.named_outputs import OUTPUTS, OutputKind
 from runs.output import atomic_write_bytes, git_commit
 from runs.validation import figures
 from runs.validation.page_text import method_text
@@ -143,6 +144,46 @@ def _summary(result: SuiteResult) -> str:
     rows = ["| group | passed | of |", "|---|---|---|"]
     rows += [f"| {g} | {int(r['sum'])} | {int(r['count'])} |" for g, r in by_group.iterrows()]
     return "\n".join(rows)
+
+
+#: Named outputs whose medians and 5–95 % bands the page tabulates per scenario.
+BAND_OUTPUTS = (
+    "lab_revenue",
+    "supplier_revenue",
+    "peak_valuation",
+    "lab_peak_valuation",
+    "ai_value_drawdown",
+    "supplier_revenue_fall",
+    "defaults",
+)
+
+
+def _band(x: pd.Series, count: bool = False) -> str:
+    """``median (5th–95th percentile)`` of one output over seeds (counts: observed values)."""
+    x = x.dropna()
+    if x.empty:
+        return ""
+    method = "inverted_cdf" if count else "linear"
+    lo, mid, hi = np.percentile(x, [5, 50, 95], method=method)
+    fmt = "{:,.0f}" if count or max(abs(lo), abs(mid), abs(hi)) >= 10 else "{:.2f}"
+    return f"{fmt.format(mid)} ({fmt.format(lo)}–{fmt.format(hi)})"
+
+
+def bands_table(result: SuiteResult) -> str:
+    """Medians and 5–95 % bands over seeds of :data:`BAND_OUTPUTS`, one row per scenario."""
+    ok = result.runs[result.runs["status"] == "ok"]
+    names = [n for n in BAND_OUTPUTS if n in ok.columns]
+    lines = [
+        "| scenario | " + " | ".join(f"`{n}`" for n in names) + " |",
+        "|---" * (len(names) + 1) + "|",
+    ]
+    for scenario in result.scenarios:
+        runs = ok[ok["scenario"] == scenario]
+        if runs.empty:
+            continue
+        cells = [_band(runs[n], OUTPUTS[n].kind is OutputKind.COUNT) for n in names]
+        lines.append(f"| {scenario} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _regime_table(result: SuiteResult) -> str:
@@ -280,6 +321,11 @@ pass.**
 Regime labels (runs per label):
 
 {_regime_table(result)}
+
+Medians and 5–95 % bands over seeds of some named outputs (units in the table of
+named outputs below):
+
+{bands_table(result)}
 
 {figs}
 
