@@ -187,15 +187,14 @@ def regime_shares(regimes: pd.Series) -> str:
     parts = []
     for regime in Regime:
         if regime.value in shares.index:
-            share = f"{shares[regime.value]:.2f}"
-            parts.append(f"{regime.value.replace('_', ' ')} {share.removeprefix('0')}")
+            parts.append(f"{regime.value.replace('_', ' ')} {_fraction(shares[regime.value])}")
     return ", ".join(parts)
 
 
-def _share(flags: pd.Series) -> str:
+def _fraction(share: float) -> str:
     """A share of runs as on the page: ``.35``, ``0.00``, ``1.00``."""
-    share = f"{flags.mean():.2f}"
-    return share if share in ("0.00", "1.00") else share.removeprefix("0")
+    text = f"{share:.2f}"
+    return text if text in ("0.00", "1.00") else text.removeprefix("0")
 
 
 def _need(gw: float) -> str:
@@ -224,7 +223,7 @@ def table_markdown(
             f"| {w.label} | {regime_shares(g.regime)} | {g.lab_default.mean():.2f} "
             f"| {_need(g.compute_need_gw.median())} | {g.lab_revenue_last_year.median():.0f} "
             f"| {fall * 100:.0f} % | {drawdown * 100:.0f} % "
-            f"| {_share(year <= GAP_YEAR)} / {_share(year.notna())} |"
+            f"| {_fraction((year <= GAP_YEAR).mean())} / {_fraction(year.notna().mean())} |"
         )
     return "\n".join(lines)
 

@@ -25,7 +25,7 @@ from runs import style
 from runs.named_outputs import OUTPUTS, OutputKind
 from runs.output import atomic_write_bytes, git_commit
 from runs.validation import figures
-from runs.validation.page_text import method_text
+from runs.validation.page_text import method_text, out_of_sample_factor
 from runs.validation.seednoise import SensitivityResult
 from runs.validation.suite import SuiteResult
 
@@ -208,14 +208,9 @@ def _out_of_sample_section(result: SuiteResult) -> str:
     ]
     ratios = {}
     for name, g in values.groupby("name", sort=False):
-        model = g["model"].dropna()
-        low, high = np.percentile(model, [5, 95]) if len(model) else (np.nan, np.nan)
         market = float(g["anchor"].iloc[0])
-        ratios[str(name).split(" value ")[0]] = ratio = model.median() / market
-        rows.append(
-            f"| {name} | {market:,.0f} | {model.median():,.0f} ({low:,.0f}–{high:,.0f}) "
-            f"| {ratio:.2f} |"
-        )
+        ratios[str(name).split(" value ")[0]] = ratio = g["model"].median() / market
+        rows.append(f"| {name} | {market:,.0f} | {_band(g['model'])} | {ratio:.2f} |")
     below = sum(r < 1 for r in ratios.values())
     furthest = sorted(ratios.items(), key=lambda kv: abs(np.log(kv[1])), reverse=True)[:2]
     return (
@@ -225,12 +220,6 @@ def _out_of_sample_section(result: SuiteResult) -> str:
         + ", ".join(f"{firm} ({r:.2f})" for firm, r in furthest)
         + ".\n"
     )
-
-
-def _factor() -> str:
-    from runs.calibrate import load_anchors
-
-    return f"{float(load_anchors()['out_of_sample_factor']):g}"
 
 
 def _sensitivity_section(result: SuiteResult) -> str:
@@ -335,7 +324,7 @@ Market values of October 2025 that the model is not calibrated to (it opens at t
 values of the end of 2024; `scenarios/calibration/anchors.toml`, `[[out_of_sample]]`),
 against the baseline's value on the same date, interpolated between the ends of the
 quarters around it. The check asks for the median within a factor of
-{_factor()} (the order of magnitude: these values rose by 13–92 % in the ten months);
+{out_of_sample_factor()} (the order of magnitude: these values rose by 13–92 % in the ten months);
 the ratios say how far the model is from the market.
 
 {_out_of_sample_section(result)}

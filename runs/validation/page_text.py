@@ -79,6 +79,13 @@ def _synthetic_list() -> str:
     )
 
 
+def out_of_sample_factor() -> str:
+    """``out_of_sample_factor`` of ``scenarios/calibration/anchors.toml``, as printed."""
+    from runs.calibrate import load_anchors
+
+    return f"{float(load_anchors()['out_of_sample_factor']):g}"
+
+
 def method_text() -> str:
     """The method sections of ``docs/explanation/validation.md`` (Markdown)."""
     r = RegimeRules()
@@ -115,7 +122,7 @@ reproduces any run. Runs go to a process pool (`runs.executors.PoolExecutor`).
   `scenarios/calibration/anchors.toml` (`[[out_of_sample]]`; the model opens at the end
   of 2024 and is not tuned to them): the median over baseline seeds of the model's
   value on the date (linear between quarter ends) over the market's within a factor
-  of 2; the interval is the ratio's 5–95 % band over seeds.
+  of {out_of_sample_factor()}; the interval is the ratio's 5–95 % band over seeds.
 - *Mechanisms* (`tests/test_shocks.py`, run by `make test`, not by this suite): every
   shipped shock against the baseline with the same seed, 20 seeds: nothing differs
   before the shock's quarter; in it, what the shock drives moves in its direction and
