@@ -48,6 +48,8 @@ EVENT_WORDS = {
     EventKind.MISSED_PAYMENT: "missed payment",
     EventKind.DEFAULT: "DEFAULT",
     EventKind.WRITE_DOWN: "write-down",
+    EventKind.STAKE_LOSS: "stake lost",
+    EventKind.CONTAGION_LOSS: "contagion loss",
 }
 #: How alarming each kind is (0 good news … 3 default), for the timeline's colours.
 EVENT_SEVERITY = {
@@ -66,6 +68,8 @@ EVENT_SEVERITY = {
     EventKind.COMMITMENT_CUT: 2,
     EventKind.STAKE_SALE: 2,
     EventKind.WRITE_DOWN: 2,
+    EventKind.STAKE_LOSS: 2,
+    EventKind.CONTAGION_LOSS: 2,
     EventKind.ROUND_FAILED: 3,
     EventKind.MISSED_PAYMENT: 3,
     EventKind.DEFAULT: 3,

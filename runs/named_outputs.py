@@ -163,9 +163,16 @@ def _ai_sum(role: str) -> Callable[[RunPaths], float]:
     return lambda p: float(p.ai_revenue[:, p.of(role)].sum())
 
 
-def _write_downs(role: str) -> Callable[[RunPaths], float]:
+#: Booked losses on exposures to counterparties: vendor loans written off or
+#: restructured, stakes in defaulters wiped out (world.events).
+BOOKED_LOSS_EVENTS = frozenset({"write_down", "stake_loss"})
+#: The DebtRank estimate of what each default cost the other firms.
+CONTAGION_EVENTS = frozenset({"contagion_loss"})
+
+
+def _losses(role: str, kinds: frozenset[str]) -> Callable[[RunPaths], float]:
     def compute(p: RunPaths) -> float:
-        mask = p.events.select(p.of(role), frozenset({"write_down"}))
+        mask = p.events.select(p.of(role), kinds)
         return float(p.events.amount[mask].sum()) if mask.size else 0.0
 
     return compute
@@ -274,21 +281,33 @@ _LIST = (
     ),
     NamedOutput(
         "provider_losses", "USD bn", OutputKind.AMOUNT,
-        "Losses of cloud providers from counterparties' defaults, summed over the run: "
-        "the equity value each default costs them by DebtRank (stakes, vendor loans and "
-        "lost backlog margin at market values; an estimate, not booked) plus the vendor "
-        "loans they write off or restructure at a loss (booked; a loan written off at a "
-        "default counts in both).",
-        _write_downs("cloud"),
+        "Booked losses of cloud providers on counterparties that fail, summed over the "
+        "run: what they paid for stakes in firms that default (book value at the "
+        "opening for stakes held before the run; wiped out at the default) plus vendor "
+        "loans written off at a default or restructured at a loss.",
+        _losses("cloud", BOOKED_LOSS_EVENTS),
     ),
     NamedOutput(
         "supplier_losses", "USD bn", OutputKind.AMOUNT,
-        "Losses of chip suppliers from counterparties' defaults, summed over the run: "
-        "the equity value each default costs them by DebtRank (stakes, vendor loans and "
-        "lost backlog margin at market values; an estimate, not booked) plus the vendor "
-        "loans they write off or restructure at a loss (booked; a loan written off at a "
-        "default counts in both).",
-        _write_downs("chip"),
+        "Booked losses of chip suppliers on counterparties that fail, summed over the "
+        "run: what they paid for stakes in firms that default (book value at the "
+        "opening for stakes held before the run; wiped out at the default) plus vendor "
+        "loans written off at a default or restructured at a loss.",
+        _losses("chip", BOOKED_LOSS_EVENTS),
+    ),
+    NamedOutput(
+        "provider_contagion", "USD bn", OutputKind.AMOUNT,
+        "Equity value the defaults cost cloud providers by DebtRank, summed over the "
+        "run: stakes, vendor loans and lost backlog margin at market values at each "
+        "default (an estimate, not booked; stakes already marked down count little).",
+        _losses("cloud", CONTAGION_EVENTS),
+    ),
+    NamedOutput(
+        "supplier_contagion", "USD bn", OutputKind.AMOUNT,
+        "Equity value the defaults cost chip suppliers by DebtRank, summed over the "
+        "run: stakes, vendor loans and lost backlog margin at market values at each "
+        "default (an estimate, not booked; stakes already marked down count little).",
+        _losses("chip", CONTAGION_EVENTS),
     ),
     NamedOutput(
         "lender_losses", "USD bn", OutputKind.AMOUNT,

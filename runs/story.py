@@ -30,7 +30,9 @@ SEVERITY: dict[str, int] = {
     "commitment_cut": 60,
     "rescue_round": 55,
     "stake_sale": 50,
+    "stake_loss": 47,
     "write_down": 45,
+    "contagion_loss": 40,
     "price_cut": 20,
     "round_undersubscribed": 35,
     "credit_refused": 30,
@@ -107,6 +109,12 @@ _PHRASES: dict[str, _Phrase] = {
     "stake_sale": lambda f, c, a, n, why: f"{f} sells stakes at fire-sale prices for {_usd(a)}",
     "write_down": lambda f, c, a, n, why: (
         f"{f} writes down {_usd(a)}{f' on {c}' if c else ''}{_why(why)}"
+    ),
+    "stake_loss": lambda f, c, a, n, why: (
+        f"{f} loses the {_usd(a)} it put into {c or 'a defaulter'}"
+    ),
+    "contagion_loss": lambda f, c, a, n, why: (
+        f"{f} loses about {_usd(a)} of equity value{_why(why)}"
     ),
     "price_cut": lambda f, c, a, n, why: _price_move(f, "cuts", a, n, why),
     "price_rise": lambda f, c, a, n, why: _price_move(f, "raises", a, n, why),

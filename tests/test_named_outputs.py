@@ -42,13 +42,19 @@ def test_outputs_of_hand_made_paths():
         Event(3, 1, EventKind.WRITE_DOWN, 4.0, 2, ""),
         Event(3, 0, EventKind.WRITE_DOWN, 2.5, 2, ""),
         Event(3, 0, EventKind.WRITE_DOWN, 1.5, 2, ""),
+        Event(3, 1, EventKind.STAKE_LOSS, 10.0, 2, ""),
+        Event(3, 0, EventKind.CONTAGION_LOSS, 6.0, 2, ""),
+        Event(3, 1, EventKind.CONTAGION_LOSS, 0.5, 2, ""),
+        Event(3, 2, EventKind.CONTAGION_LOSS, 99.0, 2, ""),  # the lab's own: counted nowhere
     ]
     out = compute_outputs(hand_paths(events))
     assert out["lab_revenue"] == 8.0 and out["provider_revenue"] == 21.0
     assert out["supplier_revenue"] == 32.0 and out["ai_revenue_end"] == 8.0 + 21.0 + 32.0
     assert out["defaults"] == 1 and out["lab_default"] == 1 and out["lab_distress"] == 1
     assert out["lab_funding_failures"] == 2 and out["lab_failed_round_share"] == 2 / 3
-    assert out["provider_losses"] == 4.0 and out["supplier_losses"] == 4.0
+    # booked (stakes wiped out, loans written off) and the DebtRank estimate, apart
+    assert out["provider_losses"] == 14.0 and out["supplier_losses"] == 4.0
+    assert out["provider_contagion"] == 0.5 and out["supplier_contagion"] == 6.0
     assert out["lender_losses"] == 7.5
     assert out["round_trip_share"] == pytest.approx(4.0 / 61.0)
     # AI-exposed value: the lab is all AI, the others by their AI share of revenue

@@ -7,7 +7,9 @@ import pytest
 
 from runs.scenario import apply_overrides, load_scenario
 from runs.simulate import simulate
+from world.events import EventKind
 from world.ledger import Account
+from world.model import AIEconomy
 from world.stress import Regime
 
 SCENARIOS = [
@@ -141,3 +143,40 @@ def test_default_write_downs_are_booked(lab_default):
         if not holder.defaulted:
             marked = float(m.ownership[i] @ values)
             assert holder.ledger.balance(Account.STAKES) == pytest.approx(marked, abs=1e-6)
+
+
+def test_stakes_in_a_defaulter_are_lost_at_what_was_paid(root):
+    """Each holder's ``stake_loss`` is what it put into the lab, booked once, at the default.
+
+    What was put in comes from the holders' journals: the opening stake's book value
+    and the tranches paid (every equity deal of the scenario is into the lab).
+    """
+    scenario = apply_overrides(
+        load_scenario(root / "scenarios" / "shock_failed_round.toml"),
+        {"firms.OpenAI.opex": 12.0, "shocks.0.at": "2026Q1", "investors.n_investors": 500},
+    )
+    m = AIEconomy(scenario, rng=0, keep_journal=True)
+    lab = m.firm_index["OpenAI"]
+    assert {d.investee for d in scenario.deals if d.kind == "equity_investment"} == {"OpenAI"}
+    for _ in range(scenario.quarters):
+        m.step()
+        if m.firms[lab].defaulted:
+            break
+    assert m.firms[lab].defaulted, "the lab did not default in this run"
+    lost = {e.firm: e.amount for e in m.events.events if e.kind is EventKind.STAKE_LOSS}
+    put_in = {
+        f.index: sum(
+            amount
+            for entry in f.ledger.journal
+            if entry.memo in ("opening_stake", "equity_tranche")
+            for account, amount in entry.lines
+            if account is Account.STAKES
+        )
+        for f in m.firms
+    }
+    holders = {i for i, v in put_in.items() if v > 0}
+    assert len(holders) >= 2  # the opening stake and a supplier's tranches
+    assert set(lost) == holders
+    for i in holders:
+        assert lost[i] == pytest.approx(put_in[i])
+    assert np.all(m.stake_cost[:, lab] == 0)  # nothing left to lose twice

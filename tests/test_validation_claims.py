@@ -28,6 +28,7 @@ def test_engine_stall_claims_its_story():
     assert exp["lab_distress"].share_at_least == 0.5
     assert exp["lab_distress"].direction is Direction.HIGHER
     assert exp["provider_losses"].direction is Direction.HIGHER
+    assert exp["provider_contagion"].direction is Direction.HIGHER
     assert exp["supplier_losses"].direction is Direction.HIGHER
     assert exp["lab_revenue"].direction is Direction.LOWER
 

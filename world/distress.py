@@ -113,6 +113,7 @@ def _book_stake_sale(model: AIEconomy, firm: Firm, j: int, frac: float, proceeds
             ledger.post("stake_sale", ((account, -book_part), (Account.MARK_TO_MARKET, book_part)))
     model.ownership[firm.index, j] *= 1 - frac
     model.warrant_fraction[firm.index, j] *= 1 - frac
+    model.stake_cost[firm.index, j] *= 1 - frac
     model.payments.receive_external(
         firm.index,
         proceeds,
@@ -181,6 +182,8 @@ def resolve_defaults(model: AIEconomy) -> DefaultEvent | None:
             f"missed {f.missed:.1f} after cash, credit, stake sales and a rescue round",
         )
         _cancel_all(model, f)
+    for f in new:
+        _wipe_out_stakes(model, f)
     payments, creditor_losses, outside = _clear(model, new)
     shock = np.zeros(n)
     shock[[f.index for f in new]] = 1.0
@@ -195,7 +198,7 @@ def resolve_defaults(model: AIEconomy) -> DefaultEvent | None:
         if not f.defaulted and h[f.index] > 0.01:
             model.log_event(
                 f.index,
-                EventKind.WRITE_DOWN,
+                EventKind.CONTAGION_LOSS,
                 float(h[f.index] * values[f.index]),
                 f"equity loss from the default of {names} (DebtRank)",
             )
@@ -215,6 +218,23 @@ def resolve_defaults(model: AIEconomy) -> DefaultEvent | None:
     )
     model.default_events.append(event)
     return event
+
+
+def _wipe_out_stakes(model: AIEconomy, defaulter: Firm) -> None:
+    """Log what the other firms paid for the stakes they still hold in ``defaulter``.
+
+    The stakes are worth nothing from now on (the defaulter's valuation is 0); their
+    marks book the loss quarter by quarter, so the event records the loss against what
+    was paid, once, at the default.
+    """
+    j = defaulter.index
+    for holder in model.firms:
+        cost = float(model.stake_cost[holder.index, j])
+        if cost > _EPS and not holder.defaulted:
+            model.log_event(
+                holder.index, EventKind.STAKE_LOSS, cost, "stake in a defaulter wiped out", j
+            )
+        model.stake_cost[holder.index, j] = 0.0
 
 
 def _exposures(model: AIEconomy, values: np.ndarray) -> np.ndarray:

@@ -45,10 +45,15 @@ class EventKind(StrEnum):
     STAKE_SALE = "stake_sale"  # stakes sold at fire-sale prices (amount: cash raised)
     MISSED_PAYMENT = "missed_payment"  # a payment could not be made (amount: missed)
     DEFAULT = "default"  # a firm defaulted (amount: its liabilities)
-    # a creditor or investor lost value (amount: loss): a vendor loan written off or
-    # restructured at a loss (booked), or the equity a counterparty's default cost it by
-    # DebtRank at market values (an estimate, not booked; the cause says "DebtRank")
+    # a vendor loan written off at its borrower's default or restructured at a loss
+    # (booked; amount: the loss)
     WRITE_DOWN = "write_down"
+    # a stake in a firm that defaulted is wiped out (booked through the stake's marks;
+    # amount: what the holder paid for the part it still held)
+    STAKE_LOSS = "stake_loss"
+    # the equity value a counterparty's default costs a firm by DebtRank: stakes, vendor
+    # loans and lost backlog margin at market values (an estimate, not booked; amount)
+    CONTAGION_LOSS = "contagion_loss"
 
 
 class Event(NamedTuple):

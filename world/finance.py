@@ -194,6 +194,7 @@ def issue_equity(
     model.warrant_fraction[:, issuer] *= pre / post
     if investor is not None:
         model.ownership[investor, issuer] += amount / post
+        model.stake_cost[investor, issuer] += amount
     firm.valuation = post
 
 

@@ -92,6 +92,7 @@ class AIEconomy(mesa.Model):
         self.ownership = np.zeros((n, n))  # ownership[i, j]: share of j's equity held by i
         self.lab_compute_gw = np.zeros(n)
         self.warrant_fraction = np.zeros((n, n))  # vested warrants of j held by i
+        self.stake_cost = np.zeros((n, n))  # USD bn i paid for the stake it holds in j
         self.round_raised = 0.0
         self.market = None  # the investor population's market, when enabled
         self.sentiment_shock = 0.0  # news hitting sentiment this quarter

@@ -97,3 +97,4 @@ def opening_stake(model: AIEconomy, inv: EquityInvestment) -> None:
     inv.paid = inv.max_amount
     inv.status = ContractStatus.COMPLETED
     model.ownership[inv.investor, inv.investee] += share
+    model.stake_cost[inv.investor, inv.investee] += value
