@@ -26,7 +26,6 @@ figure.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from runs.commands import CommandParser, count_in
+from runs.executors import make_executor
 from runs.scenario import apply_overrides, load_scenario
 from runs.simulate import RunResult, simulate
 from world.params import Scenario, quarter_index
@@ -172,10 +172,12 @@ class Decomposition:
 
 
 def _run(jobs: list, workers: int) -> pd.DataFrame:
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:  # noqa: SIM117
-            return pd.DataFrame(list(pool.map(_one, jobs)))
-    return pd.DataFrame([_one(j) for j in jobs])
+    """One row per job, in the jobs' order, on the CLI's executors (``runs.executors``)."""
+    order = {(name, seed): i for i, (name, _, seed, _) in enumerate(jobs)}
+    with make_executor(workers) as executor:
+        rows = list(executor.imap_unordered(_one, jobs))
+    rows.sort(key=lambda row: order[row["variant"], row["seed"]])
+    return pd.DataFrame(rows)
 
 
 def _baseline(root: Path | None, overrides: dict | None) -> Scenario:

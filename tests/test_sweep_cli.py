@@ -194,6 +194,8 @@ def test_shipped_sweep_specs_are_valid(name, design):
 
     plan = plan_sweep(load_spec(ROOT / "scenarios" / "sweeps" / f"{name}.toml"))
     assert plan.spec.design.value == design and plan.n_runs > 50
+    # sensitivity on replicate means (issue #11): several seeds per design point
+    assert plan.spec.replicates >= 2
 
 
 def test_every_shipped_sweep_spec_is_tested():
