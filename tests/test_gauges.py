@@ -162,3 +162,31 @@ def test_years_to_adoption_and_by_year():
 def test_gauge_functions_validate_their_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def _aggregate_p_to_fundamental(firms: pd.DataFrame) -> np.ndarray:
+    alive = firms[~firms.defaulted].groupby("quarter")
+    return (alive.valuation.sum() / alive.fundamental_value.sum()).to_numpy()
+
+
+def test_aggregate_price_to_fundamental(run, root):
+    """System ``p_to_fundamental``: the firms' values over their fundamental values,
+    summed over the firms not in default (MODEL.md §8); the same without firm rows."""
+    from runs.scenario import apply_overrides, load_scenario
+    from runs.simulate import simulate
+
+    s = run.system.sort_values("quarter")
+    np.testing.assert_allclose(s.p_to_fundamental, _aggregate_p_to_fundamental(run.firms))
+    assert s.p_to_fundamental.between(0.2, 5).all()
+    # a run in which the lab defaults: its value and fundamental leave the sums
+    failing = apply_overrides(
+        load_scenario(root / "scenarios" / "shock_failed_round.toml"),
+        {"firms.OpenAI.opex": 12.0, "shocks.0.at": "2026Q1", "investors.n_investors": 300},
+    )
+    full = simulate(failing, 0, quarters=16)
+    assert full.firms.defaulted.any()
+    np.testing.assert_allclose(
+        full.system.p_to_fundamental, _aggregate_p_to_fundamental(full.firms)
+    )
+    lean = simulate(failing, 0, quarters=16, firm_rows=False)
+    np.testing.assert_array_equal(lean.system.p_to_fundamental, full.system.p_to_fundamental)

@@ -135,10 +135,12 @@ _ARTICLE_COLUMNS = (
     "lab_free_cash_flow",
     "adoption_share",
 )
+_MARKET_COLUMNS = ("p_to_fundamental",)
 #: System columns by group: (names, name of the Recorder method giving their values).
 SYSTEM_GROUPS: tuple[tuple[tuple[str, ...], str], ...] = (
     (_CORE_COLUMNS, "_core_row"),
     (_ARTICLE_COLUMNS, "_article_row"),
+    (_MARKET_COLUMNS, "_market_row"),
 )
 SYSTEM_COLUMNS: tuple[str, ...] = tuple(c for names, _ in SYSTEM_GROUPS for c in names)
 #: One row per quarter and loop with money on it: USD bn of ``origin``'s revenue paid by
@@ -177,6 +179,7 @@ class Recorder:
         ]
         self._cloud_window: deque[tuple[float, float]] = deque(maxlen=TRAILING_QUARTERS)
         self._methods = [getattr(self, method) for _, method in SYSTEM_GROUPS]
+        self._fundamentals: np.ndarray | None = None  # this quarter's, None without a market
 
     def _log_return(self, i: int, value: float) -> float:
         """Quarterly log return of firm i's value (0 when either value is not positive)."""
@@ -210,6 +213,7 @@ class Recorder:
                 fundamentals = np.array(self.valuations[-1])
             self._collect_firms(q, period, fundamentals)
             self._collect_loops(q, period)
+        self._fundamentals = fundamentals
         self._collect_system(q, period, shares, outcome)
 
     def _collect_firms(self, q: int, period: str, fundamentals: np.ndarray) -> None:
@@ -360,6 +364,21 @@ class Recorder:
             fcf,
             m.demand.users / d.population_m,
         )
+
+    def _market_row(self, q: int, period: str, shares: tuple, outcome: str) -> tuple:
+        """The columns of :data:`_MARKET_COLUMNS`: the network's aggregate price/fundamental.
+
+        Sum of the values of the firms not in default over the sum of their fundamental
+        values (MODEL.md §8); 1 without an investor market (values are fundamentals).
+        """
+        values = self.valuations[-1]
+        alive = [i for i, gone in enumerate(self.defaulted[-1]) if not gone]
+        fundamentals = self._fundamentals
+        if fundamentals is None:
+            return (1.0,)
+        value = sum([values[i] for i in alive])
+        fundamental = sum([float(fundamentals[i]) for i in alive])
+        return (value / fundamental if fundamental > 0 else float("nan"),)
 
     @property
     def firm_names(self) -> list[str]:
