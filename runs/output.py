@@ -349,6 +349,7 @@ def write_tables(result: RunResult, folder: Path, **extra: Any) -> None:
         encoding="utf-8",
     )
     result.firms.to_parquet(folder / "firms.parquet", index=False)
+    result.accounts.to_parquet(folder / "accounts.parquet", index=False)
     result.system.to_parquet(folder / "system.parquet", index=False)
     result.deals.to_parquet(folder / "deals.parquet", index=False)
     result.events.to_parquet(folder / "events.parquet", index=False)
@@ -370,8 +371,8 @@ def write_run(
 ) -> Path:
     """Write a run's tables: params, firms, system, deals and events.
 
-    Files: ``params.json``, ``firms.parquet``, ``system.parquet``, ``deals.parquet``,
-    ``events.parquet``, ``loops.parquet`` and ``summary.json`` (plus
+    Files: ``params.json``, ``firms.parquet``, ``accounts.parquet``, ``system.parquet``,
+    ``deals.parquet``, ``events.parquet``, ``loops.parquet`` and ``summary.json`` (plus
     ``investors.parquet`` with snapshots).
 
     ``out_dir`` is a folder (checked by :func:`open_output`, with ``force``) or a

@@ -45,6 +45,16 @@ class RunResult:
         return self.records.firms_frame()
 
     @cached_property
+    def accounts(self) -> pd.DataFrame:
+        """The firms' books by account, one row per firm per quarter.
+
+        Columns ``world.metrics.ACCOUNT_COLUMNS``: every account's balance at the
+        quarter's end (assets, liabilities, equity) and the quarter's income and
+        expenses, USD bn.
+        """
+        return self.records.accounts_frame()
+
+    @cached_property
     def system(self) -> pd.DataFrame:
         """One row per quarter (columns: ``world.metrics.SYSTEM_COLUMNS``)."""
         return self.records.system_frame()

@@ -190,3 +190,30 @@ def test_aggregate_price_to_fundamental(run, root):
     )
     lean = simulate(failing, 0, quarters=16, firm_rows=False)
     np.testing.assert_array_equal(lean.system.p_to_fundamental, full.system.p_to_fundamental)
+
+
+def test_accounts_table_is_the_books_behind_the_firm_table(run):
+    """``accounts``: every account, rows balance, and the firm table's totals add up."""
+    from world.ledger import Account, AccountType
+    from world.metrics import ACCOUNT_COLUMNS
+
+    books, firms = run.accounts, run.firms
+    assert list(books.columns) == list(ACCOUNT_COLUMNS)
+    assert len(books) == len(firms)
+    assert (books[["quarter", "firm"]].to_numpy() == firms[["quarter", "firm"]].to_numpy()).all()
+
+    def total(kind: AccountType) -> np.ndarray:
+        return books[[a.name.lower() for a in Account if a.type is kind]].sum(axis=1).to_numpy()
+
+    assets, liabilities = total(AccountType.ASSET), total(AccountType.LIABILITY)
+    equity = total(AccountType.EQUITY)
+    np.testing.assert_allclose(assets, liabilities + equity, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(assets, firms.total_assets, rtol=1e-12)
+    np.testing.assert_allclose(liabilities, firms.total_liabilities, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(equity, firms.equity, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(books.cash, firms.cash)
+    np.testing.assert_allclose(books.debt + books.vendor_debt, firms.debt)
+    revenue = books[[a.name.lower() for a in Account if a.name.startswith("REVENUE")]]
+    np.testing.assert_allclose(revenue.sum(axis=1), firms.revenue, rtol=1e-12, atol=1e-12)
+    net = total(AccountType.INCOME) - total(AccountType.EXPENSE)
+    np.testing.assert_allclose(net, firms.net_income, rtol=1e-9, atol=1e-9)

@@ -45,7 +45,7 @@ from world.stress import MinskyClass
 if TYPE_CHECKING:
     from world.model import AIEconomy
 
-__all__ = ["FIRM_COLUMNS", "LOOP_COLUMNS", "SYSTEM_COLUMNS", "Recorder"]
+__all__ = ["ACCOUNT_COLUMNS", "FIRM_COLUMNS", "LOOP_COLUMNS", "SYSTEM_COLUMNS", "Recorder"]
 
 _MINSKY_LABEL = {c: c.name.lower() for c in MinskyClass}
 _LEGACY = Account.REVENUE_LEGACY
@@ -96,6 +96,11 @@ FIRM_COLUMNS = (
     "capex_to_revenue",
     "free_cash_flow",
 )
+#: The firms' full books, one row per firm per quarter: every account of the chart
+#: (``world.ledger.Account``, lower case) — assets, liabilities and equity at the
+#: quarter's end (retained earnings with the quarter's result), income and expenses of
+#: the quarter.
+ACCOUNT_COLUMNS = ("quarter", "period", "firm", *(a.name.lower() for a in Account))
 #: Trailing window of the capex / revenue ratios (quarters).
 TRAILING_QUARTERS = 4
 
@@ -168,6 +173,7 @@ class Recorder:
         self.ai_revenues: list[list[float]] = []  # revenue less legacy revenue
         self.system_rows: list[tuple] = []
         self.loop_rows: list[tuple[int, str, int, int, int, float]] = []
+        self.account_rows: list[tuple] = []
         self.ai_capital = sum(f.ledger.balance(Account.PPE) for f in model.firms)
         self.prev_fuel: float | None = None
         self.prev_value = [f.valuation for f in model.firms]
@@ -233,6 +239,19 @@ class Recorder:
             backlog, commitments = backlogs[f.index], commitment[f.index]
             window = self._firm_window[f.index]
             window.append((f.capex, revenue))
+            # dicts in chart order (world.ledger): the row follows ACCOUNT_COLUMNS
+            self.account_rows.append(
+                (
+                    q,
+                    period,
+                    f.name,
+                    *bs.assets.values(),
+                    *bs.liabilities.values(),
+                    *bs.equity.values(),
+                    *st.income.values(),
+                    *expenses.values(),
+                )
+            )
             trailing_revenue = sum([r for _, r in window])
             self.firm_rows.append(
                 (
@@ -434,6 +453,11 @@ class Recorder:
         """One row per firm per quarter."""
         self._need_firm_rows()
         return _frame(self.firm_rows, FIRM_COLUMNS, {"quarter": np.int32, "defaulted": bool})
+
+    def accounts_frame(self) -> pd.DataFrame:
+        """The firms' books by account, one row per firm per quarter (:data:`ACCOUNT_COLUMNS`)."""
+        self._need_firm_rows()
+        return _frame(self.account_rows, ACCOUNT_COLUMNS, {"quarter": np.int32})
 
     def loops_frame(self) -> pd.DataFrame:
         """One row per quarter and loop with money on it (columns :data:`LOOP_COLUMNS`)."""
