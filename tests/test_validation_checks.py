@@ -210,3 +210,21 @@ def test_sobol_range_check_widens_but_still_fails_clear_misses():
 
     assert check(-0.046)  # misses 0 at 95 % alone, not family-wise (10 intervals)
     assert not check(-0.1)
+
+
+def test_a_significant_test_whose_interval_reaches_zero_does_not_pass():
+    """VALIDATION.md: the interval must be narrower than the effect claimed. Losses in
+    9 of 20 seeds against none: Mann–Whitney is significant, but the scenario's median
+    is 0, so the bootstrap interval of the difference of medians reaches 0."""
+    table = runs_table()
+    table["supplier_losses"] = 0.0
+    stall = (table["scenario"] == "stall").to_numpy()
+    table.loc[stall, "supplier_losses"] = [58.0 + k for k in range(9)] + [0.0] * 11
+    exp = parse_expectations({"supplier_losses": "higher"}, "stall")
+    (check,) = claim_checks(table, [exp])
+    assert check.p_value < 0.01 and check.low <= 0.0 < check.high
+    assert not check.passed and "above 0" in check.test
+    # the same losses in 16 of 20 seeds: the interval leaves 0
+    table.loc[stall, "supplier_losses"] = [58.0 + k for k in range(16)] + [0.0] * 4
+    (check,) = claim_checks(table, [exp])
+    assert check.passed and check.low > 0

@@ -44,6 +44,11 @@ class Direction(StrEnum):
         """The one-sided alternative of the tests (``"greater"`` / ``"less"``)."""
         return "greater" if self is Direction.HIGHER else "less"
 
+    @property
+    def side(self) -> str:
+        """Where an interval must lie against its reference, in words."""
+        return "above" if self is Direction.HIGHER else "below"
+
 
 class Claim(BaseModel):
     """One claim of a scenario about one named output."""

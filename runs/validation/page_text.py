@@ -103,10 +103,13 @@ reproduces any run. Runs go to a process pool (`runs.executors.PoolExecutor`).
 **Tests.** Every one-sided test uses α = {ALPHA}.
 
 - *Direction of a continuous output or a count* (scenario against baseline):
-  one-sided Mann–Whitney U, p < {ALPHA}, with a percentile bootstrap 98 % interval
-  of the difference of medians (4,000 resamples) shown beside it.
+  one-sided Mann–Whitney U, p < {ALPHA}, **and** a percentile bootstrap 98 % interval
+  of the difference of medians (4,000 resamples) wholly on the claimed side of 0 —
+  the interval narrower than the effect claimed, so a significant test whose
+  interval still reaches 0 fails.
 - *Direction of a flag* (a rate over seeds): Fisher's exact test, one-sided,
-  p < {ALPHA}, with the Wilson 98 % interval of the scenario's rate.
+  p < {ALPHA}, **and** the Wilson 98 % interval of the scenario's rate wholly on the
+  claimed side of the baseline's rate.
 - *"In most seeds"* (`share_at_least`): the lower end of the Wilson 98 % interval
   (a one-sided 99 % bound) above the share; with 20 seeds that takes 17 of 20 for a
   share of one half.
