@@ -31,16 +31,17 @@ def test_negative_equity_spells_restart_after_a_resolving_event():
     assert negative_equity_spells(equity, defaulted, none).tolist() == [2]
 
 
-def frame(valuation, revenue, equity, listed_roles=("chip", "lab")):
+def frame(valuation, revenue, equity, listed_roles=("chip", "lab"), debt=None):
     """A firm table of two firms (a listed chip supplier, a private lab), one row per quarter."""
     rows = []
-    for q, (v, r, e) in enumerate(zip(valuation, revenue, equity, strict=True)):
+    debt = [(0.0, 0.0)] * len(valuation) if debt is None else debt
+    for q, (v, r, e, d) in enumerate(zip(valuation, revenue, equity, debt, strict=True)):
         for k, (name, role) in enumerate(zip(("Chip", "Lab"), listed_roles, strict=True)):
             rows.append(
                 {
                     "quarter": q, "period": f"2025Q{q % 4 + 1}" if q < 4 else f"2026Q{q % 4 + 1}",
                     "firm": name, "role": role, "valuation": v[k], "revenue": r[k],
-                    "ai_revenue": r[k], "equity": e[k], "defaulted": False,
+                    "ai_revenue": r[k], "equity": e[k], "debt": d[k], "defaulted": False,
                 }
             )  # fmt: skip
     return pd.DataFrame(rows)
@@ -73,3 +74,23 @@ def test_positive_value_on_no_revenue_is_unbounded():
     )
     events = pd.DataFrame(columns=["quarter", "firm", "kind", "counterparty"])
     assert np.isinf(size_measures(f, [True, False], events, 2025.0).listed_ps)
+
+
+def test_debt_to_revenue_is_measured_on_live_firms():
+    """Debt over trailing four-quarter sales (annualised in the first quarters): the
+    chip's 300 on 10 a quarter is 7.5×; the lab's 500 on 1 a quarter would be 125×, but
+    the lab is in default from quarter 1 and holds only 20 before (5×)."""
+    f = frame(
+        valuation=[(1000, 400)] * 4,
+        revenue=[(10, 1)] * 4,
+        equity=[(5, 1)] * 4,
+        debt=[(100, 20), (300, 500), (200, 500), (100, 500)],
+    )
+    f.loc[(f.firm == "Lab") & (f.quarter >= 1), "defaulted"] = True
+    events = pd.DataFrame(columns=["quarter", "firm", "kind", "counterparty"])
+    m = size_measures(f, [True, False], events, 2025.0)
+    assert m.debt_revenue == pytest.approx(7.5) and m.debt_revenue_firm == "Chip"
+    assert m.debt_revenue_period == "2025Q2"
+    # the documented highs sit below the bound: CoreWeave 2025 (debt and leases), Oracle
+    highs = {"CoreWeave": (14.2 + 15.0) / 5.1, "Oracle": 95.0 / 57.4}
+    assert max(highs.values()) < bounds.DEBT_TO_REVENUE_MAX <= 2 * max(highs.values())

@@ -36,6 +36,8 @@ def runs_table(n=20, seed=0):
                     "size_lab_ps_period": "2026Q1",
                     "size_macro_ratio": 0.2, "size_macro_period": "2027Q2",
                     "size_negative_equity_quarters": 0, "size_negative_equity_firm": "",
+                    "size_debt_revenue": 3.0, "size_debt_revenue_firm": "Oracle",
+                    "size_debt_revenue_period": "2027Q1",
                     "books_balance_sheet": 1e-12, "books_trial_balance": 0.0,
                     "books_cash_flow": 0.0,
                     "facts_ac1": rng.normal(0, 0.02), "facts_abs_ac1": 0.25 + rng.normal(0, 0.02),

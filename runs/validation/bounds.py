@@ -18,6 +18,12 @@ Sources
 * The private lab: OpenAI's USD 500 bn valuation of October 2025 is about 116×
   revenue in the article this project starts from — a high-water mark for a
   private lab (:data:`PRIVATE_LAB_PRICE_TO_SALES_MAX`).
+* Debt: the most indebted firm of the 2025 calibration against its sales is
+  CoreWeave — about USD 14.2 bn of debt (Q3 2025) plus about USD 15 bn of lease
+  obligations (at its March-2025 IPO) on 2025 revenue guided at USD 5.05–5.15 bn,
+  about 5.7×; Oracle carried about USD 95 bn of long-term debt (August 2025) on
+  USD 57.4 bn of FY2025 revenue, 1.7× (``calibration/firms_2025.csv``).
+  :data:`DEBT_TO_REVENUE_MAX` (10×) is about twice CoreWeave's.
 * World IT spending: USD 5.62 trillion in 2025, +9.8 % on 2024 (Gartner, January
   2025; USD 5.43 trillion, +7.9 %, in its July 2025 revision). Gartner's total AI
   spending was USD 1.48 trillion in 2025 (26 % of IT spending) and USD 2.02 trillion
@@ -37,6 +43,7 @@ import pandas as pd
 from world.pathstats import trailing_sum
 
 __all__ = [
+    "DEBT_TO_REVENUE_MAX",
     "IT_SPENDING_GROWTH",
     "LISTED_PRICE_TO_SALES_MAX",
     "MACRO_AI_SHARE",
@@ -59,6 +66,11 @@ the internet build-out (Sun ~10×)."""
 PRIVATE_LAB_PRICE_TO_SALES_MAX = 116.0
 """Highest valuation / trailing four-quarter revenue of a private lab (×): the
 article's OpenAI valuation of USD 500 bn ≈ 116× revenue, a high-water mark."""
+
+DEBT_TO_REVENUE_MAX = 10.0
+"""Highest debt (bank, bond and vendor debt) / trailing four-quarter revenue of a firm
+not in default (×): about twice CoreWeave's ~5.7× in 2025 (debt and leases on its
+2025 revenue guidance), the most indebted firm of the calibration; Oracle 1.7×."""
 
 WORLD_IT_SPENDING_2025 = 5_617.8
 """World IT spending in 2025, USD bn per year (Gartner, January 2025)."""
@@ -104,6 +116,8 @@ class SizeMeasures:
         in the first three) to :func:`macro_limit`.
     negative_equity_quarters, negative_equity_firm
         Longest run of quarters a firm kept negative equity without a resolving event.
+    debt_revenue, debt_revenue_firm, debt_revenue_period
+        Highest debt / trailing four-quarter revenue of a firm not in default (×).
     """
 
     listed_ps: float
@@ -116,6 +130,9 @@ class SizeMeasures:
     macro_period: str
     negative_equity_quarters: int
     negative_equity_firm: str
+    debt_revenue: float = float("nan")
+    debt_revenue_firm: str = ""
+    debt_revenue_period: str = ""
 
 
 def _worst_ratio(
@@ -183,7 +200,8 @@ def size_measures(
     ----------
     firms
         The run's firm table (``RunResult.firms``): ``quarter``, ``period``, ``firm``,
-        ``role``, ``valuation``, ``revenue``, ``ai_revenue``, ``equity``, ``defaulted``.
+        ``role``, ``valuation``, ``revenue``, ``ai_revenue``, ``equity``, ``debt``,
+        ``defaulted``.
     listed
         Per firm (in first-appearance order), whether it is listed.
     events
@@ -194,7 +212,7 @@ def size_measures(
     names = list(dict.fromkeys(firms["firm"]))
     wide = {
         c: firms.pivot(index="quarter", columns="firm", values=c)[names].to_numpy()
-        for c in ("valuation", "revenue", "ai_revenue", "equity", "defaulted")
+        for c in ("valuation", "revenue", "ai_revenue", "equity", "debt", "defaulted")
     }
     periods = firms.drop_duplicates("quarter").sort_values("quarter")["period"].tolist()
     roles = firms.drop_duplicates("firm").set_index("firm").loc[names, "role"].to_numpy()
@@ -205,6 +223,8 @@ def size_measures(
     is_listed = np.asarray(listed, dtype=bool)
     lp, lq, lc = _worst_ratio(value, sales, live, np.flatnonzero(is_listed))
     pp, pq, pc = _worst_ratio(value, sales, live, np.flatnonzero(~is_listed & (roles == "lab")))
+    debt = wide["debt"].astype(float)
+    dr, dq, dc = _worst_ratio(debt, sales, live, np.arange(len(names)))
     network = trailing_sum(np.clip(wide["ai_revenue"].astype(float), 0, None).sum(axis=1))
     years = start_year + np.arange(len(network)) / 4.0
     macro = network / macro_limit(years)
@@ -229,4 +249,7 @@ def size_measures(
         macro_period=periods[int(np.argmax(macro))],
         negative_equity_quarters=int(spells[k]),
         negative_equity_firm=names[k] if spells[k] > 0 else "",
+        debt_revenue=dr if dc >= 0 else 0.0,
+        debt_revenue_firm=names[dc] if dc >= 0 else "",
+        debt_revenue_period=periods[dq] if dq >= 0 else "",
     )

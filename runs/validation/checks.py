@@ -210,6 +210,11 @@ _SIZES = (
         "restructuring or rescue",
         "{firm}: {v:.0f} quarters",
     ),
+    (
+        "debt_to_revenue", "size_debt_revenue", "size_debt_revenue_firm",
+        "size_debt_revenue_period", bounds.DEBT_TO_REVENUE_MAX,
+        "no firm's debt above {b:g}× trailing sales", "{firm} {period} at {v:.1f}×",
+    ),
 )  # fmt: skip
 
 

@@ -81,6 +81,7 @@ _SIZE_PANELS = (
         "quarters of unresolved negative equity",
         float(bounds.NEGATIVE_EQUITY_MAX_QUARTERS),
     ),
+    ("size_debt_revenue", "debt / sales (×)", bounds.DEBT_TO_REVENUE_MAX),
 )
 
 
@@ -89,10 +90,12 @@ def sizes_figure(runs: pd.DataFrame) -> Figure:
     ok = runs[runs["status"] == "ok"]
     names = list(dict.fromkeys(ok["scenario"]))
     with styled():
-        fig = new_figure((12.0, max(4.0, 0.32 * len(names) * 2 + 1.5)))
-        axes = fig.subplots(2, 2).ravel()
+        fig = new_figure((12.0, max(5.5, 0.32 * len(names) * 3 + 1.5)))
+        axes = fig.subplots(3, 2).ravel()
+        for spare in axes[len(_SIZE_PANELS) :]:
+            spare.set_visible(False)
         rng = np.random.default_rng(0)
-        for ax, (column, title, bound) in zip(axes, _SIZE_PANELS, strict=True):
+        for ax, (column, title, bound) in zip(axes, _SIZE_PANELS, strict=False):
             for k, name in enumerate(names):
                 v = ok.loc[ok["scenario"] == name, column].to_numpy(float)
                 v = np.clip(v[np.isfinite(v) | np.isinf(v)], None, 1e4)

@@ -62,6 +62,17 @@ def _bounds_table() -> str:
             "share of the whole AI market, with IT spending growing at the 2025 pace.",
         ),
         (
+            "a firm's debt / trailing four-quarter sales",
+            f"{b.DEBT_TO_REVENUE_MAX:g}×",
+            "The most indebted firm of the 2025 calibration against its sales is CoreWeave: "
+            "about USD 14.2 bn of debt (Q3 2025) plus about USD 15 bn of lease obligations "
+            "(at its March-2025 IPO) on 2025 revenue guided at USD 5.05–5.15 bn, about 5.7×; "
+            "Oracle carried about USD 95 bn of long-term debt (August 2025) on USD 57.4 bn "
+            "of FY2025 revenue, 1.7× (`calibration/firms_2025.csv`). The bound is about "
+            "twice CoreWeave's; debt counts bank, bond and vendor debt, firms in default "
+            "excluded.",
+        ),
+        (
             "negative book equity",
             f"at most {b.NEGATIVE_EQUITY_MAX_QUARTERS} quarters",
             "without a default, a loan restructuring or a rescue round booked in the event "
