@@ -165,13 +165,14 @@ def test_gauge_functions_validate_their_input(call, message):
 
 
 def _aggregate_p_to_fundamental(firms: pd.DataFrame) -> np.ndarray:
-    alive = firms[~firms.defaulted].groupby("quarter")
+    alive = firms[~firms.defaulted & (firms.fundamental_value > 0)].groupby("quarter")
     return (alive.valuation.sum() / alive.fundamental_value.sum()).to_numpy()
 
 
 def test_aggregate_price_to_fundamental(run, root):
     """System ``p_to_fundamental``: the firms' values over their fundamental values,
-    summed over the firms not in default (MODEL.md §8); the same without firm rows."""
+    summed over the firms not in default with a positive fundamental (MODEL.md §8);
+    the same without firm rows."""
     from runs.scenario import apply_overrides, load_scenario
     from runs.simulate import simulate
 

@@ -387,17 +387,20 @@ class Recorder:
     def _market_row(self, q: int, period: str, shares: tuple, outcome: str) -> tuple:
         """The columns of :data:`_MARKET_COLUMNS`: the network's aggregate price/fundamental.
 
-        Sum of the values of the firms not in default over the sum of their fundamental
-        values (MODEL.md §8); 1 without an investor market (values are fundamentals).
+        Sum of the values of the firms not in default with a positive fundamental value
+        over the sum of those fundamental values (MODEL.md §8); 0 when no firm has one
+        (as the firm column), 1 without an investor market (values are fundamentals).
         """
-        values = self.valuations[-1]
-        alive = [i for i, gone in enumerate(self.defaulted[-1]) if not gone]
         fundamentals = self._fundamentals
         if fundamentals is None:
             return (1.0,)
-        value = sum([values[i] for i in alive])
-        fundamental = sum([float(fundamentals[i]) for i in alive])
-        return (value / fundamental if fundamental > 0 else float("nan"),)
+        values, gone = self.valuations[-1], self.defaulted[-1]
+        value = fundamental = 0.0
+        for i, f in enumerate(fundamentals.tolist()):
+            if f > 0 and not gone[i]:
+                value += values[i]
+                fundamental += f
+        return (value / fundamental if fundamental > 0 else 0.0,)
 
     @property
     def firm_names(self) -> list[str]:
