@@ -27,10 +27,10 @@ SEVERITY: dict[str, int] = {
     "round_failed": 75,
     "covenant_breach": 70,
     "missed_payment": 65,
+    "stake_loss": 62,  # what a default costs those who invested in it: the loop's loss
     "commitment_cut": 60,
     "rescue_round": 55,
     "stake_sale": 50,
-    "stake_loss": 47,
     "write_down": 45,
     "contagion_loss": 40,
     "price_cut": 20,
@@ -111,7 +111,7 @@ _PHRASES: dict[str, _Phrase] = {
         f"{f} writes down {_usd(a)}{f' on {c}' if c else ''}{_why(why)}"
     ),
     "stake_loss": lambda f, c, a, n, why: (
-        f"{f} loses the {_usd(a)} it put into {c or 'a defaulter'}"
+        f"{f}'s stake in {c or 'a defaulter'} is wiped out: {_usd(a)} at cost"
     ),
     "contagion_loss": lambda f, c, a, n, why: (
         f"{f} loses about {_usd(a)} of equity value{_why(why)}"

@@ -133,3 +133,17 @@ def test_run_story_of_the_baseline(baseline, baseline_result):
     said = outcome(r.firms, r.summary)
     assert said.startswith("Total valuation of the firms: USD")
     assert ("no firm defaulted" in said) == (not r.firms.defaulted.any())
+
+
+def test_the_story_of_a_failed_lab_says_who_lost_what_they_put_in(root):
+    """engine_stall, seed 2: among a dozen lines of cuts, rounds and defaults, the
+    chip supplier's loss of the tranches it paid into the lab is told (at cost)."""
+    from runs.scenario import apply_overrides, load_scenario
+    from runs.simulate import simulate
+
+    stall = apply_overrides(
+        load_scenario(root / "scenarios" / "engine_stall.toml"), {"investors.n_investors": 1000}
+    )
+    lines = [item.text for item in timeline(simulate(stall, 2).events, 12)]
+    assert "NVIDIA's stake in OpenAI is wiped out: USD 50.0 bn at cost" in lines, lines
+    assert any(t.startswith("OpenAI defaults") for t in lines)
