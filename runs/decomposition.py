@@ -173,11 +173,8 @@ class Decomposition:
 
 def _run(jobs: list, workers: int) -> pd.DataFrame:
     """One row per job, in the jobs' order, on the CLI's executors (``runs.executors``)."""
-    order = {(name, seed): i for i, (name, _, seed, _) in enumerate(jobs)}
     with make_executor(workers) as executor:
-        rows = list(executor.imap_unordered(_one, jobs))
-    rows.sort(key=lambda row: order[row["variant"], row["seed"]])
-    return pd.DataFrame(rows)
+        return pd.DataFrame(executor.map(_one, jobs))
 
 
 def _baseline(root: Path | None, overrides: dict | None) -> Scenario:

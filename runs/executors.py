@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from functools import partial
 from itertools import islice
 from multiprocessing import get_context
 from typing import Any, Self
@@ -63,6 +64,14 @@ class Executor(abc.ABC):
     def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """Yield ``fn(task)`` for every task, in completion order."""
 
+    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> list[Any]:
+        """``fn(task)`` for every task, in the tasks' order (computed in any order)."""
+        indexed = list(enumerate(tasks))
+        out: list[Any] = [None] * len(indexed)
+        for i, result in self.imap_unordered(partial(_indexed, fn), indexed):
+            out[i] = result
+        return out
+
     def close(self) -> None:  # noqa: B027 - a no-op unless the executor owns workers
         """Release workers (no-op for executors that own none)."""
 
@@ -92,6 +101,12 @@ class SerialExecutor(Executor):
         """Yield ``fn(task)`` in task order."""
         for task in tasks:
             yield fn(task)
+
+
+def _indexed(fn: Callable[[Any], Any], item: tuple[int, Any]) -> tuple[int, Any]:
+    """``(i, fn(task))`` for ``item = (i, task)`` (module level: it crosses processes)."""
+    i, task = item
+    return i, fn(task)
 
 
 def _set_pdeathsig() -> bool:

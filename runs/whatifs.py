@@ -149,10 +149,10 @@ def measure(result: RunResult) -> dict:
     }
 
 
-def _one(args: tuple[int, str, Scenario, int, int | None]) -> dict:
-    order, name, scenario, seed, quarters = args
+def _one(args: tuple[str, Scenario, int, int | None]) -> dict:
+    name, scenario, seed, quarters = args
     result = simulate(scenario, seed, quarters=quarters)
-    return {"order": order, "what_if": name, "seed": seed, **measure(result)}
+    return {"what_if": name, "seed": seed, **measure(result)}
 
 
 def whatifs(
@@ -174,11 +174,9 @@ def whatifs(
     for w in what_ifs:
         scenario, changes = load_scenario(root / w.scenario), {**(overrides or {}), **w.overrides}
         scenario = apply_overrides(scenario, changes) if changes else scenario
-        jobs += [(len(jobs) + s, w.name, scenario, s, quarters) for s in range(seeds)]
+        jobs += [(w.name, scenario, s, quarters) for s in range(seeds)]
     with make_executor(workers) as executor:
-        rows = list(executor.imap_unordered(_one, jobs))
-    runs = pd.DataFrame(rows).sort_values("order", ignore_index=True)
-    return runs.drop(columns="order")
+        return pd.DataFrame(executor.map(_one, jobs))
 
 
 def regime_shares(regimes: pd.Series) -> str:

@@ -158,6 +158,24 @@ def dask_local():
         yield executor
 
 
+class _Reversed(Executor):
+    """Finishes its tasks in the opposite order to the one they came in."""
+
+    def imap_unordered(self, fn, tasks):
+        yield from reversed([fn(task) for task in tasks])
+
+
+def test_map_returns_results_in_the_tasks_order(pool, dask_local):
+    """``Executor.map``: computed in any order, returned in the tasks' (also across
+    processes, where the task's index travels with it)."""
+    tasks = [-5, 3, -1, 4, 0, -2]
+    assert list(_Reversed().imap_unordered(abs, tasks)) == [2, 0, 4, 1, 3, 5]
+    assert _Reversed().map(abs, tasks) == [5, 3, 1, 4, 0, 2]
+    for executor in (SerialExecutor(), pool, dask_local):
+        assert executor.map(abs, tasks) == [5, 3, 1, 4, 0, 2]
+    assert pool.map(abs, []) == []
+
+
 SMALL_PARAMS = {
     "demand.bass_q": {"low": 0.03, "high": 0.15},
     "behaviour.optimism": {"low": 0.0, "high": 1.0},
