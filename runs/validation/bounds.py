@@ -130,9 +130,9 @@ class SizeMeasures:
     macro_period: str
     negative_equity_quarters: int
     negative_equity_firm: str
-    debt_revenue: float = float("nan")
-    debt_revenue_firm: str = ""
-    debt_revenue_period: str = ""
+    debt_revenue: float
+    debt_revenue_firm: str
+    debt_revenue_period: str
 
 
 def _worst_ratio(

@@ -69,8 +69,7 @@ def measure_run(task: SuiteRun) -> dict[str, Any]:
         if task.market_facts:
             row.update(return_facts(result.model))
         if task.anchors:
-            row["anchors"] = _anchor_gaps(task.scenario, task.seed)
-            row["out_of_sample"] = _out_of_sample(result.firms)
+            row.update(_calibration(task, result.firms))
     # the suite's fault boundary: any error of one run is recorded, not raised
     except Exception as exc:
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:300])
@@ -153,15 +152,19 @@ def return_facts(model: Any) -> dict[str, float]:
     }
 
 
-def _out_of_sample(firms: Any) -> list[tuple[str, float, float]]:
-    """(name, model, market) of every out-of-sample market value (``runs.calibrate``)."""
-    from runs.calibrate import load_anchors, out_of_sample
+def _calibration(task: SuiteRun, firms: Any) -> dict[str, list[tuple[str, float, float]]]:
+    """(name, model, anchor) of the 2025 anchors and the out-of-sample market values.
 
-    return [(c.name, c.model, c.anchor) for c in out_of_sample(firms, load_anchors())]
+    The 2025 anchors on the first year only, both from ``runs.calibrate`` with the
+    anchors file read once.
+    """
+    from runs.calibrate import check_anchors, load_anchors, out_of_sample
 
-
-def _anchor_gaps(scenario: Scenario, seed: int) -> list[tuple[str, float, float]]:
-    """(name, model, anchor) of every 2025 anchor (``runs.calibrate``), first year only."""
-    from runs.calibrate import check_anchors, load_anchors
-
-    return [(c.name, c.model, c.anchor) for c in check_anchors(scenario, load_anchors(), seed)]
+    anchors = load_anchors()
+    return {
+        key: [(c.name, c.model, c.anchor) for c in checks]
+        for key, checks in (
+            ("anchors", check_anchors(task.scenario, anchors, task.seed)),
+            ("out_of_sample", out_of_sample(firms, anchors)),
+        )
+    }
