@@ -150,11 +150,17 @@ class CloudProvider(Firm):
 
         Spare capacity is offered whole; new builds only if a build pays at the list
         price and cash, the credit market and (if on) vendor financing cover at least
-        ``build_financing_cover`` of their cost.
+        ``build_financing_cover`` of their cost. Either way, at most what keeps its
+        backlog within ``provider_max_backlog_years`` of its trailing revenue
+        (:meth:`backlog_room_gw`).
         """
         m = self.model
         b = m.params.behaviour
         if self.defaulted or gw <= 0:
+            return 0.0
+        room = self.backlog_room_gw(quarters)
+        gw = room if room < gw else gw  # min(gw, room)
+        if gw <= 1e-9:
             return 0.0
         spare = min(self.spare_gw(start), gw)
         build = gw - spare
@@ -169,6 +175,24 @@ class CloudProvider(Firm):
             return spare + build
         financed_gw = funds / (b.build_financing_cover * per_gw)
         return spare + min(build, financed_gw)
+
+    def backlog_room_gw(self, quarters: int) -> float:
+        """GW a new ``quarters``-long contract at the list price can add to the backlog.
+
+        The provider keeps its backlog (the remaining value of its contracts and
+        undelivered orders it sells) within ``provider_max_backlog_years`` years of
+        its trailing four quarters' revenue (fewer quarters at the start: their mean
+        times four). No revenue yet: no limit.
+        """
+        m = self.model
+        hist = self.revenue_history[-4:]
+        if not hist:
+            return float("inf")
+        yearly = 4.0 * sum(hist) / len(hist)
+        limit = m.params.behaviour.provider_max_backlog_years * yearly
+        room = limit - float(m.backlogs()[0][self.index])
+        per_gw = self.price * quarters
+        return room / per_gw if room > 0.0 and per_gw > 0.0 else 0.0
 
     # -- capacity --------------------------------------------------------------------
     def capacity_target(self, q: int) -> float:

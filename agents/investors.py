@@ -472,19 +472,7 @@ class InvestorPopulation:
         if not math.isfinite(fundamental_usd_bn):
             raise ValueError(f"fundamental_usd_bn must be finite, got {fundamental_usd_bn!r}")
         ask, s_pre = float(pre_money_valuation_usd_bn), self.shares_outstanding[a]
-        mark = self.prices[a] * s_pre
-        anchors = np.array(
-            [
-                max(float(fundamental_usd_bn), 0.0),
-                mark * np.exp(p.round_momentum * self._round_step[a]),
-                mark,
-            ]
-        )
-        eps = self._buffer("round_eps", self.n_investors)
-        if self._streams is None:
-            rng.standard_normal(out=eps)
-        else:
-            self._streams.fill(eps)
+        mark, anchors, eps = self._bid_inputs(a, fundamental_usd_bn, rng)
         sought = float(amount_sought_usd_bn)
         code, fills, new_shares, pre, pps, at_ask, total = rounds.primary_round(
             self.types, self.sentiment, self.cash, self.holdings, eps, anchors,
@@ -507,6 +495,78 @@ class InvestorPopulation:
             self.asset_names[a], outcome, sought, raised, pre, pre + raised, pps, issued,
             int(fills.size), at_ask, total,
         )  # fmt: skip
+
+    def _bid_inputs(
+        self, a: int, fundamental_usd_bn: float, rng: np.random.Generator
+    ) -> tuple[float, FloatArray, FloatArray]:
+        """The mark of private asset ``a``, the three types' anchors and fresh valuation noise.
+
+        Anchors: the fundamental value (fundamentalists), the mark extrapolated by
+        ``round_momentum`` times its last log step (chartists), the mark (noise traders).
+        """
+        p = self.params
+        mark = self.prices[a] * self.shares_outstanding[a]
+        anchors = np.array(
+            [
+                max(float(fundamental_usd_bn), 0.0),
+                mark * np.exp(p.round_momentum * self._round_step[a]),
+                mark,
+            ]
+        )
+        eps = self._buffer("round_eps", self.n_investors)
+        if self._streams is None:
+            rng.standard_normal(out=eps)
+        else:
+            self._streams.fill(eps)
+        return float(mark), anchors, eps
+
+    def secondary_quote(
+        self,
+        offered_share: float,
+        fundamental_usd_bn: float,
+        rng: np.random.Generator,
+        *,
+        asset: str | None = None,
+        max_step: float = 1.5,
+    ) -> tuple[RoundOutcome, float]:
+        """Mark a private asset by a call auction of its existing shares (no settlement).
+
+        Every investor values the asset as in :meth:`funding_round` (same anchors,
+        sentiment premium and noise); below its valuation it bids
+        ``round_commit_fraction`` of its cash, above it it offers the same fraction of
+        its shares; the asset's holders outside the population offer ``offered_share``
+        of its shares at any price. The quote is
+        the valuation where the money bid meets the value offered
+        (:func:`world.rounds.secondary_quote`), within ``round_floor_fraction`` and
+        ``max_step`` times the current mark. The price per share and the chartists'
+        last step follow the quote; shares outstanding and holdings do not change.
+        Bids short of the offer even at the floor fail the quote: nothing changes.
+        Returns the outcome (``FULL`` or ``FAILED``) and the valuation, USD bn (the
+        mark if failed).
+        """
+        p = self.params
+        a = self._private_index(asset)
+        if not (math.isfinite(offered_share) and offered_share > 0.0):
+            raise ValueError(f"offered_share must be finite and > 0, got {offered_share!r}")
+        if not (math.isfinite(max_step) and max_step >= 1.0):
+            raise ValueError(f"max_step must be finite and >= 1, got {max_step!r}")
+        if not math.isfinite(fundamental_usd_bn):
+            raise ValueError(f"fundamental_usd_bn must be finite, got {fundamental_usd_bn!r}")
+        mark, anchors, eps = self._bid_inputs(a, fundamental_usd_bn, rng)
+        s_out = float(self.shares_outstanding[a])
+        asks = self._buffer("quote_asks", self.n_investors)
+        np.multiply(self.holdings[:, a], p.round_commit_fraction, out=asks)
+        code, value = rounds.secondary_quote(
+            self.types, self.sentiment, self.cash, asks, eps, anchors,
+            p.round_sentiment_weight, p.round_valuation_dispersion, p.round_commit_fraction,
+            offered_share * s_out, s_out, p.round_floor_fraction * mark, max_step * mark,
+        )  # fmt: skip
+        if code == rounds.FAILED:
+            return RoundOutcome.FAILED, mark
+        price = value / s_out
+        self._round_step[a] = np.log(price / self.prices[a])
+        self.prices[a] = price
+        return RoundOutcome.FULL, float(value)
 
     def place_outside(self, asset: str, shares_bn: float) -> None:
         """New shares of ``asset`` placed with investors outside the population.

@@ -11,7 +11,10 @@ firms' forecasts and deal-making, and outside demand.
 
 A lab's funding round is a primary issue to the population
 (:meth:`Exchange.primary_round`): the price is what the marginal investor pays, and
-the round can be undersubscribed or fail. The cash investors pay reaches the lab's
+the round can be undersubscribed or fail. In a quarter without a round its holders
+offer ``secondary_tender_share`` of its value to the population, and the price that
+tender clears at marks the lab (:meth:`Exchange.mark_private`), so a lab that needs
+no money is not left at the value of its last round. The cash investors pay reaches the lab's
 ledger as paid-in capital; secondary trading moves cash between investors only.
 """
 
@@ -70,6 +73,8 @@ class Exchange:
         self.prev_fundamentals = self.opening.copy()
         self.last: QuarterMarketResult | None = None
         self.last_round: RoundOutcome | None = None
+        self.last_quote: RoundOutcome | None = None
+        self._rounds_now: set[int] = set()  # labs with a round this quarter
         self.raised = 0.0  # cash investors paid into primary rounds, USD bn
         self.issued = np.zeros(len(firms))  # shares issued in primary rounds, bn
         self.subround_returns: list[np.ndarray] = []  # (sub_rounds, n_listed) per quarter
@@ -142,6 +147,37 @@ class Exchange:
             elif f.spec.listed:
                 f.valuation = prices[f.index] * shares[f.index]
         m.sentiment = min(max(float(res.mean_sentiment), -1.0), 1.0)
+        if m.quarter > m.history_end and self.population.params.secondary_tender_share > 0.0:
+            for f in m.firms:
+                if not (f.spec.listed or f.defaulted or f.index in self._rounds_now):
+                    self.mark_private(f)
+        self._rounds_now.clear()
+
+    def mark_private(self, lab: Firm) -> None:
+        """Mark a private lab by a secondary tender to the population (no money moves).
+
+        Its holders offer ``secondary_tender_share`` of its value; the valuation the
+        investors' bids clear it at becomes the lab's value. A tender nobody takes is
+        news, as a failed round: the lab is marked down to its fundamental value.
+        """
+        fundamental = float(self.model.fundamentals.values[lab.index])
+        outcome, value = self.population.secondary_quote(
+            self.population.params.secondary_tender_share, fundamental, self.model.rng,
+            asset=lab.name, max_step=self.model.params.behaviour.max_round_step_up,
+        )  # fmt: skip
+        self.last_quote = outcome
+        if outcome is RoundOutcome.FAILED:
+            self._mark_down(lab, fundamental)
+        else:
+            lab.valuation = value
+
+    def _mark_down(self, lab: Firm, fundamental: float) -> None:
+        """Mark ``lab`` down to its fundamental value (at least a token value)."""
+        pop = self.population
+        a = lab.index
+        value = max(min(lab.valuation, fundamental), _TOKEN_VALUE)
+        pop.prices[a] = value / pop.shares_outstanding[a]
+        lab.valuation = value
 
     def issue(self, firm: Firm, amount: float, pre_money: float) -> None:
         """Record new shares of a listed firm bought outside the population."""
@@ -179,12 +215,10 @@ class Exchange:
             appetite=m.params.behaviour.outside_equity_appetite,
         )
         self.last_round = res.outcome
+        self._rounds_now.add(lab.index)
         if res.outcome is RoundOutcome.FAILED:
             # a failed round is news: holders mark the lab down to its fundamental value
-            a = lab.index
-            value = max(min(lab.valuation, fundamental), _TOKEN_VALUE)
-            pop.prices[a] = value / pop.shares_outstanding[a]
-            lab.valuation = value
+            self._mark_down(lab, fundamental)
             return 0.0, lab.valuation
         self.raised += res.amount_raised_usd_bn
         self.issued[lab.index] += res.shares_issued_bn

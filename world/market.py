@@ -416,6 +416,15 @@ class InvestorParams(BaseModel):
     round_momentum: float = Field(
         0.5, ge=0.0, le=5.0, description="Chartists' extrapolation of the last round's log step."
     )
+    secondary_tender_share: float = Field(
+        0.01,
+        ge=0.0,
+        le=0.1,
+        description="Share of a private lab's value its holders offer the population in a "
+        "quarter without a round; the price it clears at marks the lab (OpenAI's employee "
+        "secondary of 2025-10: USD 6.6 bn at USD 500 bn, 1.3%, calibration/deals_2025.csv; "
+        "0: marked only by rounds).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> InvestorParams:

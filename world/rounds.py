@@ -6,8 +6,10 @@ is found by a weighted quickselect (O(n) expected) instead of sorting every bid.
 The winners are put best first by a stable radix sort of their valuations
 (:func:`best_first`), the order of ``numpy.argsort(-res, kind="stable")``.
 :func:`primary_round` runs a whole round (bids, winners, settlement) in one compiled
-call. Called by :meth:`agents.investors.InvestorPopulation.funding_round`; the kernels
-hold no state and draw no random numbers.
+call; :func:`secondary_quote` prices a tender of existing shares by a call auction
+among the same valuations, without settling it. Called by
+:class:`agents.investors.InvestorPopulation`; the kernels hold no state and draw no
+random numbers.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = [
     "marginal_bid",
     "primary_round",
     "round_bids",
+    "secondary_quote",
     "settle",
 ]
 
@@ -336,3 +339,102 @@ def primary_round(
     pps = pre / shares_pre
     shares = settle(cash, holdings, asset, winners, fills, pps)
     return outcome, fills, shares, pre, pps, at_ask, total
+
+
+@njit(cache=True)
+def secondary_quote(
+    types, sentiment, cash, held, eps, anchors, sentiment_weight, dispersion, commit_fraction,
+    offered, shares_out, low, high,
+):  # fmt: skip  # pragma: no cover - compiled
+    """The valuation at which a call auction of existing shares clears, in ``[low, high]``.
+
+    Each investor values the issuer as in :func:`round_bids`: at a valuation ``V``
+    below its own it bids its commitment (USD bn), at or above it offers ``held`` bn
+    shares (its ask); the holders of the tender offer ``offered`` bn shares at any
+    price. The excess demand ``E(V)`` — the money bid less the value offered,
+    ``V / shares_out`` per share — falls with ``V``; the quote is the highest ``V``
+    with ``E(V) ≥ 0``. Bisection on ``log V`` that sets aside, at each step, the bids
+    outside the bracket (their money or shares then count whatever ``V`` in it), so
+    the work is about two passes over the investors; once no valuation is left inside
+    the bracket ``E`` is linear and the crossing exact. Returns (:data:`FAILED`,
+    ``low``) if the bids fall short even at ``low``, (:data:`FULL`, ``high``) if
+    they exceed the offer even at ``high``, else (:data:`FULL`, ``V``). Nothing is
+    settled.
+    """
+    n = types.shape[0]
+    res, commit, _, _, _ = round_bids(
+        types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction,
+        0.0, np.inf,
+    )  # fmt: skip
+    # money bid above the bracket, shares offered below it, the bids inside it
+    bid, supply = 0.0, offered
+    inside = np.empty(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        if res[i] > high:
+            bid += commit[i]
+        elif res[i] <= low:
+            supply += held[i]
+        else:
+            inside[m] = i
+            m += 1
+    if bid + _commit_in(commit, inside, m) - low / shares_out * supply < 0.0:
+        return FAILED, low
+    if bid - high / shares_out * (supply + _held_in(held, inside, m)) >= 0.0:
+        return FULL, high
+    lo, hi = np.log(low), np.log(high)
+    for _ in range(64):
+        if m == 0:
+            break
+        mid = 0.5 * (lo + hi)
+        v = np.exp(mid)
+        above, below = 0.0, 0.0
+        for p in range(m):
+            i = inside[p]
+            if res[i] > v:
+                above += commit[i]
+            else:
+                below += held[i]
+        keep = 0
+        if bid + above - v / shares_out * (supply + below) >= 0.0:
+            lo = mid  # the bids at or below v offer shares throughout the new bracket
+            supply += below
+            for p in range(m):
+                i = inside[p]
+                if res[i] > v:
+                    inside[keep] = i
+                    keep += 1
+        else:
+            hi = mid  # the bids above v bid money throughout the new bracket
+            bid += above
+            for p in range(m):
+                i = inside[p]
+                if res[i] <= v:
+                    inside[keep] = i
+                    keep += 1
+        m = keep
+    if m > 0:  # valuations closer than a 2**-64 share of the bracket: take its middle
+        return FULL, np.exp(0.5 * (lo + hi))
+    # no valuation inside (lo, hi]: bid − V/S·supply = 0 has its root in the bracket
+    value = shares_out * bid / supply
+    low_v, high_v = np.exp(lo), np.exp(hi)
+    value = low_v if value < low_v else value
+    return FULL, high_v if value > high_v else value
+
+
+@njit(cache=True)
+def _held_in(held, inside, m):  # pragma: no cover - compiled
+    """Shares offered by the first ``m`` investors of ``inside``."""
+    total = 0.0
+    for p in range(m):
+        total += held[inside[p]]
+    return total
+
+
+@njit(cache=True)
+def _commit_in(commit, inside, m):  # pragma: no cover - compiled
+    """Money committed by the first ``m`` investors of ``inside``."""
+    total = 0.0
+    for p in range(m):
+        total += commit[inside[p]]
+    return total

@@ -380,6 +380,14 @@ class BehaviourParams(_Frozen):
         description="largest share of one compute request a lab places with a single provider "
         "(labs multi-source compute to avoid lock-in)",
     )
+    provider_max_backlog_years: float = Field(
+        20.0,
+        ge=1.0,
+        le=200.0,
+        description="a cloud provider takes on new contracts only while its backlog stays "
+        "within this many years of its trailing revenue (2025: CoreWeave 55.6 bn on about "
+        "5.1 bn, 11x; Oracle 455 bn on 57 bn, 8x; calibration/firms_2025.csv)",
+    )
     opex_cut_max: Share = Field(
         0.1, description="fastest cut of a firm's opex per quarter when its revenue falls"
     )
