@@ -68,7 +68,7 @@ def test_session_stops_at_the_horizon():
 
 
 @pytest.mark.parametrize(
-    ("scenario", "seed", "label"), [("baseline", 0, "bust"), ("productive_future", 7, "boom")]
+    ("scenario", "seed", "label"), [("baseline", 0, "bust"), ("productive_future", 1, "boom")]
 )
 def test_outcome_at_the_horizon_is_the_runs_regime(scenario, seed, label):
     """The header's label: none before quarter 1, provisional meanwhile, and at the
