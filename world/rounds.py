@@ -378,9 +378,9 @@ def secondary_quote(
         else:
             inside[m] = i
             m += 1
-    if bid + _commit_in(commit, inside, m) - low / shares_out * supply < 0.0:
+    if bid + _sum_at(commit, inside, m) - low / shares_out * supply < 0.0:
         return FAILED, low
-    if bid - high / shares_out * (supply + _held_in(held, inside, m)) >= 0.0:
+    if bid - high / shares_out * (supply + _sum_at(held, inside, m)) >= 0.0:
         return FULL, high
     lo, hi = np.log(low), np.log(high)
     for _ in range(64):
@@ -423,18 +423,9 @@ def secondary_quote(
 
 
 @njit(cache=True)
-def _held_in(held, inside, m):  # pragma: no cover - compiled
-    """Shares offered by the first ``m`` investors of ``inside``."""
+def _sum_at(values, inside, m):  # pragma: no cover - compiled
+    """``values`` summed over the first ``m`` investors of ``inside``."""
     total = 0.0
     for p in range(m):
-        total += held[inside[p]]
-    return total
-
-
-@njit(cache=True)
-def _commit_in(commit, inside, m):  # pragma: no cover - compiled
-    """Money committed by the first ``m`` investors of ``inside``."""
-    total = 0.0
-    for p in range(m):
-        total += commit[inside[p]]
+        total += values[inside[p]]
     return total
