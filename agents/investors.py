@@ -72,7 +72,7 @@ class QuarterMarketResult:
     listed_names : tuple of str
         Order of the per-listed-asset arrays.
     prices : numpy.ndarray, shape (n_assets,)
-        End-of-quarter prices, USD per share (private assets: last round price).
+        End-of-quarter prices, USD per share (private assets: last round or tender quote).
     market_caps : numpy.ndarray, shape (n_assets,)
         Price × shares outstanding, USD bn.
     price_to_fundamental : numpy.ndarray, shape (n_assets,)

@@ -14,8 +14,9 @@ A lab's funding round is a primary issue to the population
 the round can be undersubscribed or fail. In a quarter without a round its holders
 offer ``secondary_tender_share`` of its value to the population, and the price that
 tender clears at marks the lab (:meth:`Exchange.mark_private`), so a lab that needs
-no money is not left at the value of its last round. The cash investors pay reaches the lab's
-ledger as paid-in capital; secondary trading moves cash between investors only.
+no money is not left at the value of its last round (the quote moves no money). The
+cash investors pay in a round reaches the lab's ledger as paid-in capital; secondary
+trading moves cash between investors only.
 """
 
 from __future__ import annotations
