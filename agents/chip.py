@@ -72,9 +72,7 @@ class ChipSupplier(Firm):
         """Undelivered orders in quarters of recent accelerator sales."""
         m = self.model
         backlog = m.backlogs()[0][self.index]
-        recent = self.revenue_history[-4:]
-        sales = sum(recent) / len(recent) if recent else 0.0
-        sales -= self.spec.legacy_revenue
+        sales = self.recent_revenue() - self.spec.legacy_revenue
         return backlog / max(sales, 1e-6)
 
     def decide_markup(self) -> float:

@@ -185,11 +185,9 @@ class CloudProvider(Firm):
         times four). No revenue yet: no limit.
         """
         m = self.model
-        hist = self.revenue_history[-4:]
-        if not hist:
+        if not self.revenue_history:
             return float("inf")
-        yearly = 4.0 * sum(hist) / len(hist)
-        limit = m.params.behaviour.provider_max_backlog_years * yearly
+        limit = m.params.behaviour.provider_max_backlog_years * 4.0 * self.recent_revenue()
         room = limit - float(m.backlogs()[0][self.index])
         per_gw = self.price * quarters
         return room / per_gw if room > 0.0 and per_gw > 0.0 else 0.0

@@ -274,6 +274,14 @@ class Firm(mesa.Agent):
         """Cash costs per quarter that do not scale with sales (USD bn)."""
         return self.model.opex_now(self) + self.model.interest_now(self)
 
+    def recent_revenue(self) -> float:
+        """Mean revenue per quarter over the last four quarters, USD bn.
+
+        Fewer quarters at the start; 0 before the first.
+        """
+        recent = self.revenue_history[-4:]
+        return sum(recent) / len(recent) if recent else 0.0
+
     def adapt_opex(self) -> None:
         """Set next quarter's AI opex: it follows revenue, growing at most ``opex_growth``.
 

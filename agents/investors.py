@@ -526,8 +526,8 @@ class InvestorPopulation:
         fundamental_usd_bn: float,
         rng: np.random.Generator,
         *,
+        max_step: float,
         asset: str | None = None,
-        max_step: float = 1.5,
     ) -> tuple[RoundOutcome, float]:
         """Mark a private asset by a call auction of its existing shares (no settlement).
 

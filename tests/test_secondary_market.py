@@ -76,7 +76,7 @@ def test_a_quote_moves_the_mark_and_nothing_else():
     cash, holdings = pop.cash.copy(), pop.holdings.copy()
     shares, prices = pop.shares_outstanding.copy(), pop.prices.copy()
     mark = prices[a] * shares[a]
-    outcome, value = pop.secondary_quote(0.01, 2.0 * mark, np.random.default_rng(1))
+    outcome, value = pop.secondary_quote(0.01, 2.0 * mark, np.random.default_rng(1), max_step=1.5)
     assert outcome is RoundOutcome.FULL
     assert value == pytest.approx(pop.prices[a] * shares[a], rel=1e-12)
     assert 0.6 * mark <= value <= 1.5 * mark
@@ -93,7 +93,9 @@ def test_a_more_optimistic_population_quotes_higher(seed):
     quotes = []
     for mood in (-0.5, 0.5):
         pop = _population(3_000, seed, initial_sentiment_mean=mood)
-        quotes.append(pop.secondary_quote(0.01, 500.0, np.random.default_rng(seed))[1])
+        quotes.append(
+            pop.secondary_quote(0.01, 500.0, np.random.default_rng(seed), max_step=1.5)[1]
+        )
     assert quotes[1] > quotes[0]
 
 
@@ -102,7 +104,7 @@ def test_a_population_with_no_cash_fails_the_quote_and_keeps_the_mark():
     pop.cash[:] = 0.0
     a = pop.asset_names.index("OpenAI")
     price = pop.prices[a]
-    outcome, value = pop.secondary_quote(0.01, 500.0, np.random.default_rng(0))
+    outcome, value = pop.secondary_quote(0.01, 500.0, np.random.default_rng(0), max_step=1.5)
     assert outcome is RoundOutcome.FAILED
     assert pop.prices[a] == price and value == pytest.approx(price * pop.shares_outstanding[a])
 

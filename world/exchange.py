@@ -74,7 +74,6 @@ class Exchange:
         self.prev_fundamentals = self.opening.copy()
         self.last: QuarterMarketResult | None = None
         self.last_round: RoundOutcome | None = None
-        self.last_quote: RoundOutcome | None = None
         self._rounds_now: set[int] = set()  # labs with a round this quarter
         self.raised = 0.0  # cash investors paid into primary rounds, USD bn
         self.issued = np.zeros(len(firms))  # shares issued in primary rounds, bn
@@ -166,7 +165,6 @@ class Exchange:
             self.population.params.secondary_tender_share, fundamental, self.model.rng,
             asset=lab.name, max_step=self.model.params.behaviour.max_round_step_up,
         )  # fmt: skip
-        self.last_quote = outcome
         if outcome is RoundOutcome.FAILED:
             self._mark_down(lab, fundamental)
         else:

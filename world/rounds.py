@@ -395,23 +395,19 @@ def secondary_quote(
                 above += commit[i]
             else:
                 below += held[i]
-        keep = 0
-        if bid + above - v / shares_out * (supply + below) >= 0.0:
+        upper = bid + above - v / shares_out * (supply + below) >= 0.0
+        if upper:
             lo = mid  # the bids at or below v offer shares throughout the new bracket
             supply += below
-            for p in range(m):
-                i = inside[p]
-                if res[i] > v:
-                    inside[keep] = i
-                    keep += 1
         else:
             hi = mid  # the bids above v bid money throughout the new bracket
             bid += above
-            for p in range(m):
-                i = inside[p]
-                if res[i] <= v:
-                    inside[keep] = i
-                    keep += 1
+        keep = 0
+        for p in range(m):  # keep the bids inside the new bracket, in order
+            i = inside[p]
+            if (res[i] > v) == upper:
+                inside[keep] = i
+                keep += 1
         m = keep
     if m > 0:  # valuations closer than a 2**-64 share of the bracket: take its middle
         return FULL, np.exp(0.5 * (lo + hi))

@@ -82,11 +82,6 @@ def _time_variance(n: int) -> float:
     return sum([d**2 for d in _time_deviations(n)])
 
 
-def _ttm(history: list[float]) -> float:
-    recent = history[-4:]
-    return sum(recent) / len(recent) if recent else 0.0
-
-
 class Fundamentals:
     """Growth expectations and fundamental values of every firm of a model.
 
@@ -184,7 +179,7 @@ class Fundamentals:
         """Fundamental equity value of an AI lab from its prospects (USD bn; may be < 0)."""
         m = self.model
         mp = m.params.market
-        revenue = max(_ttm(lab.revenue_history), 1e-6)
+        revenue = max(lab.recent_revenue(), 1e-6)
         st = lab.statement.expenses
         compute = st[Account.COMPUTE_COST] + st[Account.COST_OF_REVENUE] + st[Account.DEPRECIATION]
         latest = max(lab.statement.revenue, 1e-6)
@@ -277,7 +272,7 @@ class Fundamentals:
 
 def _sales_value(f: Firm, multiple: float) -> float:
     """Trailing revenue per quarter (at least 0) times the fade ``multiple`` (USD bn)."""
-    revenue = _ttm(f.revenue_history)
+    revenue = f.recent_revenue()
     return (0.0 if revenue < 0.0 else revenue) * multiple  # max(revenue, 0.0)
 
 

@@ -161,10 +161,8 @@ def _calibration(task: SuiteRun, firms: Any) -> dict[str, list[tuple[str, float,
     from runs.calibrate import check_anchors, load_anchors, out_of_sample
 
     anchors = load_anchors()
+    checks = check_anchors(task.scenario, anchors, task.seed)
     return {
-        key: [(c.name, c.model, c.anchor) for c in checks]
-        for key, checks in (
-            ("anchors", check_anchors(task.scenario, anchors, task.seed)),
-            ("out_of_sample", out_of_sample(firms, anchors)),
-        )
+        "anchors": [(c.name, c.model, c.anchor) for c in checks],
+        "out_of_sample": [(c.name, c.model, c.anchor) for c in out_of_sample(firms, anchors)],
     }
