@@ -4,8 +4,9 @@ A provider decides, from its own state and what it sees of the market:
 
 * its **list price** per GW-quarter (:meth:`CloudProvider.decide_price`): cut when its
   capacity is idle now or will be when new contracts start, raised when full, pulled
-  toward its competitors', never below its operating cost
-  (:func:`agents.pricing.cloud_price_rule`);
+  toward its competitors', never below its operating cost and never above
+  ``cloud_max_entry_ratio`` times the rent at which a new GW would pay
+  (:meth:`CloudProvider.entry_price`; :func:`agents.pricing.cloud_price_rule`);
 * how much of a lab's request it **offers** (:meth:`CloudProvider.offer`): spare
   capacity first, then new builds, if a build pays at its price and enough of it can
   be financed;
@@ -73,7 +74,12 @@ class CloudProvider(Firm):
         others = [f.price for f in m.by_role(Role.CLOUD) if f is not self]
         competitor = sum(others) / len(others) if others else self.price
         return cloud_price_rule(
-            self.price, self.load(), competitor, self.spec.operating_cost_per_gw, m.params.pricing
+            self.price,
+            self.load(),
+            competitor,
+            self.spec.operating_cost_per_gw,
+            m.params.pricing,
+            self.entry_price(),
         )
 
     def supplier_shares(self) -> dict[int, float]:
@@ -120,6 +126,23 @@ class CloudProvider(Firm):
         return chips + construction
 
     # -- contracts -----------------------------------------------------------------
+    def _build_terms(self, quarters: int) -> tuple[float, float]:
+        """(annuity factor, build cost net of the buildings' discounted residual value).
+
+        Over ``quarters`` at the provider's cost of capital: what a margin of one per
+        quarter is worth today, and what a new GW costs at today's chip prices
+        (:meth:`build_cost`) times ``1 + hurdle``, less the buildings' value at the end.
+        """
+        m = self.model
+        bo = m.params.buildout
+        rate = self.borrowing_rate() / 4
+        discount = (1 + rate) ** -quarters  # of a payment at the end of the term
+        annuity = (1 - discount) / rate if rate > 0 else float(quarters)
+        building = m.capex_per_gw_now() * (1 - bo.chip_share)
+        residual = building * bo.residual_value_share * discount
+        net = self.build_cost() * (1 + m.params.behaviour.hurdle_spread) - residual
+        return annuity, net
+
     def build_pays(self, quarters: int, price: float | None = None) -> bool:
         """True if renting a new GW for ``quarters`` at ``price`` covers its cost.
 
@@ -128,16 +151,18 @@ class CloudProvider(Firm):
         build cost at today's chip prices (:meth:`build_cost`) times ``1 + hurdle``.
         ``price`` defaults to the list price.
         """
-        m = self.model
-        bo = m.params.buildout
-        rate = self.borrowing_rate() / 4
-        discount = (1 + rate) ** -quarters  # of a payment at the end of the term
-        annuity = (1 - discount) / rate if rate > 0 else float(quarters)
+        annuity, net = self._build_terms(quarters)
         margin = (self.price if price is None else price) - self.spec.operating_cost_per_gw
-        capex = self.build_cost()
-        building = m.capex_per_gw_now() * (1 - bo.chip_share)
-        residual = building * bo.residual_value_share * discount
-        return margin * annuity + residual >= capex * (1 + m.params.behaviour.hurdle_spread)
+        return margin * annuity >= net
+
+    def entry_price(self) -> float:
+        """Rent per GW-quarter at which a new GW just pays over an accelerator's life.
+
+        The price at which :meth:`build_pays` turns true for ``life_quarters``: operating
+        cost plus the net build cost spread as an annuity (USD bn per GW-quarter).
+        """
+        annuity, net = self._build_terms(self.model.params.buildout.life_quarters)
+        return self.spec.operating_cost_per_gw + max(net, 0.0) / annuity
 
     def spare_gw(self, q: int) -> float:
         """Capacity at ``q`` (fleet and orders) not owed to customers or outside demand (GW)."""

@@ -5,7 +5,10 @@ capacity → cut, full → raise) and its competitors' prices; a chip supplier s
 markup over the reference price of a GW of accelerators from the cover of its order
 backlog and its competitors' markups. Both move at most ``max_step`` log points a
 quarter and never below a floor over their unit cost — so with spare capacity prices
-fall and a price war can emerge, but a firm never sells below cost.
+fall and a price war can emerge, but a firm never sells below cost. Both have a
+ceiling too: a supplier's markup ``chip_max_markup``, a provider's price
+``cloud_max_entry_ratio`` times the rent at which a new GW would pay (above it, capacity
+is worth building by anyone), so scarcity rents follow the cost of compute down.
 
 Bounds are conditional expressions rather than ``max``/``min`` (``lo if lo > x else x``
 is ``max(x, lo)``, NaN and signed zeros included, without a builtin call).
@@ -32,11 +35,13 @@ def cloud_price_rule(
     competitor_price: float,
     operating_cost: float,
     p: PricingParams,
+    entry_price: float = math.inf,
 ) -> float:
     """A provider's new list price per GW-quarter (USD bn).
 
-    ``log p' = log p + clip(a_u (u − u*) + w_c log(p_c / p), ±max_step)``, floored at
-    ``operating_cost · (1 + cloud_min_markup)``.
+    ``log p' = log p + clip(a_u (u − u*) + w_c log(p_c / p), ±max_step)``, capped at
+    ``entry_price · cloud_max_entry_ratio`` and floored at
+    ``operating_cost · (1 + cloud_min_markup)`` (the floor wins if they cross).
 
     Parameters
     ----------
@@ -50,14 +55,21 @@ def cloud_price_rule(
         Power and operations per GW-quarter, ``>= 0``.
     p
         Pricing parameters.
+    entry_price
+        Rent per GW-quarter at which a new GW earns its cost of capital
+        (:meth:`agents.cloud.CloudProvider.entry_price`), ``> 0``; none: no cap.
     """
-    if not (price > 0 and competitor_price > 0):
-        raise ValueError(f"prices must be > 0, got {price!r}, {competitor_price!r}")
+    if not (price > 0 and competitor_price > 0 and entry_price > 0):
+        raise ValueError(
+            f"prices must be > 0, got {price!r}, {competitor_price!r}, {entry_price!r}"
+        )
     if not 0.0 <= utilisation <= 1.0 + 1e-9:
         raise ValueError(f"utilisation must lie in [0, 1], got {utilisation!r}")
     move = p.cloud_utilisation_response * (utilisation - p.cloud_target_utilisation)
     move += p.competitor_weight * math.log(competitor_price / price)
     new = price * math.exp(_step(move, p))
+    cap = entry_price * p.cloud_max_entry_ratio
+    new = cap if cap < new else new
     floor = operating_cost * (1.0 + p.cloud_min_markup)
     return floor if floor > new else new
 

@@ -34,13 +34,32 @@ def test_prices_move_toward_competitors():
     util=st.floats(0.0, 1.0),
     comp=st.floats(0.1, 20.0),
     cost=st.floats(0.0, 5.0),
+    entry=st.floats(0.1, 20.0) | st.just(math.inf),
 )
-def test_cloud_price_steps_are_bounded_and_never_below_cost(price, util, comp, cost):
-    new = cloud_price_rule(price, util, comp, cost, P)
+def test_cloud_price_steps_are_bounded_and_never_below_cost(price, util, comp, cost, entry):
+    new = cloud_price_rule(price, util, comp, cost, P, entry)
     floor = cost * (1 + P.cloud_min_markup)
+    cap = entry * P.cloud_max_entry_ratio
     assert new >= floor - 1e-12
-    if new > floor + 1e-9:  # unless the floor binds, at most max_step log points
+    assert new <= max(cap, floor) + 1e-9  # the floor wins if they cross
+    free = cloud_price_rule(price, util, comp, cost, P)  # the same move without a cap
+    if floor + 1e-9 < new < cap - 1e-9:  # neither bound binds: at most max_step log points
+        assert new == pytest.approx(free)
         assert abs(math.log(new / price)) <= P.max_step + 1e-12
+
+
+def test_a_full_provider_prices_no_higher_than_the_entry_ratio_allows():
+    # full for ever: without a cap the price climbs max_step a quarter without end
+    price, capped = 3.0, 3.0
+    for _ in range(40):
+        price = cloud_price_rule(price, 1.0, price, 0.6, P)
+        capped = cloud_price_rule(capped, 1.0, capped, 0.6, P, entry_price=2.5)
+    assert price > 20 * 3.0
+    assert capped == pytest.approx(2.5 * P.cloud_max_entry_ratio)
+    # a falling cost of compute pulls the price down with it
+    assert cloud_price_rule(capped, 1.0, capped, 0.6, P, entry_price=1.5) == pytest.approx(
+        1.5 * P.cloud_max_entry_ratio
+    )
 
 
 @settings(max_examples=300, deadline=None)

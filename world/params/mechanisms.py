@@ -202,6 +202,16 @@ class PricingParams(_Frozen):
     cloud_min_markup: float = Field(
         0.1, ge=0.0, le=2.0, description="lowest price over operating cost per GW-quarter"
     )
+    cloud_max_entry_ratio: float = Field(
+        1.7,
+        ge=1.0,
+        le=10.0,
+        description="highest list price over the entry price, the rent at which a new GW "
+        "earns its cost of capital over an accelerator's life (contestable capacity: above "
+        "it outside clouds build and undercut; in the 2023-24 shortage one-year H100 "
+        "contracts held above ~USD 4.7 an hour against ~2.85 at which a new one earns an "
+        "equity return, Latent Space 'The $2 H100', 2024: ~1.7x; spot peaks ~2.8x)",
+    )
     chip_target_cover: float = Field(
         4.0, gt=0.0, le=40.0, description="quarters of sales in backlog a supplier aims for"
     )
