@@ -28,11 +28,11 @@ def check_model(
         typer.Option(
             "--full/--quick",
             help="full: 50 seeds per scenario and the Sobol sweep with replicates; "
-            "quick: 20 seeds (50 of the baseline), no sweep",
+            "quick: 30 seeds (50 of the baseline), no sweep",
         ),
     ] = False,
     seeds: Annotated[
-        int | None, typer.Option(help="seeds per scenario, 20..10000 (default 20 quick, 50 full)")
+        int | None, typer.Option(help="seeds per scenario, 20..10000 (default 30 quick, 50 full)")
     ] = None,
     workers: Annotated[int, typer.Option(help="worker processes, 1..256")] = 2,
     scenario: Annotated[

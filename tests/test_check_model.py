@@ -78,7 +78,7 @@ def test_quick_suite_runs_and_reports_every_check(quick):
 
 @pytest.mark.slow
 def test_every_quick_check_passes(quick):
-    """The model meets every check of the quick suite (20 seeds of every scenario, 50
+    """The model meets every check of the quick suite (30 seeds of every scenario, 50
     of the baseline: volatility clustering, tested on the baseline alone, is not
     decided at p < 0.01 by 20 runs since the investor burn-in; see SuiteConfig)."""
     r, out = quick

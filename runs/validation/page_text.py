@@ -122,7 +122,7 @@ reproduces any run. Runs go to a process pool (`runs.executors.PoolExecutor`).
   p < {ALPHA}, **and** the Wilson 98 % interval of the scenario's rate wholly on the
   claimed side of the baseline's rate.
 - *"In most seeds"* (`share_at_least`): the lower end of the Wilson 98 % interval
-  (a one-sided 99 % bound) above the share; with 20 seeds that takes 17 of 20 for a
+  (a one-sided 99 % bound) above the share; with 30 seeds that takes 22 of 30 for a
   share of one half.
 - *Sizes*: every run within its bound (a single run above fails the check; the
   Wilson interval of the share above is shown).

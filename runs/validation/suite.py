@@ -74,7 +74,7 @@ class SuiteConfig:
         checks use every baseline run too.
     """
 
-    seeds: int = 20
+    seeds: int = 30
     root_seed: int = 2025
     scenarios_dir: Path = ROOT / "scenarios"
     only: tuple[str, ...] = ()
@@ -88,8 +88,12 @@ class SuiteConfig:
         return max(self.seeds, self.baseline_seeds) if name == BASELINE else self.seeds
 
 
-#: The quick suite (CI): 20 seeds of every scenario (50 of the baseline), no sensitivity sweep.
-QUICK = SuiteConfig(seeds=20)
+#: The quick suite (CI): 30 seeds of every scenario (50 of the baseline), no sensitivity sweep.
+#: Thirty, not twenty: a rate claim (Fisher, p < 0.01) against a baseline at 100 % decides
+#: at 20 seeds only if at most about 14 of 20 runs share the baseline's flag; at 30 seeds
+#: up to about 23 of 30 (productive_future's busts, about 60 % of its runs, failed at 20
+#: seeds with 17 of 20 and passed at 30 with 20 of 30, p = 2e-5).
+QUICK = SuiteConfig(seeds=30)
 #: The full suite (``make check-model``): 50 seeds of every scenario and the Sobol sweep.
 FULL = SuiteConfig(seeds=50, sensitivity=True)
 
