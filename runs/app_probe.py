@@ -202,14 +202,24 @@ class AppPage:
         self.page.get_by_role("button", name="▶ Play").wait_for()
         self.wait_settled()
 
-    def reset_with(self, scenario: str) -> None:
-        """Pick ``scenario`` in the sidebar, click *Reset with these settings*, wait for it."""
+    def reset_with(self, scenario: str, seed: int | None = None) -> None:
+        """Pick ``scenario`` (and ``seed``), click *Reset with these settings*, wait.
+
+        The seed is moved as a user at the keyboard would: the seed slider (the
+        sidebar's first track) focused and stepped with the arrow keys, from its value.
+        """
         self.select("Scenario", scenario)
+        if seed is not None:
+            thumb = self.page.locator(".aipm-track [role=slider]").first
+            now = int(thumb.get_attribute("aria-valuenow") or 0)
+            thumb.focus()
+            for _ in range(abs(seed - now)):
+                thumb.press("ArrowRight" if seed > now else "ArrowLeft")
         self.page.get_by_role("button", name="Reset with these settings").click()
+        head = f"scenario {scenario}" + ("" if seed is None else f" · seed {seed} ·")
         self.page.wait_for_function(
-            "(name) => document.querySelector('.aipm-head').textContent"
-            ".includes(`scenario ${name}`)",
-            arg=scenario,
+            "(text) => document.querySelector('.aipm-head').textContent.includes(text)",
+            arg=head,
             timeout=TIMEOUT_MS,
         )
         self.wait_drawn(0)
