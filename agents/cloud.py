@@ -138,6 +138,8 @@ class CloudProvider(Firm):
         rate = self.borrowing_rate() / 4
         discount = (1 + rate) ** -quarters  # of a payment at the end of the term
         annuity = (1 - discount) / rate if rate > 0 else float(quarters)
+        if not annuity > 0.0:  # a rate too small for 1 - discount to differ from 0
+            annuity = float(quarters)  # its limit as the rate goes to 0
         building = m.capex_per_gw_now() * (1 - bo.chip_share)
         residual = building * bo.residual_value_share * discount
         net = self.build_cost() * (1 + m.params.behaviour.hurdle_spread) - residual

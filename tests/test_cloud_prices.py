@@ -68,3 +68,15 @@ def test_the_cap_holds_every_quarter_and_keeps_late_prices_near_cost(root):
     # statistic: one-sided Mann-Whitney over 20 seeds, p < 0.01
     assert mannwhitneyu(late_capped, late_free, alternative="less").pvalue < 0.01
     assert np.median(late_free) > 2.5  # without the cap a full provider keeps raising
+
+
+def test_the_entry_price_is_finite_at_a_vanishing_cost_of_capital(root):
+    # at a rate too small for the discount factor to differ from 1 in floating point the
+    # annuity is its limit, the number of quarters (found by the fuzz test: a division by 0)
+    m = _model(root, 1.7, 0)
+    f = _providers(m)[0]
+    f.borrowing_rate = lambda: 1e-300
+    life = m.params.buildout.life_quarters
+    annuity, net = f._build_terms(life)
+    assert annuity == life
+    assert np.isfinite(f.entry_price()) and f.entry_price() > f.spec.operating_cost_per_gw
