@@ -82,12 +82,13 @@ def _less(what_ifs, a, b, column):
     return mann_whitney(what_ifs[a][column], what_ifs[b][column], "less")[1]
 
 
-def test_slow_ordering_and_a_short_fleet_life_make_the_fall_slower_not_shallower(what_ifs):
+def test_slow_ordering_and_a_short_fleet_life_make_the_fall_slower_and_still_deep(what_ifs):
     for name in ("slow_ordering", "short_life"):
         assert _less(what_ifs, name, "baseline", "fall_within_8q") < 0.01, name
-        assert (what_ifs[name].largest_fall > 0.7).all(), name  # still deep over the run
-    # a three-year fleet makes the fall deeper, not shallower
+        assert (what_ifs[name].largest_fall > 0.5).all(), name  # still deep over the run
+    # a three-year fleet makes the fall deeper; slow ordering, somewhat shallower
     assert _less(what_ifs, "baseline", "short_life", "largest_fall") < 0.01
+    assert _less(what_ifs, "slow_ordering", "baseline", "largest_fall") < 0.01
 
 
 def test_the_gentle_accelerator_makes_the_fall_shallower_but_not_the_bust_go(what_ifs):
