@@ -13,26 +13,23 @@ import pytest
 from scipy.stats import mannwhitneyu
 
 from agents.cloud import CloudProvider
-from runs.scenario import apply_overrides, load_scenario
+from runs.scenario import apply_overrides
 from world.model import AIEconomy
 
 SEEDS = range(20)
 
 
-def _model(root, ratio: float, seed: int, **over) -> AIEconomy:
-    scenario = apply_overrides(
-        load_scenario(root / "scenarios" / "baseline.toml"),
-        {"investors.n_investors": 200, "pricing.cloud_max_entry_ratio": ratio, **over},
-    )
-    return AIEconomy(scenario, rng=seed)
+def _model(baseline, ratio: float, seed: int) -> AIEconomy:
+    over = {"investors.n_investors": 200, "pricing.cloud_max_entry_ratio": ratio}
+    return AIEconomy(apply_overrides(baseline, over), rng=seed)
 
 
 def _providers(m: AIEconomy) -> list[CloudProvider]:
     return [f for f in m.firms if isinstance(f, CloudProvider) and not f.defaulted]
 
 
-def test_the_entry_price_is_where_a_new_build_starts_to_pay(root):
-    m = _model(root, 1.7, 0)
+def test_the_entry_price_is_where_a_new_build_starts_to_pay(baseline):
+    m = _model(baseline, 1.7, 0)
     for _ in range(12):  # into the build-out: chip prices, rates and capex have moved
         m.step()
     life = m.params.buildout.life_quarters
@@ -43,9 +40,9 @@ def test_the_entry_price_is_where_a_new_build_starts_to_pay(root):
         assert not f.build_pays(life, entry * (1 - 1e-6))
 
 
-def _price_over_entry(root, ratio: float, seed: int) -> tuple[float, float]:
+def _price_over_entry(baseline, ratio: float, seed: int) -> tuple[float, float]:
     """(highest list price / entry price in any quarter, mean price / entry in 2034)."""
-    m = _model(root, ratio, seed)
+    m = _model(baseline, ratio, seed)
     worst, last = 0.0, []
     for _ in range(40):
         m.step()
@@ -57,9 +54,9 @@ def _price_over_entry(root, ratio: float, seed: int) -> tuple[float, float]:
 
 
 @pytest.mark.slow
-def test_the_cap_holds_every_quarter_and_keeps_late_prices_near_cost(root):
-    capped = [_price_over_entry(root, 1.7, s) for s in SEEDS]
-    free = [_price_over_entry(root, 10.0, s) for s in SEEDS]
+def test_the_cap_holds_every_quarter_and_keeps_late_prices_near_cost(baseline):
+    capped = [_price_over_entry(baseline, 1.7, s) for s in SEEDS]
+    free = [_price_over_entry(baseline, 10.0, s) for s in SEEDS]
     # the price is set before the quarter's costs move: allow one quarter's fall of the
     # entry price (chip prices move at most max_step a quarter)
     assert max(w for w, _ in capped) <= 1.7 * np.exp(0.15) + 1e-9
@@ -70,10 +67,10 @@ def test_the_cap_holds_every_quarter_and_keeps_late_prices_near_cost(root):
     assert np.median(late_free) > 2.5  # without the cap a full provider keeps raising
 
 
-def test_the_entry_price_is_finite_at_a_vanishing_cost_of_capital(root):
+def test_the_entry_price_is_finite_at_a_vanishing_cost_of_capital(baseline):
     # at a rate too small for the discount factor to differ from 1 in floating point the
     # annuity is its limit, the number of quarters (found by the fuzz test: a division by 0)
-    m = _model(root, 1.7, 0)
+    m = _model(baseline, 1.7, 0)
     f = _providers(m)[0]
     f.borrowing_rate = lambda: 1e-300
     life = m.params.buildout.life_quarters
