@@ -235,24 +235,34 @@ class Firm(mesa.Agent):
     def capital_allocation(self) -> tuple[float, float]:
         """Cash to repay debt and to pay out this quarter: ``(repay, payout)``, USD bn.
 
-        The firm keeps a reserve of ``cash_reserve_quarters`` of fixed costs and of its
-        committed capex; of the excess it repays ``deleverage_share`` of its debt (all of
-        the excess while it breaches a covenant), and a listed firm with positive book
-        equity and no breach returns ``payout_share`` of what is left to shareholders.
+        The firm keeps its :meth:`cash_reserve`; of the excess it repays
+        ``deleverage_share`` of its debt (all of the excess while it breaches a
+        covenant), and a firm that :meth:`may_pay_out`, with positive book equity and no
+        breach, returns ``payout_share`` of what is left to its shareholders.
         """
-        m = self.model
-        b = m.params.behaviour
-        n = b.cash_reserve_quarters
-        reserve = n * self.fixed_costs() + self.committed_capex(max(int(round(n)), 1))
-        excess = self.cash - reserve
+        excess = self.cash - self.cash_reserve()
         if excess <= 1e-9 or self.defaulted:
             return 0.0, 0.0
+        m = self.model
+        b = m.params.behaviour
         breach = m.lenders.in_breach(self.index)
         share = 1.0 if breach else b.deleverage_share
         repay = min(share * excess, self.ledger.balance(Account.DEBT))
         sound = not breach and self.balance.total_equity > 0.0
-        payout = b.payout_share * (excess - repay) if self.spec.listed and sound else 0.0
+        payout = b.payout_share * (excess - repay) if sound and self.may_pay_out() else 0.0
         return repay, payout
+
+    def cash_reserve(self) -> float:
+        """Cash kept before repaying debt or paying out (USD bn).
+
+        ``cash_reserve_quarters`` of fixed costs and of committed capex.
+        """
+        n = self.model.params.behaviour.cash_reserve_quarters
+        return n * self.fixed_costs() + self.committed_capex(max(int(round(n)), 1))
+
+    def may_pay_out(self) -> bool:
+        """Whether the firm returns surplus cash to shareholders: a listed firm does."""
+        return self.spec.listed
 
     def damped_growth(self, growth: float, quarters: int) -> float:
         """Factor by which a quantity growing at ``growth`` now grows over ``quarters``.

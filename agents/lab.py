@@ -15,7 +15,10 @@ A lab decides, from its own state:
 * how to **cut** when it cannot raise enough (:meth:`AILab.distress_cuts`): opex first,
   then undelivered GPU orders and cloud contracts beyond what it can pay for, latest
   first, paying the cancellation fees its contracts set. What it still cannot pay it
-  misses, and it defaults.
+  misses, and it defaults;
+* what to do with **surplus cash** (:meth:`AILab.may_pay_out`, :meth:`AILab.cash_reserve`):
+  while its revenue covers its costs, it returns part of the cash above its reserve to
+  its shareholders, as a listed firm does.
 """
 
 from __future__ import annotations
@@ -153,6 +156,26 @@ class AILab(Firm):
     def _runway_at(self, burn: float) -> float:
         """Quarters of ``burn`` the lab's cash covers (``inf`` if it burns nothing)."""
         return float("inf") if burn <= 1e-9 else max(self.cash, 0.0) / burn
+
+    def cash_reserve(self) -> float:
+        """Cash kept before repaying debt or paying out (USD bn).
+
+        A firm's reserve, with the lab's largest cost counted: at least
+        ``cash_reserve_quarters`` of its gross cash costs (opex, power and the compute it
+        pays for or has contracted: its expected burn before revenue).
+        """
+        gross = self.expected_burn() + self.statement.revenue
+        reserve = self.model.params.behaviour.cash_reserve_quarters * gross
+        firm = super().cash_reserve()
+        return reserve if reserve > firm else firm
+
+    def may_pay_out(self) -> bool:
+        """Whether the lab returns surplus cash (a buyback or a tender offer).
+
+        Listed or not, only while it funds itself: its revenue covers its expected costs
+        and its last round did not fall short.
+        """
+        return not self.funding_stress and self.expected_burn() <= 0.0
 
     def round_request(self, *, force: bool = False) -> RoundRequest | None:
         """The round the lab seeks now, if any (``force``: it must raise whatever it can).

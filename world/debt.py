@@ -30,6 +30,7 @@ from world.ledger import Account, CashFlowKind
 from world.settlement import ExternalParty
 
 if TYPE_CHECKING:
+    from agents.firm import Firm
     from world.model import AIEconomy
 
 OP, INV, FIN = CashFlowKind.OPERATING, CashFlowKind.INVESTING, CashFlowKind.FINANCING
@@ -261,11 +262,38 @@ def allocate_capital(model: AIEconomy) -> None:
                     loan.status = ContractStatus.COMPLETED
                 model.deals.loan_changed(loan)
         if payout > _EPS:
-            model.payments.pay_external(
-                f.index,
-                payout,
-                debit=Account.RETAINED_EARNINGS,
-                party=ExternalParty.INVESTORS,
-                memo="payout",
-                flow=FIN,
-            )
+            distribute(model, f, payout)
+
+
+def distribute(model: AIEconomy, firm: Firm, amount: float) -> None:
+    """Pay ``amount`` to ``firm``'s shareholders, pro rata (a buyback keeps their shares).
+
+    A firm of the network that holds a stake receives its share as a return of capital
+    (its stake's book value falls by what it receives; the next mark brings it to its
+    share of the lower value); the rest leaves the network to outside shareholders.
+    """
+    j = firm.index
+    outside = amount
+    for i, share in enumerate(model.ownership[:, j].tolist()):
+        if share <= 0.0 or model.firms[i].defaulted:
+            continue
+        part = share * amount
+        model.payments.pay(
+            j,
+            i,
+            part,
+            payer_debit=Account.RETAINED_EARNINGS,
+            payee_credit=Account.STAKES,
+            memo="payout",
+            payer_flow=FIN,
+            payee_flow=INV,
+        )
+        outside -= part
+    model.payments.pay_external(
+        j,
+        outside,
+        debit=Account.RETAINED_EARNINGS,
+        party=ExternalParty.INVESTORS,
+        memo="payout",
+        flow=FIN,
+    )

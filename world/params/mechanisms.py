@@ -423,8 +423,9 @@ class BehaviourParams(_Frozen):
     )
     payout_share: Share = Field(
         0.25,
-        description="share of the cash left above the reserve a listed firm returns to "
-        "shareholders per quarter (dividends and buybacks)",
+        description="share of the cash left above the reserve a listed firm, or a lab "
+        "whose revenue covers its costs, returns to shareholders per quarter (dividends, "
+        "buybacks, tender offers)",
     )
     # -- suppliers -----------------------------------------------------------------
     vendor_financing: bool = Field(True, description="suppliers lend to customers lenders refuse")
