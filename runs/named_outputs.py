@@ -1,15 +1,16 @@
 """Named run outputs: the figures scenario claims, sweeps and the validation suite talk about.
 
 Every output is one number per run, computed from the run's records only — the
-per-firm valuation, default, revenue and AI-revenue paths (kept even by lean sweep
-runs), the system columns and the event log — so a single run, a sweep's runs
+per-firm valuation, default, revenue, AI-revenue and payout paths (kept even by lean
+sweep runs), the system columns and the event log — so a single run, a sweep's runs
 table and ``aipm check-model`` compute it the same way. :data:`OUTPUTS` lists them
 with their unit, kind and definition; :func:`compute_outputs` computes them all.
 
 Terms (see :mod:`world.regimes`): *AI revenue* is a firm's revenue from cloud
 compute, GPUs, subscriptions and API (all but its legacy business); the *AI-exposed
-value* of a firm is its valuation times the AI share of its last four quarters'
-revenue, and the network's is the sum over firms. Sums "over the run" add every
+value* of a firm is its valuation, plus the cash it has returned to its shareholders
+since the start, times the AI share of its last four quarters' revenue, and the
+network's is the sum over firms. Sums "over the run" add every
 simulated quarter. (Not to be confused with :mod:`runs.output`, which writes files.)
 """
 
@@ -106,6 +107,9 @@ class RunPaths:
         System columns (``world.metrics.SYSTEM_COLUMNS``), one value per quarter.
     events
         The event log.
+    payouts
+        Shape ``(quarters, firms)``: cash returned to shareholders each quarter (USD
+        bn); none: nothing was paid out.
     """
 
     names: tuple[str, ...]
@@ -116,6 +120,7 @@ class RunPaths:
     ai_revenue: np.ndarray
     system: Mapping[str, np.ndarray]
     events: EventArrays = field(default_factory=EventArrays)
+    payouts: np.ndarray | None = None
 
     def of(self, role: str) -> np.ndarray:
         """Column indices of the firms of ``role``."""
@@ -128,8 +133,8 @@ class RunPaths:
 
     @cached_property
     def ai_value(self) -> np.ndarray:
-        """AI-exposed value per firm, ``(quarters, firms)``, USD bn."""
-        return ai_exposed_value(self.valuation, self.revenue, self.ai_revenue)
+        """AI-exposed value per firm, ``(quarters, firms)``, USD bn (payouts counted)."""
+        return ai_exposed_value(self.valuation, self.revenue, self.ai_revenue, payouts=self.payouts)
 
     @cached_property
     def network_ai_value(self) -> np.ndarray:

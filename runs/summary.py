@@ -46,6 +46,7 @@ def paths_of_records(records: Recorder, events: Sequence = ()) -> RunPaths:
         defaulted=records.firm_paths("defaulted"),
         revenue=records.firm_paths("revenue"),
         ai_revenue=records.firm_paths("ai_revenue"),
+        payouts=records.firm_paths("payouts"),
         system=records.system_columns(),
         events=EventArrays.from_events(events),
     )
@@ -88,6 +89,8 @@ def paths_of_tables(
         defaulted=grid("defaulted", bool),
         revenue=grid("revenue", float),
         ai_revenue=grid("ai_revenue", float),
+        # runs written before payouts were recorded (2026-12-02) paid none out
+        payouts=grid("payouts", float) if "payouts" in firms else None,
         system=columns,
         events=arrays,
     )

@@ -120,3 +120,23 @@ def test_a_lab_that_burns_cash_keeps_it(baseline):
             assert not lab.may_pay_out()
             assert lab.capital_allocation()[1] == 0.0
     assert burning >= 8  # the baseline's lab spends more than it earns in its first years
+
+
+def test_the_records_keep_every_payout(baseline):
+    m = AIEconomy(
+        apply_overrides(baseline, {"investors.n_investors": 200, "quarters": 16}),
+        rng=1,
+        keep_journal=True,
+    )
+    m.run()
+    booked = np.zeros((16, len(m.firms)))
+    for f in m.firms:
+        for e in f.ledger.journal:
+            if e.memo == "payout" and any(a is Account.RETAINED_EARNINGS for a, _ in e.lines):
+                booked[e.quarter, f.index] += sum(
+                    x for a, x in e.lines if a is Account.RETAINED_EARNINGS
+                )
+    assert booked.sum() > 0  # the listed firms pay out in the baseline
+    np.testing.assert_allclose(m.records.firm_paths("payouts"), booked, atol=1e-9)
+    frame = m.records.firms_frame().pivot(index="quarter", columns="firm", values="payouts")
+    np.testing.assert_allclose(frame[[f.name for f in m.firms]].to_numpy(), booked, atol=1e-9)

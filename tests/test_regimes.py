@@ -172,6 +172,27 @@ def test_ai_exposed_value_scales_by_the_ai_share_of_revenue():
         ai_exposed_value(valuation, revenue, ai[:1])
 
 
+def test_cash_paid_out_is_not_a_crash():
+    # a lab whose AI revenue grows and which pays out 60 % of its value over six quarters:
+    # its valuation falls by what its shareholders receive, which is not a loss to them
+    valuation = np.array([[100.0], [110.0], [90.0], [70.0], [55.0], [45.0], [44.0], [60.0]])
+    paid = np.array([[0.0], [0.0], [30.0], [25.0], [20.0], [15.0], [5.0], [0.0]])
+    revenue = GROWING_REVENUE[:, None]
+    bare = ai_exposed_value(valuation, revenue, revenue).sum(axis=1)
+    counted = ai_exposed_value(valuation, revenue, revenue, payouts=paid).sum(axis=1)
+    assert network(bare) is Regime.BUST  # the paid-out cash read as a crash
+    np.testing.assert_allclose(counted, valuation[:, 0] + np.cumsum(paid[:, 0]))
+    assert network(counted) is Regime.BOOM
+    # without payouts the value is the valuation's; bad payouts are rejected
+    np.testing.assert_array_equal(
+        ai_exposed_value(valuation, revenue, revenue, payouts=np.zeros_like(paid)), bare[:, None]
+    )
+    with pytest.raises(ValueError, match="payouts"):
+        ai_exposed_value(valuation, revenue, revenue, payouts=-paid)
+    with pytest.raises(ValueError, match="payouts"):
+        ai_exposed_value(valuation, revenue, revenue, payouts=paid[:4])
+
+
 def test_trailing_sum_annualises_the_first_quarters():
     np.testing.assert_allclose(trailing_sum([1.0, 1.0, 1.0, 1.0, 1.0]), [4.0] * 5)
     x = np.arange(10.0).reshape(5, 2)

@@ -273,6 +273,7 @@ def distribute(model: AIEconomy, firm: Firm, amount: float) -> None:
     share of the lower value); the rest leaves the network to outside shareholders.
     """
     j = firm.index
+    firm.payout += amount
     outside = amount
     for i, share in enumerate(model.ownership[:, j].tolist()):
         if share <= 0.0 or model.firms[i].defaulted:

@@ -95,6 +95,7 @@ FIRM_COLUMNS = (
     "returns",
     "capex_to_revenue",
     "free_cash_flow",
+    "payouts",
 )
 #: The firms' full books, one row per firm per quarter: every account of the chart
 #: (``world.ledger.Account``, lower case) — assets, liabilities and equity at the
@@ -157,8 +158,9 @@ LOOP_COLUMNS = ("quarter", "period", "origin", "via", "payer", "usd")
 class Recorder:
     """Collects one row per firm and one system row per quarter (plain lists, cheap).
 
-    With ``firm_rows=False`` only the firms' valuations, default flags, revenue and
-    AI revenue are kept (what a run's summary needs); the system rows are always kept.
+    With ``firm_rows=False`` only the firms' valuations, default flags, revenue, AI
+    revenue and payouts are kept (what a run's summary needs); the system rows are
+    always kept.
     """
 
     def __init__(self, model: AIEconomy, *, firm_rows: bool = True) -> None:
@@ -171,6 +173,7 @@ class Recorder:
         self.defaulted: list[list[bool]] = []
         self.revenues: list[list[float]] = []  # per firm, USD bn per quarter
         self.ai_revenues: list[list[float]] = []  # revenue less legacy revenue
+        self.payouts: list[list[float]] = []  # cash returned to shareholders, per quarter
         self.system_rows: list[tuple] = []
         self.loop_rows: list[tuple[int, str, int, int, int, float]] = []
         self.account_rows: list[tuple] = []
@@ -214,6 +217,7 @@ class Recorder:
         self.ai_revenues.append(
             [f.statement.revenue - f.statement.income[_LEGACY] for f in m.firms]
         )
+        self.payouts.append([f.payout for f in m.firms])
         if self.keep_firm_rows:
             if fundamentals is None:
                 fundamentals = np.array(self.valuations[-1])
@@ -292,6 +296,7 @@ class Recorder:
                     self._log_return(f.index, f.valuation),
                     sum([c for c, _ in window]) / trailing_revenue if trailing_revenue > 0 else 0.0,
                     cf.operating - f.capex,
+                    f.payout,
                 )
             )
 
@@ -421,14 +426,15 @@ class Recorder:
     def firm_paths(self, column: str) -> np.ndarray:
         """One firm column as a (quarters, firms) array, without building a DataFrame.
 
-        ``valuation``, ``defaulted``, ``revenue`` and ``ai_revenue`` are always
-        recorded; other columns need the full firm rows.
+        ``valuation``, ``defaulted``, ``revenue``, ``ai_revenue`` and ``payouts`` are
+        always recorded; other columns need the full firm rows.
         """
         n_f = len(self.names)
         lean = {
             "valuation": self.valuations,
             "revenue": self.revenues,
             "ai_revenue": self.ai_revenues,
+            "payouts": self.payouts,
         }
         if column in lean:
             return np.array(lean[column], dtype=np.float64).reshape(-1, n_f)

@@ -46,6 +46,7 @@ def execute_quarter(model: AIEconomy) -> None:
     for f in model.firms:
         f.missed = 0.0
         f.capex = 0.0
+        f.payout = 0.0
         f.interest_due = 0.0
         f.principal_due = 0.0
     deliver_gpus(model)

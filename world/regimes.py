@@ -8,8 +8,9 @@ Microsoft's Office), whose value would otherwise swamp the story:
 * **AI revenue** of a firm: its sales from cloud compute, GPUs, subscriptions and
   API (every revenue account but the legacy one); the network's AI revenue
   :math:`R_t` is the sum over firms over the last four quarters (USD bn per year).
-* **AI-exposed value** of a firm (:func:`ai_exposed_value`): its valuation times
-  the share of AI in its revenue over the last four quarters (1 for a pure AI
+* **AI-exposed value** of a firm (:func:`ai_exposed_value`): its value to its
+  shareholders — its valuation plus the cash it has returned to them since the start —
+  times the share of AI in its revenue over the last four quarters (1 for a pure AI
   firm such as a lab or CoreWeave, ~0.1 for Amazon in 2025); the network's
   AI-exposed value :math:`V_t` is the sum over firms (USD bn).
 
@@ -170,16 +171,24 @@ def regime_rule(label: Regime | str, rules: RegimeRules | None = None) -> str:
 
 
 def ai_exposed_value(
-    valuations: ArrayLike, revenue: ArrayLike, ai_revenue: ArrayLike, window: int = 4
+    valuations: ArrayLike,
+    revenue: ArrayLike,
+    ai_revenue: ArrayLike,
+    window: int = 4,
+    payouts: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
-    r"""AI-exposed value of each firm: valuation times the AI share of its revenue.
+    r"""AI-exposed value of each firm: its value to shareholders times the AI share of its revenue.
 
-    .. math:: E_{t,f} = \max(V_{t,f}, 0)\,\frac{A_{t,f}}{S_{t,f}}
+    .. math:: E_{t,f} = \max\Bigl(V_{t,f} + \sum_{s \le t} D_{s,f},\ 0\Bigr)\,
+              \frac{A_{t,f}}{S_{t,f}}
 
-    with :math:`A` and :math:`S` the firm's AI revenue and total revenue summed
-    over the last ``window`` quarters (:func:`~world.pathstats.trailing_sum`); the
-    share is clipped to ``[0, 1]`` and taken as 1 while the firm has no revenue
-    (its value is then all prospects).
+    with :math:`D` the cash the firm returned to its shareholders each quarter
+    (dividends, buybacks, a lab's tender offers): a payout lowers the firm's value by
+    what its shareholders receive, and is not a loss to them, as a price index
+    is not moved by a buyback. :math:`A` and :math:`S` are the firm's AI revenue and
+    total revenue summed over the last ``window`` quarters
+    (:func:`~world.pathstats.trailing_sum`); the share is clipped to ``[0, 1]`` and
+    taken as 1 while the firm has no revenue (its value is then all prospects).
 
     Parameters
     ----------
@@ -188,6 +197,9 @@ def ai_exposed_value(
         revenue (USD bn per quarter). Finite.
     window : int
         Quarters of revenue the share is measured over.
+    payouts : array_like, optional
+        Shape ``(quarters, firms)``: cash returned to shareholders each quarter, USD
+        bn, finite and ``>= 0``; none: nothing was paid out.
 
     Returns
     -------
@@ -197,12 +209,16 @@ def ai_exposed_value(
     Raises
     ------
     ValueError
-        If the shapes differ, are not 2-dimensional, or values are not finite.
+        If the shapes differ, are not 2-dimensional, or values are not finite (or a
+        payout is negative).
 
     Examples
     --------
     >>> ai_exposed_value([[100.0, 10.0]], [[10.0, 1.0]], [[2.0, 1.0]]).tolist()
     [[20.0, 10.0]]
+    >>> ai_exposed_value([[60.0], [50.0]], [[1.0], [1.0]], [[1.0], [1.0]],
+    ...                  payouts=[[0.0], [10.0]]).ravel().tolist()
+    [60.0, 60.0]
 
     """
     v = _finite(valuations, "valuations")
@@ -213,6 +229,13 @@ def ai_exposed_value(
     for name, x in (("revenue", s), ("ai_revenue", a)):
         if x.shape != v.shape:
             raise ValueError(f"{name} must have the shape of valuations {v.shape}, got {x.shape}")
+    if payouts is not None:
+        d = _finite(payouts, "payouts")
+        if d.shape != v.shape:
+            raise ValueError(f"payouts must have the shape of valuations {v.shape}, got {d.shape}")
+        if (d < 0.0).any():
+            raise ValueError("payouts must be >= 0")
+        v = v + np.cumsum(d, axis=0)
     total, ai = trailing_sum(s, window), trailing_sum(a, window)
     share = np.ones_like(total)
     np.divide(ai, total, out=share, where=total > 1e-12)
