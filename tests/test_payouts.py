@@ -37,7 +37,14 @@ def test_a_payout_reaches_the_firms_that_hold_a_stake(baseline):
     assert holders.size  # Microsoft holds about 27 % of OpenAI from the opening
     cash = [f.cash for f in m.firms]
     stakes = [f.ledger.balance(Account.STAKES) for f in m.firms]
+    paid_for = m.stake_cost[:, lab.index].copy()
     distribute(m, lab, 10.0)
+    # what a holder counts as paid for its stake (its loss if the lab defaults) is net
+    # of the capital it got back
+    np.testing.assert_allclose(
+        m.stake_cost[:, lab.index], np.maximum(paid_for - 10.0 * m.ownership[:, lab.index], 0.0)
+    )
+    assert (m.stake_cost[holders, lab.index] < paid_for[holders]).all()
     for f in m.firms:
         share = m.ownership[f.index, lab.index]
         if f is lab:

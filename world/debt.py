@@ -269,8 +269,9 @@ def distribute(model: AIEconomy, firm: Firm, amount: float) -> None:
     """Pay ``amount`` to ``firm``'s shareholders, pro rata (a buyback keeps their shares).
 
     A firm of the network that holds a stake receives its share as a return of capital
-    (its stake's book value falls by what it receives; the next mark brings it to its
-    share of the lower value); the rest leaves the network to outside shareholders.
+    (its stake's book value and what it counts as paid for the stake fall by what it
+    receives; the next mark brings the book value to its share of the lower value); the
+    rest leaves the network to outside shareholders.
     """
     j = firm.index
     firm.payout += amount
@@ -279,6 +280,8 @@ def distribute(model: AIEconomy, firm: Firm, amount: float) -> None:
         if share <= 0.0 or model.firms[i].defaulted:
             continue
         part = share * amount
+        cost = model.stake_cost[i, j] - part
+        model.stake_cost[i, j] = cost if cost > 0.0 else 0.0
         model.payments.pay(
             j,
             i,
