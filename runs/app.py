@@ -190,7 +190,7 @@ def Header(
 
 
 def _outcome_html(session: Session) -> str:
-    """`` · outcome so far: <label>`` with its rule as a tooltip (nothing before quarter 1)."""
+    """`` · outcome so far: <label>`` with its rule and figures as a tooltip (none at 0)."""
     found = session.outcome()
     if found is None:
         return ""

@@ -200,17 +200,25 @@ class Session:
             return True
 
     def outcome(self) -> tuple[Regime, str] | None:
-        """The regime label of the quarters simulated so far and its rule (None before any).
+        """The regime label of the quarters simulated so far and its explanation (None before any).
 
         The label of :func:`world.regimes.classify_regime` on the run so far — the same
         rule ``aipm run`` applies to a whole run, so at the horizon both agree. Before
-        the horizon it is provisional: a boom so far may still end in a bust.
+        the horizon it is provisional: a boom so far may still end in a bust. The
+        explanation is the label's rule and the run's figures it was read from, so a
+        class can see how near the line a run is.
         """
         with self.lock:
             if self.model.quarter == 0:
                 return None
-            label = paths_of_records(self.model.records).regime
-        return label, regime_rule(label)
+            paths = paths_of_records(self.model.records)
+            label, st = paths.regime, paths.regime_stats
+        figures = (
+            f"This run so far: the AI-exposed value is {st.value_growth:.2f}× its start and "
+            f"{st.value_end_to_peak:.0%} of its peak, its largest fall {st.value_drawdown:.0%}; "
+            f"AI revenue {st.revenue_growth:.2f}× its start."
+        )
+        return label, f"{regime_rule(label)} {figures}"
 
     def page_has(self, quarters: int) -> None:
         """The page reports it has received ``quarters`` quarters (wakes :meth:`wait_page`)."""
