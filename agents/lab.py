@@ -135,9 +135,15 @@ class AILab(Firm):
     def expected_burn(self) -> float:
         """Expected net cash outflow per quarter over the runway target (USD bn; < 0: none).
 
+        Its :meth:`cash_costs` less its latest revenue.
+        """
+        return self.cash_costs() - self.statement.revenue
+
+    def cash_costs(self) -> float:
+        """Expected cash costs per quarter over the runway target, before revenue (USD bn).
+
         Opex, power for its own fleet and the larger of its current compute bill and the
-        compute it has contracted (take-or-pay minimums and GPU deliveries), less its
-        latest revenue.
+        compute it has contracted (take-or-pay minimums and GPU deliveries).
         """
         m = self.model
         b = m.params.behaviour
@@ -147,7 +153,7 @@ class AILab(Firm):
         bill = self.compute_bill
         compute = bill if bill > mean else mean
         power = self.fleet.deployed_gw * self.spec.operating_cost_per_gw
-        return self.opex_level + power + compute - self.statement.revenue
+        return self.opex_level + power + compute
 
     def runway(self) -> float:
         """Quarters of expected burn the lab's cash covers (``inf`` if it burns nothing)."""
@@ -161,11 +167,10 @@ class AILab(Firm):
         """Cash kept before repaying debt or paying out (USD bn).
 
         A firm's reserve, with the lab's largest cost counted: at least
-        ``cash_reserve_quarters`` of its gross cash costs (opex, power and the compute it
-        pays for or has contracted: its expected burn before revenue).
+        ``cash_reserve_quarters`` of its :meth:`cash_costs` (opex, power and the compute
+        it pays for or has contracted).
         """
-        gross = self.expected_burn() + self.statement.revenue
-        reserve = self.model.params.behaviour.cash_reserve_quarters * gross
+        reserve = self.model.params.behaviour.cash_reserve_quarters * self.cash_costs()
         firm = super().cash_reserve()
         return reserve if reserve > firm else firm
 

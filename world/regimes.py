@@ -226,13 +226,11 @@ def ai_exposed_value(
     a = _finite(ai_revenue, "ai_revenue")
     if v.ndim != 2 or v.shape[0] == 0:
         raise ValueError(f"valuations must be a (quarters, firms) array, got shape {v.shape}")
-    for name, x in (("revenue", s), ("ai_revenue", a)):
-        if x.shape != v.shape:
+    d = None if payouts is None else _finite(payouts, "payouts")
+    for name, x in (("revenue", s), ("ai_revenue", a), ("payouts", d)):
+        if x is not None and x.shape != v.shape:
             raise ValueError(f"{name} must have the shape of valuations {v.shape}, got {x.shape}")
-    if payouts is not None:
-        d = _finite(payouts, "payouts")
-        if d.shape != v.shape:
-            raise ValueError(f"payouts must have the shape of valuations {v.shape}, got {d.shape}")
+    if d is not None:
         if (d < 0.0).any():
             raise ValueError("payouts must be >= 0")
         v = v + np.cumsum(d, axis=0)
