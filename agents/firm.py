@@ -285,6 +285,14 @@ class Firm(mesa.Agent):
         """Cash costs per quarter that do not scale with sales (USD bn)."""
         return self.model.opex_now(self) + self.model.interest_now(self)
 
+    def legacy_revenue_at(self, q: int) -> float:
+        """Revenue of the firm's business outside the network in quarter ``q``, USD bn.
+
+        ``legacy_revenue`` growing at ``legacy_growth`` a quarter from the first quarter.
+        """
+        s = self.spec
+        return s.legacy_revenue * (1.0 + s.legacy_growth) ** q
+
     def recent_revenue(self) -> float:
         """Mean revenue per quarter over the last four quarters, USD bn.
 

@@ -139,7 +139,7 @@ def operating_flows(model: AIEconomy) -> None:
     for f in model.active_firms():
         s = f.spec
         growth = (1 + s.legacy_growth) ** q
-        legacy = s.legacy_revenue * growth
+        legacy = f.legacy_revenue_at(q)
         sell_outside(
             model,
             f,
