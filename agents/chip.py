@@ -73,9 +73,8 @@ class ChipSupplier(Firm):
         m = self.model
         backlog = m.backlogs()[0][self.index]
         # accelerator sales: revenue less the legacy business's, over the same quarters
-        # (legacy_revenue_at averaged over them, written as one growth factor)
-        n, q, g = min(len(self.revenue_history), 4), m.quarter, 1.0 + self.spec.legacy_growth
-        factor = sum([g ** (q - k) for k in range(1, n + 1)]) / n if n else 1.0
+        n, q = min(len(self.revenue_history), 4), m.quarter
+        factor = sum([self.legacy_growth_factor(q - k) for k in range(1, n + 1)]) / n if n else 1.0
         sales = self.recent_revenue() - self.spec.legacy_revenue * factor
         return backlog / max(sales, 1e-6)
 

@@ -285,13 +285,13 @@ class Firm(mesa.Agent):
         """Cash costs per quarter that do not scale with sales (USD bn)."""
         return self.model.opex_now(self) + self.model.interest_now(self)
 
-    def legacy_revenue_at(self, q: int) -> float:
-        """Revenue of the firm's business outside the network in quarter ``q``, USD bn.
+    def legacy_growth_factor(self, q: int) -> float:
+        """How much the business outside the network has grown by quarter ``q``.
 
-        ``legacy_revenue`` growing at ``legacy_growth`` a quarter from the first quarter.
+        ``(1 + legacy_growth)^q``: its revenue and capex in quarter ``q`` are
+        ``legacy_revenue`` and ``legacy_capex`` times this.
         """
-        s = self.spec
-        return s.legacy_revenue * (1.0 + s.legacy_growth) ** q
+        return (1.0 + self.spec.legacy_growth) ** q
 
     def recent_revenue(self) -> float:
         """Mean revenue per quarter over the last four quarters, USD bn.

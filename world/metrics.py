@@ -497,8 +497,7 @@ _TEXT = {"period", "firm", "role", "minsky", "funding_round_outcome"}
 
 def _legacy_capex(firm, q: int) -> float:
     """Capex of the firm's legacy business in quarter ``q`` (USD bn)."""
-    s = firm.spec
-    return s.legacy_capex * (1 + s.legacy_growth) ** q
+    return firm.spec.legacy_capex * firm.legacy_growth_factor(q)
 
 
 def _frame(rows: list[tuple], columns: tuple[str, ...], dtypes: dict) -> pd.DataFrame:

@@ -138,8 +138,8 @@ def operating_flows(model: AIEconomy) -> None:
     q = model.quarter
     for f in model.active_firms():
         s = f.spec
-        growth = (1 + s.legacy_growth) ** q
-        legacy = f.legacy_revenue_at(q)
+        growth = f.legacy_growth_factor(q)
+        legacy = s.legacy_revenue * growth
         sell_outside(
             model,
             f,
