@@ -1,5 +1,6 @@
 """Funding rounds by selection (O(n)) agree with the sorted reference they replaced."""
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -9,7 +10,18 @@ from test_investors import FLOAT, NAMES, PRICES, SHARES
 
 from agents.investors import InvestorPopulation, RoundOutcome
 from world.market import InvestorParams
-from world.rounds import FEW_TIES, _sort_indices, best_first, marginal_bid, round_bids
+from world.rounds import (
+    FEW_TIES,
+    SCATTERED,
+    _sort_indices,
+    _valuations_range,
+    best_first,
+    marginal_bid,
+    round_bids,
+    settle,
+)
+from world.rounds import valuations as bid_valuations
+from world.trading import BLOCK
 
 
 def sorted_reference(res, commit, valid, sought, ask, min_subscription):
@@ -198,3 +210,50 @@ def test_a_worthless_bid_never_buys_shares(seed):
     got = pop.funding_round(50.0, 500.0, 0.0, np.random.default_rng(seed))
     assert got.outcome is RoundOutcome.FAILED
     assert np.isfinite(pop.shares_outstanding).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    n=st.integers(1, 400),
+    dense=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+    price=st.floats(0.01, 100.0),
+)
+def test_settlement_books_each_winner_once_whatever_the_path(n, dense, seed, price):
+    """Few winners are booked in their order, many in investor order: the same books."""
+    rng = np.random.default_rng(seed)
+    w = max(1, n // 2) if dense else max(1, n // (SCATTERED * 2))
+    assume(w * SCATTERED >= n if dense else w * SCATTERED < n)
+    winners = rng.permutation(n)[:w].astype(np.int64)  # best first: scattered
+    fills = rng.uniform(1e-6, 5.0, w)
+    cash = rng.uniform(-1.0, 10.0, n)
+    holdings = rng.uniform(0.0, 3.0, (n, 3))
+    want_cash, want_holdings = cash.copy(), holdings.copy()
+    want_cash[winners] -= fills
+    want_holdings[winners, 2] += fills / price
+    shares = settle(cash, holdings, 2, winners, fills, price)
+    np.testing.assert_array_equal(cash, want_cash)
+    np.testing.assert_array_equal(holdings, want_holdings)
+    np.testing.assert_array_equal(shares, fills / price)
+
+
+def test_valuations_of_many_blocks_are_those_of_one_loop_on_any_thread_count():
+    """A population of several blocks values the issuer on all threads, with the same bits."""
+    n = 2 * BLOCK + 777
+    rng = np.random.default_rng(5)
+    types = rng.integers(0, 3, n).astype(np.int8)
+    sentiment, eps = rng.uniform(-1.0, 1.0, n), rng.standard_normal(n)
+    cash = rng.uniform(-1.0, 10.0, n)
+    anchors = np.array([300.0, 550.0, 410.0])
+    args = (types, sentiment, cash, eps, anchors, 0.4, 0.3, 0.05)
+    res1, commit1 = np.empty(n), np.empty(n)
+    _valuations_range(0, n, *args, res1, commit1)  # one loop over every investor
+    for threads in (1, numba.config.NUMBA_NUM_THREADS):
+        numba.set_num_threads(threads)
+        try:
+            res, commit = bid_valuations(*args)
+        finally:
+            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        np.testing.assert_array_equal(res, res1)
+        np.testing.assert_array_equal(commit, commit1)
+    np.testing.assert_allclose(res1, anchors[types] * np.exp(0.4 * sentiment + 0.3 * eps))

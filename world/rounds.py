@@ -15,7 +15,9 @@ random numbers.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
+
+from world.trading import block_bounds
 
 __all__ = [
     "FAILED",
@@ -29,10 +31,62 @@ __all__ = [
     "round_bids",
     "secondary_quote",
     "settle",
+    "valuations",
 ]
 
 FAILED, FULL, UNDERSUBSCRIBED = 0, 1, 2
 """Outcome codes of :func:`primary_round`: nothing sold; the amount sought; every valid bid."""
+
+
+@njit(cache=True)
+def _valuations_range(
+    lo, hi, types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction,
+    res, commit,
+):  # fmt: skip  # pragma: no cover - compiled
+    """Valuations and commitments of investors ``lo..hi-1`` (see :func:`round_bids`)."""
+    for i in range(lo, hi):
+        res[i] = anchors[types[i]] * np.exp(sentiment_weight * sentiment[i] + dispersion * eps[i])
+        commit[i] = commit_fraction * max(cash[i], 0.0)
+
+
+@njit(cache=True, parallel=True)
+def _valuations_blocks(
+    bounds, types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction,
+    res, commit,
+):  # fmt: skip  # pragma: no cover - compiled
+    """:func:`_valuations_range` over the blocks of ``bounds``, on all threads."""
+    for b in prange(bounds.shape[0] - 1):
+        _valuations_range(
+            bounds[b], bounds[b + 1], types, sentiment, cash, eps, anchors, sentiment_weight,
+            dispersion, commit_fraction, res, commit,
+        )  # fmt: skip
+
+
+@njit(cache=True)
+def valuations(
+    types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction
+):  # pragma: no cover - compiled
+    """Every investor's reservation valuation and commitment (see :func:`round_bids`).
+
+    Each investor's two values depend on its own row only, so a population of more
+    than one block (:func:`world.trading.block_bounds`) computes them on all threads
+    with the same bits.
+    """
+    n = types.shape[0]
+    res = np.empty(n)
+    commit = np.empty(n)
+    bounds = block_bounds(n)
+    if bounds.shape[0] == 2:
+        _valuations_range(
+            bounds[0], bounds[1], types, sentiment, cash, eps, anchors, sentiment_weight,
+            dispersion, commit_fraction, res, commit,
+        )  # fmt: skip
+    else:
+        _valuations_blocks(
+            bounds, types, sentiment, cash, eps, anchors, sentiment_weight, dispersion,
+            commit_fraction, res, commit,
+        )  # fmt: skip
+    return res, commit
 
 
 @njit(cache=True)
@@ -42,25 +96,24 @@ def round_bids(
     """Bids of a primary round: reservation valuations, commitments, the valid bidders.
 
     Investor ``i`` values the issuer at ``anchors[type_i] · exp(sentiment_weight · s_i +
-    dispersion · eps_i)`` and commits ``commit_fraction · max(cash_i, 0)``; a bid is
-    valid if its valuation is positive and at least ``floor`` and it commits money (a
-    zero valuation would buy infinitely many shares). Returns the
-    valuations, the commitments, the valid bidders' indices (ascending), the money
-    committed at or above ``ask`` and the money of all valid bids (summed in investor
-    order).
+    dispersion · eps_i)`` and commits ``commit_fraction · max(cash_i, 0)``
+    (:func:`valuations`); a bid is valid if its valuation is positive and at least
+    ``floor`` and it commits money (a zero valuation would buy infinitely many shares).
+    Returns the valuations, the commitments, the valid bidders' indices (ascending), the
+    money committed at or above ``ask`` and the money of all valid bids (summed in
+    investor order).
     """
     n = types.shape[0]
-    res = np.empty(n)
-    commit = np.empty(n)
+    res, commit = valuations(
+        types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction
+    )
     valid = np.empty(n, dtype=np.int64)
     m = 0
     at_ask = 0.0
     total = 0.0
     for i in range(n):
-        r = anchors[types[i]] * np.exp(sentiment_weight * sentiment[i] + dispersion * eps[i])
-        c = commit_fraction * max(cash[i], 0.0)
-        res[i] = r
-        commit[i] = c
+        r = res[i]
+        c = commit[i]
         if r >= floor and r > 0.0 and c > 0.0:
             valid[m] = i
             m += 1
@@ -115,42 +168,53 @@ def marginal_bid(res, commit, valid, sought):  # pragma: no cover - compiled
     Bids are ranked by valuation ``res`` (highest first; equal valuations by investor
     index, lowest first), and the marginal bid is the first whose commitment brings
     the running total to ``sought`` or more. Found by a weighted quickselect (three-way
-    partitions around a median-of-three pivot, O(n) expected), not by sorting. The
-    caller checks ``sum(commit[valid]) >= sought``. Returns the investor index.
+    partitions around a median-of-three pivot, O(n) expected), not by sorting; the
+    bids' valuations and commitments move with their indices, so the partitions read
+    memory in order. The caller checks ``sum(commit[valid]) >= sought``. Returns the investor index.
     """
+    m = valid.shape[0]
     idx = valid.copy()
+    vals = np.empty(m)  # the bids' valuations and commitments move with their indices:
+    wts = np.empty(m)  # the partitions read them in order, not scattered over the population
+    for p in range(m):
+        vals[p] = res[idx[p]]
+        wts[p] = commit[idx[p]]
     lo = 0
-    hi = idx.shape[0]
+    hi = m
     need = sought
     while hi - lo > 1:
-        x = res[idx[lo]]
-        y = res[idx[(lo + hi) // 2]]
-        z = res[idx[hi - 1]]
+        x = vals[lo]
+        y = vals[(lo + hi) // 2]
+        z = vals[hi - 1]
         pivot = max(min(x, y), min(max(x, y), z))
-        # three-way partition of idx[lo:hi]: above the pivot | equal | below
+        # three-way partition of [lo, hi): above the pivot | equal | below
         lt = lo
         i = lo
         gt = hi
         while i < gt:
-            v = res[idx[i]]
+            v = vals[i]
             if v > pivot:
                 idx[lt], idx[i] = idx[i], idx[lt]
+                vals[lt], vals[i] = vals[i], vals[lt]
+                wts[lt], wts[i] = wts[i], wts[lt]
                 lt += 1
                 i += 1
             elif v < pivot:
                 gt -= 1
                 idx[gt], idx[i] = idx[i], idx[gt]
+                vals[gt], vals[i] = vals[i], vals[gt]
+                wts[gt], wts[i] = wts[i], wts[gt]
             else:
                 i += 1
         w_above = 0.0
         for p in range(lo, lt):
-            w_above += commit[idx[p]]
+            w_above += wts[p]
         if w_above >= need:
             hi = lt
             continue
         w_equal = 0.0
         for p in range(lt, gt):
-            w_equal += commit[idx[p]]
+            w_equal += wts[p]
         if w_above + w_equal >= need or gt == hi:
             # the marginal bid has the pivot's valuation: ties go by investor index
             need -= w_above
@@ -284,18 +348,39 @@ def allocate(res, commit, valid, sought):  # pragma: no cover - compiled
     return won, fills
 
 
+SCATTERED = 16
+"""Winners fewer than one investor in this many are settled directly, in the winners' order."""
+
+
 @njit(cache=True)
 def settle(cash, holdings, asset, winners, fills, price):  # pragma: no cover - compiled
     """The winners pay their ``fills`` (USD bn) and get ``fills / price`` shares of ``asset``.
 
-    Returns the new shares per winner (bn shares), in the winners' order.
+    ``winners`` are distinct investors and every fill is positive. Returns the new
+    shares per winner (bn shares), in the winners' order. Each investor's books change
+    once, so the order of the updates does not change them: a round with many winners
+    (best first, scattered over the population) writes each fill next to its investor
+    and then updates the books in investor order, reading memory in order.
     """
-    shares = np.empty(winners.shape[0])
-    for p in range(winners.shape[0]):
-        i = winners[p]
+    w = winners.shape[0]
+    n = cash.shape[0]
+    shares = np.empty(w)
+    for p in range(w):
         shares[p] = fills[p] / price
-        cash[i] -= fills[p]
-        holdings[i, asset] += shares[p]
+    if w * SCATTERED < n:
+        for p in range(w):
+            i = winners[p]
+            cash[i] -= fills[p]
+            holdings[i, asset] += shares[p]
+        return shares
+    fill_of = np.zeros(n)
+    for p in range(w):
+        fill_of[winners[p]] = fills[p]
+    for i in range(n):
+        f = fill_of[i]
+        if f > 0.0:
+            cash[i] -= f
+            holdings[i, asset] += f / price
     return shares
 
 
@@ -362,13 +447,15 @@ def secondary_quote(
     settled.
     """
     n = types.shape[0]
-    res, commit, _, _, _ = round_bids(
-        types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction,
-        0.0, np.inf,
-    )  # fmt: skip
-    # money bid above the bracket, shares offered below it, the bids inside it
+    res, commit = valuations(
+        types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction
+    )
+    # money bid above the bracket, shares offered below it; the bids inside it, their
+    # valuations, money and shares side by side (the bisection reads them in order)
     bid, supply = 0.0, offered
-    inside = np.empty(n, dtype=np.int64)
+    r_in = np.empty(n)
+    c_in = np.empty(n)
+    h_in = np.empty(n)
     m = 0
     for i in range(n):
         if res[i] > high:
@@ -376,11 +463,13 @@ def secondary_quote(
         elif res[i] <= low:
             supply += held[i]
         else:
-            inside[m] = i
+            r_in[m] = res[i]
+            c_in[m] = commit[i]
+            h_in[m] = held[i]
             m += 1
-    if bid + _sum_at(commit, inside, m) - low / shares_out * supply < 0.0:
+    if bid + _sum_first(c_in, m) - low / shares_out * supply < 0.0:
         return FAILED, low
-    if bid - high / shares_out * (supply + _sum_at(held, inside, m)) >= 0.0:
+    if bid - high / shares_out * (supply + _sum_first(h_in, m)) >= 0.0:
         return FULL, high
     lo, hi = np.log(low), np.log(high)
     for _ in range(64):
@@ -390,11 +479,10 @@ def secondary_quote(
         v = np.exp(mid)
         above, below = 0.0, 0.0
         for p in range(m):
-            i = inside[p]
-            if res[i] > v:
-                above += commit[i]
+            if r_in[p] > v:
+                above += c_in[p]
             else:
-                below += held[i]
+                below += h_in[p]
         upper = bid + above - v / shares_out * (supply + below) >= 0.0
         if upper:
             lo = mid  # the bids at or below v offer shares throughout the new bracket
@@ -404,9 +492,10 @@ def secondary_quote(
             bid += above
         keep = 0
         for p in range(m):  # keep the bids inside the new bracket, in order
-            i = inside[p]
-            if (res[i] > v) == upper:
-                inside[keep] = i
+            if (r_in[p] > v) == upper:
+                r_in[keep] = r_in[p]
+                c_in[keep] = c_in[p]
+                h_in[keep] = h_in[p]
                 keep += 1
         m = keep
     if m > 0:  # valuations closer than a 2**-64 share of the bracket: take its middle
@@ -419,9 +508,9 @@ def secondary_quote(
 
 
 @njit(cache=True)
-def _sum_at(values, inside, m):  # pragma: no cover - compiled
-    """``values`` summed over the first ``m`` investors of ``inside``."""
+def _sum_first(values, m):  # pragma: no cover - compiled
+    """The first ``m`` of ``values``, summed in order."""
     total = 0.0
     for p in range(m):
-        total += values[inside[p]]
+        total += values[p]
     return total
