@@ -98,6 +98,7 @@ class Firm(mesa.Agent):
         self.missed = 0.0  # payments due this quarter that could not be made (USD bn)
         self.capex = 0.0  # investing outflows for capacity this quarter (USD bn)
         self.payout = 0.0  # cash returned to shareholders this quarter (USD bn)
+        self.equity_raised = 0.0  # cash received for new shares this quarter (USD bn)
         self.utilisation = 0.0
         self.compute_used = 0.0
         self.compute_bill = 0.0  # rent paid for compute this quarter (USD bn)

@@ -110,6 +110,9 @@ class RunPaths:
     payouts
         Shape ``(quarters, firms)``: cash returned to shareholders each quarter (USD
         bn); none: nothing was paid out.
+    equity_raised
+        Shape ``(quarters, firms)``: cash paid in for new shares each quarter (USD
+        bn); none: no shares were sold.
     """
 
     names: tuple[str, ...]
@@ -121,6 +124,7 @@ class RunPaths:
     system: Mapping[str, np.ndarray]
     events: EventArrays = field(default_factory=EventArrays)
     payouts: np.ndarray | None = None
+    equity_raised: np.ndarray | None = None
 
     def of(self, role: str) -> np.ndarray:
         """Column indices of the firms of ``role``."""
@@ -133,8 +137,14 @@ class RunPaths:
 
     @cached_property
     def ai_value(self) -> np.ndarray:
-        """AI-exposed value per firm, ``(quarters, firms)``, USD bn (payouts counted)."""
-        return ai_exposed_value(self.valuation, self.revenue, self.ai_revenue, payouts=self.payouts)
+        """AI-exposed value per firm, ``(quarters, firms)``, USD bn (payouts and rounds counted)."""
+        return ai_exposed_value(
+            self.valuation,
+            self.revenue,
+            self.ai_revenue,
+            payouts=self.payouts,
+            equity_raised=self.equity_raised,
+        )
 
     @cached_property
     def network_ai_value(self) -> np.ndarray:

@@ -47,6 +47,7 @@ def paths_of_records(records: Recorder, events: Sequence = ()) -> RunPaths:
         revenue=records.firm_paths("revenue"),
         ai_revenue=records.firm_paths("ai_revenue"),
         payouts=records.firm_paths("payouts"),
+        equity_raised=records.firm_paths("equity_raised"),
         system=records.system_columns(),
         events=EventArrays.from_events(events),
     )
@@ -91,6 +92,8 @@ def paths_of_tables(
         ai_revenue=grid("ai_revenue", float),
         # runs written before payouts were recorded (2026-12-02) paid none out
         payouts=grid("payouts", float) if "payouts" in firms else None,
+        # and before the money paid in for new shares was (2026-12-02, stop 35)
+        equity_raised=grid("equity_raised", float) if "equity_raised" in firms else None,
         system=columns,
         events=arrays,
     )

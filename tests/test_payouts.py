@@ -147,3 +147,34 @@ def test_the_records_keep_every_payout(baseline):
     np.testing.assert_allclose(m.records.firm_paths("payouts"), booked, atol=1e-9)
     frame = m.records.firms_frame().pivot(index="quarter", columns="firm", values="payouts")
     np.testing.assert_allclose(frame[[f.name for f in m.firms]].to_numpy(), booked, atol=1e-9)
+
+
+def test_the_records_keep_the_cash_paid_in_for_new_shares(baseline):
+    """``equity_raised`` is the cash credited to paid-in capital: rounds, tranches, rescues.
+
+    Warrants a supplier grants (paid-in capital against an expense, no cash) are not
+    money paid in.
+    """
+    m = AIEconomy(
+        apply_overrides(baseline, {"investors.n_investors": 200, "quarters": 16}),
+        rng=2,
+        keep_journal=True,
+    )
+    m.run()
+    booked = np.zeros((16, len(m.firms)))
+    cash_in = {"equity_placement", "equity_issue", "rescue_round", "equity_tranche"}
+    grants = 0
+    for f in m.firms:
+        for e in f.ledger.journal:
+            paid_in = -sum(x for a, x in e.lines if a is Account.PAID_IN_CAPITAL)
+            if e.memo in cash_in:
+                booked[e.quarter, f.index] += paid_in
+            elif paid_in > 0.0:
+                assert e.memo in ("warrant_grant", "opening_balance"), e.memo
+                grants += e.memo == "warrant_grant"
+    lab = [f.index for f in m.firms if f.role == "lab"]
+    assert booked[:, lab].sum() > 50.0  # the baseline's lab raises money in its first years
+    assert grants > 0  # and AMD's warrants vest: booked, but not counted as money paid in
+    np.testing.assert_allclose(m.records.firm_paths("equity_raised"), booked, atol=1e-9)
+    frame = m.records.firms_frame().pivot(index="quarter", columns="firm", values="equity_raised")
+    np.testing.assert_allclose(frame[[f.name for f in m.firms]].to_numpy(), booked, atol=1e-9)

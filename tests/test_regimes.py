@@ -193,6 +193,46 @@ def test_cash_paid_out_is_not_a_crash():
         ai_exposed_value(valuation, revenue, revenue, payouts=paid[:4])
 
 
+def test_money_paid_in_for_new_shares_is_not_value_created():
+    # a lab worth 100 raises 60, 60 and 80 at its own value and spends some of it on
+    # compute that earns little: its valuation ends 2.7x its start only because of the
+    # money paid in; its shareholders put in 200 and end with 270 for their 300
+    valuation = np.array([[100.0], [160.0], [220.0], [300.0], [290.0], [280.0], [275.0], [270.0]])
+    raised = np.array([[0.0], [60.0], [60.0], [80.0], [0.0], [0.0], [0.0], [0.0]])
+    revenue = GROWING_REVENUE[:, None]
+    bare = ai_exposed_value(valuation, revenue, revenue).sum(axis=1)
+    counted = ai_exposed_value(valuation, revenue, revenue, equity_raised=raised).sum(axis=1)
+    np.testing.assert_allclose(counted, valuation[:, 0] - np.cumsum(raised[:, 0]))
+    assert network(bare) is Regime.BOOM  # the money paid in read as value created
+    assert network(counted) is Regime.SOFT_LANDING  # 100 became 70: no boom, no crash
+    # more spent than was paid in: never below zero
+    burnt = ai_exposed_value(valuation * 0.5, revenue, revenue, equity_raised=raised)
+    assert burnt.min() == 0.0 and network(burnt.sum(axis=1)) is Regime.BUST
+    with pytest.raises(ValueError, match="equity_raised"):
+        ai_exposed_value(valuation, revenue, revenue, equity_raised=-raised)
+    with pytest.raises(ValueError, match="equity_raised"):
+        ai_exposed_value(valuation, revenue, revenue, equity_raised=raised[:4])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    value=hnp.arrays(np.float64, (8, 3), elements=st.floats(1.0, 1e4)),
+    raised=hnp.arrays(np.float64, (8, 3), elements=st.sampled_from([0.0]) | st.floats(0.0, 500.0)),
+    paid=hnp.arrays(np.float64, (8, 3), elements=st.sampled_from([0.0]) | st.floats(0.0, 50.0)),
+)
+def test_a_round_at_the_firms_own_value_leaves_its_ai_value_unchanged(value, raised, paid):
+    """Shares sold at the firm's value add the money to it (post-money): no AI value moves."""
+    revenue = np.full((8, 3), 5.0)
+    ai = np.full((8, 3), 2.0)
+    post = value + np.cumsum(raised, axis=0)
+    np.testing.assert_allclose(
+        ai_exposed_value(post, revenue, ai, payouts=paid, equity_raised=raised),
+        ai_exposed_value(value, revenue, ai, payouts=paid),
+        rtol=1e-12,
+        atol=1e-9,
+    )
+
+
 def test_trailing_sum_annualises_the_first_quarters():
     np.testing.assert_allclose(trailing_sum([1.0, 1.0, 1.0, 1.0, 1.0]), [4.0] * 5)
     x = np.arange(10.0).reshape(5, 2)

@@ -185,9 +185,12 @@ def issue_equity(
     """Update ownership for new shares bought for ``amount`` at the issuer's valuation.
 
     With a discount the new shares are priced at ``(1 − discount)`` of the valuation:
-    pre-money value ``V(1 − d)``, post-money ``V(1 − d) + amount``.
+    pre-money value ``V(1 − d)``, post-money ``V(1 − d) + amount``. The money counts
+    in the issuer's ``equity_raised`` of the quarter (the shareholders' own money, not
+    value the firm created; see :func:`world.regimes.ai_exposed_value`).
     """
     firm = model.firms[issuer]
+    firm.equity_raised += amount
     pre = firm.valuation * (1.0 - discount)
     post = pre + amount
     model.ownership[:, issuer] *= pre / post

@@ -96,6 +96,7 @@ FIRM_COLUMNS = (
     "capex_to_revenue",
     "free_cash_flow",
     "payouts",
+    "equity_raised",
 )
 #: The firms' full books, one row per firm per quarter: every account of the chart
 #: (``world.ledger.Account``, lower case) — assets, liabilities and equity at the
@@ -159,7 +160,7 @@ class Recorder:
     """Collects one row per firm and one system row per quarter (plain lists, cheap).
 
     With ``firm_rows=False`` only the firms' valuations, default flags, revenue, AI
-    revenue and payouts are kept (what a run's summary needs); the system rows are
+    revenue, payouts and equity raised are kept (what a run's summary needs); the system rows are
     always kept.
     """
 
@@ -174,6 +175,7 @@ class Recorder:
         self.revenues: list[list[float]] = []  # per firm, USD bn per quarter
         self.ai_revenues: list[list[float]] = []  # revenue less legacy revenue
         self.payouts: list[list[float]] = []  # cash returned to shareholders, per quarter
+        self.equity_raised: list[list[float]] = []  # cash paid in for new shares, per quarter
         self.system_rows: list[tuple] = []
         self.loop_rows: list[tuple[int, str, int, int, int, float]] = []
         self.account_rows: list[tuple] = []
@@ -218,6 +220,7 @@ class Recorder:
             [f.statement.revenue - f.statement.income[_LEGACY] for f in m.firms]
         )
         self.payouts.append([f.payout for f in m.firms])
+        self.equity_raised.append([f.equity_raised for f in m.firms])
         if self.keep_firm_rows:
             if fundamentals is None:
                 fundamentals = np.array(self.valuations[-1])
@@ -297,6 +300,7 @@ class Recorder:
                     sum([c for c, _ in window]) / trailing_revenue if trailing_revenue > 0 else 0.0,
                     cf.operating - f.capex,
                     f.payout,
+                    f.equity_raised,
                 )
             )
 
@@ -426,8 +430,8 @@ class Recorder:
     def firm_paths(self, column: str) -> np.ndarray:
         """One firm column as a (quarters, firms) array, without building a DataFrame.
 
-        ``valuation``, ``defaulted``, ``revenue``, ``ai_revenue`` and ``payouts`` are
-        always recorded; other columns need the full firm rows.
+        ``valuation``, ``defaulted``, ``revenue``, ``ai_revenue``, ``payouts`` and
+        ``equity_raised`` are always recorded; other columns need the full firm rows.
         """
         n_f = len(self.names)
         lean = {
@@ -435,6 +439,7 @@ class Recorder:
             "revenue": self.revenues,
             "ai_revenue": self.ai_revenues,
             "payouts": self.payouts,
+            "equity_raised": self.equity_raised,
         }
         if column in lean:
             return np.array(lean[column], dtype=np.float64).reshape(-1, n_f)

@@ -325,6 +325,7 @@ class AIEconomy(mesa.Model):
         q = self.quarter
         for firm in self.firms:
             firm.ledger.open_period(q)
+            firm.equity_raised = 0.0
         self.payments.open_period(q)
         self._apply_shocks()
         self._set_prices()

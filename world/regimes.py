@@ -176,17 +176,21 @@ def ai_exposed_value(
     ai_revenue: ArrayLike,
     window: int = 4,
     payouts: ArrayLike | None = None,
+    equity_raised: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
     r"""AI-exposed value of each firm: its value to shareholders times the AI share of its revenue.
 
-    .. math:: E_{t,f} = \max\Bigl(V_{t,f} + \sum_{s \le t} D_{s,f},\ 0\Bigr)\,
+    .. math:: E_{t,f} = \max\Bigl(V_{t,f} + \sum_{s \le t} (D_{s,f} - I_{s,f}),\ 0\Bigr)\,
               \frac{A_{t,f}}{S_{t,f}}
 
     with :math:`D` the cash the firm returned to its shareholders each quarter
-    (dividends, buybacks, a lab's tender offers): a payout lowers the firm's value by
-    what its shareholders receive, and is not a loss to them, as a price index
-    is not moved by a buyback. :math:`A` and :math:`S` are the firm's AI revenue and
-    total revenue summed over the last ``window`` quarters
+    (dividends, buybacks, a lab's tender offers) and :math:`I` the cash they paid in
+    for new shares (funding rounds, strategic investments, rescues), as a total-return
+    index counts them: a payout lowers the firm's value by what its shareholders
+    receive, and is not a loss to them; a round raises it by what they pay, and is
+    not value the firm created (a lab that raises USD 100 bn and spends it on compute
+    that earns nothing has lost its shareholders USD 100 bn). :math:`A` and :math:`S`
+    are the firm's AI revenue and total revenue summed over the last ``window`` quarters
     (:func:`~world.pathstats.trailing_sum`); the share is clipped to ``[0, 1]`` and
     taken as 1 while the firm has no revenue (its value is then all prospects).
 
@@ -200,6 +204,9 @@ def ai_exposed_value(
     payouts : array_like, optional
         Shape ``(quarters, firms)``: cash returned to shareholders each quarter, USD
         bn, finite and ``>= 0``; none: nothing was paid out.
+    equity_raised : array_like, optional
+        Shape ``(quarters, firms)``: cash paid in for new shares each quarter, USD bn,
+        finite and ``>= 0``; none: no shares were sold.
 
     Returns
     -------
@@ -210,7 +217,7 @@ def ai_exposed_value(
     ------
     ValueError
         If the shapes differ, are not 2-dimensional, or values are not finite (or a
-        payout is negative).
+        payout or an amount raised is negative).
 
     Examples
     --------
@@ -219,6 +226,9 @@ def ai_exposed_value(
     >>> ai_exposed_value([[60.0], [50.0]], [[1.0], [1.0]], [[1.0], [1.0]],
     ...                  payouts=[[0.0], [10.0]]).ravel().tolist()
     [60.0, 60.0]
+    >>> ai_exposed_value([[60.0], [90.0], [70.0]], [[1.0]] * 3, [[1.0]] * 3,
+    ...                  equity_raised=[[0.0], [30.0], [0.0]]).ravel().tolist()
+    [60.0, 60.0, 40.0]
 
     """
     v = _finite(valuations, "valuations")
@@ -227,13 +237,15 @@ def ai_exposed_value(
     if v.ndim != 2 or v.shape[0] == 0:
         raise ValueError(f"valuations must be a (quarters, firms) array, got shape {v.shape}")
     d = None if payouts is None else _finite(payouts, "payouts")
-    for name, x in (("revenue", s), ("ai_revenue", a), ("payouts", d)):
+    i = None if equity_raised is None else _finite(equity_raised, "equity_raised")
+    for name, x in (("revenue", s), ("ai_revenue", a), ("payouts", d), ("equity_raised", i)):
         if x is not None and x.shape != v.shape:
             raise ValueError(f"{name} must have the shape of valuations {v.shape}, got {x.shape}")
-    if d is not None:
-        if (d < 0.0).any():
-            raise ValueError("payouts must be >= 0")
-        v = v + np.cumsum(d, axis=0)
+    for name, x, sign in (("payouts", d, 1.0), ("equity_raised", i, -1.0)):
+        if x is not None:
+            if (x < 0.0).any():
+                raise ValueError(f"{name} must be >= 0")
+            v = v + sign * np.cumsum(x, axis=0)
     total, ai = trailing_sum(s, window), trailing_sum(a, window)
     share = np.ones_like(total)
     np.divide(ai, total, out=share, where=total > 1e-12)

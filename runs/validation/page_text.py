@@ -159,13 +159,17 @@ table and keys of every run's `summary.json`.
 **AI revenue** of a firm is its revenue from cloud compute, GPUs, subscriptions and
 API — everything but its legacy business. **AI-exposed value** of a firm is its
 value to its shareholders — its valuation plus the cash it has returned to them
-(dividends, buybacks, a lab's tender offers) since the start — times the AI share of
+(dividends, buybacks, a lab's tender offers) less the cash they have paid in for new
+shares (funding rounds, strategic investments, rescues) since the start, as a
+total-return index counts them — times the AI share of
 its revenue over the last four quarters (1 for a pure AI firm such as OpenAI or
 CoreWeave, about a tenth for Amazon in 2025); the network's AI-exposed value is the
 sum over firms. Counting Amazon's retail business or Microsoft's Office as AI value
 would let the legacy businesses of the largest firms decide whether the AI story
 booms or busts; not counting the cash paid out would call a firm that returns its
-cash a crash (a payout lowers its value by what its shareholders receive).
+cash a crash (a payout lowers its value by what its shareholders receive), and
+counting the money paid in would call a round value created (in the baseline the lab
+raises several hundred billion dollars over the ten years, and spends it).
 
 ## Scenario claims
 
