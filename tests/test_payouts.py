@@ -129,13 +129,26 @@ def test_a_lab_that_burns_cash_keeps_it(baseline):
     assert burning >= 8  # the baseline's lab spends more than it earns in its first years
 
 
-def test_the_records_keep_every_payout(baseline):
+def _journaled_run(baseline, seed: int) -> AIEconomy:
+    """16 quarters of the baseline at 200 investors, every journal entry kept."""
     m = AIEconomy(
         apply_overrides(baseline, {"investors.n_investors": 200, "quarters": 16}),
-        rng=1,
+        rng=seed,
         keep_journal=True,
     )
     m.run()
+    return m
+
+
+def _assert_recorded(m: AIEconomy, column: str, booked: np.ndarray) -> None:
+    """The records' ``column`` (lean path and firm rows) equals ``booked`` (quarters, firms)."""
+    np.testing.assert_allclose(m.records.firm_paths(column), booked, atol=1e-9)
+    frame = m.records.firms_frame().pivot(index="quarter", columns="firm", values=column)
+    np.testing.assert_allclose(frame[[f.name for f in m.firms]].to_numpy(), booked, atol=1e-9)
+
+
+def test_the_records_keep_every_payout(baseline):
+    m = _journaled_run(baseline, 1)
     booked = np.zeros((16, len(m.firms)))
     for f in m.firms:
         for e in f.ledger.journal:
@@ -144,9 +157,7 @@ def test_the_records_keep_every_payout(baseline):
                     x for a, x in e.lines if a is Account.RETAINED_EARNINGS
                 )
     assert booked.sum() > 0  # the listed firms pay out in the baseline
-    np.testing.assert_allclose(m.records.firm_paths("payouts"), booked, atol=1e-9)
-    frame = m.records.firms_frame().pivot(index="quarter", columns="firm", values="payouts")
-    np.testing.assert_allclose(frame[[f.name for f in m.firms]].to_numpy(), booked, atol=1e-9)
+    _assert_recorded(m, "payouts", booked)
 
 
 def test_the_records_keep_the_cash_paid_in_for_new_shares(baseline):
@@ -155,12 +166,7 @@ def test_the_records_keep_the_cash_paid_in_for_new_shares(baseline):
     Warrants a supplier grants (paid-in capital against an expense, no cash) are not
     money paid in.
     """
-    m = AIEconomy(
-        apply_overrides(baseline, {"investors.n_investors": 200, "quarters": 16}),
-        rng=2,
-        keep_journal=True,
-    )
-    m.run()
+    m = _journaled_run(baseline, 2)
     booked = np.zeros((16, len(m.firms)))
     cash_in = {"equity_placement", "equity_issue", "rescue_round", "equity_tranche"}
     grants = 0
@@ -175,6 +181,4 @@ def test_the_records_keep_the_cash_paid_in_for_new_shares(baseline):
     lab = [f.index for f in m.firms if f.role == "lab"]
     assert booked[:, lab].sum() > 50.0  # the baseline's lab raises money in its first years
     assert grants > 0  # and AMD's warrants vest: booked, but not counted as money paid in
-    np.testing.assert_allclose(m.records.firm_paths("equity_raised"), booked, atol=1e-9)
-    frame = m.records.firms_frame().pivot(index="quarter", columns="firm", values="equity_raised")
-    np.testing.assert_allclose(frame[[f.name for f in m.firms]].to_numpy(), booked, atol=1e-9)
+    _assert_recorded(m, "equity_raised", booked)
