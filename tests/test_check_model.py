@@ -71,7 +71,7 @@ def test_quick_suite_runs_and_reports_every_check(quick):
     for cid in checks.loc[~checks["passed"], "id"]:
         assert cid in r.stdout
     assert ("FAIL" in r.stdout) == (r.returncode == 1)
-    for name in ("claims", "sizes", "regimes", "regime_paths"):
+    for name in ("claims", "sizes", "regimes", "regime_map", "regime_paths"):
         assert (out / "figures" / f"{name}.png").stat().st_size > 10_000
     assert (out / "checks.md").read_text().count("\n") == len(checks) + 2
 

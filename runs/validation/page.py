@@ -64,6 +64,10 @@ def _figures(result: SuiteResult) -> dict[str, tuple[str, Figure]]:
             figures.sizes_figure(result.runs),
         ),
         "regimes": ("Regime labels per scenario.", figures.regimes_figure(result.runs)),
+        "regime_map": (
+            "Where each run sits against the regime rules on the AI-exposed value.",
+            figures.regime_map_figure(result.runs),
+        ),
         "regime_paths": ("The regime rules on synthetic paths.", figures.synthetic_figure()),
     }
     sens = result.sensitivity

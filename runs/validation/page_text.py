@@ -207,6 +207,16 @@ to the label (`world.regimes.REGIME_RULES`).
 
 {_rules_table()}
 
+The regime map (figure above) places every run of the suite at the two figures the
+rules on V read — its largest fall from a peak and its value at the end over its
+peak — in the colour of its label, one panel a scenario: the dashed line is the crash
+threshold, the dotted one the recovery threshold. A scenario whose dots sit on a line
+has labels a small change could flip; one far from the lines does not. A bust left of
+the dashed line was decided by a default or by the collapse of AI revenue. Each run's
+figures are columns of `runs.parquet` (`regime_value_drawdown`,
+`regime_value_end_to_peak`, `regime_value_growth`, `regime_revenue_growth`,
+`regime_revenue_end_to_peak`).
+
 The rules are tested on synthetic paths whose label is obvious:
 
 {_synthetic_list()}

@@ -26,7 +26,7 @@ from scipy import stats as sps
 from runs.named_outputs import OUTPUTS
 from world.params import Scenario
 
-__all__ = ["SuiteRun", "measure_run", "scenario_seeds"]
+__all__ = ["REGIME_FIGURES", "SuiteRun", "measure_run", "scenario_seeds"]
 
 
 def scenario_seeds(name: str, n: int, root_seed: int) -> list[int]:
@@ -79,9 +79,23 @@ def measure_run(task: SuiteRun) -> dict[str, Any]:
     return row
 
 
+#: The figures behind a run's label (:func:`runs.summary.summarize_paths`), kept per run.
+REGIME_FIGURES = (
+    "regime_value_growth",
+    "regime_value_drawdown",
+    "regime_value_end_to_peak",
+    "regime_revenue_growth",
+    "regime_revenue_end_to_peak",
+)
+
+
 def _outputs(result: Any) -> dict[str, Any]:
     summary = result.summary
-    return {"regime": summary["regime"], **{name: summary[name] for name in OUTPUTS}}
+    return {
+        "regime": summary["regime"],
+        **{name: summary[name] for name in REGIME_FIGURES},
+        **{name: summary[name] for name in OUTPUTS},
+    }
 
 
 def _sizes(result: Any) -> dict[str, Any]:
