@@ -20,18 +20,22 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from runs import style
 from runs.figures import GAUGES, check_frame, column_label, new_figure
 from runs.style import styled
+from world.regimes import RegimeRules
 
 __all__ = [
+    "REGIME_MAP_COLUMNS",
     "fan_chart_figure",
     "heatmap_figure",
     "importance_figure",
     "importance_table",
     "morris_figure",
     "prim_figure",
+    "regime_map_figure",
     "regime_shares_figure",
     "sobol_figure",
 ]
@@ -148,6 +152,92 @@ def regime_shares_figure(
             ax.set_xlabel(by)
             ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="regime")
         ax.set_ylabel("% of runs")
+    return fig
+
+
+#: Runs-table columns :func:`regime_map_figure` reads (the suite's rows have them).
+REGIME_MAP_COLUMNS = ("regime", "regime_value_drawdown", "regime_value_end_to_peak")
+
+
+def regime_map_figure(
+    runs: pd.DataFrame, rules: RegimeRules | None = None, by: str | None = "scenario"
+) -> Figure:
+    """Each run at its AI-exposed value's largest fall and end-to-peak, one panel per ``by``.
+
+    The rules on the AI-exposed value split the square: a fall of at least
+    ``crash_drawdown`` is a crash, recovered if the value ends at least
+    ``recovery_share`` of its peak (otherwise a bust); runs left of the crash line
+    are a boom or a soft landing unless the network's AI revenue collapsed or a firm
+    defaulted (a bust or a cascade there). Each dot is one run in its label's colour,
+    so a reader sees how far from a line each label was decided.
+
+    ``by`` names the column that splits the runs into panels (a validation suite's
+    ``scenario``); ``None``, or a column the table lacks, draws one panel of all runs
+    (a sweep). Rows whose ``status`` is not ``ok`` are left out.
+
+    Raises
+    ------
+    ValueError
+        If ``runs`` lacks a column of :data:`REGIME_MAP_COLUMNS` (a runs table written
+        before the suite recorded them).
+    """
+    missing = [c for c in REGIME_MAP_COLUMNS if c not in runs.columns]
+    if missing:
+        raise ValueError(f"runs: no column {missing[0]!r} (a table from before aipm recorded it)")
+    rules = RegimeRules() if rules is None else rules
+    ok = runs[runs["status"] == "ok"] if "status" in runs.columns else runs
+    if by is None or by not in ok.columns:
+        ok = ok.assign(_panel="all runs")
+        by = "_panel"
+    names = list(dict.fromkeys(ok[by]))
+    ncols = min(4, max(len(names), 1))
+    nrows = max(int(np.ceil(len(names) / ncols)), 1)
+    present = [r for r in REGIME_ORDER if (ok["regime"] == r).any()]
+    with styled():
+        fig = new_figure((max(3.2 * ncols + 1.6, 7.0), max(2.9 * nrows + 0.8, 5.0)))
+        axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True)).ravel()
+        for ax, name in zip(axes, names, strict=False):
+            mine = ok[ok[by] == name]
+            x = mine["regime_value_drawdown"].to_numpy(float)
+            y = mine["regime_value_end_to_peak"].to_numpy(float)
+            labels = mine["regime"].to_numpy(str)
+            for regime in REGIME_ORDER:
+                here = labels == regime
+                if here.any():
+                    ax.scatter(
+                        x[here], y[here], s=14, alpha=0.75, lw=0,
+                        color=style.REGIME_COLOURS.get(regime, style.GREY),
+                    )  # fmt: skip
+            ax.axvline(rules.crash_drawdown, color=style.GREY, ls="--", lw=1)
+            ax.axhline(
+                rules.recovery_share, xmin=rules.crash_drawdown, color=style.GREY, lw=1, ls=":"
+            )
+            ax.set_title(f"{name} ({len(mine)} runs)", fontsize=9.5)
+            ax.set_xlim(0, 1)
+            ax.set_ylim(0, 1.02)
+        for ax in axes[len(names) :]:
+            ax.set_visible(False)
+        for ax in axes[::ncols]:
+            ax.set_ylabel("value at the end / peak")
+        for ax in axes[max(len(names) - ncols, 0) : len(names)]:
+            ax.set_xlabel("largest fall from peak")
+        handles = [
+            Line2D([], [], ls="", marker="o", color=style.REGIME_COLOURS.get(r, style.GREY))
+            for r in present
+        ]
+        labels = [r.replace("_", " ") for r in present]
+        if len(names) < axes.size:  # the first empty panel holds the legend
+            spare = axes[len(names)]
+            spare.set_visible(True)
+            spare.axis("off")
+            spare.legend(handles, labels, loc="center", title="regime")
+        else:  # above the recovery line right of the crash line: rarely a run there
+            axes[len(names) - 1].legend(handles, labels, loc="upper right", title="regime")
+        fig.suptitle(
+            "Regime map: the AI-exposed value of each run\n"
+            f"dashed: a fall of {rules.crash_drawdown:.0%} is a crash; "
+            f"dotted: recovered at {rules.recovery_share:.0%} of the peak"
+        )
     return fig
 
 

@@ -177,6 +177,10 @@ def build_sweep_report(sweep_dir: Path) -> Path:
         if numeric:
             fig = sweep_figures.regime_shares_figure(runs, by=numeric[0])
             made.append(("regimes_by_parameter", f"Regimes by {numeric[0]}.", fig))
+        if set(sweep_figures.REGIME_MAP_COLUMNS) <= set(runs.columns):
+            fig = sweep_figures.regime_map_figure(runs, by=None)
+            caption = "Every run against the regime rules on the AI-exposed value."
+            made.append(("regime_map", caption, fig))
     numeric = [p for p in params if pd.api.types.is_numeric_dtype(runs[p])]
     analysis = sweep_dir / "analysis"
     if len(numeric) >= 2 and metrics and len(runs):

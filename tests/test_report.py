@@ -336,3 +336,22 @@ def test_minimal_sweep_without_paths_or_analysis(tmp_path):
 def test_app_rejects_a_bad_port():
     r = aipm("app", "--port", 70000)  # validated before the server starts
     assert r.exit_code == 2 and "--port" in r.stderr
+
+
+def test_a_sweep_whose_runs_keep_the_regime_figures_gets_a_regime_map(sweep_dir):
+    """Runs tables of aipm sweep carry the figures each label was read from: the report
+    draws every completed run against the rules (one panel); older tables get no map."""
+    part = sweep_dir / "runs" / "part-0000.parquet"
+    runs = pd.read_parquet(part)
+    runs["regime_value_drawdown"] = [0.3, 0.8, 0.35, 0.9, 0.9]
+    runs["regime_value_end_to_peak"] = [0.9, 0.2, 0.8, 0.1, 0.1]
+    runs.to_parquet(part)
+    build_sweep_report(sweep_dir)
+    with Image.open(sweep_dir / "report" / "regime_map.png") as img:
+        assert img.width >= 500 and img.height >= 300
+    from runs.sweep_figures import regime_map_figure
+
+    fig = regime_map_figure(runs, by=None)
+    (panel,) = [ax for ax in fig.axes if ax.collections]
+    assert "all runs (4 runs)" in panel.get_title(loc="left") + panel.get_title()
+    assert sum(len(c.get_offsets()) for c in panel.collections) == 4  # the failed run is not

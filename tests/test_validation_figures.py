@@ -12,8 +12,7 @@ from matplotlib.colors import to_hex
 
 from runs import style
 from runs.scenario import apply_overrides, load_scenario
-from runs.sweep_figures import REGIME_ORDER
-from runs.validation.figures import REGIME_MAP_COLUMNS, regime_map_figure
+from runs.sweep_figures import REGIME_MAP_COLUMNS, REGIME_ORDER, regime_map_figure
 from runs.validation.runner import REGIME_FIGURES, SuiteRun, measure_run
 from world.regimes import RegimeRules, RegimeStats, label_of
 
@@ -96,7 +95,7 @@ def test_the_regime_map_draws_each_run_in_its_labels_colour_against_the_lines():
         vertical = [ln.get_xdata()[0] for ln in ax.get_lines() if ln.get_linestyle() == "--"]
         level = [ln.get_ydata()[0] for ln in ax.get_lines() if ln.get_linestyle() == ":"]
         assert vertical == [rules.crash_drawdown] and level == [rules.recovery_share]
-    # one legend (three panels fill their row: on the figure) lists the labels in rule order
+    # one legend (three panels fill their row: in the last) lists the labels in rule order
     assert _legend_texts(fig) == ["boom", "bust", "cascade"]
 
 

@@ -3,8 +3,6 @@
 * :func:`claims_figure` — every direction claim as an effect size with its verdict;
 * :func:`sizes_figure` — each run's worst size against its documented bound;
 * :func:`regimes_figure` — the share of runs per regime label, per scenario;
-* :func:`regime_map_figure` — where each run sits against the rules on the AI-exposed
-  value (how far from a line each label was decided);
 * :func:`synthetic_figure` — the labelled synthetic paths the regime rules are tested on.
 """
 
@@ -13,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from runs import style
 from runs.figures import new_figure
@@ -23,12 +20,9 @@ from runs.validation import bounds
 from runs.validation.claims import Expectations
 from runs.validation.synthetic import SYNTHETIC_PATHS
 from world.pathstats import trailing_sum
-from world.regimes import RegimeRules
 
 __all__ = [
-    "REGIME_MAP_COLUMNS",
     "claims_figure",
-    "regime_map_figure",
     "regimes_figure",
     "sizes_figure",
     "synthetic_figure",
@@ -146,82 +140,6 @@ def regimes_figure(runs: pd.DataFrame) -> Figure:
         ax.set_xlabel("% of seeds")
         ax.set_title(f"Regime labels over {ok.groupby('scenario').size().max()} seeds")
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="regime")
-    return fig
-
-
-#: Runs-table columns :func:`regime_map_figure` reads (the suite's rows have them).
-REGIME_MAP_COLUMNS = ("regime", "regime_value_drawdown", "regime_value_end_to_peak")
-
-
-def regime_map_figure(runs: pd.DataFrame, rules: RegimeRules | None = None) -> Figure:
-    """Each run at its AI-exposed value's largest fall and end-to-peak, one panel a scenario.
-
-    The rules on the AI-exposed value split the square: a fall of at least
-    ``crash_drawdown`` is a crash, recovered if the value ends at least
-    ``recovery_share`` of its peak (otherwise a bust); runs left of the crash line
-    are a boom or a soft landing unless the network's AI revenue collapsed or a firm
-    defaulted (a bust or a cascade there). Each dot is one run in its label's colour,
-    so a reader sees how far from a line each label was decided.
-
-    Raises
-    ------
-    ValueError
-        If ``runs`` lacks a column of :data:`REGIME_MAP_COLUMNS` (a runs table written
-        before the suite recorded them).
-    """
-    missing = [c for c in REGIME_MAP_COLUMNS if c not in runs.columns]
-    if missing:
-        raise ValueError(f"runs: no column {missing[0]!r} (rerun aipm check-model)")
-    rules = RegimeRules() if rules is None else rules
-    ok = runs[runs["status"] == "ok"]
-    names = list(dict.fromkeys(ok["scenario"]))
-    ncols = min(4, max(len(names), 1))
-    nrows = max(int(np.ceil(len(names) / ncols)), 1)
-    present = [r for r in REGIME_ORDER if (ok["regime"] == r).any()]
-    with styled():
-        fig = new_figure((3.2 * ncols + 1.6, 2.9 * nrows + 0.8))
-        axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True)).ravel()
-        for ax, name in zip(axes, names, strict=False):
-            mine = ok[ok["scenario"] == name]
-            x = mine["regime_value_drawdown"].to_numpy(float)
-            y = mine["regime_value_end_to_peak"].to_numpy(float)
-            labels = mine["regime"].to_numpy(str)
-            for regime in REGIME_ORDER:
-                here = labels == regime
-                if here.any():
-                    ax.scatter(
-                        x[here], y[here], s=14, alpha=0.75, lw=0,
-                        color=style.REGIME_COLOURS.get(regime, style.GREY),
-                    )  # fmt: skip
-            ax.axvline(rules.crash_drawdown, color=style.GREY, ls="--", lw=1)
-            ax.axhline(
-                rules.recovery_share, xmin=rules.crash_drawdown, color=style.GREY, lw=1, ls=":"
-            )
-            ax.set_title(f"{name} ({len(mine)} runs)", fontsize=9.5)
-            ax.set_xlim(0, 1)
-            ax.set_ylim(0, 1.02)
-        for ax in axes[len(names) :]:
-            ax.set_visible(False)
-        for ax in axes[::ncols]:
-            ax.set_ylabel("value at the end / peak")
-        for ax in axes[max(len(names) - ncols, 0) : len(names)]:
-            ax.set_xlabel("largest fall from peak")
-        handles = [
-            Line2D([], [], ls="", marker="o", color=style.REGIME_COLOURS.get(r, style.GREY))
-            for r in present
-        ]
-        labels = [r.replace("_", " ") for r in present]
-        if len(names) < axes.size:  # the first empty panel holds the legend
-            spare = axes[len(names)]
-            spare.set_visible(True)
-            spare.axis("off")
-            spare.legend(handles, labels, loc="center", title="regime")
-        else:
-            fig.legend(handles, labels, loc="lower right", title="regime", fontsize=8.5)
-        fig.suptitle(
-            f"Regime map: AI-exposed value per run (dashed: a fall of {rules.crash_drawdown:.0%}"
-            f" is a crash; dotted: recovered at {rules.recovery_share:.0%} of the peak)"
-        )
     return fig
 
 

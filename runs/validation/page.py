@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from runs import style
 from runs.named_outputs import OUTPUTS, OutputKind
 from runs.output import atomic_write_bytes, git_commit
+from runs.sweep_figures import regime_map_figure
 from runs.validation import figures
 from runs.validation.page_text import method_text, out_of_sample_factor
 from runs.validation.seednoise import SensitivityResult
@@ -66,7 +67,7 @@ def _figures(result: SuiteResult) -> dict[str, tuple[str, Figure]]:
         "regimes": ("Regime labels per scenario.", figures.regimes_figure(result.runs)),
         "regime_map": (
             "Where each run sits against the regime rules on the AI-exposed value.",
-            figures.regime_map_figure(result.runs),
+            regime_map_figure(result.runs),
         ),
         "regime_paths": ("The regime rules on synthetic paths.", figures.synthetic_figure()),
     }
