@@ -70,6 +70,8 @@ def run_point(base, point: dict[str, float], run_id: int) -> tuple[dict, pd.Data
         "total_deployed_gw_final": s["total_deployed_gw"].iloc[-1],
         "round_trip_revenue_total": s["round_trip_revenue"].sum(),
         "regime": result.summary["regime"],
+        "regime_value_drawdown": result.summary["regime_value_drawdown"],
+        "regime_value_end_to_peak": result.summary["regime_value_end_to_peak"],
     }
     return row, s.assign(run_id=run_id)
 
@@ -102,6 +104,7 @@ def main() -> None:
     save(sweep_figures.fan_chart_figure(paths), "fan_charts")
     save(sweep_figures.regime_shares_figure(runs), "regimes")
     save(sweep_figures.regime_shares_figure(runs, by="demand.bass_q"), "regimes_by_parameter")
+    save(sweep_figures.regime_map_figure(runs, by=None), "regime_map")
     save(
         sweep_figures.heatmap_figure(
             runs, "demand.bass_q", "buildout.power_cap_gw", "total_deployed_gw_final"
