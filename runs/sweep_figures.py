@@ -209,6 +209,7 @@ def regime_map_figure(
                         color=style.REGIME_COLOURS.get(regime, style.GREY),
                     )  # fmt: skip
             ax.axvline(rules.crash_drawdown, color=style.GREY, ls="--", lw=1)
+            # xmin is a fraction of the axis, which spans falls of 0 to 1: the crash line
             ax.axhline(
                 rules.recovery_share, xmin=rules.crash_drawdown, color=style.GREY, lw=1, ls=":"
             )

@@ -21,12 +21,7 @@ from runs.validation.claims import Expectations
 from runs.validation.synthetic import SYNTHETIC_PATHS
 from world.pathstats import trailing_sum
 
-__all__ = [
-    "claims_figure",
-    "regimes_figure",
-    "sizes_figure",
-    "synthetic_figure",
-]
+__all__ = ["claims_figure", "regimes_figure", "sizes_figure", "synthetic_figure"]
 
 PASS, FAIL = style.OKABE_ITO[2], style.OKABE_ITO[3]
 
