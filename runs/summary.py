@@ -25,7 +25,23 @@ from world.stress import run_summary_metrics
 if TYPE_CHECKING:
     from world.metrics import Recorder
 
-__all__ = ["paths_of_records", "paths_of_tables", "summarize", "summarize_paths"]
+__all__ = [
+    "REGIME_FIGURES",
+    "paths_of_records",
+    "paths_of_tables",
+    "summarize",
+    "summarize_paths",
+]
+
+#: Summary keys of the figures a run's regime label is read from: ``regime_<field>`` for
+#: each field of :class:`world.regimes.RegimeStats` but the default quarters.
+REGIME_FIGURES = (
+    "regime_value_growth",
+    "regime_value_drawdown",
+    "regime_value_end_to_peak",
+    "regime_revenue_growth",
+    "regime_revenue_end_to_peak",
+)
 
 
 def _firm_order(order: list[str]):
@@ -141,11 +157,7 @@ def summarize_paths(paths: RunPaths) -> dict[str, Any]:
     stats = paths.regime_stats
     out: dict[str, Any] = {
         "regime": paths.regime.value,
-        "regime_value_growth": stats.value_growth,
-        "regime_value_drawdown": stats.value_drawdown,
-        "regime_value_end_to_peak": stats.value_end_to_peak,
-        "regime_revenue_growth": stats.revenue_growth,
-        "regime_revenue_end_to_peak": stats.revenue_end_to_peak,
+        **{key: getattr(stats, key.removeprefix("regime_")) for key in REGIME_FIGURES},
     }
     out.update(compute_outputs(paths))
     out.update(run_summary_metrics(v, paths.defaulted, list(paths.names)).to_dict())

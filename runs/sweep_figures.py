@@ -172,21 +172,23 @@ def regime_map_figure(
     so a reader sees how far from a line each label was decided.
 
     ``by`` names the column that splits the runs into panels (a validation suite's
-    ``scenario``); ``None``, or a column the table lacks, draws one panel of all runs
-    (a sweep). Rows whose ``status`` is not ``ok`` are left out.
+    ``scenario``); ``None`` draws one panel of all runs (a sweep). Rows whose
+    ``status`` is not ``ok`` are left out.
 
     Raises
     ------
     ValueError
         If ``runs`` lacks a column of :data:`REGIME_MAP_COLUMNS` (a runs table written
-        before the suite recorded them).
+        before the suite recorded them) or the column ``by``.
     """
     missing = [c for c in REGIME_MAP_COLUMNS if c not in runs.columns]
     if missing:
         raise ValueError(f"runs: no column {missing[0]!r} (a table from before aipm recorded it)")
+    if by is not None and by not in runs.columns:
+        raise ValueError(f"by: runs has no column {by!r}")
     rules = RegimeRules() if rules is None else rules
     ok = runs[runs["status"] == "ok"] if "status" in runs.columns else runs
-    if by is None or by not in ok.columns:
+    if by is None:
         ok = ok.assign(_panel="all runs")
         by = "_panel"
     names = list(dict.fromkeys(ok[by]))

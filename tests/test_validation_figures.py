@@ -12,8 +12,9 @@ from matplotlib.colors import to_hex
 
 from runs import style
 from runs.scenario import apply_overrides, load_scenario
+from runs.summary import REGIME_FIGURES
 from runs.sweep_figures import REGIME_MAP_COLUMNS, REGIME_ORDER, regime_map_figure
-from runs.validation.runner import REGIME_FIGURES, SuiteRun, measure_run
+from runs.validation.runner import SuiteRun, measure_run
 from world.regimes import RegimeRules, RegimeStats, label_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,3 +127,8 @@ def test_the_regime_map_follows_the_rules_it_is_given():
 def test_a_runs_table_without_the_figures_is_refused_by_name(column):
     with pytest.raises(ValueError, match=f"no column '{column}'"):
         regime_map_figure(_runs().drop(columns=column))
+
+
+def test_panels_by_a_column_the_table_lacks_are_refused_by_name():
+    with pytest.raises(ValueError, match="by: runs has no column 'point_id'"):
+        regime_map_figure(_runs(), by="point_id")

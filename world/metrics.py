@@ -160,8 +160,8 @@ class Recorder:
     """Collects one row per firm and one system row per quarter (plain lists, cheap).
 
     With ``firm_rows=False`` only the firms' valuations, default flags, revenue, AI
-    revenue, payouts and equity raised are kept (what a run's summary needs); the system rows are
-    always kept.
+    revenue, payouts and equity raised are kept (what a run's summary needs); the
+    system rows are always kept.
     """
 
     def __init__(self, model: AIEconomy, *, firm_rows: bool = True) -> None:

@@ -24,9 +24,10 @@ import numpy as np
 from scipy import stats as sps
 
 from runs.named_outputs import OUTPUTS
+from runs.summary import REGIME_FIGURES
 from world.params import Scenario
 
-__all__ = ["REGIME_FIGURES", "SuiteRun", "measure_run", "scenario_seeds"]
+__all__ = ["SuiteRun", "measure_run", "scenario_seeds"]
 
 
 def scenario_seeds(name: str, n: int, root_seed: int) -> list[int]:
@@ -77,16 +78,6 @@ def measure_run(task: SuiteRun) -> dict[str, Any]:
         row.update(status="ok", error="")
     row["duration_s"] = time.perf_counter() - start
     return row
-
-
-#: The figures behind a run's label (:func:`runs.summary.summarize_paths`), kept per run.
-REGIME_FIGURES = (
-    "regime_value_growth",
-    "regime_value_drawdown",
-    "regime_value_end_to_peak",
-    "regime_revenue_growth",
-    "regime_revenue_end_to_peak",
-)
 
 
 def _outputs(result: Any) -> dict[str, Any]:
