@@ -218,3 +218,21 @@ def test_accounts_table_is_the_books_behind_the_firm_table(run):
     np.testing.assert_allclose(revenue.sum(axis=1), firms.revenue, rtol=1e-12, atol=1e-12)
     net = total(AccountType.INCOME) - total(AccountType.EXPENSE)
     np.testing.assert_allclose(net, firms.net_income, rtol=1e-9, atol=1e-9)
+
+
+def test_ai_capital_starts_from_the_opening_ppe(baseline):
+    """The fuel gauge's denominator is the opening PP&E plus cumulative AI capex
+    (docs/explanation/gauges.md): the first quarter adds its AI capex to the books'
+    opening PP&E, not to zero (a recorder built before the books opened read 0)."""
+    from runs.scenario import apply_overrides
+    from world.ledger import Account
+    from world.metrics import _legacy_capex
+    from world.model import AIEconomy
+
+    model = AIEconomy(apply_overrides(baseline, {"investors.enabled": False}), rng=1)
+    opening = sum(f.ledger.balance(Account.PPE) for f in model.firms)
+    assert opening > 100.0  # USD bn: the calibrated firms own data centres and fabs' kit
+    model.step()
+    ai_capex = sum(f.capex - _legacy_capex(f, 0) for f in model.firms)
+    assert model.records.ai_capital == pytest.approx(opening + max(ai_capex, 0.0))
+    assert len(model.records.system_rows) == 1

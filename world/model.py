@@ -127,9 +127,10 @@ class AIEconomy(mesa.Model):
         self.ai_spending = 0.0  # final AI spending this quarter (USD bn)
         self._cloud_price_level = self._mean_cloud_price()
         self.history_deals = [(params.relative(d.signed), d) for d in params.deals]
-        self.records = metrics.Recorder(self, firm_rows=firm_rows)
         self.fundamentals = Fundamentals(self)
         opening.open_books(self)
+        # after the opening books: the AI capital starts from the opening PP&E
+        self.records = metrics.Recorder(self, firm_rows=firm_rows)
         dealmaking.sign_history(self, before_start=True)
         if params.investors.enabled:
             self.market = Exchange(self)
