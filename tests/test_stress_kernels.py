@@ -34,8 +34,8 @@ H, S, P = MinskyClass.HEDGE, MinskyClass.SPECULATIVE, MinskyClass.PONZI
         (2.0, 2.0, 3.0, S),  # exactly covers interest
         (1.9, 2.0, 3.0, P),  # cannot even pay interest
         (-1.0, 2.0, 0.0, P),  # burning cash with interest due
-        (0.0, 0.0, 0.0, H),  # no debt
-        (-5.0, 0.0, 0.0, H),  # no debt: hedge whatever the cash flow
+        (0.0, 0.0, 0.0, H),  # no debt, cash flow covers the operating contracts
+        (-5.0, 0.0, 0.0, P),  # no debt, burning cash: its contracts need new money
         (0.5, 0.0, 1.0, S),  # principal only, not covered
         (-5.0, 0.0, 1.0, P),  # principal only, burning cash: debt grows
     ],

@@ -74,14 +74,19 @@ def minsky_class(
     With operating cash flow ``c``, interest due ``i`` and principal due ``k``
     over the same period:
 
-    * ``HEDGE`` if ``i + k == 0`` (no debt service: nothing to cover, whatever
-      the sign of ``c``) or ``c >= i + k``;
+    * ``HEDGE`` if ``c >= i + k``;
     * ``SPECULATIVE`` if ``i <= c < i + k``;
     * ``PONZI`` if ``c < i``.
 
     Ties count in the firm's favour (exact cover is cover). A firm with only
     principal due (``i == 0``, ``k > 0``) is speculative if ``0 <= c < k`` and
     Ponzi if ``c < 0``: it must borrow to keep operating, so its debt grows.
+    A firm with no debt service is hedge if ``c >= 0`` and Ponzi if ``c < 0``:
+    ``c`` is what is left after the operating payments its contracts commit it to
+    (compute rent, opex), and Minsky's hedge units are those "which can fulfill all
+    of their contractual payment obligations by their cash flows" ([M92]_); a lab
+    burning cash with no debt meets its compute contracts only with new money
+    (equity, loans or asset sales), which is what makes it fragile.
     Arguments broadcast against each other.
 
     Parameters
@@ -108,7 +113,7 @@ def minsky_class(
     Examples
     --------
     >>> minsky_class([5.0, 3.0, 0.5, -1.0], [1.0, 1.0, 1.0, 0.0], [2.0, 4.0, 4.0, 0.0]).tolist()
-    [0, 1, 2, 0]
+    [0, 1, 2, 2]
 
     """
     c = _finite(operating_cash_flow, "operating_cash_flow")
@@ -127,14 +132,14 @@ def minsky_class(
     service = i + k
     out = np.full(c.shape, MinskyClass.PONZI, dtype=np.int64)
     out[c >= i] = MinskyClass.SPECULATIVE
-    out[(c >= service) | (service == 0)] = MinskyClass.HEDGE
+    out[c >= service] = MinskyClass.HEDGE
     return out
 
 
 def minsky_of(operating_cash_flow: float, interest_due: float, principal_due: float) -> MinskyClass:
     """:func:`minsky_class` of one firm (scalars, no validation: the model's hot loop)."""
     service = interest_due + principal_due
-    if operating_cash_flow >= service or service == 0:
+    if operating_cash_flow >= service:
         return MinskyClass.HEDGE
     if operating_cash_flow >= interest_due:
         return MinskyClass.SPECULATIVE
