@@ -492,8 +492,10 @@ def heatmap_figure(
     them; a continuous one (a Latin hypercube, Sobol or Morris design) is cut into
     equal-count bins, as many as keep about :data:`MIN_RUNS_PER_CELL` runs per cell
     (2 to ``bins``), so no row or column is empty. When both parameters are
-    continuous, each run is drawn as a dot coloured by the outcome instead: a
-    binned grid of a space-filling design is mostly empty cells.
+    continuous, each design point is drawn as a dot coloured by the outcome instead
+    (a binned grid of a space-filling design is mostly empty cells); with
+    replicates, by the mean over its seeds, sized by their spread
+    (:func:`_scatter_map`).
     """
     check_frame(runs, "runs", numeric=(x, y, outcome))
     if x == y:
@@ -563,17 +565,85 @@ def _number(v: float) -> str:
     return f"{v:,.0f}" if 1000 <= abs(v) < 1e15 else f"{v:.3g}"
 
 
+#: Marker area (points²) of a dot: the smallest, and the extra one for the largest seed spread.
+DOT_AREA, SPREAD_AREA = 36.0, 300.0
+
+
 def _scatter_map(runs: pd.DataFrame, x: str, y: str, outcome: str) -> Figure:
-    """Each run a dot at its two parameter values, coloured by the outcome."""
+    """Each design point a dot at its two parameter values, coloured by the outcome.
+
+    A point is a ``point_id`` (the sweep's runs table has one), else a pair of ``x``
+    and ``y`` values. With one run per point each run is a dot, as its outcome. With
+    replicates (seeds) the dot is coloured by the mean over the point's seeds and its
+    area grows with their spread (standard deviation): replicates share ``x`` and
+    ``y``, so drawn one by one they would hide each other and show the last seed only.
+    """
     title, unit, factor = column_label(outcome)
+    unit_label = f" ({unit})" if unit else ""
+    key: str | list[str] = "point_id" if "point_id" in runs.columns else [x, y]
+    points = runs.groupby(key, sort=False, dropna=False).agg(
+        _x=(x, "first"),
+        _y=(y, "first"),
+        mean=(outcome, "mean"),
+        sd=(outcome, "std"),
+        n=(outcome, "size"),
+    )
     with styled():
         fig = new_figure((9.0, 6.5))
         ax = fig.subplots()
-        dots = ax.scatter(
-            runs[x], runs[y], c=runs[outcome] * factor, cmap="cividis", s=36, edgecolors="none"
-        )
-        fig.colorbar(dots, ax=ax, label=title + (f" ({unit})" if unit else ""))
+        if points["n"].max() <= 1:  # no replicates: every run is a point
+            dots = ax.scatter(
+                runs[x],
+                runs[y],
+                c=runs[outcome] * factor,
+                cmap="cividis",
+                s=DOT_AREA,
+                edgecolors="none",
+            )
+            fig.colorbar(dots, ax=ax, label=title + unit_label)
+            ax.set_title(f"{title} of each run ({len(runs)} runs),\nby {x} and {y}")
+        else:
+            sd = points["sd"].fillna(0.0) * abs(factor)  # one run left at a point: no spread
+            top = float(sd.max())
+            area = DOT_AREA + (SPREAD_AREA * sd / top if top > 0 else 0.0)
+            dots = ax.scatter(
+                points["_x"],
+                points["_y"],
+                c=points["mean"] * factor,
+                cmap="cividis",
+                s=area,
+                edgecolors="0.25",
+                linewidths=0.6,
+            )
+            fig.colorbar(dots, ax=ax, label=f"mean {title}{unit_label}")
+            if top > 0:
+                handles = [
+                    Line2D(
+                        [],
+                        [],
+                        ls="none",
+                        marker="o",
+                        color="0.6",
+                        markeredgecolor="0.25",
+                        markersize=float(np.sqrt(DOT_AREA + SPREAD_AREA * v / top)),
+                    )
+                    for v in (top / 3, 2 * top / 3, top)
+                ]
+                labels = [_number(v) for v in (top / 3, 2 * top / 3, top)]
+                ax.legend(
+                    handles,
+                    labels,
+                    title=f"sd over seeds{unit_label}",
+                    loc="best",
+                    fontsize="small",
+                    title_fontsize="small",
+                    labelspacing=1.2,
+                )
+            low, high = int(points["n"].min()), int(points["n"].max())
+            seeds = f"{high} seeds" if low == high else f"{low}–{high} seeds"
+            ax.set_title(
+                f"{title}: mean over seeds ({len(points)} points × {seeds}),\nby {x} and {y}"
+            )
         ax.set_xlabel(x)
         ax.set_ylabel(y)
-        ax.set_title(f"{title} of each run ({len(runs)} runs),\nby {x} and {y}")
     return fig

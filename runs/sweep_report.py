@@ -186,7 +186,11 @@ def build_sweep_report(sweep_dir: Path) -> Path:
     if len(numeric) >= 2 and metrics and len(runs):
         outcome, (x, y) = _heatmap_axes(analysis, metrics, numeric)
         fig = sweep_figures.heatmap_figure(runs, x, y, outcome)
-        made.append(("heatmap", f"{outcome} over {x} and {y} (median over runs).", fig))
+        caption = (
+            f"{outcome} over {x} and {y} (binned: the median per cell; dots: each design "
+            "point's mean over its seeds)."
+        )
+        made.append(("heatmap", caption, fig))
     ranges = {p: (float(runs[p].min()), float(runs[p].max())) for p in numeric if len(runs)}
     for stem, make, caption in (
         ("sobol", sweep_figures.sobol_figure, "Sobol indices (first order and total)"),

@@ -520,6 +520,47 @@ def test_heatmap_over_a_switch_and_a_number():
     assert sorted(t.get_text() for t in ax.get_yticklabels()) == ["2,500", "900"]
 
 
+def test_heatmap_of_replicates_draws_each_point_once_at_its_seed_mean():
+    """Replicates of a design point share its parameter values: one dot per point,
+    coloured by the mean over its seeds (not whichever seed was drawn last), its area
+    growing with their spread, and a title that counts points and seeds."""
+    runs = pd.DataFrame(
+        {
+            "point_id": [0, 1, 0, 1, 0, 1],
+            "replicate": [0, 0, 1, 1, 2, 2],
+            "a": [0.1, 0.7, 0.1, 0.7, 0.1, 0.7],
+            "b": [5.0, 2.0, 5.0, 2.0, 5.0, 2.0],
+            "score": [1.0, 10.0, 2.0, 20.0, 6.0, 90.0],  # means 3 and 40, sd 2.6 and 43.6
+        }
+    ).sample(frac=1.0, random_state=3)  # rows in any order
+    by_pair = runs.drop(columns="point_id")  # no point id: a point is its (a, b) pair
+    for table in (runs, by_pair):
+        ax = S._scatter_map(table, "a", "b", "score").axes[0]
+        dots = ax.collections[0]
+        offsets = np.asarray(dots.get_offsets())
+        order = np.argsort(offsets[:, 0])
+        assert offsets[order].tolist() == [[0.1, 5.0], [0.7, 2.0]]
+        assert np.asarray(dots.get_array())[order] == pytest.approx([3.0, 40.0])
+        assert dots.get_sizes()[order][0] < dots.get_sizes()[order][1]  # larger seed spread
+        assert "2 points × 3 seeds" in title(ax) and "mean" in title(ax)
+        assert "runs)" not in title(ax)
+    # through the public function (both parameters continuous: the dot map), and a point
+    # that lost a run (a failed seed) still drawn once
+    rng = np.random.default_rng(4)
+    design = pd.DataFrame({"point_id": range(8), "a": rng.random(8), "b": rng.random(8)})
+    reps = design.loc[design.index.repeat(2)].assign(score=rng.normal(size=16))
+    ax = S.heatmap_figure(reps.iloc[1:], "a", "b", "score").axes[0]
+    dots = ax.collections[0]
+    assert len(dots.get_offsets()) == 8 and "8 points × 1–2 seeds" in title(ax)
+    means = reps.iloc[1:].groupby("point_id")["score"].mean()
+    assert sorted(np.asarray(dots.get_array())) == pytest.approx(sorted(means))
+    # one seed per point: every run a dot, as before
+    one = reps.drop_duplicates("point_id")
+    ax = S.heatmap_figure(one, "a", "b", "score").axes[0]
+    assert np.asarray(ax.collections[0].get_array()) == pytest.approx(one["score"].to_numpy())
+    assert "(8 runs)" in title(ax) and "seeds" not in title(ax)
+
+
 def test_regimes_by_a_switch_or_a_grid_level_get_a_bar_each():
     rng = np.random.default_rng(5)
     runs = pd.DataFrame(
