@@ -25,6 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 from typer.core import TyperGroup
 
+from runs.investor_snapshots import MAX_INVESTOR_SNAPSHOT_BYTES, investor_snapshot_error
 from runs.report_worker import InlineReport, ReportError, ReportWorker, can_fork
 from runs.scenario import ScenarioError, load_scenario
 from world.params import Scenario, quarter_index, quarter_label
@@ -254,7 +255,8 @@ def run(
         int,
         typer.Option(
             "--investor-snapshots",
-            help="write investors.parquet: investor-level snapshots every N quarters (0: off)",
+            help="write investors.parquet: investor-level snapshots every N quarters "
+            f"(0: off; at most {MAX_INVESTOR_SNAPSHOT_BYTES / 1e9:g} GB of them in memory)",
         ),
     ] = 0,
 ) -> None:
@@ -266,6 +268,9 @@ def run(
     if quarters is not None:
         check_range("--quarters", quarters, 1, 400)
     s = load_or_fail(scenario, set_, shock, quarters)
+    # the snapshots stay in memory until the run ends: refuse too many before starting
+    if (message := investor_snapshot_error(s, investor_snapshots)) is not None:
+        raise fail(message)
     target = out_dir if out_dir is not None else Path("out") / s.name
     try:
         slot = open_output(target, force=force)

@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from runs.investor_snapshots import check_investor_snapshots, is_snapshot_quarter
 from runs.summary import paths_of_records, summarize_paths
 from world.contracts import SignedDeal
 from world.events import Event, EventLog
@@ -121,10 +122,14 @@ def simulate(
     The result depends only on (scenario, seed). ``on_quarter`` is called after each
     quarter with the number of quarters done (for progress bars).
     ``investor_snapshots=k`` (> 0) keeps an investor-level snapshot every ``k``
-    quarters and after the last one (needs the investor population).
+    quarters and after the last one (needs the investor population); a run whose
+    snapshots would exceed :data:`runs.investor_snapshots.MAX_INVESTOR_SNAPSHOT_BYTES`
+    raises ValueError before it starts (see
+    :func:`runs.investor_snapshots.check_investor_snapshots`).
     ``firm_rows=False`` keeps only what the summary needs of the firms (faster, for
     sweeps that save no paths); ``result.firms`` then raises.
     """
+    check_investor_snapshots(scenario, investor_snapshots, quarters)
     model = AIEconomy(scenario, rng=seed, firm_rows=firm_rows)
     n = scenario.quarters if quarters is None else quarters
     snapshots = []
@@ -132,11 +137,7 @@ def simulate(
         model.step()
         if on_quarter is not None:
             on_quarter(k + 1)
-        if (
-            investor_snapshots
-            and model.market is not None
-            and ((k + 1) % investor_snapshots == 0 or k + 1 == n)
-        ):
+        if model.market is not None and is_snapshot_quarter(k + 1, n, investor_snapshots):
             snap = model.market.population.snapshot().reset_index()
             snap.insert(0, "quarter", k)
             snapshots.append(snap)

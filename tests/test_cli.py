@@ -327,3 +327,103 @@ def test_error_text_is_printed_literally(tmp_path):
         bad.write_text(BASELINE.read_text().replace("bass_q = 0.07", f'"{key}" = 1', 1))
         line = one_error_line(invoke("validate", bad))
         assert line == f"error: demand.{key}: unknown key"
+
+
+# -- investor snapshots: bounded before the run starts ---------------------------------
+SMALL_POPULATION = ("--quarters", 3, "--set", "investors.n_investors=100", "--no-report")
+SMALL_ROWS = 100 * 3  # --investor-snapshots 1: every quarter
+ROW_BYTES = 105  # the baseline's 7 firms
+
+
+def test_snapshot_quarters_follow_the_rule_of_the_run():
+    from runs.investor_snapshots import is_snapshot_quarter, snapshot_quarter_count
+
+    assert [d for d in range(1, 11) if is_snapshot_quarter(d, 10, 4)] == [4, 8, 10]
+    assert not any(is_snapshot_quarter(d, 10, 0) for d in range(1, 11))
+    for n in range(1, 30):
+        assert snapshot_quarter_count(n, 0) == 0
+        for every in range(1, 35):
+            assert snapshot_quarter_count(n, every) == -(-n // every)  # ceil(n / every)
+
+
+def test_snapshot_rows_and_bytes_estimate_the_real_table():
+    from runs.investor_snapshots import snapshot_bytes_per_row, snapshot_rows
+    from runs.scenario import load_scenario
+    from runs.simulate import simulate
+
+    s = load_scenario(BASELINE, sets=["investors.n_investors=100"], quarters=5)
+    assert snapshot_rows(s, 2) == 100 * 3  # quarters 2, 4 and the last
+    assert snapshot_rows(s, 2, quarters=4) == 100 * 2
+    off = load_scenario(BASELINE, sets=["investors.n_investors=100", "investors.enabled=false"])
+    assert snapshot_rows(off, 1) == 0  # no population, no snapshots
+    table = simulate(s, 1, investor_snapshots=2).investors
+    assert len(table) == snapshot_rows(s, 2)
+    assert sorted(table.quarter.unique()) == [1, 3, 4]
+    per_row = table.memory_usage(deep=True, index=False).sum() / len(table)
+    assert snapshot_bytes_per_row(len(s.firms)) == ROW_BYTES
+    assert abs(per_row - ROW_BYTES) < 1  # (the categories' labels are shared)
+
+
+def test_too_many_investor_snapshots_exit_2_before_anything_is_written(
+    tmp_path, monkeypatch, no_simulation
+):
+    import runs.investor_snapshots
+
+    monkeypatch.setattr(
+        runs.investor_snapshots, "MAX_INVESTOR_SNAPSHOT_BYTES", SMALL_ROWS * ROW_BYTES - 1
+    )
+    out = tmp_path / "out"
+    line = one_error_line(
+        invoke("run", BASELINE, *SMALL_POPULATION, "--investor-snapshots", 1, "--out", out)
+    )
+    assert line == (
+        "error: --investor-snapshots: 1 with investors.n_investors=100 over 3 quarters keeps "
+        "300 investor rows (3 snapshots, about 3.15e-05 GB in memory); allowed: at most 299 "
+        "rows (3.15e-05 GB); use a larger snapshot interval (--investor-snapshots 2 or more)"
+    )
+    assert not out.exists() and sorted(tmp_path.iterdir()) == []  # no temporary folder either
+
+
+def test_investor_snapshots_at_the_limit_run(tmp_path, monkeypatch):
+    import runs.investor_snapshots
+
+    monkeypatch.setattr(
+        runs.investor_snapshots, "MAX_INVESTOR_SNAPSHOT_BYTES", SMALL_ROWS * ROW_BYTES
+    )
+    out = tmp_path / "out"
+    r = invoke("run", BASELINE, *SMALL_POPULATION, "--investor-snapshots", 1, "--out", out)
+    assert r.exit_code == 0, r.stderr
+    investors = pd.read_parquet(out / "investors.parquet")
+    assert len(investors) == SMALL_ROWS and sorted(investors.quarter.unique()) == [0, 1, 2]
+
+
+def test_the_python_api_refuses_too_many_snapshots_with_the_same_message(monkeypatch):
+    import runs.investor_snapshots
+    from runs.investor_snapshots import investor_snapshot_error
+    from runs.scenario import load_scenario
+    from runs.simulate import simulate
+
+    s = load_scenario(BASELINE, sets=["investors.n_investors=100"])  # 40 quarters
+    monkeypatch.setattr(runs.investor_snapshots, "MAX_INVESTOR_SNAPSHOT_BYTES", 100 * 105 * 10)
+    message = investor_snapshot_error(s, 1)
+    assert message is not None and "keeps 4,000 investor rows" in message
+    assert "at most 1,000 rows" in message and "(--investor-snapshots 4 or more)" in message
+    assert investor_snapshot_error(s, 4) is None  # quarters 4, 8, ..., 40: 10 snapshots
+    with pytest.raises(ValueError) as caught:
+        simulate(s, 1, investor_snapshots=1)
+    assert str(caught.value) == message
+
+
+def test_the_real_limit_refuses_the_largest_population_at_every_quarter():
+    from runs.investor_snapshots import investor_snapshot_error
+    from runs.scenario import load_scenario
+
+    s = load_scenario(BASELINE, sets=["investors.n_investors=10000000"])
+    message = investor_snapshot_error(s, 1)
+    assert message is not None
+    assert "keeps 400,000,000 investor rows" in message and "about 42 GB" in message
+    assert "at most 47,619,047 rows (5 GB)" in message
+    assert "(--investor-snapshots 10 or more)" in message
+    assert investor_snapshot_error(s, 9) is not None  # 5 snapshots: 50 million rows, 5.25 GB
+    assert investor_snapshot_error(s, 10) is None  # 4 snapshots: 40 million rows, 4.2 GB
+    assert investor_snapshot_error(s, 0) is None
