@@ -51,9 +51,9 @@ def without_timing(frame: pd.DataFrame) -> pd.DataFrame:
 def test_example_spec_loads_and_plans():
     spec = load_spec(ROOT / "scenarios" / "sweeps" / "example.toml")
     p = plan_sweep(spec)
-    assert spec.scenario.is_absolute() and spec.scenario.name == "baseline.toml"
+    assert spec.scenario.is_absolute() and spec.scenario.name == "optimistic.toml"
     assert p.n_runs == spec.samples * spec.replicates == len(p.runs)
-    assert p.base.quarters == spec.fixed["quarters"]
+    assert p.base.investors.n_investors == spec.fixed["investors.n_investors"]
 
 
 @pytest.mark.parametrize(
