@@ -248,7 +248,12 @@ def run(
     set_: SetOption = None,
     shock: ShockOption = None,
     force: Annotated[
-        bool, typer.Option("--force", help="replace --out even if it is not an aipm run folder")
+        bool,
+        typer.Option(
+            "--force",
+            help="replace --out even if it is another earlier aipm output (e.g. a sweep); "
+            "never a folder that is not aipm's",
+        ),
     ] = False,
     report: Annotated[bool, typer.Option(help="write the report (PNG + HTML)")] = True,
     investor_snapshots: Annotated[
@@ -273,7 +278,7 @@ def run(
         raise fail(message)
     target = out_dir if out_dir is not None else Path("out") / s.name
     try:
-        slot = open_output(target, force=force)
+        slot = open_output(target, force=force, inputs=(scenario,))
     except OutputError as exc:
         raise fail(str(exc)) from None
     for note in slot.notes:

@@ -7,7 +7,9 @@ run or the new one:
 
 1. :func:`open_output` checks the target *before* the simulation (a missing or
    empty folder, or a folder that is itself an aipm run — recognised by its
-   ``params.json`` — unless ``force``), recovers what a killed write left behind
+   ``params.json`` — or, with ``force``, another earlier aipm output; never a
+   folder holding an input file, a ``.git`` entry, the home or current folder: see
+   :func:`check_replaceable`), recovers what a killed write left behind
    (see :func:`recover`) and creates the temporary folder (proving it can write);
 2. the run is written into :attr:`OutputSlot.tmp`;
 3. :meth:`OutputSlot.commit` renames the previous run to ``.NAME.old``, the
@@ -45,7 +47,9 @@ __all__ = [
     "OutputError",
     "OutputSlot",
     "atomic_write_bytes",
+    "check_replaceable",
     "git_commit",
+    "is_aipm_output",
     "is_run_dir",
     "open_output",
     "package_version",
@@ -127,6 +131,134 @@ def is_run_dir(path: Path) -> bool:
     return {"scenario", "seed", "aipm_version"} <= meta.keys()
 
 
+#: What aipm writes in its output folders: a run's files (:func:`write_tables`, the
+#: report of :mod:`runs.report`) and a sweep's (:mod:`runs.sweepstore`, its report and
+#: ``analysis/``). Anything else in a folder is the user's.
+_OUTPUT_NAMES = frozenset(
+    {
+        "params.json",
+        "summary.json",
+        "firms.parquet",
+        "accounts.parquet",
+        "system.parquet",
+        "deals.parquet",
+        "events.parquet",
+        "loops.parquet",
+        "investors.parquet",
+        "report.html",
+        "dashboard.png",
+        "figures",
+        "design.parquet",
+        "runs",
+        "paths",
+        "analysis",
+        "report",
+        ".aipm-sweep.lock",
+    }
+)
+#: Files only aipm writes: an output whose ``params.json`` is lost still has them.
+_OUTPUT_MARKS = ("firms.parquet", "system.parquet", "design.parquet", ".aipm-sweep.lock")
+
+
+def is_aipm_output(path: Path) -> bool:
+    """Whether ``path`` looks like an earlier aipm output (a run or a sweep folder).
+
+    Its ``params.json`` names an aipm kind (``aipm-run``, ``aipm-sweep``) or is a run's
+    from before ``kind`` was recorded, or it holds a file only aipm writes
+    (a run's ``firms.parquet`` or ``system.parquet``, a sweep's ``design.parquet`` or lock).
+    """
+    path = Path(path)
+    if is_run_dir(path):
+        return True
+    try:
+        meta = json.loads((path / "params.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = None
+    if isinstance(meta, dict) and str(meta.get("kind", "")).startswith("aipm-"):
+        return True
+    return any(os.path.lexists(path / name) for name in _OUTPUT_MARKS)
+
+
+def _within(inner: Path, outer: Path) -> bool:
+    return inner == outer or outer in inner.parents
+
+
+def _real(path: Path) -> Path:
+    """``path`` absolute, with every symbolic link resolved (as far as it exists)."""
+    return Path(os.path.realpath(path))
+
+
+def _entry_list(names: list[str], limit: int = 3) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def check_replaceable(
+    target: Path, *, force: bool = False, inputs: tuple[Path, ...] = (), flag: str = "--out"
+) -> None:
+    """Refuse a ``target`` folder whose replacement could delete what is not aipm's own.
+
+    Every command that replaces (deletes) an output folder checks it here first.
+    Whatever ``force`` says, ``target`` (symbolic links resolved) must not be or
+    contain the filesystem root, the user's home folder, the current folder, any of
+    ``inputs`` (the command's input files) or a ``.git`` entry. An existing folder
+    must then be empty or an earlier aipm run (:func:`is_run_dir`); with ``force``,
+    any earlier aipm output (:func:`is_aipm_output`).
+
+    Raises
+    ------
+    OutputError
+        One line naming ``flag``: what the folder holds that must not be deleted.
+    """
+    target = Path(target)
+    real = _real(target)
+    if real == Path(real.anchor):
+        raise OutputError(f"{flag}: {target} is the filesystem root")
+    with contextlib.suppress(OSError):
+        if _within(_real(Path.cwd()), real):
+            raise OutputError(f"{flag}: {target} is the current folder or contains it")
+    with contextlib.suppress(OSError, RuntimeError, KeyError):  # no home folder known
+        if _within(_real(Path.home()), real):
+            raise OutputError(f"{flag}: {target} is your home folder or contains it")
+    for given in inputs:
+        given = Path(given)  # the file, and the folder entry naming it (if a link)
+        for where in {_real(given), _real(given.parent) / given.name}:
+            if _within(where, real):
+                raise OutputError(
+                    f"{flag}: {target} holds the input file {given}; give another folder"
+                )
+    if ".git" in real.parts or os.path.lexists(real / ".git"):
+        raise OutputError(
+            f"{flag}: {target} is or holds a .git entry (a git repository); give another folder"
+        )
+    if not target.is_dir() or is_run_dir(target):
+        return
+    try:
+        names = sorted(os.listdir(target))
+    except OSError as exc:
+        raise OutputError(f"{flag}: cannot read {target} ({exc.strerror})") from None
+    if not names:
+        return
+    aipm = is_aipm_output(target)
+    if force and aipm:
+        return
+    theirs = [n for n in names if n not in _OUTPUT_NAMES] or names
+    if aipm:
+        raise OutputError(
+            f"{flag}: {target} is not an aipm run folder (it holds another aipm output); "
+            "give a new or empty folder, or --force to replace it"
+        )
+    if force:
+        raise OutputError(
+            f"{flag}: {target} is not an aipm output folder (it holds {_entry_list(theirs)}); "
+            "--force only replaces an earlier aipm run or sweep folder"
+        )
+    raise OutputError(
+        f"{flag}: {target} is not empty and is not an aipm run folder "
+        f"(it holds {_entry_list(theirs)}); give a new or empty folder"
+    )
+
+
 def _pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
@@ -196,28 +328,15 @@ def _locked(folder: Path) -> Iterator[None]:
 
 
 # -- the two phases of a write -------------------------------------------------------
-def _check_target(target: Path, force: bool, flag: str) -> None:
+def _check_target(target: Path, force: bool, flag: str, inputs: tuple[Path, ...] = ()) -> None:
     name = target.name
     if name in ("", ".", "..") or str(target) == "":
         raise OutputError(f"{flag}: {str(target)!r} does not name a folder for the run")
-    here = Path.cwd()
-    absolute = Path(os.path.abspath(target))
-    if absolute == here or absolute in here.parents:
-        raise OutputError(f"{flag}: {target} is the current folder or contains it")
     if target.is_symlink():
         raise OutputError(f"{flag}: {target} is a symbolic link; give the folder itself")
     if os.path.lexists(target) and not target.is_dir():
         raise OutputError(f"{flag}: {target} exists and is not a folder")
-    if target.is_dir() and not force and not is_run_dir(target):
-        try:
-            empty = not any(target.iterdir())
-        except OSError as exc:
-            raise OutputError(f"{flag}: cannot read {target} ({exc.strerror})") from None
-        if not empty:
-            raise OutputError(
-                f"{flag}: {target} is not empty and is not an aipm run folder; "
-                "give a new or empty folder (or --force to replace it and everything in it)"
-            )
+    check_replaceable(target, force=force, inputs=inputs, flag=flag)
 
 
 def _make_parents(parent: Path, flag: str) -> list[Path]:
@@ -263,13 +382,16 @@ class OutputSlot:
     notes: list[str] = field(default_factory=list)
     force: bool = False
     committed: bool = False
+    inputs: tuple[Path, ...] = ()
+    flag: str = "--out"
 
     def commit(self) -> Path:
         """Replace ``target`` by the temporary folder (see the module docstring)."""
         parent = self.target.parent
         with _locked(parent):
             recover(self.target)  # another writer may have been killed meanwhile
-            _check_target(self.target, self.force, "--out")  # ... or written something there
+            # ... or written something there
+            _check_target(self.target, self.force, self.flag, self.inputs)
             old = _old(self.target)
             fault_point("output.before-rename")
             if os.path.lexists(self.target):
@@ -296,12 +418,21 @@ class OutputSlot:
             self.discard()
 
 
-def open_output(target: Path, *, force: bool = False, flag: str = "--out") -> OutputSlot:
+def open_output(
+    target: Path,
+    *,
+    force: bool = False,
+    flag: str = "--out",
+    inputs: tuple[Path, ...] | list[Path] = (),
+) -> OutputSlot:
     """Check ``target`` can take a run and create its temporary folder (before simulating).
 
     ``target`` must be missing, an empty folder or an aipm run folder
-    (:func:`is_run_dir`); with ``force`` any folder is replaced. Leftovers of a
-    killed write are recovered first (:func:`recover`; see :attr:`OutputSlot.notes`).
+    (:func:`is_run_dir`); with ``force``, any earlier aipm output
+    (:func:`is_aipm_output`). Never a folder that is or holds the root, home or
+    current folder, one of ``inputs`` (the command's input files) or a ``.git``
+    entry (:func:`check_replaceable`). Leftovers of a killed write are recovered
+    first (:func:`recover`; see :attr:`OutputSlot.notes`).
 
     Raises
     ------
@@ -309,7 +440,8 @@ def open_output(target: Path, *, force: bool = False, flag: str = "--out") -> Ou
         One line naming ``flag`` and the problem; nothing is left on disk.
     """
     target = Path(target)
-    _check_target(target, force, flag)
+    inputs = tuple(Path(p) for p in inputs)
+    _check_target(target, force, flag, inputs)
     created = _make_parents(target.parent, flag)
     try:
         with _locked(target.parent):
@@ -324,9 +456,14 @@ def open_output(target: Path, *, force: bool = False, flag: str = "--out") -> Ou
         where = target.parent if str(target.parent) else Path(".")
         raise OutputError(f"{flag}: cannot write in {where} ({exc.strerror or exc})") from None
     os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; a run folder is shared
+    slot = OutputSlot(target, tmp, created, notes, force, inputs=inputs, flag=flag)
     if notes:  # a recovered run may have been replaced by a non-run meanwhile: check again
-        _check_target(target, force, flag)
-    return OutputSlot(target, tmp, created, notes, force)
+        try:
+            _check_target(target, force, flag, inputs)
+        except OutputError:
+            slot.discard()
+            raise
+    return slot
 
 
 def run_metadata(result: RunResult, **extra: Any) -> dict[str, Any]:

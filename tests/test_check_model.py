@@ -107,3 +107,27 @@ def test_bad_flags_exit_2_one_line_nothing_written(tmp_path, args, message):
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and message in lines[0], r.stderr
     assert not out.exists()
+
+
+def test_the_suites_sobol_folder_is_replaced_only_if_it_is_an_aipm_output(tmp_path):
+    """The full suite replaces OUT/sobol_sweep when it holds an older spec's sweep; a
+    folder there that is not an aipm output (someone's files) is refused, and kept."""
+    from runs.executors import SerialExecutor
+    from runs.validation.seednoise import run_sensitivity
+    from runs.validation.suite import SuiteError
+
+    root = Path(__file__).resolve().parent.parent
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(
+        f'name = "tiny"\nscenario = "{root / "scenarios" / "baseline.toml"}"\n'
+        'design = "sobol"\nsamples = 2\nreplicates = 2\n[fixed]\nquarters = 2\n'
+        '"investors.enabled" = false\n[parameters]\n'
+        '"demand.bass_q" = { low = 0.03, high = 0.15 }\n'
+        '"behaviour.optimism" = { low = 0.0, high = 1.0 }\n'
+    )
+    out = tmp_path / "sobol_sweep"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(SuiteError, match="not an aipm output"):
+        run_sensitivity(spec, out, SerialExecutor(), progress=False)
+    assert (out / "notes.txt").read_text() == "mine"

@@ -133,21 +133,31 @@ def test_out_never_deletes_a_folder_that_is_not_a_run(tmp_path, no_simulation):
     (tmp_path / "d" / "sub").mkdir(parents=True)
     (tmp_path / "d" / "sub" / "thesis.txt").write_text("years of work")
     line = one_error_line(invoke("run", BASELINE, "--out", tmp_path / "d", "--no-report"))
-    assert "is not empty and is not an aipm run folder" in line and "--force" in line
+    assert "is not empty and is not an aipm run folder (it holds sub)" in line
+    assert "--force" not in line  # --force would not replace it either
     assert (tmp_path / "d" / "sub" / "thesis.txt").read_text() == "years of work"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d"]
+    line = one_error_line(invoke("run", BASELINE, "--out", tmp_path / "d", "--force"))
+    assert "is not an aipm output folder (it holds sub)" in line
+    assert (tmp_path / "d" / "sub" / "thesis.txt").read_text() == "years of work"
 
 
-def test_out_force_replaces_any_folder_and_a_run_replaces_a_run(tmp_path):
+def test_out_force_replaces_an_earlier_output_and_a_run_replaces_a_run(tmp_path):
     d = tmp_path / "d"
-    (d / "sub").mkdir(parents=True)
+    d.mkdir()  # a sweep folder, with the files of a sweep
+    (d / "params.json").write_text('{"kind": "aipm-sweep", "scenario": {}}')
+    (d / "runs").mkdir()
+    (d / "runs" / "part-00000.parquet").write_bytes(b"PAR1")
     r = invoke("run", BASELINE, "--quarters", 2, "--out", d, "--no-report", "--force")
     assert r.exit_code == 0, r.stderr
-    assert not (d / "sub").exists() and json.loads((d / "params.json").read_text())["kind"]
+    assert not (d / "runs").exists() and json.loads((d / "params.json").read_text())["kind"]
     r = invoke("run", BASELINE, "--quarters", 3, "--seed", 5, "--out", d, "--no-report")
     assert r.exit_code == 0, r.stderr
     params = json.loads((d / "params.json").read_text())
     assert params["seed"] == 5 and params["kind"] == "aipm-run" and params["quarters_run"] == 3
+    r = invoke("run", BASELINE, "--quarters", 2, "--seed", 6, "--out", d, "--no-report", "--force")
+    assert r.exit_code == 0, r.stderr  # --force into an earlier run: replaced as without it
+    assert json.loads((d / "params.json").read_text())["seed"] == 6
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d"]  # no .d.old, no .d.*.tmp
 
 
@@ -155,7 +165,111 @@ def test_a_sweep_folder_is_not_a_run_folder(tmp_path, no_simulation):
     (tmp_path / "s").mkdir()
     (tmp_path / "s" / "params.json").write_text('{"kind": "aipm-sweep", "scenario": {}}')
     line = one_error_line(invoke("run", BASELINE, "--out", tmp_path / "s"))
-    assert "not an aipm run folder" in line
+    assert "not an aipm run folder" in line and "--force to replace it" in line
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): p.read_text() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_force_never_deletes_the_folder_of_the_scenario_file(tmp_path, monkeypatch, no_simulation):
+    """The audit's case: `cd /tmp && aipm run /tmp/x/my.toml --out /tmp/x --force`."""
+    x = tmp_path / "x"
+    x.mkdir()
+    (x / "my.toml").write_text(BASELINE.read_text())
+    (x / "notes.txt").write_text("mine")
+    (x / "sub").mkdir()
+    (x / "sub" / "deep.toml").write_text(BASELINE.read_text())
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    # the scenario's folder, given as is or relative, and a folder containing the scenario
+    for scenario, out in ((x / "my.toml", x), (x / "my.toml", "../x"), ("../x/sub/deep.toml", x)):
+        line = one_error_line(invoke("run", scenario, "--out", out, "--force"))
+        assert line == f"error: --out: {out} holds the input file {scenario}; give another folder"
+    line = one_error_line(invoke("run", x / "my.toml", "--out", x))  # without --force too
+    assert "holds the input file" in line
+    text = BASELINE.read_text()
+    assert _files(x) == {"my.toml": text, "notes.txt": "mine", "sub/deep.toml": text}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cwd", "x"]
+
+
+def test_a_run_folder_holding_the_scenario_file_is_not_replaced(tmp_path, no_simulation):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "params.json").write_text(json.dumps({"kind": "aipm-run"}))
+    (run / "mine.toml").write_text(BASELINE.read_text())
+    for force in ((), ("--force",)):
+        line = one_error_line(invoke("run", run / "mine.toml", "--out", run, *force))
+        assert f"--out: {run} holds the input file {run / 'mine.toml'}" in line
+    link = tmp_path / "link.toml"  # given through a link: the file it names counts
+    link.symlink_to(run / "mine.toml")
+    line = one_error_line(invoke("run", link, "--out", run, "--force"))
+    assert "holds the input file" in line
+    assert sorted(p.name for p in run.iterdir()) == ["mine.toml", "params.json"]
+
+
+@pytest.mark.parametrize("force", [(), ("--force",)])
+def test_a_folder_with_a_git_entry_is_never_replaced(tmp_path, no_simulation, force):
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (repo / "params.json").write_text(json.dumps({"kind": "aipm-run"}))  # even if a run's
+    (repo / "system.parquet").write_bytes(b"PAR1")
+    for out in (repo, repo / ".git", repo / ".git" / "objects"):
+        line = one_error_line(invoke("run", BASELINE, "--out", out, *force))
+        assert line.startswith("error: --out: ") and "a .git entry" in line
+    assert _files(repo) == {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "params.json": '{"kind": "aipm-run"}',
+        "system.parquet": "PAR1",
+    }
+
+
+def test_force_refuses_an_unrelated_folder_and_lists_what_it_holds(tmp_path, no_simulation):
+    d = tmp_path / "d"
+    d.mkdir()
+    for name in ("b.txt", "a.txt", "summary.json", "c.csv", "d.md"):
+        (d / name).write_text(name)
+    line = one_error_line(invoke("run", BASELINE, "--out", d, "--force"))
+    assert line == (
+        f"error: --out: {d} is not an aipm output folder (it holds a.txt, b.txt, c.csv and "
+        "1 more); --force only replaces an earlier aipm run or sweep folder"
+    )
+    assert len(_files(d)) == 5
+    (d / "params.json").write_text('{"learning_rate": 0.1}')  # somebody else's params.json
+    line = one_error_line(invoke("run", BASELINE, "--out", d, "--force"))
+    assert "is not an aipm output folder" in line and len(_files(d)) == 6
+
+
+def test_force_refuses_the_home_and_current_folders(tmp_path, monkeypatch, no_simulation):
+    home = tmp_path / "home"
+    (home / "work").mkdir(parents=True)
+    (home / "params.json").write_text(json.dumps({"kind": "aipm-run"}))
+    monkeypatch.setenv("HOME", str(home))
+    for out in (home, tmp_path):
+        line = one_error_line(invoke("run", BASELINE, "--out", out, "--force"))
+        assert f"--out: {out} is your home folder or contains it" in line
+    monkeypatch.chdir(home / "work")
+    line = one_error_line(invoke("run", BASELINE, "--out", home / "work", "--force"))
+    assert f"--out: {home / 'work'} is the current folder or contains it" in line
+    assert sorted(p.name for p in home.iterdir()) == ["params.json", "work"]
+
+
+def test_the_guard_refuses_the_root_and_is_checked_again_before_replacing(tmp_path):
+    from runs.output import OutputError, check_replaceable, open_output
+
+    with pytest.raises(OutputError, match="--out: / is the filesystem root"):
+        check_replaceable(Path("/"), force=True)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "params.json").write_text(json.dumps({"kind": "aipm-run"}))
+    slot = open_output(run)
+    with slot:
+        (run / ".git").mkdir()  # made a repository while the run was simulating
+        with pytest.raises(OutputError, match="a .git entry"):
+            slot.commit()
+    assert sorted(p.name for p in run.iterdir()) == [".git", "params.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no temporary folder left
 
 
 @pytest.mark.parametrize(

@@ -93,15 +93,21 @@ def run_sensitivity(
     """
     from runs.analysis import analyze
     from runs.experiment import load_spec, plan_sweep
+    from runs.output import OutputError, check_replaceable
     from runs.sweeping import SweepError, columns_of, prepare, run_plan, sweep_params
     from runs.sweepstore import SweepStore
+    from runs.validation.suite import SuiteError
 
     spec = load_spec(spec_path)
     plan = plan_sweep(spec)
     try:
         started = prepare(plan, out, resume=True)
     except SweepError:
-        shutil.rmtree(out)  # our own output of an older spec
+        try:  # our own output of an older spec; never a folder that is not an aipm output
+            check_replaceable(out, force=True, flag="--out")
+        except OutputError as exc:
+            raise SuiteError(f"{exc} (the suite's Sobol sweep folder)") from None
+        shutil.rmtree(out)
         started = False
     if not started:
         SweepStore(out).create(sweep_params(plan, columns_of(plan)), plan.design)
