@@ -54,17 +54,16 @@ def _panel_gauge(ax: Axes, system: pd.DataFrame, col: str) -> None:
     ax.set_title(title)
     ax.set_ylabel(unit)
     if col == "gears_capex_to_revenue":
-        _capex_equals_revenue(ax, s)
+        _capex_equals_revenue(ax)
+        ax.legend(loc="upper right")
     if col == "engine_user_growth" and "users_m" in s.columns:
         _note(ax, f"weekly users at end: {s['users_m'].iloc[-1]:,.0f} M")
     _quarter_axis(ax, s)
 
 
-def _capex_equals_revenue(ax: Axes, s: pd.DataFrame) -> None:
-    ax.axhline(1.0, color=style.GREY, lw=1, ls="--")
-    ax.text(
-        s["quarter"].iloc[0], 1.0, " capex = revenue", va="bottom", fontsize=8, color=style.GREY
-    )
+def _capex_equals_revenue(ax: Axes) -> None:
+    """The break-even mark, named in the legend (a label on the plot meets some run's line)."""
+    ax.axhline(1.0, color=style.GREY, lw=1, ls="--", label="capex = revenue")
 
 
 def _panel_engine(ax: Axes, system: pd.DataFrame, paid_by_year: Mapping[int, float]) -> None:
@@ -78,8 +77,9 @@ def _panel_engine(ax: Axes, system: pd.DataFrame, paid_by_year: Mapping[int, flo
         ax.annotate(
             f"{first['period']}: +{first['engine_paid_growth']:.0%}",
             (first["quarter"], first["engine_paid_growth"] * 100),
-            xytext=(8, 0),
+            xytext=(14, -4),  # right of the steep fall, clear of both lines
             textcoords="offset points",
+            va="top",
             fontsize=8,
             color=style.OKABE_ITO[3],
         )
@@ -120,7 +120,7 @@ def _panel_gears(ax: Axes, system: pd.DataFrame, firms: pd.DataFrame | None) -> 
                     ls="--",
                     label=f"{name}: capex / revenue",
                 )
-    _capex_equals_revenue(ax, s)
+    _capex_equals_revenue(ax)
     ax.set_title("Gears: capex / revenue, last 4 quarters")
     ax.set_ylabel("ratio")
     ax.legend(loc="upper right")

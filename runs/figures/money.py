@@ -75,7 +75,7 @@ def _panel_buildout(ax: Axes, system: pd.DataFrame, deals: pd.DataFrame | None) 
             s["compute_need_gw"],
             color=style.OKABE_ITO[2],
             ls=":",
-            label="needed by demand",
+            label="needed by the lab's users and API (outside buyers not included)",
         )
     ax.set_title("Deployed AI capacity versus plan")
     ax.set_ylabel("GW")
@@ -87,16 +87,13 @@ def _panel_cash(ax: Axes, firms: pd.DataFrame) -> None:
     _per_firm(ax, firms, "cash")
     ax.set_title("Cash by firm")
     ax.set_ylabel("USD bn")
-    ax.legend(loc="upper left", ncols=2)
     _quarter_axis(ax, firms)
 
 
 def _panel_leverage(ax: Axes, firms: pd.DataFrame) -> None:
-    drawn = _per_firm(ax, firms, "leverage", 100.0)
+    _per_firm(ax, firms, "leverage", 100.0)
     ax.set_title("Leverage by firm (debt / total assets)")
     ax.set_ylabel("%")
-    if drawn:
-        ax.legend(loc="upper left", ncols=2)
     _quarter_axis(ax, firms)
 
 
@@ -124,7 +121,9 @@ def balance_figure(firms: pd.DataFrame) -> Figure:
     """Cash (USD bn) and leverage (debt / assets, %) by firm."""
     check_frame(firms, "firms", required=("firm",), numeric=("quarter", "cash", "leverage"))
     with styled():
-        fig, (ax1, ax2) = panel_grid(style.WIDE_SIZE, 2)
+        # one legend for both panels, right of them: inside, it hid lines of some runs
+        fig, (ax1, ax2) = panel_grid(style.WIDE_SIZE, 2, right=1.45)
         _panel_cash(ax1, firms)
         _panel_leverage(ax2, firms)
+        ax2.legend(*ax1.get_legend_handles_labels(), loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig

@@ -54,10 +54,11 @@ def _panel_minsky(ax: Axes, firms: pd.DataFrame) -> None:
             color=style.MINSKY_COLOURS[name],
         )
         bottom = top
-    ax.set_ylim(0, bottom.max() * 1.25 + 0.5)  # room for the legend above the steps
+    ax.set_ylim(0, max(bottom.max(), 1.0))  # the firms, no more
     ax.set_title(title)
     ax.set_ylabel("firms")
-    ax.legend(loc="upper left", ncols=3)
+    # on the title's line, at the right: inside the axes it needed an empty band above
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=3, borderaxespad=0.2)
     _integer_axis(ax)
     _quarter_axis(ax, firms)
 
