@@ -92,6 +92,8 @@ def test_size_checks_fail_on_a_single_run_above_the_bound():
     assert "1/20 runs above; worst NVIDIA 2026Q1 at 60×" in above.observed
     assert checks["size/stall/lab_price_to_sales"].passed
     assert checks["size/stall/negative_equity"].passed
+    # no firm ever had negative equity: the worst case says so, not ": 0 quarters"
+    assert checks["size/stall/negative_equity"].observed.endswith("worst no firm: 0 quarters")
 
 
 def test_books_market_and_anchor_checks():

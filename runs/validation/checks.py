@@ -236,6 +236,7 @@ def size_checks(runs: pd.DataFrame, scenarios: list[str]) -> list[Check]:
             lo, hi = wilson_interval(above, finite.size)
             i = int(np.nanargmax(values))
             firm = str(ok[firm_col].iloc[i]) if firm_col else ""
+            firm = firm or "no firm"  # the measure found no case (e.g. 0 quarters)
             period = str(ok[period_col].iloc[i]) if period_col else ""
             seen = worst.format(firm=firm, period=period, v=float(values[i]))
             out.append(
