@@ -140,6 +140,8 @@ def _panel_network(
             va="center",
             fontsize=9,
             zorder=4,
+            # arrows pass under the names (the outside world sits in the middle)
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
         )
     ax.set_xlim(-1.45, 1.45)
     ax.set_ylim(-1.35, 1.35)
