@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 from typer.core import TyperGroup
 
+from runs.commands import plural
 from runs.investor_snapshots import MAX_INVESTOR_SNAPSHOT_BYTES, investor_snapshot_error
 from runs.report_worker import InlineReport, ReportError, ReportWorker, can_fork
 from runs.scenario import ScenarioError, load_scenario
@@ -69,10 +71,27 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def check_range(flag: str, value: int, lo: int, hi: int) -> None:
-    """Reject an out-of-range integer flag with a one-line error (exit 2)."""
+#: The allowed range of every integer flag, by command: checked by :func:`check_range`
+#: and named too when the value is not a whole number (:func:`_not_a_whole_number`).
+INT_RANGES: dict[str, dict[str, tuple[int, int]]] = {
+    "run": {"--seed": (0, 2**63 - 1), "--quarters": (1, 400), "--investor-snapshots": (0, 400)},
+    "sweep": {"--workers": (1, 4096)},
+    "app": {"--port": (1, 65535)},
+    "check-model": {"--seeds": (20, 10_000), "--workers": (1, 256), "--root-seed": (0, 2**63 - 1)},
+}
+
+
+def _allowed(command: str, flag: str) -> str:
+    """`` (allowed: lo ≤ name ≤ hi)`` for an integer flag of :data:`INT_RANGES`."""
+    lo, hi = INT_RANGES[command][flag]
+    return f" (allowed: {lo} ≤ {flag.lstrip('-')} ≤ {hi})"
+
+
+def check_range(command: str, flag: str, value: int) -> None:
+    """Reject an integer flag outside its :data:`INT_RANGES` range: one line, exit 2."""
+    lo, hi = INT_RANGES[command][flag]
     if not lo <= value <= hi:
-        raise fail(f"{flag}: {value} is out of range (allowed: {lo} ≤ {flag.lstrip('-')} ≤ {hi})")
+        raise fail(f"{flag}: {value} is out of range{_allowed(command, flag)}")
 
 
 class AipmGroup(TyperGroup):
@@ -116,9 +135,31 @@ def _usage_error(exc: Exception) -> int:
         out.print(message)
         return 0
     ctx = getattr(exc, "ctx", None)
+    if (line := _not_a_whole_number(exc, ctx)) is not None:
+        print_error(line)
+        return 2
     hint = f" (see {ctx.command_path if ctx is not None else 'aipm'} --help)"
     print_error(f"{message}{hint}")
     return 2
+
+
+def _not_a_whole_number(exc: Exception, ctx: Any) -> str | None:
+    """The error for an integer flag Click could not convert, naming its range.
+
+    ``--seed: 'abc' is not a whole number (allowed: ...)`` for a flag of
+    :data:`INT_RANGES`; None for any other error.
+    """
+    param = getattr(exc, "param", None)
+    if type(exc).__name__ != "BadParameter" or ctx is None or param is None:
+        return None
+    ranges = INT_RANGES.get(ctx.info_name, {})
+    flag = next((f for f in getattr(param, "opts", ()) if f in ranges), None)
+    if flag is None:
+        return None
+    cause = exc.__cause__
+    errors = cause.errors() if isinstance(cause, ValidationError) else [{}]
+    value = f" {errors[0]['input']!r}" if errors and "input" in errors[0] else ""
+    return f"{flag}:{value} is not a whole number{_allowed(ctx.info_name, flag)}"
 
 
 app = typer.Typer(
@@ -168,7 +209,7 @@ def _cut_short(s: Scenario) -> str | None:
     """A note when the run ends before some of the scenario's shocks or deals."""
     late_shocks = sum(quarter_index(x.at) > s.end_index for x in s.shocks)
     late_deals = sum(quarter_index(d.signed) > s.end_index for d in s.deals)
-    late = [f"{n} {what}" for n, what in ((late_shocks, "shocks"), (late_deals, "deals")) if n]
+    late = [plural(n, what) for n, what in ((late_shocks, "shock"), (late_deals, "deal")) if n]
     if not late:
         return None
     return (
@@ -179,11 +220,47 @@ def _cut_short(s: Scenario) -> str | None:
 
 @app.command()
 def validate(scenario: ScenarioPath, set_: SetOption = None, shock: ShockOption = None) -> None:
-    """Check a scenario file (and what-ifs); print a one-line summary or error (exit 2)."""
+    """Check a scenario file (and what-ifs) or a sweep spec; print one line (error: exit 2)."""
+    if _is_sweep_spec(scenario):
+        if set_ or shock:
+            flag = "--set" if set_ else "--shock"
+            raise fail(f"{flag}: not for a sweep spec ({scenario}: its [fixed] table sets values)")
+        _validate_spec(scenario)
+        return
     s = load_or_fail(scenario, set_, shock)
+    counts = ", ".join(
+        plural(n, what)
+        for n, what in ((len(s.firms), "firm"), (len(s.deals), "deal"), (len(s.shocks), "shock"))
+    )
+    say(f"ok: {s.name} — {counts}, {plural(s.quarters, 'quarter')} from {s.start}")
+
+
+def _is_sweep_spec(path: Path) -> bool:
+    """Whether ``path`` reads as a sweep spec (:func:`runs.experiment.looks_like_spec`)."""
+    from runs.experiment import looks_like_spec
+    from runs.scenario import read_toml
+
+    try:
+        return looks_like_spec(read_toml(path))
+    except ScenarioError:  # unreadable: reported as a scenario file's error
+        return False
+
+
+def _validate_spec(path: Path) -> None:
+    """Check a sweep spec as ``aipm sweep`` does before it writes anything; one line."""
+    from runs.experiment import SpecError, load_spec, plan_sweep
+
+    try:
+        plan = plan_sweep(load_spec(path))
+    except SpecError as exc:
+        raise fail(f"{exc} (checked as a sweep spec)") from None
+    spec = plan.spec
     say(
-        f"ok: {s.name} — {len(s.firms)} firms, {len(s.deals)} deals, "
-        f"{len(s.shocks)} shocks, {s.quarters} quarters from {s.start}"
+        f"ok: sweep spec {spec.name} — design {spec.design.value}, "
+        f"{plural(len(plan.parameters), 'parameter')}, "
+        f"{plural(len(plan.design), 'design point')} × {plural(spec.replicates, 'replicate')} = "
+        f"{plural(plan.n_runs, 'run')} of {plan.base.name} "
+        f"({plural(plan.base.quarters, 'quarter')})"
     )
 
 
@@ -268,10 +345,10 @@ def run(
     """Run a scenario and write params.json, firms/system/deals Parquet and the report."""
     from runs.output import OutputError, open_output, write_run
 
-    check_range("--seed", seed, 0, 2**63 - 1)
-    check_range("--investor-snapshots", investor_snapshots, 0, 400)
+    check_range("run", "--seed", seed)
+    check_range("run", "--investor-snapshots", investor_snapshots)
     if quarters is not None:
-        check_range("--quarters", quarters, 1, 400)
+        check_range("run", "--quarters", quarters)
     s = load_or_fail(scenario, set_, shock, quarters)
     # the snapshots stay in memory until the run ends: refuse too many before starting
     if (message := investor_snapshot_error(s, investor_snapshots)) is not None:
@@ -285,7 +362,8 @@ def run(
         say(note, err)
     if (note := _cut_short(s)) is not None:
         say(note, err)
-    with slot, _sigterm_as_interrupt(), _drawing(slot.tmp, report) as drawer:
+    interrupted = _say_if_interrupted(slot)
+    with interrupted, slot, _sigterm_as_interrupt(), _drawing(slot.tmp, report) as drawer:
         # imported once the drawing process has started: it gets ready meanwhile
         _import_on_a_short_stack("mesa")
         from runs.simulate import simulate
@@ -313,9 +391,26 @@ def run(
             raise typer.Exit(code=1) from None
     last = result.firms[result.firms.quarter == result.firms.quarter.max()]
     say(
-        f"wrote {target}/ — {s.quarters} quarters, seed {seed}, "
-        f"regime {result.summary['regime']}, {int(last.defaulted.sum())} defaulted firms"
+        f"wrote {target}/ — {plural(s.quarters, 'quarter')}, seed {seed}, "
+        f"regime {result.summary['regime']}, "
+        f"{plural(int(last.defaulted.sum()), 'defaulted firm')}"
     )
+
+
+@contextmanager
+def _say_if_interrupted(slot: Any) -> Iterator[None]:
+    """One line on stderr when a run is interrupted (Ctrl-C, SIGTERM): what is on disk."""
+    existed = slot.target.exists()
+    try:
+        yield
+    except KeyboardInterrupt:
+        if slot.committed:
+            say(f"interrupted: the run was already written to {slot.target}/", err)
+        elif existed:
+            say(f"interrupted: nothing written (the earlier {slot.target}/ is kept)", err)
+        else:
+            say("interrupted: nothing written", err)
+        raise
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -50,7 +50,7 @@ def sweep(
     from runs.sweeping import SweepError, columns_of, prepare, run_plan
 
     if workers is not None:
-        check_range("--workers", workers, 1, 4096)
+        check_range("sweep", "--workers", workers)
     if not 0 < timeout <= 3600:
         raise fail(f"--timeout: {timeout} is out of range (allowed: 0 < timeout ≤ 3600)")
     if dask is not None and not DASK_ADDRESS.match(dask):

@@ -30,7 +30,8 @@ def report(
     from runs.sweep_report import build_sweep_report
 
     if not directory.is_dir():
-        raise fail(f"DIR: {directory} is not a directory")
+        why = "it is a file" if directory.exists() else "it does not exist"
+        raise fail(f"DIR: {directory} is not a directory ({why})")
     if (directory / "system.parquet").is_file():
         build = build_report
     elif (directory / "runs").is_dir():
@@ -59,7 +60,7 @@ def serve_app(
     """Serve the interactive app (one model per browser session) until interrupted."""
     from runs.cli import check_range, err
 
-    check_range("--port", port, 1, 65535)
+    check_range("app", "--port", port)
     command = [
         sys.executable,
         "-m",

@@ -62,15 +62,16 @@ def check_model(
 
     from runs.cli import check_range, err, fail
     from runs.cli import out as stdout
+    from runs.commands import plural
     from runs.validation.page import render, write_docs, write_outputs
     from runs.validation.suite import FULL, QUICK, SuiteError, plan, run_suite
 
     config = FULL if full else QUICK
     if seeds is not None:
-        check_range("--seeds", seeds, 20, 10_000)
+        check_range("check-model", "--seeds", seeds)
         config = dataclasses.replace(config, seeds=seeds)
-    check_range("--workers", workers, 1, 256)
-    check_range("--root-seed", root_seed, 0, 2**63 - 1)
+    check_range("check-model", "--workers", workers)
+    check_range("check-model", "--root-seed", root_seed)
     if sobol_minutes is not None:
         if not full:
             raise fail("--sobol-minutes: only with --full (the quick suite runs no Sobol sweep)")
@@ -114,7 +115,7 @@ def check_model(
     failed = result.checks[~result.checks["passed"]]
     n = len(result.checks)
     stdout.print(
-        f"{n - len(failed)} of {n} checks passed ({len(result.runs)} runs, "
+        f"{n - len(failed)} of {plural(n, 'check')} passed ({plural(len(result.runs), 'run')}, "
         f"{config.seeds} seeds per scenario, {config.seeds_of('baseline')} of the baseline, "
         f"{time.perf_counter() - start:.0f} s); "
         f"wrote {out}/",

@@ -12,7 +12,7 @@ import argparse
 from collections.abc import Callable
 from typing import NoReturn
 
-__all__ = ["CommandParser", "count_in"]
+__all__ = ["CommandParser", "count_in", "plural"]
 
 
 class CommandParser(argparse.ArgumentParser):
@@ -42,3 +42,12 @@ def count_in(lo: int, hi: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``n word``, the word in the plural (``many``, or ``word`` + s) unless ``n`` is 1.
+
+    >>> plural(1, "quarter"), plural(40, "quarter"), plural(0, "entry", "entries")
+    ('1 quarter', '40 quarters', '0 entries')
+    """
+    return f"{n} {word if n == 1 else many or word + 's'}"

@@ -38,8 +38,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from runs.scenario import (
     ScenarioError,
     apply_overrides,
-    format_validation_error,
+    describe_validation_error,
     load_scenario,
+    path_problem,
     read_toml,
 )
 from world.params import Scenario, validate_plain
@@ -52,6 +53,7 @@ __all__ = [
     "SweepPlan",
     "SweepSpec",
     "batch_run_spec",
+    "looks_like_spec",
     "load_spec",
     "parse_spec",
     "plan_sweep",
@@ -165,12 +167,24 @@ def parse_spec(data: dict[str, Any], base_dir: Path | None = None) -> SweepSpec:
     try:
         spec = validate_plain(SweepSpec, data)
     except ValidationError as exc:
-        raise SpecError(format_validation_error(exc, SweepSpec)) from None
+        raise SpecError(describe_validation_error(exc, SweepSpec)) from None
     except TypeError as exc:  # a value that is not plain data (from Python callers)
         raise SpecError(f"spec: {exc}") from None
     if base_dir is not None and not spec.scenario.is_absolute():
         spec = spec.model_copy(update={"scenario": (base_dir / spec.scenario).resolve()})
     return spec
+
+
+#: Top-level keys only a sweep spec has (a scenario file has none of them).
+SPEC_KEYS = ("scenario", "design", "parameters")
+
+
+def looks_like_spec(data: dict[str, Any]) -> bool:
+    """Whether a TOML file's contents are a sweep spec rather than a scenario.
+
+    A spec has a :data:`SPEC_KEYS` key; a scenario file has ``firms`` or ``base``.
+    """
+    return any(k in data for k in SPEC_KEYS) and "firms" not in data and "base" not in data
 
 
 def load_spec(path: str | Path) -> SweepSpec:
@@ -317,7 +331,8 @@ def _resolve_parameter(base: Scenario, path: str, rng: ParameterRange) -> Any:
     try:
         current = lookup(base.model_dump(mode="python"), path)
     except KeyError as exc:
-        raise SpecError(f"{where}: unknown parameter ({exc.args[0]})") from None
+        why = path_problem(base.model_dump(mode="json"), path)
+        raise SpecError(f"{where}: {why or f'unknown parameter ({exc.args[0]})'}") from None
     if isinstance(current, (dict, list, tuple)):
         raise SpecError(f"{where}: is a table, not a value")
     if rng.levels is not None:

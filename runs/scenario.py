@@ -15,12 +15,14 @@ QUARTER:PATH=VALUE``) are parsed by :func:`parse_assignment` and
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from world.params import Scenario, check_horizon, validate_scenario, with_overrides
 from world.params.errors import format_validation_error
@@ -30,11 +32,14 @@ __all__ = [
     "MAX_FILE_BYTES",
     "ScenarioError",
     "apply_overrides",
+    "describe_validation_error",
+    "did_you_mean",
     "format_validation_error",
     "load_scenario",
     "parse_assignment",
     "parse_scenario",
     "parse_shock",
+    "path_problem",
     "read_expect_table",
     "read_toml",
 ]
@@ -54,6 +59,115 @@ MAX_BASES = 16
 
 class ScenarioError(ValueError):
     """A scenario file or override is invalid; the message is one line."""
+
+
+#: Keys a scenario file may hold besides the scenario's fields (read before validation).
+FILE_KEYS = ("base", "overrides", EXPECT_TABLE)
+
+#: What the patterns of string fields allow, in words: ``pattern -> (what, allowed)``.
+PATTERN_WORDS = {
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]*$": (
+        "a safe name",
+        "letters, digits, _ . -, starting with a letter or digit",
+    ),
+    r"^\d{4}Q[1-4]$": ("a quarter", "YYYYQn, e.g. 2025Q4"),
+}
+
+#: Most entries of a list named in an error (firm names); the rest are counted.
+MAX_LISTED = 12
+
+
+def did_you_mean(word: str, choices: Iterable[object]) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``choices`` to ``word``, else ``""``."""
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _models(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds (a model, a tuple or union of models...)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in getattr(annotation, "__args__", ()) for m in _models(arg)]
+
+
+def _keys_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys allowed in the table at ``loc`` (a pydantic error location) of ``model``.
+
+    List positions are skipped, a deal's ``kind`` tag picks its model, and a key of a
+    mapping (a parameter path of a sweep spec) keeps the models of its values.
+    """
+    models = [model]
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        has = [m for m in models if part in m.model_fields]
+        if has:
+            models = [x for m in has for x in _models(m.model_fields[part].annotation)]
+            continue
+        tagged = [
+            m for m in models if "kind" in m.model_fields and m.model_fields["kind"].default == part
+        ]
+        models = tagged or models
+    return sorted({info.alias or name for m in models for name, info in m.model_fields.items()})
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _as_written(loc: tuple[Any, ...], data: Any, written: Iterable[str]) -> str:
+    """``loc`` as a dotted path, with firms by name where ``written`` paths name them."""
+    written = tuple(written)
+    parts: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+            node = node[part]
+            name = node.get("name") if isinstance(node, dict) else None
+            named = ".".join([*parts, str(name)])
+            by_name = name is not None and any(
+                k == named or k.startswith(f"{named}.") for k in written
+            )
+            parts.append(str(name) if by_name else str(part))
+            continue
+        parts.append(str(part))
+        node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def describe_validation_error(
+    exc: ValidationError,
+    model: type[BaseModel] | None = None,
+    *,
+    extra_keys: Iterable[str] = (),
+    data: Any = None,
+    written: Iterable[str] = (),
+) -> str:
+    """:func:`format_validation_error`, told more plainly where it helps.
+
+    An unknown key gets the closest allowed key (``; did you mean 'bass_q'?``;
+    ``extra_keys``: more keys allowed at the top level), a string that does not
+    match its pattern says what is allowed in words, and with ``data`` (the
+    dumped scenario the ``written`` override paths were applied to) a firm is
+    named as the override path names it (``firms.NVIDIA.cash``, not ``firms.0.cash``).
+    """
+    model = model or Scenario
+    message = format_validation_error(exc, model)
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    path = ".".join(str(p) for p in loc) or "scenario"
+    if err["type"] == "extra_forbidden" and loc:
+        keys = _keys_at(model, loc[:-1]) + (list(extra_keys) if len(loc) == 1 else [])
+        message += did_you_mean(str(loc[-1]), keys)
+    elif err["type"] == "string_pattern_mismatch":
+        words = PATTERN_WORDS.get(err.get("ctx", {}).get("pattern", ""))
+        if words is not None:
+            what, allowed = words
+            message = f"{path}: {_short(err.get('input'))} is not {what} (allowed: {allowed})"
+    if data is not None and message.startswith(f"{path}:"):
+        message = _as_written(loc, data, written) + message[len(path) :]
+    return message
 
 
 def _check_plain(value: Any, where: str, depth: int = 0) -> None:
@@ -107,7 +221,7 @@ def parse_scenario(data: dict[str, Any]) -> Scenario:
     try:
         return validate_scenario(data)
     except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc)) from None
+        raise ScenarioError(describe_validation_error(exc, extra_keys=FILE_KEYS)) from None
     except TypeError as exc:  # a value that is not plain data (from Python callers)
         raise ScenarioError(f"scenario: {exc}") from None
 
@@ -221,14 +335,70 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
 
     Paths address nested tables (``"demand.bass_q"``), firms by name
     (``"firms.OpenAI.opex"``) and deals by position (``"deals.3.gw"``); see
-    :func:`world.params.with_overrides`. Errors are one-line :class:`ScenarioError`.
+    :func:`world.params.with_overrides`. Errors are one-line :class:`ScenarioError`:
+    an unknown path gets the closest key (:func:`path_problem`), and a bad value of
+    a firm named in a path is reported by that name.
     """
     try:
         return with_overrides(scenario, overrides)
     except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc)) from None
+        data = scenario.model_dump(mode="json")
+        message = describe_validation_error(exc, data=data, written=overrides)
+        raise ScenarioError(message) from None
     except ValueError as exc:
-        raise ScenarioError(str(exc)) from None
+        data = scenario.model_dump(mode="json")
+        problem = next(
+            (f"{p}: {why}" for p in overrides if (why := path_problem(data, p)) is not None),
+            str(exc),
+        )
+        raise ScenarioError(problem) from None
+
+
+def path_problem(data: Any, path: str) -> str | None:
+    """Why dotted ``path`` names no parameter of ``data`` (a dumped scenario), or None.
+
+    Follows the path as :func:`world.params.with_overrides` does (tables by key,
+    lists by name or position) and says where it stops, with a list's entries and
+    the closest key: ``unknown parameter (demnd); did you mean 'demand'?``,
+    ``no entry 'OpenAl' (allowed: OpenAI, NVIDIA, ...); did you mean 'OpenAI'?``.
+    """
+    parts = path.split(".")
+    node = data
+    for i, part in enumerate(parts[:-1]):
+        if isinstance(node, (list, tuple)):
+            names = [x.get("name") if isinstance(x, dict) else None for x in node]
+            if part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            elif part in names:
+                node = node[names.index(part)]
+            else:
+                known = [n for n in names if isinstance(n, str)]
+                return f"no entry {part!r}{_entries(names, part)}{did_you_mean(part, known)}"
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            keys = node if isinstance(node, dict) else ()
+            return f"unknown parameter ({'.'.join(parts[: i + 1])}){did_you_mean(part, keys)}"
+    if isinstance(node, dict) and parts[-1] in node:
+        return None
+    return f"unknown parameter{did_you_mean(parts[-1], node if isinstance(node, dict) else ())}"
+
+
+def _entries(names: list[Any], part: str) -> str:
+    """The entries a list allows: `` (allowed: A, B, ...)`` by name, else by position."""
+    n = len(names)
+    if not n:
+        return " (the list is empty)"
+    positions = f"0..{n - 1}"
+    if not all(isinstance(x, str) for x in names):
+        return f" (allowed: {positions})"
+    more = f" and {n - MAX_LISTED} more" if n > MAX_LISTED else ""
+    listed = f"{', '.join(names[:MAX_LISTED])}{more}"
+    return (
+        f" (allowed: {positions} or a name: {listed})"
+        if part.isdigit()
+        else f" (allowed: {listed})"
+    )
 
 
 # -- what-ifs from the command line -------------------------------------------------
@@ -300,8 +470,12 @@ def add_shock(scenario: Scenario, shock: dict[str, Any], text: str = "") -> Scen
     try:
         return check_horizon(validate_scenario(data))
     except ValidationError as exc:
-        message = format_validation_error(exc)
+        message = describe_validation_error(exc)
     except ValueError as exc:
         message = str(exc)
     message = message.removeprefix(f"shocks.{n}.")
+    for key in shock.get("set", {}):  # an unknown path: say where it stops, suggest a key
+        why = path_problem(scenario.model_dump(mode="json"), key)
+        if why is not None and message.startswith(f"set: {key}: "):
+            message = f"set: {key}: {why}"
     raise ScenarioError(f"--shock {text}: {message}" if text else f"shocks: {message}")

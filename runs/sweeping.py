@@ -32,6 +32,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from runs.commands import plural
 from runs.executors import Executor, make_executor
 from runs.experiment import SpecError, SweepPlan, SweepSpec, load_spec, parse_spec, plan_sweep
 from runs.faults import fault_point
@@ -74,6 +75,7 @@ class SweepReport:
     n_failed: int = 0
     seconds: float = 0.0
     regimes: Counter = field(default_factory=Counter)
+    regimes_before: Counter = field(default_factory=Counter)
     failures: list[tuple[int, str]] = field(default_factory=list)
     complete: bool = False
     warnings: list[str] = field(default_factory=list)
@@ -88,6 +90,7 @@ class SweepReport:
             "run_now": self.run_now,
             "n_failed_now": self.n_failed,
             "regimes_now": dict(sorted(self.regimes.items())),
+            "regimes": dict(sorted((self.regimes + self.regimes_before).items())),
             "seconds": round(self.seconds, 3),
             "runs_per_second": round(self.run_now / self.seconds, 3) if self.seconds else None,
             "executor": self.executor,
@@ -101,15 +104,19 @@ class SweepReport:
         rate = f"{self.run_now / self.seconds:.1f} runs/s" if self.seconds else "-"
         done = self.already_done + self.run_now
         head = (
-            f"sweep {self.name}: {self.run_now} runs in {self.seconds:.1f} s ({rate}, "
+            f"sweep {self.name}: {plural(self.run_now, 'run')} in {self.seconds:.1f} s ({rate}, "
             f"{self.executor}) — {self.run_now - self.n_failed} ok, {self.n_failed} failed"
         )
         out = [head]
         if self.already_done:
-            out.append(f"resumed: {self.already_done} runs were already done")
-        if self.regimes:
-            counts = sorted(self.regimes.items())
-            out.append("regimes: " + " · ".join(f"{k} {v}" for k, v in counts))
+            were = "was" if self.already_done == 1 else "were"
+            out.append(f"resumed: {plural(self.already_done, 'run')} {were} already done")
+        regimes = self.regimes + self.regimes_before  # every run of the folder
+        if regimes:
+            counts = " · ".join(f"{k} {v}" for k, v in sorted(regimes.items()))
+            now, before = self.regimes.total(), self.regimes_before.total()
+            split = f" ({now} run now, {before} before)" if before else ""
+            out.append(f"regimes: {counts}{split}")
         out += [f"  run {i} failed: {e}" for i, e in self.failures[:3]]
         out += [f"warning: {w}" for w in self.warnings]
         state = "complete" if self.complete else f"INCOMPLETE ({done}/{self.n_runs} runs)"
@@ -287,6 +294,7 @@ def _run_locked(
     fault_point("sweep.after-lock")
     if prepare(plan, out, resume=resume):  # again, now that no one else writes here
         done = store.recover()
+        before = _regimes_of(store) if done else Counter()
         store.ensure_design(plan.design)
         meta = store.params()
         columns = meta["columns"]
@@ -297,13 +305,14 @@ def _run_locked(
     else:
         columns = columns or columns_of(plan)
         store.create(sweep_params(plan, columns), plan.design)
-        done = set()
+        done, before = set(), Counter()
     todo = plan.runs[~plan.runs["run_id"].isin(done)]
     chunk = plan.spec.chunk_size or max(1, min(16, math.ceil(len(todo) / (4 * executor.workers))))
     report = SweepReport(
         plan.spec.name, out, executor.describe(), plan.n_runs, already_done=len(done)
     )
     report.warnings += warnings
+    report.regimes_before = before
     console = console or Console(stderr=True)
     start = time.perf_counter()
     with Progress(
@@ -338,6 +347,14 @@ def _run_locked(
             report.complete = report.already_done + report.run_now == plan.n_runs
             store.write_summary(report.to_json())
     return report
+
+
+def _regimes_of(store: SweepStore) -> Counter:
+    """Regime of each finished run (status ok) already in the folder, counted."""
+    if not {"status", "regime"} <= set(store.params().get("columns", {})):
+        return Counter()
+    runs = store.read_runs(columns=["status", "regime"])
+    return Counter(runs.loc[runs["status"] == "ok", "regime"].astype(str))
 
 
 def sweep(

@@ -314,7 +314,10 @@ def test_scenario_names_are_safe_file_names(tmp_path, no_simulation):
         bad = tmp_path / "bad.toml"
         bad.write_text(BASELINE.read_text().replace('name = "baseline"', f'name = "{name}"', 1))
         line = one_error_line(invoke("validate", bad))
-        assert line.startswith("error: name: String should match pattern"), line
+        assert line == (
+            f"error: name: {name!r} is not a safe name "
+            "(allowed: letters, digits, _ . -, starting with a letter or digit)"
+        )
 
 
 def test_leftovers_of_a_killed_write_are_recovered_with_one_line_each(tmp_path):
@@ -387,6 +390,10 @@ def test_set_and_shock_change_the_run(tmp_path):
         (("--shock", "2026Q1:sentiment=9"), "sentiment: Input should be less than"),
         (("--shock", "2026Q1:firms.OpenAI.cash=1"), "shocks may change parameters only"),
         (("--shock", "2026:demand.bass_q=0.1"), "is not QUARTER:PATH=VALUE"),
+        (
+            ("--shock", "2026Q1:demand.bassq=0.1"),
+            "2026Q1:demand.bassq=0.1: set: demand.bassq: unknown parameter; did you mean 'bass_q'?",
+        ),
         (("--quarters", "4", "--shock", "2026Q3:demand.bass_q=0.1"), "after the run ends"),
     ],
 )
@@ -407,15 +414,13 @@ def test_sets_apply_together_so_shares_can_move_at_once():
 
 def test_validate_takes_what_ifs_too():
     r = invoke("validate", BASELINE, "--shock", "2026Q3:behaviour.vendor_financing=false")
-    assert r.exit_code == 0 and "1 shocks" in r.stdout
+    assert r.exit_code == 0 and ", 1 shock, 40 quarters from " in r.stdout
 
 
 # -- Click's own errors are one line too --------------------------------------------------
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("run", BASELINE, "--seed", "abc"), "Invalid value for '--seed'"),
-        (("run", BASELINE, "--seed", "1.5"), "Invalid value for '--seed'"),
         (("run", BASELINE, "--foo"), "No such option: --foo"),
         (("run",), "Missing argument"),
         (("frobnicate",), "No such command 'frobnicate'"),
@@ -425,6 +430,39 @@ def test_validate_takes_what_ifs_too():
 def test_usage_errors_are_one_line(tmp_path, args, message):
     line = one_error_line(invoke(*args))
     assert message in line and "--help" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("run", BASELINE, "--seed", "abc"), "--seed: 'abc' is not a whole number"),
+        (("run", BASELINE, "--seed", "1.5"), "--seed: '1.5' is not a whole number"),
+        (("run", BASELINE, "--quarters", "x"), "--quarters: 'x' is not a whole number"),
+        (
+            ("run", BASELINE, "--investor-snapshots", "1e3"),
+            "--investor-snapshots: '1e3' is not a whole number",
+        ),
+        (("check-model", "--workers", "two"), "--workers: 'two' is not a whole number"),
+        (("app", "--port", "http"), "--port: 'http' is not a whole number"),
+    ],
+)
+def test_integer_flags_that_are_not_numbers_name_their_range(
+    tmp_path, monkeypatch, no_simulation, args, message
+):
+    from runs.cli import INT_RANGES
+
+    monkeypatch.chdir(tmp_path)  # (an accepted run would write out/NAME here)
+    line = one_error_line(invoke(*args))
+    flag = message.split(":")[0]
+    lo, hi = INT_RANGES[args[0]][flag]
+    assert line == f"error: {message} (allowed: {lo} ≤ {flag[2:]} ≤ {hi})"
+
+
+def test_integer_flags_out_of_range_name_the_same_range(no_simulation):
+    line = one_error_line(invoke("run", BASELINE, "--seed", -1))
+    assert line == "error: --seed: -1 is out of range (allowed: 0 ≤ seed ≤ 9223372036854775807)"
+    line = one_error_line(invoke("check-model", "--workers", 0))
+    assert line == "error: --workers: 0 is out of range (allowed: 1 ≤ workers ≤ 256)"
 
 
 def test_usage_error_one_line_in_a_real_process():
@@ -541,3 +579,172 @@ def test_the_real_limit_refuses_the_largest_population_at_every_quarter():
     assert investor_snapshot_error(s, 9) is not None  # 5 snapshots: 50 million rows, 5.25 GB
     assert investor_snapshot_error(s, 10) is None  # 4 snapshots: 40 million rows, 4.2 GB
     assert investor_snapshot_error(s, 0) is None
+
+
+# -- errors that say what was meant -----------------------------------------------------
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("quaters = 3", "quaters: unknown key; did you mean 'quarters'?"),
+        ("overides = {}", "overides: unknown key; did you mean 'overrides'?"),
+        ("[demand]\nbassq = 1", "demand.bassq: unknown key; did you mean 'bass_q'?"),
+        (
+            '[[shocks]]\nat = "2026Q1"\nsentimnt = 1',
+            "shocks.0.sentimnt: unknown key; did you mean 'sentiment'?",
+        ),
+        ("[demand]\nzzz = 1", "demand.zzz: unknown key"),  # nothing close: no guess
+        ('start = "2025Q5"', "start: '2025Q5' is not a quarter (allowed: YYYYQn, e.g. 2025Q4)"),
+        (
+            '[overrides]\n"firms.NVIDIA.cash" = true',
+            "firms.NVIDIA.cash: Input should be a valid number, got True "
+            "(allowed: 0.0 ≤ cash ≤ 1000000.0)",
+        ),
+    ],
+)
+def test_scenario_file_errors_suggest_and_name(tmp_path, no_simulation, body, message):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'base = "{BASELINE.as_posix()}"\n{body}\n')
+    assert one_error_line(invoke("validate", bad)) == f"error: {message}"
+
+
+def test_unknown_keys_of_firms_and_deals_are_matched_in_their_own_table():
+    from runs.scenario import ScenarioError, parse_scenario, resolve_file
+
+    data, _ = resolve_file(BASELINE)
+    data["firms"][1]["cashh"] = 1.0
+    with pytest.raises(
+        ScenarioError, match=r"^firms\.1\.cashh: unknown key; did you mean 'cash'\?$"
+    ):
+        parse_scenario(data)
+    data, _ = resolve_file(BASELINE)
+    i = next(i for i, d in enumerate(data["deals"]) if d["kind"] == "cloud_contract")
+    data["deals"][i]["price_per_gww"] = 1.0
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(data)
+    assert str(caught.value) == (
+        f"deals.{i}.cloud_contract.price_per_gww: unknown key; did you mean 'price_per_gw'?"
+    )
+
+
+FIRMS = "NVIDIA, AMD, Oracle, Microsoft, Amazon, CoreWeave, OpenAI"
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("demnd.bass_q=1", "--set demnd.bass_q: unknown parameter (demnd); did you mean 'demand'?"),
+        ("demand.bassq=1", "--set demand.bassq: unknown parameter; did you mean 'bass_q'?"),
+        ("demand.nope=1", "--set demand.nope: unknown parameter"),
+        (
+            "firms.OpenAl.opex=1",
+            f"--set firms.OpenAl.opex: no entry 'OpenAl' (allowed: {FIRMS}); "
+            "did you mean 'OpenAI'?",
+        ),
+        ("firms.9.opex=1", f"--set firms.9.opex: no entry '9' (allowed: 0..6 or a name: {FIRMS})"),
+        ("deals.99.gw=1", "--set deals.99.gw: no entry '99' (allowed: 0..21)"),
+        (
+            "firms.NVIDIA.cash=true",
+            "--set firms.NVIDIA.cash: Input should be a valid number, got True "
+            "(allowed: 0.0 ≤ cash ≤ 1000000.0)",
+        ),
+        (
+            "firms.0.cash=true",
+            "--set firms.0.cash: Input should be a valid number, got True "
+            "(allowed: 0.0 ≤ cash ≤ 1000000.0)",
+        ),
+        (
+            "name=.x",
+            "--set name: '.x' is not a safe name "
+            "(allowed: letters, digits, _ . -, starting with a letter or digit)",
+        ),
+    ],
+)
+def test_set_errors_suggest_and_name_what_the_user_wrote(no_simulation, assignment, message):
+    line = one_error_line(invoke("validate", BASELINE, "--set", assignment))
+    assert line == f"error: {message}"
+
+
+def test_report_of_a_missing_folder_says_it_does_not_exist(tmp_path):
+    line = one_error_line(invoke("report", tmp_path / "missing"))
+    assert line == f"error: DIR: {tmp_path / 'missing'} is not a directory (it does not exist)"
+    (tmp_path / "file").write_text("x")
+    line = one_error_line(invoke("report", tmp_path / "file"))
+    assert line == f"error: DIR: {tmp_path / 'file'} is not a directory (it is a file)"
+
+
+# -- aipm validate on a sweep spec ------------------------------------------------------
+SWEEPS = ROOT / "scenarios" / "sweeps"
+
+
+def test_validate_checks_a_sweep_spec_as_a_sweep_spec():
+    r = invoke("validate", SWEEPS / "example.toml")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.strip() == (
+        "ok: sweep spec example — design lhs, 3 parameters, 16 design points × 2 replicates "
+        "= 32 runs of optimistic (40 quarters)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('design = "lhs"', 'design = "latin"', "design: Input should be 'grid', 'lhs'"),
+        ("replicates = 2", "replicate = 2", "replicate: unknown key; did you mean 'replicates'?"),
+        ('"demand.arpu_max"', '"demand.arpu_mx"', "parameters.demand.arpu_mx: unknown parameter"),
+    ],
+)
+def test_validate_reports_a_bad_sweep_spec_as_a_sweep_spec(tmp_path, old, new, message):
+    base = (ROOT / "scenarios" / "optimistic.toml").as_posix()
+    text = (SWEEPS / "example.toml").read_text().replace('"../optimistic.toml"', f'"{base}"')
+    assert old in text and base in text
+    spec = tmp_path / "spec.toml"
+    spec.write_text(text.replace(old, new))
+    line = one_error_line(invoke("validate", spec))
+    assert line.startswith(f"error: {message}") and line.endswith("(checked as a sweep spec)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.toml"]
+
+
+def test_validate_refuses_what_ifs_for_a_sweep_spec():
+    line = one_error_line(invoke("validate", SWEEPS / "example.toml", "--set", "quarters=4"))
+    assert line.startswith("error: --set: not for a sweep spec")
+
+
+# -- printed counts, interruptions --------------------------------------------------------
+def test_plural_helper_and_a_one_quarter_run_says_one_quarter(tmp_path):
+    from runs.commands import plural
+
+    assert [plural(n, "quarter") for n in (0, 1, 2)] == ["0 quarters", "1 quarter", "2 quarters"]
+    r = invoke("run", BASELINE, "--quarters", 1, "--out", tmp_path / "r", "--no-report")
+    assert r.exit_code == 0, r.stderr
+    assert f"wrote {tmp_path / 'r'}/ — 1 quarter, seed 0, regime " in r.stdout
+    assert r.stdout.rstrip().endswith(" defaulted firms")  # 0 defaulted firms
+    assert "last 13 deals" in r.stderr  # the note, in the plural
+
+
+def _tree(folder: Path) -> list[tuple[str, int, int]]:
+    """Every entry below ``folder``: path, size, modification time."""
+    return sorted(
+        (str(p.relative_to(folder)), p.lstat().st_size, p.lstat().st_mtime_ns)
+        for p in folder.rglob("*")
+    )
+
+
+@pytest.mark.parametrize("earlier", [False, True])
+def test_an_interrupted_run_says_nothing_was_written(tmp_path, monkeypatch, earlier):
+    out = tmp_path / "run"
+    if earlier:
+        assert invoke("run", BASELINE, "--quarters", 1, "--out", out, "--no-report").exit_code == 0
+    before = _tree(tmp_path)
+    import runs.simulate
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt  # what SIGTERM becomes while a run simulates
+
+    monkeypatch.setattr(runs.simulate, "simulate", interrupted)
+    r = invoke("run", BASELINE, "--quarters", 1, "--out", out, "--no-report")
+    assert r.exit_code == 130
+    lines = [ln for ln in r.stderr.splitlines() if ln.startswith("interrupted")]
+    kept = f" (the earlier {out}/ is kept)" if earlier else ""
+    assert lines == [f"interrupted: nothing written{kept}"], r.stderr
+    assert _tree(tmp_path) == before  # the earlier run untouched, no temporary folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["run"] if earlier else [])

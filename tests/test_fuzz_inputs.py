@@ -541,6 +541,8 @@ def bad_sweep_flags(draw: st.DrawFn) -> Case:
 @example(case=Case("sweep", HUGE_GRID, _SWEEP_ARGS))
 @example(case=Case("sweep", spec_with(**{"samples = 4": "samples = 4\nlevels = 1000"}), ()))
 @example(case=Case("analyze", None, ("{d}/notes",), no_file_argument=True))
+@example(case=Case("validate", spec_with(**{"samples = 4": "samples = 0"})))
+@example(case=Case("validate", spec_with(**{'"demand.bass_q"': '"firms.Nobody.cash"'})))
 @example(case=Case("analyze", None, ("{d}/empty", "--threshold", "2"), no_file_argument=True))
 def test_bad_sweeps(case):
     check(case)
@@ -557,7 +559,7 @@ def test_huge_design_is_refused_before_sampling():
     [
         (("validate", "{f}"), b'name = "x"\xff\n', "is not UTF-8 text (byte 0xff at offset 10)"),
         (("run", "{f}"), b"x = " + b"[" * 5000 + b"]" * 5000, "nested too deep"),
-        (("run", BASELINE, "--seed", "abc"), b"", "Invalid value for '--seed'"),
+        (("run", BASELINE, "--seed", "abc"), b"", "--seed: 'abc' is not a whole number (allowed"),
         (("run", BASELINE, "--out", "/proc/x"), b"", "--out: cannot write in /proc"),
         (("run", "{f}"), overlay('"[red]secret" = 1'), "error: [red]secret: unknown key"),
     ],

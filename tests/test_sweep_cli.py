@@ -101,7 +101,11 @@ def test_bad_specs_exit_2_one_line_nothing_written(tmp_path, old, new, message):
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (("--workers", "0"), "--workers: 0 is out of range"),
+        (("--workers", "0"), "--workers: 0 is out of range (allowed: 1 ≤ workers ≤ 4096)"),
+        (
+            ("--workers", "abc"),
+            "--workers: 'abc' is not a whole number (allowed: 1 ≤ workers ≤ 4096)",
+        ),
         (("--dask", "http://x:1"), "--dask: 'http://x:1' is not 'local'"),
         (("--resume",), "is not a sweep directory"),
         ((), "is not empty (use --resume"),
@@ -163,6 +167,14 @@ def test_killed_sweep_resumes_each_run_exactly_once(tmp_path):
     stdout, stderr = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, stderr
     assert f"resumed: {len(partial)} runs were already done" in stdout
+    # the regimes of every run of the folder, and how many ran in this call
+    regimes = next(line for line in stdout.splitlines() if line.startswith("regimes: "))
+    assert regimes.endswith(f" ({40 - len(partial)} run now, {len(partial)} before)"), stdout
+    counts = regimes.removeprefix("regimes: ").rsplit(" (", 1)[0].split(" · ")
+    assert sum(int(c.rsplit(" ", 1)[1]) for c in counts) == 40
+    summary = json.loads((out / "summary.json").read_text())
+    assert sum(summary["regimes"].values()) == 40
+    assert sum(summary["regimes_now"].values()) == 40 - len(partial)
 
     full = sweep(spec, tmp_path / "full", workers=1, progress=False)
     got = SweepStore(out).read_runs()
@@ -227,3 +239,23 @@ def test_the_accelerator_screen_analyses_with_integer_parameters(tmp_path):
     block = r.stdout.split("== morris ==\n", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
     printed = [float(line.split()[3]) for line in block]
     assert len(printed) == len(morris) and printed == sorted(printed, reverse=True)
+
+
+def test_the_summary_counts_every_run_of_the_folder():
+    from collections import Counter
+
+    from runs.sweeping import SweepReport
+
+    report = SweepReport("s", Path("out"), "serial×1", 32, already_done=24, run_now=8)
+    report.regimes, report.regimes_before = Counter(bust=8), Counter(boom=10, bust=14)
+    report.complete, report.seconds = True, 2.0
+    assert report.lines()[1:3] == [
+        "resumed: 24 runs were already done",
+        "regimes: boom 10 · bust 22 (8 run now, 24 before)",
+    ]
+    assert report.to_json()["regimes"] == {"boom": 10, "bust": 22}
+    fresh = SweepReport("s", Path("out"), "serial×1", 1, run_now=1, regimes=Counter(bust=1))
+    assert fresh.lines()[:2] == [
+        "sweep s: 1 run in 0.0 s (-, serial×1) — 1 ok, 0 failed",
+        "regimes: bust 1",
+    ]
