@@ -389,10 +389,14 @@ def run(
         except ReportError as exc:
             print_error(str(exc))
             raise typer.Exit(code=1) from None
+    from world.metrics import TRAILING_QUARTERS
+
     last = result.firms[result.firms.quarter == result.firms.quarter.max()]
+    # the regime rules compare the network's revenue over four quarters with its start
+    short = " (too short a run to tell)" if s.quarters <= TRAILING_QUARTERS else ""
     say(
         f"wrote {target}/ — {plural(s.quarters, 'quarter')}, seed {seed}, "
-        f"regime {result.summary['regime']}, "
+        f"regime {result.summary['regime']}{short}, "
         f"{plural(int(last.defaulted.sum()), 'defaulted firm')}"
     )
 

@@ -718,6 +718,7 @@ def test_plural_helper_and_a_one_quarter_run_says_one_quarter(tmp_path):
     assert r.exit_code == 0, r.stderr
     assert f"wrote {tmp_path / 'r'}/ — 1 quarter, seed 0, regime " in r.stdout
     assert r.stdout.rstrip().endswith(" defaulted firms")  # 0 defaulted firms
+    assert "(too short a run to tell)" in r.stdout  # a regime needs a year of revenue
     assert "last 13 deals" in r.stderr  # the note, in the plural
 
 
