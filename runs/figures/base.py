@@ -195,6 +195,8 @@ def _note(ax: Axes, message: str, *, bottom: bool = False) -> None:
         fontsize=8,
         color=style.GREY,
         transform=ax.transAxes,
+        zorder=5,  # over bars and lines where a short run's data fills the panel
+        bbox={"boxstyle": "square,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
     )
 
 
