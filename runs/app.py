@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import threading
 import time
+import warnings
 
 import solara
 import solara.server.settings
@@ -36,6 +37,12 @@ __all__ = ["PLAY_INTERVAL", "Page"]
 # panels, and the tab's title before the page sets its own
 solara.server.settings.theme.show_banner = False
 solara.server.settings.theme.title = "aipm"
+# Solara explains at length, on each first page load over plain http from an address other
+# than "localhost", that its session cookie falls back to samesite=lax: what an app that is
+# not embedded in another site's frame wants anyway (docs/howto/app.md)
+warnings.filterwarnings(
+    "ignore", message="Cookies with samesite=none require https", category=UserWarning
+)
 
 #: Shortest time between two quarters while playing, seconds (at most ~8 quarters a second).
 PLAY_INTERVAL = 0.12
