@@ -277,7 +277,7 @@ RUN_GRIDS = (
     Grid((15.0, 6.4), 2, left=0.1, right=3.0, bottom=0.1, top=0.5, gap=0.2),  # network
     Grid(right=1.45),  # valuations
     Grid(),  # buildout
-    Grid(style.WIDE_SIZE, 2),  # balance
+    Grid(style.WIDE_SIZE, 2, right=1.45),  # balance (one legend right of both panels)
     Grid(style.WIDE_SIZE, 2),  # stress
     Grid(style.WIDE_SIZE, 2),  # markets
 )
