@@ -202,8 +202,9 @@ def check_replaceable(
     Whatever ``force`` says, ``target`` (symbolic links resolved) must not be or
     contain the filesystem root, the user's home folder, the current folder, any of
     ``inputs`` (the command's input files) or a ``.git`` entry. An existing folder
-    must then be empty or an earlier aipm run (:func:`is_run_dir`); with ``force``,
-    any earlier aipm output (:func:`is_aipm_output`).
+    must then be empty or an earlier aipm run (:func:`is_run_dir`) holding only what
+    aipm writes; with ``force``, any earlier aipm output (:func:`is_aipm_output`),
+    whatever else it holds.
 
     Raises
     ------
@@ -231,13 +232,21 @@ def check_replaceable(
         raise OutputError(
             f"{flag}: {target} is or holds a .git entry (a git repository); give another folder"
         )
-    if not target.is_dir() or is_run_dir(target):
+    if not target.is_dir():
         return
     try:
         names = sorted(os.listdir(target))
     except OSError as exc:
         raise OutputError(f"{flag}: cannot read {target} ({exc.strerror})") from None
     if not names:
+        return
+    if is_run_dir(target):  # replaced whole: unless --force, only if it holds aipm's files only
+        added = [n for n in names if n not in _OUTPUT_NAMES]
+        if added and not force:
+            raise OutputError(
+                f"{flag}: {target} is an earlier run that also holds {_entry_list(added)}, "
+                "which replacing it would delete; move them, or --force to replace them too"
+            )
         return
     aipm = is_aipm_output(target)
     if force and aipm:

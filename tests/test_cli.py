@@ -161,6 +161,32 @@ def test_out_force_replaces_an_earlier_output_and_a_run_replaces_a_run(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d"]  # no .d.old, no .d.*.tmp
 
 
+def test_a_run_folder_with_files_the_user_added_is_not_replaced_unseen(tmp_path, no_simulation):
+    """Re-running into an earlier run replaces it whole: files added to it would go too."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "params.json").write_text(json.dumps({"kind": "aipm-run"}))
+    (run / "firms.parquet").write_bytes(b"PAR1")
+    (run / "notes.txt").write_text("mine")
+    line = one_error_line(invoke("run", BASELINE, "--out", run, "--no-report"))
+    assert line == (
+        f"error: --out: {run} is an earlier run that also holds notes.txt, which replacing "
+        "it would delete; move them, or --force to replace them too"
+    )
+    assert (run / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # nothing written beside
+
+
+def test_force_replaces_a_run_folder_with_added_files(tmp_path):
+    run = tmp_path / "run"
+    r = invoke("run", BASELINE, "--quarters", 1, "--out", run, "--no-report")
+    assert r.exit_code == 0, r.stderr
+    (run / "notes.txt").write_text("mine")
+    r = invoke("run", BASELINE, "--quarters", 1, "--out", run, "--no-report", "--force")
+    assert r.exit_code == 0, r.stderr
+    assert not (run / "notes.txt").exists() and (run / "firms.parquet").exists()
+
+
 def test_a_sweep_folder_is_not_a_run_folder(tmp_path, no_simulation):
     (tmp_path / "s").mkdir()
     (tmp_path / "s" / "params.json").write_text('{"kind": "aipm-sweep", "scenario": {}}')
