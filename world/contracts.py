@@ -249,9 +249,19 @@ class GpuOrder(Contract):
         """Cash the buyer pays for the deliveries of :meth:`planned` (USD bn).
 
         Each GW costs its price net of the prepaid share, plus ``build_per_gw`` to build
-        it into a data centre.
+        it into a data centre. :meth:`planned_gw` written out (asked for every order
+        still to deliver each time a buyer's committed capex is summed).
         """
-        return self.planned_gw(q, quarters) * ((1 - self.prepay_share) * self.price + build_per_gw)
+        per_gw = (1 - self.prepay_share) * self.price + build_per_gw
+        if self.status is not _ACTIVE:
+            return 0 * per_gw  # planned_gw's sum of no parts (0) times the cost per GW
+        first = q + 1 if q + 1 > self.first_delivery else self.first_delivery
+        n = q + quarters - first + 1
+        if self._parts_for == (self.gw, self.delivered_gw):  # the cache check, inlined
+            parts = self._parts
+        else:
+            parts = self._remaining_parts()
+        return sum(parts if n >= len(parts) else parts[: n if n > 0 else 0]) * per_gw
 
     def _planned_parts(self, q: int, quarters: int) -> tuple[int, tuple[float, ...]]:
         """The first planned quarter and the GW of each delivery from it, at full speed."""
@@ -560,12 +570,12 @@ class DealBook:
 
     def of(self, kind: str, party: str, firm: int) -> list:
         """Firm ``firm``'s contracts of list ``kind`` as ``party`` (see :meth:`by`)."""
-        parties = self._index.get(kind)
-        entry = None if parties is None else parties.get(party)
-        if entry is not None:  # an index built is kept current (see the class docstring)
-            found = entry[2].get(firm)  # (no empty list made for a firm that has some)
-            return [] if found is None else found
-        return self.by(kind, party).get(firm, [])
+        try:  # an index built is kept current (see the class docstring)
+            groups = self._index[kind][party][2]
+        except KeyError:  # not built yet
+            return self.by(kind, party).get(firm, [])
+        found = groups.get(firm)  # (no empty list made for a firm that has some)
+        return [] if found is None else found
 
     def prune(self) -> None:
         """Move contracts that are no longer active to :attr:`closed` (keeps loops short).
