@@ -118,11 +118,16 @@ class CloudProvider(Firm):
         power at today's construction cost.
         """
         m = self.model
-        construction = m.capex_per_gw_now() * (1 - m.params.buildout.chip_share)
+        capex = m.capex_per_gw_now()
+        return self._build_cost(capex, capex * (1 - m.params.buildout.chip_share))
+
+    def _build_cost(self, capex: float, construction: float) -> float:
+        """:meth:`build_cost` from today's capex per GW and its construction part (USD bn/GW)."""
         shares = self.supplier_shares()
         if not shares:
-            return m.capex_per_gw_now()
-        chips = sum([w * m.firms[i].price for i, w in shares.items()])
+            return capex
+        firms = self.model.firms
+        chips = sum([w * firms[i].price for i, w in shares.items()])
         return chips + construction
 
     # -- contracts -----------------------------------------------------------------
@@ -140,9 +145,10 @@ class CloudProvider(Firm):
         annuity = (1 - discount) / rate if rate > 0 else float(quarters)
         if not annuity > 0.0:  # a rate too small for 1 - discount to differ from 0
             annuity = float(quarters)  # its limit as the rate goes to 0
-        building = m.capex_per_gw_now() * (1 - bo.chip_share)
+        capex = m.capex_per_gw_now()
+        building = capex * (1 - bo.chip_share)
         residual = building * bo.residual_value_share * discount
-        net = self.build_cost() * (1 + m.params.behaviour.hurdle_spread) - residual
+        net = self._build_cost(capex, building) * (1 + m.params.behaviour.hurdle_spread) - residual
         return annuity, net
 
     def build_pays(self, quarters: int, price: float | None = None) -> bool:
@@ -164,7 +170,8 @@ class CloudProvider(Firm):
         cost plus the net build cost spread as an annuity (USD bn per GW-quarter).
         """
         annuity, net = self._build_terms(self.model.params.buildout.life_quarters)
-        return self.spec.operating_cost_per_gw + max(net, 0.0) / annuity
+        # max(net, 0.0) written 0.0 if net < 0.0 else net (the same value, no builtin call)
+        return self.spec.operating_cost_per_gw + (0.0 if net < 0.0 else net) / annuity
 
     def spare_gw(self, q: int) -> float:
         """Capacity at ``q`` (fleet and orders) not owed to customers or outside demand (GW)."""
