@@ -8,9 +8,10 @@ scaled by delivery shortfalls or cash constraints. Parties are firm indices;
 ``EXTERNAL`` (−1) stands for the outside credit market.
 
 The methods the quarter asks thousands of times (remaining value, billing, the next
-delivery, planned deliveries) bound values with conditional expressions rather than
-``max``/``min``: ``0.0 if x < 0.0 else x`` is ``max(x, 0.0)``, NaN and signed zeros
-included, without a builtin call.
+delivery, planned deliveries) test ``status is ACTIVE`` rather than the :attr:`active`
+property and bound values with conditional expressions rather than ``max``/``min``:
+``0.0 if x < 0.0 else x`` is ``max(x, 0.0)``, NaN and signed zeros included, without a
+builtin call.
 """
 
 from __future__ import annotations
@@ -223,7 +224,11 @@ class GpuOrder(Contract):
         A supplier short of production capacity delivers less than a part; what is
         missing slips to later quarters.
         """
-        return self.active and q >= self.first_delivery and self.gw - self.delivered_gw > 1e-12
+        return (
+            self.status is _ACTIVE
+            and q >= self.first_delivery
+            and self.gw - self.delivered_gw > 1e-12
+        )
 
     def planned(self, q: int, quarters: int) -> list[tuple[int, float]]:
         """(quarter, GW) of the remaining deliveries in ``(q, q + quarters]`` at full speed."""
@@ -320,7 +325,7 @@ class GpuOrder(Contract):
 
     def remaining_value(self) -> float:
         """Value not yet delivered (supplier backlog, USD bn)."""
-        if not self.active:
+        if self.status is not _ACTIVE:
             return 0.0
         left = self.gw - self.delivered_gw
         return (0.0 if left < 0.0 else left) * self.price
@@ -349,7 +354,7 @@ class EquityInvestment(Contract):
 
     def due(self, investee_gw: float) -> float:
         """Amount unlocked but not yet paid (USD bn)."""
-        if not self.active:
+        if self.status is not _ACTIVE:
             return 0.0
         return max(self.unlocked(investee_gw) - self.paid, 0.0)
 
@@ -460,7 +465,7 @@ class Backstop(Contract):
 
     def in_force(self, q: int) -> bool:
         """True if the guarantee covers quarter ``q``."""
-        return self.active and self.start <= q < self.end
+        return self.status is _ACTIVE and self.start <= q < self.end
 
     def purchase(self, q: int, unused_gw: float) -> float:
         """Amount the guarantor pays for ``unused_gw`` idle GW in quarter ``q`` (USD bn)."""
