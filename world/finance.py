@@ -300,6 +300,14 @@ def finance_order(
         committed = committed_for_orders(model, buyer)
     ebitda = buyer.ebitda
     earnings = (0.0 if ebitda < 0.0 else ebitda) * window / 4.0
+    own = spare + earnings - committed
+    if need - (0.0 if own < 0.0 else own) <= _EPS:
+        # covered without credit, so covered with it (the credit granted is never negative
+        # and adding it cannot lower the funds, rounding included): no quote is needed, but
+        # the lenders still assess the deal book now, as the quote would (once a quarter,
+        # when first asked: :meth:`~world.model.AIEconomy.credit_backlogs`)
+        model.credit_backlogs()
+        return gw
     funds = spare + buyer.credit_quote(need).amount + earnings - committed
     short = need - (0.0 if funds < 0.0 else funds)
     if short > _EPS and isinstance(supplier, ChipSupplier):
