@@ -492,23 +492,27 @@ class SignedDeal(NamedTuple):
     endogenous: bool
 
 
-def _pruned_indexes(parties: dict, items: list, keep: list) -> dict:
+def _pruned_indexes(parties: dict, items: list, keep: list, closed: list) -> dict:
     """The indexes of :meth:`DealBook.by` over ``items`` that were current, for ``keep``.
 
-    ``keep`` is ``items``' active contracts in order; each group keeps its active
-    contracts (groups left empty go). An index not stamped with ``items`` (id and
-    length) is stale and not carried over: a later list could reuse the old id() and
-    length, and an index stamped with them would then look current.
+    ``keep`` is ``items``' active contracts in order, ``closed`` the others; each group
+    keeps its active contracts (groups left empty go). Only the groups of a party to a
+    closed contract are filtered: the others have none to drop and are kept as they
+    are. An index not stamped with ``items`` (id and length) is stale and not carried
+    over: a later list could reuse the old id() and length, and an index stamped with
+    them would then look current.
     """
     list_id, n = id(items), len(items)
     pruned = {}
     for party, entry in parties.items():
         if entry[0] == list_id and entry[1] == n:
-            groups = {}
-            for key, group in entry[2].items():
-                active = [c for c in group if c.status is _ACTIVE]
+            groups = dict(entry[2])  # (a key keeps its place when its group is replaced)
+            for key in {getattr(c, party) for c in closed}:
+                active = [c for c in groups[key] if c.status is _ACTIVE]
                 if active:
                     groups[key] = active
+                else:
+                    del groups[key]
             pruned[party] = [id(keep), len(keep), groups]
     return pruned
 
@@ -587,17 +591,19 @@ class DealBook:
 
         The indexes of a pruned list that were current are pruned with it (each group
         keeps its active contracts, in order: the groups a rebuild would make, with no
-        getattr per contract); the others are dropped.
+        getattr per contract kept and no pass over the groups that lost none); the
+        others are dropped.
         """
         for name in ("cloud", "gpu", "equity", "warrants", "loans", "backstops"):
             items = getattr(self, name)
             keep = [c for c in items if c.status is _ACTIVE]
             if len(keep) != len(items):
-                self.closed.extend(c for c in items if c.status is not _ACTIVE)
+                closed = [c for c in items if c.status is not _ACTIVE]
+                self.closed.extend(closed)
                 setattr(self, name, keep)
                 parties = self._index.pop(name, None)
                 if parties:
-                    self._index[name] = _pruned_indexes(parties, items, keep)
+                    self._index[name] = _pruned_indexes(parties, items, keep, closed)
 
     def interest(self, borrower: int, q: int) -> float:
         """Interest ``borrower`` owes on its loans in quarter ``q`` (USD bn).
