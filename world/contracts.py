@@ -596,9 +596,9 @@ class DealBook:
         """
         for name in ("cloud", "gpu", "equity", "warrants", "loans", "backstops"):
             items = getattr(self, name)
-            keep = [c for c in items if c.status is _ACTIVE]
-            if len(keep) != len(items):
-                closed = [c for c in items if c.status is not _ACTIVE]
+            closed = [c for c in items if c.status is not _ACTIVE]
+            if closed:  # (most lists lose none in a quarter: one pass over them)
+                keep = [c for c in items if c.status is _ACTIVE]
                 self.closed.extend(closed)
                 setattr(self, name, keep)
                 parties = self._index.pop(name, None)
