@@ -53,9 +53,12 @@ def deliver_gpus(model: AIEconomy) -> None:
     project_building = [0.0] * n
     chip_cost = [0.0] * n
     due = [o for o in model.deals.gpu if o.due(q)]
+    # each order's next part as ordered: what is due, the same until it is delivered below
+    # (funding an earlier delivery may cancel an order, never change its parts)
+    parts = [o.next_part() for o in due]
     demand = model.outside_gpu_gw.tolist()
-    for order in due:
-        demand[order.supplier] += order.next_part()
+    for order, part in zip(due, parts, strict=True):
+        demand[order.supplier] += part
     ratio = [1.0] * n
     unit_cost = [0.0] * n  # a supplier's cost per GW does not change within the quarter
     for f in firms:
@@ -63,10 +66,10 @@ def deliver_gpus(model: AIEconomy) -> None:
             ratio[f.index] = f.allocate_supply(demand[f.index])
             unit_cost[f.index] = f.unit_cost()
     warrants = model.deals.warrants
-    for order in due:
+    for order, part in zip(due, parts, strict=True):
         b, s = order.buyer, order.supplier
         buyer, supplier = firms[b], firms[s]
-        part = order.next_part() * ratio[s]
+        part *= ratio[s]
         if part <= 1e-12:
             continue
         value = part * order.price

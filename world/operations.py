@@ -76,17 +76,16 @@ def close_quarter(model: AIEconomy) -> None:
     pay_external = model.payments.pay_external
     for f in model.firms:
         ledger = f.ledger
-        _mark_to_market(ledger, _STAKES, stake_values[f.index])
-        _mark_to_market(ledger, _WARRANTS, warrant_values[f.index])
+        i = f.index
+        _mark_to_market(ledger, _STAKES, stake_values[i])
+        _mark_to_market(ledger, _WARRANTS, warrant_values[i])
         income = ledger.net_income()
         tax = f.spec.tax_rate * (0.0 if income < 0.0 else income)  # max(income, 0.0)
         if tax > 0:
-            cash = f.cash
+            cash = ledger.cash
             cash = 0.0 if cash < 0.0 else cash  # max(cash, 0.0)
             paid = cash if cash < tax else tax  # min(tax, cash)
-            pay_external(
-                f.index, paid, debit=_TAX, party=ExternalParty.GOVERNMENT, memo="tax", flow=OP
-            )
+            pay_external(i, paid, debit=_TAX, party=ExternalParty.GOVERNMENT, memo="tax", flow=OP)
             if tax - paid > _EPS:
                 ledger.post_transfer("tax_payable", _TAX, Account.PAYABLES, tax - paid)
         f.statement = statement = ledger.income_statement()
@@ -98,11 +97,10 @@ def close_quarter(model: AIEconomy) -> None:
             statement.revenue
             - (expenses[_COST_OF_REVENUE] + expenses[_COMPUTE_COST] + expenses[_OPEX])
         )
-        f.cash_flows = ledger.cash_flow_statement()
+        f.cash_flows = cash_flows = ledger.cash_flow_statement()
         f.balance = ledger.balance_sheet()
         ledger.close_period(statement)
-    for f in model.firms:
-        f.minsky = minsky_of(f.cash_flows.operating, f.interest_due, f.principal_due)
+        f.minsky = minsky_of(cash_flows.operating, f.interest_due, f.principal_due)
     review_covenants(model)
     model.update_valuations()
 
