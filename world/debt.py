@@ -49,18 +49,21 @@ def service_debt(model: AIEconomy) -> None:
     for loan in model.deals.loans:
         if loan.status is not ACTIVE or loan.signed >= q:
             continue
-        borrower = firms[loan.borrower]
+        b = loan.borrower
+        borrower = firms[b]
         if borrower.defaulted:
             continue
-        interest = loan.principal * loan.rate / 4
+        principal = loan.principal
+        interest = principal * loan.rate / 4
         borrower.interest_due += interest
-        if loan.lender == EXTERNAL:
-            external[loan.borrower] += interest
+        lender = loan.lender
+        if lender == EXTERNAL:
+            external[b] += interest
         else:
-            key = (loan.borrower, loan.lender)
+            key = (b, lender)
             vendor[key] = vendor.get(key, 0.0) + interest
         if q >= loan.maturity:
-            borrower.principal_due += loan.principal
+            borrower.principal_due += principal
             matured.append(loan)
     for borrower, interest in zip(firms, external, strict=True):
         if interest > 0.0:

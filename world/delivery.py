@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from world.model import AIEconomy
 
 OP, INV = CashFlowKind.OPERATING, CashFlowKind.INVESTING
+_PPE, _CONSTRUCTION, _DEPRECIATION = (
+    Account.PPE,
+    Account.CONSTRUCTION_IN_PROGRESS,
+    Account.DEPRECIATION,
+)
 
 __all__ = ["build_out", "deliver_gpus", "outside_chip_sales", "sell_outside"]
 
@@ -198,12 +203,14 @@ def build_out(model: AIEconomy) -> None:
     q = model.quarter
     bo = model.params.buildout
     ready = [0.0 if f.defaulted else f.fleet.ready_gw(q) for f in model.firms]
+    life, building_life = bo.life_quarters, bo.building_life_quarters
     for f, gw in zip(model.firms, power_shares(ready, bo.power_cap_gw), strict=True):
         if f.defaulted:
             continue
+        fleet = f.fleet
         if gw > 0:
-            cost = f.fleet.energise(q, gw, bo.life_quarters)
-            f.ledger.post_transfer("energise", Account.PPE, Account.CONSTRUCTION_IN_PROGRESS, cost)
-        charge, _ = f.fleet.depreciate(q, bo.building_life_quarters)
+            cost = fleet.energise(q, gw, life)
+            f.ledger.post_transfer("energise", _PPE, _CONSTRUCTION, cost)
+        charge, _ = fleet.depreciate(q, building_life)
         if charge > 0:
-            f.ledger.post_transfer("depreciation", Account.DEPRECIATION, Account.PPE, charge)
+            f.ledger.post_transfer("depreciation", _DEPRECIATION, _PPE, charge)
