@@ -231,36 +231,42 @@ class Recorder:
 
     def _collect_firms(self, q: int, period: str, fundamentals: np.ndarray) -> None:
         m = self.model
-        rt = m.payments.round_trip_revenue
         backlogs, commitment = m.backlogs()
         backlogs, commitment = backlogs.tolist(), commitment.tolist()
         fundamentals = fundamentals.tolist()
-        rt_list = rt.tolist()
+        rt_list = m.payments.round_trip_revenue.tolist()
+        compute_gw = m.lab_compute_gw.tolist()
         ai_revenue = self.ai_revenues[-1]
+        windows = self._firm_window
+        add_account_row = self.account_rows.append
+        add_firm_row = self.firm_rows.append
+        log_return = self._log_return
         for f in m.firms:
+            i = f.index
             st, bs, cf = f.statement, f.balance, f.cash_flows
             revenue = st.revenue
             expenses = st.expenses
             assets = bs.total_assets
-            debt = bs.liabilities[Account.DEBT] + bs.liabilities[Account.VENDOR_DEBT]
-            backlog, commitments = backlogs[f.index], commitment[f.index]
-            window = self._firm_window[f.index]
-            window.append((f.capex, revenue))
+            liabilities = bs.liabilities
+            debt = liabilities[Account.DEBT] + liabilities[Account.VENDOR_DEBT]
+            capex, valuation, fundamental = f.capex, f.valuation, fundamentals[i]
+            window = windows[i]
+            window.append((capex, revenue))
             # dicts in chart order (world.ledger): the row follows ACCOUNT_COLUMNS
-            self.account_rows.append(
+            add_account_row(
                 (
                     q,
                     period,
                     f.name,
                     *bs.assets.values(),
-                    *bs.liabilities.values(),
+                    *liabilities.values(),
                     *bs.equity.values(),
                     *st.income.values(),
                     *expenses.values(),
                 )
             )
             trailing_revenue = sum([r for _, r in window])
-            self.firm_rows.append(
+            add_firm_row(
                 (
                     q,
                     period,
@@ -271,34 +277,34 @@ class Recorder:
                     bs.total_liabilities,
                     bs.total_equity,
                     revenue,
-                    ai_revenue[f.index],
+                    ai_revenue[i],
                     revenue - sum([expenses[a] for a in _OPERATING_COSTS]),
                     st.net_income,
-                    f.capex,
+                    capex,
                     f.fleet.deployed_gw,
-                    backlog,
-                    f.valuation,
+                    backlogs[i],
+                    valuation,
                     debt / assets if assets > 0 else 0.0,
-                    rt_list[f.index] / revenue if revenue > 1e-12 else 0.0,
-                    rt_list[f.index],
+                    rt_list[i] / revenue if revenue > 1e-12 else 0.0,
+                    rt_list[i],
                     debt,
                     cf.operating,
                     cf.investing,
                     cf.financing,
-                    commitments,
-                    m.lab_compute_gw[f.index],
+                    commitment[i],
+                    compute_gw[i],
                     f.missed,
                     f.defaulted,
                     _MINSKY_LABEL[f.minsky],
                     f.debtrank_loss,
                     f.cancelled_value,
                     f.rescued,
-                    f.valuation,
-                    fundamentals[f.index],
-                    f.valuation / fundamentals[f.index] if fundamentals[f.index] > 0 else 0.0,
-                    self._log_return(f.index, f.valuation),
+                    valuation,
+                    fundamental,
+                    valuation / fundamental if fundamental > 0 else 0.0,
+                    log_return(i, valuation),
                     sum([c for c, _ in window]) / trailing_revenue if trailing_revenue > 0 else 0.0,
-                    cf.operating - f.capex,
+                    cf.operating - capex,
                     f.payout,
                     f.equity_raised,
                 )
