@@ -187,7 +187,9 @@ class AILab(Firm):
 
         It raises when its runway is below ``lab_runway_quarters``: enough for
         ``lab_runway_target`` quarters of burn (scaled down after failed rounds, see
-        :meth:`record_round`), at most ``max_round_share`` of its valuation. It asks the
+        :meth:`record_round`), at most ``max_round_share`` of its valuation; unless forced, it
+        seeks no round that this cap holds below ``min_round_scale`` of its need (a lab
+        worth next to nothing cannot raise money that buys runway). It asks the
         higher of its last valuation and what investors see in its prospects (its
         fundamental value), at most ``max_round_step_up`` times its last valuation; with
         funding stress or less than ``lab_min_runway`` quarters left it accepts the lower
@@ -201,10 +203,10 @@ class AILab(Firm):
         runway = self._runway_at(burn)
         if runway >= b.lab_runway_quarters and not force:
             return None
-        amount = max(b.lab_runway_target * burn - self.cash, burn, 0.0) * self.round_scale
-        amount = min(amount, b.max_round_share * self.valuation)
-        if amount <= 1e-9:
-            return None
+        need = max(b.lab_runway_target * burn - self.cash, burn, 0.0)
+        amount = min(need * self.round_scale, b.max_round_share * self.valuation)
+        if amount <= 1e-9 or (amount < b.min_round_scale * need and not force):
+            return None  # a round its valuation holds below min_round_scale buys no runway
         fundamental = float(m.fundamentals.values[self.index])
         ask = min(max(self.valuation, fundamental), b.max_round_step_up * self.valuation)
         if (self.funding_stress or runway < b.lab_min_runway) and fundamental > 0.0:
@@ -215,16 +217,16 @@ class AILab(Firm):
         """Remember how the last regular round went.
 
         Funding stress when it raised less than ``lab_stress_share`` of what it sought;
-        after a failed round the lab seeks ``round_retry_share`` of its need next time,
-        after a success ``1 / round_retry_share`` times the share it sought, up to all of
-        it.
+        after a failed round the lab seeks ``round_retry_share`` times the share of its
+        need it sought, never less than ``min_round_scale``; after a success ``1 /
+        round_retry_share`` times, up to all of it.
         """
         b = self.model.params.behaviour
         failed = raised <= 1e-9
         self.failed_rounds = self.failed_rounds + 1 if failed else 0
         self.funding_stress = raised < b.lab_stress_share * sought
         if failed:
-            self.round_scale *= b.round_retry_share
+            self.round_scale = max(self.round_scale * b.round_retry_share, b.min_round_scale)
         elif b.round_retry_share > 0.0:
             self.round_scale = min(1.0, self.round_scale / b.round_retry_share)
         else:

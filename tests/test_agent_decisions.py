@@ -72,6 +72,27 @@ def test_failed_rounds_shrink_the_next_request_and_set_stress(model):
     assert not lab.funding_stress and lab.failed_rounds == 0
 
 
+def test_a_run_of_failed_rounds_never_shrinks_the_ask_below_the_floor(model):
+    """Halving after every failure stops at ``min_round_scale``: no USD 0.3 m rounds."""
+    lab = _firm(model, "OpenAI")
+    b = model.params.behaviour
+    assert 0.0 < b.min_round_scale < b.round_retry_share  # the floor binds after failures
+    _set_cash(lab, 0.0)
+    first = lab.round_request(force=True)
+    scales = []
+    for _ in range(20):
+        lab.record_round(first.amount, 0.0)
+        scales.append(lab.round_scale)
+    assert lab.failed_rounds == 20
+    assert min(scales) == pytest.approx(b.min_round_scale)
+    assert scales[0] == pytest.approx(b.round_retry_share)  # above the floor: halved
+    last = lab.round_request(force=True)
+    # the first ask may be capped at max_round_share of the valuation; the last is not
+    assert b.min_round_scale * first.amount - 1e-9 <= last.amount <= first.amount + 1e-9
+    lab.record_round(last.amount, last.amount)  # a success: back up by 1 / retry share
+    assert lab.round_scale == pytest.approx(b.min_round_scale / b.round_retry_share)
+
+
 def test_distress_cuts_only_what_the_lab_can_pay_the_fees_for(model):
     lab = _firm(model, "OpenAI")
     _set_cash(lab, 0.0)

@@ -365,6 +365,12 @@ class BehaviourParams(_Frozen):
         description="after a failed round a lab seeks this share of the amount next time "
         "(and the inverse multiple back toward its need after a success)",
     )
+    min_round_scale: Share = Field(
+        0.125,
+        description="smallest round a lab seeks, as a share of its need: after failed "
+        "rounds its ask shrinks no further, and a round its valuation caps below this is "
+        "not sought (it buys no runway; 0.125: three halvings; 0: no floor)",
+    )
     lab_stress_share: Share = Field(
         0.5,
         description="a round that raises less than this share of what the lab sought puts "
