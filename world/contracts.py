@@ -254,19 +254,9 @@ class GpuOrder(Contract):
         """Cash the buyer pays for the deliveries of :meth:`planned` (USD bn).
 
         Each GW costs its price net of the prepaid share, plus ``build_per_gw`` to build
-        it into a data centre. :meth:`planned_gw` written out (asked for every order
-        still to deliver each time a buyer's committed capex is summed).
+        it into a data centre.
         """
-        per_gw = (1 - self.prepay_share) * self.price + build_per_gw
-        if self.status is not _ACTIVE:
-            return 0 * per_gw  # planned_gw's sum of no parts (0) times the cost per GW
-        first = q + 1 if q + 1 > self.first_delivery else self.first_delivery
-        n = q + quarters - first + 1
-        if self._parts_for == (self.gw, self.delivered_gw):  # the cache check, inlined
-            parts = self._parts
-        else:
-            parts = self._remaining_parts()
-        return sum(parts if n >= len(parts) else parts[: n if n > 0 else 0]) * per_gw
+        return self.planned_gw(q, quarters) * ((1 - self.prepay_share) * self.price + build_per_gw)
 
     def _planned_parts(self, q: int, quarters: int) -> tuple[int, tuple[float, ...]]:
         """The first planned quarter and the GW of each delivery from it, at full speed."""
