@@ -61,12 +61,8 @@ class ChipSupplier(Firm):
 
     @property
     def price(self) -> float:
-        """List price per GW for new orders (USD bn per GW).
-
-        :meth:`reference_price` times the markup, written out (asked for every supplier
-        whenever a provider prices a build).
-        """
-        return self.spec.gpu_price_per_gw * self.model.capex_index() * self.markup
+        """List price per GW for new orders (USD bn per GW)."""
+        return self.reference_price() * self.markup
 
     def unit_cost(self) -> float:
         """Cost of making one GW of accelerators (USD bn per GW)."""

@@ -89,9 +89,7 @@ class CloudProvider(Firm):
         the dict, they do not change it).
         """
         firms = self.model.firms
-        weights = self._order_weights  # (built on first use: _suppliers)
-        if weights is None:
-            weights = self._suppliers()
+        weights = self._suppliers()
         alive = tuple([not firms[i].defaulted for i, _ in weights])
         if alive != self._shares_for:
             shares = {i: w for i, w in weights if not firms[i].defaulted}

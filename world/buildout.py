@@ -131,8 +131,7 @@ class Fleet:
 
     def gw_at(self, q: int) -> float:
         """Deployed plus under construction GW still in service at quarter ``q``."""
-        construction = sum([p.gw for p in self.projects])  # construction_gw, one call less
-        return construction + sum([v.gw for v in self.vintages if v.retire_q > q])
+        return self.construction_gw + sum([v.gw for v in self.vintages if v.retire_q > q])
 
     def start_project(
         self, gw: float, cost: float, ready_q: int, flop_index: float, building_cost: float = 0.0

@@ -343,11 +343,8 @@ def pay(
     payee_flow: CashFlowKind = OP,
     financing: bool = False,
 ) -> float:
-    """Fund and make a payment; record any shortfall as missed. Returns the amount paid.
-
-    Most payments are covered by cash: :func:`fund`'s first step is written out here.
-    """
-    paid = amount if amount - payer.ledger.cash <= _EPS else fund(model, payer, amount)
+    """Fund and make a payment; record any shortfall as missed. Returns the amount paid."""
+    paid = fund(model, payer, amount)
     model.payments.pay(
         payer.index,
         payee.index,
@@ -373,11 +370,8 @@ def pay_out(
     memo: str,
     flow: CashFlowKind = OP,
 ) -> float:
-    """Fund and make a payment to outside the network; record any shortfall as missed.
-
-    Most payments are covered by cash: :func:`fund`'s first step is written out here.
-    """
-    paid = amount if amount - firm.ledger.cash <= _EPS else fund(model, firm, amount)
+    """Fund and make a payment to outside the network; record any shortfall as missed."""
+    paid = fund(model, firm, amount)
     model.payments.pay_external(firm.index, paid, debit=debit, party=party, memo=memo, flow=flow)
     if amount - paid > 1e-6:
         firm.missed += amount - paid
