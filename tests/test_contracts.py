@@ -236,3 +236,44 @@ def test_the_baseline_opening_book_runs_off_as_a_ladder(baseline):
     for d in opening:
         first = sum(g / n * 4 for g, n in d.tranches())  # delivered in 2025Q1-2025Q4
         assert first == pytest.approx(d.gw * 16 / 22)
+
+
+# -- a cloud contract that ramps up (CloudContract.ramp) ---------------------------------
+@given(
+    gw=st.floats(0.01, 50.0),
+    start=st.integers(0, 10),
+    quarters=st.integers(1, 40),
+    ramp=st.integers(1, 40),
+    at=st.integers(-2, 55),
+)
+def test_a_ramped_contract_is_due_k_over_ramp_then_all_and_its_values_add_up(
+    gw, start, quarters, ramp, at
+):
+    ramp = min(ramp, quarters)
+    c = CloudContract(
+        1, 0, customer=0, provider=1, gw=gw, price=3.0, start=start, end=start + quarters,
+        take_or_pay=0.8, ramp=ramp,
+    )  # fmt: skip
+    due = [c.gw_due(q) for q in range(start, start + quarters)]
+    assert due == pytest.approx([gw * min(k, ramp) / ramp for k in range(1, quarters + 1)])
+    assert due[ramp - 1] == gw and all(a <= b for a, b in zip(due, due[1:], strict=False))
+    assert c.gw_due(start - 1) == 0.0 and c.gw_due(start + quarters) == 0.0
+    # value and what is left are the schedules' sums, in closed form
+    assert c.value == pytest.approx(sum(f.amount for q in range(60) for f in c.schedule(q)))
+    left = sum(c.gw_due(q) * c.price for q in range(max(at, 0), start + quarters))
+    assert c.remaining_value(at) == pytest.approx(left, abs=1e-9)
+    if ramp == 1:  # flat: the plain formula, exactly
+        assert c.value == gw * 3.0 * quarters
+    c.status = ContractStatus.CANCELLED
+    assert c.remaining_value(at) == 0.0 and c.gw_due(start) == 0.0
+
+
+def test_a_cloud_contract_spec_rejects_a_ramp_longer_than_the_contract():
+    from pydantic import ValidationError
+
+    from world.params import CloudContractSpec
+
+    spec = dict(signed="2025Q1", customer="A", provider="B", gw=1.0, price_per_gw=3.0)
+    assert CloudContractSpec(**spec, start="2025Q2", quarters=8, ramp_quarters=8).ramp_quarters == 8
+    with pytest.raises(ValidationError, match=r"ramp_quarters: must be in \[1, quarters = 8\]"):
+        CloudContractSpec(**spec, start="2025Q2", quarters=8, ramp_quarters=9)

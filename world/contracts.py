@@ -101,8 +101,11 @@ class CloudContract(Contract):
     """Lab ``customer`` rents ``gw`` from ``provider`` for quarters [start, end).
 
     Billing per quarter: ``price · max(used, take_or_pay · delivered)`` where
-    ``delivered ≤ gw`` is what the provider can supply and ``used ≤ delivered`` what
-    the customer needs; revenue is recognised as capacity is delivered.
+    ``delivered ≤ gw_due(q)`` is what the provider can supply and ``used ≤ delivered``
+    what the customer needs; revenue is recognised as capacity is delivered. The
+    capacity due ramps up linearly over the first ``ramp`` quarters (``gw · k / ramp``
+    in the contract's ``k``-th quarter, then ``gw``), as large real contracts do while
+    their data centres are built; ``ramp = 1`` is all of it from the start.
     """
 
     customer: int
@@ -113,14 +116,37 @@ class CloudContract(Contract):
     end: int
     take_or_pay: float
     cancel_fee: float = 0.0  # share of the remaining value the customer pays to cancel
+    ramp: int = 1  # quarters over which the GW due rises linearly to ``gw``
 
     def in_force(self, q: int) -> bool:
         """True if capacity is due in quarter ``q``."""
         return self.status is _ACTIVE and self.start <= q < self.end
 
     def gw_due(self, q: int) -> float:
-        """Contracted GW in quarter ``q``."""
-        return self.gw if self.status is _ACTIVE and self.start <= q < self.end else 0.0
+        """Contracted GW in quarter ``q`` (during the ramp, ``gw · k / ramp`` in its k-th)."""
+        if self.status is not _ACTIVE or not self.start <= q < self.end:
+            return 0.0
+        k = q - self.start + 1
+        return self.gw if k >= self.ramp else self.gw * k / self.ramp
+
+    def gw_quarters(self, q: int) -> float:
+        """GW-quarters due from quarter ``q`` to the end, whatever the status.
+
+        ``end - max(q, start)`` quarters, less what the ramp holds back of those within
+        it: the contract's ``k``-th quarter (``k < ramp``) is ``1 - k / ramp`` short.
+        """
+        first = self.start if self.start > q else q
+        quarters = self.end - first
+        if quarters <= 0:
+            return 0.0
+        ramp = self.ramp
+        done = first - self.start  # quarters of the contract before ``first``
+        last = ramp - 1 if ramp - 1 < self.end - self.start else self.end - self.start
+        if ramp == 1 or done >= last:
+            return float(quarters)
+        # shortfalls (ramp - k) / ramp for k = done + 1 .. last: an arithmetic series
+        hi, lo = ramp - done - 1, ramp - last
+        return quarters - (hi + lo) * (hi - lo + 1) / (2 * ramp)
 
     def billed(self, delivered: float, used: float) -> float:
         """Amount billed for a quarter (USD bn) given delivered and used GW."""
@@ -135,23 +161,26 @@ class CloudContract(Contract):
         """Nominal rent for quarter ``q`` (full delivery, full use)."""
         if not self.in_force(q):
             return []
+        gw = self.gw_due(q)
         return [
-            ScheduledFlow(
-                q, self.customer, self.provider, self.gw * self.price, FlowKind.CLOUD_RENT, self.gw
-            )
+            ScheduledFlow(q, self.customer, self.provider, gw * self.price, FlowKind.CLOUD_RENT, gw)
         ]
 
     def remaining_value(self, q: int) -> float:
         """Contract value still to be billed from quarter ``q`` on (USD bn)."""
         if self.status is not _ACTIVE:
             return 0.0
-        quarters = self.end - (self.start if self.start > q else q)
-        return self.gw * self.price * (quarters if quarters > 0 else 0)
+        if self.ramp == 1:
+            quarters = self.end - (self.start if self.start > q else q)
+            return self.gw * self.price * (quarters if quarters > 0 else 0)
+        return self.gw * self.price * self.gw_quarters(q)
 
     @property
     def value(self) -> float:
         """Total contract value (USD bn)."""
-        return self.gw * self.price * (self.end - self.start)
+        if self.ramp == 1:
+            return self.gw * self.price * (self.end - self.start)
+        return self.gw * self.price * self.gw_quarters(self.start)
 
     def cancellation_fee(self, q: int) -> float:
         """What the customer owes to cancel from quarter ``q`` on (USD bn)."""

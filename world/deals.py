@@ -73,6 +73,7 @@ def sign_history(model: AIEconomy, *, before_start: bool) -> None:
                     spec.take_or_pay,
                     spec.cancel_fee,
                     endogenous=False,
+                    ramp=spec.ramp_quarters,
                 )
             case GpuOrderSpec():
                 for gw, deliveries in spec.tranches():
@@ -169,8 +170,9 @@ def sign_cloud(
     cancel_fee: float,
     *,
     endogenous: bool,
+    ramp: int = 1,
 ) -> None:
-    """Sign a cloud contract (no cash moves at signing)."""
+    """Sign a cloud contract (no cash moves at signing; ``ramp``: see CloudContract)."""
     c = CloudContract(
         model.deals.new_id(),
         max(model.quarter, 0),
@@ -182,6 +184,7 @@ def sign_cloud(
         end=start + quarters,
         take_or_pay=take_or_pay,
         cancel_fee=cancel_fee,
+        ramp=ramp,
     )
     model.deals.add(c, endogenous=endogenous)
 

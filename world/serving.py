@@ -45,10 +45,11 @@ def serve_compute(model: AIEconomy) -> None:
     for cloud in model.by_role(Role.CLOUD):
         capacity = cloud.fleet.deployed_gw
         contracts = [c for c in deals.of("cloud", "provider", cloud.index) if c.in_force(q)]
-        due = sum([c.gw for c in contracts])
+        gw_due = [c.gw_due(q) for c in contracts]
+        due = sum(gw_due)
         ratio = min(1.0, capacity / due) if due > 0 else 0.0
-        for c in contracts:
-            delivered[c.id] = c.gw * ratio
+        for c, gw in zip(contracts, gw_due, strict=True):
+            delivered[c.id] = gw * ratio
         free = max(capacity - due * ratio, 0.0)
         outside = min(float(model.outside_cloud_gw[cloud.index]), free)
         assert isinstance(cloud, CloudProvider)

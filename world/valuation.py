@@ -163,10 +163,14 @@ class Fundamentals:
             lo, hi = c.start - q - 1, c.end - q - 1  # clipped to [0, horizon]: integers
             lo = 0 if lo < 0 else lo
             hi = horizon if hi > horizon else hi
-            if hi > lo:
+            if hi > lo and c.ramp == 1:
                 rent = c.take_or_pay * c.gw * c.price
                 for k in range(lo, hi):
                     out[k] += rent
+            elif hi > lo:  # a ramp: quarter q + 1 + k is due gw_due(q + 1 + k)
+                rent = c.take_or_pay * c.price
+                for k in range(lo, hi):
+                    out[k] += rent * c.gw_due(q + 1 + k)
         build = m.capex_per_gw_now() * (1 - m.params.buildout.chip_share)
         for o in m.deals.of("gpu", "buyer", lab.index):
             if not o.active:

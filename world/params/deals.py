@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from world.params.base import QuarterLabel, Share, UsdBn, _Frozen
 
@@ -55,6 +55,24 @@ class CloudContractSpec(_Deal):
     cancel_fee: Share = Field(
         0.2, description="share of the remaining value the customer pays to cancel"
     )
+    ramp_quarters: int = Field(
+        1,
+        ge=1,
+        le=40,
+        description=(
+            "quarters over which the GW due rises linearly to gw (k/ramp of it in the "
+            "contract's k-th quarter), as capacity is built; 1: all of it from the start"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _ramp_within_contract(self) -> CloudContractSpec:
+        if self.ramp_quarters > self.quarters:
+            raise ValueError(
+                f"ramp_quarters: must be in [1, quarters = {self.quarters}], "
+                f"got {self.ramp_quarters}"
+            )
+        return self
 
 
 class GpuOrderSpec(_Deal):
