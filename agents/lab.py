@@ -135,9 +135,12 @@ class AILab(Firm):
     def expected_burn(self) -> float:
         """Expected net cash outflow per quarter over the runway target (USD bn; < 0: none).
 
-        Its :meth:`cash_costs` less its latest revenue.
+        Its :meth:`cash_costs` less its latest revenue: the last closed quarter's, or in
+        the first quarter (none closed yet) the sales booked so far this quarter.
         """
-        return self.cash_costs() - self.statement.revenue
+        if self.revenue_history:
+            return self.cash_costs() - self.statement.revenue
+        return self.cash_costs() - self.ledger.income_statement().revenue
 
     def cash_costs(self) -> float:
         """Expected cash costs per quarter over the runway target, before revenue (USD bn).

@@ -56,6 +56,27 @@ def test_a_lab_short_of_runway_asks_within_its_limits(model):
     assert request.ask <= b.max_round_step_up * lab.valuation + 1e-9
 
 
+def test_in_its_first_quarter_the_lab_counts_the_sales_it_has_booked(root, monkeypatch):
+    """No quarter has closed yet: its burn is its costs less this quarter's sales, not 0."""
+    scenario = apply_overrides(
+        load_scenario(root / "scenarios" / "baseline.toml"), {"investors.n_investors": 300}
+    )
+    m = AIEconomy(scenario, rng=3)
+    seen = []
+    ask = AILab.round_request
+
+    def spy(self, *, force=False):
+        revenue = self.ledger.income_statement().revenue
+        seen.append((self.model.quarter, self.expected_burn(), self.cash_costs(), revenue))
+        return ask(self, force=force)
+
+    monkeypatch.setattr(AILab, "round_request", spy)
+    m.step()
+    ((quarter, burn, costs, revenue),) = seen
+    assert quarter == 0 and revenue > 1.0  # about USD 2 bn of sales in 2025Q1
+    assert burn == pytest.approx(costs - revenue)
+
+
 def test_failed_rounds_shrink_the_next_request_and_set_stress(model):
     lab = _firm(model, "OpenAI")
     b = model.params.behaviour
