@@ -636,6 +636,7 @@ def _kernel_params(p: InvestorParams) -> FloatArray:
         t.P_SIGMA: p.fundamentalist_noise,
         t.P_SIGMA + 1: p.chartist_noise,
         t.P_SIGMA + 2: p.noise_sigma,
+        t.P_CONVICTION: p.fundamentalist_conviction,
     }
     out = np.empty(t.N_PARAMS)
     for index, value in values.items():

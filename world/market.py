@@ -316,6 +316,16 @@ class InvestorParams(BaseModel):
     fundamentalist_reaction: float = Field(
         0.01, ge=0.0, le=1.0, description="φ: order per sub-round per unit of log(F/P)."
     )
+    fundamentalist_conviction: float = Field(
+        0.0,
+        ge=0.0,
+        le=20.0,
+        description=(
+            "c: fundamentalists' order per unit of log(F/P) grows as 1 + (c·log(F/P))², "
+            "so a price far from value meets ever surer value investors (Day & Huang "
+            "1990); 0: linear."
+        ),
+    )
     fundamentalist_noise: float = Field(
         0.005,
         ge=0.0,

@@ -725,7 +725,8 @@ P_QUOTE_BAND = 19
 P_SHORT_LIMIT = 20
 P_SIGMA = 21
 """First of three: the shocks' scale per strategy (fundamentalist, chartist, noise)."""
-N_PARAMS = 24
+P_CONVICTION = 24
+N_PARAMS = 25
 N_SUMS = 5
 """Sums per listed asset of a pass: fills, cash paid, volume, net orders, buy orders."""
 MIN_ANCHOR = 1e-3
@@ -743,9 +744,11 @@ def _mispricing(f, cap, cap_mis):  # pragma: no cover - compiled
 def _signals(r, path, shares_out, fundamental, trend, noise, pars, price, sig):  # pragma: no cover
     """Quote ``exp(path[r])`` and the three strategies' signals of sub-round ``r`` (in place).
 
-    Fundamentalists: ``reaction · log(F / cap)`` (clipped to ``±max_mispricing``; F ≤ 0
-    counts as the lower cap); chartists: ``chartist_strength · trend``; plus the
-    scaled common shocks ``noise[r]`` (none after the last sub-round).
+    Fundamentalists: ``reaction · x · (1 + (conviction · x)²)`` with ``x = log(F / cap)``
+    (clipped to ``±max_mispricing``; F ≤ 0 counts as the lower cap): the further the
+    price from value, the surer they are (Day & Huang 1990); chartists:
+    ``chartist_strength · trend``; plus the scaled common shocks ``noise[r]`` (none
+    after the last sub-round).
     """
     n_l = price.shape[0]
     mis = pars[P_MAX_MISPRICING]
@@ -754,7 +757,8 @@ def _signals(r, path, shares_out, fundamental, trend, noise, pars, price, sig): 
     if r < noise.shape[0]:
         for j in range(n_l):
             x = _mispricing(fundamental[j], price[j] * shares_out[j], mis)
-            sig[0, j] = pars[P_REACTION] * x + noise[r, 0, j]
+            cx = pars[P_CONVICTION] * x
+            sig[0, j] = pars[P_REACTION] * x * (1.0 + cx * cx) + noise[r, 0, j]
             sig[1, j] = pars[P_CHARTIST_STRENGTH] * trend[j] + noise[r, 1, j]
             sig[2, j] = noise[r, 2, j]
 
