@@ -171,7 +171,12 @@ class NaiveMarket(mesa.Model):
                     for j, k in enumerate(self.listed_idx)
                 ]
                 self.signal = [
-                    [p.fundamentalist_reaction * x for x in mis],
+                    [
+                        p.fundamentalist_reaction
+                        * x
+                        * (1.0 + (p.fundamentalist_conviction * x) ** 2)
+                        for x in mis
+                    ],
                     [p.chartist_strength * m for m in self.trend],
                     [0.0] * n_l,
                 ]

@@ -317,7 +317,7 @@ class InvestorParams(BaseModel):
         0.01, ge=0.0, le=1.0, description="φ: order per sub-round per unit of log(F/P)."
     )
     fundamentalist_conviction: float = Field(
-        0.0,
+        4.0,
         ge=0.0,
         le=20.0,
         description=(
@@ -342,7 +342,7 @@ class InvestorParams(BaseModel):
         description="θ: weight of the latest return in the chartists' trend EWMA.",
     )
     chartist_noise: float = Field(
-        0.05, ge=0.0, le=1.0, description="σ_c: std. dev. of the chartists' common order noise."
+        0.04, ge=0.0, le=1.0, description="σ_c: std. dev. of the chartists' common order noise."
     )
     noise_sigma: float = Field(
         0.01, ge=0.0, le=1.0, description="σ_n: std. dev. of the noise traders' common orders."
@@ -361,7 +361,7 @@ class InvestorParams(BaseModel):
         6.0, ge=0.0, le=1000.0, description="Intensity of choice, 1 / (percent profit per quarter)."
     )
     profit_memory: float = Field(
-        0.5, ge=0.0, lt=1.0, description="η: weight of past fitness, U_t = π_t + η U_{t-1}."
+        0.7, ge=0.0, lt=1.0, description="η: weight of past fitness, U_t = π_t + η U_{t-1}."
     )
     switch_rate: float = Field(
         0.4,
