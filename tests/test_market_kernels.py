@@ -259,3 +259,36 @@ def test_record_and_scratch_parts_tile_their_arrays(n, n_assets, data, sub_round
     )
     assert normals.shape == (sub_rounds * 3 * (n_listed + 1) + n,)
     assert uniforms.shape == (2 * n,) and wealth0.shape == tilt.shape == (n,)
+
+
+# -- the fundamentalists' signal (world.trading._signals) -------------------------------
+@given(
+    x=arrays(np.float64, 6, elements=st.floats(-4.0, 4.0)),
+    conviction=st.floats(0.0, 20.0),
+    reaction=st.floats(0.0, 1.0),
+)
+@settings(deadline=None)  # the first call compiles the kernel
+def test_fundamentalists_grow_surer_with_the_mispricing(x, conviction, reaction):
+    """``D^F = φ · x · (1 + (c · x)²)`` with ``x = log(F / cap)``: odd in ``x``, linear
+    for ``c = 0``, and per unit of mispricing never weaker the further the price is."""
+    from world import trading
+
+    n_l = x.size
+    pars = np.zeros(trading.N_PARAMS)
+    pars[trading.P_REACTION] = reaction
+    pars[trading.P_CONVICTION] = conviction
+    pars[trading.P_MAX_MISPRICING] = 5.0
+    path = np.zeros((2, n_l))  # price 1 a share, one share: cap 1, so log(F / cap) = x
+    sig = np.zeros((3, n_l))
+    trading._signals(
+        0, path, np.ones(n_l), np.exp(x), np.zeros(n_l), np.zeros((1, 3, n_l)), pars,
+        np.empty(n_l), sig,
+    )  # fmt: skip
+    x = np.log(np.exp(x))  # the mispricing the kernel sees (log of F / cap)
+    expected = reaction * x * (1.0 + (conviction * x) ** 2)
+    np.testing.assert_allclose(sig[0], expected, rtol=1e-9, atol=1e-12)
+    if conviction == 0.0:
+        np.testing.assert_array_equal(sig[0], reaction * x)  # exactly the linear rule
+    per_unit = np.divide(sig[0], x, out=np.full(n_l, reaction), where=x != 0.0)
+    order = np.argsort(np.abs(x))
+    assert np.all(np.diff(per_unit[order]) >= -1e-9 * max(1.0, per_unit.max()))
