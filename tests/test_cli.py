@@ -56,6 +56,11 @@ BAD = [
     ("market_cap = 202.8", "market_cap = -1.0", "firms.1.market_cap: Input should be greater"),
     ('customer = "OpenAI"', 'customer = "OpenAl"', "unknown firm 'OpenAl'"),
     ('name = "baseline"', 'name = "baseline', "invalid TOML"),
+    (
+        "ramp_quarters = 8",
+        "ramp_quarters = 30",
+        "deals.12.cloud_contract: ramp_quarters must be in [1, quarters = 24], got 30",
+    ),
 ]
 
 

@@ -275,5 +275,5 @@ def test_a_cloud_contract_spec_rejects_a_ramp_longer_than_the_contract():
 
     spec = dict(signed="2025Q1", customer="A", provider="B", gw=1.0, price_per_gw=3.0)
     assert CloudContractSpec(**spec, start="2025Q2", quarters=8, ramp_quarters=8).ramp_quarters == 8
-    with pytest.raises(ValidationError, match=r"ramp_quarters: must be in \[1, quarters = 8\]"):
+    with pytest.raises(ValidationError, match=r"ramp_quarters must be in \[1, quarters = 8\]"):
         CloudContractSpec(**spec, start="2025Q2", quarters=8, ramp_quarters=9)

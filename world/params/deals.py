@@ -69,7 +69,7 @@ class CloudContractSpec(_Deal):
     def _ramp_within_contract(self) -> CloudContractSpec:
         if self.ramp_quarters > self.quarters:
             raise ValueError(
-                f"ramp_quarters: must be in [1, quarters = {self.quarters}], "
+                f"ramp_quarters must be in [1, quarters = {self.quarters}], "
                 f"got {self.ramp_quarters}"
             )
         return self
