@@ -138,9 +138,8 @@ class AILab(Firm):
         Its :meth:`cash_costs` less its latest revenue: the last closed quarter's, or in
         the first quarter (none closed yet) the sales booked so far this quarter.
         """
-        if self.revenue_history:
-            return self.cash_costs() - self.statement.revenue
-        return self.cash_costs() - self.ledger.income_statement().revenue
+        latest = self.statement if self.revenue_history else self.ledger.income_statement()
+        return self.cash_costs() - latest.revenue
 
     def cash_costs(self) -> float:
         """Expected cash costs per quarter over the runway target, before revenue (USD bn).

@@ -137,12 +137,12 @@ class CloudContract(Contract):
         """
         first = self.start if self.start > q else q
         quarters = self.end - first
-        if quarters <= 0:
-            return 0.0
         ramp = self.ramp
+        if quarters <= 0 or ramp == 1:
+            return float(quarters if quarters > 0 else 0)
         done = first - self.start  # quarters of the contract before ``first``
         last = ramp - 1 if ramp - 1 < self.end - self.start else self.end - self.start
-        if ramp == 1 or done >= last:
+        if done >= last:
             return float(quarters)
         # shortfalls (ramp - k) / ramp for k = done + 1 .. last: an arithmetic series
         hi, lo = ramp - done - 1, ramp - last
@@ -170,16 +170,11 @@ class CloudContract(Contract):
         """Contract value still to be billed from quarter ``q`` on (USD bn)."""
         if self.status is not _ACTIVE:
             return 0.0
-        if self.ramp == 1:
-            quarters = self.end - (self.start if self.start > q else q)
-            return self.gw * self.price * (quarters if quarters > 0 else 0)
         return self.gw * self.price * self.gw_quarters(q)
 
     @property
     def value(self) -> float:
         """Total contract value (USD bn)."""
-        if self.ramp == 1:
-            return self.gw * self.price * (self.end - self.start)
         return self.gw * self.price * self.gw_quarters(self.start)
 
     def cancellation_fee(self, q: int) -> float:
