@@ -227,7 +227,7 @@ class Firm(mesa.Agent):
         """
         m = self.model
         q = m.quarter
-        build = m.capex_per_gw_now() * (1 - m.params.buildout.chip_share)
+        build = m.construction_per_gw(self)
         total = 0.0
         for o in m.deals.of("gpu", "buyer", self.index):
             if o.status is ACTIVE:
@@ -283,8 +283,17 @@ class Firm(mesa.Agent):
         return factor
 
     def fixed_costs(self) -> float:
-        """Cash costs per quarter that do not scale with sales (USD bn)."""
-        return self.model.opex_now(self) + self.model.interest_now(self)
+        """Cash costs per quarter that do not scale with sales (USD bn).
+
+        Its AI opex less the part it pays in stock (``stock_pay_share``), its interest
+        and, if it colocates, the rent of the shells its fleet is in.
+        """
+        m = self.model
+        s = self.spec
+        cost = m.opex_now(self) * (1.0 - s.stock_pay_share) + m.interest_now(self)
+        if s.colocation:
+            cost += self.fleet.deployed_gw * m.params.buildout.colocation_rent_per_gw
+        return cost
 
     def legacy_growth_factor(self, q: int) -> float:
         """How much the business outside the network has grown by quarter ``q``.

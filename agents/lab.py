@@ -144,8 +144,9 @@ class AILab(Firm):
     def cash_costs(self) -> float:
         """Expected cash costs per quarter over the runway target, before revenue (USD bn).
 
-        Opex, power for its own fleet and the larger of its current compute bill and the
-        compute it has contracted (take-or-pay minimums and GPU deliveries).
+        Opex less the part paid in stock (``stock_pay_share``), power (and, if it
+        colocates, rent) for its own fleet and the larger of its current compute bill and
+        the compute it has contracted (take-or-pay minimums and GPU deliveries).
         """
         m = self.model
         b = m.params.behaviour
@@ -154,8 +155,12 @@ class AILab(Firm):
         mean = float(_add_up(committed)) / (committed.size if committed.size > 1 else 1)
         bill = self.compute_bill
         compute = bill if bill > mean else mean
-        power = self.fleet.deployed_gw * self.spec.operating_cost_per_gw
-        return self.opex_level + power + compute
+        s = self.spec
+        per_gw = s.operating_cost_per_gw
+        if s.colocation:
+            per_gw += m.params.buildout.colocation_rent_per_gw
+        power = self.fleet.deployed_gw * per_gw
+        return self.opex_level * (1.0 - s.stock_pay_share) + power + compute
 
     def runway(self) -> float:
         """Quarters of expected burn the lab's cash covers (``inf`` if it burns nothing)."""

@@ -53,7 +53,7 @@ def check_anchors(scenario: Scenario, anchors: dict, seed: int = 0) -> list[Anch
     checks = []
     for a in anchors["firms"]:
         rows = firms[firms.firm == a["firm"]]
-        for key in ("revenue", "capex"):
+        for key in ("revenue", "capex", "equity_raised"):
             if key in a:
                 checks.append(AnchorCheck(f"{a['firm']} {key}", float(rows[key].sum()), a[key]))
         if "h1_operating_loss" in a:

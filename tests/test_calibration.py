@@ -16,16 +16,22 @@ def checks(baseline):
 
 def test_every_anchor_is_checked(checks):
     n_firm = sum(
-        sum(k in a for k in ("revenue", "capex", "h1_operating_loss")) for a in ANCHORS["firms"]
+        sum(k in a for k in ("revenue", "capex", "equity_raised", "h1_operating_loss"))
+        for a in ANCHORS["firms"]
     )
     assert len(checks) == n_firm + len(ANCHORS["deals"])
-    assert {"OpenAI revenue", "OpenAI H1 operating loss", "NVIDIA revenue"} <= set(checks)
+    assert {"OpenAI revenue", "OpenAI H1 operating loss", "OpenAI equity_raised"} <= set(checks)
 
 
 @pytest.mark.parametrize(
     "name",
     [
-        *(f"{a['firm']} {k}" for a in ANCHORS["firms"] for k in ("revenue", "capex") if k in a),
+        *(
+            f"{a['firm']} {k}"
+            for a in ANCHORS["firms"]
+            for k in ("revenue", "capex", "equity_raised")
+            if k in a
+        ),
         "OpenAI H1 operating loss",
     ],
 )

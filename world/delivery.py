@@ -80,7 +80,7 @@ def deliver_gpus(model: AIEconomy) -> None:
         value = part * order.price
         cash_due = (1 - order.prepay_share) * value
         prepaid = value - cash_due
-        part_build = part * construction
+        part_build = 0.0 if buyer.spec.colocation else part * construction
         need = committed[b] + cash_due + part_build
         if fund(model, buyer, need) < need:
             lost = order.remaining_value()

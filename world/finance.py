@@ -263,7 +263,7 @@ def order_commitment(model: AIEconomy, order: GpuOrder) -> float:
     orders in a turn need not sum its order book again.
     """
     b = model.params.behaviour
-    build = model.capex_per_gw_now() * (1 - model.params.buildout.chip_share)
+    build = model.construction_per_gw(model.firms[order.buyer])
     return order.cash_due(model.quarter, b.order_lag + b.order_deliveries + 1, build)
 
 
@@ -288,7 +288,7 @@ def finance_order(
     knows it.
     """
     b = model.params.behaviour
-    per_gw = price + model.capex_per_gw_now() * (1 - model.params.buildout.chip_share)
+    per_gw = price + model.construction_per_gw(buyer)
     need = gw * per_gw
     if fixed_costs is None:
         fixed_costs = buyer.fixed_costs()

@@ -155,6 +155,16 @@ class AIEconomy(mesa.Model):
             cached = self._capex_of_quarter()
         return cached[3]
 
+    def construction_per_gw(self, firm: Firm) -> float:
+        """What ``firm`` pays now to house a GW of its own accelerators (USD bn/GW).
+
+        The construction share of capex per GW; 0 for a firm that colocates (it rents
+        the shell instead, ``buildout.colocation_rent_per_gw`` per GW-quarter in service).
+        """
+        if firm.spec.colocation:
+            return 0.0
+        return self.capex_per_gw_now() * (1 - self.params.buildout.chip_share)
+
     def _capex_of_quarter(self) -> tuple:
         """(quarter, params, capex index, capex per GW), computed once per quarter.
 

@@ -135,7 +135,13 @@ def lab_sales(model: AIEconomy) -> None:
 
 
 def operating_flows(model: AIEconomy) -> None:
-    """Legacy business, AI opex and power for every firm not in default."""
+    """Legacy business, AI opex and power for every firm not in default.
+
+    The part of its AI opex a firm pays in its own stock (``stock_pay_share``) is an
+    expense credited to its paid-in capital, no cash; a firm that colocates also pays
+    the rent of the shells its fleet is in (``buildout.colocation_rent_per_gw`` per GW
+    in service).
+    """
     q = model.quarter
     for f in model.active_firms():
         s = f.spec
@@ -160,7 +166,16 @@ def operating_flows(model: AIEconomy) -> None:
                 "legacy_depreciation", Account.DEPRECIATION, Account.LEGACY_ASSETS, capex
             )
             f.capex += capex
-        pay_out(model, f, model.opex_now(f), Account.OPEX, ExternalParty.EMPLOYEES, "ai_opex")
+        opex = model.opex_now(f)
+        stock = opex * s.stock_pay_share
+        pay_out(model, f, opex - stock, Account.OPEX, ExternalParty.EMPLOYEES, "ai_opex")
+        if stock > 0.0:
+            f.ledger.post_transfer("stock_pay", Account.OPEX, Account.PAID_IN_CAPITAL, stock)
+        if s.colocation and f.fleet.deployed_gw > 0.0:
+            rent = f.fleet.deployed_gw * model.params.buildout.colocation_rent_per_gw
+            pay_out(
+                model, f, rent, Account.COST_OF_REVENUE, ExternalParty.SUPPLIERS, "colocation_rent"
+            )
         idle = max(f.fleet.deployed_gw - f.gw_in_use, 0.0)
         power = (
             f.gw_in_use + model.params.buildout.idle_cost_share * idle

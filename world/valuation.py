@@ -171,7 +171,7 @@ class Fundamentals:
                 rent = c.take_or_pay * c.price
                 for k in range(lo, hi):
                     out[k] += rent * c.gw_due(q + 1 + k)
-        build = m.capex_per_gw_now() * (1 - m.params.buildout.chip_share)
+        build = m.construction_per_gw(lab)
         for o in m.deals.of("gpu", "buyer", lab.index):
             if not o.active:
                 continue

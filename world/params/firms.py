@@ -81,3 +81,14 @@ class FirmSpec(_Frozen):
     )
     # labs
     users_share: Share = Field(1.0, description="share of the demand module's users served")
+    stock_pay_share: Share = Field(
+        0.0,
+        description="share of its AI opex a firm pays in its own stock (stock-based pay: an "
+        "expense that costs no cash); OpenAI H1-2025: USD 2.5 bn of about 8.2 bn, 0.3",
+    )
+    colocation: bool = Field(
+        False,
+        description="deploys its own accelerators in leased data-centre shells: it pays "
+        "buildout.colocation_rent_per_gw for each GW in service instead of building them "
+        "(the construction share of capex)",
+    )

@@ -254,6 +254,15 @@ class BuildoutParams(_Frozen):
         description="depreciation life of data-centre buildings and power, quarters "
         "(20 years; they outlive several generations of accelerators)",
     )
+    colocation_rent_per_gw: float = Field(
+        0.55,
+        ge=0.0,
+        le=5.0,
+        description="rent of a leased data-centre shell (building, power and cooling "
+        "plant, without the power itself), USD bn per GW-quarter, paid by a firm that "
+        "colocates (FirmSpec.colocation): CBRE's North America H2 2024 asking rate of "
+        "USD 184 per kW a month for 250-500 kW, 0.55 a GW-quarter",
+    )
     idle_cost_share: Share = Field(
         0.3,
         description="share of the operating cost per GW-quarter an idle GW still costs "
@@ -345,10 +354,19 @@ class BehaviourParams(_Frozen):
         2.0, ge=0.0, le=4.0, description="funding rounds a lab counts on per year when planning"
     )
     lab_runway_quarters: int = Field(
-        6, ge=1, le=40, description="lab raises when cash covers fewer quarters of burn"
+        3,
+        ge=1,
+        le=40,
+        description="lab raises when cash covers fewer quarters of expected burn (3: the "
+        "baseline's lab then raises in 2025 only its two announced rounds, USD 40 bn, as "
+        "OpenAI did; at 6, with a target of 8, it raised about 120 bn)",
     )
     lab_runway_target: int = Field(
-        8, ge=1, le=40, description="quarters of burn a lab's round aims to cover"
+        6,
+        ge=1,
+        le=40,
+        description="quarters of expected burn a lab's round aims to cover (a year and a "
+        "half: OpenAI raised in 2024-10 and 2025-03, a round about every year)",
     )
     lab_min_runway: float = Field(
         2.0,

@@ -1,0 +1,116 @@
+"""What the lab pays in cash: stock-based pay and colocated accelerators.
+
+A firm pays ``stock_pay_share`` of its AI opex in its own stock: the whole opex is an
+expense, only the rest leaves as cash. A firm that colocates (``colocation``) houses
+its own accelerators in leased shells: a delivery costs it the chips, no
+construction, and it pays ``buildout.colocation_rent_per_gw`` a quarter for each GW
+in service. Its cash costs, runway and contracted compute count the same.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from runs.scenario import apply_overrides
+from world.ledger import Account
+from world.model import AIEconomy
+
+LAB = "OpenAI"
+
+
+def _model(baseline, overrides, seed=3):
+    sc = apply_overrides(baseline, {"investors.n_investors": 300, **overrides})
+    return AIEconomy(sc, rng=seed, keep_journal=True)
+
+
+def _outflows(model, firm, memo):
+    """Cash that left ``firm`` with ``memo`` this far, per quarter (USD bn, > 0)."""
+    out: dict[int, float] = {}
+    for e in model.payments.external:
+        if e.firm == firm and e.memo == memo:
+            out[e.quarter] = out.get(e.quarter, 0.0) - e.amount
+    return out
+
+
+@settings(max_examples=6, deadline=None)
+@given(share=st.floats(0.0, 0.9))
+def test_stock_pay_is_an_expense_that_costs_no_cash(baseline, share):
+    m = _model(baseline, {f"firms.{LAB}.stock_pay_share": share})
+    lab = m.firms[m.firm_index[LAB]]
+    opex = m.opex_now(lab)
+    paid_in = lab.ledger.balance(Account.PAID_IN_CAPITAL)
+    rounds_before = m.round_raised
+    m.step()
+    cash_opex = _outflows(m, lab.index, "ai_opex").get(0, 0.0)
+    assert cash_opex == pytest.approx((1.0 - share) * opex, rel=1e-12)
+    assert lab.statement.expenses[Account.OPEX] == pytest.approx(opex, rel=1e-12)
+    # paid-in capital grew by the stock paid and by the equity rounds sold for cash
+    rounds = sum(
+        e.amount for e in m.payments.external if e.firm == lab.index and e.memo.startswith("equity")
+    )
+    stock = lab.ledger.balance(Account.PAID_IN_CAPITAL) - paid_in - rounds
+    assert rounds_before == 0.0
+    assert stock == pytest.approx(share * opex, abs=1e-9)
+
+
+def test_the_lab_counts_only_the_cash_part_of_its_opex(baseline):
+    """Same state, same opex: its cash costs differ by exactly the stock it pays."""
+    cash = _model(baseline, {f"firms.{LAB}.stock_pay_share": 0.0})
+    stock = _model(baseline, {f"firms.{LAB}.stock_pay_share": 0.3})
+    a, b = (m.firms[m.firm_index[LAB]] for m in (cash, stock))
+    assert a.opex_level == b.opex_level > 0.0
+    assert a.cash_costs() - b.cash_costs() == pytest.approx(0.3 * a.opex_level, rel=1e-12)
+    assert a.fixed_costs() - b.fixed_costs() == pytest.approx(0.3 * a.opex_level, rel=1e-12)
+
+
+@pytest.fixture(scope="module")
+def colocating(baseline):
+    """Ten quarters of the baseline, whose lab colocates; deployed GW after each."""
+    m = _model(baseline, {f"firms.{LAB}.colocation": True})
+    lab = m.firms[m.firm_index[LAB]]
+    deployed = []
+    for _ in range(10):
+        m.step()
+        deployed.append(lab.fleet.deployed_gw)
+    return m, lab, deployed
+
+
+def test_a_colocating_lab_pays_its_chips_and_rent_not_construction(colocating):
+    m, lab, deployed = colocating
+    assert not lab.defaulted
+    assert deployed[-1] > 0.1  # the AMD order delivers from 2026Q3 (as the sold-out supplier can)
+    assert _outflows(m, lab.index, "construction") == {}
+    assert lab.fleet.buildings == 0.0
+    rent = _outflows(m, lab.index, "colocation_rent")
+    per_gw = m.params.buildout.colocation_rent_per_gw
+    expected = {q: gw * per_gw for q, gw in enumerate(deployed) if gw > 0.0}
+    assert rent.keys() == expected.keys()
+    for q, amount in rent.items():
+        assert amount == pytest.approx(expected[q], rel=1e-12)
+
+
+def test_a_lab_that_builds_pays_the_construction(baseline):
+    m = _model(baseline, {f"firms.{LAB}.colocation": False})
+    lab = m.firms[m.firm_index[LAB]]
+    for _ in range(10):
+        m.step()
+    assert sum(_outflows(m, lab.index, "construction").values()) > 1.0
+    assert _outflows(m, lab.index, "colocation_rent") == {}
+    assert lab.fleet.buildings > 0.0
+
+
+def test_construction_per_gw_is_zero_for_a_firm_that_colocates(colocating):
+    m, lab, _ = colocating
+    assert m.construction_per_gw(lab) == 0.0
+    cloud = m.firms[m.firm_index["Oracle"]]
+    bo = m.params.buildout
+    assert m.construction_per_gw(cloud) == m.capex_per_gw_now() * (1 - bo.chip_share) > 0.0
+    # what it still owes on its orders is the chips alone
+    q = m.quarter
+    orders = [o for o in m.deals.of("gpu", "buyer", lab.index) if o.active]
+    assert orders  # the AMD order still delivers
+    chips = sum(o.cash_due(q, 12, 0.0) for o in orders)
+    assert lab.committed_capex(12) == pytest.approx(chips, rel=1e-12)
+    assert chips < sum(o.cash_due(q, 12, m.capex_per_gw_now()) for o in orders)
