@@ -183,7 +183,7 @@ def small_sweep(tmp_path, design, samples, **kw):
         "samples": samples,
         "replicates": 1,
         "root_seed": 4,
-        "fixed": {"quarters": 4},
+        "fixed": {"quarters": 6},
         "parameters": {
             "demand.bass_q": {"low": 0.03, "high": 0.15},
             "behaviour.optimism": {"low": 0.0, "high": 1.0},

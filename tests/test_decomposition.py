@@ -92,19 +92,19 @@ def test_slow_ordering_and_a_short_fleet_life_make_the_fall_slower_and_still_dee
 
 
 def test_the_gentle_accelerator_makes_the_fall_shallower_but_not_the_bust_go(what_ifs, baseline):
-    for name in ("slow_supply", "all_gentle"):
+    for name in ("slow_supply", "usage_persists", "all_gentle"):
         assert _less(what_ifs, name, "baseline", "largest_fall") < 0.01, name
     assert _less(what_ifs, "all_gentle", "slow_supply", "largest_fall") < 0.01
-    # usage that keeps growing alone brings a second boom (2031-32) that ends when its lab
-    # defaults: measured on 2026-12-03 it topped the first in 12 of 20 runs, and the fall
-    # from the peak was as deep as the baseline's (82 %, medians)
-    late = what_ifs["usage_persists"].peak_quarter >= baseline.relative("2030Q1")
-    assert late.mean() >= 0.25
-    assert (what_ifs["baseline"].peak_quarter < baseline.relative("2030Q1")).all()
-    # one gentle channel leaves the bust in (nearly) every run; all of them with a prudent
-    # lab avoid it in a quarter of the runs (5 of 20): it is still the common outcome
-    assert all(g.bust.mean() >= 0.9 for name, g in what_ifs.items() if name != "all_gentle")
-    assert what_ifs["all_gentle"].bust.mean() >= 0.6
+    # usage that keeps growing makes the fall shallower (65 % against 82 %, medians measured
+    # on 2026-12-03 after the lab's 2025 cash was calibrated), and its lab defaults in
+    # 2031, before the need it chases can bring a second boom: the first peak (2027) stays
+    # the peak in every run. (With the lab's earlier USD 120 bn of extra cash it lived
+    # long enough for a second boom in 2031-32, higher than the first in 12 of 20 runs.)
+    for name in ("baseline", "usage_persists"):
+        assert (what_ifs[name].peak_quarter < baseline.relative("2029Q1")).all(), name
+    # one gentle channel, or all of them with a prudent lab, leaves the bust in (nearly)
+    # every run: measured, all 20 of every row
+    assert all(g.bust.mean() >= 0.9 for g in what_ifs.values())
 
 
 def test_usage_that_keeps_growing_or_a_short_fleet_life_breaks_the_lab(what_ifs):

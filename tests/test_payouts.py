@@ -163,22 +163,24 @@ def test_the_records_keep_every_payout(baseline):
 def test_the_records_keep_the_cash_paid_in_for_new_shares(baseline):
     """``equity_raised`` is the cash credited to paid-in capital: rounds, tranches, rescues.
 
-    Warrants a supplier grants (paid-in capital against an expense, no cash) are not
-    money paid in.
+    Warrants a supplier grants and the lab's pay in stock (paid-in capital against an
+    expense, no cash) are not money paid in.
     """
     m = _journaled_run(baseline, 2)
     booked = np.zeros((16, len(m.firms)))
     cash_in = {"equity_placement", "equity_issue", "rescue_round", "equity_tranche"}
-    grants = 0
+    grants = stock = 0
     for f in m.firms:
         for e in f.ledger.journal:
             paid_in = -sum(x for a, x in e.lines if a is Account.PAID_IN_CAPITAL)
             if e.memo in cash_in:
                 booked[e.quarter, f.index] += paid_in
             elif paid_in > 0.0:
-                assert e.memo in ("warrant_grant", "opening_balance"), e.memo
+                assert e.memo in ("warrant_grant", "stock_pay", "opening_balance"), e.memo
                 grants += e.memo == "warrant_grant"
+                stock += e.memo == "stock_pay"
     lab = [f.index for f in m.firms if f.role == "lab"]
     assert booked[:, lab].sum() > 50.0  # the baseline's lab raises money in its first years
     assert grants > 0  # and AMD's warrants vest: booked, but not counted as money paid in
+    assert stock > 0  # nor is the stock the lab pays its staff with
     _assert_recorded(m, "equity_raised", booked)
