@@ -289,11 +289,14 @@ class Firm(mesa.Agent):
         and, if it colocates, the rent of the shells its fleet is in.
         """
         m = self.model
-        s = self.spec
-        cost = m.opex_now(self) * (1.0 - s.stock_pay_share) + m.interest_now(self)
-        if s.colocation:
-            cost += self.fleet.deployed_gw * m.params.buildout.colocation_rent_per_gw
+        cost = self.cash_opex() + m.interest_now(self)
+        if self.spec.colocation:
+            cost += self.fleet.deployed_gw * m.shell_rent_per_gw(self)
         return cost
+
+    def cash_opex(self) -> float:
+        """AI opex this quarter less the part paid in stock (``stock_pay_share``), USD bn."""
+        return self.model.opex_now(self) * (1.0 - self.spec.stock_pay_share)
 
     def legacy_growth_factor(self, q: int) -> float:
         """How much the business outside the network has grown by quarter ``q``.

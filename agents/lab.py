@@ -155,12 +155,11 @@ class AILab(Firm):
         mean = float(_add_up(committed)) / (committed.size if committed.size > 1 else 1)
         bill = self.compute_bill
         compute = bill if bill > mean else mean
-        s = self.spec
-        per_gw = s.operating_cost_per_gw
-        if s.colocation:
-            per_gw += m.params.buildout.colocation_rent_per_gw
-        power = self.fleet.deployed_gw * per_gw
-        return self.opex_level * (1.0 - s.stock_pay_share) + power + compute
+        per_gw = self.spec.operating_cost_per_gw
+        if self.spec.colocation:
+            per_gw += m.shell_rent_per_gw(self)
+        fleet = self.fleet.deployed_gw * per_gw  # power, and rent if it colocates
+        return self.cash_opex() + fleet + compute
 
     def runway(self) -> float:
         """Quarters of expected burn the lab's cash covers (``inf`` if it burns nothing)."""

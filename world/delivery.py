@@ -42,13 +42,14 @@ def deliver_gpus(model: AIEconomy) -> None:
     (the liquidity waterfall of :func:`world.finance.fund` runs for the running total,
     which is what paying them one by one would ask); an order whose part cannot be
     funded is cancelled. The payments are then made once per buyer and supplier: the
-    chips (net of prepayments), the construction, and the suppliers' cost of the chips;
+    chips (net of prepayments), the construction (none for a buyer that colocates:
+    :meth:`~world.model.AIEconomy.construction_per_gw`), and the suppliers' cost of the chips;
     a buyer's parts start one construction project.
     """
     q = model.quarter
     bo = model.params.buildout
-    construction = model.capex_per_gw_now() * (1 - bo.chip_share)
     firms = model.firms
+    construction = [model.construction_per_gw(f) for f in firms]  # 0 for a firm that colocates
     n = len(firms)
     committed = [0.0] * n  # cash each buyer owes for this quarter's deliveries
     chips: dict[tuple[int, int], float] = {}  # (buyer, supplier) -> cash due for chips
@@ -80,7 +81,7 @@ def deliver_gpus(model: AIEconomy) -> None:
         value = part * order.price
         cash_due = (1 - order.prepay_share) * value
         prepaid = value - cash_due
-        part_build = 0.0 if buyer.spec.colocation else part * construction
+        part_build = part * construction[b]
         need = committed[b] + cash_due + part_build
         if fund(model, buyer, need) < need:
             lost = order.remaining_value()

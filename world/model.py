@@ -165,6 +165,14 @@ class AIEconomy(mesa.Model):
             return 0.0
         return self.capex_per_gw_now() * (1 - self.params.buildout.chip_share)
 
+    def shell_rent_per_gw(self, firm: Firm) -> float:
+        """Rent ``firm`` pays per GW-quarter of its own fleet in service (USD bn/GW).
+
+        ``buildout.colocation_rent_per_gw`` for a firm that colocates, else 0 (it built
+        and owns the shell; see :meth:`construction_per_gw`).
+        """
+        return self.params.buildout.colocation_rent_per_gw if firm.spec.colocation else 0.0
+
     def _capex_of_quarter(self) -> tuple:
         """(quarter, params, capex index, capex per GW), computed once per quarter.
 

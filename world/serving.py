@@ -172,7 +172,7 @@ def operating_flows(model: AIEconomy) -> None:
         if stock > 0.0:
             f.ledger.post_transfer("stock_pay", Account.OPEX, Account.PAID_IN_CAPITAL, stock)
         if s.colocation and f.fleet.deployed_gw > 0.0:
-            rent = f.fleet.deployed_gw * model.params.buildout.colocation_rent_per_gw
+            rent = f.fleet.deployed_gw * model.shell_rent_per_gw(f)
             pay_out(
                 model, f, rent, Account.COST_OF_REVENUE, ExternalParty.SUPPLIERS, "colocation_rent"
             )
