@@ -1,10 +1,12 @@
 """What the lab pays in cash: stock-based pay and colocated accelerators.
 
 A firm pays ``stock_pay_share`` of its AI opex in its own stock: the whole opex is an
-expense, only the rest leaves as cash. A firm that colocates (``colocation``) houses
-its own accelerators in leased shells: a delivery costs it the chips, no
-construction, and it pays ``buildout.colocation_rent_per_gw`` a quarter for each GW
-in service. Its cash costs, runway and contracted compute count the same.
+expense, only the rest leaves as cash, and the new shares dilute every holder of the
+firm (the firms' stakes and warrants, the investor population) at an unchanged value.
+A firm that colocates (``colocation``) houses its own accelerators in leased shells: a
+delivery costs it the chips, no construction, and it pays
+``buildout.colocation_rent_per_gw`` a quarter for each GW in service. Its cash costs,
+runway and contracted compute count the same.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runs.scenario import apply_overrides
+from world.finance import pay_in_stock
 from world.ledger import Account
 from world.model import AIEconomy
 
@@ -51,6 +54,41 @@ def test_stock_pay_is_an_expense_that_costs_no_cash(baseline, share):
     )
     stock = lab.ledger.balance(Account.PAID_IN_CAPITAL) - paid_in - rounds
     assert stock == pytest.approx(share * opex, abs=1e-9)
+
+
+@settings(max_examples=8, deadline=None)
+@given(amount=st.floats(0.01, 500.0), seed=st.integers(0, 3))
+def test_stock_pay_dilutes_every_holder_at_an_unchanged_value(baseline, amount, seed):
+    """Holders keep ``V / (V + X)`` of their part; the value, cash and rounds stay."""
+    m = _model(baseline, {}, seed=seed)
+    lab = m.firms[m.firm_index[LAB]]
+    pop, a = m.market.population, lab.index
+    value, cash, raised = lab.valuation, lab.ledger.cash, lab.equity_raised
+    own, war = m.ownership[:, a].copy(), m.warrant_fraction[:, a].copy()
+    assert own.sum() > 0.0  # the lab's opening holders (e.g. Microsoft) are diluted
+    mark, held = float(pop.market_caps[a]), pop.holdings[:, a] * pop.prices[a]
+    paid_in = lab.ledger.balance(Account.PAID_IN_CAPITAL)
+    pay_in_stock(m, lab, amount)
+    keep = value / (value + amount)
+    assert m.ownership[:, a] == pytest.approx(own * keep, rel=1e-12)
+    assert m.warrant_fraction[:, a] == pytest.approx(war * keep, rel=1e-12)
+    assert pop.holdings[:, a] * pop.prices[a] == pytest.approx(held * keep, rel=1e-12)
+    assert float(pop.market_caps[a]) == pytest.approx(mark, rel=1e-12)
+    assert pop.total_shares()[a] == pytest.approx(pop.shares_outstanding[a], rel=1e-12)
+    assert (lab.valuation, lab.ledger.cash, lab.equity_raised) == (value, cash, raised)
+    assert lab.ledger.balance(Account.PAID_IN_CAPITAL) - paid_in == pytest.approx(amount)
+
+
+def test_stock_pay_of_a_firm_with_no_value_dilutes_nobody(baseline):
+    m = _model(baseline, {})
+    lab = m.firms[m.firm_index[LAB]]
+    own, shares = m.ownership.copy(), m.market.population.shares_outstanding.copy()
+    opex = lab.ledger.balance(Account.OPEX)
+    lab.valuation = 0.0
+    pay_in_stock(m, lab, 5.0)
+    assert (m.ownership == own).all()
+    assert (m.market.population.shares_outstanding == shares).all()
+    assert lab.ledger.balance(Account.OPEX) - opex == pytest.approx(5.0)
 
 
 def test_the_lab_counts_only_the_cash_part_of_its_opex(baseline):

@@ -200,6 +200,21 @@ class Exchange:
             pop.place_outside(firm.name, shares)
             self.issued[a] += shares
 
+    def dilute(self, firm: Firm, keep: float) -> None:
+        """New shares of ``firm`` to holders outside the population, at an unchanged value.
+
+        The shares outstanding grow by ``1 / keep`` and the price per share falls by
+        ``keep`` (the staff's shares of :func:`world.finance.pay_in_stock`), so the
+        investors' holdings are worth ``keep`` of what they were and the firm's mark
+        (price × shares) does not change.
+        """
+        pop = self.population
+        a = firm.index
+        pop.place_outside(firm.name, float(pop.shares_outstanding[a]) * (1.0 / keep - 1.0))
+        pop.prices[a] *= keep
+        if firm.spec.listed:
+            self.shares[a] /= keep
+
     def primary_round(self, lab: Firm, amount: float, ask: float) -> tuple[float, float]:
         """A lab's round with the population; returns (cash raised, post-money value)."""
         m = self.model

@@ -37,6 +37,7 @@ __all__ = [
     "order_commitment",
     "pay",
     "pay_out",
+    "pay_in_stock",
     "pay_prepayment",
     "place_equity",
     "raise_equity",
@@ -199,6 +200,27 @@ def issue_equity(
         model.ownership[investor, issuer] += amount / post
         model.stake_cost[investor, issuer] += amount
     firm.valuation = post
+
+
+def pay_in_stock(model: AIEconomy, firm: Firm, amount: float) -> None:
+    """Pay ``amount`` (USD bn) of ``firm``'s costs in new shares: an expense, no cash.
+
+    Booked as opex credited to paid-in capital. The shares go to its staff, outside the
+    modelled holders, at the firm's value: the value does not change (no money came in),
+    and every holder's part of it — the firms' stakes and warrants, the investor
+    population's shares (:meth:`world.exchange.Exchange.dilute`) — is scaled by
+    ``V / (V + amount)``. Not money raised: ``equity_raised`` does not count it. A firm
+    with no value left books the expense and dilutes nobody.
+    """
+    firm.ledger.post_transfer("stock_pay", Account.OPEX, Account.PAID_IN_CAPITAL, amount)
+    value = firm.valuation
+    if value <= _EPS:
+        return
+    keep = value / (value + amount)
+    model.ownership[:, firm.index] *= keep
+    model.warrant_fraction[:, firm.index] *= keep
+    if model.market is not None:
+        model.market.dilute(firm, keep)
 
 
 def draw_external(model: AIEconomy, firm: Firm, amount: float, memo: str) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from agents.cloud import CloudProvider
 from world.delivery import sell_outside
 from world.demand import rationed_subscriptions
-from world.finance import pay, pay_out
+from world.finance import pay, pay_in_stock, pay_out
 from world.ledger import Account, CashFlowKind
 from world.params import Role
 from world.settlement import ExternalParty
@@ -138,7 +138,8 @@ def operating_flows(model: AIEconomy) -> None:
     """Legacy business, AI opex and power for every firm not in default.
 
     The part of its AI opex a firm pays in its own stock (``stock_pay_share``) is an
-    expense credited to its paid-in capital, no cash; a firm that colocates also pays
+    expense credited to its paid-in capital, no cash, that dilutes its holders
+    (:func:`world.finance.pay_in_stock`); a firm that colocates also pays
     the rent of the shells its fleet is in (``buildout.colocation_rent_per_gw`` per GW
     in service).
     """
@@ -170,7 +171,7 @@ def operating_flows(model: AIEconomy) -> None:
         stock = opex * s.stock_pay_share
         pay_out(model, f, opex - stock, Account.OPEX, ExternalParty.EMPLOYEES, "ai_opex")
         if stock > 0.0:
-            f.ledger.post_transfer("stock_pay", Account.OPEX, Account.PAID_IN_CAPITAL, stock)
+            pay_in_stock(model, f, stock)
         if s.colocation and f.fleet.deployed_gw > 0.0:
             rent = f.fleet.deployed_gw * model.shell_rent_per_gw(f)
             pay_out(
