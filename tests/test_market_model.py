@@ -36,9 +36,12 @@ def test_shares_and_cash_conserved(market_run):
     model, (shares0, cash0) = market_run
     pop = model.market.population
     # secondary trades move shares between investors and the market maker only; the
-    # lab's primary rounds add exactly the shares they issued
-    assert model.market.issued[-1] > 0 and model.market.issued[:-1].sum() == 0
-    assert np.allclose(pop.total_shares(), shares0 + model.market.issued, rtol=1e-9)
+    # lab's primary rounds and its pay in stock add exactly the shares they issued
+    market = model.market
+    assert market.issued[-1] > 0 and market.issued[:-1].sum() == 0
+    assert market.staff_shares[-1] > 0 and market.staff_shares[:-1].sum() == 0
+    issued = market.issued + market.staff_shares
+    assert np.allclose(pop.total_shares(), shares0 + issued, rtol=1e-9)
     # money investors paid in primary rounds reached the issuers' ledgers
     assert model.market.raised > 0
     cash_now = pop.investor_cash() + pop.market_maker_cash

@@ -77,6 +77,7 @@ class Exchange:
         self._rounds_now: set[int] = set()  # labs with a round this quarter
         self.raised = 0.0  # cash investors paid into primary rounds, USD bn
         self.issued = np.zeros(len(firms))  # shares issued in primary rounds, bn
+        self.staff_shares = np.zeros(len(firms))  # shares paid to staff (dilute), bn
         self.subround_returns: list[np.ndarray] = []  # (sub_rounds, n_listed) per quarter
 
     def _news(self) -> np.ndarray:
@@ -210,8 +211,10 @@ class Exchange:
         """
         pop = self.population
         a = firm.index
-        pop.place_outside(firm.name, float(pop.shares_outstanding[a]) * (1.0 / keep - 1.0))
+        new = float(pop.shares_outstanding[a]) * (1.0 / keep - 1.0)
+        pop.place_outside(firm.name, new)
         pop.prices[a] *= keep
+        self.staff_shares[a] += new
         if firm.spec.listed:
             self.shares[a] /= keep
 
