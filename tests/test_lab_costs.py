@@ -79,6 +79,23 @@ def test_stock_pay_dilutes_every_holder_at_an_unchanged_value(baseline, amount, 
     assert lab.ledger.balance(Account.PAID_IN_CAPITAL) - paid_in == pytest.approx(amount)
 
 
+def test_stock_pay_of_a_listed_firm_keeps_its_market_value(baseline):
+    """A listed firm's staff shares: its price falls, its exchange shares grow, by ``keep``."""
+    m = _model(baseline, {})
+    nvda = m.firms[m.firm_index["NVIDIA"]]
+    pop, market, a = m.market.population, m.market, nvda.index
+    value, price, shares = nvda.valuation, float(pop.prices[a]), float(market.shares[a])
+    cap, own = float(pop.market_caps[a]), m.ownership[:, a].copy()
+    pay_in_stock(m, nvda, 50.0)
+    keep = value / (value + 50.0)
+    assert float(pop.prices[a]) == pytest.approx(price * keep, rel=1e-12)
+    assert float(market.shares[a]) == pytest.approx(shares / keep, rel=1e-12)
+    assert float(pop.prices[a] * market.shares[a]) == pytest.approx(price * shares, rel=1e-12)
+    assert float(pop.market_caps[a]) == pytest.approx(cap, rel=1e-12)
+    assert m.ownership[:, a] == pytest.approx(own * keep, rel=1e-12)
+    assert market.staff_shares[a] > 0.0 and nvda.valuation == value
+
+
 def test_stock_pay_of_a_firm_with_no_value_dilutes_nobody(baseline):
     m = _model(baseline, {})
     lab = m.firms[m.firm_index[LAB]]
