@@ -228,7 +228,7 @@ class InvestorPopulation:
         self._last_close = prices.copy()
         self._wealth = np.empty(n)
         self._news = np.empty(n)
-        self._buffers: dict[str, FloatArray] = {}
+        self._buffers: dict[str, np.ndarray] = {}
         self._scratch = np.empty(trading.scratch_size(n, n_l, params.sub_rounds))
         """The trading kernel's draws and scratch, reused every quarter."""
         self._normals, self._uniforms, _, _ = trading.scratch_parts(
@@ -399,11 +399,14 @@ class InvestorPopulation:
         self._last_close = opening.copy()
         self.trend[:] = 0.0
 
-    def _buffer(self, name: str, size: int) -> FloatArray:
-        """A scratch array of ``size`` float64 kept between quarters (no fresh pages)."""
+    def _buffer(self, name: str, size: int, dtype: type = np.float64) -> np.ndarray:
+        """A scratch array of ``size`` (float64 unless told) kept between quarters.
+
+        Kept so that a large population maps no fresh pages each quarter or round.
+        """
         buf = self._buffers.get(name)
-        if buf is None or buf.size != size:
-            buf = self._buffers[name] = np.empty(size)
+        if buf is None or buf.size != size or buf.dtype != dtype:
+            buf = self._buffers[name] = np.empty(size, dtype=dtype)
         return buf
 
     # ---------------------------------------------------------- funding round
@@ -474,11 +477,13 @@ class InvestorPopulation:
         ask, s_pre = float(pre_money_valuation_usd_bn), self.shares_outstanding[a]
         mark, anchors, eps = self._bid_inputs(a, fundamental_usd_bn, rng)
         sought = float(amount_sought_usd_bn)
-        code, fills, new_shares, pre, pps, at_ask, total = rounds.primary_round(
+        n = self.n_investors
+        code, fills, new_shares, pre, pps, at_ask, total = rounds.primary_round_into(
             self.types, self.sentiment, self.cash, self.holdings, eps, anchors,
             p.round_sentiment_weight, p.round_valuation_dispersion,
             p.round_commit_fraction * appetite, p.round_floor_fraction * ask, ask, sought,
-            p.round_min_subscription, a, s_pre,
+            p.round_min_subscription, a, s_pre, self._buffer("round", rounds.ROUND_FLOATS * n),
+            self._buffer("round_ints", rounds.ROUND_INTS * n, np.int64),
         )  # fmt: skip
         if code == rounds.FAILED:
             return FundingRoundResult(
@@ -556,10 +561,11 @@ class InvestorPopulation:
         s_out = float(self.shares_outstanding[a])
         asks = self._buffer("quote_asks", self.n_investors)
         np.multiply(self.holdings[:, a], p.round_commit_fraction, out=asks)
-        code, value = rounds.secondary_quote(
+        code, value = rounds.secondary_quote_into(
             self.types, self.sentiment, self.cash, asks, eps, anchors,
             p.round_sentiment_weight, p.round_valuation_dispersion, p.round_commit_fraction,
             offered_share * s_out, s_out, p.round_floor_fraction * mark, max_step * mark,
+            self._buffer("round", rounds.ROUND_FLOATS * self.n_investors),
         )  # fmt: skip
         if code == rounds.FAILED:
             return RoundOutcome.FAILED, mark

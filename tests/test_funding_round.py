@@ -12,12 +12,19 @@ from agents.investors import InvestorPopulation, RoundOutcome
 from world.market import InvestorParams
 from world.rounds import (
     FEW_TIES,
+    QUOTE_FLOATS,
+    ROUND_FLOATS,
+    ROUND_INTS,
     SCATTERED,
     _sort_indices,
     _valuations_range,
     best_first,
     marginal_bid,
+    primary_round,
+    primary_round_into,
     round_bids,
+    secondary_quote,
+    secondary_quote_into,
     settle,
 )
 from world.rounds import valuations as bid_valuations
@@ -257,3 +264,43 @@ def test_valuations_of_many_blocks_are_those_of_one_loop_on_any_thread_count():
         np.testing.assert_array_equal(res, res1)
         np.testing.assert_array_equal(commit, commit1)
     np.testing.assert_allclose(res1, anchors[types] * np.exp(0.4 * sentiment + 0.3 * eps))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(1, 2_000) | st.just(BLOCK + 1_234),
+    seed=st.integers(0, 2**32 - 1),
+    share_of_demand=st.floats(0.05, 1.6),
+    garbage=st.sampled_from([np.nan, -1.0, 1e300]),
+    spread=st.sampled_from([(0.4, 0.3), (0.0, 0.0)]),  # (0, 0): three valuations, many ties
+)
+def test_rounds_in_reused_scratch_are_those_in_fresh_arrays(
+    n, seed, share_of_demand, garbage, spread
+):
+    """The population keeps one scratch for every round and quote; whatever it holds from
+    before, a round (two in a row) and a quote give the fresh-array kernels' bits."""
+    rng = np.random.default_rng(seed)
+    types = rng.integers(0, 3, n).astype(np.int8)
+    sentiment, cash = rng.uniform(-1.0, 1.0, n), rng.uniform(-1.0, 10.0, n)
+    holdings = rng.uniform(0.0, 1.0, (n, 2))
+    anchors = np.array([300.0, 550.0, 410.0])
+    floats = np.full(ROUND_FLOATS * n, garbage)
+    ints = rng.integers(0, n, ROUND_INTS * n).astype(np.int64)  # stale, in-range indices
+    assert QUOTE_FLOATS <= ROUND_FLOATS  # the population's one scratch serves both
+    books = {"fresh": (cash.copy(), holdings.copy()), "reused": (cash.copy(), holdings.copy())}
+    for _ in range(2):  # the second round finds the first one's scratch
+        eps = rng.standard_normal(n)
+        sought = share_of_demand * 0.05 * float(np.maximum(cash, 0.0).sum()) + 1e-9
+        args = (types, sentiment)
+        rest = (eps, anchors, *spread, 0.05, 100.0, 400.0, sought, 0.25, 1, 2.0)
+        fresh = primary_round(*args, *books["fresh"], *rest)
+        reused = primary_round_into(*args, *books["reused"], *rest, floats, ints)
+        assert fresh[0] == reused[0]
+        for a, b in zip(fresh[1:], reused[1:], strict=True):
+            np.testing.assert_array_equal(a, b)
+        for a, b in zip(books["fresh"], books["reused"], strict=True):
+            np.testing.assert_array_equal(a, b)
+        asks = 0.05 * books["fresh"][1][:, 1]
+        quote = (types, sentiment, books["fresh"][0], asks, eps, anchors, *spread, 0.05)
+        bracket = (0.1 * float(holdings[:, 1].sum()) + 1.0, 10.0, 100.0, 900.0)
+        assert secondary_quote(*quote, *bracket) == secondary_quote_into(*quote, *bracket, floats)

@@ -47,7 +47,8 @@ def test_warm_up_compiles_the_kernels_a_run_calls() -> None:
     assert set(signatures) == _dispatchers()
     for entry in (
         "world.trading.trade_quarter_kernel",  # every quarter's trading
-        "world.rounds.primary_round",  # a private lab's funding round, in one call
+        "world.rounds.primary_round_into",  # a private lab's funding round, in one call
+        "world.rounds.secondary_quote_into",  # a private lab's mark between rounds
         "world.fundamentals._fade_multiples",  # every firm's value, every quarter
         "world.fundamentals._lab_value",  # a lab's prospects, every quarter
     ):

@@ -28,8 +28,10 @@ __all__ = [
     "bids_above",
     "marginal_bid",
     "primary_round",
+    "primary_round_into",
     "round_bids",
     "secondary_quote",
+    "secondary_quote_into",
     "settle",
     "valuations",
 ]
@@ -75,6 +77,20 @@ def valuations(
     n = types.shape[0]
     res = np.empty(n)
     commit = np.empty(n)
+    _valuations_into(
+        types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction,
+        res, commit,
+    )  # fmt: skip
+    return res, commit
+
+
+@njit(cache=True)
+def _valuations_into(
+    types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction, res,
+    commit,
+):  # fmt: skip  # pragma: no cover - compiled
+    """:func:`valuations` written into ``res`` and ``commit`` (n each)."""
+    n = types.shape[0]
     bounds = block_bounds(n)
     if bounds.shape[0] == 2:
         _valuations_range(
@@ -86,7 +102,6 @@ def valuations(
             bounds, types, sentiment, cash, eps, anchors, sentiment_weight, dispersion,
             commit_fraction, res, commit,
         )  # fmt: skip
-    return res, commit
 
 
 @njit(cache=True)
@@ -104,10 +119,30 @@ def round_bids(
     investor order).
     """
     n = types.shape[0]
-    res, commit = valuations(
-        types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction
-    )
-    valid = np.empty(n, dtype=np.int64)
+    res = np.empty(n)
+    commit = np.empty(n)
+    valid, at_ask, total = _round_bids_into(
+        types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction,
+        floor, ask, res, commit, np.empty(n, dtype=np.int64),
+    )  # fmt: skip
+    return res, commit, valid, at_ask, total
+
+
+@njit(cache=True)
+def _round_bids_into(
+    types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction, floor,
+    ask, res, commit, valid,
+):  # fmt: skip  # pragma: no cover - compiled
+    """:func:`round_bids` written into ``res``, ``commit`` and ``valid`` (n each).
+
+    Returns the valid bidders (a view of ``valid``), the money at or above ``ask`` and
+    the money of all valid bids.
+    """
+    n = types.shape[0]
+    _valuations_into(
+        types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction,
+        res, commit,
+    )  # fmt: skip
     m = 0
     at_ask = 0.0
     total = 0.0
@@ -120,7 +155,7 @@ def round_bids(
             total += c
         if r >= ask:
             at_ask += c
-    return res, commit, valid[:m], at_ask, total
+    return valid[:m], at_ask, total
 
 
 @njit(cache=True, inline="always")
@@ -173,11 +208,18 @@ def marginal_bid(res, commit, valid, sought):  # pragma: no cover - compiled
     memory in order. The caller checks ``sum(commit[valid]) >= sought``. Returns the investor index.
     """
     m = valid.shape[0]
-    idx = valid.copy()
-    vals = np.empty(m)  # the bids' valuations and commitments move with their indices:
-    wts = np.empty(m)  # the partitions read them in order, not scattered over the population
-    for p in range(m):
-        vals[p] = res[idx[p]]
+    return _marginal_bid_into(
+        res, commit, valid, sought, np.empty(m, dtype=np.int64), np.empty(m), np.empty(m)
+    )
+
+
+@njit(cache=True)
+def _marginal_bid_into(res, commit, valid, sought, idx, vals, wts):  # pragma: no cover
+    """:func:`marginal_bid` working in ``idx``, ``vals`` and ``wts`` (at least m each)."""
+    m = valid.shape[0]
+    for p in range(m):  # the bids' valuations and commitments move with their indices:
+        idx[p] = valid[p]  # the partitions read them in order, not scattered over the
+        vals[p] = res[idx[p]]  # population
         wts[p] = commit[idx[p]]
     lo = 0
     hi = m
@@ -232,7 +274,12 @@ def marginal_bid(res, commit, valid, sought):  # pragma: no cover - compiled
 @njit(cache=True)
 def bids_above(res, valid, marginal):  # pragma: no cover - compiled
     """The valid bids ranked before ``marginal`` (investor indices, ascending)."""
-    out = np.empty(valid.shape[0], dtype=np.int64)
+    return _bids_above_into(res, valid, marginal, np.empty(valid.shape[0], dtype=np.int64))
+
+
+@njit(cache=True)
+def _bids_above_into(res, valid, marginal, out):  # pragma: no cover - compiled
+    """:func:`bids_above` into ``out`` (at least as long as ``valid``); returns a view."""
     m = 0
     for p in range(valid.shape[0]):
         i = valid[p]
@@ -310,16 +357,30 @@ def allocate(res, commit, valid, sought):  # pragma: no cover - compiled
     selection at the last bit, the marginal bid moves by one place (none is left to move
     to: every valid bid wins). The last winner's fill is what completes ``sought``.
     """
-    marginal = marginal_bid(res, commit, valid, sought)
-    above = bids_above(res, valid, marginal)
+    v = valid.shape[0]
+    return _allocate_into(
+        res, commit, valid, sought, np.empty(v, dtype=np.int64), np.empty(v), np.empty(v),
+        np.empty(v, dtype=np.int64), np.empty(v),
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _allocate_into(
+    res, commit, valid, sought, idx, vals, wts, winners, cum
+):  # pragma: no cover - compiled
+    """:func:`allocate` working in the caller's scratch.
+
+    ``idx``, ``vals``, ``wts``, ``winners`` and ``cum`` are each at least as long as
+    ``valid``; the winners and fills it returns are new arrays.
+    """
+    marginal = _marginal_bid_into(res, commit, valid, sought, idx, vals, wts)
+    above = _bids_above_into(res, valid, marginal, idx)  # (the selection is done with idx)
     m = above.shape[0]
     ranked = np.empty(m + 1, dtype=np.int64)
     for p in range(m):  # (loops, not slice assignments: those take seconds to compile)
         ranked[p] = above[p]
     ranked[m] = marginal
     ranked = best_first(res, ranked)
-    winners = np.empty(valid.shape[0], dtype=np.int64)
-    cum = np.empty(valid.shape[0])
     w = ranked.shape[0]
     acc = 0.0
     for p in range(w):
@@ -404,15 +465,47 @@ def primary_round(
     price per share (NaN if failed), the money committed at or above ``ask`` and the
     money of all valid bids.
     """
-    res, commit, valid, at_ask, total = round_bids(
+    n = types.shape[0]
+    return primary_round_into(
+        types, sentiment, cash, holdings, eps, anchors, sentiment_weight, dispersion,
+        commit_fraction, floor, ask, sought, min_subscription, asset, shares_pre,
+        np.empty(ROUND_FLOATS * n), np.empty(ROUND_INTS * n, dtype=np.int64),
+    )  # fmt: skip
+
+
+ROUND_FLOATS, ROUND_INTS = 5, 3
+"""Scratch of a round per investor: floats (valuations, commitments, the selection's
+valuations and commitments, the running total) and indices (valid bids, the selection's
+indices, the winners); :data:`QUOTE_FLOATS` ≤ ``ROUND_FLOATS``, so one buffer serves both."""
+
+
+@njit(cache=True)
+def primary_round_into(
+    types, sentiment, cash, holdings, eps, anchors, sentiment_weight, dispersion, commit_fraction,
+    floor, ask, sought, min_subscription, asset, shares_pre, floats, ints,
+):  # fmt: skip  # pragma: no cover - compiled
+    """:func:`primary_round` working in the caller's scratch.
+
+    ``floats`` (at least ``ROUND_FLOATS × n``) and ``ints`` (int64, at least
+    ``ROUND_INTS × n``) are kept by the caller between rounds, so that a large population
+    maps no fresh pages each round. Same results, bit for bit; the arrays it returns are
+    new.
+    """
+    n = types.shape[0]
+    res = floats[0:n]
+    commit = floats[n : 2 * n]
+    valid, at_ask, total = _round_bids_into(
         types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction,
-        floor, ask,
+        floor, ask, res, commit, ints[0:n],
     )  # fmt: skip
     if valid.shape[0] == 0 or total < min_subscription * sought:
         none = np.empty(0)
         return FAILED, none, none, np.nan, np.nan, at_ask, total
     if total >= sought:
-        winners, fills = allocate(res, commit, valid, sought)
+        winners, fills = _allocate_into(
+            res, commit, valid, sought, ints[n : 2 * n], floats[2 * n : 3 * n],
+            floats[3 * n : 4 * n], ints[2 * n : 3 * n], floats[4 * n : 5 * n],
+        )  # fmt: skip
         outcome = FULL
     else:
         winners = best_first(res, valid)
@@ -446,16 +539,39 @@ def secondary_quote(
     they exceed the offer even at ``high``, else (:data:`FULL`, ``V``). Nothing is
     settled.
     """
+    return secondary_quote_into(
+        types, sentiment, cash, held, eps, anchors, sentiment_weight, dispersion,
+        commit_fraction, offered, shares_out, low, high, np.empty(QUOTE_FLOATS * types.shape[0]),
+    )  # fmt: skip
+
+
+QUOTE_FLOATS = 5
+"""Scratch floats of a quote per investor: valuations, commitments, and the valuations,
+money and shares of the bids inside the bracket."""
+
+
+@njit(cache=True)
+def secondary_quote_into(
+    types, sentiment, cash, held, eps, anchors, sentiment_weight, dispersion, commit_fraction,
+    offered, shares_out, low, high, floats,
+):  # fmt: skip  # pragma: no cover - compiled
+    """:func:`secondary_quote` working in the caller's scratch.
+
+    ``floats`` holds at least ``QUOTE_FLOATS × n``; the same result, bit for bit.
+    """
     n = types.shape[0]
-    res, commit = valuations(
-        types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction
-    )
+    res = floats[0:n]
+    commit = floats[n : 2 * n]
+    _valuations_into(
+        types, sentiment, cash, eps, anchors, sentiment_weight, dispersion, commit_fraction,
+        res, commit,
+    )  # fmt: skip
     # money bid above the bracket, shares offered below it; the bids inside it, their
     # valuations, money and shares side by side (the bisection reads them in order)
     bid, supply = 0.0, offered
-    r_in = np.empty(n)
-    c_in = np.empty(n)
-    h_in = np.empty(n)
+    r_in = floats[2 * n : 3 * n]
+    c_in = floats[3 * n : 4 * n]
+    h_in = floats[4 * n : 5 * n]
     m = 0
     for i in range(n):
         if res[i] > high:
