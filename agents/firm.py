@@ -288,15 +288,15 @@ class Firm(mesa.Agent):
         Its AI opex less the part it pays in stock (``stock_pay_share``), its interest
         and, if it colocates, the rent of the shells its fleet is in.
         """
-        m = self.model
-        cost = self.cash_opex() + m.interest_now(self)
-        if self.spec.colocation:
-            cost += self.fleet.deployed_gw * m.shell_rent_per_gw(self)
-        return cost
+        return self.cash_opex() + self.model.interest_now(self) + self.shell_rent()
 
     def cash_opex(self) -> float:
         """AI opex this quarter less the part paid in stock (``stock_pay_share``), USD bn."""
         return self.model.opex_now(self) * (1.0 - self.spec.stock_pay_share)
+
+    def shell_rent(self) -> float:
+        """Rent this quarter for the shells its fleet is in, USD bn (0 unless it colocates)."""
+        return self.fleet.deployed_gw * self.model.shell_rent_per_gw(self)
 
     def legacy_growth_factor(self, q: int) -> float:
         """How much the business outside the network has grown by quarter ``q``.

@@ -155,9 +155,7 @@ class AILab(Firm):
         mean = float(_add_up(committed)) / (committed.size if committed.size > 1 else 1)
         bill = self.compute_bill
         compute = bill if bill > mean else mean
-        per_gw = self.spec.operating_cost_per_gw
-        if self.spec.colocation:
-            per_gw += m.shell_rent_per_gw(self)
+        per_gw = self.spec.operating_cost_per_gw + m.shell_rent_per_gw(self)
         fleet = self.fleet.deployed_gw * per_gw  # power, and rent if it colocates
         return self.cash_opex() + fleet + compute
 

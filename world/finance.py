@@ -194,8 +194,7 @@ def issue_equity(
     firm.equity_raised += amount
     pre = firm.valuation * (1.0 - discount)
     post = pre + amount
-    model.ownership[:, issuer] *= pre / post
-    model.warrant_fraction[:, issuer] *= pre / post
+    _dilute_holders(model, issuer, pre / post)
     if investor is not None:
         model.ownership[investor, issuer] += amount / post
         model.stake_cost[investor, issuer] += amount
@@ -217,10 +216,15 @@ def pay_in_stock(model: AIEconomy, firm: Firm, amount: float) -> None:
     if value <= _EPS:
         return
     keep = value / (value + amount)
-    model.ownership[:, firm.index] *= keep
-    model.warrant_fraction[:, firm.index] *= keep
+    _dilute_holders(model, firm.index, keep)
     if model.market is not None:
         model.market.dilute(firm, keep)
+
+
+def _dilute_holders(model: AIEconomy, issuer: int, keep: float) -> None:
+    """Every firm's stake in and warrants on ``issuer`` scaled by ``keep`` (new shares issued)."""
+    model.ownership[:, issuer] *= keep
+    model.warrant_fraction[:, issuer] *= keep
 
 
 def draw_external(model: AIEconomy, firm: Firm, amount: float, memo: str) -> None:

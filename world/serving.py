@@ -172,8 +172,8 @@ def operating_flows(model: AIEconomy) -> None:
         pay_out(model, f, opex - stock, Account.OPEX, ExternalParty.EMPLOYEES, "ai_opex")
         if stock > 0.0:
             pay_in_stock(model, f, stock)
-        if s.colocation and f.fleet.deployed_gw > 0.0:
-            rent = f.fleet.deployed_gw * model.shell_rent_per_gw(f)
+        rent = f.shell_rent()
+        if rent > 0.0:
             pay_out(
                 model, f, rent, Account.COST_OF_REVENUE, ExternalParty.SUPPLIERS, "colocation_rent"
             )
