@@ -159,6 +159,44 @@ def test_secondary_marks_keep_a_self_funding_lab_near_its_prospects(root):
     assert np.median(stale_flat) > 0.5 > np.median(marked_flat)
 
 
+# -- a tender steps the mark by at most a quarter's pace ---------------------------------
+def _tender_steps(root, step, seeds):
+    """(mark before, quote) of every successful tender in productive_future runs."""
+    scenario = apply_overrides(
+        load_scenario(root / "scenarios" / "productive_future.toml"),
+        {"investors.n_investors": 300, "investors.max_tender_step_up": step},
+    )
+    steps = []
+    for seed in seeds:
+        m = AIEconomy(scenario, rng=seed)
+        pop = m.market.population
+
+        def recorded(*args, _pop=pop, _quote=pop.secondary_quote, **kwargs):
+            a = _pop.asset_names.index(kwargs["asset"])
+            mark = float(_pop.prices[a] * _pop.shares_outstanding[a])
+            outcome, value = _quote(*args, **kwargs)
+            if outcome is RoundOutcome.FULL:
+                steps.append((mark, value, kwargs["max_step"]))
+            return outcome, value
+
+        pop.secondary_quote = recorded
+        m.run()
+    return steps
+
+
+@pytest.mark.parametrize("step", [1.0, 1.35, 2.0])
+def test_a_tender_steps_the_mark_up_by_at_most_max_tender_step_up(root, step):
+    """The quote of every tender (5 seeds of productive_future, where the lab's value
+    climbs fastest) is at most ``investors.max_tender_step_up`` times the mark before
+    it; the scenario's own value is the one passed, not the rounds' ``max_round_step_up``."""
+    steps = _tender_steps(root, step, range(5))
+    assert len(steps) >= 20
+    assert all(cap == step for _, _, cap in steps)
+    assert all(value <= step * mark * (1 + 1e-12) for mark, value, _ in steps)
+    if step > 1.0:  # the cap binds in the climb: some tender quotes at it
+        assert any(value >= step * mark * (1 - 1e-9) for mark, value, _ in steps)
+
+
 # -- a provider bounds its backlog -----------------------------------------------------
 def _provider_model(root, years):
     scenario = apply_overrides(

@@ -158,13 +158,15 @@ class Exchange:
         """Mark a private lab by a secondary tender to the population (no money moves).
 
         Its holders offer ``secondary_tender_share`` of its value; the valuation the
-        investors' bids clear it at becomes the lab's value. A tender nobody takes is
-        news, as a failed round: the lab is marked down to its fundamental value.
+        investors' bids clear it at becomes the lab's value, at most
+        ``max_tender_step_up`` times its last mark (a quarter's step, where a round's
+        ask may step up ``max_round_step_up``). A tender nobody takes is news, as a
+        failed round: the lab is marked down to its fundamental value.
         """
         fundamental = float(self.model.fundamentals.values[lab.index])
         outcome, value = self.population.secondary_quote(
             self.population.params.secondary_tender_share, fundamental, self.model.rng,
-            asset=lab.name, max_step=self.model.params.behaviour.max_round_step_up,
+            asset=lab.name, max_step=self.population.params.max_tender_step_up,
         )  # fmt: skip
         if outcome is RoundOutcome.FAILED:
             self._mark_down(lab, fundamental)

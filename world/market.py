@@ -435,6 +435,14 @@ class InvestorParams(BaseModel):
         "secondary of 2025-10: USD 6.6 bn at USD 500 bn, 1.3%, calibration/deals_2025.csv; "
         "0: marked only by rounds).",
     )
+    max_tender_step_up: float = Field(
+        1.35,
+        ge=1.0,
+        le=10.0,
+        description="Highest quote of a secondary tender over the lab's last mark, in one "
+        "quarter (OpenAI's fastest sustained pace: USD 157 bn post-money in 2024-10, 500 bn "
+        "at the 2025-10 secondary, 3.2x in four quarters, 1.34x a quarter).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> InvestorParams:
