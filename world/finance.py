@@ -138,11 +138,16 @@ def raise_equity(
     elif raised <= _EPS:
         kind, cause = EventKind.ROUND_FAILED, "investors did not subscribe"
     elif raised < sought * (1.0 - 1e-6):
-        kind, cause = EventKind.ROUND_UNDERSUBSCRIBED, f"sought {sought:.1f}"
+        kind, cause = EventKind.ROUND_UNDERSUBSCRIBED, f"sought {_amount(sought)}"
     else:
-        kind, cause = EventKind.ROUND_FULL, f"sought {sought:.1f}"
+        kind, cause = EventKind.ROUND_FULL, f"sought {_amount(sought)}"
     model.log_event(firm.index, kind, raised if raised > _EPS else sought, cause)
     return raised
+
+
+def _amount(usd_bn: float) -> str:
+    """An amount (USD bn) for an event's cause: one decimal, two digits if below 0.05."""
+    return f"{usd_bn:.1f}" if abs(usd_bn) >= 0.05 else f"{usd_bn:.2g}"
 
 
 def _issue(model: AIEconomy, firm: Firm, amount: float, discount: float, rescue: bool) -> float:
