@@ -426,6 +426,19 @@ def test_set_and_shock_change_the_run(tmp_path):
             "2026Q1:demand.bassq=0.1: set: demand.bassq: unknown parameter; did you mean 'bass_q'?",
         ),
         (("--quarters", "4", "--shock", "2026Q3:demand.bass_q=0.1"), "after the run ends"),
+        (
+            ("--shock", "2026Q1:investors.n_investors=5"),
+            "--shock 2026Q1:investors.n_investors=5: set.investors.n_investors: the investor "
+            "population reads it once, when it is built: a shock cannot change it",
+        ),
+        (
+            ("--shock", "2026Q1:investors.herding_strength=1.5"),
+            "set.investors.herding_strength: the investor population reads it once",
+        ),
+        (
+            ("--shock", "2026Q1:history_until=2026Q2"),
+            "set.history_until: read once, when the run starts: a shock cannot change it",
+        ),
     ],
 )
 def test_bad_what_ifs_exit_2_one_line(tmp_path, no_simulation, args, message):
@@ -780,3 +793,51 @@ def test_an_interrupted_run_says_nothing_was_written(tmp_path, monkeypatch, earl
     assert lines == [f"interrupted: nothing written{kept}"], r.stderr
     assert _tree(tmp_path) == before  # the earlier run untouched, no temporary folder
     assert sorted(p.name for p in tmp_path.iterdir()) == (["run"] if earlier else [])
+
+
+# -- shocks on what is read only at the start -----------------------------------------
+def _overlay(folder: Path, body: str) -> Path:
+    path = folder / "bad.toml"
+    path.write_text(f'base = "{BASELINE.as_posix()}"\nname = "bad"\n{body}\n')
+    return path
+
+
+READ_ONCE_SHOCK = '[[shocks]]\nat = "2026Q1"\nset = { "investors.switch_rate" = 0.9 }'
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_a_files_shock_on_a_parameter_read_at_the_start_is_refused(
+    tmp_path, no_simulation, command
+):
+    out = tmp_path / "out"
+    bad = _overlay(tmp_path, READ_ONCE_SHOCK)
+    args = ("run", bad, "--out", out) if command == "run" else ("validate", bad)
+    line = one_error_line(invoke(*args))
+    assert line.startswith(
+        "error: shocks.0.set.investors.switch_rate: the investor population reads it once"
+    )
+    assert "a shock may change investors.discount_rate_per_q" in line
+    assert not out.exists()
+
+
+def test_a_shock_the_model_reads_each_quarter_is_still_accepted(tmp_path):
+    r = invoke("validate", BASELINE, "--shock", "2026Q1:investors.discount_rate_per_q=0.04")
+    assert r.exit_code == 0, r.stderr
+    body = '[[shocks]]\nat = "2026Q1"\nset = { "investors.terminal_growth_per_q" = 0.0 }'
+    r = invoke("validate", _overlay(tmp_path, body))
+    assert r.exit_code == 0 and "1 shock" in r.stdout, r.stderr
+
+
+def test_a_sweep_on_a_scenario_with_such_a_shock_is_refused(tmp_path):
+    bad = _overlay(tmp_path, READ_ONCE_SHOCK)
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        f'name = "s"\nscenario = "{bad.as_posix()}"\ndesign = "grid"\n'
+        '[parameters]\n"demand.bass_q" = { levels = [0.05, 0.1] }\n'
+    )
+    line = one_error_line(invoke("validate", spec))
+    assert line.startswith("error: scenario: shocks.0.set.investors.switch_rate: the investor")
+    out = tmp_path / "out"
+    line = one_error_line(invoke("sweep", spec, "--out", out))
+    assert "shocks.0.set.investors.switch_rate: the investor population" in line
+    assert not out.exists()
