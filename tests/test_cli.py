@@ -795,7 +795,7 @@ def test_an_interrupted_run_says_nothing_was_written(tmp_path, monkeypatch, earl
     assert sorted(p.name for p in tmp_path.iterdir()) == (["run"] if earlier else [])
 
 
-# -- shocks on what is read only at the start -----------------------------------------
+# -- shocks on what is read only at the start; claims; sweep specs given to run ----------
 def _overlay(folder: Path, body: str) -> Path:
     path = folder / "bad.toml"
     path.write_text(f'base = "{BASELINE.as_posix()}"\nname = "bad"\n{body}\n')
@@ -841,3 +841,48 @@ def test_a_sweep_on_a_scenario_with_such_a_shock_is_refused(tmp_path):
     line = one_error_line(invoke("sweep", spec, "--out", out))
     assert "shocks.0.set.investors.switch_rate: the investor population" in line
     assert not out.exists()
+
+
+BAD_EXPECT = [
+    ("expect = 3", "expect: must be a table of output = direction"),
+    (
+        '[expect]\nlab_revenue = "sideways"',
+        "expect.lab_revenue.direction: 'sideways' is not a direction (allowed: higher, lower)",
+    ),
+    ('[expect]\nlab_revenu = "higher"', "expect.lab_revenu: unknown output 'lab_revenu'"),
+    ('[expect]\nlab_revenue = { direction = "lower", how = 1 }', "expect.lab_revenue.how:"),
+]
+
+
+@pytest.mark.parametrize(("body", "message"), BAD_EXPECT)
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_validate_and_run_check_the_expect_table_as_check_model_does(
+    tmp_path, no_simulation, command, body, message
+):
+    from runs.validation.claims import ClaimError, load_expectations
+
+    bad = _overlay(tmp_path, body)
+    with pytest.raises(ClaimError) as claim:  # check-model's own message
+        load_expectations(bad)
+    out = tmp_path / "out"
+    args = ("run", bad, "--out", out) if command == "run" else ("validate", bad)
+    line = one_error_line(invoke(*args))
+    assert line == f"error: {claim.value}"
+    assert line.startswith(f"error: {bad}: {message}")
+    assert not out.exists()
+
+
+def test_shipped_scenarios_and_their_claims_validate():
+    for path in sorted((ROOT / "scenarios").glob("*.toml")):
+        r = invoke("validate", path)
+        assert r.exit_code == 0, (path.name, r.stderr)
+
+
+def test_run_of_a_sweep_spec_says_to_use_aipm_sweep(tmp_path, no_simulation):
+    spec = SWEEPS / "example.toml"
+    line = one_error_line(invoke("run", spec, "--out", tmp_path / "out"))
+    assert line == (
+        f"error: {spec}: is a sweep spec, not a scenario "
+        f"(run it with `aipm sweep {spec} --out DIR`)"
+    )
+    assert not (tmp_path / "out").exists()
