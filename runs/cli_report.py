@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -11,6 +12,9 @@ import typer
 
 #: The page served by ``aipm app`` (one model per browser session).
 APP_FILE = Path(__file__).with_name("app.py")
+
+#: The JSON files of a run directory its report reads; each holds one object.
+RUN_JSON = ("params.json", "summary.json")
 
 
 def register(app: typer.Typer) -> None:
@@ -34,6 +38,8 @@ def report(
         raise fail(f"DIR: {directory} is not a directory ({why})")
     if (directory / "system.parquet").is_file():
         build = build_report
+        if (problem := _json_problem(directory)) is not None:
+            raise fail(problem)
     elif (directory / "runs").is_dir():
         build = build_sweep_report
     else:
@@ -46,6 +52,24 @@ def report(
     except (FileNotFoundError, ValueError) as exc:
         raise fail(f"{directory}: {exc}") from None
     out.print(f"wrote {page}")
+
+
+def _json_problem(run_dir: Path) -> str | None:
+    """What is wrong with a :data:`RUN_JSON` file of ``run_dir``, naming it; None if nothing.
+
+    A missing file is left to the report (it names it, or does without a summary).
+    """
+    for name in RUN_JSON:
+        path = run_dir / name
+        if not path.is_file():
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:  # JSONDecodeError, UnicodeDecodeError
+            return f"{path}: cannot read it as JSON ({exc})"
+        if not isinstance(data, dict):
+            return f"{path}: not a JSON object (aipm run writes one: {{...}})"
+    return None
 
 
 def serve_app(

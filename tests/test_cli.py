@@ -886,3 +886,33 @@ def test_run_of_a_sweep_spec_says_to_use_aipm_sweep(tmp_path, no_simulation):
         f"(run it with `aipm sweep {spec} --out DIR`)"
     )
     assert not (tmp_path / "out").exists()
+
+
+# -- aipm report: a run folder's JSON files ------------------------------------------------
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "run"
+    r = invoke("run", BASELINE, "--quarters", 2, "--out", out, "--no-report")
+    assert r.exit_code == 0, r.stderr
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("summary.json", b"{bad", "cannot read it as JSON (Expecting property name enclosed"),
+        ("summary.json", b"[1, 2]", "not a JSON object"),
+        ("summary.json", b"\xff\xfe{}", "cannot read it as JSON ('utf-8' codec can't decode"),
+        ("params.json", b"", "cannot read it as JSON (Expecting value: line 1 column 1"),
+    ],
+)
+def test_report_names_the_json_file_it_cannot_read(tmp_path, run_folder, name, content, message):
+    import shutil
+
+    folder = tmp_path / "run"
+    shutil.copytree(run_folder, folder)
+    (folder / name).write_bytes(content)
+    before = _tree(folder)
+    line = one_error_line(invoke("report", folder))
+    assert line.startswith(f"error: {folder / name}: {message}"), line
+    assert _tree(folder) == before  # nothing written
