@@ -916,3 +916,58 @@ def test_report_names_the_json_file_it_cannot_read(tmp_path, run_folder, name, c
     line = one_error_line(invoke("report", folder))
     assert line.startswith(f"error: {folder / name}: {message}"), line
     assert _tree(folder) == before  # nothing written
+
+
+# -- aipm app: --host and --port are checked before the server starts -----------------------
+@pytest.fixture
+def no_server(monkeypatch):
+    """Record the server command instead of becoming the server."""
+    import os
+
+    started = []
+    monkeypatch.setattr(os, "execv", lambda exe, argv: started.append(argv))
+    return started
+
+
+@pytest.fixture
+def busy_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("host", "message"),
+    [
+        ("bad host!", "--host: 'bad host!' is not an IP address or a host name"),
+        ("256.1.1.1", "--host: '256.1.1.1' is not a valid IP address"),
+        ("::1::2", "--host: '::1::2' is not a valid IP address"),
+        ("192.0.2.1", "--host: 192.0.2.1 is not an address of this machine"),
+    ],
+)
+def test_app_refuses_a_host_it_cannot_listen_on(no_server, host, message):
+    line = one_error_line(invoke("app", "--host", host, "--port", 18999))
+    assert line.startswith(f"error: {message}"), line
+    assert no_server == []
+
+
+def test_app_refuses_a_port_in_use(no_server, busy_port):
+    line = one_error_line(invoke("app", "--port", busy_port))
+    assert line == f"error: --port: {busy_port} is already in use on 127.0.0.1 (pick another port)"
+    assert no_server == []
+
+
+def test_app_starts_the_server_on_a_free_port(no_server):
+    import socket
+
+    with socket.socket() as sock:  # a port free a moment ago
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    r = invoke("app", "--host", "localhost", "--port", port)
+    assert r.exit_code == 0, r.stderr
+    [argv] = no_server
+    assert argv[argv.index("--host") + 1] == "localhost"
+    assert argv[argv.index("--port") + 1] == str(port)
