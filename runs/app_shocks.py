@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from runs.app_session import SCENARIO_DIR
 from runs.scenario import apply_overrides, load_scenario
 from world.model import AIEconomy
-from world.params import Scenario, ShockSpec, quarter_label
+from world.params import Scenario, ShockSpec, quarter_label, shock_problem
 
 __all__ = [
     "SHOCK_TABLES",
@@ -42,7 +42,8 @@ __all__ = [
 ]
 
 #: The scenario's tables whose numbers and switches the app lets a shock change (the
-#: investor population's table is left out: the population is built once, at the start).
+#: investor population's table is left out: the population is built once, at the start;
+#: within these, :func:`world.params.shock_problem` leaves out what is read only then).
 SHOCK_TABLES = ("demand", "buildout", "behaviour", "credit", "market", "stress")
 
 
@@ -135,13 +136,17 @@ def _scalar(annotation: object) -> type | None:
 
 
 def knobs(params: Scenario) -> list[Knob]:
-    """Every number and switch of :data:`SHOCK_TABLES`, with its range, in table order."""
+    """Every number and switch of :data:`SHOCK_TABLES` a shock may change, with its range.
+
+    In table order; a parameter read only when the run starts is left out
+    (:func:`world.params.shock_problem`, the rule scenario files' shocks follow).
+    """
     out = []
     for table in SHOCK_TABLES:
         model: BaseModel = getattr(params, table)
         for name, info in type(model).model_fields.items():
             kind = _scalar(info.annotation)
-            if kind is None:
+            if kind is None or shock_problem(f"{table}.{name}") is not None:
                 continue
             lo, hi = (None, None) if kind is bool else _bounds(info.metadata)
             out.append(Knob(f"{table}.{name}", kind, lo, hi, info.description or ""))

@@ -198,11 +198,40 @@ def load_or_fail(
     shocks: list[str] | None = None,
     quarters: int | None = None,
 ) -> Scenario:
-    """:func:`runs.scenario.load_scenario`, with a one-line error (exit 2) on bad input."""
+    """:func:`runs.scenario.load_scenario`, with a one-line error (exit 2) on bad input.
+
+    The file's ``[expect]`` table is checked too, as ``aipm check-model`` reads it
+    (:func:`check_expectations`). A sweep spec is told to use ``aipm sweep``.
+    """
     try:
-        return load_scenario(scenario, sets=sets or (), shocks=shocks or (), quarters=quarters)
+        s = load_scenario(scenario, sets=sets or (), shocks=shocks or (), quarters=quarters)
+        check_expectations(scenario)
     except ScenarioError as exc:
+        if _is_sweep_spec(scenario):
+            raise fail(
+                f"{scenario}: is a sweep spec, not a scenario (run it with "
+                f"`aipm sweep {scenario} --out DIR`)"
+            ) from None
         raise fail(str(exc)) from None
+    return s
+
+
+def check_expectations(scenario: Path) -> None:
+    """Check the ``[expect]`` table of the file ``scenario`` (claims; not of its base).
+
+    Raises :class:`ScenarioError` with the one-line message of
+    :func:`runs.validation.claims.load_expectations`, the check ``aipm check-model`` makes.
+    """
+    from runs.scenario import read_expect_table
+
+    if not read_expect_table(scenario):
+        return  # no claims: nothing more to import
+    from runs.validation.claims import ClaimError, load_expectations
+
+    try:
+        load_expectations(scenario)
+    except ClaimError as exc:
+        raise ScenarioError(str(exc)) from None
 
 
 def _cut_short(s: Scenario) -> str | None:

@@ -6,6 +6,7 @@ one line on stderr with exit code 2, before anything is written.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated
@@ -55,6 +56,11 @@ def sweep(
         raise fail(f"--timeout: {timeout} is out of range (allowed: 0 < timeout ≤ 3600)")
     if dask is not None and not DASK_ADDRESS.match(dask):
         raise fail(f"--dask: {dask!r} is not 'local' or a scheduler address like tcp://HOST:8786")
+    if resume and not os.path.lexists(out):
+        raise fail(
+            f"--resume: {out} does not exist (nothing to resume; without --resume a new "
+            "sweep starts there)"
+        )
     try:
         s = load_spec(spec)
         if paths:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import ipaddress
+import json
 import os
+import re
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +16,15 @@ import typer
 
 #: The page served by ``aipm app`` (one model per browser session).
 APP_FILE = Path(__file__).with_name("app.py")
+
+#: The JSON files of a run directory its report reads; each holds one object.
+RUN_JSON = ("params.json", "summary.json")
+
+#: A host name: dot-separated labels of letters, digits and '-' (RFC 1123), at most 253.
+HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -34,6 +48,8 @@ def report(
         raise fail(f"DIR: {directory} is not a directory ({why})")
     if (directory / "system.parquet").is_file():
         build = build_report
+        if (problem := _json_problem(directory)) is not None:
+            raise fail(problem)
     elif (directory / "runs").is_dir():
         build = build_sweep_report
     else:
@@ -48,6 +64,24 @@ def report(
     out.print(f"wrote {page}")
 
 
+def _json_problem(run_dir: Path) -> str | None:
+    """What is wrong with a :data:`RUN_JSON` file of ``run_dir``, naming it; None if nothing.
+
+    A missing file is left to the report (it names it, or does without a summary).
+    """
+    for name in RUN_JSON:
+        path = run_dir / name
+        if not path.is_file():
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:  # JSONDecodeError, UnicodeDecodeError
+            return f"{path}: cannot read it as JSON ({exc})"
+        if not isinstance(data, dict):
+            return f"{path}: not a JSON object (aipm run writes one: {{...}})"
+    return None
+
+
 def serve_app(
     port: Annotated[int, typer.Option(help="TCP port, 1..65535")] = 8765,
     host: Annotated[
@@ -58,9 +92,11 @@ def serve_app(
     ] = False,
 ) -> None:
     """Serve the interactive app (one model per browser session) until interrupted."""
-    from runs.cli import check_range, err
+    from runs.cli import check_range, err, fail
 
     check_range("app", "--port", port)
+    if (problem := listen_problem(host, port)) is not None:
+        raise fail(problem)
     command = [
         sys.executable,
         "-m",
@@ -79,3 +115,57 @@ def serve_app(
     sys.stderr.flush()
     # become the server (same process id): signals and exit codes reach it directly
     os.execv(sys.executable, command)
+
+
+def listen_problem(host: str, port: int) -> str | None:
+    """Why the app's server could not listen on ``host``:``port``, naming the flag; or None.
+
+    Checked as the server (uvicorn, through asyncio's ``create_server``) will bind:
+    every address ``host`` resolves to, with ``SO_REUSEADDR``; the sockets are closed
+    again at once. ``host`` must be an IP address or a host name.
+    """
+    if re.fullmatch(r"[0-9.]+", host) or ":" in host:  # meant as an IP address
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return f"--host: {host!r} is not a valid IP address"
+    elif not HOST_NAME.match(host):
+        return (
+            f"--host: {host!r} is not an IP address or a host name "
+            "(letters, digits, '-' and '.'; e.g. 127.0.0.1, 0.0.0.0, localhost)"
+        )
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        return f"--host: cannot resolve {host!r} ({getattr(exc, 'strerror', None) or exc})"
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in infos:
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:  # as asyncio: no dual-stack socket
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind(address)
+            except OSError as exc:
+                return _bind_error(host, port, address[0], exc)
+    except OSError as exc:  # the socket itself (an address family this machine lacks)
+        return f"--host: cannot listen on {host} ({exc.strerror or exc})"
+    finally:
+        for sock in sockets:
+            sock.close()
+    return None
+
+
+def _bind_error(host: str, port: int, address: str, exc: OSError) -> str:
+    """The one-line error for a failed bind to ``address`` (of ``host``), naming the flag."""
+    why = exc.strerror or str(exc)
+    where = host if address == host else f"{host} ({address})"
+    if exc.errno == errno.EADDRINUSE:
+        return f"--port: {port} is already in use on {where} (pick another port)"
+    if exc.errno == errno.EACCES and port < 1024:
+        return f"--port: {port} needs administrator rights (allowed here: 1024 ≤ port ≤ 65535)"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"--host: {where} is not an address of this machine ({why})"
+    return f"--host/--port: cannot listen on {where} port {port} ({why})"

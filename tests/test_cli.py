@@ -426,6 +426,19 @@ def test_set_and_shock_change_the_run(tmp_path):
             "2026Q1:demand.bassq=0.1: set: demand.bassq: unknown parameter; did you mean 'bass_q'?",
         ),
         (("--quarters", "4", "--shock", "2026Q3:demand.bass_q=0.1"), "after the run ends"),
+        (
+            ("--shock", "2026Q1:investors.n_investors=5"),
+            "--shock 2026Q1:investors.n_investors=5: set.investors.n_investors: the investor "
+            "population reads it once, when it is built: a shock cannot change it",
+        ),
+        (
+            ("--shock", "2026Q1:investors.herding_strength=1.5"),
+            "set.investors.herding_strength: the investor population reads it once",
+        ),
+        (
+            ("--shock", "2026Q1:history_until=2026Q2"),
+            "set.history_until: read once, when the run starts: a shock cannot change it",
+        ),
     ],
 )
 def test_bad_what_ifs_exit_2_one_line(tmp_path, no_simulation, args, message):
@@ -780,3 +793,181 @@ def test_an_interrupted_run_says_nothing_was_written(tmp_path, monkeypatch, earl
     assert lines == [f"interrupted: nothing written{kept}"], r.stderr
     assert _tree(tmp_path) == before  # the earlier run untouched, no temporary folder
     assert sorted(p.name for p in tmp_path.iterdir()) == (["run"] if earlier else [])
+
+
+# -- shocks on what is read only at the start; claims; sweep specs given to run ----------
+def _overlay(folder: Path, body: str) -> Path:
+    path = folder / "bad.toml"
+    path.write_text(f'base = "{BASELINE.as_posix()}"\nname = "bad"\n{body}\n')
+    return path
+
+
+READ_ONCE_SHOCK = '[[shocks]]\nat = "2026Q1"\nset = { "investors.switch_rate" = 0.9 }'
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_a_files_shock_on_a_parameter_read_at_the_start_is_refused(
+    tmp_path, no_simulation, command
+):
+    out = tmp_path / "out"
+    bad = _overlay(tmp_path, READ_ONCE_SHOCK)
+    args = ("run", bad, "--out", out) if command == "run" else ("validate", bad)
+    line = one_error_line(invoke(*args))
+    assert line.startswith(
+        "error: shocks.0.set.investors.switch_rate: the investor population reads it once"
+    )
+    assert "a shock may change investors.discount_rate_per_q" in line
+    assert not out.exists()
+
+
+def test_a_shock_the_model_reads_each_quarter_is_still_accepted(tmp_path):
+    r = invoke("validate", BASELINE, "--shock", "2026Q1:investors.discount_rate_per_q=0.04")
+    assert r.exit_code == 0, r.stderr
+    body = '[[shocks]]\nat = "2026Q1"\nset = { "investors.terminal_growth_per_q" = 0.0 }'
+    r = invoke("validate", _overlay(tmp_path, body))
+    assert r.exit_code == 0 and "1 shock" in r.stdout, r.stderr
+
+
+def test_a_sweep_on_a_scenario_with_such_a_shock_is_refused(tmp_path):
+    bad = _overlay(tmp_path, READ_ONCE_SHOCK)
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        f'name = "s"\nscenario = "{bad.as_posix()}"\ndesign = "grid"\n'
+        '[parameters]\n"demand.bass_q" = { levels = [0.05, 0.1] }\n'
+    )
+    line = one_error_line(invoke("validate", spec))
+    assert line.startswith("error: scenario: shocks.0.set.investors.switch_rate: the investor")
+    out = tmp_path / "out"
+    line = one_error_line(invoke("sweep", spec, "--out", out))
+    assert "shocks.0.set.investors.switch_rate: the investor population" in line
+    assert not out.exists()
+
+
+BAD_EXPECT = [
+    ("expect = 3", "expect: must be a table of output = direction"),
+    (
+        '[expect]\nlab_revenue = "sideways"',
+        "expect.lab_revenue.direction: 'sideways' is not a direction (allowed: higher, lower)",
+    ),
+    ('[expect]\nlab_revenu = "higher"', "expect.lab_revenu: unknown output 'lab_revenu'"),
+    ('[expect]\nlab_revenue = { direction = "lower", how = 1 }', "expect.lab_revenue.how:"),
+]
+
+
+@pytest.mark.parametrize(("body", "message"), BAD_EXPECT)
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_validate_and_run_check_the_expect_table_as_check_model_does(
+    tmp_path, no_simulation, command, body, message
+):
+    from runs.validation.claims import ClaimError, load_expectations
+
+    bad = _overlay(tmp_path, body)
+    with pytest.raises(ClaimError) as claim:  # check-model's own message
+        load_expectations(bad)
+    out = tmp_path / "out"
+    args = ("run", bad, "--out", out) if command == "run" else ("validate", bad)
+    line = one_error_line(invoke(*args))
+    assert line == f"error: {claim.value}"
+    assert line.startswith(f"error: {bad}: {message}")
+    assert not out.exists()
+
+
+def test_shipped_scenarios_and_their_claims_validate():
+    for path in sorted((ROOT / "scenarios").glob("*.toml")):
+        r = invoke("validate", path)
+        assert r.exit_code == 0, (path.name, r.stderr)
+
+
+def test_run_of_a_sweep_spec_says_to_use_aipm_sweep(tmp_path, no_simulation):
+    spec = SWEEPS / "example.toml"
+    line = one_error_line(invoke("run", spec, "--out", tmp_path / "out"))
+    assert line == (
+        f"error: {spec}: is a sweep spec, not a scenario "
+        f"(run it with `aipm sweep {spec} --out DIR`)"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+# -- aipm report: a run folder's JSON files ------------------------------------------------
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "run"
+    r = invoke("run", BASELINE, "--quarters", 2, "--out", out, "--no-report")
+    assert r.exit_code == 0, r.stderr
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("summary.json", b"{bad", "cannot read it as JSON (Expecting property name enclosed"),
+        ("summary.json", b"[1, 2]", "not a JSON object"),
+        ("summary.json", b"\xff\xfe{}", "cannot read it as JSON ('utf-8' codec can't decode"),
+        ("params.json", b"", "cannot read it as JSON (Expecting value: line 1 column 1"),
+    ],
+)
+def test_report_names_the_json_file_it_cannot_read(tmp_path, run_folder, name, content, message):
+    import shutil
+
+    folder = tmp_path / "run"
+    shutil.copytree(run_folder, folder)
+    (folder / name).write_bytes(content)
+    before = _tree(folder)
+    line = one_error_line(invoke("report", folder))
+    assert line.startswith(f"error: {folder / name}: {message}"), line
+    assert _tree(folder) == before  # nothing written
+
+
+# -- aipm app: --host and --port are checked before the server starts -----------------------
+@pytest.fixture
+def no_server(monkeypatch):
+    """Record the server command instead of becoming the server."""
+    import os
+
+    started = []
+    monkeypatch.setattr(os, "execv", lambda exe, argv: started.append(argv))
+    return started
+
+
+@pytest.fixture
+def busy_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("host", "message"),
+    [
+        ("bad host!", "--host: 'bad host!' is not an IP address or a host name"),
+        ("256.1.1.1", "--host: '256.1.1.1' is not a valid IP address"),
+        ("::1::2", "--host: '::1::2' is not a valid IP address"),
+        ("192.0.2.1", "--host: 192.0.2.1 is not an address of this machine"),
+    ],
+)
+def test_app_refuses_a_host_it_cannot_listen_on(no_server, host, message):
+    line = one_error_line(invoke("app", "--host", host, "--port", 18999))
+    assert line.startswith(f"error: {message}"), line
+    assert no_server == []
+
+
+def test_app_refuses_a_port_in_use(no_server, busy_port):
+    line = one_error_line(invoke("app", "--port", busy_port))
+    assert line == f"error: --port: {busy_port} is already in use on 127.0.0.1 (pick another port)"
+    assert no_server == []
+
+
+def test_app_starts_the_server_on_a_free_port(no_server):
+    import socket
+
+    with socket.socket() as sock:  # a port free a moment ago
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    r = invoke("app", "--host", "localhost", "--port", port)
+    assert r.exit_code == 0, r.stderr
+    [argv] = no_server
+    assert argv[argv.index("--host") + 1] == "localhost"
+    assert argv[argv.index("--port") + 1] == str(port)

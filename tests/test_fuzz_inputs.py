@@ -204,6 +204,8 @@ def bad_shock(draw: st.DrawFn) -> bytes:
             "behaviour.vendor_financing": ["1", "0", "1.0", '"yes"', '"true"'],
             "investors.price_impact": ["nan", "-inf", "101.0", "false"],
             "quarters": ["5", "1.5"],  # not a parameter a shock may change
+            "investors.beta": ["3.0"],  # read once, when the population is built
+            "history_until": ['"2026Q2"'],  # read once, when the run starts
         }
         path = draw(st.sampled_from(sorted(bad)))
         body = f'set = {{ "{path}" = {draw(st.sampled_from(bad[path]))} }}'
@@ -372,6 +374,7 @@ BAD_WHAT_IFS = {  # kind: (known bad values, a character whose absence makes any
             "2025Q1:behaviour.vendor_financing=1",
             "2025Q1:firms.OpenAI.cash=1",
             "2025Q1:quarters=5",
+            "2026Q1:investors.n_investors=5",
             "2025Q5:demand.bass_q=0.1",
             "2025Q1 demand.bass_q=0.1",
             "2025Q1:",

@@ -235,3 +235,72 @@ def _states(scenario, seed, quarters):
         model.step()
         rows.append(_state(model))
     return rows
+
+
+# -- what a shock may set: only what the model reads after the run starts ---------------
+def _system_after(scenario, shock_set, quarters=8):
+    """The system table after ``quarters``, with ``shock_set`` scheduled at 2026Q1.
+
+    Scheduled on the model directly: the scenario's validation would refuse a
+    parameter read only at the start, and this is what it would have done.
+    """
+    from world.params import ShockSpec
+
+    model = AIEconomy(scenario, rng=SEED)
+    if shock_set:
+        model.schedule_shock(ShockSpec(at="2026Q1", set=shock_set))
+    for _ in range(quarters):
+        model.step()
+    return model.records.system_frame().drop(columns="quarter", errors="ignore")
+
+
+@pytest.fixture(scope="module")
+def small_baseline(root):
+    return _scenario(root, "baseline")
+
+
+@pytest.fixture(scope="module")
+def unshocked_system(small_baseline):
+    return _system_after(small_baseline, {})
+
+
+# the parameters the audit found a shock left unchanged, and one of each kind of READ_AT_START
+READ_ONCE = {
+    "investors.herding_strength": 1.6,
+    "investors.switch_rate": 0.9,
+    "investors.beta": 30.0,
+    "investors.n_investors": 600,
+    "investors.round_commit_fraction": 0.2,
+    "history_until": "2025Q2",
+    "demand.arpu_0": 50.0,
+    "market.insider_fraction": 0.3,
+    "market.max_premium": 2.0,
+}
+
+
+@pytest.mark.parametrize(("path", "value"), list(READ_ONCE.items()))
+def test_a_parameter_read_once_is_refused_as_a_shock_and_would_change_nothing(
+    small_baseline, unshocked_system, path, value
+):
+    from world.params import shock_problem, with_overrides
+
+    assert shock_problem(path) is not None
+    shocked = small_baseline.model_copy(update={"shocks": ()})
+    with pytest.raises(ValueError, match=rf"shocks\.0\.set\.{path}: .*a shock cannot change it"):
+        with_overrides(shocked, {"shocks": [{"at": "2026Q1", "set": {path: value}}]})
+    pd.testing.assert_frame_equal(_system_after(small_baseline, {path: value}), unshocked_system)
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [("investors.discount_rate_per_q", 0.04), ("investors.terminal_growth_per_q", 0.0)],
+)
+def test_the_investor_parameters_a_shock_may_set_change_the_run(
+    small_baseline, unshocked_system, path, value
+):
+    from world.params import shock_problem
+
+    assert shock_problem(path) is None
+    system = _system_after(small_baseline, {path: value})
+    assert not system.equals(unshocked_system)
+    assert system.iloc[:4].equals(unshocked_system.iloc[:4])  # 2025: before the shock

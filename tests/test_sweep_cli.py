@@ -120,6 +120,18 @@ def test_bad_flags_and_directories_exit_2(tmp_path, flags, message):
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
 
 
+def test_resume_of_a_folder_that_does_not_exist_is_refused(tmp_path):
+    out = tmp_path / "out"
+    r = invoke("sweep", write_spec(tmp_path), "--out", out, "--resume")
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.exit_code == 2 and len(lines) == 1, r.stderr
+    assert lines[0] == (
+        f"error: --resume: {out} does not exist (nothing to resume; without --resume a new "
+        "sweep starts there)"
+    )
+    assert not out.exists()
+
+
 def test_a_scenario_file_given_as_a_sweep_spec_is_named_so(tmp_path):
     out = tmp_path / "out"
     r = invoke("sweep", BASELINE, "--out", out)

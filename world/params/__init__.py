@@ -49,6 +49,7 @@ from world.params.scenario import (
     ShockSpec,
     ShockValue,
     check_horizon,
+    shock_problem,
     validate_scenario,
     with_overrides,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "check_horizon",
     "quarter_index",
     "quarter_label",
+    "shock_problem",
     "validate_plain",
     "validate_scenario",
     "with_overrides",

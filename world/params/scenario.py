@@ -35,6 +35,7 @@ __all__ = [
     "ShockSpec",
     "ShockValue",
     "check_horizon",
+    "shock_problem",
     "validate_scenario",
     "with_overrides",
 ]
@@ -49,6 +50,51 @@ MAX_SHOCKS = 100
 """Most shocks a scenario may list (each is validated against the whole scenario)."""
 NOT_PARAMETERS = ("firms", "deals", "shocks", "name", "description", "start", "quarters")
 """Top-level keys a shock may not change (the cast, the history and the run window)."""
+READ_AT_START = frozenset(
+    {
+        "history_until",
+        "demand.paid_share_0",
+        "demand.arpu_0",
+        "demand.paid_users_2023",
+        "market.insider_fraction",
+        "market.min_dcf_share",
+        "market.min_premium",
+        "market.max_premium",
+    }
+)
+"""Parameters read once, when a run starts: the history replay's end, the opening demand
+(and the paid-user history the report compares it with), the exchange's free float and
+the valuation premiums fixed in the first quarter. A shock may not set them."""
+INVESTORS_READ_EACH_QUARTER = ("discount_rate_per_q", "terminal_growth_per_q")
+"""The ``investors`` fields the model reads from the scenario every quarter (to discount
+fundamental values). The investor population keeps the values of the others it was built
+with, so a shock may not set them."""
+
+
+def shock_problem(path: str) -> str | None:
+    """Why a shock may not set the parameter at dotted ``path``; None if it may.
+
+    A shock sets parameters from its quarter on (:class:`ShockSpec`); one the model
+    reads only when the run starts (:data:`READ_AT_START`, the investor population's
+    parameters but :data:`INVESTORS_READ_EACH_QUARTER`) would silently change nothing.
+    An unknown path is not this function's to report (None).
+    """
+    table, _, field = path.partition(".")
+    if table in NOT_PARAMETERS:
+        return "shocks may change parameters only"
+    if path in READ_AT_START:
+        return "read once, when the run starts: a shock cannot change it (use --set or [overrides])"
+    if (
+        table == "investors"
+        and field in InvestorParams.model_fields
+        and field not in INVESTORS_READ_EACH_QUARTER
+    ):
+        return (
+            "the investor population reads it once, when it is built: a shock cannot change "
+            f"it (use --set or [overrides]; a shock may change investors."
+            f"{' and investors.'.join(INVESTORS_READ_EACH_QUARTER)})"
+        )
+    return None
 
 
 class ShockSpec(_Frozen):
@@ -100,8 +146,8 @@ class Scenario(_Frozen):
     def _check_shocks(self) -> Self:
         for k, shock in enumerate(self.shocks):
             for path in shock.set:
-                if path.split(".")[0] in NOT_PARAMETERS:
-                    raise ValueError(f"shocks.{k}.set.{path}: shocks may change parameters only")
+                if (problem := shock_problem(path)) is not None:
+                    raise ValueError(f"shocks.{k}.set.{path}: {problem}")
             if shock.set:
                 try:
                     with_overrides(self.model_copy(update={"shocks": ()}), dict(shock.set))
