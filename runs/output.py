@@ -8,10 +8,10 @@ run or the new one:
 1. :func:`open_output` checks the target *before* the simulation (a missing or
    empty folder, or an earlier output of the same kind — a run folder, recognised by
    its ``params.json`` — holding only what aipm writes there, or, with ``force``,
-   another earlier aipm output; never a folder holding an input file, a ``.git``
-   entry, the home or current folder: see :func:`check_replaceable`), recovers what
-   a killed write left behind (see :func:`recover`) and creates the temporary folder
-   (proving it can write);
+   another earlier aipm output; never a folder a running sweep writes to, nor one
+   holding an input file, a ``.git`` entry, the home or current folder: see
+   :func:`check_replaceable`), recovers what a killed write left behind
+   (see :func:`recover`) and creates the temporary folder (proving it can write);
 2. the output is written into :attr:`OutputSlot.tmp`;
 3. :meth:`OutputSlot.commit` renames the previous output to ``.NAME.old``, the
    temporary folder to ``NAME``, then deletes ``.NAME.old``.
@@ -42,13 +42,16 @@ from typing import TYPE_CHECKING, Any
 from runs.faults import fault_point
 from runs.owned import (  # what a folder is: re-exported, aipm's API since before runs.owned
     CHECK_MODEL_KIND,
+    LOCK_NAME,
     OUTPUT_NAMES,
     RUN_KIND,
     OutputKind,
+    SweepInUse,
     foreign_entries,
     is_aipm_output,
     is_check_model_dir,
     is_run_dir,
+    sweep_locks,
 )
 
 if TYPE_CHECKING:  # reading a run (aipm report) must not import the whole model
@@ -142,6 +145,32 @@ def _entry_list(names: list[str], limit: int = 3) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
+@contextlib.contextmanager
+def _no_sweep_writing(target: Path, flag: str) -> Iterator[None]:
+    """Hold the locks of the sweeps in ``target`` (:func:`runs.owned.sweep_locks`).
+
+    Raises
+    ------
+    OutputError
+        If a running sweep writes there, or its lock cannot be checked (errors of
+        the ``with`` body pass unchanged).
+    """
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(sweep_locks(target))
+        except SweepInUse as exc:
+            raise OutputError(
+                f"{flag}: {exc.args[0]} is in use by a running aipm sweep ({LOCK_NAME} is "
+                "held); wait for it to finish, or stop it"
+            ) from None
+        except OSError as exc:
+            raise OutputError(
+                f"{flag}: cannot check whether a sweep is writing to {target} "
+                f"({exc.strerror or exc})"
+            ) from None
+        yield
+
+
 def check_replaceable(
     target: Path,
     *,
@@ -155,7 +184,8 @@ def check_replaceable(
     Every command that replaces (deletes) an output folder checks it here first.
     Whatever ``force`` says, ``target`` (symbolic links resolved) must not be or
     contain the filesystem root, the user's home folder, the current folder, any of
-    ``inputs`` (the command's input files) or a ``.git`` entry. An existing folder
+    ``inputs`` (the command's input files) or a ``.git`` entry, and no running sweep
+    may hold its lock in ``target`` or in a folder directly in it. An existing folder
     must then be empty or an earlier output of ``kind`` (:meth:`OutputKind.owns`)
     holding only what aipm writes there (:func:`runs.owned.foreign_entries`: a
     run's ``analysis/`` or ``figures/mine.png`` is the user's); with ``force``, any
@@ -195,6 +225,8 @@ def check_replaceable(
         raise OutputError(f"{flag}: cannot read {target} ({exc.strerror})") from None
     if not names:
         return
+    with _no_sweep_writing(target, flag):  # refused at once while a sweep writes there
+        pass
     retry = ", or --force to replace them too" if kind is OutputKind.RUN else ""
     if kind.owns(target):  # replaced whole: unless --force, only if it holds aipm's files only
         try:
@@ -364,14 +396,16 @@ class OutputSlot:
         """Replace ``target`` by the temporary folder (see the module docstring).
 
         ``keep``: entries of the earlier ``target`` moved into the new one (unless it
-        has its own), such as check-model's resumable ``sobol_sweep``.
+        has its own), such as check-model's resumable ``sobol_sweep``. The locks of
+        the sweeps in ``target`` are held meanwhile: no sweep starts writing there.
         """
         parent = self.target.parent
         with _locked(parent):
             recover(self.target)  # another writer may have been killed meanwhile
             # ... or written something there
             _check_target(self.target, self.force, self.flag, self.inputs, self.kind)
-            self._swap(keep)
+            with _no_sweep_writing(self.target, self.flag):
+                self._swap(keep)
         self.committed = True
         return self.target
 
@@ -427,8 +461,9 @@ def open_output(
     (an aipm run folder, :func:`is_run_dir`) holding only what aipm writes there;
     with ``force``, any earlier aipm output (:func:`is_aipm_output`). Never a folder
     that is or holds the root, home or current folder, one of ``inputs`` (the
-    command's input files) or a ``.git`` entry (:func:`check_replaceable`). Leftovers
-    of a killed write are recovered first (:func:`recover`; see :attr:`OutputSlot.notes`).
+    command's input files) or a ``.git`` entry, nor one a running sweep writes to
+    (:func:`check_replaceable`). Leftovers of a killed write are recovered first
+    (:func:`recover`; see :attr:`OutputSlot.notes`).
 
     Raises
     ------

@@ -12,15 +12,20 @@ of its kind (:data:`RUN_LAYOUT`, :data:`SWEEP_LAYOUT`, :data:`CHECK_MODEL_LAYOUT
 A name is aipm's only where aipm writes it: ``analysis/`` belongs in a sweep folder,
 not in a run folder.
 
+:func:`sweep_locks` tells whether a sweep is writing into a folder (or into a folder
+directly in it, such as check-model's ``sobol_sweep``): a running sweep holds an
+exclusive ``flock`` on its ``.aipm-sweep.lock`` (:func:`runs.sweepstore.lock`).
+
 Imports nothing heavy: ``aipm run`` checks its output folder before it imports pandas.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -39,11 +44,13 @@ __all__ = [
     "SWEEP_LAYOUT",
     "Layout",
     "OutputKind",
+    "SweepInUse",
     "foreign_entries",
     "is_aipm_output",
     "is_check_model_dir",
     "is_run_dir",
     "is_sweep_dir",
+    "sweep_locks",
 ]
 
 RUN_KIND = "aipm-run"
@@ -341,3 +348,54 @@ def is_aipm_output(path: Path) -> bool:
     if meta is not None and str(meta.get("kind", "")).startswith("aipm-"):
         return True
     return any(os.path.lexists(path / name) for name in OUTPUT_MARKS)
+
+
+class SweepInUse(Exception):
+    """A sweep is writing into the folder: ``args[0]`` is the folder it writes."""
+
+
+def _lock_files(folder: Path) -> list[Path]:
+    """``.aipm-sweep.lock`` of ``folder`` and of each folder directly in it (no links)."""
+    folder = Path(folder)
+    found = [folder / LOCK_NAME] if os.path.lexists(folder / LOCK_NAME) else []
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                lock = Path(entry.path) / LOCK_NAME
+                if os.path.lexists(lock):
+                    found.append(lock)
+    return sorted(found)
+
+
+@contextlib.contextmanager
+def sweep_locks(folder: Path) -> Iterator[None]:
+    """Hold, without waiting, the lock of every sweep in ``folder`` (itself or directly in it).
+
+    While they are held no sweep can start writing there, so the folder can be
+    replaced safely; on leaving, they are released.
+
+    Raises
+    ------
+    SweepInUse
+        If a running sweep holds one of them (nothing is held then).
+    OSError
+        If a lock file cannot be opened or locked for another reason.
+    """
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: sweeps lock with another mechanism; cannot tell
+        yield
+        return
+    fds: list[int] = []
+    try:
+        for lock in _lock_files(folder):
+            fd = os.open(lock, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            fds.append(fd)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise SweepInUse(lock.parent) from None
+        yield
+    finally:
+        for fd in fds:
+            os.close(fd)  # closing releases the lock

@@ -1,4 +1,5 @@
-"""What an output folder may be replaced with: never a file aipm did not write."""
+"""What an output folder may be replaced with: never a file aipm did not write, never a
+folder a running sweep writes to (`aipm run`, the sweep itself)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from runs.output import OutputError, check_replaceable
+from runs.output import OutputError, check_replaceable, open_output
 from runs.owned import RUN_FIGURE_STEMS, RUN_LAYOUT, SWEEP_LAYOUT, foreign_entries
+from runs.sweepstore import lock
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -165,3 +167,81 @@ def test_the_suites_sobol_sweep_of_another_spec_is_replaced_only_if_it_holds_a_s
     assert "(the suite's Sobol sweep folder)" in str(info.value)
     assert (out / "analysis" / "my_notes.md").read_text() == "analysis/my_notes.md"
     assert os.path.exists(out / "runs" / "part-00000.parquet")
+
+
+# -- never a folder a running sweep writes to -------------------------------------------
+def test_run_force_refuses_a_folder_a_running_sweep_writes_to(tmp_path, no_simulation):
+    """The audit's case: `aipm run --force` while `aipm sweep` writes into the folder."""
+    sweep = fake_sweep(tmp_path / "swk")
+    with lock(sweep):  # what a running sweep holds
+        before = files(sweep)
+        line = one_error_line(invoke("run", BASELINE, "--out", sweep, "--force"))
+        assert line == (
+            f"error: --out: {sweep} is in use by a running aipm sweep (.aipm-sweep.lock is "
+            "held); wait for it to finish, or stop it"
+        )
+        assert files(sweep) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["swk"]
+    check_replaceable(sweep, force=True)  # the sweep is over: --force replaces it
+
+
+def test_a_sweep_running_in_a_folder_inside_is_seen_too(tmp_path):
+    out = tmp_path / "check"
+    out.mkdir()
+    (out / "params.json").write_text(json.dumps({"kind": "aipm-check-model"}))
+    inner = fake_sweep(out / "sobol_sweep")
+    with lock(inner):
+        with pytest.raises(OutputError, match=f"{inner} is in use by a running aipm sweep"):
+            check_replaceable(out, force=True)
+        with pytest.raises(OutputError, match="in use by a running aipm sweep"):
+            from runs.output import OutputKind
+
+            open_output(out, kind=OutputKind.CHECK_MODEL)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["check"]
+
+
+def test_the_lock_is_checked_again_before_replacing(tmp_path):
+    out = tmp_path / "swk"
+    slot = open_output(out, force=True)
+    with slot:
+        fake_sweep(out)  # a sweep started there while the run was simulating
+        with lock(out), pytest.raises(OutputError, match="in use by a running aipm sweep"):
+            slot.commit()
+        assert (out / "design.parquet").exists() and not slot.committed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["swk"]
+
+
+def test_a_sweep_stops_when_its_folder_is_replaced_under_it(tmp_path):
+    """A process that ignores the lock replaces the folder: the sweep writes no more there."""
+    from runs.executors import Executor
+    from runs.sweeping import SweepError, sweep
+
+    out = tmp_path / "swk"
+
+    class ReplaceAfterFirst(Executor):
+        name = "replacer"
+
+        def imap_unordered(self, fn, tasks):
+            for k, task in enumerate(tasks):
+                if k == 1:  # the first chunk is written: now the folder is replaced
+                    out.rename(tmp_path / "moved")
+                    out.mkdir()
+                    (out / "params.json").write_text(json.dumps({"kind": "aipm-run"}))
+                yield fn(task)
+
+    spec = {
+        "name": "t",
+        "scenario": str(BASELINE),
+        "design": "lhs",
+        "samples": 2,
+        "replicates": 2,
+        "chunk_size": 1,
+        "fixed": {"quarters": 2, "investors.enabled": False},
+        "parameters": {"demand.bass_q": {"low": 0.03, "high": 0.15}},
+    }
+    with pytest.raises(SweepError, match=f"--out: {out} was moved or replaced while the sweep"):
+        sweep(spec, out, executor=ReplaceAfterFirst(), progress=False)
+    assert sorted(p.name for p in out.iterdir()) == ["params.json"]  # nothing of the sweep
+    moved = tmp_path / "moved"
+    assert len(list((moved / "runs").glob("part-*.parquet"))) == 1
+    assert not (moved / "summary.json").exists()  # never reported complete
