@@ -1,5 +1,5 @@
 """What an output folder may be replaced with: never a file aipm did not write, never a
-folder a running sweep writes to (`aipm run`, the sweep itself)."""
+folder a running sweep writes to (`aipm run`, `aipm check-model`, the sweep itself)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,17 @@ import json
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from runs.output import OutputError, check_replaceable, open_output
-from runs.owned import RUN_FIGURE_STEMS, RUN_LAYOUT, SWEEP_LAYOUT, foreign_entries
+from runs.owned import (
+    CHECK_MODEL_LAYOUT,
+    RUN_FIGURE_STEMS,
+    RUN_LAYOUT,
+    SWEEP_LAYOUT,
+    foreign_entries,
+)
 from runs.sweepstore import lock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,28 +154,6 @@ def test_force_replaces_a_run_folder_whatever_it_holds_but_never_a_users_folder(
         check_replaceable(mine, force=True)
 
 
-def test_the_suites_sobol_sweep_of_another_spec_is_replaced_only_if_it_holds_a_sweep_only(
-    tmp_path, monkeypatch
-):
-    import runs.sweeping
-    from runs.executors import SerialExecutor
-    from runs.validation.seednoise import run_sensitivity
-    from runs.validation.suite import SuiteError
-
-    def boom(*a, **k):
-        raise AssertionError("the sweep started")
-
-    monkeypatch.setattr(runs.sweeping, "columns_of", boom)
-    out = fake_sweep(tmp_path / "sobol_sweep", "analysis/my_notes.md")
-    with pytest.raises(SuiteError, match="also holds analysis/my_notes.md") as info:
-        run_sensitivity(
-            ROOT / "scenarios" / "sweeps" / "sobol.toml", out, SerialExecutor(), progress=False
-        )
-    assert "(the suite's Sobol sweep folder)" in str(info.value)
-    assert (out / "analysis" / "my_notes.md").read_text() == "analysis/my_notes.md"
-    assert os.path.exists(out / "runs" / "part-00000.parquet")
-
-
 # -- never a folder a running sweep writes to -------------------------------------------
 def test_run_force_refuses_a_folder_a_running_sweep_writes_to(tmp_path, no_simulation):
     """The audit's case: `aipm run --force` while `aipm sweep` writes into the folder."""
@@ -245,3 +230,217 @@ def test_a_sweep_stops_when_its_folder_is_replaced_under_it(tmp_path):
     moved = tmp_path / "moved"
     assert len(list((moved / "runs").glob("part-*.parquet"))) == 1
     assert not (moved / "summary.json").exists()  # never reported complete
+
+
+# -- aipm check-model --out ------------------------------------------------------------
+QUICK = ("check-model", "--quick", "--seeds", 20, "--scenario", "shock_rate_hike", "--no-progress")
+
+
+def _fake_result(config):
+    from runs.validation.checks import Check, checks_frame
+    from runs.validation.suite import SuiteResult
+
+    nan = float("nan")
+    check = Check("books/baseline/x", "books", "baseline", "c", "t", 0.0, nan, nan, nan, "ok", True)
+    runs = pd.DataFrame({"scenario": ["baseline"], "seed": [1], "status": ["ok"]})
+    return SuiteResult(
+        config, ["baseline"], runs, pd.DataFrame({"seed": [1]}), checks_frame([check]), []
+    )
+
+
+@pytest.fixture
+def fake_suite(monkeypatch):
+    """The suite without its runs: ``run_suite`` returns one passing check at once.
+
+    ``calls`` records each call's ``out``; set ``during`` to act while the suite "runs".
+    """
+    import runs.validation.page as page
+    import runs.validation.suite as suite
+
+    state = {"calls": [], "during": None}
+
+    def run_suite(config, **kw):
+        state["calls"].append(kw["out"])
+        if state["during"] is not None:
+            state["during"](Path(kw["out"]))
+        return _fake_result(config)
+
+    monkeypatch.setattr(suite, "run_suite", run_suite)
+    monkeypatch.setattr(page, "render", lambda result: {"claims": ("Claims.", b"png")})
+    return state
+
+
+def earlier_full_output(out: Path) -> Path:
+    """What the full suite wrote before check-model wrote a params.json."""
+    out.mkdir(parents=True)
+    for name in ("runs", "checks", "anchors", "out_of_sample", "sobol", "seed_noise"):
+        (out / f"{name}.parquet").write_text(name)
+    (out / "checks.md").write_text("table")
+    (out / "figures").mkdir()
+    for name in ("claims", "sobol"):
+        (out / "figures" / f"{name}.png").write_text(name)
+    fake_sweep(out / "sobol_sweep")
+    return out
+
+
+def test_check_model_replaces_its_earlier_output_whole_and_keeps_the_sobol_sweep(
+    tmp_path, fake_suite
+):
+    out = earlier_full_output(tmp_path / "cm")
+    sweep_files = files(out / "sobol_sweep")
+    r = invoke(*QUICK, "--out", out)
+    assert r.exit_code == 0, r.stderr
+    assert fake_suite["calls"] == [out]  # the Sobol sweep (full suite) goes to OUT/sobol_sweep
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [  # no stale sobol.parquet, seed_noise.parquet, figures/sobol.png
+        "anchors.parquet",
+        "checks.md",
+        "checks.parquet",
+        "figures",
+        "out_of_sample.parquet",
+        "params.json",
+        "runs.parquet",
+        "sobol_sweep",
+    ]
+    assert sorted(p.name for p in (out / "figures").iterdir()) == ["claims.png"]
+    params = json.loads((out / "params.json").read_text())
+    assert params["kind"] == "aipm-check-model" and params["seeds"] == 20 and not params["full"]
+    assert files(out / "sobol_sweep") == sweep_files  # resumable: kept, untouched
+    assert foreign_entries(out, CHECK_MODEL_LAYOUT) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cm"]  # no .cm.old, no .cm.*.tmp
+    r = invoke(*QUICK, "--out", out)  # and again, now that it has its params.json
+    assert r.exit_code == 0, r.stderr
+
+
+def test_a_new_check_model_folder_takes_the_sweep_written_in_place(tmp_path, fake_suite):
+    fake_suite["during"] = lambda out: fake_sweep(out / "sobol_sweep")
+    out = tmp_path / "new" / "cm"
+    r = invoke(*QUICK, "--out", out)
+    assert r.exit_code == 0, r.stderr
+    assert (out / "sobol_sweep" / "design.parquet").exists() and (out / "checks.md").exists()
+    assert sorted(p.name for p in out.parent.iterdir()) == ["cm"]
+
+
+@pytest.mark.parametrize("when", ["suite", "writing"])
+def test_a_failed_check_model_leaves_the_earlier_output_as_it_was(
+    tmp_path, fake_suite, monkeypatch, when
+):
+    import runs.validation.page as page
+
+    def fail(*_args):
+        raise RuntimeError("a worker died")
+
+    if when == "suite":
+        fake_suite["during"] = fail
+    else:  # the last file written: the tables and figures are written by then
+        monkeypatch.setattr(page, "check_table_markdown", fail)
+    out = earlier_full_output(tmp_path / "cm")
+    before = files(out)
+    r = invoke(*QUICK, "--out", out)
+    assert isinstance(r.exception, RuntimeError)
+    assert files(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cm"]
+    r = invoke(*QUICK, "--out", tmp_path / "new")
+    assert isinstance(r.exception, RuntimeError)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cm"]  # nothing half-written
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda out: (out.mkdir(), (out / "notes.txt").write_text("mine")),
+            "is not empty and is not an earlier aipm check-model output (it holds notes.txt); "
+            "give a new or empty folder",
+        ),
+        (
+            lambda out: (earlier_full_output(out), (out / "notes.txt").write_text("mine")),
+            "is an earlier check-model output that also holds notes.txt, which replacing it "
+            "would delete; move them",
+        ),
+        (
+            lambda out: (
+                earlier_full_output(out),
+                (out / "figures" / "mine.png").write_text("mine"),
+            ),
+            "is an earlier check-model output that also holds figures/mine.png, which "
+            "replacing it would delete; move them",
+        ),
+        (
+            lambda out: fake_run(out, "notes.txt"),
+            "is not an earlier aipm check-model output (it holds another aipm output); "
+            "give a new or empty folder",
+        ),
+    ],
+)
+def test_check_model_refuses_a_folder_that_is_not_its_own(tmp_path, fake_suite, make, message):
+    out = tmp_path / "cm"
+    make(out)
+    before = files(out)
+    line = one_error_line(invoke(*QUICK, "--out", out))
+    assert line == f"error: --out: {out} {message}"
+    assert fake_suite["calls"] == []  # refused before running anything
+    assert files(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cm"]
+
+
+def test_check_model_refuses_the_current_folder(tmp_path, fake_suite, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    line = one_error_line(invoke(*QUICK, "--out", "."))
+    assert line == "error: --out: '.' does not name a folder for the check-model output"
+    line = one_error_line(invoke(*QUICK, "--out", tmp_path))
+    assert line == f"error: --out: {tmp_path} is the current folder or contains it"
+    assert fake_suite["calls"] == []
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_check_model_refuses_a_folder_whose_sobol_sweep_is_running(tmp_path, fake_suite):
+    out = earlier_full_output(tmp_path / "cm")
+    with lock(out / "sobol_sweep"):
+        line = one_error_line(invoke(*QUICK, "--out", out))
+    assert f"{out / 'sobol_sweep'} is in use by a running aipm sweep" in line
+    assert fake_suite["calls"] == []
+
+
+def test_the_suites_sobol_sweep_of_another_spec_is_replaced_only_if_it_holds_a_sweep_only(
+    tmp_path, monkeypatch
+):
+    import runs.sweeping
+    from runs.executors import SerialExecutor
+    from runs.validation.seednoise import run_sensitivity
+    from runs.validation.suite import SuiteError
+
+    def boom(*a, **k):
+        raise AssertionError("the sweep started")
+
+    monkeypatch.setattr(runs.sweeping, "columns_of", boom)
+    out = fake_sweep(tmp_path / "sobol_sweep", "analysis/my_notes.md")
+    with pytest.raises(SuiteError, match="also holds analysis/my_notes.md") as info:
+        run_sensitivity(
+            ROOT / "scenarios" / "sweeps" / "sobol.toml", out, SerialExecutor(), progress=False
+        )
+    assert "(the suite's Sobol sweep folder)" in str(info.value)
+    assert (out / "analysis" / "my_notes.md").read_text() == "analysis/my_notes.md"
+    assert os.path.exists(out / "runs" / "part-00000.parquet")
+
+
+def test_what_commit_keeps_goes_back_if_the_swap_fails(tmp_path, monkeypatch):
+    """A failed rename leaves the earlier output whole, its kept sobol_sweep included."""
+    import runs.output
+    from runs.output import OutputKind
+
+    out = earlier_full_output(tmp_path / "cm")
+    before = files(out)
+    slot = open_output(out, kind=OutputKind.CHECK_MODEL)
+
+    def fail(name):
+        if name == "output.before-rename":  # sobol_sweep has moved into the new folder
+            assert (slot.tmp / "sobol_sweep").is_dir()
+            raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(runs.output, "fault_point", fail)
+    with slot, pytest.raises(PermissionError):  # the error itself, not a lock message
+        slot.commit(keep=("sobol_sweep",))
+    assert files(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cm"]
