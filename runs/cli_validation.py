@@ -1,8 +1,14 @@
 """CLI command ``aipm check-model``: the model validation suite.
 
 Exit codes: 0 every check passed, 1 a check failed (the table says which), 2 bad
-input (a flag, a scenario or an ``[expect]`` table), with one line on stderr and
-nothing written.
+input (a flag, a scenario or an ``[expect]`` table, an ``--out`` folder that is not an
+earlier check-model output), with one line on stderr and nothing written.
+
+``--out`` is written like a run folder (:func:`runs.output.open_output`): into a
+temporary folder beside it, moved into place at the end, so an interrupted suite
+leaves the earlier output as it was and a finished one replaces it whole. Only the
+full suite's ``sobol_sweep`` (resumable) is written in place and kept from one call
+to the next.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from typing import Annotated
 import typer
 
 ROOT = Path(__file__).resolve().parent.parent
+SOBOL_SWEEP = "sobol_sweep"
+"""The full suite's Sobol sweep in ``--out`` (:func:`runs.validation.suite.run_suite`)."""
 
 
 def register(app: typer.Typer) -> None:
@@ -43,7 +51,12 @@ def check_model(
         int, typer.Option(help="root of every run's seed, 0 ≤ seed < 2**63")
     ] = 2025,
     out: Annotated[
-        Path, typer.Option("--out", help="output folder (tables, figures, check table)")
+        Path,
+        typer.Option(
+            "--out",
+            help="output folder (tables, figures, check table): new, empty or an earlier "
+            "check-model output, replaced whole",
+        ),
     ] = Path("out/check-model"),
     docs: Annotated[
         bool, typer.Option("--docs", help="also regenerate docs/explanation/validation.md")
@@ -60,9 +73,11 @@ def check_model(
     """Validate the model: every scenario over many seeds, every pattern with a stated test."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from runs.cli import check_range, err, fail
+    from runs.cli import check_range, err, fail, say
     from runs.cli import out as stdout
     from runs.commands import plural
+    from runs.output import OutputError, OutputKind, open_output
+    from runs.sweepstore import SweepError
     from runs.validation.page import render, write_docs, write_outputs
     from runs.validation.suite import FULL, QUICK, SuiteError, plan, run_suite
 
@@ -86,28 +101,39 @@ def check_model(
         raise fail(f"--out: {out} exists and is not a directory")
     try:
         tasks, _ = plan(config)  # validates every scenario and claim before running
-    except SuiteError as exc:
+        slot = open_output(out, kind=OutputKind.CHECK_MODEL)
+    except (SuiteError, OutputError) as exc:
         raise fail(str(exc)) from None
+    for note in slot.notes:
+        say(note, err)
     start = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]check-model"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("runs"),
-        TimeElapsedColumn(),
-        console=err,
-        disable=not (progress and err.is_terminal),
-    ) as bar:
-        task = bar.add_task("runs", total=len(tasks))
-        result = run_suite(
-            config,
-            workers=workers,
-            out=out,
-            on_run=lambda done, _total: bar.update(task, completed=done),
-            progress=progress and err.is_terminal,
-        )
-    rendered = render(result)
-    write_outputs(result, out, rendered)
+    with slot:  # leaving with an error or Ctrl-C: the temporary folder is removed
+        with Progress(
+            TextColumn("[bold]check-model"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("runs"),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not (progress and err.is_terminal),
+        ) as bar:
+            task = bar.add_task("runs", total=len(tasks))
+            try:
+                result = run_suite(
+                    config,
+                    workers=workers,
+                    out=out,  # the Sobol sweep: OUT/sobol_sweep, resumable, kept by commit
+                    on_run=lambda done, _total: bar.update(task, completed=done),
+                    progress=progress and err.is_terminal,
+                )
+            except (SuiteError, SweepError) as exc:  # the Sobol sweep's folder
+                raise fail(str(exc)) from None
+        rendered = render(result)
+        write_outputs(result, slot.tmp, rendered)
+        try:
+            slot.commit(keep=(SOBOL_SWEEP,))
+        except OutputError as exc:  # someone wrote into OUT meanwhile
+            raise fail(str(exc)) from None
     if docs:
         page = write_docs(result, ROOT, rendered)
         stdout.print(f"wrote {page}", highlight=False)

@@ -6,14 +6,18 @@ that looks complete, and a kill at any moment leaves either the previous complet
 run or the new one:
 
 1. :func:`open_output` checks the target *before* the simulation (a missing or
-   empty folder, or a folder that is itself an aipm run — recognised by its
-   ``params.json`` — or, with ``force``, another earlier aipm output; never a
-   folder holding an input file, a ``.git`` entry, the home or current folder: see
+   empty folder, or an earlier output of the same kind — a run folder, recognised by
+   its ``params.json`` — holding only what aipm writes there, or, with ``force``,
+   another earlier aipm output; never a folder a running sweep writes to, nor one
+   holding an input file, a ``.git`` entry, the home or current folder: see
    :func:`check_replaceable`), recovers what a killed write left behind
    (see :func:`recover`) and creates the temporary folder (proving it can write);
-2. the run is written into :attr:`OutputSlot.tmp`;
-3. :meth:`OutputSlot.commit` renames the previous run to ``.NAME.old``, the
+2. the output is written into :attr:`OutputSlot.tmp`;
+3. :meth:`OutputSlot.commit` renames the previous output to ``.NAME.old``, the
    temporary folder to ``NAME``, then deletes ``.NAME.old``.
+
+``aipm run`` writes run folders (:attr:`OutputKind.RUN`), ``aipm check-model`` its
+output folder (:attr:`OutputKind.CHECK_MODEL`) this way.
 
 A kill between the two renames leaves ``.NAME.old`` and no ``NAME``: the next
 :func:`open_output` (or :func:`recover`) restores it. Recovery and renames hold an
@@ -36,6 +40,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runs.faults import fault_point
+from runs.owned import (  # what a folder is: re-exported, aipm's API since before runs.owned
+    CHECK_MODEL_KIND,
+    LOCK_NAME,
+    OUTPUT_NAMES,
+    RUN_KIND,
+    OutputKind,
+    SweepInUse,
+    foreign_entries,
+    is_aipm_output,
+    is_check_model_dir,
+    is_run_dir,
+    sweep_locks,
+)
 
 if TYPE_CHECKING:  # reading a run (aipm report) must not import the whole model
     import pandas as pd
@@ -43,22 +60,22 @@ if TYPE_CHECKING:  # reading a run (aipm report) must not import the whole model
     from runs.simulate import RunResult
 
 __all__ = [
+    "CHECK_MODEL_KIND",
     "RUN_KIND",
     "OutputError",
+    "OutputKind",
     "OutputSlot",
     "atomic_write_bytes",
     "check_replaceable",
     "git_commit",
     "is_aipm_output",
+    "is_check_model_dir",
     "is_run_dir",
     "open_output",
     "package_version",
     "recover",
     "write_run",
 ]
-
-RUN_KIND = "aipm-run"
-"""``kind`` in a run folder's ``params.json`` (a sweep folder's is ``aipm-sweep``)."""
 
 
 class OutputError(ValueError):
@@ -114,71 +131,6 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 # -- what a folder is -----------------------------------------------------------------
-def is_run_dir(path: Path) -> bool:
-    """Whether ``path`` is a run folder written by aipm (its ``params.json`` says so).
-
-    Run folders written before ``kind`` was recorded are recognised by their
-    ``scenario``, ``seed`` and ``aipm_version`` entries.
-    """
-    try:
-        meta = json.loads((Path(path) / "params.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(meta, dict):
-        return False
-    if "kind" in meta:
-        return meta["kind"] == RUN_KIND
-    return {"scenario", "seed", "aipm_version"} <= meta.keys()
-
-
-#: What aipm writes in its output folders: a run's files (:func:`write_tables`, the
-#: report of :mod:`runs.report`) and a sweep's (:mod:`runs.sweepstore`, its report and
-#: ``analysis/``). Anything else in a folder is the user's.
-_OUTPUT_NAMES = frozenset(
-    {
-        "params.json",
-        "summary.json",
-        "firms.parquet",
-        "accounts.parquet",
-        "system.parquet",
-        "deals.parquet",
-        "events.parquet",
-        "loops.parquet",
-        "investors.parquet",
-        "report.html",
-        "dashboard.png",
-        "figures",
-        "design.parquet",
-        "runs",
-        "paths",
-        "analysis",
-        "report",
-        ".aipm-sweep.lock",
-    }
-)
-#: Files only aipm writes: an output whose ``params.json`` is lost still has them.
-_OUTPUT_MARKS = ("firms.parquet", "system.parquet", "design.parquet", ".aipm-sweep.lock")
-
-
-def is_aipm_output(path: Path) -> bool:
-    """Whether ``path`` looks like an earlier aipm output (a run or a sweep folder).
-
-    Its ``params.json`` names an aipm kind (``aipm-run``, ``aipm-sweep``) or is a run's
-    from before ``kind`` was recorded, or it holds a file only aipm writes
-    (a run's ``firms.parquet`` or ``system.parquet``, a sweep's ``design.parquet`` or lock).
-    """
-    path = Path(path)
-    if is_run_dir(path):
-        return True
-    try:
-        meta = json.loads((path / "params.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        meta = None
-    if isinstance(meta, dict) and str(meta.get("kind", "")).startswith("aipm-"):
-        return True
-    return any(os.path.lexists(path / name) for name in _OUTPUT_MARKS)
-
-
 def _within(inner: Path, outer: Path) -> bool:
     return inner == outer or outer in inner.parents
 
@@ -193,18 +145,51 @@ def _entry_list(names: list[str], limit: int = 3) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
+@contextlib.contextmanager
+def _no_sweep_writing(target: Path, flag: str) -> Iterator[None]:
+    """Hold the locks of the sweeps in ``target`` (:func:`runs.owned.sweep_locks`).
+
+    Raises
+    ------
+    OutputError
+        If a running sweep writes there, or its lock cannot be checked (errors of
+        the ``with`` body pass unchanged).
+    """
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(sweep_locks(target))
+        except SweepInUse as exc:
+            raise OutputError(
+                f"{flag}: {exc.args[0]} is in use by a running aipm sweep ({LOCK_NAME} is "
+                "held); wait for it to finish, or stop it"
+            ) from None
+        except OSError as exc:
+            raise OutputError(
+                f"{flag}: cannot check whether a sweep is writing to {target} "
+                f"({exc.strerror or exc})"
+            ) from None
+        yield
+
+
 def check_replaceable(
-    target: Path, *, force: bool = False, inputs: tuple[Path, ...] = (), flag: str = "--out"
+    target: Path,
+    *,
+    force: bool = False,
+    inputs: tuple[Path, ...] = (),
+    flag: str = "--out",
+    kind: OutputKind = OutputKind.RUN,
 ) -> None:
     """Refuse a ``target`` folder whose replacement could delete what is not aipm's own.
 
     Every command that replaces (deletes) an output folder checks it here first.
     Whatever ``force`` says, ``target`` (symbolic links resolved) must not be or
     contain the filesystem root, the user's home folder, the current folder, any of
-    ``inputs`` (the command's input files) or a ``.git`` entry. An existing folder
-    must then be empty or an earlier aipm run (:func:`is_run_dir`) holding only what
-    aipm writes; with ``force``, any earlier aipm output (:func:`is_aipm_output`),
-    whatever else it holds.
+    ``inputs`` (the command's input files) or a ``.git`` entry, and no running sweep
+    may hold its lock in ``target`` or in a folder directly in it. An existing folder
+    must then be empty or an earlier output of ``kind`` (:meth:`OutputKind.owns`)
+    holding only what aipm writes there (:func:`runs.owned.foreign_entries`: a
+    run's ``analysis/`` or ``figures/mine.png`` is the user's); with ``force``, any
+    earlier aipm output (:func:`is_aipm_output`), whatever else it holds.
 
     Raises
     ------
@@ -240,22 +225,28 @@ def check_replaceable(
         raise OutputError(f"{flag}: cannot read {target} ({exc.strerror})") from None
     if not names:
         return
-    if is_run_dir(target):  # replaced whole: unless --force, only if it holds aipm's files only
-        added = [n for n in names if n not in _OUTPUT_NAMES]
+    with _no_sweep_writing(target, flag):  # refused at once while a sweep writes there
+        pass
+    retry = ", or --force to replace them too" if kind is OutputKind.RUN else ""
+    if kind.owns(target):  # replaced whole: unless --force, only if it holds aipm's files only
+        try:
+            added = foreign_entries(target, kind.layout)
+        except OSError as exc:
+            raise OutputError(f"{flag}: cannot read {target} ({exc.strerror or exc})") from None
         if added and not force:
             raise OutputError(
-                f"{flag}: {target} is an earlier run that also holds {_entry_list(added)}, "
-                "which replacing it would delete; move them, or --force to replace them too"
+                f"{flag}: {target} is an earlier {kind.label} that also holds "
+                f"{_entry_list(added)}, which replacing it would delete; move them{retry}"
             )
         return
     aipm = is_aipm_output(target)
     if force and aipm:
         return
-    theirs = [n for n in names if n not in _OUTPUT_NAMES] or names
+    theirs = [n for n in names if n not in OUTPUT_NAMES] or names
     if aipm:
         raise OutputError(
-            f"{flag}: {target} is not an aipm run folder (it holds another aipm output); "
-            "give a new or empty folder, or --force to replace it"
+            f"{flag}: {target} is not {kind.folder} (it holds another aipm output); "
+            "give a new or empty folder" + (", or --force to replace it" if retry else "")
         )
     if force:
         raise OutputError(
@@ -263,7 +254,7 @@ def check_replaceable(
             "--force only replaces an earlier aipm run or sweep folder"
         )
     raise OutputError(
-        f"{flag}: {target} is not empty and is not an aipm run folder "
+        f"{flag}: {target} is not empty and is not {kind.folder} "
         f"(it holds {_entry_list(theirs)}); give a new or empty folder"
     )
 
@@ -337,15 +328,21 @@ def _locked(folder: Path) -> Iterator[None]:
 
 
 # -- the two phases of a write -------------------------------------------------------
-def _check_target(target: Path, force: bool, flag: str, inputs: tuple[Path, ...] = ()) -> None:
+def _check_target(
+    target: Path,
+    force: bool,
+    flag: str,
+    inputs: tuple[Path, ...] = (),
+    kind: OutputKind = OutputKind.RUN,
+) -> None:
     name = target.name
     if name in ("", ".", "..") or str(target) == "":
-        raise OutputError(f"{flag}: {str(target)!r} does not name a folder for the run")
+        raise OutputError(f"{flag}: {str(target)!r} does not name a folder for the {kind.label}")
     if target.is_symlink():
         raise OutputError(f"{flag}: {target} is a symbolic link; give the folder itself")
     if os.path.lexists(target) and not target.is_dir():
         raise OutputError(f"{flag}: {target} exists and is not a folder")
-    check_replaceable(target, force=force, inputs=inputs, flag=flag)
+    check_replaceable(target, force=force, inputs=inputs, flag=flag, kind=kind)
 
 
 def _make_parents(parent: Path, flag: str) -> list[Path]:
@@ -378,7 +375,7 @@ def _remove_empty(folders: list[Path]) -> None:
 
 @dataclass
 class OutputSlot:
-    """A checked target folder and the temporary folder its run is written into.
+    """A checked target folder and the temporary folder its output is written into.
 
     Use it as a context manager: leaving it with an exception discards the
     temporary folder (and the parent folders it created); :meth:`commit` moves
@@ -393,15 +390,34 @@ class OutputSlot:
     committed: bool = False
     inputs: tuple[Path, ...] = ()
     flag: str = "--out"
+    kind: OutputKind = OutputKind.RUN
 
-    def commit(self) -> Path:
-        """Replace ``target`` by the temporary folder (see the module docstring)."""
+    def commit(self, keep: tuple[str, ...] = ()) -> Path:
+        """Replace ``target`` by the temporary folder (see the module docstring).
+
+        ``keep``: entries of the earlier ``target`` moved into the new one (unless it
+        has its own), such as check-model's resumable ``sobol_sweep``. The locks of
+        the sweeps in ``target`` are held meanwhile: no sweep starts writing there.
+        """
         parent = self.target.parent
         with _locked(parent):
             recover(self.target)  # another writer may have been killed meanwhile
             # ... or written something there
-            _check_target(self.target, self.force, self.flag, self.inputs)
-            old = _old(self.target)
+            _check_target(self.target, self.force, self.flag, self.inputs, self.kind)
+            with _no_sweep_writing(self.target, self.flag):
+                self._swap(keep)
+        self.committed = True
+        return self.target
+
+    def _swap(self, keep: tuple[str, ...]) -> None:
+        old = _old(self.target)
+        moved = []
+        try:
+            for name in keep:
+                src, dst = self.target / name, self.tmp / name
+                if os.path.lexists(src) and not os.path.lexists(dst):
+                    src.rename(dst)
+                    moved.append(name)
             fault_point("output.before-rename")
             if os.path.lexists(self.target):
                 self.target.rename(old)
@@ -411,8 +427,12 @@ class OutputSlot:
                 shutil.rmtree(old, ignore_errors=True)
             else:
                 self.tmp.rename(self.target)
-        self.committed = True
-        return self.target
+        except OSError:
+            if os.path.lexists(self.tmp):  # not swapped: what was kept goes back
+                for name in moved:
+                    with contextlib.suppress(OSError):
+                        (self.tmp / name).rename(self.target / name)
+            raise
 
     def discard(self) -> None:
         """Remove the temporary folder and the parent folders this slot created."""
@@ -433,15 +453,17 @@ def open_output(
     force: bool = False,
     flag: str = "--out",
     inputs: tuple[Path, ...] | list[Path] = (),
+    kind: OutputKind = OutputKind.RUN,
 ) -> OutputSlot:
-    """Check ``target`` can take a run and create its temporary folder (before simulating).
+    """Check ``target`` can take an output and create its temporary folder (before simulating).
 
-    ``target`` must be missing, an empty folder or an aipm run folder
-    (:func:`is_run_dir`); with ``force``, any earlier aipm output
-    (:func:`is_aipm_output`). Never a folder that is or holds the root, home or
-    current folder, one of ``inputs`` (the command's input files) or a ``.git``
-    entry (:func:`check_replaceable`). Leftovers of a killed write are recovered
-    first (:func:`recover`; see :attr:`OutputSlot.notes`).
+    ``target`` must be missing, an empty folder or an earlier output of ``kind``
+    (an aipm run folder, :func:`is_run_dir`) holding only what aipm writes there;
+    with ``force``, any earlier aipm output (:func:`is_aipm_output`). Never a folder
+    that is or holds the root, home or current folder, one of ``inputs`` (the
+    command's input files) or a ``.git`` entry, nor one a running sweep writes to
+    (:func:`check_replaceable`). Leftovers of a killed write are recovered first
+    (:func:`recover`; see :attr:`OutputSlot.notes`).
 
     Raises
     ------
@@ -450,7 +472,7 @@ def open_output(
     """
     target = Path(target)
     inputs = tuple(Path(p) for p in inputs)
-    _check_target(target, force, flag, inputs)
+    _check_target(target, force, flag, inputs, kind)
     created = _make_parents(target.parent, flag)
     try:
         with _locked(target.parent):
@@ -465,10 +487,10 @@ def open_output(
         where = target.parent if str(target.parent) else Path(".")
         raise OutputError(f"{flag}: cannot write in {where} ({exc.strerror or exc})") from None
     os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; a run folder is shared
-    slot = OutputSlot(target, tmp, created, notes, force, inputs=inputs, flag=flag)
+    slot = OutputSlot(target, tmp, created, notes, force, inputs=inputs, flag=flag, kind=kind)
     if notes:  # a recovered run may have been replaced by a non-run meanwhile: check again
         try:
-            _check_target(target, force, flag, inputs)
+            _check_target(target, force, flag, inputs, kind)
         except OutputError:
             slot.discard()
             raise

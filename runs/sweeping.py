@@ -37,7 +37,14 @@ from runs.executors import Executor, make_executor
 from runs.experiment import SpecError, SweepPlan, SweepSpec, load_spec, parse_spec, plan_sweep
 from runs.faults import fault_point
 from runs.output import git_commit, package_version
-from runs.sweepstore import SweepError, SweepStore, is_sweep_dir, lock, visible_entries
+from runs.sweepstore import (
+    SweepError,
+    SweepLock,
+    SweepStore,
+    is_sweep_dir,
+    lock,
+    visible_entries,
+)
 from runs.worker import (
     ID_COLUMNS,
     STATUS_COLUMNS,
@@ -270,14 +277,16 @@ def run_plan(
     """Run the missing runs of ``plan`` into ``out`` (checked with :func:`prepare`).
 
     The sweep folder is locked (:func:`runs.sweepstore.lock`) while this runs: a
-    second process on the same folder gets a one-line :class:`SweepError`.
+    second process on the same folder gets a one-line :class:`SweepError`, and so
+    does this one if the folder is moved or replaced meanwhile (it then stops before
+    writing the next chunk, and writes no summary there).
     ``columns`` (from :func:`columns_of`) saves the probe run when already known;
     a resumed sweep keeps the columns stored in its ``params.json``.
     """
     out = Path(out)
     _check_out(out)
-    with lock(out):
-        return _run_locked(plan, out, executor, resume, progress, console, columns)
+    with lock(out) as held:
+        return _run_locked(plan, out, executor, resume, progress, console, columns, held)
 
 
 def _run_locked(
@@ -288,6 +297,7 @@ def _run_locked(
     progress: bool,
     console: Console | None,
     columns: dict[str, str] | None,
+    held: SweepLock,
 ) -> SweepReport:
     store = SweepStore(out)
     warnings = []
@@ -331,6 +341,7 @@ def _run_locked(
         try:
             tasks = _tasks(plan, todo, chunk, columns)
             for result in executor.imap_unordered(run_chunk, tasks):
+                held.check()  # never a part into a folder that is no longer this sweep's
                 store.write_chunk(result.runs, result.firms, result.system)
                 report.run_now += len(result.run_ids)
                 for run_id, status, regime, error in zip(
@@ -345,7 +356,8 @@ def _run_locked(
         finally:
             report.seconds = time.perf_counter() - start
             report.complete = report.already_done + report.run_now == plan.n_runs
-            store.write_summary(report.to_json())
+            if held.still_ours():
+                store.write_summary(report.to_json())
     return report
 
 

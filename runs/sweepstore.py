@@ -27,16 +27,20 @@ at any moment leaves a folder that ``--resume`` continues:
   from ``runs/`` are run.
 
 One process at a time writes a sweep folder: :func:`lock` takes an exclusive lock
-on it, and a second process gets a one-line :class:`SweepError`. Readers
-(``pandas.read_parquet(DIR / "runs")``) ignore hidden files.
+on it, and a second process gets a one-line :class:`SweepError`; ``aipm run`` and
+``aipm check-model`` never replace a folder whose lock is held. Before each write
+the sweep checks that its folder is still the one it locked (:meth:`SweepLock.check`).
+Readers (``pandas.read_parquet(DIR / "runs")``) ignore hidden files.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +49,20 @@ import pyarrow.parquet as pq
 
 from runs.faults import fault_point
 from runs.output import atomic_write_bytes
+from runs.owned import LOCK_NAME, is_sweep_dir
 
-__all__ = ["LOCK_NAME", "SweepError", "SweepStore", "is_sweep_dir", "lock", "visible_entries"]
+__all__ = [
+    "LOCK_NAME",
+    "SweepError",
+    "SweepLock",
+    "SweepStore",
+    "is_sweep_dir",
+    "lock",
+    "visible_entries",
+]
 
 _PART = re.compile(r"^part-(\d{5,})\.parquet$")
 PATH_TABLES = ("firms", "system")
-LOCK_NAME = ".aipm-sweep.lock"
 _HIDDEN_TMP = re.compile(r"^\..+\.tmp$")
 
 
@@ -65,9 +77,42 @@ def visible_entries(folder: Path) -> list[Path]:
     ]
 
 
+@dataclass(frozen=True)
+class SweepLock:
+    """The lock of a sweep folder, held by this process (what :func:`lock` yields)."""
+
+    root: Path
+    flag: str
+    identity: tuple[int, int]
+    """Device and inode of the lock file when it was taken."""
+
+    def still_ours(self) -> bool:
+        """Whether ``root`` still holds the lock file this process locked.
+
+        False when the folder was moved or replaced meanwhile (say by a process that
+        ignored the lock): writing there would mix this sweep into someone else's folder.
+        """
+        try:
+            st = os.stat(self.root / LOCK_NAME)
+        except OSError:
+            return False
+        return (st.st_dev, st.st_ino) == self.identity
+
+    def check(self) -> None:
+        """Raise :class:`SweepError` (one line) unless :meth:`still_ours`."""
+        if not self.still_ours():
+            raise SweepError(
+                f"{self.flag}: {self.root} was moved or replaced while the sweep ran "
+                "(it no longer holds this sweep's lock); stopped without writing there"
+            )
+
+
 @contextlib.contextmanager
-def lock(root: Path, flag: str = "--out") -> Iterator[None]:
+def lock(root: Path, flag: str = "--out") -> Iterator[SweepLock]:
     """Hold the exclusive lock of the sweep folder ``root`` (created if missing).
+
+    Yields a :class:`SweepLock`, to check before each write that ``root`` is still
+    the folder locked.
 
     Raises
     ------
@@ -92,18 +137,10 @@ def lock(root: Path, flag: str = "--out") -> Iterator[None]:
     except OSError as exc:
         raise SweepError(f"{flag}: cannot lock {root} ({exc.strerror or exc})") from None
     try:
-        yield
+        st = os.stat(root / LOCK_NAME)
+        yield SweepLock(root, flag, (st.st_dev, st.st_ino))
     finally:
         file_lock.release()
-
-
-def is_sweep_dir(path: Path) -> bool:
-    """Whether ``path`` holds a sweep (its ``params.json`` names a sweep)."""
-    try:
-        meta = json.loads((Path(path) / "params.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(meta, dict) and meta.get("kind") == "aipm-sweep"
 
 
 def _json_bytes(data: Any) -> bytes:

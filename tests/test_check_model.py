@@ -128,6 +128,6 @@ def test_the_suites_sobol_folder_is_replaced_only_if_it_is_an_aipm_output(tmp_pa
     out = tmp_path / "sobol_sweep"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
-    with pytest.raises(SuiteError, match="not an aipm output"):
+    with pytest.raises(SuiteError, match="not an aipm sweep folder"):
         run_sensitivity(spec, out, SerialExecutor(), progress=False)
     assert (out / "notes.txt").read_text() == "mine"

@@ -1,10 +1,13 @@
 """What the suite writes: tables (Parquet), figures (PNG), the check table and the docs page.
 
-``OUT/`` gets ``runs.parquet`` (one row per run: named outputs, regime, worst sizes,
-books, facts), ``checks.parquet`` (one row per check), ``anchors.parquet`` and
-``out_of_sample.parquet`` (the baseline's values against the 2025 anchors and the
-October-2025 market values, one row per seed and value),
-``figures/*.png`` and ``checks.md``; with ``docs``, the page
+``OUT/`` gets ``params.json`` (``"kind": "aipm-check-model"``, the suite's settings,
+version and git commit), ``runs.parquet`` (one row per run: named outputs, regime,
+worst sizes, books, facts), ``checks.parquet`` (one row per check), ``anchors.parquet``
+and ``out_of_sample.parquet`` (the baseline's values against the 2025 anchors and the
+October-2025 market values, one row per seed and value), with the Sobol sweep
+``sobol.parquet`` and ``seed_noise.parquet``, ``figures/*.png`` and ``checks.md``
+(``aipm check-model`` writes them into a temporary folder moved into place at the
+end: :func:`runs.output.open_output`); with ``docs``, the page
 ``docs/explanation/validation.md`` and its figures are regenerated from the same
 result (:func:`docs_page`), so the page always shows the table of the code that
 produced it.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import math
 from pathlib import Path
 
@@ -23,14 +27,21 @@ from matplotlib.figure import Figure
 
 from runs import style
 from runs.named_outputs import OUTPUTS, OutputKind
-from runs.output import atomic_write_bytes, git_commit
+from runs.output import CHECK_MODEL_KIND, atomic_write_bytes, git_commit, package_version
 from runs.sweep_figures import regime_map_figure
 from runs.validation import figures
 from runs.validation.page_text import method_text, out_of_sample_factor
 from runs.validation.seednoise import SensitivityResult
 from runs.validation.suite import SuiteResult
 
-__all__ = ["check_table_markdown", "docs_page", "render", "write_docs", "write_outputs"]
+__all__ = [
+    "check_table_markdown",
+    "docs_page",
+    "render",
+    "suite_params",
+    "write_docs",
+    "write_outputs",
+]
 
 DOCS_PAGE = Path("docs") / "explanation" / "validation.md"
 DOCS_FIGURES = Path("docs") / "explanation" / "validation"
@@ -82,11 +93,34 @@ def _figures(result: SuiteResult) -> dict[str, tuple[str, Figure]]:
     return out
 
 
+def suite_params(result: SuiteResult) -> dict[str, object]:
+    """Contents of ``params.json``: what the suite ran, with which code (marks the folder)."""
+    config = result.config
+    return {
+        "kind": CHECK_MODEL_KIND,
+        "full": config.sensitivity,
+        "seeds": config.seeds,
+        "baseline_seeds": config.seeds_of("baseline"),
+        "root_seed": config.root_seed,
+        "scenarios": list(result.scenarios),
+        "sobol_budget_s": config.sobol_budget_s,
+        "aipm_version": package_version(),
+        "git_commit": git_commit(),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
 def write_outputs(
     result: SuiteResult, out: Path, rendered: dict[str, tuple[str, bytes]]
 ) -> list[Path]:
-    """Write the suite's tables, figures and ``checks.md`` into ``out``; return the figures."""
+    """Write ``params.json``, tables, figures and ``checks.md`` into ``out``; return the figures.
+
+    ``out`` is the temporary folder of the output (:func:`runs.output.open_output`):
+    what an earlier suite wrote is not there, so nothing stale is kept.
+    """
     out = Path(out)
+    text = json.dumps(suite_params(result), indent=2, sort_keys=True) + "\n"
+    atomic_write_bytes(out / "params.json", text.encode())
     for name, table in (
         ("runs", result.runs),
         ("checks", result.checks),

@@ -89,11 +89,12 @@ def run_sensitivity(
     balanced prefix of the Saltelli design); with ``budget_s`` it stops after the
     stage that passes the budget, and the indices are computed on the longest
     complete prefix (the checks then say so). A folder holding another sweep (the
-    spec changed) is replaced.
+    spec changed) is replaced, if it holds only what a sweep writes and no sweep is
+    running there (:func:`runs.output.check_replaceable`).
     """
     from runs.analysis import analyze
     from runs.experiment import load_spec, plan_sweep
-    from runs.output import OutputError, check_replaceable
+    from runs.output import OutputError, OutputKind, check_replaceable
     from runs.sweeping import SweepError, columns_of, prepare, run_plan, sweep_params
     from runs.sweepstore import SweepStore
     from runs.validation.suite import SuiteError
@@ -103,8 +104,8 @@ def run_sensitivity(
     try:
         started = prepare(plan, out, resume=True)
     except SweepError:
-        try:  # our own output of an older spec; never a folder that is not an aipm output
-            check_replaceable(out, force=True, flag="--out")
+        try:  # our own sweep of an older spec, holding nothing else
+            check_replaceable(out, flag="--out", kind=OutputKind.SWEEP)
         except OutputError as exc:
             raise SuiteError(f"{exc} (the suite's Sobol sweep folder)") from None
         shutil.rmtree(out)
