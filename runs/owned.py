@@ -38,6 +38,7 @@ __all__ = [
     "OUTPUT_MARKS",
     "OUTPUT_NAMES",
     "RUN_FIGURE_STEMS",
+    "RUN_FILES",
     "RUN_KIND",
     "RUN_LAYOUT",
     "SWEEP_KIND",
@@ -113,21 +114,24 @@ RUN_FIGURE_STEMS = frozenset(
     }
 )
 
+#: The files at the top of a run folder: :func:`runs.output.write_tables` and the report.
+RUN_FILES = (
+    "params.json",
+    "summary.json",
+    "firms.parquet",
+    "accounts.parquet",
+    "system.parquet",
+    "deals.parquet",
+    "events.parquet",
+    "loops.parquet",
+    "investors.parquet",
+    "report.html",
+    "dashboard.png",
+)
+
 #: A run folder: :func:`runs.output.write_tables` and the report of :mod:`runs.report`.
 RUN_LAYOUT = Layout(
-    _names(
-        "params.json",
-        "summary.json",
-        "firms.parquet",
-        "accounts.parquet",
-        "system.parquet",
-        "deals.parquet",
-        "events.parquet",
-        "loops.parquet",
-        "investors.parquet",
-        "report.html",
-        "dashboard.png",
-    ),
+    _names(*RUN_FILES),
     {"figures": Layout(rf"(?:{_names(*sorted(RUN_FIGURE_STEMS))})\.png")},
 )
 
@@ -301,17 +305,7 @@ class OutputKind(Enum):
 #: a folder holds that is not aipm's).
 OUTPUT_NAMES = frozenset(
     {
-        "params.json",
-        "summary.json",
-        "firms.parquet",
-        "accounts.parquet",
-        "system.parquet",
-        "deals.parquet",
-        "events.parquet",
-        "loops.parquet",
-        "investors.parquet",
-        "report.html",
-        "dashboard.png",
+        *RUN_FILES,
         "figures",
         "design.parquet",
         "runs",
