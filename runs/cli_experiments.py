@@ -56,11 +56,9 @@ def sweep(
         raise fail(f"--timeout: {timeout} is out of range (allowed: 0 < timeout ≤ 3600)")
     if dask is not None and not DASK_ADDRESS.match(dask):
         raise fail(f"--dask: {dask!r} is not 'local' or a scheduler address like tcp://HOST:8786")
-    if resume and not os.path.lexists(out):
-        raise fail(
-            f"--resume: {out} does not exist (nothing to resume; without --resume a new "
-            "sweep starts there)"
-        )
+    # --resume stays idempotent (a sweep killed before it made its folder is resumed by
+    # the same command), but says so when there is nothing to resume
+    fresh = resume and not os.path.lexists(out)
     try:
         s = load_spec(spec)
         if paths:
@@ -69,6 +67,8 @@ def sweep(
         columns = None if prepare(plan, out, resume=resume) else columns_of(plan)
     except (SpecError, SweepError) as exc:
         raise fail(str(exc)) from None
+    if fresh:
+        say(f"note: --resume: {out} does not exist yet: nothing to resume, a new sweep starts", err)
     try:
         executor = make_executor(workers, dask, timeout=timeout)
     except OSError as exc:  # includes timeouts reaching a scheduler

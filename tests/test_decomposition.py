@@ -102,9 +102,12 @@ def test_the_gentle_accelerator_makes_the_fall_shallower_but_not_the_bust_go(wha
     # long enough for a second boom in 2031-32, higher than the first in 12 of 20 runs.)
     for name in ("baseline", "usage_persists"):
         assert (what_ifs[name].peak_quarter < baseline.relative("2029Q1")).all(), name
-    # one gentle channel, or all of them with a prudent lab, leaves the bust in (nearly)
-    # every run: measured, all 20 of every row
-    assert all(g.bust.mean() >= 0.9 for g in what_ifs.values())
+    # one gentle channel leaves the bust in (nearly) every run: measured, all 20 of every
+    # row; all of them with a prudent lab, in most: 17 of 20 measured on 2026-12-03 once
+    # the secondary tender steps the lab's mark a quarter's pace (20 of 20 before)
+    gentle = "all_gentle"
+    assert all(g.bust.mean() >= 0.9 for name, g in what_ifs.items() if name != gentle)
+    assert what_ifs[gentle].bust.mean() >= 0.75
 
 
 def test_usage_that_keeps_growing_or_a_short_fleet_life_breaks_the_lab(what_ifs):
