@@ -396,7 +396,7 @@ def _entries(names: list[Any], part: str) -> str:
     listed = f"{', '.join(names[:MAX_LISTED])}{more}"
     return (
         f" (allowed: {positions} or a name: {listed})"
-        if part.isdigit()
+        if part.lstrip("+-").isdigit()  # a position, in range or not (-1 included)
         else f" (allowed: {listed})"
     )
 

@@ -685,6 +685,10 @@ FIRMS = "NVIDIA, AMD, Oracle, Microsoft, Amazon, CoreWeave, OpenAI"
             "did you mean 'OpenAI'?",
         ),
         ("firms.9.opex=1", f"--set firms.9.opex: no entry '9' (allowed: 0..6 or a name: {FIRMS})"),
+        (
+            "firms.-1.opex=1",
+            f"--set firms.-1.opex: no entry '-1' (allowed: 0..6 or a name: {FIRMS})",
+        ),
         ("deals.99.gw=1", "--set deals.99.gw: no entry '99' (allowed: 0..21)"),
         (
             "firms.NVIDIA.cash=true",
