@@ -21,8 +21,6 @@ from typing import Annotated
 import typer
 
 ROOT = Path(__file__).resolve().parent.parent
-SOBOL_SWEEP = "sobol_sweep"
-"""The full suite's Sobol sweep in ``--out`` (:func:`runs.validation.suite.run_suite`)."""
 
 
 def register(app: typer.Typer) -> None:
@@ -131,7 +129,7 @@ def check_model(
         rendered = render(result)
         write_outputs(result, slot.tmp, rendered)
         try:
-            slot.commit(keep=(SOBOL_SWEEP,))
+            slot.commit()  # carries the earlier sobol_sweep over
         except OutputError as exc:  # someone wrote into OUT meanwhile
             raise fail(str(exc)) from None
     if docs:

@@ -392,12 +392,13 @@ class OutputSlot:
     flag: str = "--out"
     kind: OutputKind = OutputKind.RUN
 
-    def commit(self, keep: tuple[str, ...] = ()) -> Path:
+    def commit(self) -> Path:
         """Replace ``target`` by the temporary folder (see the module docstring).
 
-        ``keep``: entries of the earlier ``target`` moved into the new one (unless it
-        has its own), such as check-model's resumable ``sobol_sweep``. The locks of
-        the sweeps in ``target`` are held meanwhile: no sweep starts writing there.
+        The entries its kind's layout keeps (``Layout.kept``: check-model's resumable
+        ``sobol_sweep``) move from the earlier ``target`` into the new one, unless it
+        has its own. The locks of the sweeps in ``target`` are held meanwhile: no
+        sweep starts writing there.
         """
         parent = self.target.parent
         with _locked(parent):
@@ -405,7 +406,7 @@ class OutputSlot:
             # ... or written something there
             _check_target(self.target, self.force, self.flag, self.inputs, self.kind)
             with _no_sweep_writing(self.target, self.flag):
-                self._swap(keep)
+                self._swap(tuple(sorted(self.kind.layout.kept)))
         self.committed = True
         return self.target
 

@@ -25,7 +25,7 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -33,7 +33,9 @@ from typing import Any
 
 __all__ = [
     "CHECK_MODEL_KIND",
+    "CHECK_MODEL_FILES",
     "CHECK_MODEL_LAYOUT",
+    "HIDDEN_TMP",
     "LOCK_NAME",
     "OUTPUT_MARKS",
     "OUTPUT_NAMES",
@@ -41,7 +43,9 @@ __all__ = [
     "RUN_FILES",
     "RUN_KIND",
     "RUN_LAYOUT",
+    "SOBOL_SWEEP",
     "SWEEP_KIND",
+    "SWEEP_FILES",
     "SWEEP_LAYOUT",
     "Layout",
     "OutputKind",
@@ -62,10 +66,12 @@ CHECK_MODEL_KIND = "aipm-check-model"
 """``kind`` in the ``params.json`` of ``aipm check-model``'s output folder."""
 LOCK_NAME = ".aipm-sweep.lock"
 """The lock file a running sweep holds in its folder (:func:`runs.sweepstore.lock`)."""
+SOBOL_SWEEP = "sobol_sweep"
+"""The full validation suite's resumable Sobol sweep in ``check-model``'s output folder."""
 
 #: Hidden temporary files of aipm's atomic writes (``.NAME.XXXXXXXX.tmp``,
 #: :func:`runs.output.atomic_write_bytes`) that a killed writer leaves behind.
-_HIDDEN_TMP = r"\..+\.tmp"
+HIDDEN_TMP = r"\..+\.tmp"
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,7 @@ class Layout:
 
     def allows_file(self, name: str) -> bool:
         """Whether aipm writes a file called ``name`` here (or a killed write left it)."""
-        return re.fullmatch(f"(?:{self.files})|{_HIDDEN_TMP}", name) is not None
+        return re.fullmatch(f"(?:{self.files})|{HIDDEN_TMP}", name) is not None
 
 
 def _names(*names: str) -> str:
@@ -139,8 +145,9 @@ _PARTS = Layout(r"part-\d{5,}\.parquet")
 
 #: A sweep folder: :mod:`runs.sweepstore`, ``aipm analyze`` (``analysis/``) and
 #: ``aipm report`` of a sweep (``report.html``, ``report/``).
+SWEEP_FILES = ("params.json", "design.parquet", "summary.json", "report.html", LOCK_NAME)
 SWEEP_LAYOUT = Layout(
-    _names("params.json", "design.parquet", "summary.json", "report.html", LOCK_NAME),
+    _names(*SWEEP_FILES),
     {
         "runs": _PARTS,
         "paths": Layout("(?!)", {"firms": _PARTS, "system": _PARTS}),
@@ -157,19 +164,20 @@ SWEEP_LAYOUT = Layout(
 
 #: What ``aipm check-model --out`` writes (:func:`runs.validation.page.write_outputs`);
 #: its ``sobol_sweep`` (the full suite's resumable Sobol sweep) is kept across runs.
+CHECK_MODEL_FILES = (
+    "params.json",
+    "runs.parquet",
+    "checks.parquet",
+    "anchors.parquet",
+    "out_of_sample.parquet",
+    "sobol.parquet",
+    "seed_noise.parquet",
+    "checks.md",
+)
 CHECK_MODEL_LAYOUT = Layout(
-    _names(
-        "params.json",
-        "runs.parquet",
-        "checks.parquet",
-        "anchors.parquet",
-        "out_of_sample.parquet",
-        "sobol.parquet",
-        "seed_noise.parquet",
-        "checks.md",
-    ),
+    _names(*CHECK_MODEL_FILES),
     {"figures": Layout(r"(?:claims|sizes|regimes|regime_map|regime_paths|sobol)\.png")},
-    kept=frozenset({"sobol_sweep"}),
+    kept=frozenset({SOBOL_SWEEP}),
 )
 
 
@@ -244,10 +252,10 @@ def is_check_model_dir(path: Path) -> bool:
         meta = _params(path)
         return meta is not None and meta.get("kind") == CHECK_MODEL_KIND
     try:
-        names = {n for n in os.listdir(path) if not re.fullmatch(r"\..+\.tmp", n)}
+        names = {n for n in os.listdir(path) if not re.fullmatch(HIDDEN_TMP, n)}
     except OSError:
         return False
-    return (path / "checks.parquet").is_file() or names == {"sobol_sweep"}
+    return (path / "checks.parquet").is_file() or names == {SOBOL_SWEEP}
 
 
 def is_sweep_dir(path: Path) -> bool:
@@ -265,63 +273,55 @@ class OutputKind(Enum):
 
     def owns(self, path: Path) -> bool:
         """Whether ``path`` is an earlier output of this kind."""
-        match self:
-            case OutputKind.RUN:
-                return is_run_dir(path)
-            case OutputKind.CHECK_MODEL:
-                return is_check_model_dir(path)
-            case OutputKind.SWEEP:
-                return is_sweep_dir(path)
+        return _KINDS[self].owns(path)
 
     @property
     def layout(self) -> Layout:
         """What aipm writes in a folder of this kind (see :mod:`runs.owned`)."""
-        return {
-            OutputKind.RUN: RUN_LAYOUT,
-            OutputKind.CHECK_MODEL: CHECK_MODEL_LAYOUT,
-            OutputKind.SWEEP: SWEEP_LAYOUT,
-        }[self]
+        return _KINDS[self].layout
 
     @property
     def label(self) -> str:
         """How an error names an earlier output of this kind."""
-        return {
-            OutputKind.RUN: "run",
-            OutputKind.CHECK_MODEL: "check-model output",
-            OutputKind.SWEEP: "sweep",
-        }[self]
+        return _KINDS[self].label
 
     @property
     def folder(self) -> str:
         """How an error names a folder of this kind."""
-        return {
-            OutputKind.RUN: "an aipm run folder",
-            OutputKind.CHECK_MODEL: "an earlier aipm check-model output",
-            OutputKind.SWEEP: "an aipm sweep folder",
-        }[self]
+        return _KINDS[self].folder
 
+
+@dataclass(frozen=True)
+class _Kind:
+    """What :class:`OutputKind` knows of one kind: its test, files, layout and names."""
+
+    owns: Callable[[Path], bool]
+    files: tuple[str, ...]
+    layout: Layout
+    label: str
+    folder: str
+
+
+_KINDS = {
+    OutputKind.RUN: _Kind(is_run_dir, RUN_FILES, RUN_LAYOUT, "run", "an aipm run folder"),
+    OutputKind.CHECK_MODEL: _Kind(
+        is_check_model_dir,
+        CHECK_MODEL_FILES,
+        CHECK_MODEL_LAYOUT,
+        "check-model output",
+        "an earlier aipm check-model output",
+    ),
+    OutputKind.SWEEP: _Kind(
+        is_sweep_dir, SWEEP_FILES, SWEEP_LAYOUT, "sweep", "an aipm sweep folder"
+    ),
+}
 
 #: Every name aipm writes at the top of an output folder (to list, in an error, what
-#: a folder holds that is not aipm's).
+#: a folder holds that is not aipm's): each kind's files, folders and kept entries.
 OUTPUT_NAMES = frozenset(
-    {
-        *RUN_FILES,
-        "figures",
-        "design.parquet",
-        "runs",
-        "paths",
-        "analysis",
-        "report",
-        LOCK_NAME,
-        "runs.parquet",
-        "checks.parquet",
-        "anchors.parquet",
-        "out_of_sample.parquet",
-        "sobol.parquet",
-        "seed_noise.parquet",
-        "checks.md",
-        "sobol_sweep",
-    }
+    name
+    for kind in _KINDS.values()
+    for name in (*kind.files, *kind.layout.folders, *kind.layout.kept)
 )
 #: Files only aipm writes: an output whose ``params.json`` is lost still has them.
 OUTPUT_MARKS = ("firms.parquet", "system.parquet", "design.parquet", LOCK_NAME)

@@ -49,7 +49,7 @@ import pyarrow.parquet as pq
 
 from runs.faults import fault_point
 from runs.output import atomic_write_bytes
-from runs.owned import LOCK_NAME, is_sweep_dir
+from runs.owned import HIDDEN_TMP, LOCK_NAME, is_sweep_dir
 
 __all__ = [
     "LOCK_NAME",
@@ -63,7 +63,7 @@ __all__ = [
 
 _PART = re.compile(r"^part-(\d{5,})\.parquet$")
 PATH_TABLES = ("firms", "system")
-_HIDDEN_TMP = re.compile(r"^\..+\.tmp$")
+_HIDDEN_TMP = re.compile(f"^{HIDDEN_TMP}$")
 
 
 class SweepError(ValueError):

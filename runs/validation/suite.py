@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from runs.owned import SOBOL_SWEEP
 from runs.scenario import ScenarioError, apply_overrides, load_scenario
 from runs.validation.checks import (
     anchor_checks,
@@ -206,7 +207,7 @@ def run_suite(
                 raise SuiteError("out: the sensitivity sweep needs an output folder")
             sensitivity = run_sensitivity(
                 config.sobol_spec,
-                Path(out) / "sobol_sweep",
+                Path(out) / SOBOL_SWEEP,
                 executor,
                 progress=progress,
                 budget_s=config.sobol_budget_s,
