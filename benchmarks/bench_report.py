@@ -9,13 +9,15 @@ What is timed (wall clock, ``time.perf_counter``):
   (imports done, font caches filled): everything the report does — read the tables,
   draw the 9 figures (17 panels), encode the PNGs, paste the dashboard, write
   ``report.html``, ``figures/*.png`` and ``dashboard.png``.
-* ``report_cold`` — the same in a fresh process: ``import_s`` (importing
-  ``runs.report``) and ``first_report_s`` (its first report) separately.
+* ``report_cold`` — the same in a fresh process, drawn as ``aipm report`` draws it
+  (:data:`COMMAND_PROCESSES`): ``import_s`` (importing ``runs.report``) and
+  ``first_report_s`` (its first report) separately.
   ``report_cpu`` is the CPU time of the process meanwhile (both threads: the PNG
   encoder runs beside the drawing).
-* ``report_two_processes`` — the same report drawn as ``aipm run`` draws it
-  (``build_report(run_dir, processes=2)``: a forked second process draws
-  :data:`runs.report.SECOND_PROCESS_FIGURES`), alternated with ``report_warm``.
+* ``report_two_processes`` — the same report drawn as ``aipm run`` and ``aipm report``
+  draw it where forking is safe (``build_report(run_dir, processes=2)``: a forked
+  second process draws :data:`runs.report.SECOND_PROCESS_FIGURES`), alternated with
+  ``report_warm``.
 * ``floor`` — the reference, measured in the same process as ``report_warm``: 17
   figures of one line each (one per panel of the report), drawn and PNG-encoded the
   same way. ``report_warm / floor`` says how far the report is from the least that
@@ -29,7 +31,9 @@ What is timed (wall clock, ``time.perf_counter``):
 
 The machine's load average (1, 5, 15 minutes) is recorded at the start and the end
 (``machine.load_average_at_start`` / ``_at_end``).
-Targets (issue 13): ``report_warm`` ≤ 1.5 s, ``aipm_run`` with report ≤ 3 s.
+Targets (issue 13): the warm report as the commands draw it ≤ 1.5 s
+(``report_two_processes`` where forking is safe, the issue's "in parallel";
+``report_warm`` elsewhere), ``aipm_run`` with report ≤ 3 s.
 """
 
 from __future__ import annotations
@@ -49,6 +53,16 @@ from common import metadata, write_json  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"report_warm_s": 1.5, "aipm_run_warm_s": 3.0}
 PANELS = 17
+
+
+def command_processes() -> int:
+    """The processes ``aipm report`` and ``aipm run`` draw a run's report in here."""
+    from runs.report_worker import can_fork
+
+    return 2 if can_fork() else 1
+
+
+COMMAND_PROCESSES = command_processes()
 
 
 def stats(times: list[float]) -> dict[str, float]:
@@ -128,7 +142,7 @@ import sys, time
 t0 = time.perf_counter()
 from runs.report import build_report
 t1 = time.perf_counter()
-build_report(sys.argv[1])
+build_report(sys.argv[1], processes=int(sys.argv[2]))
 t2 = time.perf_counter()
 print(t1 - t0, t2 - t1)
 """
@@ -139,7 +153,7 @@ def cold(run_dir: Path, repeats: int) -> dict:
     imports, firsts = [], []
     for _ in range(repeats):
         out = subprocess.run(
-            [sys.executable, "-c", COLD, str(run_dir)],
+            [sys.executable, "-c", COLD, str(run_dir), str(COMMAND_PROCESSES)],
             cwd=ROOT, capture_output=True, text=True, check=True,
         )  # fmt: skip
         a, b = (float(x) for x in out.stdout.split())
@@ -183,7 +197,8 @@ def main() -> None:
         warm_result = warm(run_dir, repeats)
         cold_result = cold(run_dir, max(2, repeats // 2))
         run_result = aipm_run(Path(tmp), max(2, repeats // 2))
-    report_warm = warm_result["report"]["median_s"]
+    as_drawn = "report_two_processes" if COMMAND_PROCESSES == 2 else "report"
+    report_warm = warm_result[as_drawn]["median_s"]
     aipm_warm = run_result["with_report"]["median_s"]
     result = {
         "benchmark": "report",
@@ -193,6 +208,7 @@ def main() -> None:
         "cold": cold_result,
         "aipm_run_warm": run_result,
         "targets": TARGETS,
+        "report_warm_target_measures": f"warm.{as_drawn} (processes={COMMAND_PROCESSES})",
         "pass": {
             "report_warm_s": report_warm <= TARGETS["report_warm_s"],
             "aipm_run_warm_s": aipm_warm <= TARGETS["aipm_run_warm_s"],
@@ -201,8 +217,8 @@ def main() -> None:
     write_json(args.out, result)
     load = (meta["load_average_at_start"][0], meta["load_average_at_end"][0])
     print(
-        f"report warm {report_warm:.2f} s (two processes "
-        f"{warm_result['report_two_processes']['median_s']:.2f} s; floor "
+        f"report warm {report_warm:.2f} s as the commands draw it (one process "
+        f"{warm_result['report']['median_s']:.2f} s; floor "
         f"{warm_result['floor']['median_s']:.2f} s, "
         f"ratio {warm_result['ratio_to_floor']['median_s']:.2f}); cold: import "
         f"{cold_result['import']['median_s']:.2f} s + first report "

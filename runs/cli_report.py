@@ -39,15 +39,19 @@ def report(
     ],
 ) -> None:
     """Rebuild the report (dashboard PNG, figures, report.html) of a run or sweep directory."""
+    from functools import partial
+
     from runs.cli import fail, out
     from runs.report import build_report
+    from runs.report_worker import can_fork
     from runs.sweep_report import build_sweep_report
 
     if not directory.is_dir():
         why = "it is a file" if directory.exists() else "it does not exist"
         raise fail(f"DIR: {directory} is not a directory ({why})")
     if (directory / "system.parquet").is_file():
-        build = build_report
+        # in two processes as `aipm run` draws it, where forking is safe (same files)
+        build = partial(build_report, processes=2 if can_fork() else 1)
         if (problem := _json_problem(directory)) is not None:
             raise fail(problem)
     elif (directory / "runs").is_dir():

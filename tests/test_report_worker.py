@@ -112,6 +112,32 @@ def test_without_fork_aipm_run_draws_the_same_report_in_process(tmp_path, monkey
     assert report_files(tmp_path / "inline") == report_files(tmp_path / "forked")
 
 
+@pytest.mark.parametrize("forks", [True, False])
+def test_aipm_report_draws_in_two_processes_where_it_can_fork(tables, tmp_path, monkeypatch, forks):
+    """``aipm report DIR`` draws a run's report as ``aipm run`` does: in two processes
+    where forking is safe, in its own process elsewhere; the files are the same."""
+    from typer.testing import CliRunner
+
+    import runs.report_worker
+    from runs.cli import app
+
+    asked = []
+
+    def spy(run_dir, *, processes=1):
+        asked.append(processes)
+        return build_report(run_dir, processes=processes)
+
+    monkeypatch.setattr(runs.report, "build_report", spy)
+    monkeypatch.setattr(runs.report_worker, "can_fork", lambda: forks)
+    run_dir = copy_tables(tables, tmp_path / "run")
+    r = CliRunner().invoke(app, ["report", str(run_dir)])
+    assert r.exit_code == 0, r.output
+    assert asked == [2 if forks else 1]
+    one = copy_tables(tables, tmp_path / "one")
+    build_report(one)
+    assert report_files(run_dir) == report_files(one)
+
+
 def test_inline_report_failure_is_a_report_error(tmp_path):
     from runs.report_worker import InlineReport
 
