@@ -40,7 +40,7 @@ fuzz-model: $(STAMP)
 app: $(STAMP)
 	$(BIN)/aipm app --port $(or $(PORT),8765)
 
-# the model validation suite, full: 50 seeds of every scenario and the Sobol sweep with
+# the model validation suite, full: 50 seeds of every scenario (100 of the baseline) and the Sobol sweep with
 # replicates; regenerates docs/explanation/validation.md (exit 1 when a check fails)
 check-model: $(STAMP)
 	$(BIN)/aipm check-model --full --docs

@@ -34,7 +34,7 @@ def check_model(
         typer.Option(
             "--full/--quick",
             help="full: 50 seeds per scenario and the Sobol sweep with replicates; "
-            "quick: 30 seeds (50 of the baseline), no sweep",
+            "quick: 30 seeds (100 of the baseline), no sweep",
         ),
     ] = False,
     seeds: Annotated[

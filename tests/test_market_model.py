@@ -1,7 +1,7 @@
 """The investor population inside the model: calibration, conservation, records.
 
 The stylized facts of the model's weekly returns are a claim about a distribution:
-the quick validation suite tests them over 50 baseline seeds (``market/baseline/*``
+the quick validation suite tests them over 100 baseline seeds (``market/baseline/*``
 in ``tests/test_check_model.py``); one run proves nothing.
 """
 

@@ -331,7 +331,7 @@ check fails. It is the yardstick the model's mechanisms are tuned
 against: a failing check is the suite doing its job.
 
 ```bash
-aipm check-model                 # quick: 30 seeds of every scenario, 50 of the baseline (CI)
+aipm check-model                 # quick: 30 seeds of every scenario, 100 of the baseline (CI)
 aipm check-model --full --docs   # 50 seeds + the Sobol sweep, regenerates this page
 make check-model                 # the same as the line above
 ```
