@@ -18,6 +18,7 @@ from runs.output import atomic_write_bytes
 from runs.report import png_bytes
 from runs.report_page import Shown, sweep_page
 from runs.story import regime_rule
+from world.regimes import Regime
 
 __all__ = [
     "DETAILED_METRICS",
@@ -138,8 +139,10 @@ def build_sweep_report(sweep_dir: Path) -> Path:
       ``ok`` runs are drawn);
     * ``paths/system/*.parquet`` — per-quarter system paths with ``run_id``
       (fan charts);
-    * ``analysis/{sobol,morris,prim}.csv`` (or ``.parquet``) — the tables of
-      :mod:`runs.analysis`.
+    * ``analysis/{sobol,morris}.csv`` and ``analysis/prim_<regime>.csv`` (or
+      ``.parquet``) — the tables of :mod:`runs.analysis`, one PRIM table per regime
+      analysed (each drawn as ``report/prim_<regime>.png``); the ``prim.csv`` of an
+      older aipm (whose regime is not recorded) as ``report/prim.png``.
 
     Raises
     ------
@@ -207,9 +210,15 @@ def build_sweep_report(sweep_dir: Path) -> Path:
             table = table[table["metric"].isin(first)]
             caption += f" of the first {DETAILED_METRICS} metrics (all: analysis/{stem}.csv)"
         made.append((stem, caption + ".", make(table)))
-    prim = _analysis_table(analysis, "prim")
+    for regime in Regime:  # one table per regime analysed (aipm analyze --regime)
+        prim = _analysis_table(analysis, f"prim_{regime.value}")
+        if prim is not None:
+            caption = f"PRIM boxes: where runs end in {regime.value}."
+            made.append((f"prim_{regime.value}", caption, sweep_figures.prim_figure(prim, ranges)))
+    prim = _analysis_table(analysis, "prim")  # written by an older aipm analyze
     if prim is not None:
-        made.append(("prim", "PRIM boxes.", sweep_figures.prim_figure(prim, ranges)))
+        caption = "PRIM boxes (analysis/prim.csv, from an older aipm analyze)."
+        made.append(("prim", caption, sweep_figures.prim_figure(prim, ranges)))
     shown = []
     for stem, caption, fig in made:
         data = png_bytes(fig)

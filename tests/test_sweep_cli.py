@@ -198,19 +198,53 @@ def test_killed_sweep_resumes_each_run_exactly_once(tmp_path):
     assert not list(out.rglob(".*.tmp"))
 
 
-def test_tutorial_example_sweep_runs(tmp_path):
-    """The command of docs/tutorials/first-sweep.md, on its spec."""
-    out = tmp_path / "example"
+@pytest.fixture(scope="module")
+def example_sweep(tmp_path_factory):
+    """The tutorial's sweep (scenarios/sweeps/example.toml) and what `aipm sweep` printed."""
+    out = tmp_path_factory.mktemp("tutorial") / "example"
     spec = ROOT / "scenarios" / "sweeps" / "example.toml"
     r = invoke("sweep", spec, "--out", out, "--workers", 1, "--no-progress")
     assert r.exit_code == 0, r.stderr
-    assert "sweep example: 32 runs" in r.stdout and "32 ok, 0 failed" in r.stdout
+    return out, r.stdout
+
+
+def test_tutorial_example_sweep_runs(example_sweep):
+    """The command of docs/tutorials/first-sweep.md, on its spec."""
+    out, printed = example_sweep
+    assert "sweep example: 32 runs" in printed and "32 ok, 0 failed" in printed
     runs = SweepStore(out).read_runs()
     saved = json.loads((out / "params.json").read_text())
     assert saved["scenario"]["investors"]["n_investors"] == 2000  # the spec's [fixed]
     assert {"demand.usage_growth_decay", "demand.arpu_max"} <= set(runs.columns)
     # the tutorial's point: the same three assumptions end in different regimes
     assert {"boom", "bust"} <= set(runs["regime"]), runs["regime"].value_counts()
+
+
+def test_analyze_keeps_the_prim_boxes_of_each_regime(example_sweep):
+    """The audit's case: `aipm analyze DIR --regime boom`, then `aipm analyze DIR` (PRIM on
+    cascades) overwrote the boom boxes in analysis/prim.csv. Each regime has its own file,
+    which a later call for another regime leaves as it was; the report draws each."""
+    from runs.owned import SWEEP_LAYOUT, foreign_entries
+
+    out, _ = example_sweep
+    analysis = out / "analysis"
+    r = invoke("analyze", out, "--regime", "boom")
+    assert r.exit_code == 0, r.stderr
+    assert "== prim_boom ==" in r.stdout
+    boom = (analysis / "prim_boom.csv").read_bytes()
+    assert len(pd.read_csv(analysis / "prim_boom.csv")) > 0  # the tutorial's booms have boxes
+    r = invoke("analyze", out)  # PRIM on the default regime, cascade
+    assert r.exit_code == 0, r.stderr
+    assert "== prim_cascade ==" in r.stdout and "== prim_boom ==" not in r.stdout
+    assert (analysis / "prim_boom.csv").read_bytes() == boom
+    assert (analysis / "prim_cascade.csv").read_bytes() != boom
+    assert not (analysis / "prim.csv").exists()
+    assert json.loads((analysis / "notes.json").read_text())["regime"] == "cascade"
+    r = invoke("report", out)
+    assert r.exit_code == 0, r.stderr
+    assert {"prim_boom.png", "prim_cascade.png"} <= {p.name for p in (out / "report").iterdir()}
+    assert "PRIM boxes: where runs end in boom." in (out / "report.html").read_text()
+    assert foreign_entries(out, SWEEP_LAYOUT) == []  # all of it is aipm's to replace
 
 
 @pytest.mark.parametrize(
