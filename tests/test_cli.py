@@ -307,7 +307,7 @@ def test_the_guard_refuses_the_root_and_is_checked_again_before_replacing(tmp_pa
     ("out", "message"),
     [
         (".", "does not name a folder"),
-        ("", "does not name a folder"),
+        ("", "--out: the path is empty (allowed: a folder, e.g. out/baseline)"),
         ("..", "does not name a folder"),
         ("file", "exists and is not a folder"),
         ("file/sub", "file is a file, not a folder"),
@@ -325,6 +325,60 @@ def test_bad_out_paths_fail_before_simulating(tmp_path, monkeypatch, no_simulati
     assert message in one_error_line(invoke("run", BASELINE, "--out", out))
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert (tmp_path / "file").read_text() == "mine"
+
+
+SPEC = "SPEC.toml"  # stands for a small sweep spec written by the test
+EMPTY_PATHS = [
+    (
+        ("run", BASELINE, "--out", ""),
+        "--out: the path is empty (allowed: a folder, e.g. out/baseline)",
+    ),
+    (
+        ("sweep", SPEC, "--out", ""),
+        "--out: the path is empty (allowed: a folder, e.g. out/sweeps/example)",
+    ),
+    (
+        ("check-model", "--out", ""),
+        "--out: the path is empty (allowed: a folder, e.g. out/check-model)",
+    ),
+    (
+        ("run", ""),
+        "SCENARIO: the path is empty (allowed: a scenario TOML file, e.g. scenarios/baseline.toml)",
+    ),
+    (
+        ("validate", ""),
+        "SCENARIO: the path is empty (allowed: a scenario TOML file, e.g. scenarios/baseline.toml)",
+    ),
+    (
+        ("sweep", "", "--out", "x"),
+        "SPEC: the path is empty (allowed: a sweep spec TOML file, "
+        "e.g. scenarios/sweeps/example.toml)",
+    ),
+    (("analyze", ""), "DIR: the path is empty (allowed: a sweep folder, e.g. out/sweeps/example)"),
+    (("report", ""), "DIR: the path is empty (allowed: a run or sweep folder, e.g. out/baseline)"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), EMPTY_PATHS)
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(
+    tmp_path, monkeypatch, no_simulation, args, message
+):
+    """The audit's case: `--out ''` was the current folder, named '.' in the error, and
+    `aipm sweep SPEC --out ''` wrote the sweep into it. An empty path (an unset shell
+    variable) is refused, naming the flag or argument; nothing is written anywhere."""
+    spec = tmp_path / "in" / "spec.toml"
+    spec.parent.mkdir()
+    spec.write_text(
+        f'name = "tiny"\nscenario = "{BASELINE.as_posix()}"\ndesign = "lhs"\nsamples = 1\n'
+        '[fixed]\nquarters = 2\n[parameters]\n"demand.bass_q" = { low = 0.03, high = 0.15 }\n'
+    )
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    args = [spec if a == SPEC else a for a in args]
+    extra = ("--workers", 1) if args[0] == "sweep" else ()  # old aipm ran it in this process
+    assert one_error_line(invoke(*args, *extra)) == f"error: {message}"
+    assert list(cwd.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["cwd", "in"]
 
 
 def test_out_in_a_folder_that_cannot_be_written(tmp_path, monkeypatch, no_simulation):
