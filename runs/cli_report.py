@@ -53,6 +53,7 @@ def report(
 ) -> None:
     """Rebuild the report (dashboard PNG, figures, report.html) of a run or sweep directory."""
     from runs.cli import fail, out
+    from runs.readback import UnreadableFile
     from runs.report import build_report
     from runs.sweep_report import build_sweep_report
 
@@ -72,6 +73,8 @@ def report(
         )
     try:
         page = build(directory)
+    except UnreadableFile as exc:  # names the file itself
+        raise fail(str(exc)) from None
     except (FileNotFoundError, ValueError) as exc:
         raise fail(f"{directory}: {exc}") from None
     out.print(f"wrote {page}")

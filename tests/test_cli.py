@@ -976,6 +976,41 @@ def test_report_names_the_json_file_it_cannot_read(tmp_path, run_folder, name, c
     assert _tree(folder) == before  # nothing written
 
 
+MAGIC = (
+    "cannot read it as Parquet (Parquet magic bytes not found in footer. Either the file "
+    "is corrupted or this is not a parquet file.)"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("deals.parquet", b"not parquet, but long enough", MAGIC),
+        ("deals.parquet", b"", "cannot read it as Parquet (Parquet file size is 0 bytes)"),
+        ("deals.parquet", None, "cannot read it (it does not exist)"),
+        ("firms.parquet", b"not parquet, but long enough", MAGIC),
+        ("events.parquet", b"not parquet, but long enough", MAGIC),
+        ("params.json", None, "cannot read it (it does not exist)"),
+    ],
+)
+def test_report_names_a_table_it_cannot_read_once(tmp_path, run_folder, name, content, problem):
+    """The audit's case: a bad deals.parquet gave `DIR: Could not open Parquet input source
+    'DIR/deals.parquet': ...` (the path twice); now `DIR/deals.parquet: cannot read it ...`."""
+    import shutil
+
+    folder = tmp_path / "run"
+    shutil.copytree(run_folder, folder)
+    if content is None:
+        (folder / name).unlink()
+    else:
+        (folder / name).write_bytes(content)
+    before = _tree(folder)
+    line = one_error_line(invoke("report", folder))
+    assert line == f"error: {folder / name}: {problem}"
+    assert line.count(str(folder)) == 1
+    assert _tree(folder) == before  # nothing written
+
+
 # -- aipm app: --host and --port are checked before the server starts -----------------------
 @pytest.fixture
 def no_server(monkeypatch):

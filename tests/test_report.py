@@ -329,11 +329,15 @@ def test_the_sweep_heat_map_shows_the_parameters_that_matter_most(sweep_dir):
 
 
 def test_sweep_directory_without_runs_table(tmp_path):
+    from runs.readback import UnreadableFile
+
     (tmp_path / "empty" / "runs").mkdir(parents=True)
-    with pytest.raises(FileNotFoundError, match="no runs table"):
+    with pytest.raises(UnreadableFile, match="no runs table"):
         build_sweep_report(tmp_path / "empty")
     r = aipm("report", tmp_path / "empty")  # dispatched to the sweep report
-    assert r.exit_code == 2 and "no runs table" in r.stderr
+    runs = tmp_path / "empty" / "runs"
+    assert r.exit_code == 2  # the folder named once (was "DIR: DIR: no runs table")
+    assert r.stderr == f"error: {runs}: no runs table (no *.parquet in it)\n"
 
 
 def test_minimal_sweep_without_paths_or_analysis(tmp_path):

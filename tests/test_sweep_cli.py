@@ -158,6 +158,37 @@ def test_analyze_bad_input_exit_2(tmp_path):
     assert r.exit_code == 2 and "--threshold" in r.stderr
 
 
+def test_a_part_or_table_that_cannot_be_read_is_named_once(tmp_path):
+    """A runs part that is not Parquet: analyze and report name it once (pyarrow's message
+    named it twice), and sweep --resume gives one line instead of a traceback; an analysis
+    table that is not UTF-8 CSV is named too. Nothing is written."""
+    out = tmp_path / "out"
+    r = invoke("sweep", write_spec(tmp_path, samples=1), "--out", out, "--workers", 1)
+    assert r.exit_code == 0, r.stderr
+    (part,) = (out / "runs").iterdir()
+    part.write_bytes(b"x")
+    why = "Parquet file size is 1 bytes, smaller than the minimum file footer (8 bytes)"
+    line = f"error: {part}: cannot read it as Parquet ({why})"
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    for args in (("analyze", out), ("report", out)):
+        r = invoke(*args)
+        assert (r.exit_code, r.stderr) == (2, line + "\n"), args
+    resume = ("sweep", write_spec(tmp_path, samples=1), "--out", out, "--resume", "--workers", 1)
+    r = invoke(*resume)  # was a traceback
+    assert r.exit_code == 2
+    assert r.stderr == f"{line}; move it out of the folder and --resume runs its runs again\n"
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before  # nothing changed
+    part.unlink()  # as the message says: --resume runs its runs again
+    r = invoke(*resume)
+    assert r.exit_code == 0, r.stderr
+    assert len(SweepStore(out).read_runs()) == 2
+    (out / "analysis").mkdir()
+    (out / "analysis" / "morris.csv").write_bytes(b"\xff\xfe")
+    r = invoke("report", out)
+    assert r.exit_code == 2
+    assert r.stderr.startswith(f"error: {out / 'analysis' / 'morris.csv'}: cannot read it as CSV (")
+
+
 def test_killed_sweep_resumes_each_run_exactly_once(tmp_path):
     spec = write_spec(tmp_path, samples=20, quarters=10, chunk=1)
     out = tmp_path / "killed"
