@@ -207,21 +207,32 @@ def analyze(
     ValueError
         ``out`` is not a sweep directory or a metric is not a numeric column (one line).
     """
+    from runs.scenario import did_you_mean
     from runs.sweepstore import SweepStore, is_sweep_dir
 
     out = Path(out)
     if not is_sweep_dir(out):
-        raise ValueError(f"{out}: not a sweep directory (no sweep params.json)")
+        why = "no sweep params.json" if out.is_dir() else "it does not exist"
+        why = "it is a file" if out.is_file() else why
+        raise ValueError(f"{out}: not a sweep directory ({why})")
     store = SweepStore(out)
     meta = store.params()
     paths = [p["path"] for p in meta["parameters"]]
     columns = meta["columns"]
+    numeric = [c for c, kind in columns.items() if kind in ("float64", "Int64", "int64")]
     metrics = [m for m in DEFAULT_METRICS if m in columns] if metrics is None else list(metrics)
     for m in metrics:
-        if columns.get(m) not in ("float64", "Int64", "int64"):
-            raise ValueError(f"--metric: {m!r} is not a numeric column of the runs table")
+        if m not in numeric:
+            examples = ", ".join([d for d in DEFAULT_METRICS if d in numeric][:3])
+            raise ValueError(
+                f"--metric: {m!r} is not a numeric column of the runs table (allowed: one of "
+                f"its {len(numeric)} numeric columns, e.g. {examples}){did_you_mean(m, numeric)}"
+            )
     if regime not in REGIMES:
-        raise ValueError(f"--regime: {regime!r} (allowed: {', '.join(REGIMES)})")
+        raise ValueError(
+            f"--regime: {regime!r} is not a regime (allowed: {', '.join(REGIMES)})"
+            f"{did_you_mean(regime, REGIMES)}"
+        )
     runs = store.read_runs(columns=["run_id", "point_id", "status", "regime", *paths, *metrics])
     notes: list[str] = []
     n_points, design = meta["n_points"], meta["design"]

@@ -74,6 +74,24 @@ def test_sweep_and_analyze(tmp_path):
     r = invoke("analyze", out, "--regime", "boom")
     assert r.exit_code == 0, r.stderr
     assert "== regimes ==" in r.stdout and (out / "analysis" / "regimes.csv").exists()
+    # a misspelt metric or regime: one line with what is allowed and the closest name
+    analysed = sorted((out / "analysis").iterdir())
+    r = invoke("analyze", out, "--metric", "lab_revenu")
+    assert r.exit_code == 2 and r.stderr.startswith(
+        "error: --metric: 'lab_revenu' is not a numeric column of the runs table (allowed: one "
+        "of its "
+    )
+    assert r.stderr.endswith(
+        " numeric columns, e.g. lab_revenue, peak_valuation, ai_value_drawdown); did you mean "
+        "'lab_revenue'?\n"
+    )
+    r = invoke("analyze", out, "--regime", "boon")
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "error: --regime: 'boon' is not a regime (allowed: boom, soft_landing, crash_recovered, "
+        "bust, cascade); did you mean 'boom'?\n",
+    )
+    assert sorted((out / "analysis").iterdir()) == analysed
 
 
 BAD_SPECS = [
@@ -152,8 +170,12 @@ def test_unreachable_scheduler_exit_2(tmp_path):
 
 def test_analyze_bad_input_exit_2(tmp_path):
     r = invoke("analyze", tmp_path)
-    assert r.exit_code == 2 and "not a sweep directory" in r.stderr
+    assert r.exit_code == 2
+    assert r.stderr == f"error: {tmp_path}: not a sweep directory (no sweep params.json)\n"
     assert not (tmp_path / "analysis").exists()
+    r = invoke("analyze", tmp_path / "nothing")
+    assert r.stderr == f"error: {tmp_path / 'nothing'}: not a sweep directory (it does not exist)\n"
+    assert not (tmp_path / "nothing").exists()
     r = invoke("analyze", tmp_path, "--threshold", "1.5")
     assert r.exit_code == 2 and "--threshold" in r.stderr
 
