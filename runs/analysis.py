@@ -49,6 +49,7 @@ __all__ = [
     "morris_indices",
     "point_means",
     "prim_boxes",
+    "prim_stem",
     "regime_table",
     "seed_noise",
     "seed_share_notes",
@@ -84,6 +85,15 @@ mean is the lab's default rate at a point), then gauges."""
 REGIMES = tuple(r.value for r in Regime)
 
 
+def prim_stem(regime: str) -> str:
+    """Name of the PRIM table of ``regime`` (``prim_boom``: ``analysis/prim_boom.csv``).
+
+    One table per regime: analysing the sweep for another regime (or with the default,
+    ``cascade``) leaves the boxes found for the others in place.
+    """
+    return f"prim_{regime}"
+
+
 def regime_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Count and share of runs per regime (failed runs as ``failed``)."""
     label = runs["regime"].astype("string").where(runs["status"] == "ok", "failed")
@@ -97,7 +107,9 @@ class SweepAnalysis:
     """Results of :func:`analyze`.
 
     ``applicable`` names the tables the sweep's design allows (written as CSV files,
-    with their header even when they have no rows); the others are empty.
+    with their header even when they have no rows); the others are empty. ``prim``
+    holds the boxes of runs ending in ``regime``, written as ``prim_<regime>.csv``
+    (:func:`prim_stem`).
     """
 
     regimes: pd.DataFrame
@@ -108,16 +120,17 @@ class SweepAnalysis:
     notes: tuple[str, ...] = field(default=())
     seed_noise: pd.DataFrame = field(default_factory=pd.DataFrame)
     applicable: frozenset[str] = field(default=frozenset())
+    regime: str = "cascade"
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Name → table, for writing and printing."""
+        """Name → table, for writing and printing (the name of its file without ``.csv``)."""
         return {
             "regimes": self.regimes,
             "seed_noise": self.seed_noise,
             "sobol": self.sobol,
             "sobol_second_order": self.sobol_second_order,
             "morris": self.morris,
-            "prim": self.prim,
+            prim_stem(self.regime): self.prim,
         }
 
 
@@ -186,33 +199,45 @@ def analyze(
         PRIM's density threshold.
     write : bool
         Also write each table the design allows to ``out/analysis/<name>.csv``
-        (and remove stale tables of analyses it does not allow).
+        (and remove stale tables of analyses it does not allow); PRIM's is
+        ``prim_<regime>.csv``, so the boxes found for other regimes are kept.
 
     Raises
     ------
     ValueError
         ``out`` is not a sweep directory or a metric is not a numeric column (one line).
     """
+    from runs.scenario import did_you_mean
     from runs.sweepstore import SweepStore, is_sweep_dir
 
     out = Path(out)
     if not is_sweep_dir(out):
-        raise ValueError(f"{out}: not a sweep directory (no sweep params.json)")
+        why = "no sweep params.json" if out.is_dir() else "it does not exist"
+        why = "it is a file" if out.is_file() else why
+        raise ValueError(f"{out}: not a sweep directory ({why})")
     store = SweepStore(out)
     meta = store.params()
     paths = [p["path"] for p in meta["parameters"]]
     columns = meta["columns"]
+    numeric = [c for c, kind in columns.items() if kind in ("float64", "Int64", "int64")]
     metrics = [m for m in DEFAULT_METRICS if m in columns] if metrics is None else list(metrics)
     for m in metrics:
-        if columns.get(m) not in ("float64", "Int64", "int64"):
-            raise ValueError(f"--metric: {m!r} is not a numeric column of the runs table")
+        if m not in numeric:
+            examples = ", ".join([d for d in DEFAULT_METRICS if d in numeric][:3])
+            raise ValueError(
+                f"--metric: {m!r} is not a numeric column of the runs table (allowed: one of "
+                f"its {len(numeric)} numeric columns, e.g. {examples}){did_you_mean(m, numeric)}"
+            )
     if regime not in REGIMES:
-        raise ValueError(f"--regime: {regime!r} (allowed: {', '.join(REGIMES)})")
+        raise ValueError(
+            f"--regime: {regime!r} is not a regime (allowed: {', '.join(REGIMES)})"
+            f"{did_you_mean(regime, REGIMES)}"
+        )
     runs = store.read_runs(columns=["run_id", "point_id", "status", "regime", *paths, *metrics])
     notes: list[str] = []
     n_points, design = meta["n_points"], meta["design"]
     replicates = int(meta["spec"].get("replicates", 1))
-    applicable = {"regimes", "prim"}
+    applicable = {"regimes", prim_stem(regime)}
     if len(runs) < meta["n_runs"]:
         notes.append(f"incomplete sweep: {len(runs)} of {meta['n_runs']} runs")
     noise = pd.DataFrame(columns=SEED_NOISE_COLUMNS)
@@ -257,10 +282,18 @@ def analyze(
     if note:
         notes.append(note)
     result = SweepAnalysis(
-        regime_table(runs), sobol, sobol2, morris, prim, tuple(notes), noise, frozenset(applicable)
+        regime_table(runs),
+        sobol,
+        sobol2,
+        morris,
+        prim,
+        tuple(notes),
+        noise,
+        frozenset(applicable),
+        regime,
     )
     if write:
-        _write(out / "analysis", result, regime, metrics)
+        _write(out / "analysis", result, metrics)
     return result
 
 
@@ -280,8 +313,13 @@ def seed_share_notes(noise: pd.DataFrame, replicates: int) -> list[str]:
     ]
 
 
-def _write(folder: Path, result: SweepAnalysis, regime: str, metrics: list[str]) -> None:
-    """Write the applicable tables (header included) and remove stale ones."""
+def _write(folder: Path, result: SweepAnalysis, metrics: list[str]) -> None:
+    """Write the applicable tables (header included) and remove stale ones.
+
+    Only the tables of analyses the design does not allow are stale: the PRIM tables of
+    other regimes (``prim_<regime>.csv``, and an older aipm's ``prim.csv``) are kept.
+    ``notes.json`` holds this call's notes, regime and metrics.
+    """
     from runs.output import atomic_write_bytes
 
     for name, table in result.tables().items():
@@ -290,5 +328,7 @@ def _write(folder: Path, result: SweepAnalysis, regime: str, metrics: list[str])
             atomic_write_bytes(target, table.to_csv(index=False).encode())
         elif target.exists():
             target.unlink()
-    note_text = json.dumps({"notes": list(result.notes), "regime": regime, "metrics": metrics})
+    note_text = json.dumps(
+        {"notes": list(result.notes), "regime": result.regime, "metrics": metrics}
+    )
     atomic_write_bytes(folder / "notes.json", note_text.encode())

@@ -14,7 +14,7 @@ import importlib
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -94,6 +94,25 @@ def check_range(command: str, flag: str, value: int) -> None:
         raise fail(f"{flag}: {value} is out of range{_allowed(command, flag)}")
 
 
+def path_value(name: str, allowed: str) -> Callable[[str | Path], Path]:
+    """A parser for a path flag or argument that refuses an empty path (one line, exit 2).
+
+    Click reads ``--out ''`` as ``Path('')``, the current folder, which an error would
+    then name ``'.'``; an empty path is a slip (an unset shell variable), not a folder.
+    ``name`` is the flag or argument as errors name it, ``allowed`` what it takes.
+    """
+
+    def parse(value: str | Path) -> Path:
+        if isinstance(value, Path):  # a default
+            return value
+        if value == "":
+            raise fail(f"{name}: the path is empty (allowed: {allowed})")
+        return Path(value)
+
+    parse.__name__ = "path"  # shown in --help as <path>
+    return parse
+
+
 class AipmGroup(TyperGroup):
     """The command group: Click's usage errors become one line and exit code 2."""
 
@@ -171,7 +190,14 @@ app = typer.Typer(
     help="aipm — AI Perpetual Motion: an agent-based model of AI circular financing.",
 )
 
-ScenarioPath = Annotated[Path, typer.Argument(help="scenario TOML file", show_default=False)]
+ScenarioPath = Annotated[
+    Path,
+    typer.Argument(
+        help="scenario TOML file",
+        show_default=False,
+        parser=path_value("SCENARIO", "a scenario TOML file, e.g. scenarios/baseline.toml"),
+    ),
+]
 SetOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -349,6 +375,8 @@ def run(
         typer.Option(
             "--out",
             help="output folder (default out/NAME): new, empty, or an earlier run's",
+            parser=path_value("--out", "a folder, e.g. out/baseline"),
+            metavar="<path>",
         ),
     ] = None,
     set_: SetOption = None,

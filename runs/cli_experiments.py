@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -22,9 +23,32 @@ def register(app: typer.Typer) -> None:
     app.command("analyze")(analyze)
 
 
+def _path(name: str, allowed: str) -> Callable[[str | Path], Path]:
+    """:func:`runs.cli.path_value` (imported when typer reads the signatures)."""
+    from runs.cli import path_value
+
+    return path_value(name, allowed)
+
+
 def sweep(
-    spec: Annotated[Path, typer.Argument(help="sweep spec TOML file", show_default=False)],
-    out: Annotated[Path, typer.Option("--out", help="output directory", show_default=False)],
+    spec: Annotated[
+        Path,
+        typer.Argument(
+            help="sweep spec TOML file",
+            show_default=False,
+            parser=_path("SPEC", "a sweep spec TOML file, e.g. scenarios/sweeps/example.toml"),
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="output directory",
+            show_default=False,
+            parser=_path("--out", "a folder, e.g. out/sweeps/example"),
+            metavar="<path>",
+        ),
+    ],
     resume: Annotated[
         bool, typer.Option("--resume", help="continue the sweep in --out: run only missing runs")
     ] = False,
@@ -90,7 +114,14 @@ def sweep(
 
 
 def analyze(
-    directory: Annotated[Path, typer.Argument(help="sweep output directory", show_default=False)],
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            help="sweep output directory",
+            show_default=False,
+            parser=_path("DIR", "a sweep folder, e.g. out/sweeps/example"),
+        ),
+    ],
     metric: Annotated[
         list[str] | None,
         typer.Option("--metric", help="runs-table column for Sobol/Morris (repeatable)"),

@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -33,15 +34,28 @@ def register(app: typer.Typer) -> None:
     app.command("app")(serve_app)
 
 
+def _path(name: str, allowed: str) -> Callable[[str | Path], Path]:
+    """:func:`runs.cli.path_value` (imported when typer reads the signatures)."""
+    from runs.cli import path_value
+
+    return path_value(name, allowed)
+
+
 def report(
     directory: Annotated[
-        Path, typer.Argument(help="run directory (or sweep directory)", show_default=False)
+        Path,
+        typer.Argument(
+            help="run directory (or sweep directory)",
+            show_default=False,
+            parser=_path("DIR", "a run or sweep folder, e.g. out/baseline"),
+        ),
     ],
 ) -> None:
     """Rebuild the report (dashboard PNG, figures, report.html) of a run or sweep directory."""
     from functools import partial
 
     from runs.cli import fail, out
+    from runs.readback import UnreadableFile
     from runs.report import build_report
     from runs.report_worker import can_fork
     from runs.sweep_report import build_sweep_report
@@ -63,6 +77,8 @@ def report(
         )
     try:
         page = build(directory)
+    except UnreadableFile as exc:  # names the file itself
+        raise fail(str(exc)) from None
     except (FileNotFoundError, ValueError) as exc:
         raise fail(f"{directory}: {exc}") from None
     out.print(f"wrote {page}")

@@ -563,14 +563,20 @@ def write_run(
 
 
 def read_run(run_dir: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Read back (params, firms, system, deals) of a run directory."""
-    import pandas as pd  # not at the top: aipm run opens its output before it imports pandas
+    """Read back (params, firms, system, deals) of a run directory.
+
+    Raises
+    ------
+    runs.readback.UnreadableFile
+        If one of the files is missing or unreadable: one line naming it (once).
+    """
+    from runs.readback import read_json, read_parquet
 
     run_dir = Path(run_dir)
-    params = json.loads((run_dir / "params.json").read_text(encoding="utf-8"))
+    params = read_json(run_dir / "params.json")
     return (
         params,
-        pd.read_parquet(run_dir / "firms.parquet"),
-        pd.read_parquet(run_dir / "system.parquet"),
-        pd.read_parquet(run_dir / "deals.parquet"),
+        read_parquet(run_dir / "firms.parquet"),
+        read_parquet(run_dir / "system.parquet"),
+        read_parquet(run_dir / "deals.parquet"),
     )

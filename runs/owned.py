@@ -39,6 +39,7 @@ __all__ = [
     "LOCK_NAME",
     "OUTPUT_MARKS",
     "OUTPUT_NAMES",
+    "REGIME_NAMES",
     "RUN_FIGURE_STEMS",
     "RUN_FILES",
     "RUN_KIND",
@@ -143,6 +144,12 @@ RUN_LAYOUT = Layout(
 
 _PARTS = Layout(r"part-\d{5,}\.parquet")
 
+#: The regime labels (``world.regimes.Regime``, not imported here: it imports numpy), which
+#: name a sweep's PRIM tables and figures (``analysis/prim_boom.csv``, ``report/prim_boom.png``).
+REGIME_NAMES = ("boom", "soft_landing", "crash_recovered", "bust", "cascade")
+#: ``prim``, as an older ``aipm analyze`` named its table, or ``prim_<regime>``.
+_PRIM = rf"prim(?:_(?:{_names(*REGIME_NAMES)}))?"
+
 #: A sweep folder: :mod:`runs.sweepstore`, ``aipm analyze`` (``analysis/``) and
 #: ``aipm report`` of a sweep (``report.html``, ``report/``).
 SWEEP_FILES = ("params.json", "design.parquet", "summary.json", "report.html", LOCK_NAME)
@@ -152,12 +159,12 @@ SWEEP_LAYOUT = Layout(
         "runs": _PARTS,
         "paths": Layout("(?!)", {"firms": _PARTS, "system": _PARTS}),
         "analysis": Layout(
-            r"(?:regimes|seed_noise|sobol|sobol_second_order|morris|prim)\.(?:csv|parquet)"
+            rf"(?:regimes|seed_noise|sobol|sobol_second_order|morris|{_PRIM})\.(?:csv|parquet)"
             r"|notes\.json"
         ),
         "report": Layout(
             r"(?:fan_charts|regimes|regimes_by_parameter|regime_map|heatmap|sobol"
-            r"|sobol_overview|morris|morris_overview|prim)\.png"
+            rf"|sobol_overview|morris|morris_overview|{_PRIM})\.png"
         ),
     },
 )

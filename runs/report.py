@@ -18,7 +18,6 @@ docstring). Every file is written atomically.
 from __future__ import annotations
 
 import gc
-import json
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +36,7 @@ from runs import figures, style
 from runs.figures.base import Grid
 from runs.output import atomic_write_bytes, read_run
 from runs.png import encode_png
+from runs.readback import read_json, read_parquet
 from runs.report_page import Shown, run_page
 from runs.story import article_facts, outcome, regime_rule, timeline
 from world.gauges import paid_growth_by_year
@@ -119,10 +119,10 @@ def read_tables(run_dir: Path) -> RunTables:
 
     def optional(name: str) -> pd.DataFrame | None:
         path = run_dir / name
-        return pd.read_parquet(path) if path.is_file() else None
+        return read_parquet(path) if path.is_file() else None
 
     summary_file = run_dir / "summary.json"
-    summary = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.is_file() else {}
+    summary = read_json(summary_file) if summary_file.is_file() else {}
     return RunTables(
         params, firms, system, deals, optional("events.parquet"), optional("loops.parquet"), summary
     )
@@ -377,8 +377,8 @@ def build_report(run_dir: Path, *, processes: int = 1) -> Path:
 
     Raises
     ------
-    FileNotFoundError
-        If a file of the run is missing.
+    runs.readback.UnreadableFile
+        If a file of the run is missing or unreadable (a ``ValueError`` naming it).
     ValueError
         If a table lacks a column the figures need, or has no rows; or if
         ``processes`` is not 1 or 2.

@@ -15,9 +15,11 @@ from matplotlib.figure import Figure
 
 from runs.indices import INFLUENCE
 from runs.output import atomic_write_bytes
+from runs.readback import UnreadableFile, read_csv, read_parquet
 from runs.report import png_bytes
 from runs.report_page import Shown, sweep_page
 from runs.story import regime_rule
+from world.regimes import Regime
 
 __all__ = [
     "DETAILED_METRICS",
@@ -53,16 +55,16 @@ HEATMAP_METRICS = (
 
 
 def _read_tables(paths: list[Path]) -> pd.DataFrame | None:
-    """Concatenate Parquet/CSV tables; empty files and tables are skipped (None if all are)."""
+    """Concatenate Parquet/CSV tables; empty files and tables are skipped (None if all are).
+
+    Raises :class:`runs.readback.UnreadableFile` naming a file that cannot be read.
+    """
     frames = []
     for p in sorted(paths):
-        if p.suffix == ".parquet":
-            frames.append(pd.read_parquet(p))
-            continue
-        try:
-            frames.append(pd.read_csv(p))
-        except pd.errors.EmptyDataError:  # an analysis the design did not allow
-            continue
+        # an empty CSV file: an analysis the design did not allow
+        frame = read_parquet(p) if p.suffix == ".parquet" else read_csv(p)
+        if frame is not None:
+            frames.append(frame)
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else None
 
@@ -138,13 +140,15 @@ def build_sweep_report(sweep_dir: Path) -> Path:
       ``ok`` runs are drawn);
     * ``paths/system/*.parquet`` — per-quarter system paths with ``run_id``
       (fan charts);
-    * ``analysis/{sobol,morris,prim}.csv`` (or ``.parquet``) — the tables of
-      :mod:`runs.analysis`.
+    * ``analysis/{sobol,morris}.csv`` and ``analysis/prim_<regime>.csv`` (or
+      ``.parquet``) — the tables of :mod:`runs.analysis`, one PRIM table per regime
+      analysed (each drawn as ``report/prim_<regime>.png``); the ``prim.csv`` of an
+      older aipm (whose regime is not recorded) as ``report/prim.png``.
 
     Raises
     ------
-    FileNotFoundError
-        If there is no runs table.
+    runs.readback.UnreadableFile
+        If there is no runs table, or a table cannot be read (a ``ValueError`` naming it).
     ValueError
         If a table lacks a column its figure needs.
     """
@@ -153,7 +157,7 @@ def build_sweep_report(sweep_dir: Path) -> Path:
     sweep_dir = Path(sweep_dir)
     runs = _read_tables(sorted((sweep_dir / "runs").glob("*.parquet")))
     if runs is None:
-        raise FileNotFoundError(f"{sweep_dir}: no runs table (runs/*.parquet)")
+        raise UnreadableFile(f"{sweep_dir / 'runs'}: no runs table (no *.parquet in it)")
     if "status" in runs.columns:
         runs = runs[runs["status"] == "ok"]
     meta = _sweep_meta(sweep_dir)
@@ -207,9 +211,15 @@ def build_sweep_report(sweep_dir: Path) -> Path:
             table = table[table["metric"].isin(first)]
             caption += f" of the first {DETAILED_METRICS} metrics (all: analysis/{stem}.csv)"
         made.append((stem, caption + ".", make(table)))
-    prim = _analysis_table(analysis, "prim")
+    for regime in Regime:  # one table per regime analysed (aipm analyze --regime)
+        prim = _analysis_table(analysis, f"prim_{regime.value}")
+        if prim is not None:
+            caption = f"PRIM boxes: where runs end in {regime.value}."
+            made.append((f"prim_{regime.value}", caption, sweep_figures.prim_figure(prim, ranges)))
+    prim = _analysis_table(analysis, "prim")  # written by an older aipm analyze
     if prim is not None:
-        made.append(("prim", "PRIM boxes.", sweep_figures.prim_figure(prim, ranges)))
+        caption = "PRIM boxes (analysis/prim.csv, from an older aipm analyze)."
+        made.append(("prim", caption, sweep_figures.prim_figure(prim, ranges)))
     shown = []
     for stem, caption, fig in made:
         data = png_bytes(fig)

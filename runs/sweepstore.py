@@ -45,11 +45,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from runs.faults import fault_point
 from runs.output import atomic_write_bytes
 from runs.owned import HIDDEN_TMP, LOCK_NAME, is_sweep_dir
+from runs.readback import parquet_error, read_parquet
 
 __all__ = [
     "LOCK_NAME",
@@ -192,7 +194,7 @@ class SweepStore:
 
     def design(self) -> pd.DataFrame:
         """The design points."""
-        return pd.read_parquet(self.root / "design.parquet")
+        return read_parquet(self.root / "design.parquet")
 
     def write_summary(self, summary: dict[str, Any]) -> None:
         """Write ``summary.json`` atomically."""
@@ -204,8 +206,29 @@ class SweepStore:
 
         Deletes hidden temporary files and path parts whose runs part is missing,
         and sets the next part number past every part seen.
+
+        Raises
+        ------
+        SweepError
+            If a runs part cannot be read or holds a run of another part (one line).
         """
         runs = _parts(self.runs_dir)
+        done: set[int] = set()  # read first: a part that cannot be read changes nothing
+        for path in runs.values():
+            try:
+                ids = pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist()
+            except (OSError, ValueError, pa.ArrowException) as exc:
+                raise SweepError(
+                    f"{parquet_error(path, exc)}; move it out of the folder and --resume "
+                    "runs its runs again"
+                ) from None
+            dup = done.intersection(ids)
+            if dup:
+                raise SweepError(
+                    f"{path}: run {min(dup)} is already in another part "
+                    "(the sweep folder was written by two processes at once; start it afresh)"
+                )
+            done.update(ids)
         seen = set(runs)
         for table in PATH_TABLES:
             folder = self.paths_dir / table
@@ -219,16 +242,6 @@ class SweepStore:
                     tmp.unlink()
         (self.root / "summary.json").unlink(missing_ok=True)
         self._next_part = max(seen, default=-1) + 1
-        done: set[int] = set()
-        for path in runs.values():
-            ids = pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist()
-            dup = done.intersection(ids)
-            if dup:
-                raise SweepError(
-                    f"{path}: run {min(dup)} is already in another part "
-                    "(the sweep folder was written by two processes at once; start it afresh)"
-                )
-            done.update(ids)
         return done
 
     def write_chunk(self, runs: bytes, firms: bytes | None, system: bytes | None) -> Path:
@@ -252,12 +265,14 @@ class SweepStore:
         ------
         SweepError
             If a run id appears more than once (a folder written by two processes).
+        runs.readback.UnreadableFile
+            If a part cannot be read (one line naming it).
         """
         if not _parts(self.runs_dir):
             from runs.worker import ID_COLUMNS
 
             return pd.DataFrame({c: pd.Series(dtype=t) for c, t in ID_COLUMNS.items()})
-        frame = pd.read_parquet(self.runs_dir, columns=columns)
+        frame = read_parquet(self.runs_dir, columns=columns)
         if "run_id" not in frame:
             return frame
         self._check_unique(frame["run_id"])
@@ -266,7 +281,7 @@ class SweepStore:
     def check_unique(self) -> None:
         """Raise :class:`SweepError` if a run id appears in the runs table more than once."""
         if _parts(self.runs_dir):
-            self._check_unique(pd.read_parquet(self.runs_dir, columns=["run_id"])["run_id"])
+            self._check_unique(read_parquet(self.runs_dir, columns=["run_id"])["run_id"])
 
     def _check_unique(self, run_ids: pd.Series) -> None:
         counts = run_ids.value_counts()
@@ -285,4 +300,4 @@ class SweepStore:
         if not _parts(folder):
             raise FileNotFoundError(f"{folder}: no paths stored (run the sweep with --paths)")
         filters = [("run_id", "in", list(run_ids))] if run_ids is not None else None
-        return pd.read_parquet(folder, filters=filters)
+        return read_parquet(folder, filters=filters)

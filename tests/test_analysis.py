@@ -207,7 +207,7 @@ def test_analyze_a_sobol_sweep_directory(tmp_path):
     assert result.morris.empty and result.regimes["runs"].sum() == 16
     # the tables the design allows, each readable by pandas (a header at least); no
     # table for an analysis the design does not allow (was a 1-byte morris.csv)
-    for name in ("regimes", "sobol", "prim"):
+    for name in ("regimes", "sobol", "prim_cascade"):
         table = pd.read_csv(out / "analysis" / f"{name}.csv")
         assert len(table.columns) >= 2, name
     assert not (out / "analysis" / "morris.csv").exists()

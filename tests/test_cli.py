@@ -307,7 +307,7 @@ def test_the_guard_refuses_the_root_and_is_checked_again_before_replacing(tmp_pa
     ("out", "message"),
     [
         (".", "does not name a folder"),
-        ("", "does not name a folder"),
+        ("", "--out: the path is empty (allowed: a folder, e.g. out/baseline)"),
         ("..", "does not name a folder"),
         ("file", "exists and is not a folder"),
         ("file/sub", "file is a file, not a folder"),
@@ -325,6 +325,60 @@ def test_bad_out_paths_fail_before_simulating(tmp_path, monkeypatch, no_simulati
     assert message in one_error_line(invoke("run", BASELINE, "--out", out))
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert (tmp_path / "file").read_text() == "mine"
+
+
+SPEC = "SPEC.toml"  # stands for a small sweep spec written by the test
+EMPTY_PATHS = [
+    (
+        ("run", BASELINE, "--out", ""),
+        "--out: the path is empty (allowed: a folder, e.g. out/baseline)",
+    ),
+    (
+        ("sweep", SPEC, "--out", ""),
+        "--out: the path is empty (allowed: a folder, e.g. out/sweeps/example)",
+    ),
+    (
+        ("check-model", "--out", ""),
+        "--out: the path is empty (allowed: a folder, e.g. out/check-model)",
+    ),
+    (
+        ("run", ""),
+        "SCENARIO: the path is empty (allowed: a scenario TOML file, e.g. scenarios/baseline.toml)",
+    ),
+    (
+        ("validate", ""),
+        "SCENARIO: the path is empty (allowed: a scenario TOML file, e.g. scenarios/baseline.toml)",
+    ),
+    (
+        ("sweep", "", "--out", "x"),
+        "SPEC: the path is empty (allowed: a sweep spec TOML file, "
+        "e.g. scenarios/sweeps/example.toml)",
+    ),
+    (("analyze", ""), "DIR: the path is empty (allowed: a sweep folder, e.g. out/sweeps/example)"),
+    (("report", ""), "DIR: the path is empty (allowed: a run or sweep folder, e.g. out/baseline)"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), EMPTY_PATHS)
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(
+    tmp_path, monkeypatch, no_simulation, args, message
+):
+    """The audit's case: `--out ''` was the current folder, named '.' in the error, and
+    `aipm sweep SPEC --out ''` wrote the sweep into it. An empty path (an unset shell
+    variable) is refused, naming the flag or argument; nothing is written anywhere."""
+    spec = tmp_path / "in" / "spec.toml"
+    spec.parent.mkdir()
+    spec.write_text(
+        f'name = "tiny"\nscenario = "{BASELINE.as_posix()}"\ndesign = "lhs"\nsamples = 1\n'
+        '[fixed]\nquarters = 2\n[parameters]\n"demand.bass_q" = { low = 0.03, high = 0.15 }\n'
+    )
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    args = [spec if a == SPEC else a for a in args]
+    extra = ("--workers", 1) if args[0] == "sweep" else ()  # old aipm ran it in this process
+    assert one_error_line(invoke(*args, *extra)) == f"error: {message}"
+    assert list(cwd.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["cwd", "in"]
 
 
 def test_out_in_a_folder_that_cannot_be_written(tmp_path, monkeypatch, no_simulation):
@@ -919,6 +973,41 @@ def test_report_names_the_json_file_it_cannot_read(tmp_path, run_folder, name, c
     before = _tree(folder)
     line = one_error_line(invoke("report", folder))
     assert line.startswith(f"error: {folder / name}: {message}"), line
+    assert _tree(folder) == before  # nothing written
+
+
+MAGIC = (
+    "cannot read it as Parquet (Parquet magic bytes not found in footer. Either the file "
+    "is corrupted or this is not a parquet file.)"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("deals.parquet", b"not parquet, but long enough", MAGIC),
+        ("deals.parquet", b"", "cannot read it as Parquet (Parquet file size is 0 bytes)"),
+        ("deals.parquet", None, "cannot read it (it does not exist)"),
+        ("firms.parquet", b"not parquet, but long enough", MAGIC),
+        ("events.parquet", b"not parquet, but long enough", MAGIC),
+        ("params.json", None, "cannot read it (it does not exist)"),
+    ],
+)
+def test_report_names_a_table_it_cannot_read_once(tmp_path, run_folder, name, content, problem):
+    """The audit's case: a bad deals.parquet gave `DIR: Could not open Parquet input source
+    'DIR/deals.parquet': ...` (the path twice); now `DIR/deals.parquet: cannot read it ...`."""
+    import shutil
+
+    folder = tmp_path / "run"
+    shutil.copytree(run_folder, folder)
+    if content is None:
+        (folder / name).unlink()
+    else:
+        (folder / name).write_bytes(content)
+    before = _tree(folder)
+    line = one_error_line(invoke("report", folder))
+    assert line == f"error: {folder / name}: {problem}"
+    assert line.count(str(folder)) == 1
     assert _tree(folder) == before  # nothing written
 
 

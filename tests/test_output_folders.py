@@ -135,6 +135,19 @@ def test_the_run_layout_knows_every_figure_of_the_report():
     assert set(RUN_FIGURES) <= RUN_FIGURE_STEMS
 
 
+def test_the_sweep_layout_knows_the_prim_table_of_every_regime(tmp_path):
+    """aipm analyze writes analysis/prim_<regime>.csv, aipm report report/prim_<regime>.png."""
+    from runs.owned import REGIME_NAMES
+    from world.regimes import Regime
+
+    assert set(REGIME_NAMES) == {r.value for r in Regime}
+    analysis = SWEEP_LAYOUT.folders["analysis"]
+    assert all(analysis.allows_file(f"prim_{r}.csv") for r in REGIME_NAMES)
+    assert analysis.allows_file("prim.csv")  # an older aipm's
+    assert not analysis.allows_file("prim_mine.csv")
+    assert SWEEP_LAYOUT.folders["report"].allows_file("prim_soft_landing.png")
+
+
 def test_a_real_run_with_its_report_holds_nothing_foreign(tmp_path):
     run = tmp_path / "run"
     r = invoke("run", BASELINE, "--out", run, "--quarters", 2)

@@ -237,7 +237,7 @@ def sweep_dir(tmp_path):
             "coverage": 0.9,
             "density": 0.85,
         }
-    ).to_csv(d / "analysis" / "prim.csv", index=False)
+    ).to_csv(d / "analysis" / "prim_boom.csv", index=False)
     # an analysis the design did not allow is an empty file (as `aipm analyze` writes it)
     (d / "analysis" / "sobol_second_order.csv").write_text("\n", encoding="utf-8")
     return d
@@ -265,7 +265,7 @@ def test_sweep_report_files_and_links(sweep_dir):
         "heatmap",
         "sobol",
         "morris",
-        "prim",
+        "prim_boom",
     }
     assert {p.stem for p in (sweep_dir / "report").glob("*.png")} == expected
     targets = links(page)
@@ -283,6 +283,21 @@ def test_sweep_report_files_and_links(sweep_dir):
     assert "<title>aipm sweep — caps (grid design)</title>" in text  # named after its spec
     assert "duration_s" not in text  # run time is not an outcome
     assert "a 2 × 2 grid" in text  # the spec's description
+
+
+def test_the_sweep_report_draws_the_prim_boxes_of_each_regime_and_an_older_prim_csv(sweep_dir):
+    """aipm analyze writes one PRIM table per regime (prim_<regime>.csv); an older aipm
+    wrote prim.csv, whose regime it did not record: each gets its figure, named so."""
+    analysis = sweep_dir / "analysis"
+    boxes = pd.read_csv(analysis / "prim_boom.csv")
+    boxes.to_csv(analysis / "prim_bust.csv", index=False)
+    boxes.to_csv(analysis / "prim.csv", index=False)
+    page = build_sweep_report(sweep_dir).read_text(encoding="utf-8")
+    stems = {p.stem for p in (sweep_dir / "report").glob("*.png")}
+    assert {"prim_boom", "prim_bust", "prim"} <= stems
+    assert "PRIM boxes: where runs end in boom." in page
+    assert "PRIM boxes: where runs end in bust." in page
+    assert "PRIM boxes (analysis/prim.csv, from an older aipm analyze)." in page
 
 
 def test_a_sweep_of_many_metrics_gets_an_overview_and_the_first_few_in_full(sweep_dir):
@@ -314,11 +329,15 @@ def test_the_sweep_heat_map_shows_the_parameters_that_matter_most(sweep_dir):
 
 
 def test_sweep_directory_without_runs_table(tmp_path):
+    from runs.readback import UnreadableFile
+
     (tmp_path / "empty" / "runs").mkdir(parents=True)
-    with pytest.raises(FileNotFoundError, match="no runs table"):
+    with pytest.raises(UnreadableFile, match="no runs table"):
         build_sweep_report(tmp_path / "empty")
     r = aipm("report", tmp_path / "empty")  # dispatched to the sweep report
-    assert r.exit_code == 2 and "no runs table" in r.stderr
+    runs = tmp_path / "empty" / "runs"
+    assert r.exit_code == 2  # the folder named once (was "DIR: DIR: no runs table")
+    assert r.stderr == f"error: {runs}: no runs table (no *.parquet in it)\n"
 
 
 def test_minimal_sweep_without_paths_or_analysis(tmp_path):

@@ -74,6 +74,24 @@ def test_sweep_and_analyze(tmp_path):
     r = invoke("analyze", out, "--regime", "boom")
     assert r.exit_code == 0, r.stderr
     assert "== regimes ==" in r.stdout and (out / "analysis" / "regimes.csv").exists()
+    # a misspelt metric or regime: one line with what is allowed and the closest name
+    analysed = sorted((out / "analysis").iterdir())
+    r = invoke("analyze", out, "--metric", "lab_revenu")
+    assert r.exit_code == 2 and r.stderr.startswith(
+        "error: --metric: 'lab_revenu' is not a numeric column of the runs table (allowed: one "
+        "of its "
+    )
+    assert r.stderr.endswith(
+        " numeric columns, e.g. lab_revenue, peak_valuation, ai_value_drawdown); did you mean "
+        "'lab_revenue'?\n"
+    )
+    r = invoke("analyze", out, "--regime", "boon")
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "error: --regime: 'boon' is not a regime (allowed: boom, soft_landing, crash_recovered, "
+        "bust, cascade); did you mean 'boom'?\n",
+    )
+    assert sorted((out / "analysis").iterdir()) == analysed
 
 
 BAD_SPECS = [
@@ -152,10 +170,45 @@ def test_unreachable_scheduler_exit_2(tmp_path):
 
 def test_analyze_bad_input_exit_2(tmp_path):
     r = invoke("analyze", tmp_path)
-    assert r.exit_code == 2 and "not a sweep directory" in r.stderr
+    assert r.exit_code == 2
+    assert r.stderr == f"error: {tmp_path}: not a sweep directory (no sweep params.json)\n"
     assert not (tmp_path / "analysis").exists()
+    r = invoke("analyze", tmp_path / "nothing")
+    assert r.stderr == f"error: {tmp_path / 'nothing'}: not a sweep directory (it does not exist)\n"
+    assert not (tmp_path / "nothing").exists()
     r = invoke("analyze", tmp_path, "--threshold", "1.5")
     assert r.exit_code == 2 and "--threshold" in r.stderr
+
+
+def test_a_part_or_table_that_cannot_be_read_is_named_once(tmp_path):
+    """A runs part that is not Parquet: analyze and report name it once (pyarrow's message
+    named it twice), and sweep --resume gives one line instead of a traceback; an analysis
+    table that is not UTF-8 CSV is named too. Nothing is written."""
+    out = tmp_path / "out"
+    r = invoke("sweep", write_spec(tmp_path, samples=1), "--out", out, "--workers", 1)
+    assert r.exit_code == 0, r.stderr
+    (part,) = (out / "runs").iterdir()
+    part.write_bytes(b"x")
+    why = "Parquet file size is 1 bytes, smaller than the minimum file footer (8 bytes)"
+    line = f"error: {part}: cannot read it as Parquet ({why})"
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    for args in (("analyze", out), ("report", out)):
+        r = invoke(*args)
+        assert (r.exit_code, r.stderr) == (2, line + "\n"), args
+    resume = ("sweep", write_spec(tmp_path, samples=1), "--out", out, "--resume", "--workers", 1)
+    r = invoke(*resume)  # was a traceback
+    assert r.exit_code == 2
+    assert r.stderr == f"{line}; move it out of the folder and --resume runs its runs again\n"
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before  # nothing changed
+    part.unlink()  # as the message says: --resume runs its runs again
+    r = invoke(*resume)
+    assert r.exit_code == 0, r.stderr
+    assert len(SweepStore(out).read_runs()) == 2
+    (out / "analysis").mkdir()
+    (out / "analysis" / "morris.csv").write_bytes(b"\xff\xfe")
+    r = invoke("report", out)
+    assert r.exit_code == 2
+    assert r.stderr.startswith(f"error: {out / 'analysis' / 'morris.csv'}: cannot read it as CSV (")
 
 
 def test_killed_sweep_resumes_each_run_exactly_once(tmp_path):
@@ -198,19 +251,53 @@ def test_killed_sweep_resumes_each_run_exactly_once(tmp_path):
     assert not list(out.rglob(".*.tmp"))
 
 
-def test_tutorial_example_sweep_runs(tmp_path):
-    """The command of docs/tutorials/first-sweep.md, on its spec."""
-    out = tmp_path / "example"
+@pytest.fixture(scope="module")
+def example_sweep(tmp_path_factory):
+    """The tutorial's sweep (scenarios/sweeps/example.toml) and what `aipm sweep` printed."""
+    out = tmp_path_factory.mktemp("tutorial") / "example"
     spec = ROOT / "scenarios" / "sweeps" / "example.toml"
     r = invoke("sweep", spec, "--out", out, "--workers", 1, "--no-progress")
     assert r.exit_code == 0, r.stderr
-    assert "sweep example: 32 runs" in r.stdout and "32 ok, 0 failed" in r.stdout
+    return out, r.stdout
+
+
+def test_tutorial_example_sweep_runs(example_sweep):
+    """The command of docs/tutorials/first-sweep.md, on its spec."""
+    out, printed = example_sweep
+    assert "sweep example: 32 runs" in printed and "32 ok, 0 failed" in printed
     runs = SweepStore(out).read_runs()
     saved = json.loads((out / "params.json").read_text())
     assert saved["scenario"]["investors"]["n_investors"] == 2000  # the spec's [fixed]
     assert {"demand.usage_growth_decay", "demand.arpu_max"} <= set(runs.columns)
     # the tutorial's point: the same three assumptions end in different regimes
     assert {"boom", "bust"} <= set(runs["regime"]), runs["regime"].value_counts()
+
+
+def test_analyze_keeps_the_prim_boxes_of_each_regime(example_sweep):
+    """The audit's case: `aipm analyze DIR --regime boom`, then `aipm analyze DIR` (PRIM on
+    cascades) overwrote the boom boxes in analysis/prim.csv. Each regime has its own file,
+    which a later call for another regime leaves as it was; the report draws each."""
+    from runs.owned import SWEEP_LAYOUT, foreign_entries
+
+    out, _ = example_sweep
+    analysis = out / "analysis"
+    r = invoke("analyze", out, "--regime", "boom")
+    assert r.exit_code == 0, r.stderr
+    assert "== prim_boom ==" in r.stdout
+    boom = (analysis / "prim_boom.csv").read_bytes()
+    assert len(pd.read_csv(analysis / "prim_boom.csv")) > 0  # the tutorial's booms have boxes
+    r = invoke("analyze", out)  # PRIM on the default regime, cascade
+    assert r.exit_code == 0, r.stderr
+    assert "== prim_cascade ==" in r.stdout and "== prim_boom ==" not in r.stdout
+    assert (analysis / "prim_boom.csv").read_bytes() == boom
+    assert (analysis / "prim_cascade.csv").read_bytes() != boom
+    assert not (analysis / "prim.csv").exists()
+    assert json.loads((analysis / "notes.json").read_text())["regime"] == "cascade"
+    r = invoke("report", out)
+    assert r.exit_code == 0, r.stderr
+    assert {"prim_boom.png", "prim_cascade.png"} <= {p.name for p in (out / "report").iterdir()}
+    assert "PRIM boxes: where runs end in boom." in (out / "report.html").read_text()
+    assert foreign_entries(out, SWEEP_LAYOUT) == []  # all of it is aipm's to replace
 
 
 @pytest.mark.parametrize(
