@@ -43,7 +43,8 @@ def invoke(*args):
     return CliRunner().invoke(app, [str(a) for a in args])
 
 
-def popen(*args, fault: str | None = None):
+def popen(*args, fault: str | None = None, session: bool = False):
+    """``python -m runs ARGS`` (``session``: in a process group of its own, to signal)."""
     env = {**os.environ, ENV: fault} if fault else {k: v for k, v in os.environ.items() if k != ENV}
     return subprocess.Popen(
         [sys.executable, "-m", "runs", *map(str, args)],
@@ -52,6 +53,7 @@ def popen(*args, fault: str | None = None):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=session,
     )
 
 
