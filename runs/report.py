@@ -312,7 +312,9 @@ def draw_figures(t: RunTables, stems: Sequence[str]) -> list[Drawn]:
         return [Drawn(stem, image, png.result()) for stem, image, png in pending]
 
 
-def _draw_and_send(t: RunTables, stems: Sequence[str], conn: Connection, parent_pid: int) -> None:
+def _draw_and_send(
+    t: RunTables, stems: Sequence[str], conn: Connection, firsts_end: Connection, parent_pid: int
+) -> None:
     """The second process: draw ``stems`` and send them back (or the error that stopped it).
 
     It dies with the first (:func:`runs.executors.die_with_parent`), and Ctrl-C or
@@ -323,6 +325,7 @@ def _draw_and_send(t: RunTables, stems: Sequence[str], conn: Connection, parent_
 
     end_at_once_on_signals()
     die_with_parent(parent_pid, watch=False)
+    firsts_end.close()  # else, the first gone, sending would wait forever on a full pipe
     try:
         drawn: list[Drawn] | Exception = draw_figures(t, stems)
     except ValueError as exc:  # a table the figures cannot draw: raised again by the first
@@ -341,7 +344,7 @@ def _draw_in_two(t: RunTables) -> list[Drawn]:
     receive, send = context.Pipe(duplex=False)
     second = context.Process(
         target=_draw_and_send,
-        args=(t, SECOND_PROCESS_FIGURES, send, os.getpid()),
+        args=(t, SECOND_PROCESS_FIGURES, send, receive, os.getpid()),
         name="aipm-report-draw",
     )
     second.start()

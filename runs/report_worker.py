@@ -84,9 +84,10 @@ class InlineReport:
 class ReportWorker:
     """A drawing process for the report of one run folder (a context manager).
 
-    Start it with no other thread running (it forks). Leaving the ``with`` block stops
-    the process if it is still running (the run failed or was interrupted), before the
-    temporary folder is removed.
+    Start it with no other thread running (it forks), from the thread that will wait for
+    it: Linux's parent-death signal follows the thread that starts a process. Leaving
+    the ``with`` block stops the process if it is still running (the run failed or was
+    interrupted), before the temporary folder is removed.
     """
 
     def __init__(self, run_dir: Path) -> None:

@@ -11,6 +11,7 @@ folder: one proceeds, the other exits 2 with one line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -180,12 +181,24 @@ def descendants(pid: int) -> list[psutil.Process]:
         return []
 
 
+def _running(p: psutil.Process) -> bool:
+    """Whether ``p`` still runs (a zombie has ended: only its parent has not reaped it)."""
+    try:
+        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def assert_all_gone(procs: list[psutil.Process], seconds: float = 15.0) -> None:
-    _, alive = psutil.wait_procs(procs, timeout=seconds)
-    names = [" ".join(p.cmdline()[:4]) for p in alive if p.is_running()]
+    deadline = time.monotonic() + seconds
+    while (alive := [p for p in procs if _running(p)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    names = []
     for p in alive:  # do not leave them running for the rest of the suite
-        p.kill()
-    assert not names, f"still running after the sweep was killed: {names}"
+        with contextlib.suppress(psutil.NoSuchProcess):
+            names.append(" ".join(p.cmdline()[:4]) or p.name())
+            p.kill()
+    assert not names, f"still running after the command ended: {names}"
 
 
 def resume(spec: Path, out: Path):

@@ -123,12 +123,19 @@ class Watched:
             time.sleep(0.01)
         self.look()
 
-    def finish(self) -> tuple[int, str]:
-        """Wait for the run to exit (watching its processes): exit code and stderr."""
+    def finish(self, seconds: float = 5.0) -> tuple[int, str]:
+        """Wait for the run to exit, then ``seconds`` at most for every process it started
+        to be gone: exit code, stderr.
+
+        Its processes are waited for before its output is read: one left running would
+        hold the output open.
+        """
         deadline = time.monotonic() + WAIT
         while self.proc.poll() is None and time.monotonic() < deadline:
             self.look()
             time.sleep(0.01)
+        assert self.proc.poll() is not None, f"still running {WAIT} s after the signal"
+        assert_all_gone(list(self.children.values()), seconds=seconds)
         _, stderr = self.proc.communicate(timeout=WAIT)
         return self.proc.returncode, stderr
 
@@ -142,7 +149,6 @@ def assert_stopped(
 ) -> None:
     """Exit code 128 + n, ``line`` alone on stderr, no temporary folder, no process left."""
     code, stderr = watched.finish()
-    assert_all_gone(list(watched.children.values()))
     assert code == CODES[signum], stderr
     assert stderr.splitlines() == [line], stderr
     assert temp_folders(parent) == []
@@ -232,3 +238,14 @@ def test_a_signal_at_a_moment_of_the_run(tmp_path, earlier, signum, group, momen
     else:
         os.kill(watched.proc.pid, signum)
     assert_stopped(watched, tmp_path, signum, kept(out, before), before)
+
+
+def test_kill_9_while_the_report_is_drawn_leaves_no_process(tmp_path, earlier):
+    """No clean-up code sees ``kill -9``: the drawing processes die with the run anyway."""
+    watched, out, before = start(tmp_path, earlier, with_earlier=True, report=True)
+    watched.wait_for(_drawing_in_two_processes(watched), "second drawing process")
+    os.kill(watched.proc.pid, signal.SIGKILL)
+    # killed at once by Linux (left alone they would finish the report, a second or more)
+    code, _ = watched.finish(seconds=1.0)
+    assert code == -signal.SIGKILL
+    assert tree(out) == before  # the temporary folder is the next run's to remove
