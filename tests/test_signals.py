@@ -6,9 +6,10 @@ folder appears (imports, model set-up) and while its report is drawn in two proc
 sent to the process alone (``kill PID``) or to its process group (Ctrl-C in a
 terminal, ``timeout``, a job scheduler). Every time it exits with 128 + the signal's
 number (130, 143) and one line on stderr saying what is on disk, leaves no temporary
-folder, leaves the earlier run as it was, and leaves no process behind. The moments
-are reached by waiting for what the run does, not for a time, so that a busy machine
-changes nothing but the duration.
+folder, leaves the earlier run as it was, and leaves no process behind — not even after
+``kill -9``. ``aipm sweep`` stops on SIGTERM between chunks with 143 and its line. The
+moments are reached by waiting for what the run does (``AIPM_FAULT=NAME:TERM`` signals
+it from inside), not for a time, so that a busy machine changes nothing but the duration.
 """
 
 from __future__ import annotations
@@ -22,7 +23,17 @@ from pathlib import Path
 
 import psutil
 import pytest
-from test_faults import BASELINE, assert_all_gone, descendants, popen, run_seed
+from test_faults import (
+    BASELINE,
+    assert_all_gone,
+    assert_complete,
+    descendants,
+    popen,
+    reference,  # noqa: F401 - a fixture
+    resume,
+    run_seed,
+    write_spec,
+)
 
 from runs.interrupts import Interrupted, StopSignals, exit_code
 
@@ -249,3 +260,17 @@ def test_kill_9_while_the_report_is_drawn_leaves_no_process(tmp_path, earlier):
     code, _ = watched.finish(seconds=1.0)
     assert code == -signal.SIGKILL
     assert tree(out) == before  # the temporary folder is the next run's to remove
+
+
+def test_sigterm_stops_a_sweep_between_chunks_with_143(tmp_path, reference):  # noqa: F811
+    spec, out = write_spec(tmp_path), tmp_path / "out"
+    watched = Watched(popen("sweep", spec, "--out", out, "--workers", 1, "--no-progress"))
+    watched.wait_for(lambda: any((out / "runs").glob("part-*.parquet")), "first chunk")
+    os.kill(watched.proc.pid, signal.SIGTERM)
+    code, stderr = watched.finish()
+    assert code == 143, stderr
+    assert stderr.splitlines() == [
+        f"interrupted: finished runs are kept in {out}; add --resume to go on"
+    ]
+    assert resume(spec, out).exit_code == 0
+    assert_complete(out, reference)
