@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import importlib
-import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -27,6 +26,8 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from runs.commands import plural
+from runs.faults import fault_point
+from runs.interrupts import StopSignals, exit_code
 from runs.investor_snapshots import MAX_INVESTOR_SNAPSHOT_BYTES, investor_snapshot_error
 from runs.report_worker import InlineReport, ReportError, ReportWorker, can_fork
 from runs.scenario import ScenarioError, load_scenario
@@ -139,9 +140,9 @@ class AipmGroup(TyperGroup):
         except ClickException as exc:
             print_error(exc.format_message())  # type: ignore[attr-defined]
             code = getattr(exc, "exit_code", 1)
-        except (KeyboardInterrupt, typer.Abort):
+        except (KeyboardInterrupt, typer.Abort) as exc:
             err.print("interrupted")
-            code = 130
+            code = exit_code(exc)
         if standalone_mode:
             sys.exit(code)
         return code
@@ -319,32 +320,29 @@ def _validate_spec(path: Path) -> None:
     )
 
 
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """A terminated job stops like Ctrl-C (its temporary output is cleaned up)."""
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _import_on_a_short_stack(module: str) -> None:
-    """Import ``module`` on a new thread, whose stack is short, and wait for it.
+def _import_on_a_short_stack(*modules: str, check: Callable[[], None]) -> None:
+    """Import ``modules`` in turn on a new thread, whose stack is short, and wait for them.
 
     For mesa: ``mesa.model`` names its logger from ``inspect.stack()`` when it is
     imported, which looks each frame of the stack up among all the loaded modules
     (about 1,400 by then). Imported by the model from the command (click's frames,
     then each import's), the stack is 44 frames deep; from a new thread, 25: the
     lookup takes about a fifth less (0.12 s of CPU on a busy machine).
+
+    ``check`` is called every 50 ms meanwhile (a second or more on a busy machine):
+    what it raises (an interruption) is raised here, and the thread, a daemon, is left
+    to finish or to end with the process.
     """
-    thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
+
+    def load() -> None:
+        for module in modules:
+            importlib.import_module(module)
+
+    thread = threading.Thread(target=load, name="aipm-import", daemon=True)
     thread.start()
-    thread.join()
+    while thread.is_alive():
+        thread.join(0.05)
+        check()
 
 
 @contextmanager
@@ -400,29 +398,54 @@ def run(
     ] = 0,
 ) -> None:
     """Run a scenario and write params.json, firms/system/deals Parquet and the report."""
-    from runs.output import OutputError, open_output, write_run
+    from runs.output import OutputError, open_output
 
     check_range("run", "--seed", seed)
     check_range("run", "--investor-snapshots", investor_snapshots)
     if quarters is not None:
         check_range("run", "--quarters", quarters)
-    s = load_or_fail(scenario, set_, shock, quarters)
-    # the snapshots stay in memory until the run ends: refuse too many before starting
-    if (message := investor_snapshot_error(s, investor_snapshots)) is not None:
-        raise fail(message)
-    target = out_dir if out_dir is not None else Path("out") / s.name
-    try:
-        slot = open_output(target, force=force, inputs=(scenario,))
-    except OutputError as exc:
-        raise fail(str(exc)) from None
-    for note in slot.notes:
-        say(note, err)
-    if (note := _cut_short(s)) is not None:
-        say(note, err)
-    interrupted = _say_if_interrupted(slot)
-    with interrupted, slot, _sigterm_as_interrupt(), _drawing(slot.tmp, report) as drawer:
+    with StopSignals() as signals:  # from here on Ctrl-C and SIGTERM stop it at a safe point
+        s = load_or_fail(scenario, set_, shock, quarters)
+        # the snapshots stay in memory until the run ends: refuse too many before starting
+        if (message := investor_snapshot_error(s, investor_snapshots)) is not None:
+            raise fail(message)
+        target = out_dir if out_dir is not None else Path("out") / s.name
+        try:
+            slot = open_output(target, force=force, inputs=(scenario,))
+        except OutputError as exc:
+            raise fail(str(exc)) from None
+        for note in slot.notes:
+            say(note, err)
+        if (note := _cut_short(s)) is not None:
+            say(note, err)
+        result = _simulate_into(slot, s, seed, report, investor_snapshots, signals)
+        from world.metrics import TRAILING_QUARTERS
+
+        last = result.firms[result.firms.quarter == result.firms.quarter.max()]
+        # the regime rules compare the network's revenue over four quarters with its start
+        short = " (too short a run to tell)" if s.quarters <= TRAILING_QUARTERS else ""
+        say(
+            f"wrote {target}/ — {plural(s.quarters, 'quarter')}, seed {seed}, "
+            f"regime {result.summary['regime']}{short}, "
+            f"{plural(int(last.defaulted.sum()), 'defaulted firm')}"
+        )
+
+
+def _simulate_into(
+    slot: Any, s: Scenario, seed: int, report: bool, investor_snapshots: int, signals: StopSignals
+) -> Any:
+    """Run ``s`` and write it into ``slot`` (with its report), checking ``signals`` on the way.
+
+    A signal stops the run at the next check: before the model is imported, between two
+    quarters, before the report, while it is drawn, before the run is moved into place,
+    and after (:func:`_say_if_interrupted` then says what is on disk).
+    """
+    from runs.output import write_run
+
+    with _say_if_interrupted(slot), slot, _drawing(slot.tmp, report) as drawer:
+        signals.check()
         # imported once the drawing process has started: it gets ready meanwhile
-        _import_on_a_short_stack("mesa")
+        _import_on_a_short_stack("mesa", "runs.simulate", check=signals.check)
         from runs.simulate import simulate
 
         with Progress(
@@ -435,43 +458,47 @@ def run(
             disable=not err.is_terminal,
         ) as progress:
             task = progress.add_task(s.name, total=s.quarters)
-            result = simulate(
-                s,
-                seed,
-                on_quarter=lambda k: progress.update(task, completed=k),
-                investor_snapshots=investor_snapshots,
-            )
+
+            def on_quarter(k: int) -> None:
+                progress.update(task, completed=k)
+                fault_point("run.quarter")
+                signals.check()
+
+            result = simulate(s, seed, on_quarter=on_quarter, investor_snapshots=investor_snapshots)
+        signals.check()
+
+        def finish(folder: Path) -> None:  # the tables are written; the folder is not moved yet
+            signals.check()
+            if drawer is not None:
+                drawer.build(folder, check=signals.check)
+            signals.check()
+
         try:
-            write_run(result, slot, extra_files=drawer.build if drawer is not None else None)
+            write_run(result, slot, extra_files=finish)
         except ReportError as exc:
             print_error(str(exc))
             raise typer.Exit(code=1) from None
-    from world.metrics import TRAILING_QUARTERS
-
-    last = result.firms[result.firms.quarter == result.firms.quarter.max()]
-    # the regime rules compare the network's revenue over four quarters with its start
-    short = " (too short a run to tell)" if s.quarters <= TRAILING_QUARTERS else ""
-    say(
-        f"wrote {target}/ — {plural(s.quarters, 'quarter')}, seed {seed}, "
-        f"regime {result.summary['regime']}{short}, "
-        f"{plural(int(last.defaulted.sum()), 'defaulted firm')}"
-    )
+        signals.check()  # came while the run was moved into place: it is written, and said so
+    return result
 
 
 @contextmanager
 def _say_if_interrupted(slot: Any) -> Iterator[None]:
-    """One line on stderr when a run is interrupted (Ctrl-C, SIGTERM): what is on disk."""
+    """One line on stderr when a run is interrupted (Ctrl-C, SIGTERM): what is on disk.
+
+    The command then exits with 128 + the signal's number (:func:`runs.interrupts.exit_code`).
+    """
     existed = slot.target.exists()
     try:
         yield
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if slot.committed:
             say(f"interrupted: the run was already written to {slot.target}/", err)
         elif existed:
             say(f"interrupted: nothing written (the earlier {slot.target}/ is kept)", err)
         else:
             say("interrupted: nothing written", err)
-        raise
+        raise typer.Exit(code=exit_code(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -69,9 +69,10 @@ def sweep(
     progress: Annotated[bool, typer.Option(help="show the progress bar")] = True,
 ) -> None:
     """Run a parameter sweep (grid, Latin hypercube, Sobol, Morris) with replicates."""
-    from runs.cli import _sigterm_as_interrupt, check_range, err, fail, say
+    from runs.cli import check_range, err, fail, say
     from runs.executors import make_executor
     from runs.experiment import SpecError, load_spec, plan_sweep
+    from runs.interrupts import exit_code, sigterm_as_interrupt
     from runs.sweeping import SweepError, columns_of, prepare, run_plan
 
     if workers is not None:
@@ -98,15 +99,15 @@ def sweep(
     except OSError as exc:  # includes timeouts reaching a scheduler
         raise fail(f"--dask: cannot reach {dask} ({exc})") from None
     try:
-        with _sigterm_as_interrupt():  # a terminated job stops like Ctrl-C
+        with sigterm_as_interrupt():  # a terminated job stops like Ctrl-C
             report = run_plan(
                 plan, out, executor, resume=resume, progress=progress, console=err, columns=columns
             )
     except SweepError as exc:  # the folder is locked by another sweep, or cannot be made
         raise fail(str(exc)) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         say(f"interrupted: finished runs are kept in {out}; add --resume to go on", err)
-        raise
+        raise typer.Exit(code=exit_code(exc)) from None
     finally:
         executor.close()
     for line in report.lines():

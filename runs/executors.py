@@ -127,19 +127,22 @@ def _watch_parent(parent_pid: int) -> None:
             os._exit(1)
 
 
-def die_with_parent(parent_pid: int, *, pdeathsig: bool = True) -> None:
+def die_with_parent(parent_pid: int, *, pdeathsig: bool = True, watch: bool = True) -> None:
     """Make this process exit as soon as its parent ``parent_pid`` dies.
 
     Sets ``PR_SET_PDEATHSIG`` on Linux (``pdeathsig``: only safe when the parent
     thread that started this process lives as long as the parent process) and
     starts a daemon thread that polls :func:`os.getppid` every
-    :data:`WATCH_SECONDS` (every platform). Exits at once if the parent is
-    already gone.
+    :data:`WATCH_SECONDS` (every platform; ``watch=False``: no thread, for a
+    process that forks later, on Linux, where the signal suffices). Exits at once
+    if the parent is already gone.
     """
     if pdeathsig:
         _set_pdeathsig()
     if os.getppid() != parent_pid:
         os._exit(1)
+    if not watch:
+        return
     threading.Thread(
         target=_watch_parent, args=(parent_pid,), name="aipm-parent-watch", daemon=True
     ).start()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -311,8 +312,20 @@ def draw_figures(t: RunTables, stems: Sequence[str]) -> list[Drawn]:
         return [Drawn(stem, image, png.result()) for stem, image, png in pending]
 
 
-def _draw_and_send(t: RunTables, stems: Sequence[str], conn: Connection) -> None:
-    """The second process: draw ``stems`` and send them back (or the error that stopped it)."""
+def _draw_and_send(
+    t: RunTables, stems: Sequence[str], conn: Connection, firsts_end: Connection, parent_pid: int
+) -> None:
+    """The second process: draw ``stems`` and send them back (or the error that stopped it).
+
+    It dies with the first (:func:`runs.executors.die_with_parent`), and Ctrl-C or
+    SIGTERM end it at once (their default action): the first process says what happened.
+    """
+    from runs.executors import die_with_parent
+    from runs.interrupts import end_at_once_on_signals
+
+    end_at_once_on_signals()
+    die_with_parent(parent_pid, watch=False)
+    firsts_end.close()  # else, the first gone, sending would wait forever on a full pipe
     try:
         drawn: list[Drawn] | Exception = draw_figures(t, stems)
     except ValueError as exc:  # a table the figures cannot draw: raised again by the first
@@ -330,7 +343,9 @@ def _draw_in_two(t: RunTables) -> list[Drawn]:
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     second = context.Process(
-        target=_draw_and_send, args=(t, SECOND_PROCESS_FIGURES, send), name="aipm-report-draw"
+        target=_draw_and_send,
+        args=(t, SECOND_PROCESS_FIGURES, send, receive, os.getpid()),
+        name="aipm-report-draw",
     )
     second.start()
     send.close()

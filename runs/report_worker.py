@@ -13,11 +13,14 @@ folder (the temporary folder of :func:`runs.output.open_output`),
 every file of the report is written.
 
 The child waits for one message on a pipe: ``draw`` to draw; the pipe closing
-(:meth:`ReportWorker.close`, or the parent dying) makes it exit without drawing, so it
-never outlives the run. A failure prints its traceback on standard error and the
-parent raises :class:`ReportError`. Files are written as
-:func:`~runs.report.build_report` writes them (each atomically), inside the temporary
-folder that is moved into place only after the report.
+(:meth:`ReportWorker.close`) makes it exit without drawing. It never outlives the run:
+Linux kills it when the parent dies, however the parent dies (``PR_SET_PDEATHSIG``,
+:func:`runs.executors.die_with_parent`), and its own second drawing process with it.
+Ctrl-C and SIGTERM end it at once, without a word (the signals' default action): the
+run that started it stops, says so and cleans up (:mod:`runs.interrupts`). A failure
+prints its traceback on standard error and the parent raises :class:`ReportError`.
+Files are written as :func:`~runs.report.build_report` writes them (each atomically),
+inside the temporary folder that is moved into place only after the report.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from __future__ import annotations
 import contextlib
 import io
 import multiprocessing
+import os
 import sys
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
@@ -34,6 +39,8 @@ __all__ = ["DRAW", "InlineReport", "ReportError", "ReportWorker", "can_fork", "w
 
 DRAW = "draw"
 """The message that tells the drawing process to draw the report."""
+CHECK_SECONDS = 0.05
+"""How often :meth:`ReportWorker.build` calls its ``check`` while the report is drawn."""
 
 
 class ReportError(RuntimeError):
@@ -54,8 +61,8 @@ def can_fork() -> bool:
 class InlineReport:
     """Draws the report in this process when told to (where :func:`can_fork` is false)."""
 
-    def build(self, run_dir: Path) -> None:
-        """Draw the report into ``run_dir``.
+    def build(self, run_dir: Path, check: Callable[[], None] | None = None) -> None:
+        """Draw the report into ``run_dir`` (``check`` is called before and after).
 
         Raises
         ------
@@ -64,18 +71,23 @@ class InlineReport:
         """
         from runs.report import build_report
 
+        if check is not None:
+            check()
         try:
             build_report(Path(run_dir))
         except (OSError, ValueError, KeyError) as exc:
             raise ReportError(f"drawing the report failed ({exc}); nothing was written") from exc
+        if check is not None:
+            check()
 
 
 class ReportWorker:
     """A drawing process for the report of one run folder (a context manager).
 
-    Start it with no other thread running (it forks). Leaving the ``with`` block stops
-    the process if it is still running (the run failed or was interrupted), before the
-    temporary folder is removed.
+    Start it with no other thread running (it forks), from the thread that will wait for
+    it: Linux's parent-death signal follows the thread that starts a process. Leaving
+    the ``with`` block stops the process if it is still running (the run failed or was
+    interrupted), before the temporary folder is removed.
     """
 
     def __init__(self, run_dir: Path) -> None:
@@ -85,7 +97,7 @@ class ReportWorker:
         sys.stdout.flush()  # nothing buffered is copied into the child
         sys.stderr.flush()
         self._process = context.Process(
-            target=_serve, args=(self.run_dir, receive, self._go), name="aipm-report"
+            target=_serve, args=(self.run_dir, receive, self._go, os.getpid()), name="aipm-report"
         )
         self._process.start()
         receive.close()
@@ -95,8 +107,13 @@ class ReportWorker:
         """The drawing process's exit code (None while it runs)."""
         return self._process.exitcode
 
-    def build(self, run_dir: Path) -> None:
+    def build(self, run_dir: Path, check: Callable[[], None] | None = None) -> None:
         """Draw the report into ``run_dir`` (the folder given at start) and wait for it.
+
+        ``check`` is called every :data:`CHECK_SECONDS` while the process draws, and once
+        it has ended, before its exit code is looked at: what it raises (an interruption,
+        :meth:`runs.interrupts.StopSignals.check`) is raised here, and leaving the
+        ``with`` block then stops the process.
 
         Raises
         ------
@@ -110,7 +127,12 @@ class ReportWorker:
         with contextlib.suppress(OSError):  # it died already: its exit code says how
             self._go.send(DRAW)
         self._go.close()
-        self._process.join()
+        while True:
+            self._process.join(CHECK_SECONDS if check is not None else None)
+            if check is not None:  # first: a Ctrl-C that also ended the process is the cause
+                check()
+            if self._process.exitcode is not None:
+                break
         if self._process.exitcode != 0:
             raise ReportError(
                 f"drawing the report failed (exit code {self._process.exitcode}); "
@@ -136,21 +158,23 @@ class ReportWorker:
         self.close()
 
 
-def _serve(run_dir: Path, go: Connection, parents_end: Connection) -> None:
+def _serve(run_dir: Path, go: Connection, parents_end: Connection, parent_pid: int) -> None:
     """The drawing process: get ready, then draw when told to (see the module docstring)."""
-    parents_end.close()  # so that the pipe closes when the parent's end does
-    try:
-        from runs.report import build_report
+    from runs.executors import die_with_parent
+    from runs.interrupts import end_at_once_on_signals
 
-        warm_up()
-        try:
-            told = go.recv()
-        except EOFError:
-            return  # the run did not get as far as its report
-        if told == DRAW:
-            build_report(run_dir, processes=2)
-    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the run says so
-        sys.exit(130)
+    end_at_once_on_signals()  # Ctrl-C reaches the whole process group: the run says so
+    die_with_parent(parent_pid, watch=False)  # no thread: it forks its second process
+    parents_end.close()  # so that the pipe closes when the parent's end does
+    from runs.report import build_report
+
+    warm_up()
+    try:
+        told = go.recv()
+    except EOFError:
+        return  # the run did not get as far as its report
+    if told == DRAW:
+        build_report(run_dir, processes=2)
 
 
 def warm_up() -> None:

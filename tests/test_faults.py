@@ -11,6 +11,7 @@ folder: one proceeds, the other exits 2 with one line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -43,7 +44,8 @@ def invoke(*args):
     return CliRunner().invoke(app, [str(a) for a in args])
 
 
-def popen(*args, fault: str | None = None):
+def popen(*args, fault: str | None = None, session: bool = False):
+    """``python -m runs ARGS`` (``session``: in a process group of its own, to signal)."""
     env = {**os.environ, ENV: fault} if fault else {k: v for k, v in os.environ.items() if k != ENV}
     return subprocess.Popen(
         [sys.executable, "-m", "runs", *map(str, args)],
@@ -52,6 +54,7 @@ def popen(*args, fault: str | None = None):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=session,
     )
 
 
@@ -178,12 +181,24 @@ def descendants(pid: int) -> list[psutil.Process]:
         return []
 
 
+def _running(p: psutil.Process) -> bool:
+    """Whether ``p`` still runs (a zombie has ended: only its parent has not reaped it)."""
+    try:
+        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def assert_all_gone(procs: list[psutil.Process], seconds: float = 15.0) -> None:
-    _, alive = psutil.wait_procs(procs, timeout=seconds)
-    names = [" ".join(p.cmdline()[:4]) for p in alive if p.is_running()]
+    deadline = time.monotonic() + seconds
+    while (alive := [p for p in procs if _running(p)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    names = []
     for p in alive:  # do not leave them running for the rest of the suite
-        p.kill()
-    assert not names, f"still running after the sweep was killed: {names}"
+        with contextlib.suppress(psutil.NoSuchProcess):
+            names.append(" ".join(p.cmdline()[:4]) or p.name())
+            p.kill()
+    assert not names, f"still running after the command ended: {names}"
 
 
 def resume(spec: Path, out: Path):

@@ -1,0 +1,276 @@
+"""Ctrl-C and SIGTERM stop ``aipm run`` cleanly, whenever they come.
+
+A real ``aipm run`` (a subprocess with its drawing processes) gets SIGINT or SIGTERM
+between two quarters, while it moves the run into place, as soon as its temporary
+folder appears (imports, model set-up) and while its report is drawn in two processes;
+sent to the process alone (``kill PID``) or to its process group (Ctrl-C in a
+terminal, ``timeout``, a job scheduler). Every time it exits with 128 + the signal's
+number (130, 143) and one line on stderr saying what is on disk, leaves no temporary
+folder, leaves the earlier run as it was, and leaves no process behind — not even after
+``kill -9``. ``aipm sweep`` stops on SIGTERM between chunks with 143 and its line. The
+moments are reached by waiting for what the run does (``AIPM_FAULT=NAME:TERM`` signals
+it from inside), not for a time, so that a busy machine changes nothing but the duration.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from test_faults import (
+    BASELINE,
+    assert_all_gone,
+    assert_complete,
+    descendants,
+    popen,
+    reference,  # noqa: F401 - a fixture
+    resume,
+    run_seed,
+    write_spec,
+)
+
+from runs.interrupts import Interrupted, StopSignals, exit_code
+
+CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+NOTHING = "interrupted: nothing written"
+WAIT = 300.0
+"""Seconds to wait for a moment of the run (a busy CI machine is slow, never this slow)."""
+
+
+@pytest.fixture(autouse=True)
+def ctrl_c_not_ignored():
+    """A test run started in the background (``make test &``) ignores Ctrl-C, and so would
+    the runs it starts: not here."""
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+# -- the handler, in this process ----------------------------------------------------------
+def test_a_signal_is_raised_at_the_next_check_only():
+    previous = signal.getsignal(signal.SIGTERM)
+    with StopSignals() as signals:
+        signals.check()  # nothing came: nothing raised
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL  # or this ends pytest
+        os.kill(os.getpid(), signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while signals.received is None and time.monotonic() < deadline:
+            time.sleep(0.001)  # the handler runs in the main thread, between two bytecodes
+        os.kill(os.getpid(), signal.SIGINT)  # a second signal is ignored, not raised
+        time.sleep(0.05)
+        for _ in range(2):  # raised at every check from then on
+            with pytest.raises(Interrupted) as info:
+                signals.check()
+            assert info.value.signum == signal.SIGTERM and exit_code(info.value) == 143
+    assert signal.getsignal(signal.SIGTERM) is previous
+    assert exit_code(KeyboardInterrupt()) == 130  # Python's own Ctrl-C
+
+
+def test_a_signal_ignored_from_the_start_stays_ignored():
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as in a background job
+    try:
+        with StopSignals() as signals:
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) == signals._record
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_the_fault_hook_names_its_signals(monkeypatch):
+    from runs.faults import ENV, fault_point
+
+    monkeypatch.setenv(ENV, "run.quarter:HUP")
+    with pytest.raises(ValueError, match="unknown signal 'HUP'"):
+        fault_point("run.quarter")
+    fault_point("output.written")  # another point: nothing happens
+
+
+# -- a real aipm run -----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def earlier(tmp_path_factory) -> Path:
+    """A finished run (seed 1, two quarters), copied where a test's run writes."""
+    out = tmp_path_factory.mktemp("earlier") / "run"
+    p = popen("run", BASELINE, "--quarters", 2, "--seed", 1, "--out", out, "--no-report")
+    assert p.wait(timeout=WAIT) == 0, p.communicate()[1]
+    return out
+
+
+def tree(folder: Path) -> list[tuple[str, int, int]]:
+    return sorted(
+        (str(p.relative_to(folder)), p.lstat().st_size, p.lstat().st_mtime_ns)
+        for p in folder.rglob("*")
+    )
+
+
+class Watched:
+    """A running ``aipm run`` and every process it has started so far."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.proc = proc
+        self.children: dict[int, psutil.Process] = {}
+
+    def look(self) -> list[psutil.Process]:
+        now = descendants(self.proc.pid)
+        self.children.update((p.pid, p) for p in now)
+        return now
+
+    def wait_for(self, moment, what: str) -> None:
+        """Poll (every 10 ms) until ``moment()`` is true; fail if the run ends first."""
+        deadline = time.monotonic() + WAIT
+        while not moment():
+            self.look()
+            if self.proc.poll() is not None:
+                raise AssertionError(f"the run ended before {what}: {self.proc.communicate()}")
+            assert time.monotonic() < deadline, f"no {what} after {WAIT} s"
+            time.sleep(0.01)
+        self.look()
+
+    def finish(self, seconds: float = 5.0) -> tuple[int, str]:
+        """Wait for the run to exit, then ``seconds`` at most for every process it started
+        to be gone: exit code, stderr.
+
+        Its processes are waited for before its output is read: one left running would
+        hold the output open.
+        """
+        deadline = time.monotonic() + WAIT
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            self.look()
+            time.sleep(0.01)
+        assert self.proc.poll() is not None, f"still running {WAIT} s after the signal"
+        assert_all_gone(list(self.children.values()), seconds=seconds)
+        _, stderr = self.proc.communicate(timeout=WAIT)
+        return self.proc.returncode, stderr
+
+
+def temp_folders(parent: Path) -> list[Path]:
+    return [p for p in parent.iterdir() if p.name.startswith(".")]
+
+
+def assert_stopped(
+    watched: Watched, parent: Path, signum: int, line: str, before: list | None
+) -> None:
+    """Exit code 128 + n, ``line`` alone on stderr, no temporary folder, no process left."""
+    code, stderr = watched.finish()
+    assert code == CODES[signum], stderr
+    assert stderr.splitlines() == [line], stderr
+    assert temp_folders(parent) == []
+    out = parent / "run"
+    if before is None:
+        assert not out.exists()
+    else:
+        assert tree(out) == before  # the earlier run untouched
+
+
+def start(tmp_path: Path, earlier: Path, *, with_earlier: bool, report: bool, fault=None):
+    out = tmp_path / "run"
+    before = None
+    if with_earlier:
+        shutil.copytree(earlier, out)
+        before = tree(out)
+    flags = () if report else ("--no-report",)
+    proc = popen("run", BASELINE, "--seed", 2, "--out", out, *flags, fault=fault, session=True)
+    return Watched(proc), out, before
+
+
+def kept(out: Path, before: list | None) -> str:
+    return NOTHING if before is None else f"{NOTHING} (the earlier {out}/ is kept)"
+
+
+@pytest.mark.parametrize(
+    ("signum", "report", "with_earlier"),
+    [(signal.SIGTERM, True, True), (signal.SIGINT, False, False)],
+    ids=["TERM-report", "INT-no-report"],
+)
+def test_a_signal_between_two_quarters_stops_the_run(
+    tmp_path, earlier, signum, report, with_earlier
+):
+    name = signal.Signals(signum).name.removeprefix("SIG")
+    watched, out, before = start(
+        tmp_path, earlier, with_earlier=with_earlier, report=report, fault=f"run.quarter@3:{name}"
+    )
+    assert_stopped(watched, tmp_path, signum, kept(out, before), before)
+
+
+def test_a_signal_while_the_run_is_moved_into_place_says_it_is_written(tmp_path, earlier):
+    watched, out, _ = start(
+        tmp_path, earlier, with_earlier=True, report=False, fault="output.between-renames:INT"
+    )
+    code, stderr = watched.finish()
+    assert code == 130, stderr
+    assert stderr.splitlines() == [f"interrupted: the run was already written to {out}/"]
+    assert run_seed(out) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def _temp_folder_made(parent: Path):
+    return lambda: bool(temp_folders(parent))
+
+
+def _drawing_in_two_processes(watched: Watched):
+    # the drawing process and its second drawing process, forked once the tables are written
+    return lambda: len(watched.look()) >= 2
+
+
+@pytest.mark.parametrize(
+    ("signum", "group", "moment"),
+    [
+        (signal.SIGINT, True, "start"),
+        (signal.SIGTERM, True, "start"),
+        (signal.SIGINT, True, "drawing"),
+        (signal.SIGTERM, True, "drawing"),
+        (signal.SIGTERM, False, "drawing"),
+    ],
+    ids=[
+        "INT-group-start",
+        "TERM-group-start",
+        "INT-group-drawing",
+        "TERM-group-drawing",
+        "TERM-pid-drawing",
+    ],
+)
+def test_a_signal_at_a_moment_of_the_run(tmp_path, earlier, signum, group, moment):
+    """``kill -INT -PGID`` is Ctrl-C (and ``timeout``, a scheduler): every process gets it."""
+    watched, out, before = start(tmp_path, earlier, with_earlier=moment == "drawing", report=True)
+    if moment == "start":
+        watched.wait_for(_temp_folder_made(tmp_path), "temporary folder")
+    else:
+        watched.wait_for(_drawing_in_two_processes(watched), "second drawing process")
+    if group:
+        os.killpg(watched.proc.pid, signum)
+    else:
+        os.kill(watched.proc.pid, signum)
+    assert_stopped(watched, tmp_path, signum, kept(out, before), before)
+
+
+def test_kill_9_while_the_report_is_drawn_leaves_no_process(tmp_path, earlier):
+    """No clean-up code sees ``kill -9``: the drawing processes die with the run anyway."""
+    watched, out, before = start(tmp_path, earlier, with_earlier=True, report=True)
+    watched.wait_for(_drawing_in_two_processes(watched), "second drawing process")
+    os.kill(watched.proc.pid, signal.SIGKILL)
+    # killed at once by Linux (left alone they would finish the report, a second or more)
+    code, _ = watched.finish(seconds=1.0)
+    assert code == -signal.SIGKILL
+    assert tree(out) == before  # the temporary folder is the next run's to remove
+
+
+def test_sigterm_stops_a_sweep_between_chunks_with_143(tmp_path, reference):  # noqa: F811
+    spec, out = write_spec(tmp_path), tmp_path / "out"
+    watched = Watched(popen("sweep", spec, "--out", out, "--workers", 1, "--no-progress"))
+    watched.wait_for(lambda: any((out / "runs").glob("part-*.parquet")), "first chunk")
+    os.kill(watched.proc.pid, signal.SIGTERM)
+    code, stderr = watched.finish()
+    assert code == 143, stderr
+    assert stderr.splitlines() == [
+        f"interrupted: finished runs are kept in {out}; add --resume to go on"
+    ]
+    assert resume(spec, out).exit_code == 0
+    assert_complete(out, reference)
