@@ -25,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 from typer.core import TyperGroup
 
-from runs.commands import plural
+from runs.commands import path_value, plural
 from runs.faults import fault_point
 from runs.interrupts import StopSignals, exit_code
 from runs.investor_snapshots import MAX_INVESTOR_SNAPSHOT_BYTES, investor_snapshot_error
@@ -93,25 +93,6 @@ def check_range(command: str, flag: str, value: int) -> None:
     lo, hi = INT_RANGES[command][flag]
     if not lo <= value <= hi:
         raise fail(f"{flag}: {value} is out of range{_allowed(command, flag)}")
-
-
-def path_value(name: str, allowed: str) -> Callable[[str | Path], Path]:
-    """A parser for a path flag or argument that refuses an empty path (one line, exit 2).
-
-    Click reads ``--out ''`` as ``Path('')``, the current folder, which an error would
-    then name ``'.'``; an empty path is a slip (an unset shell variable), not a folder.
-    ``name`` is the flag or argument as errors name it, ``allowed`` what it takes.
-    """
-
-    def parse(value: str | Path) -> Path:
-        if isinstance(value, Path):  # a default
-            return value
-        if value == "":
-            raise fail(f"{name}: the path is empty (allowed: {allowed})")
-        return Path(value)
-
-    parse.__name__ = "path"  # shown in --help as <path>
-    return parse
 
 
 class AipmGroup(TyperGroup):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from runs.commands import path_value
 
 DASK_ADDRESS = re.compile(r"^(local|(tcp|tls|inproc|ucx)://[^\s/]+)$")
 
@@ -23,20 +24,13 @@ def register(app: typer.Typer) -> None:
     app.command("analyze")(analyze)
 
 
-def _path(name: str, allowed: str) -> Callable[[str | Path], Path]:
-    """:func:`runs.cli.path_value` (imported when typer reads the signatures)."""
-    from runs.cli import path_value
-
-    return path_value(name, allowed)
-
-
 def sweep(
     spec: Annotated[
         Path,
         typer.Argument(
             help="sweep spec TOML file",
             show_default=False,
-            parser=_path("SPEC", "a sweep spec TOML file, e.g. scenarios/sweeps/example.toml"),
+            parser=path_value("SPEC", "a sweep spec TOML file, e.g. scenarios/sweeps/example.toml"),
         ),
     ],
     out: Annotated[
@@ -45,7 +39,7 @@ def sweep(
             "--out",
             help="output directory",
             show_default=False,
-            parser=_path("--out", "a folder, e.g. out/sweeps/example"),
+            parser=path_value("--out", "a folder, e.g. out/sweeps/example"),
             metavar="<path>",
         ),
     ],
@@ -120,7 +114,7 @@ def analyze(
         typer.Argument(
             help="sweep output directory",
             show_default=False,
-            parser=_path("DIR", "a sweep folder, e.g. out/sweeps/example"),
+            parser=path_value("DIR", "a sweep folder, e.g. out/sweeps/example"),
         ),
     ],
     metric: Annotated[

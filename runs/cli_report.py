@@ -9,11 +9,12 @@ import os
 import re
 import socket
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from runs.commands import path_value
 
 #: The page served by ``aipm app`` (one model per browser session).
 APP_FILE = Path(__file__).with_name("app.py")
@@ -34,20 +35,13 @@ def register(app: typer.Typer) -> None:
     app.command("app")(serve_app)
 
 
-def _path(name: str, allowed: str) -> Callable[[str | Path], Path]:
-    """:func:`runs.cli.path_value` (imported when typer reads the signatures)."""
-    from runs.cli import path_value
-
-    return path_value(name, allowed)
-
-
 def report(
     directory: Annotated[
         Path,
         typer.Argument(
             help="run directory (or sweep directory)",
             show_default=False,
-            parser=_path("DIR", "a run or sweep folder, e.g. out/baseline"),
+            parser=path_value("DIR", "a run or sweep folder, e.g. out/baseline"),
         ),
     ],
 ) -> None:

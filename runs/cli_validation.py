@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from runs.commands import path_value
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,13 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def register(app: typer.Typer) -> None:
     """Add ``check-model`` to ``app``."""
     app.command("check-model")(check_model)
-
-
-def _path(name: str, allowed: str) -> Callable[[str | Path], Path]:
-    """:func:`runs.cli.path_value` (imported when typer reads the signatures)."""
-    from runs.cli import path_value
-
-    return path_value(name, allowed)
 
 
 def check_model(
@@ -62,7 +56,7 @@ def check_model(
             "--out",
             help="output folder (tables, figures, check table): new, empty or an earlier "
             "check-model output, replaced whole",
-            parser=_path("--out", "a folder, e.g. out/check-model"),
+            parser=path_value("--out", "a folder, e.g. out/check-model"),
             metavar="<path>",
         ),
     ] = Path("out/check-model"),

@@ -4,15 +4,18 @@
 numbers (:mod:`runs.decomposition`, :mod:`runs.whatifs`) and the anchor check
 (:mod:`runs.calibrate`) are plain argparse commands. Their bad input is reported the
 way ``aipm`` reports it: ``error: ...`` on one line of stderr, exit code 2.
+:func:`path_value` is ``aipm``'s parser of path flags and arguments, here so that every
+module of its commands can import it without importing :mod:`runs.cli`.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 from typing import NoReturn
 
-__all__ = ["CommandParser", "count_in", "plural"]
+__all__ = ["CommandParser", "count_in", "path_value", "plural"]
 
 
 class CommandParser(argparse.ArgumentParser):
@@ -51,3 +54,24 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     ('1 quarter', '40 quarters', '0 entries')
     """
     return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def path_value(name: str, allowed: str) -> Callable[[str | Path], Path]:
+    """A parser for a path flag or argument that refuses an empty path (one line, exit 2).
+
+    Click reads ``--out ''`` as ``Path('')``, the current folder, which an error would
+    then name ``'.'``; an empty path is a slip (an unset shell variable), not a folder.
+    ``name`` is the flag or argument as errors name it, ``allowed`` what it takes.
+    """
+
+    def parse(value: str | Path) -> Path:
+        if isinstance(value, Path):  # a default
+            return value
+        if value == "":
+            from runs.cli import fail
+
+            raise fail(f"{name}: the path is empty (allowed: {allowed})")
+        return Path(value)
+
+    parse.__name__ = "path"  # shown in --help as <path>
+    return parse
