@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import ipaddress
-import json
 import os
 import re
 import socket
@@ -15,6 +14,7 @@ from typing import Annotated
 import typer
 
 from runs.commands import path_value
+from runs.readback import UnreadableFile, read_json
 
 #: The page served by ``aipm app`` (one model per browser session).
 APP_FILE = Path(__file__).with_name("app.py")
@@ -49,7 +49,6 @@ def report(
     from functools import partial
 
     from runs.cli import fail, out
-    from runs.readback import UnreadableFile
     from runs.report import build_report
     from runs.report_worker import can_fork
     from runs.sweep_report import build_sweep_report
@@ -88,9 +87,9 @@ def _json_problem(run_dir: Path) -> str | None:
         if not path.is_file():
             continue
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:  # JSONDecodeError, UnicodeDecodeError
-            return f"{path}: cannot read it as JSON ({exc})"
+            data = read_json(path)
+        except UnreadableFile as exc:  # names the file itself
+            return str(exc)
         if not isinstance(data, dict):
             return f"{path}: not a JSON object (aipm run writes one: {{...}})"
     return None

@@ -76,12 +76,10 @@ def read_json(path: Path) -> Any:
         If it is missing or not UTF-8 JSON: one line naming it.
     """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise _missing(path, exc) from None
-    try:
-        return json.loads(text)
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+    except ValueError as exc:  # JSONDecodeError; UnicodeDecodeError, raised by read_text
         raise UnreadableFile(f"{path}: cannot read it as JSON ({exc})") from None
 
 
