@@ -27,6 +27,7 @@ OP, INV, FIN = CashFlowKind.OPERATING, CashFlowKind.INVESTING, CashFlowKind.FINA
 _EPS = 1e-9
 
 __all__ = [
+    "cover_overdraft",
     "draw_external",
     "committed_for_orders",
     "draw_loan",
@@ -78,6 +79,34 @@ def fund(model: AIEconomy, firm: Firm, amount: float) -> float:
             target = max(short, firm.principal_due + firm.interest_due + reserve)
             distress.rescue_round(model, firm, target)
     return max(min(amount, ledger.cash), 0.0)
+
+
+def cover_overdraft(model: AIEconomy, firm: Firm) -> None:
+    """Find the money for cash ``firm`` overdrew this quarter; owe what it cannot find.
+
+    The quarter's running costs (chips made, outside sales, construction) are paid as
+    they fall due, before all of the quarter's income is in, so a firm can end the
+    execution phase with negative cash. It then goes down the waterfall (:func:`fund`)
+    for the gap. What it still cannot find its bank covered (an overdraft: cash from the
+    lenders, owed as payables) and is a missed payment: the firm defaults when the
+    quarter closes. A firm already in default only owes it.
+    """
+    ledger = firm.ledger
+    if ledger.cash >= -_EPS:
+        return
+    if not firm.defaulted:
+        fund(model, firm, 0.0)
+        if ledger.cash >= -_EPS:
+            return
+        firm.missed -= ledger.cash
+    model.payments.receive_external(
+        firm.index,
+        -ledger.cash,
+        credit=Account.PAYABLES,
+        party=ExternalParty.LENDERS,
+        memo="overdraft_owed",
+        flow=FIN,
+    )
 
 
 def funding_round(model: AIEconomy, lab: Firm, amount: float, *, ask: float | None = None) -> float:

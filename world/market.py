@@ -329,11 +329,23 @@ class InvestorParams(BaseModel):
     fundamentalist_noise: float = Field(
         0.005,
         ge=0.0,
-        le=1.0,
-        description="σ_f: std. dev. of the fundamentalists' common order noise.",
+        le=0.2,
+        description=(
+            "σ_f: std. dev. of the fundamentalists' common order noise. At most 0.2 "
+            "(40× the calibrated value): at 1.0 a common shock of a whole position per "
+            "sub-round drove a baseline firm to USD 1.7e15 bn."
+        ),
     )
     chartist_strength: float = Field(
-        0.02, ge=0.0, le=10.0, description="χ: order per sub-round per unit of trend log return."
+        0.02,
+        ge=0.0,
+        le=0.3,
+        description=(
+            "χ: order per sub-round per unit of trend log return. At most 0.3 (15× the "
+            "calibrated value): from about 0.35 the trend followers' feedback outruns "
+            "the value investors and prices explode (listed price/sales above 1,000 at "
+            "0.4, USD 1.6e11 bn at 10)."
+        ),
     )
     chartist_memory: float = Field(
         0.5,

@@ -4,7 +4,9 @@ Execution (:func:`execute_quarter`): GPU deliveries, outside chip sales and buil
 (:mod:`world.delivery`); compute served, the labs' sales and operating flows
 (:mod:`world.serving`); milestone tranches (:mod:`world.funding`); debt service
 (:mod:`world.debt`); the labs' rounds and distress cuts (:mod:`world.funding`);
-debt repayment and payouts from cash above the firms' reserves (:mod:`world.debt`).
+debt repayment and payouts from cash above the firms' reserves (:mod:`world.debt`);
+cash overdrawn by the quarter's running costs, funded or owed
+(:func:`world.finance.cover_overdraft`).
 Closing (:func:`close_quarter`): defaults and contagion (:mod:`world.distress`),
 mark-to-market, taxes, statements, the lenders' covenant review, repricing.
 
@@ -23,6 +25,7 @@ import numpy as np
 from world import distress
 from world.debt import allocate_capital, review_covenants, service_debt
 from world.delivery import build_out, deliver_gpus, outside_chip_sales
+from world.finance import cover_overdraft
 from world.funding import lab_funding, milestone_tranches
 from world.ledger import Account, CashFlowKind, Ledger
 from world.serving import lab_sales, operating_flows, serve_compute
@@ -59,6 +62,8 @@ def execute_quarter(model: AIEconomy) -> None:
     service_debt(model)
     lab_funding(model)
     allocate_capital(model)
+    for f in model.firms:
+        cover_overdraft(model, f)
 
 
 # -- closing ---------------------------------------------------------------------------

@@ -579,7 +579,14 @@ class MarketParams(_Frozen):
         "Lakonishok 2003)",
     )
     backlog_quarters: float = Field(
-        16.0, gt=0.0, le=200.0, description="quarters over which backlog turns into cash"
+        16.0,
+        ge=4.0,
+        le=200.0,
+        description="quarters over which backlog turns into cash; at least a year: the "
+        "calibration's backlogs are years of revenue (Oracle's USD 455 bn RPO, August "
+        "2025, about 8 years of its FY2025 revenue; CoreWeave's USD 55.6 bn, about 11), "
+        "and the value of a backlog turned into cash in weeks has no bound (listed "
+        "price/sales 110 at 1 quarter)",
     )
     backlog_margin: float = Field(0.2, ge=-1.0, le=1.0, description="cash margin on backlog")
     min_dcf_share: Share = Field(
