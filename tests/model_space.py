@@ -10,7 +10,13 @@ Runs are short (4-12 quarters, 200-1,000 investors) so hundreds fit in a test.
 
 Invariants of :func:`check_run`, for every firm and quarter: no exception; every
 recorded number finite; ``|A - L - E| <= 1e-6 x total assets`` (at least 1e-6 USD
-bn); system cash changes only by external flows; every payment is someone's receipt.
+bn); no negative cash at a quarter's end; system cash changes only by external flows;
+every payment is someone's receipt.
+
+:func:`corners` are the other way through the space: one parameter at a time at each
+end of its range (each choice of a switch), over the scenario's whole horizon, where
+slow instabilities (prices compounding quarter after quarter) have time to show
+(``tests/test_model_finite.py``, with :data:`VALUE_BOUND`).
 """
 
 from __future__ import annotations
@@ -40,6 +46,13 @@ TABLES = tuple(
 FIXED_RANGES = {"investors.n_investors": (200, 1000)}
 QUARTERS = (4, 12)
 BALANCE_TOLERANCE = 1e-6
+CASH_TOLERANCE = 1e-9
+"""Most negative cash (USD bn) a firm may end a quarter with: rounding, not an overdraft."""
+VALUE_BOUND = 1e5
+"""Highest valuation a firm may reach in a corner run, USD bn (100 trillion): a single
+firm worth of the order of every listed share in the world, some 20 times the largest
+firm of 2025 (NVIDIA, about 5 trillion). Far above the validation suite's price/sales
+bounds, it only catches prices that compound without end."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,48 @@ def _value(p: Param, rng: np.random.Generator) -> Any:
     return int(round(x)) if p.kind == "int" else float(x)
 
 
+def _end(p: Param, high: bool) -> Any:
+    """The lowest or highest value ``p`` allows (just inside a strict bound)."""
+    lo, hi = float(p.low), float(p.high)
+    if high:
+        x = hi - max(1e-9, 1e-6 * (hi - lo)) if p.strict_high else hi
+    else:
+        x = lo + max(1e-9, 1e-6 * (hi - lo)) if p.strict_low else lo
+    return (math.floor(x) if high else math.ceil(x)) if p.kind == "int" else x
+
+
+SHARES = ("investors.share_fundamentalist", "investors.share_chartist", "investors.share_noise")
+"""The strategy shares, which must sum to 1: a corner of one spreads the rest over the others."""
+CORNER_INVESTORS = 200
+"""Investors of a corner run (the population's own size has corners of its own)."""
+
+
+def corners(scenario: str = "baseline", seed: int = 1) -> list[dict[str, Any]]:
+    """One case per parameter and end of its range (each value of a switch or choice).
+
+    Over ``scenario``'s whole horizon, with :data:`CORNER_INVESTORS` investors. The
+    other strategy shares make room for a share at a corner (in proportion to their
+    scenario values), and terminal growth stays below the discount rates (as in
+    :func:`draw`), so that every case is valid.
+    """
+    base = load_scenario(ROOT / "scenarios" / f"{scenario}.toml")
+    out = []
+    for p in SPACE:
+        values = p.choices if p.choices else (_end(p, high=False), _end(p, high=True))
+        for v in values:
+            overrides: dict[str, Any] = {"investors.n_investors": CORNER_INVESTORS, p.path: v}
+            if p.path in SHARES:
+                others = [o for o in SHARES if o != p.path]
+                weights = [getattr(base.investors, o.split(".")[1]) for o in others]
+                for o, w in zip(others, weights, strict=True):
+                    overrides[o] = (1.0 - v) * w / sum(weights)
+                overrides[others[-1]] = 1.0 - v - overrides[others[0]]
+            _keep_valid_growth(overrides, np.random.default_rng(0))
+            case = {"scenario": scenario, "seed": seed, "quarters": base.quarters}
+            out.append({**case, "overrides": overrides, "corner": f"{p.path}={v!r}"})
+    return out
+
+
 def draw(rng: np.random.Generator) -> dict[str, Any]:
     """A draw: scenario, seed, quarters and the overrides (see the module docstring)."""
     p_vary = float(rng.choice([0.05, 0.2, 1.0]))
@@ -164,6 +219,7 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
     worst_imbalance: float = 0.0  # max over firms and quarters of |A-L-E| / max(A, 1)
     largest_value: float = 0.0  # largest |number| recorded (USD bn, GW, users ...)
+    largest_valuation: float = 0.0  # the highest valuation of a firm, USD bn
     where: str | None = None  # the function that raised, if the run raised
 
     @property
@@ -272,6 +328,15 @@ def _check_records(model: Any, outcome: Outcome, population: bool) -> None:
     a, li, e = (
         firms[c].to_numpy(np.float64) for c in ("total_assets", "total_liabilities", "equity")
     )
+    cash = firms["cash"].to_numpy(np.float64)
+    if (cash < -CASH_TOLERANCE).any():
+        k = int(np.argmin(cash))
+        outcome.problems.append(
+            f"negative cash: {firms['firm'].iloc[k]} ends quarter {firms['quarter'].iloc[k]} "
+            f"with {cash[k]:.6g} USD bn"
+        )
+    value = firms["valuation"].to_numpy(np.float64)
+    outcome.largest_valuation = float(np.nanmax(value)) if value.size else 0.0
     gap = np.abs(a - li - e)
     scale = np.maximum(np.abs(a), 1.0)
     ratio = np.where(np.isfinite(gap), gap / scale, np.inf)

@@ -113,10 +113,10 @@ def test_population_finite_over_allowed_parameters(params, seed, drift, vol, neg
 @pytest.mark.parametrize(
     "kw",
     [  # the combinations of issue 14, within the ranges that remain
-        dict(price_impact=20.0, max_log_return=1.0, chartist_strength=1.5),
+        dict(price_impact=20.0, max_log_return=1.0, chartist_strength=0.3),
         dict(sub_rounds=35, inventory_aversion=0.886, share_fundamentalist=0.04,
              share_chartist=0.66),
-        dict(price_impact=20.0, max_log_return=1.0, chartist_strength=10.0, inventory_aversion=1.0,
+        dict(price_impact=20.0, max_log_return=1.0, chartist_strength=0.3, inventory_aversion=1.0,
              sub_rounds=52, share_fundamentalist=0.0, share_chartist=1.0, share_noise=0.0),
     ],
 )  # fmt: skip
@@ -133,7 +133,13 @@ def test_explosive_settings_stay_finite_for_100_quarters(kw):
 
 
 def test_absurd_ranges_are_refused():
-    for kw in (dict(price_impact=30.0), dict(max_log_return=1.8), dict(quote_band=20.5)):
+    for kw in (
+        dict(price_impact=30.0),
+        dict(max_log_return=1.8),
+        dict(quote_band=20.5),
+        dict(chartist_strength=0.31),  # prices compound without end from about 0.35
+        dict(fundamentalist_noise=0.21),
+    ):
         with pytest.raises(ValidationError):
             InvestorParams(**kw)
 

@@ -24,7 +24,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from model_space import BALANCE_TOLERANCE, SPACE, Outcome, check_run, draw, is_price_explosion
+from model_space import (
+    BALANCE_TOLERANCE,
+    SPACE,
+    VALUE_BOUND,
+    Outcome,
+    check_run,
+    corners,
+    draw,
+    is_price_explosion,
+)
 
 from runs.scenario import apply_overrides
 from world.params import Role
@@ -64,6 +73,35 @@ def test_every_allowed_parameter_combination_runs_finite_and_balanced(tmp_path):
     assert worst <= BALANCE_TOLERANCE
     broken = [o for o in outcomes if not o.ok]
     assert not broken, f"{summary}; {broken[0].problems} — repeat with: {broken[0].reproducer()}"
+
+
+CORNERS = corners()
+
+
+@pytest.mark.parametrize("case", CORNERS, ids=[c["corner"] for c in CORNERS])
+def test_every_parameter_at_each_end_of_its_range_over_the_whole_horizon(case):
+    """Each parameter alone at an end of its range: invariants kept, no price run-away.
+
+    The random draws above are short (4-12 quarters); prices that compound a little
+    each quarter need the whole horizon to leave every scale. Before their ranges were
+    cut, ``investors.chartist_strength`` (up to 10: a firm at USD 1.6e20) and
+    ``market.backlog_quarters`` (down to 0: 2e17) did so, and a chip supplier whose
+    running costs outgrew its income (``buildout.capex_decline = -0.1``) ended quarters
+    with negative cash.
+    """
+    outcome = check_run(case)
+    assert outcome.rejected is None, outcome.rejected  # every corner is a valid scenario
+    assert outcome.ok, f"{outcome.problems} — repeat with: {outcome.reproducer()}"
+    assert outcome.largest_valuation <= VALUE_BOUND, (
+        f"a firm valued at USD {outcome.largest_valuation:,.0f} bn — repeat with: "
+        f"{outcome.reproducer()}"
+    )
+
+
+def test_the_corners_cover_both_ends_of_every_parameter():
+    varied = {c["corner"].split("=")[0] for c in CORNERS}
+    assert varied == {p.path for p in SPACE}
+    assert len(CORNERS) == sum(len(p.choices) if p.choices else 2 for p in SPACE)
 
 
 def test_the_space_covers_every_mechanism_parameter():
@@ -175,3 +213,80 @@ def test_terminal_growth_must_stay_below_the_lab_discount_rate(baseline):
                 "market.lab_discount_rate": 0.04,
             },
         )
+
+
+def test_cash_overdrawn_by_running_costs_is_funded_or_owed(baseline, monkeypatch):
+    """Regression: the quarter's running costs are paid as they fall due, and a firm
+    whose costs outgrew its income (a chip supplier with ``buildout.capex_decline =
+    -0.1``) ended quarters with negative cash, and defaulted still holding it. The
+    waterfall now funds the gap; what it cannot find is owed and missed."""
+    from world import finance
+    from world.ledger import Account, CashFlowKind
+    from world.model import AIEconomy
+    from world.settlement import ExternalParty
+
+    model = AIEconomy(apply_overrides(baseline, {"quarters": 4}), rng=1, keep_journal=True)
+    model.step()
+    supplier = model.by_role(Role.CHIP)[-1]
+
+    def overdraw(gap: float) -> None:
+        model.payments.pay_external(
+            supplier.index,
+            supplier.cash + gap,
+            debit=Account.COST_OF_REVENUE,
+            party=ExternalParty.SUPPLIERS,
+            memo="gpu_cost",
+            flow=CashFlowKind.OPERATING,
+        )
+        assert supplier.cash == pytest.approx(-gap)
+
+    overdraw(2.0)
+    finance.cover_overdraft(model, supplier)  # lenders lend to a sound supplier
+    assert supplier.cash >= 0.0 and supplier.missed == 0.0
+    payables = supplier.ledger.balance(Account.PAYABLES)
+
+    monkeypatch.setattr(finance, "fund", lambda model, firm, amount: 0.0)  # nobody lends
+    overdraw(3.0)
+    finance.cover_overdraft(model, supplier)
+    assert supplier.cash == pytest.approx(0.0, abs=1e-12)
+    assert supplier.missed == pytest.approx(3.0)  # a missed payment: it defaults at the close
+    assert supplier.ledger.balance(Account.PAYABLES) == pytest.approx(payables + 3.0)
+    assert model.payments.external[-1].party is ExternalParty.LENDERS  # money came from outside
+    assert model.payments.external[-1].amount == pytest.approx(3.0)
+    bs = supplier.ledger.balance_sheet()
+    assert bs.total_assets == pytest.approx(bs.total_liabilities + bs.total_equity)
+
+    supplier.missed, supplier.defaulted = 0.0, True  # a defaulter only owes what it overdrew
+    overdraw(1.0)
+    finance.cover_overdraft(model, supplier)
+    assert supplier.cash == pytest.approx(0.0, abs=1e-12) and supplier.missed == 0.0
+    assert supplier.ledger.balance(Account.PAYABLES) == pytest.approx(payables + 4.0)
+
+
+def test_a_supplier_whose_costs_outgrow_its_income_never_ends_a_quarter_overdrawn(baseline):
+    """The case that found it: AMD ended 2028Q2 at USD -0.36 bn and kept it after its
+    default (seed 1, 1,000 investors). Every quarter now ends with cash >= 0."""
+    from runs.simulate import simulate
+
+    scenario = apply_overrides(
+        baseline, {"buildout.capex_decline": -0.1, "investors.n_investors": 1000}
+    )
+    firms = simulate(scenario, 1).firms
+    assert firms.cash.min() >= -1e-9
+    assert firms.defaulted.any()  # the costs still ruin a supplier: it defaults, owing the gap
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("investors.chartist_strength", 0.31, "less than or equal to 0.3"),
+        ("investors.fundamentalist_noise", 0.21, "less than or equal to 0.2"),
+        ("market.backlog_quarters", 3.9, "greater than or equal to 4"),
+    ],
+)
+def test_ranges_cut_where_prices_compound_without_end(baseline, path, value, message):
+    """The three ranges the corner runs cut (see the test above): just outside is refused."""
+    from runs.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match=f"{path.split('.')[1]}: Input should be {message}"):
+        apply_overrides(baseline, {path: value})
