@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -27,7 +27,7 @@ from typer.core import TyperGroup
 
 from runs.commands import path_value, plural
 from runs.faults import fault_point
-from runs.interrupts import StopSignals, exit_code
+from runs.interrupts import StopSignals, end_with, exit_code
 from runs.investor_snapshots import MAX_INVESTOR_SNAPSHOT_BYTES, investor_snapshot_error
 from runs.report_worker import InlineReport, ReportError, ReportWorker, can_fork
 from runs.scenario import ScenarioError, load_scenario
@@ -106,7 +106,11 @@ class AipmGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        """Run the command line; exit (or return, unless standalone) with its code."""
+        """Run the command line; exit (standalone) or return with its code.
+
+        Standalone (as :class:`typer.testing.CliRunner` calls it) exits with 130 or 143
+        after an interruption; :func:`main`, the program, ends by the signal instead.
+        """
         try:
             rv = super().main(
                 args=args,
@@ -482,18 +486,22 @@ def _say_if_interrupted(slot: Any) -> Iterator[None]:
         raise typer.Exit(code=exit_code(exc)) from None
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> NoReturn:
     """Console-script entry point (``aipm``; ``python -m runs`` is the same).
 
     The process ends when the command does: its objects are frozen
     (:func:`gc.freeze`) so that the interpreter's exit does not search them all for
     cycles again — about half a second for a process that has imported the model.
     Files are closed by the commands themselves; memory is returned to the system.
+    A command stopped by Ctrl-C or SIGTERM ends by that signal once it has cleaned up
+    and said so (:func:`runs.interrupts.end_with`), so that a shell loop stops too;
+    ``app`` called from Python (tests) returns or exits with 130 or 143 instead.
     """
     try:
-        app(args=argv, prog_name="aipm")
+        code = app(args=argv, prog_name="aipm", standalone_mode=False)
     finally:
         gc.freeze()
+    end_with(code)
 
 
 def _register_commands() -> None:

@@ -15,23 +15,31 @@ no signal able to cut it short: later signals are recorded too, and ignored.
 Exit codes follow the shell's convention, 128 + the signal's number
 (:func:`exit_code`): 130 after Ctrl-C, 143 after SIGTERM — the status a shell shows
 for a process that the signal ends before a command starts handling it (while Python
-imports the command line).
+imports the command line). The ``aipm`` program itself ends with
+:func:`end_with`: once it has cleaned up and said so, it dies of the signal that
+stopped it, as that signal's default action would have ended it, so that a shell loop
+(``for s in a b; do aipm run $s; done``) or ``make`` stops too; a shell still shows
+130 or 143.
 """
 
 from __future__ import annotations
 
+import atexit
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import FrameType, TracebackType
-from typing import Any
+from typing import Any, NoReturn
 
 __all__ = [
     "STOP_SIGNALS",
     "Interrupted",
     "StopSignals",
     "end_at_once_on_signals",
+    "end_with",
     "exit_code",
     "sigterm_as_interrupt",
 ]
@@ -54,6 +62,32 @@ def exit_code(exc: BaseException) -> int:
     A plain KeyboardInterrupt is Python's own Ctrl-C (SIGINT, number 2).
     """
     return 128 + getattr(exc, "signum", signal.SIGINT)
+
+
+def end_with(code: int) -> NoReturn:
+    """End this process with exit code ``code``; an interruption's (130, 143) by its signal.
+
+    A shell stops a loop, and ``make`` its recipe, only if the command died of SIGINT:
+    a command that exits with 130 is taken to have handled Ctrl-C as a request of its
+    own (Cracauer, "Proper handling of SIGINT/SIGQUIT"; CPython dies of SIGINT after an
+    uncaught KeyboardInterrupt since 3.8). So for 128 + n, n being SIGINT or SIGTERM,
+    this flushes standard output and error, runs the exit functions (:mod:`atexit`) as
+    an exit would, then sets the signal's default action and sends it to this process:
+    the shell shows 130 or 143 as before, and a parent in Python sees ``-n``
+    (:attr:`subprocess.Popen.returncode`). For the program's entry point only
+    (:func:`runs.cli.main`): a caller in Python gets the code returned instead.
+    """
+    signum = code - 128
+    if signum not in STOP_SIGNALS or os.name != "posix":
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a closed pipe or stream: nothing to flush
+            stream.flush()
+    atexit._run_exitfuncs()
+    signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signum])
+    os.kill(os.getpid(), signum)
+    sys.exit(code)  # not reached: the signal has ended the process
 
 
 class StopSignals:

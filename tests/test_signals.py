@@ -4,10 +4,11 @@ A real ``aipm run`` (a subprocess with its drawing processes) gets SIGINT or SIG
 between two quarters, while it moves the run into place, as soon as its temporary
 folder appears (imports, model set-up) and while its report is drawn in two processes;
 sent to the process alone (``kill PID``) or to its process group (Ctrl-C in a
-terminal, ``timeout``, a job scheduler). Every time it exits with 128 + the signal's
-number (130, 143) and one line on stderr saying what is on disk, leaves no temporary
-folder, leaves the earlier run as it was, and leaves no process behind — not even after
-``kill -9``. ``aipm sweep`` stops on SIGTERM between chunks with 143 and its line. The
+terminal, ``timeout``, a job scheduler). Every time it says in one line on stderr what
+is on disk, then dies of the signal (a shell shows 130 or 143, and a shell loop stops),
+leaves no temporary folder, leaves the earlier run as it was, and leaves no process
+behind — not even after ``kill -9``. ``aipm sweep`` stops on SIGTERM between chunks with
+its line. The
 moments are reached by waiting for what the run does (``AIPM_FAULT=NAME:TERM`` signals
 it from inside), not for a time, so that a busy machine changes nothing but the duration.
 """
@@ -18,13 +19,16 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import psutil
 import pytest
 from test_faults import (
     BASELINE,
+    ROOT,
     assert_all_gone,
     assert_complete,
     descendants,
@@ -37,7 +41,6 @@ from test_faults import (
 
 from runs.interrupts import Interrupted, StopSignals, exit_code
 
-CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 NOTHING = "interrupted: nothing written"
 WAIT = 300.0
 """Seconds to wait for a moment of the run (a busy CI machine is slow, never this slow)."""
@@ -158,9 +161,9 @@ def temp_folders(parent: Path) -> list[Path]:
 def assert_stopped(
     watched: Watched, parent: Path, signum: int, line: str, before: list | None
 ) -> None:
-    """Exit code 128 + n, ``line`` alone on stderr, no temporary folder, no process left."""
+    """Died of the signal, ``line`` alone on stderr, no temporary folder, no process left."""
     code, stderr = watched.finish()
-    assert code == CODES[signum], stderr
+    assert code == -signum, stderr
     assert stderr.splitlines() == [line], stderr
     assert temp_folders(parent) == []
     out = parent / "run"
@@ -205,7 +208,7 @@ def test_a_signal_while_the_run_is_moved_into_place_says_it_is_written(tmp_path,
         tmp_path, earlier, with_earlier=True, report=False, fault="output.between-renames:INT"
     )
     code, stderr = watched.finish()
-    assert code == 130, stderr
+    assert code == -signal.SIGINT, stderr
     assert stderr.splitlines() == [f"interrupted: the run was already written to {out}/"]
     assert run_seed(out) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
@@ -262,15 +265,73 @@ def test_kill_9_while_the_report_is_drawn_leaves_no_process(tmp_path, earlier):
     assert tree(out) == before  # the temporary folder is the next run's to remove
 
 
-def test_sigterm_stops_a_sweep_between_chunks_with_143(tmp_path, reference):  # noqa: F811
+def test_sigterm_stops_a_sweep_between_chunks(tmp_path, reference):  # noqa: F811
     spec, out = write_spec(tmp_path), tmp_path / "out"
     watched = Watched(popen("sweep", spec, "--out", out, "--workers", 1, "--no-progress"))
     watched.wait_for(lambda: any((out / "runs").glob("part-*.parquet")), "first chunk")
     os.kill(watched.proc.pid, signal.SIGTERM)
     code, stderr = watched.finish()
-    assert code == 143, stderr
+    assert code == -signal.SIGTERM, stderr
     assert stderr.splitlines() == [
         f"interrupted: finished runs are kept in {out}; add --resume to go on"
     ]
     assert resume(spec, out).exit_code == 0
     assert_complete(out, reference)
+
+
+# -- the program's end: by the signal, so that the shell stops too ---------------------------
+def shell(script: str, *args, fault: str | None = None) -> subprocess.Popen:
+    """``bash -c script PYTHON ARGS`` in a process group of its own (``$0`` runs aipm's Python)."""
+    env = {k: v for k, v in os.environ.items() if k != "AIPM_FAULT"}
+    return subprocess.Popen(
+        ["bash", "-c", script, sys.executable, *map(str, args)],
+        cwd=ROOT,
+        env=env if fault is None else {**env, "AIPM_FAULT": fault},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def test_ctrl_c_stops_a_shell_loop_of_runs(tmp_path):
+    """Ctrl-C reaches the shell and the run: the run dies of it, so the loop stops there
+    (a command that exits with 130 has handled Ctrl-C itself: the shell would go on)."""
+    loop = (
+        'for s in 1 2; do "$0" -m runs run "$1" --seed $s --out "$2/run$s" --no-report; done; '
+        "echo after >&2"
+    )
+    watched = Watched(shell(loop, BASELINE, tmp_path))
+    watched.wait_for(_temp_folder_made(tmp_path), "the first run's temporary folder")
+    os.killpg(watched.proc.pid, signal.SIGINT)
+    code, stderr = watched.finish()
+    assert stderr.splitlines() == [NOTHING]  # no second run, no "after"
+    assert code == -signal.SIGINT  # the shell died of it too
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_shell_shows_128_plus_the_signal(tmp_path):
+    script = '"$0" -m runs run "$1" --out "$2/run" --no-report; echo "status $?"'
+    proc = shell(script, BASELINE, tmp_path, fault="run.quarter@2:TERM")  # to aipm only
+    stdout, stderr = proc.communicate(timeout=WAIT)
+    assert (proc.returncode, stdout) == (0, "status 143\n"), stderr
+    # and bash says what it says of any command that SIGTERM ends
+    assert stderr.splitlines()[0] == NOTHING and stderr.splitlines()[1:] == ["Terminated"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_called_from_python_the_command_returns_128_plus_the_signal(tmp_path, signum):
+    """Only the program dies of the signal: a test or a notebook gets the code and goes on."""
+    import runs.faults
+    from runs.cli import app
+    from runs.faults import ENV
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runs.faults, "_passed", Counter())  # this process's count of fault points
+        mp.setenv(ENV, f"run.quarter@1:{signal.Signals(signum).name.removeprefix('SIG')}")
+        code = app(
+            ["run", BASELINE, "--quarters", "2", "--out", str(tmp_path / "run"), "--no-report"],
+            standalone_mode=False,
+        )
+    assert code == 128 + signum  # returned: this process goes on
+    assert list(tmp_path.iterdir()) == []
