@@ -23,7 +23,7 @@ computed on the replicate means of each design point, so that they stay in
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from runs.discovery import PRIM_COLUMNS, prim_boxes
+from runs.faults import fault_point
 from runs.indices import (
     SEED_NOISE_COLUMNS,
     morris_indices,
@@ -184,6 +185,7 @@ def analyze(
     regime: str = "cascade",
     threshold: float = 0.8,
     write: bool = True,
+    check: Callable[[], None] | None = None,
 ) -> SweepAnalysis:
     """Analyse a sweep directory: regimes, seed noise, Sobol or Morris indices, PRIM boxes.
 
@@ -201,6 +203,11 @@ def analyze(
         Also write each table the design allows to ``out/analysis/<name>.csv``
         (and remove stale tables of analyses it does not allow); PRIM's is
         ``prim_<regime>.csv``, so the boxes found for other regimes are kept.
+    check : callable, optional
+        Called between the steps that write nothing (after reading the runs, after
+        each analysis) and before the first table is written: what it raises (an
+        interruption, :meth:`runs.interrupts.StopSignals.check`) stops the analysis
+        with nothing written; once writing has started, it finishes.
 
     Raises
     ------
@@ -233,7 +240,9 @@ def analyze(
             f"--regime: {regime!r} is not a regime (allowed: {', '.join(REGIMES)})"
             f"{did_you_mean(regime, REGIMES)}"
         )
+    check = check or _no_check
     runs = store.read_runs(columns=["run_id", "point_id", "status", "regime", *paths, *metrics])
+    check()
     notes: list[str] = []
     n_points, design = meta["n_points"], meta["design"]
     replicates = int(meta["spec"].get("replicates", 1))
@@ -245,6 +254,7 @@ def analyze(
         applicable.add("seed_noise")
         noise = seed_noise(runs, metrics)
         notes += seed_share_notes(noise, replicates)
+        check()
     sobol = sobol2 = morris = pd.DataFrame()
     if design in ("sobol", "morris"):
         y = point_means(runs, metrics, n_points)
@@ -271,6 +281,7 @@ def analyze(
             morris = morris_indices(
                 unit.reset_index(drop=True), y.reset_index(drop=True), num_levels=levels
             )
+    check()
     ok = runs[runs["status"] == "ok"]
     target = (ok["regime"] == regime).to_numpy(dtype=bool)
     prim = prim_boxes(ok[paths], target, threshold=threshold)
@@ -292,9 +303,14 @@ def analyze(
         frozenset(applicable),
         regime,
     )
+    check()
     if write:
         _write(out / "analysis", result, metrics)
     return result
+
+
+def _no_check() -> None:
+    """Nothing stops the analysis (the default ``check`` of :func:`analyze`)."""
 
 
 def seed_share_notes(noise: pd.DataFrame, replicates: int) -> list[str]:
@@ -326,6 +342,7 @@ def _write(folder: Path, result: SweepAnalysis, metrics: list[str]) -> None:
         target = folder / f"{name}.csv"
         if name in result.applicable:
             atomic_write_bytes(target, table.to_csv(index=False).encode())
+            fault_point("analysis.table")
         elif target.exists():
             target.unlink()
     note_text = json.dumps(

@@ -305,14 +305,18 @@ def _validate_spec(path: Path) -> None:
     )
 
 
-def _import_on_a_short_stack(*modules: str, check: Callable[[], None]) -> None:
+def import_on_a_short_stack(
+    *modules: str | Callable[[], object], check: Callable[[], None]
+) -> None:
     """Import ``modules`` in turn on a new thread, whose stack is short, and wait for them.
 
-    For mesa: ``mesa.model`` names its logger from ``inspect.stack()`` when it is
-    imported, which looks each frame of the stack up among all the loaded modules
-    (about 1,400 by then). Imported by the model from the command (click's frames,
-    then each import's), the stack is 44 frames deep; from a new thread, 25: the
-    lookup takes about a fifth less (0.12 s of CPU on a busy machine).
+    Each is a module's name or a function that imports it (with its own warnings
+    filter, say). For mesa: ``mesa.model`` names its logger from ``inspect.stack()``
+    when it is imported, which looks each frame of the stack up among all the loaded
+    modules (about 1,400 by then). Imported by the model from the command (click's
+    frames, then each import's), the stack is 44 frames deep; from a new thread, 25:
+    the lookup takes about a fifth less (0.12 s of CPU on a busy machine). The
+    ema-workbench of ``aipm analyze`` does the same lookups for its loggers.
 
     ``check`` is called every 50 ms meanwhile (a second or more on a busy machine):
     what it raises (an interruption) is raised here, and the thread, a daemon, is left
@@ -321,7 +325,10 @@ def _import_on_a_short_stack(*modules: str, check: Callable[[], None]) -> None:
 
     def load() -> None:
         for module in modules:
-            importlib.import_module(module)
+            if isinstance(module, str):
+                importlib.import_module(module)
+            else:
+                module()
 
     thread = threading.Thread(target=load, name="aipm-import", daemon=True)
     thread.start()
@@ -423,14 +430,14 @@ def _simulate_into(
 
     A signal stops the run at the next check: before the model is imported, between two
     quarters, before the report, while it is drawn, before the run is moved into place,
-    and after (:func:`_say_if_interrupted` then says what is on disk).
+    and after (:func:`say_if_slot_interrupted` then says what is on disk).
     """
     from runs.output import write_run
 
-    with _say_if_interrupted(slot), slot, _drawing(slot.tmp, report) as drawer:
+    with say_if_slot_interrupted(slot, signals), slot, _drawing(slot.tmp, report) as drawer:
         signals.check()
         # imported once the drawing process has started: it gets ready meanwhile
-        _import_on_a_short_stack("mesa", "runs.simulate", check=signals.check)
+        import_on_a_short_stack("mesa", "runs.simulate", check=signals.check)
         from runs.simulate import simulate
 
         with Progress(
@@ -468,22 +475,82 @@ def _simulate_into(
 
 
 @contextmanager
-def _say_if_interrupted(slot: Any) -> Iterator[None]:
-    """One line on stderr when a run is interrupted (Ctrl-C, SIGTERM): what is on disk.
+def say_if_slot_interrupted(
+    slot: Any, signals: StopSignals, written: str = "the run"
+) -> Iterator[None]:
+    """One line on stderr when writing into ``slot`` is interrupted: what is on disk.
 
-    The command then exits with 128 + the signal's number (:func:`runs.interrupts.exit_code`).
+    For a command that writes a folder with :func:`runs.output.open_output`
+    (:func:`saying_if_interrupted`); ``written`` names what it writes there.
     """
     existed = slot.target.exists()
-    try:
-        yield
-    except KeyboardInterrupt as exc:
+
+    def on_disk() -> str:
         if slot.committed:
-            say(f"interrupted: the run was already written to {slot.target}/", err)
-        elif existed:
-            say(f"interrupted: nothing written (the earlier {slot.target}/ is kept)", err)
-        else:
-            say("interrupted: nothing written", err)
+            return f"{written} was already written to {slot.target}/"
+        if existed:
+            return f"nothing written (the earlier {slot.target}/ is kept)"
+        return "nothing written"
+
+    with saying_if_interrupted(signals, on_disk):
+        yield
+
+
+@contextmanager
+def saying_if_interrupted(signals: StopSignals, on_disk: Callable[[], str]) -> Iterator[None]:
+    """Stop a command that Ctrl-C or SIGTERM interrupted: ``interrupted: <on_disk()>``, 128 + n.
+
+    For the block of a command that writes files, inside the ``with`` block of
+    ``signals``, which it checks at safe points: when the interruption leaves it (after
+    the block's own clean-up: temporary files, child processes), this prints one line
+    on stderr, ``interrupted: `` and what is on disk then, and exits with 128 + the
+    signal's number (:func:`runs.interrupts.exit_code`; the program then dies of the
+    signal, :func:`main`). An error that leaves the block once a signal has come is
+    the signal's doing (a worker or drawing process it ended) and is reported as the
+    interruption instead.
+    """
+    try:
+        try:
+            yield
+        except Exception:
+            signals.check()
+            raise
+    except KeyboardInterrupt as exc:
+        say(f"interrupted: {on_disk()}", err)
         raise typer.Exit(code=exit_code(exc)) from None
+
+
+class WritingInPlace:
+    """A command that writes files into an existing folder, as Ctrl-C or SIGTERM find it.
+
+    ``what`` names what it writes (``the report``); ``folder`` is as it was until
+    :attr:`written` (where it was written) is set. See :func:`writing_in_place`.
+    """
+
+    def __init__(self, what: str, folder: Path) -> None:
+        self.what, self.folder = what, folder
+        self.signals = StopSignals()
+        self.written: str | None = None
+
+    def on_disk(self) -> str:
+        """What is on disk, for the line ``interrupted: ...``."""
+        if self.written is not None:
+            return f"{self.what} was already written to {self.written}"
+        return f"nothing written ({self.folder}/ is as it was)"
+
+
+@contextmanager
+def writing_in_place(what: str, folder: Path) -> Iterator[WritingInPlace]:
+    """Ctrl-C and SIGTERM stop the block at a check of its ``signals``, with one line.
+
+    The block checks ``.signals`` between the steps that write nothing, writes its
+    files (each atomically; a signal then waits), sets ``.written`` and checks again:
+    ``interrupted: nothing written (FOLDER/ is as it was)`` or ``interrupted: WHAT was
+    already written to WRITTEN`` (:func:`saying_if_interrupted`).
+    """
+    writing = WritingInPlace(what, folder)
+    with writing.signals, saying_if_interrupted(writing.signals, writing.on_disk):
+        yield writing
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

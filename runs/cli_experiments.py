@@ -124,20 +124,38 @@ def analyze(
     regime: Annotated[str, typer.Option(help="PRIM: regime of interest")] = "cascade",
     threshold: Annotated[float, typer.Option(help="PRIM: minimum box density, (0, 1]")] = 0.8,
 ) -> None:
-    """Analyse a sweep: regimes, Sobol or Morris indices, PRIM boxes (→ DIR/analysis/)."""
-    from runs.analysis import analyze as run_analysis
-    from runs.cli import fail, say
+    """Analyse a sweep: regimes, Sobol or Morris indices, PRIM boxes (→ DIR/analysis/).
+
+    Ctrl-C or SIGTERM stop it before it writes (DIR/analysis/ is then as it was), or
+    once it has written every table: one line says which (exit 130 or 143).
+    """
+    from runs.cli import fail, import_on_a_short_stack, say, writing_in_place
     from runs.cli import out as stdout
-    from runs.sweepstore import SweepStore, is_sweep_dir
 
     if not 0.0 < threshold <= 1.0:
         raise fail(f"--threshold: {threshold} is out of range (allowed: 0 < threshold ≤ 1)")
-    try:
-        if is_sweep_dir(directory):
-            SweepStore(directory).check_unique()  # never count a run twice
-        result = run_analysis(directory, metrics=metric or None, regime=regime, threshold=threshold)
-    except (ValueError, OSError) as exc:
-        raise fail(str(exc)) from None
+    with writing_in_place("the analysis", directory / "analysis") as writing:
+        from runs.discovery import import_prim
+
+        # PRIM's ema-workbench takes seconds to import: meanwhile a signal stops it
+        import_on_a_short_stack("runs.analysis", import_prim, check=writing.signals.check)
+        from runs.analysis import analyze as run_analysis
+        from runs.sweepstore import SweepStore, is_sweep_dir
+
+        try:
+            if is_sweep_dir(directory):
+                SweepStore(directory).check_unique()  # never count a run twice
+            result = run_analysis(
+                directory,
+                metrics=metric or None,
+                regime=regime,
+                threshold=threshold,
+                check=writing.signals.check,
+            )
+        except (ValueError, OSError) as exc:
+            raise fail(str(exc)) from None
+        writing.written = f"{directory / 'analysis'}/"
+        writing.signals.check()  # came while the tables were written: they are, and it says so
     import pandas as pd
 
     from runs.indices import INFLUENCE

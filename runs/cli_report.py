@@ -45,35 +45,46 @@ def report(
         ),
     ],
 ) -> None:
-    """Rebuild the report (dashboard PNG, figures, report.html) of a run or sweep directory."""
-    from functools import partial
+    """Rebuild the report (dashboard PNG, figures, report.html) of a run or sweep directory.
 
-    from runs.cli import fail, out
-    from runs.report import build_report
+    Ctrl-C or SIGTERM stop it before it writes (its files are then as they were), or
+    once it has written them all: one line says which (exit 130 or 143).
+    """
+    from runs.cli import fail, import_on_a_short_stack, out, writing_in_place
     from runs.report_worker import can_fork
-    from runs.sweep_report import build_sweep_report
 
     if not directory.is_dir():
         why = "it is a file" if directory.exists() else "it does not exist"
         raise fail(f"DIR: {directory} is not a directory ({why})")
     if (directory / "system.parquet").is_file():
-        # in two processes as `aipm run` draws it, where forking is safe (same files)
-        build = partial(build_report, processes=2 if can_fork() else 1)
         if (problem := _json_problem(directory)) is not None:
             raise fail(problem)
+        module = "runs.report"
     elif (directory / "runs").is_dir():
-        build = build_sweep_report
+        module = "runs.sweep_report"
     else:
         raise fail(
             f"DIR: {directory} is neither a run directory (system.parquet) "
             "nor a sweep directory (runs/)"
         )
-    try:
-        page = build(directory)
-    except UnreadableFile as exc:  # names the file itself
-        raise fail(str(exc)) from None
-    except (FileNotFoundError, ValueError) as exc:
-        raise fail(f"{directory}: {exc}") from None
+    with writing_in_place("the report", directory) as writing:
+        import_on_a_short_stack(module, check=writing.signals.check)
+        from runs.report import build_report
+        from runs.sweep_report import build_sweep_report
+
+        try:
+            if module == "runs.report":
+                # in two processes as `aipm run` draws it, where forking is safe (same files)
+                processes = 2 if can_fork() else 1
+                page = build_report(directory, processes=processes, check=writing.signals.check)
+            else:
+                page = build_sweep_report(directory, check=writing.signals.check)
+        except UnreadableFile as exc:  # names the file itself
+            raise fail(str(exc)) from None
+        except (FileNotFoundError, ValueError) as exc:
+            raise fail(f"{directory}: {exc}") from None
+        writing.written = str(page)
+        writing.signals.check()  # came while the files were written: they are, and it says so
     out.print(f"wrote {page}")
 
 

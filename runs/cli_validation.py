@@ -16,11 +16,15 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from runs.commands import path_value
+
+if TYPE_CHECKING:
+    from runs.interrupts import StopSignals
+    from runs.validation.suite import SuiteConfig, SuiteResult
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,15 +77,12 @@ def check_model(
     progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
 ) -> None:
     """Validate the model: every scenario over many seeds, every pattern with a stated test."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from runs.cli import check_range, err, fail, say
+    from runs.cli import check_range, fail
     from runs.cli import out as stdout
     from runs.commands import plural
-    from runs.output import OutputError, OutputKind, open_output
-    from runs.sweepstore import SweepError
-    from runs.validation.page import render, write_docs, write_outputs
-    from runs.validation.suite import FULL, QUICK, SuiteError, plan, run_suite
+    from runs.interrupts import StopSignals
+    from runs.validation.page import write_docs
+    from runs.validation.suite import FULL, QUICK
 
     config = FULL if full else QUICK
     if seeds is not None:
@@ -101,6 +102,44 @@ def check_model(
     config = dataclasses.replace(config, root_seed=root_seed, only=tuple(scenario or ()))
     if out.exists() and not out.is_dir():
         raise fail(f"--out: {out} exists and is not a directory")
+    with StopSignals() as signals:  # from here on Ctrl-C and SIGTERM stop it at a safe point
+        start = time.perf_counter()
+        result, rendered = _check_into(out, config, workers, progress, signals)
+    if docs:
+        page = write_docs(result, ROOT, rendered)
+        stdout.print(f"wrote {page}", highlight=False)
+    print_table(result.checks, stdout)
+    failed = result.checks[~result.checks["passed"]]
+    n = len(result.checks)
+    stdout.print(
+        f"{n - len(failed)} of {plural(n, 'check')} passed ({plural(len(result.runs), 'run')}, "
+        f"{config.seeds} seeds per scenario, {config.seeds_of('baseline')} of the baseline, "
+        f"{time.perf_counter() - start:.0f} s); "
+        f"wrote {out}/",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if len(failed):
+        raise typer.Exit(code=1)
+
+
+def _check_into(
+    out: Path, config: SuiteConfig, workers: int, progress: bool, signals: StopSignals
+) -> tuple[SuiteResult, Any]:
+    """Run the suite into ``out`` (moved into place whole) and write its outputs.
+
+    Ctrl-C or SIGTERM (``signals``) stop it after the runs under way, with one line that
+    says what is on disk (:func:`runs.cli.say_if_slot_interrupted`). Returns the suite's
+    result and its rendered page.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from runs.cli import err, fail, say, say_if_slot_interrupted
+    from runs.output import OutputError, OutputKind, open_output
+    from runs.sweepstore import SweepError
+    from runs.validation.page import render, write_outputs
+    from runs.validation.suite import SuiteError, plan, run_suite
+
     try:
         tasks, _ = plan(config)  # validates every scenario and claim before running
         slot = open_output(out, kind=OutputKind.CHECK_MODEL)
@@ -108,8 +147,8 @@ def check_model(
         raise fail(str(exc)) from None
     for note in slot.notes:
         say(note, err)
-    start = time.perf_counter()
-    with slot:  # leaving with an error or Ctrl-C: the temporary folder is removed
+    # leaving with an error or a signal: the temporary folder is removed, then it is said
+    with say_if_slot_interrupted(slot, signals, "the suite's output"), slot:
         with Progress(
             TextColumn("[bold]check-model"),
             BarColumn(),
@@ -127,31 +166,20 @@ def check_model(
                     out=out,  # the Sobol sweep: OUT/sobol_sweep, resumable, kept by commit
                     on_run=lambda done, _total: bar.update(task, completed=done),
                     progress=progress and err.is_terminal,
+                    check=signals.check,
                 )
             except (SuiteError, SweepError) as exc:  # the Sobol sweep's folder
                 raise fail(str(exc)) from None
         rendered = render(result)
+        signals.check()
         write_outputs(result, slot.tmp, rendered)
+        signals.check()
         try:
             slot.commit()  # carries the earlier sobol_sweep over
         except OutputError as exc:  # someone wrote into OUT meanwhile
             raise fail(str(exc)) from None
-    if docs:
-        page = write_docs(result, ROOT, rendered)
-        stdout.print(f"wrote {page}", highlight=False)
-    print_table(result.checks, stdout)
-    failed = result.checks[~result.checks["passed"]]
-    n = len(result.checks)
-    stdout.print(
-        f"{n - len(failed)} of {plural(n, 'check')} passed ({plural(len(result.runs), 'run')}, "
-        f"{config.seeds} seeds per scenario, {config.seeds_of('baseline')} of the baseline, "
-        f"{time.perf_counter() - start:.0f} s); "
-        f"wrote {out}/",
-        highlight=False,
-        soft_wrap=True,
-    )
-    if len(failed):
-        raise typer.Exit(code=1)
+        signals.check()  # came while it was moved into place: it is written, and said so
+    return result, rendered
 
 
 def print_table(checks, console) -> None:

@@ -34,7 +34,7 @@ PRIM_COLUMNS = [
 ]
 
 
-def _import_prim():
+def import_prim():
     """``ema_workbench.analysis.prim``, without its import-time notices.
 
     ema-workbench 3.0 warns at import that the optional ``ipyparallel`` is absent
@@ -100,7 +100,7 @@ def prim_boxes(
             # PRIM pastes a box's bound half-way between two values (e.g. 10.5), which
             # pandas refuses to write into an integer column of the box limits
             xx[col] = xx[col].astype(float)
-    prim = _import_prim()
+    prim = import_prim()
     rows: list[dict] = []
     with warnings.catch_warnings():
         # ema-workbench 3.0 calls DataFrame.drop(inplace=True), deprecated by pandas 3.1

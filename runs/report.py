@@ -46,11 +46,13 @@ __all__ = [
     "RUN_FIGURES",
     "RUN_GRIDS",
     "SECOND_PROCESS_FIGURES",
+    "Check",
     "Drawn",
     "RunTables",
     "build_report",
     "draw_figures",
     "key_numbers",
+    "no_check",
     "png_bytes",
     "read_tables",
     "render",
@@ -153,6 +155,17 @@ def render(fig: Figure) -> Image.Image:
     rgba = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
     return rgba.convert("RGB")
 
+
+Check = Callable[[], None]
+"""A function called between the steps of a report, which may raise to stop it."""
+
+
+def no_check() -> None:
+    """The default :data:`Check`: nothing stops the report."""
+
+
+#: How often :func:`build_report` checks while it waits for its second drawing process (s).
+CHECK_SECONDS = 0.05
 
 #: Threads that deflate the dashboard (the largest image, encoded once every figure
 #: is drawn, when the second drawing process has finished: its core is free).
@@ -301,12 +314,16 @@ class Drawn:
     png: bytes
 
 
-def draw_figures(t: RunTables, stems: Sequence[str]) -> list[Drawn]:
-    """Draw the run figures ``stems`` in order; each PNG is encoded while the next is drawn."""
+def draw_figures(t: RunTables, stems: Sequence[str], check: Check = no_check) -> list[Drawn]:
+    """Draw the run figures ``stems`` in order; each PNG is encoded while the next is drawn.
+
+    ``check`` is called before each figure (what it raises stops the drawing).
+    """
     makers = run_figures(t)
     with _no_gc(), ThreadPoolExecutor(max_workers=1) as encoder:  # zlib runs while we draw
         pending = []
         for stem in stems:
+            check()
             image = render(makers[stem]())
             pending.append((stem, image, encoder.submit(encode_png, image)))
         return [Drawn(stem, image, png.result()) for stem, image, png in pending]
@@ -334,11 +351,13 @@ def _draw_and_send(
     conn.close()
 
 
-def _draw_in_two(t: RunTables) -> list[Drawn]:
+def _draw_in_two(t: RunTables, check: Check = no_check) -> list[Drawn]:
     """Every run figure, :data:`SECOND_PROCESS_FIGURES` drawn by a forked second process.
 
     The second process starts with what this one has imported and cached (fonts,
     text layouts), so it draws at once; call it with no other thread running.
+    ``check`` is called before each figure of this process and every
+    :data:`CHECK_SECONDS` while it waits for the second's: what it raises stops both.
     """
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
@@ -350,11 +369,14 @@ def _draw_in_two(t: RunTables) -> list[Drawn]:
     second.start()
     send.close()
     try:
-        mine = draw_figures(t, [s for s in RUN_FIGURES if s not in SECOND_PROCESS_FIGURES])
+        mine = draw_figures(t, [s for s in RUN_FIGURES if s not in SECOND_PROCESS_FIGURES], check)
+        while not receive.poll(CHECK_SECONDS):
+            check()
         try:
             theirs = receive.recv()
         except EOFError:
             second.join()
+            check()  # a signal that ended it: the interruption, not an error
             raise RuntimeError(
                 f"the second drawing process ended without its figures "
                 f"(exit code {second.exitcode})"
@@ -370,7 +392,7 @@ def _draw_in_two(t: RunTables) -> list[Drawn]:
     return [drawn[stem] for stem in RUN_FIGURES]
 
 
-def build_report(run_dir: Path, *, processes: int = 1) -> Path:
+def build_report(run_dir: Path, *, processes: int = 1, check: Check = no_check) -> Path:
     """Write ``report.html``, ``figures/*.png`` and ``dashboard.png`` into a run directory.
 
     Parameters
@@ -384,6 +406,11 @@ def build_report(run_dir: Path, *, processes: int = 1) -> Path:
         in a forked second process meanwhile (POSIX only; for a process with no
         other thread running, such as the drawing process of ``aipm run``). The
         files are the same either way.
+    check
+        Called between the steps that write nothing (reading, each figure) and
+        before the first file is written: what it raises (an interruption,
+        :meth:`runs.interrupts.StopSignals.check`) stops the report with nothing
+        written; once writing has started, it finishes.
 
     Returns
     -------
@@ -409,7 +436,9 @@ def build_report(run_dir: Path, *, processes: int = 1) -> Path:
         f"aipm run — {scenario}, random seed {t.params.get('seed', '?')}, "
         f"{s['period'].iloc[0]} to {s['period'].iloc[-1]}"
     )
-    drawn = _draw_in_two(t) if processes == 2 else draw_figures(t, list(RUN_FIGURES))
+    check()
+    drawn = _draw_in_two(t, check) if processes == 2 else draw_figures(t, list(RUN_FIGURES), check)
+    check()
     with _no_gc(), ThreadPoolExecutor(max_workers=1) as encoder:  # while we write the page
         dashboard = encoder.submit(
             encode_png,

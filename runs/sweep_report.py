@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from runs.indices import INFLUENCE
 from runs.output import atomic_write_bytes
 from runs.readback import UnreadableFile, read_csv, read_parquet
-from runs.report import png_bytes
+from runs.report import Check, no_check, png_bytes
 from runs.report_page import Shown, sweep_page
 from runs.story import regime_rule
 from world.regimes import Regime
@@ -127,8 +127,12 @@ def sweep_title(meta: dict[str, Any], sweep_dir: Path) -> str:
     return f"aipm sweep — {name}" + (f" ({design} design)" if design else "")
 
 
-def build_sweep_report(sweep_dir: Path) -> Path:
+def build_sweep_report(sweep_dir: Path, *, check: Check = no_check) -> Path:
     """Write the figures of a sweep into ``SWEEP_DIR/report/`` and ``SWEEP_DIR/report.html``.
+
+    Every figure is drawn before the first file is written; ``check`` is called
+    between those steps (after reading, before each figure is drawn and encoded): what
+    it raises (an interruption) stops the report with nothing written.
 
     Layout read (that of :mod:`runs.sweepstore`; absent parts are skipped):
 
@@ -156,6 +160,7 @@ def build_sweep_report(sweep_dir: Path) -> Path:
 
     sweep_dir = Path(sweep_dir)
     runs = _read_tables(sorted((sweep_dir / "runs").glob("*.parquet")))
+    check()
     if runs is None:
         raise UnreadableFile(f"{sweep_dir / 'runs'}: no runs table (no *.parquet in it)")
     if "status" in runs.columns:
@@ -222,9 +227,11 @@ def build_sweep_report(sweep_dir: Path) -> Path:
         made.append(("prim", caption, sweep_figures.prim_figure(prim, ranges)))
     shown = []
     for stem, caption, fig in made:
-        data = png_bytes(fig)
-        atomic_write_bytes(sweep_dir / "report" / f"{stem}.png", data)
-        shown.append(Shown(stem, "detail", caption, data))
+        check()
+        shown.append(Shown(stem, "detail", caption, png_bytes(fig)))
+    check()
+    for figure in shown:
+        atomic_write_bytes(sweep_dir / "report" / f"{figure.stem}.png", figure.png)
     numbers = {
         "runs": str(len(runs)),
         "parameters": ", ".join(params) or "none found",

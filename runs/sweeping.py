@@ -13,7 +13,7 @@ import math
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -273,6 +273,7 @@ def run_plan(
     progress: bool = True,
     console: Console | None = None,
     columns: dict[str, str] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> SweepReport:
     """Run the missing runs of ``plan`` into ``out`` (checked with :func:`prepare`).
 
@@ -282,11 +283,13 @@ def run_plan(
     writing the next chunk, and writes no summary there).
     ``columns`` (from :func:`columns_of`) saves the probe run when already known;
     a resumed sweep keeps the columns stored in its ``params.json``.
+    ``check`` is called after each chunk is written: what it raises (an interruption,
+    :meth:`runs.interrupts.StopSignals.check`) stops the sweep there, resumable.
     """
     out = Path(out)
     _check_out(out)
     with lock(out) as held:
-        return _run_locked(plan, out, executor, resume, progress, console, columns, held)
+        return _run_locked(plan, out, executor, resume, progress, console, columns, held, check)
 
 
 def _run_locked(
@@ -298,6 +301,7 @@ def _run_locked(
     console: Console | None,
     columns: dict[str, str] | None,
     held: SweepLock,
+    check: Callable[[], None] | None = None,
 ) -> SweepReport:
     store = SweepStore(out)
     warnings = []
@@ -353,6 +357,8 @@ def _run_locked(
                         report.n_failed += 1
                         report.failures.append((run_id, error))
                 bar.update(task, advance=len(result.run_ids), failed=report.n_failed)
+                if check is not None:
+                    check()
         finally:
             report.seconds = time.perf_counter() - start
             report.complete = report.already_done + report.run_now == plan.n_runs

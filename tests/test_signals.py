@@ -8,9 +8,10 @@ terminal, ``timeout``, a job scheduler). Every time it says in one line on stder
 is on disk, then dies of the signal (a shell shows 130 or 143, and a shell loop stops),
 leaves no temporary folder, leaves the earlier run as it was, and leaves no process
 behind — not even after ``kill -9``. ``aipm sweep`` stops on SIGTERM between chunks with
-its line. The
-moments are reached by waiting for what the run does (``AIPM_FAULT=NAME:TERM`` signals
-it from inside), not for a time, so that a busy machine changes nothing but the duration.
+its line; ``aipm report``, ``aipm analyze`` and ``aipm check-model`` stop with theirs and
+nothing half-written. The moments are reached by waiting for what the run does
+(``AIPM_FAULT=NAME:TERM`` signals it from inside), not for a time, so that a busy machine
+changes nothing but the duration.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from test_faults import (
     assert_all_gone,
     assert_complete,
     descendants,
+    invoke,
     popen,
     reference,  # noqa: F401 - a fixture
     resume,
@@ -40,6 +42,7 @@ from test_faults import (
 )
 
 from runs.interrupts import Interrupted, StopSignals, exit_code
+from runs.sweeping import sweep
 
 NOTHING = "interrupted: nothing written"
 WAIT = 300.0
@@ -334,4 +337,57 @@ def test_called_from_python_the_command_returns_128_plus_the_signal(tmp_path, si
             standalone_mode=False,
         )
     assert code == 128 + signum  # returned: this process goes on
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- the other commands that write: report, analyze, check-model ----------------------------
+def test_a_signal_while_a_report_is_drawn_stops_it_with_nothing_written(tmp_path, earlier):
+    """``aipm report`` draws in two processes; Ctrl-C reaches both: nothing half-written."""
+    out = tmp_path / "run"
+    shutil.copytree(earlier, out)
+    before = tree(out)
+    watched = Watched(popen("report", out, session=True))
+    watched.wait_for(lambda: len(watched.look()) >= 1, "second drawing process")
+    os.killpg(watched.proc.pid, signal.SIGINT)
+    code, stderr = watched.finish()
+    assert code == -signal.SIGINT, stderr
+    assert stderr.splitlines() == [f"interrupted: nothing written ({out}/ is as it was)"]
+    assert tree(out) == before  # no figure, no page, no temporary file
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory) -> Path:
+    """A finished small sweep (twelve runs)."""
+    folder = tmp_path_factory.mktemp("swept")
+    sweep(write_spec(folder), folder / "out", workers=1, progress=False)
+    return folder / "out"
+
+
+def test_a_signal_while_the_analysis_is_written_lets_it_finish_and_says_so(tmp_path, swept):
+    """SIGTERM after the first table: every table is written whole, then it stops."""
+    out = tmp_path / "sweep"
+    shutil.copytree(swept, out)
+    watched = Watched(popen("analyze", out, fault="analysis.table@1:TERM"))
+    code, stderr = watched.finish()
+    assert code == -signal.SIGTERM, stderr
+    assert stderr.splitlines() == [
+        f"interrupted: the analysis was already written to {out}/analysis/"
+    ]
+    done = tmp_path / "again"
+    shutil.copytree(swept, done)
+    assert invoke("analyze", done).exit_code == 0
+    written = {p.name: p.read_bytes() for p in (out / "analysis").iterdir()}
+    assert written == {p.name: p.read_bytes() for p in (done / "analysis").iterdir()}
+
+
+def test_sigterm_stops_check_model_with_nothing_written_and_no_worker_left(tmp_path):
+    out = tmp_path / "check"
+    flags = ("--seeds", 20, "--scenario", "optimistic", "--workers", 2, "--no-progress")
+    watched = Watched(popen("check-model", "--out", out, *flags, session=True))
+    # its temporary folder, and its two workers at work (and multiprocessing's tracker)
+    watched.wait_for(lambda: temp_folders(tmp_path) and len(watched.look()) >= 3, "workers")
+    os.killpg(watched.proc.pid, signal.SIGTERM)
+    code, stderr = watched.finish()
+    assert code == -signal.SIGTERM, stderr
+    assert stderr.splitlines() == [NOTHING]
     assert list(tmp_path.iterdir()) == []

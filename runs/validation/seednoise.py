@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,7 +82,13 @@ class SensitivityResult:
 
 
 def run_sensitivity(
-    spec_path: Path, out: Path, executor, *, progress: bool, budget_s: float | None = None
+    spec_path: Path,
+    out: Path,
+    executor,
+    *,
+    progress: bool,
+    budget_s: float | None = None,
+    check: Callable[[], None] | None = None,
 ) -> SensitivityResult:
     """Run (or resume) the Sobol sweep of ``spec_path`` into ``out`` and check its indices.
 
@@ -90,7 +97,8 @@ def run_sensitivity(
     stage that passes the budget, and the indices are computed on the longest
     complete prefix (the checks then say so). A folder holding another sweep (the
     spec changed) is replaced, if it holds only what a sweep writes and no sweep is
-    running there (:func:`runs.output.check_replaceable`).
+    running there (:func:`runs.output.check_replaceable`). ``check`` is called after
+    each chunk of runs (:func:`runs.sweeping.run_plan`).
     """
     from runs.analysis import analyze
     from runs.experiment import load_spec, plan_sweep
@@ -118,7 +126,7 @@ def run_sensitivity(
     n = min(64, spec.samples or 64)
     while True:
         stage = dataclasses.replace(plan, runs=plan.runs[plan.runs["point_id"] < n * block])
-        run_plan(stage, out, executor, resume=True, progress=progress)
+        run_plan(stage, out, executor, resume=True, progress=progress, check=check)
         over = budget_s is not None and time.perf_counter() - start > budget_s
         if n >= (spec.samples or n) or over:
             break

@@ -169,6 +169,7 @@ def run_suite(
     out: Path | None = None,
     on_run: Callable[[int, int], None] | None = None,
     progress: bool = False,
+    check: Callable[[], None] | None = None,
 ) -> SuiteResult:
     """Run the suite and build its table of checks.
 
@@ -186,6 +187,9 @@ def run_suite(
         Called with (runs done, runs in all) after each run (progress bars).
     progress
         Show the sensitivity sweep's progress bar.
+    check
+        Called after each run and each chunk of the sensitivity sweep: what it raises
+        (an interruption, :meth:`runs.interrupts.StopSignals.check`) stops the suite.
     """
     import time
 
@@ -201,6 +205,8 @@ def run_suite(
             rows.append(row)
             if on_run is not None:
                 on_run(len(rows), len(tasks))
+            if check is not None:
+                check()
         seconds = {"runs": time.perf_counter() - start}
         sensitivity = None
         if config.sensitivity:
@@ -214,6 +220,7 @@ def run_suite(
                 executor,
                 progress=progress,
                 budget_s=config.sobol_budget_s,
+                check=check,
             )
             seconds["sensitivity"] = sensitivity.seconds
     finally:
