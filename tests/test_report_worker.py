@@ -123,9 +123,9 @@ def test_aipm_report_draws_in_two_processes_where_it_can_fork(tables, tmp_path, 
 
     asked = []
 
-    def spy(run_dir, *, processes=1):
+    def spy(run_dir, *, processes=1, **rest):  # rest: the command's check of signals
         asked.append(processes)
-        return build_report(run_dir, processes=processes)
+        return build_report(run_dir, processes=processes, **rest)
 
     monkeypatch.setattr(runs.report, "build_report", spy)
     monkeypatch.setattr(runs.report_worker, "can_fork", lambda: forks)
