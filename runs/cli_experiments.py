@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from runs.commands import path_value
+
+if TYPE_CHECKING:
+    from runs.executors import Executor
 
 DASK_ADDRESS = re.compile(r"^(local|(tcp|tls|inproc|ucx)://[^\s/]+)$")
 
@@ -66,7 +71,7 @@ def sweep(
     from runs.cli import check_range, err, fail, say
     from runs.executors import make_executor
     from runs.experiment import SpecError, load_spec, plan_sweep
-    from runs.interrupts import exit_code, sigterm_as_interrupt
+    from runs.interrupts import exit_code
     from runs.sweeping import SweepError, columns_of, prepare, run_plan
 
     if workers is not None:
@@ -93,9 +98,16 @@ def sweep(
     except OSError as exc:  # includes timeouts reaching a scheduler
         raise fail(f"--dask: cannot reach {dask} ({exc})") from None
     try:
-        with sigterm_as_interrupt():  # a terminated job stops like Ctrl-C
+        with stopped_by_signals(executor) as check:
             report = run_plan(
-                plan, out, executor, resume=resume, progress=progress, console=err, columns=columns
+                plan,
+                out,
+                executor,
+                resume=resume,
+                progress=progress,
+                console=err,
+                columns=columns,
+                check=check,
             )
     except SweepError as exc:  # the folder is locked by another sweep, or cannot be made
         raise fail(str(exc)) from None
@@ -106,6 +118,26 @@ def sweep(
         executor.close()
     for line in report.lines():
         say(line)
+
+
+@contextmanager
+def stopped_by_signals(executor: Executor) -> Iterator[Callable[[], None] | None]:
+    """Ctrl-C and SIGTERM stop the sweep; yield the ``check`` for :func:`runs.sweeping.run_plan`.
+
+    With ``--workers 1`` the runs are in this process: the signal stops the run under way
+    at once (its chunk is not written). With a pool or Dask it stops the executor from
+    the handler (:meth:`runs.executors.Executor.stop`): no chunk starts after the signal,
+    and the chunks under way finish and are written before the sweep stops.
+    """
+    from runs.executors import SerialExecutor
+    from runs.interrupts import StopSignals, sigterm_as_interrupt
+
+    if isinstance(executor, SerialExecutor):
+        with sigterm_as_interrupt():  # a terminated job stops like Ctrl-C
+            yield None
+        return
+    with StopSignals(on_signal=executor.stop) as signals:
+        yield signals.check
 
 
 def analyze(

@@ -284,7 +284,9 @@ def run_plan(
     ``columns`` (from :func:`columns_of`) saves the probe run when already known;
     a resumed sweep keeps the columns stored in its ``params.json``.
     ``check`` is called after each chunk is written: what it raises (an interruption,
-    :meth:`runs.interrupts.StopSignals.check`) stops the sweep there, resumable.
+    :meth:`runs.interrupts.StopSignals.check`) stops the sweep there, resumable. Once the
+    executor is stopped (:meth:`runs.executors.Executor.stop`, from the signal's handler)
+    no chunk starts; ``check`` is then called once the chunks under way are written.
     """
     out = Path(out)
     _check_out(out)
@@ -357,8 +359,10 @@ def _run_locked(
                         report.n_failed += 1
                         report.failures.append((run_id, error))
                 bar.update(task, advance=len(result.run_ids), failed=report.n_failed)
-                if check is not None:
+                if check is not None and not executor.stopping:
                     check()
+            if check is not None:
+                check()  # the executor was stopped: the chunks under way are written
         finally:
             report.seconds = time.perf_counter() - start
             report.complete = report.already_done + report.run_now == plan.n_runs

@@ -43,6 +43,8 @@ from test_faults import (
 
 from runs.interrupts import Interrupted, StopSignals, exit_code
 from runs.sweeping import sweep
+from runs.sweepstore import SweepStore
+from runs.worker import ChunkResult, ChunkTask, run_chunk
 
 NOTHING = "interrupted: nothing written"
 WAIT = 300.0
@@ -278,6 +280,49 @@ def test_sigterm_stops_a_sweep_between_chunks(tmp_path, reference):  # noqa: F81
     assert stderr.splitlines() == [
         f"interrupted: finished runs are kept in {out}; add --resume to go on"
     ]
+    assert resume(spec, out).exit_code == 0
+    assert_complete(out, reference)
+
+
+TRACE = "AIPM_TEST_STARTED"
+"""File where :func:`_noted_chunk` notes, in the pool's workers, which runs start."""
+
+
+def _noted_chunk(task: ChunkTask) -> ChunkResult:
+    """``run_chunk``, noting first in the file ``$AIPM_TEST_STARTED`` the runs it starts."""
+    with open(os.environ[TRACE], "a") as started:
+        started.write(" ".join(str(run.run_id) for run in task.runs) + "\n")
+    return run_chunk(task)
+
+
+def test_sigterm_stops_a_pool_sweep_once_the_chunks_under_way_are_written(
+    tmp_path,
+    reference,  # noqa: F811
+    capsys,
+):
+    """With ``--workers 2`` no chunk starts after SIGTERM (the pool's queue hands none to a
+    worker that comes free), and every chunk that started is written before it stops."""
+    import runs.faults
+    import runs.sweeping
+    from runs.cli import app
+    from runs.faults import ENV
+
+    spec, out, trace = write_spec(tmp_path), tmp_path / "out", tmp_path / "started"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runs.faults, "_passed", Counter())  # this process's count of fault points
+        mp.setenv(ENV, "sweep.after-chunk@1:TERM")  # as the first chunk (one run) is written
+        mp.setenv(TRACE, str(trace))  # before the pool starts: its workers inherit it
+        mp.setattr(runs.sweeping, "run_chunk", _noted_chunk)
+        flags = ["--out", str(out), "--workers", "2", "--no-progress"]
+        code = app(["sweep", str(spec), *flags], standalone_mode=False)
+    assert code == 128 + signal.SIGTERM
+    assert capsys.readouterr().err.splitlines() == [
+        f"interrupted: finished runs are kept in {out}; add --resume to go on"
+    ]
+    started = sorted(int(run_id) for run_id in trace.read_text().split())
+    assert SweepStore(out).read_runs()["run_id"].tolist() == started  # each one kept
+    # the chunks handed to the pool before the signal (two per worker), not one more
+    assert len(started) <= 2 * 2 < len(reference)
     assert resume(spec, out).exit_code == 0
     assert_complete(out, reference)
 
