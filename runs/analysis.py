@@ -47,6 +47,7 @@ __all__ = [
     "PRIM_COLUMNS",
     "SweepAnalysis",
     "analyze",
+    "check_inputs",
     "morris_indices",
     "point_means",
     "prim_boxes",
@@ -212,34 +213,16 @@ def analyze(
     Raises
     ------
     ValueError
-        ``out`` is not a sweep directory or a metric is not a numeric column (one line).
+        ``out`` is not a sweep directory, a metric is not a numeric column or ``regime``
+        is not a regime (one line; :func:`check_inputs`).
     """
-    from runs.scenario import did_you_mean
-    from runs.sweepstore import SweepStore, is_sweep_dir
+    from runs.sweepstore import SweepStore
 
     out = Path(out)
-    if not is_sweep_dir(out):
-        why = "no sweep params.json" if out.is_dir() else "it does not exist"
-        why = "it is a file" if out.is_file() else why
-        raise ValueError(f"{out}: not a sweep directory ({why})")
+    metrics = check_inputs(out, metrics=metrics, regime=regime)
     store = SweepStore(out)
     meta = store.params()
     paths = [p["path"] for p in meta["parameters"]]
-    columns = meta["columns"]
-    numeric = [c for c, kind in columns.items() if kind in ("float64", "Int64", "int64")]
-    metrics = [m for m in DEFAULT_METRICS if m in columns] if metrics is None else list(metrics)
-    for m in metrics:
-        if m not in numeric:
-            examples = ", ".join([d for d in DEFAULT_METRICS if d in numeric][:3])
-            raise ValueError(
-                f"--metric: {m!r} is not a numeric column of the runs table (allowed: one of "
-                f"its {len(numeric)} numeric columns, e.g. {examples}){did_you_mean(m, numeric)}"
-            )
-    if regime not in REGIMES:
-        raise ValueError(
-            f"--regime: {regime!r} is not a regime (allowed: {', '.join(REGIMES)})"
-            f"{did_you_mean(regime, REGIMES)}"
-        )
     check = check or _no_check
     runs = store.read_runs(columns=["run_id", "point_id", "status", "regime", *paths, *metrics])
     check()
@@ -307,6 +290,47 @@ def analyze(
     if write:
         _write(out / "analysis", result, metrics)
     return result
+
+
+def check_inputs(
+    out: str | Path, *, metrics: Sequence[str] | None = None, regime: str = "cascade"
+) -> list[str]:
+    """Check the sweep directory, metrics and regime of :func:`analyze`; return the metrics.
+
+    Reads ``out/params.json`` only, in a blink: ``aipm analyze`` reports a misspelt flag
+    before it imports PRIM's ema-workbench (seconds). ``metrics`` None: those of
+    :data:`DEFAULT_METRICS` the runs table has.
+
+    Raises
+    ------
+    ValueError
+        ``out`` is not a sweep directory, a metric is not a numeric column of its runs
+        table, or ``regime`` is not one of :data:`REGIMES` (one line, with the closest name).
+    """
+    from runs.scenario import did_you_mean
+    from runs.sweepstore import SweepStore, is_sweep_dir
+
+    out = Path(out)
+    if not is_sweep_dir(out):
+        why = "no sweep params.json" if out.is_dir() else "it does not exist"
+        why = "it is a file" if out.is_file() else why
+        raise ValueError(f"{out}: not a sweep directory ({why})")
+    columns = SweepStore(out).params()["columns"]
+    numeric = [c for c, kind in columns.items() if kind in ("float64", "Int64", "int64")]
+    metrics = [m for m in DEFAULT_METRICS if m in columns] if metrics is None else list(metrics)
+    for m in metrics:
+        if m not in numeric:
+            examples = ", ".join([d for d in DEFAULT_METRICS if d in numeric][:3])
+            raise ValueError(
+                f"--metric: {m!r} is not a numeric column of the runs table (allowed: one of "
+                f"its {len(numeric)} numeric columns, e.g. {examples}){did_you_mean(m, numeric)}"
+            )
+    if regime not in REGIMES:
+        raise ValueError(
+            f"--regime: {regime!r} is not a regime (allowed: {', '.join(REGIMES)})"
+            f"{did_you_mean(regime, REGIMES)}"
+        )
+    return metrics
 
 
 def _no_check() -> None:

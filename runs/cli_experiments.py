@@ -167,16 +167,19 @@ def analyze(
     if not 0.0 < threshold <= 1.0:
         raise fail(f"--threshold: {threshold} is out of range (allowed: 0 < threshold ≤ 1)")
     with writing_in_place("the analysis", directory / "analysis") as writing:
-        from runs.discovery import import_prim
-
-        # PRIM's ema-workbench takes seconds to import: meanwhile a signal stops it
-        import_on_a_short_stack("runs.analysis", import_prim, check=writing.signals.check)
         from runs.analysis import analyze as run_analysis
-        from runs.sweepstore import SweepStore, is_sweep_dir
+        from runs.analysis import check_inputs
+        from runs.discovery import import_prim
+        from runs.sweepstore import SweepStore
 
+        try:  # the flags first: a typo is reported in a blink
+            check_inputs(directory, metrics=metric or None, regime=regime)
+            SweepStore(directory).check_unique()  # never count a run twice
+        except (ValueError, OSError) as exc:
+            raise fail(str(exc)) from None
+        # PRIM's ema-workbench takes seconds to import: meanwhile a signal stops it
+        import_on_a_short_stack(import_prim, check=writing.signals.check)
         try:
-            if is_sweep_dir(directory):
-                SweepStore(directory).check_unique()  # never count a run twice
             result = run_analysis(
                 directory,
                 metrics=metric or None,

@@ -94,6 +94,31 @@ def test_sweep_and_analyze(tmp_path):
     assert sorted((out / "analysis").iterdir()) == analysed
 
 
+@pytest.mark.parametrize(
+    ("flag", "value"), [("--metric", "lab_revenu"), ("--regime", "boon"), ("--metric", "regime")]
+)
+def test_analyze_reports_a_bad_flag_before_it_imports_prim(tmp_path, flag, value):
+    """PRIM's ema-workbench takes seconds to import: a misspelt flag is reported first."""
+    columns = {"run_id": "int64", "lab_revenue": "float64"}
+    params = {"kind": "aipm-sweep", "parameters": [], "columns": columns}
+    (tmp_path / "params.json").write_text(json.dumps(params))  # what the flags are checked on
+    script = (
+        "import sys; from runs.cli import app; "
+        "code = app(sys.argv[1:], standalone_mode=False); "
+        "print(code, sorted(m for m in sys.modules if m.startswith('ema_workbench')))"
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", script, "analyze", str(tmp_path), flag, value],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert p.stdout == "2 []\n", p.stderr  # exit 2, and ema_workbench never imported
+    assert len(p.stderr.splitlines()) == 1 and p.stderr.startswith(f"error: {flag}: {value!r}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["params.json"]
+
+
 BAD_SPECS = [
     ('"demand.bass_q"', '"demand.bass_z"', "parameters.demand.bass_z: unknown parameter"),
     ("low = 0.03, high = 0.15", "low = 0.15, high = 0.15", "empty range"),
