@@ -476,21 +476,29 @@ def _simulate_into(
 
 @contextmanager
 def say_if_slot_interrupted(
-    slot: Any, signals: StopSignals, written: str = "the run"
+    slot: Any, signals: StopSignals, written: str = "the run", sobol_sweep: Path | None = None
 ) -> Iterator[None]:
     """One line on stderr when writing into ``slot`` is interrupted: what is on disk.
 
     For a command that writes a folder with :func:`runs.output.open_output`
     (:func:`saying_if_interrupted`); ``written`` names what it writes there.
+    ``sobol_sweep``: check-model's Sobol sweep, written in place and resumed by the next
+    call; unless the slot was committed, the line says that its finished runs are kept
+    there (once it exists).
     """
     existed = slot.target.exists()
 
     def on_disk() -> str:
         if slot.committed:
             return f"{written} was already written to {slot.target}/"
-        if existed:
-            return f"nothing written (the earlier {slot.target}/ is kept)"
-        return "nothing written"
+        said = (
+            f"nothing written (the earlier {slot.target}/ is kept)"
+            if existed
+            else "nothing written"
+        )
+        if sobol_sweep is not None and sobol_sweep.is_dir():
+            said += f"; the Sobol sweep's finished runs are kept in {sobol_sweep} for the next call"
+        return said
 
     with saying_if_interrupted(signals, on_disk):
         yield

@@ -136,6 +136,7 @@ def _check_into(
 
     from runs.cli import err, fail, say, say_if_slot_interrupted
     from runs.output import OutputError, OutputKind, open_output
+    from runs.owned import SOBOL_SWEEP
     from runs.sweepstore import SweepError
     from runs.validation.page import render, write_outputs
     from runs.validation.suite import SuiteError, plan, run_suite
@@ -148,7 +149,8 @@ def _check_into(
     for note in slot.notes:
         say(note, err)
     # leaving with an error or a signal: the temporary folder is removed, then it is said
-    with say_if_slot_interrupted(slot, signals, "the suite's output"), slot:
+    sweep = out / SOBOL_SWEEP if config.sensitivity else None
+    with say_if_slot_interrupted(slot, signals, "the suite's output", sweep), slot:
         with Progress(
             TextColumn("[bold]check-model"),
             BarColumn(),

@@ -436,3 +436,27 @@ def test_sigterm_stops_check_model_with_nothing_written_and_no_worker_left(tmp_p
     assert code == -signal.SIGTERM, stderr
     assert stderr.splitlines() == [NOTHING]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_during_the_sobol_sweep_check_model_says_its_runs_are_kept(
+    tmp_path, monkeypatch, capsys
+):
+    """``--full``: the suite's Sobol sweep is written in place, in OUT/sobol_sweep; a signal
+    during it keeps its finished runs for the next call, and the line says so. (The suite
+    itself is a stand-in that starts the sweep's folder, then gets SIGTERM.)"""
+    import runs.validation.suite
+    from runs.cli import app
+
+    def suite_stopped_in_its_sweep(config, *, out, check, **_):
+        (out / "sobol_sweep").mkdir(parents=True)
+        os.kill(os.getpid(), signal.SIGTERM)
+        check()
+
+    monkeypatch.setattr(runs.validation.suite, "run_suite", suite_stopped_in_its_sweep)
+    out = tmp_path / "check"
+    code = app(["check-model", "--full", "--out", str(out), "--no-progress"], standalone_mode=False)
+    assert code == 128 + signal.SIGTERM
+    kept = f"the Sobol sweep's finished runs are kept in {out}/sobol_sweep for the next call"
+    assert capsys.readouterr().err.splitlines() == [f"{NOTHING}; {kept}"]
+    assert [p.name for p in tmp_path.iterdir()] == ["check"]  # no temporary folder
+    assert [p.name for p in out.iterdir()] == ["sobol_sweep"]
