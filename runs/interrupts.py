@@ -165,8 +165,8 @@ def end_at_once_on_signals() -> None:
 def sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM raises :class:`Interrupted` at once, wherever it lands, as Ctrl-C does.
 
-    For commands that are safe to stop at any point (``aipm sweep``: whatever a stop
-    leaves, ``--resume`` completes); :class:`StopSignals` is the careful kind.
+    For commands that are safe to stop at any point (``aipm sweep --workers 1``: whatever
+    a stop leaves, ``--resume`` completes); :class:`StopSignals` is the careful kind.
     """
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
