@@ -40,6 +40,7 @@ from runs.indices import (
     sobol_indices,
     sobol_second_order,
 )
+from runs.interrupts import no_check
 from world.regimes import Regime
 
 __all__ = [
@@ -186,7 +187,7 @@ def analyze(
     regime: str = "cascade",
     threshold: float = 0.8,
     write: bool = True,
-    check: Callable[[], None] | None = None,
+    check: Callable[[], None] = no_check,
 ) -> SweepAnalysis:
     """Analyse a sweep directory: regimes, seed noise, Sobol or Morris indices, PRIM boxes.
 
@@ -223,7 +224,6 @@ def analyze(
     store = SweepStore(out)
     meta = store.params()
     paths = [p["path"] for p in meta["parameters"]]
-    check = check or _no_check
     runs = store.read_runs(columns=["run_id", "point_id", "status", "regime", *paths, *metrics])
     check()
     notes: list[str] = []
@@ -331,10 +331,6 @@ def check_inputs(
             f"{did_you_mean(regime, REGIMES)}"
         )
     return metrics
-
-
-def _no_check() -> None:
-    """Nothing stops the analysis (the default ``check`` of :func:`analyze`)."""
 
 
 def seed_share_notes(noise: pd.DataFrame, replicates: int) -> list[str]:

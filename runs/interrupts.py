@@ -41,6 +41,7 @@ __all__ = [
     "end_at_once_on_signals",
     "end_with",
     "exit_code",
+    "no_check",
     "sigterm_as_interrupt",
 ]
 
@@ -62,6 +63,10 @@ def exit_code(exc: BaseException) -> int:
     A plain KeyboardInterrupt is Python's own Ctrl-C (SIGINT, number 2).
     """
     return 128 + getattr(exc, "signum", signal.SIGINT)
+
+
+def no_check() -> None:
+    """The default ``check`` of a command's steps (a report, an analysis): nothing stops them."""
 
 
 def end_with(code: int) -> NoReturn:

@@ -35,6 +35,7 @@ from PIL import Image
 
 from runs import figures, style
 from runs.figures.base import Grid
+from runs.interrupts import no_check
 from runs.output import atomic_write_bytes, read_run
 from runs.png import encode_png
 from runs.readback import read_json, read_parquet
@@ -52,7 +53,6 @@ __all__ = [
     "build_report",
     "draw_figures",
     "key_numbers",
-    "no_check",
     "png_bytes",
     "read_tables",
     "render",
@@ -158,10 +158,6 @@ def render(fig: Figure) -> Image.Image:
 
 Check = Callable[[], None]
 """A function called between the steps of a report, which may raise to stop it."""
-
-
-def no_check() -> None:
-    """The default :data:`Check`: nothing stops the report."""
 
 
 #: How often :func:`build_report` checks while it waits for its second drawing process (s).

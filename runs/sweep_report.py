@@ -14,9 +14,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from runs.indices import INFLUENCE
+from runs.interrupts import no_check
 from runs.output import atomic_write_bytes
 from runs.readback import UnreadableFile, read_csv, read_parquet
-from runs.report import Check, no_check, png_bytes
+from runs.report import Check, png_bytes
 from runs.report_page import Shown, sweep_page
 from runs.story import regime_rule
 from world.regimes import Regime
