@@ -106,27 +106,29 @@ def parameter_space() -> list[Param]:
 SPACE = parameter_space()
 
 
-def _value(p: Param, rng: np.random.Generator) -> Any:
-    if p.choices:
-        return p.choices[int(rng.integers(len(p.choices)))]
+def _inside(p: Param) -> tuple[float, float]:
+    """The lowest and highest values ``p`` allows (just inside a strict bound)."""
     lo, hi = float(p.low), float(p.high)
     if p.strict_low:
         lo = lo + max(1e-9, 1e-6 * (hi - lo))
     if p.strict_high:
         hi = hi - max(1e-9, 1e-6 * (hi - lo))
+    return lo, hi
+
+
+def _value(p: Param, rng: np.random.Generator) -> Any:
+    if p.choices:
+        return p.choices[int(rng.integers(len(p.choices)))]
+    lo, hi = _inside(p)
     where = rng.random()
     x = lo if where < 0.2 else hi if where < 0.4 else rng.uniform(lo, hi)
     return int(round(x)) if p.kind == "int" else float(x)
 
 
-def _end(p: Param, high: bool) -> Any:
-    """The lowest or highest value ``p`` allows (just inside a strict bound)."""
-    lo, hi = float(p.low), float(p.high)
-    if high:
-        x = hi - max(1e-9, 1e-6 * (hi - lo)) if p.strict_high else hi
-    else:
-        x = lo + max(1e-9, 1e-6 * (hi - lo)) if p.strict_low else lo
-    return (math.floor(x) if high else math.ceil(x)) if p.kind == "int" else x
+def _ends(p: Param) -> tuple[Any, Any]:
+    """The lowest and highest value ``p`` allows, whole numbers for an integer."""
+    lo, hi = _inside(p)
+    return (math.ceil(lo), math.floor(hi)) if p.kind == "int" else (lo, hi)
 
 
 SHARES = ("investors.share_fundamentalist", "investors.share_chartist", "investors.share_noise")
@@ -146,7 +148,7 @@ def corners(scenario: str = "baseline", seed: int = 1) -> list[dict[str, Any]]:
     base = load_scenario(ROOT / "scenarios" / f"{scenario}.toml")
     out = []
     for p in SPACE:
-        values = p.choices if p.choices else (_end(p, high=False), _end(p, high=True))
+        values = p.choices if p.choices else _ends(p)
         for v in values:
             overrides: dict[str, Any] = {"investors.n_investors": CORNER_INVESTORS, p.path: v}
             if p.path in SHARES:
