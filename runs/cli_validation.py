@@ -135,6 +135,7 @@ def _check_into(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from runs.cli import err, fail, say, say_if_slot_interrupted
+    from runs.executors import make_executor
     from runs.output import OutputError, OutputKind, open_output
     from runs.owned import SOBOL_SWEEP
     from runs.sweepstore import SweepError
@@ -161,6 +162,8 @@ def _check_into(
             disable=not (progress and err.is_terminal),
         ) as bar:
             task = bar.add_task("runs", total=len(tasks))
+            executor = make_executor(workers)
+            signals.on_signal = executor.stop  # no run starts after a signal
             try:
                 result = run_suite(
                     config,
@@ -169,9 +172,12 @@ def _check_into(
                     on_run=lambda done, _total: bar.update(task, completed=done),
                     progress=progress and err.is_terminal,
                     check=signals.check,
+                    executor=executor,
                 )
             except (SuiteError, SweepError) as exc:  # the Sobol sweep's folder
                 raise fail(str(exc)) from None
+            finally:
+                executor.close()
         rendered = render(result)
         signals.check()
         write_outputs(result, slot.tmp, rendered)

@@ -105,16 +105,16 @@ class StopSignals:
     main thread may set handlers: in another thread the block changes nothing and
     :meth:`check` never raises.
 
-    ``on_signal``, if given, is called by the handler at the first signal, in the main
-    thread between two of its bytecodes, wherever it is: it must do no more than set a
-    flag (:meth:`runs.executors.Executor.stop`: no new work starts while the command
-    waits for the work under way).
+    ``on_signal``, if given (or set later, e.g. once the executor exists), is called by
+    the handler at the first signal, in the main thread between two of its bytecodes,
+    wherever it is: it must do no more than set a flag (:meth:`runs.executors.Executor.stop`:
+    no new work starts while the command waits for the work under way).
     """
 
     def __init__(self, on_signal: Callable[[], None] | None = None) -> None:
         self.received: int | None = None
         self._previous: dict[int, Any] = {}
-        self._on_signal = on_signal
+        self.on_signal = on_signal
 
     def check(self) -> None:
         """Raise :class:`Interrupted` if a signal has come (again at every later call).
@@ -130,8 +130,8 @@ class StopSignals:
     def _record(self, signum: int, frame: FrameType | None) -> None:
         if self.received is None:
             self.received = signum
-            if self._on_signal is not None:
-                self._on_signal()
+            if self.on_signal is not None:
+                self.on_signal()
 
     def __enter__(self) -> StopSignals:
         if threading.current_thread() is threading.main_thread():

@@ -438,6 +438,33 @@ def test_sigterm_stops_check_model_with_nothing_written_and_no_worker_left(tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_signal_stops_check_models_pool_at_once(tmp_path, monkeypatch, capsys):
+    """The pool gets no new run from the moment of the signal (the handler stops it), not
+    only at the suite's next check, and it is closed on the way out. (The suite is a
+    stand-in that gets SIGINT, then looks at its executor.)"""
+    import runs.validation.suite
+    from runs.cli import app
+    from runs.executors import PoolExecutor
+
+    seen = []
+
+    def suite_interrupted(config, *, executor, check, **_):
+        os.kill(os.getpid(), signal.SIGINT)
+        seen.append((type(executor), executor.stopping))
+        check()
+
+    monkeypatch.setattr(runs.validation.suite, "run_suite", suite_interrupted)
+    closed = []
+    monkeypatch.setattr(PoolExecutor, "close", lambda self: closed.append(self.stopping))
+    out = tmp_path / "check"
+    args = ["check-model", "--out", str(out), "--workers", "2", "--no-progress"]
+    assert app(args, standalone_mode=False) == 128 + signal.SIGINT
+    assert seen == [(PoolExecutor, True)]
+    assert closed == [True]
+    assert capsys.readouterr().err.splitlines() == [NOTHING]
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_interrupted_during_the_sobol_sweep_check_model_says_its_runs_are_kept(
     tmp_path, monkeypatch, capsys
 ):

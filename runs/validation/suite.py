@@ -34,6 +34,7 @@ from runs.validation.runner import SuiteRun, measure_run, scenario_seeds
 from runs.validation.synthetic import regime_checks
 
 if TYPE_CHECKING:
+    from runs.executors import Executor
     from runs.validation.seednoise import SensitivityResult
 
 __all__ = ["FULL", "QUICK", "SuiteConfig", "SuiteError", "SuiteResult", "run_suite"]
@@ -170,6 +171,7 @@ def run_suite(
     on_run: Callable[[int, int], None] | None = None,
     progress: bool = False,
     check: Callable[[], None] | None = None,
+    executor: Executor | None = None,
 ) -> SuiteResult:
     """Run the suite and build its table of checks.
 
@@ -190,18 +192,23 @@ def run_suite(
     check
         Called after each run and each chunk of the sensitivity sweep: what it raises
         (an interruption, :meth:`runs.interrupts.StopSignals.check`) stops the suite.
+    executor
+        Where the runs go, left open (the caller may stop it from a signal handler,
+        :meth:`runs.executors.Executor.stop`); default: one of ``workers`` that the
+        suite closes at the end.
     """
     import time
 
     from runs.calibrate import load_anchors
-    from runs.executors import PoolExecutor, SerialExecutor
+    from runs.executors import make_executor
 
     tasks, expectations = plan(config, quarters)
     start = time.perf_counter()
-    executor = SerialExecutor() if workers == 1 else PoolExecutor(workers)
+    owned = executor is None
+    runner = make_executor(workers) if executor is None else executor
     rows = []
     try:
-        for row in executor.imap_unordered(measure_run, tasks):
+        for row in runner.imap_unordered(measure_run, tasks):
             rows.append(row)
             if on_run is not None:
                 on_run(len(rows), len(tasks))
@@ -217,14 +224,15 @@ def run_suite(
             sensitivity = run_sensitivity(
                 config.sobol_spec,
                 Path(out) / SOBOL_SWEEP,
-                executor,
+                runner,
                 progress=progress,
                 budget_s=config.sobol_budget_s,
                 check=check,
             )
             seconds["sensitivity"] = sensitivity.seconds
     finally:
-        executor.close()
+        if owned:
+            runner.close()
     runs = pd.DataFrame(rows).sort_values(["scenario", "replicate"], ignore_index=True)
     anchors, values = (
         pd.DataFrame(
