@@ -9,6 +9,7 @@ agent's ledger.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -207,12 +208,16 @@ class Firm(mesa.Agent):
         """
         m = self.model
         q = m.quarter
+        tenors = m.params.credit.debt_tenors
+        # only the maturities a tenor looks at are summed (each in the loans' order, as
+        # a sum over all would): most of a firm's loans fall due elsewhere
+        near = _near_maturities(q, tenors)
         due: dict[int, float] = {}
         for ln in m.deals.of("loans", "borrower", self.index):
-            if ln.status is ACTIVE:
+            if ln.maturity in near and ln.status is ACTIVE:
                 due[ln.maturity] = due.get(ln.maturity, 0.0) + ln.principal
         best, best_load = 0, float("inf")
-        for tenor in m.params.credit.debt_tenors:
+        for tenor in tenors:
             t = q + tenor
             load = due.get(t - 1, 0.0) + due.get(t, 0.0) + due.get(t + 1, 0.0)
             if load <= best_load:
@@ -231,7 +236,8 @@ class Firm(mesa.Agent):
         total = 0.0
         for o in m.deals.of("gpu", "buyer", self.index):
             if o.status is ACTIVE:
-                total += o.cash_due(q, quarters, build)
+                # GpuOrder.cash_due written out, the same product (one call less per order)
+                total += o.planned_gw(q, quarters) * ((1 - o.prepay_share) * o.price + build)
         return total
 
     def capital_allocation(self) -> tuple[float, float]:
@@ -345,3 +351,9 @@ class Firm(mesa.Agent):
     def decide(self) -> list[object]:
         """Return this quarter's proposals (overridden by roles)."""
         return []
+
+
+@functools.lru_cache(maxsize=64)
+def _near_maturities(q: int, tenors: tuple[int, ...]) -> frozenset[int]:
+    """Maturity quarters :meth:`Firm.choose_maturity` weighs in ``q``: each tenor's ± one."""
+    return frozenset([q + t + d for t in tenors for d in (-1, 0, 1)])

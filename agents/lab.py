@@ -68,6 +68,7 @@ class AILab(Firm):
         self.funding_stress = False  # the lab could not raise what it sought lately
         self.failed_rounds = 0  # consecutive regular rounds that raised nothing
         self.round_scale = 1.0  # share of its need the lab seeks (learnt from failures)
+        self._costs: tuple[tuple, float] = ((), 0.0)  # cash_costs() and what it read
 
     # -- compute ------------------------------------------------------------------
     def forecast_need(self) -> float:
@@ -147,7 +148,28 @@ class AILab(Firm):
         Opex less the part paid in stock (``stock_pay_share``), power (and, if it
         colocates, rent) for its own fleet and the larger of its current compute bill and
         the compute it has contracted (take-or-pay minimums and GPU deliveries).
+
+        Asked three or four times a quarter (round, cuts, reserve, payout), mostly with
+        nothing it reads changed: kept until the quarter, the deal book, the parameters,
+        its compute bill, its fleet or its opex change.
         """
+        m = self.model
+        key = (
+            m.quarter,
+            m.deals.revision,
+            m.params,
+            self.compute_bill,
+            self.fleet.deployed_gw,
+            self.opex_level,
+        )
+        inputs, costs = self._costs
+        if inputs != key:
+            costs = self._cash_costs()
+            self._costs = (key, costs)
+        return costs
+
+    def _cash_costs(self) -> float:
+        """:meth:`cash_costs` computed afresh."""
         m = self.model
         b = m.params.behaviour
         committed = m.fundamentals.committed_compute(self, b.lab_runway_target)
