@@ -232,10 +232,13 @@ class Firm(mesa.Agent):
         about 2,000 times and would find nothing in the memo).
         """
         m = self.model
+        orders = m.deals.of("gpu", "buyer", self.index)
+        if not orders:  # (most firms order no accelerators: no construction cost asked)
+            return 0.0
         q = m.quarter
         build = m.construction_per_gw(self)
         total = 0.0
-        for o in m.deals.of("gpu", "buyer", self.index):
+        for o in orders:
             if o.status is ACTIVE:
                 # GpuOrder.cash_due written out, the same product (one call less per order)
                 total += o.planned_gw(q, quarters) * ((1 - o.prepay_share) * o.price + build)

@@ -19,6 +19,7 @@ loans too, whose suppliers then decide), which falls due next quarter.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from agents.chip import ChipSupplier, VendorAction
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 OP, INV, FIN = CashFlowKind.OPERATING, CashFlowKind.INVESTING, CashFlowKind.FINANCING
 _EPS = 1e-9
+_BY_MATURITY = attrgetter("maturity", "id")  # a loan's (maturity, id), no Python call per loan
 
 __all__ = ["allocate_capital", "review_covenants", "service_debt"]
 
@@ -245,7 +247,7 @@ def allocate_capital(model: AIEconomy) -> None:
                 for ln in model.deals.of("loans", "borrower", f.index)
                 if ln.lender == EXTERNAL and ln.status is ACTIVE
             ]
-            loans.sort(key=lambda ln: (ln.maturity, ln.id))
+            loans.sort(key=_BY_MATURITY)
             left = repay
             for loan in loans:
                 if left <= _EPS:
