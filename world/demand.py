@@ -33,7 +33,7 @@ so no revenue compounds without end.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -107,9 +107,12 @@ def bass_step(users: float, p: float, q: float, m: float, dt: float = 1.0) -> fl
     return m * bass_cumulative(dt, p, q, users / m)
 
 
-@dataclass(frozen=True, slots=True)
-class DemandState:
+class DemandState(NamedTuple):
     """The engine's demand in one quarter (all per quarter unless noted).
+
+    An immutable record; a NamedTuple rather than a frozen dataclass because it is
+    built twice a quarter and a frozen dataclass's ``__init__`` (one
+    ``object.__setattr__`` per field) costs several times more.
 
     Attributes
     ----------
@@ -332,12 +335,21 @@ def scaled(state: DemandState, wallet: float) -> DemandState:
     """``state`` with spending and compute need scaled by ``wallet`` (users unchanged)."""
     if wallet >= 1.0:
         return state
-    return replace(
-        state,
+    # every field spelt out: dataclasses.replace costs more than the quarter's demand step
+    return DemandState(
+        users=state.users,
+        paid_share=state.paid_share,
+        arpu=state.arpu,
+        token_price=state.token_price,
+        api_volume=state.api_volume * wallet,
         subscription_revenue=state.subscription_revenue * wallet,
         api_revenue=state.api_revenue * wallet,
-        api_volume=state.api_volume * wallet,
         compute_need_gw=state.compute_need_gw * wallet,
+        intensity=state.intensity,
+        efficiency=state.efficiency,
+        compute_price=state.compute_price,
+        unpaid_new_users=state.unpaid_new_users,
+        usage=state.usage,
     )
 
 
@@ -357,7 +369,7 @@ def macro_limit(quarter: int, macro: MacroParams) -> float:
 
 def wallet_factor(spending: float, limit: float) -> float:
     """Share of the demanded AI spending the macro limit lets through, in (0, 1]."""
-    if not (np.isfinite(spending) and spending >= 0.0):
+    if not (math.isfinite(spending) and spending >= 0.0):
         raise ValueError(f"spending must be finite and >= 0, got {spending!r}")
     if not limit > 0.0:
         raise ValueError(f"limit must be > 0, got {limit!r}")
