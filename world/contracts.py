@@ -202,11 +202,13 @@ class GpuOrder(Contract):
     delivered_gw: float = 0.0
     cancel_fee: float = 0.0  # share of the undelivered value the buyer pays to cancel
     part_gw: float = 0.0  # GW per delivery as ordered (set from gw / deliveries)
-    # the remaining parts at full speed, for (gw, delivered_gw): see _remaining_parts
+    # the remaining parts at full speed and sum(parts), for (gw, delivered_gw): see
+    # _remaining_parts
     _parts_for: tuple[float, float] = field(
         default=(-1.0, -1.0), init=False, repr=False, compare=False
     )
     _parts: tuple[float, ...] = field(default=(), init=False, repr=False, compare=False)
+    _parts_sum: float = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.part_gw <= 0.0:
@@ -263,16 +265,18 @@ class GpuOrder(Contract):
         """Sum of the GW of :meth:`planned` (the same parts, added in the same order).
 
         :meth:`_planned_parts` written out (asked for every order, many times a quarter).
+        Most asks span all the parts left: their sum is kept with them.
         """
         if self.status is not _ACTIVE:
             return 0  # sum(()), as summing no parts gives
+        if self._parts_for != (self.gw, self.delivered_gw):  # the cache check, inlined
+            self._remaining_parts()
         first = q + 1 if q + 1 > self.first_delivery else self.first_delivery
         n = q + quarters - first + 1
-        if self._parts_for == (self.gw, self.delivered_gw):  # the cache check, inlined
-            parts = self._parts
-        else:
-            parts = self._remaining_parts()
-        return sum(parts if n >= len(parts) else parts[: n if n > 0 else 0])
+        parts = self._parts
+        if n >= len(parts):
+            return self._parts_sum  # sum(parts)
+        return sum(parts[: n if n > 0 else 0])
 
     def cash_due(self, q: int, quarters: int, build_per_gw: float) -> float:
         """Cash the buyer pays for the deliveries of :meth:`planned` (USD bn).
@@ -295,7 +299,8 @@ class GpuOrder(Contract):
         """GW of each delivery still to come at full speed (``part_gw``, the last smaller).
 
         Asked many times a quarter (committed capex, prospects) while the order stays
-        the same: cached until ``gw`` or ``delivered_gw`` change.
+        the same: cached, with their sum (:meth:`planned_gw`), until ``gw`` or
+        ``delivered_gw`` change.
         """
         now = (self.gw, self.delivered_gw)
         if self._parts_for != now:
@@ -307,7 +312,9 @@ class GpuOrder(Contract):
                 part = left if left < part_gw else part_gw
                 parts.append(part)
                 left -= part
-            self._parts, self._parts_for = tuple(parts), now
+            self._parts = tuple(parts)
+            self._parts_sum = sum(self._parts)
+            self._parts_for = now
         return self._parts
 
     def schedule(self, q: int) -> list[ScheduledFlow]:
