@@ -28,6 +28,7 @@ _PPE, _CONSTRUCTION, _DEPRECIATION = (
     Account.CONSTRUCTION_IN_PROGRESS,
     Account.DEPRECIATION,
 )
+_COMPLETED = ContractStatus.COMPLETED
 
 __all__ = ["build_out", "deliver_gpus", "outside_chip_sales", "sell_outside"]
 
@@ -74,10 +75,10 @@ def deliver_gpus(model: AIEconomy) -> None:
     warrants = model.deals.warrants
     for order, part in zip(due, parts, strict=True):
         b, s = order.buyer, order.supplier
-        buyer, supplier = firms[b], firms[s]
         part *= ratio[s]
         if part <= 1e-12:
             continue
+        buyer = firms[b]
         value = part * order.price
         cash_due = (1 - order.prepay_share) * value
         prepaid = value - cash_due
@@ -89,7 +90,8 @@ def deliver_gpus(model: AIEconomy) -> None:
             model.log_event(b, EventKind.COMMITMENT_CUT, lost, "could not pay a delivery", s)
             continue
         committed[b] = need
-        chips[b, s] = chips.get((b, s), 0.0) + cash_due
+        pair = (b, s)
+        chips[pair] = chips.get(pair, 0.0) + cash_due
         build[b] += part_build
         project_gw[b] += part
         project_cost[b] += value + part_build
@@ -99,16 +101,18 @@ def deliver_gpus(model: AIEconomy) -> None:
         if prepaid > 0:
             cip = Account.CONSTRUCTION_IN_PROGRESS
             buyer.ledger.post_transfer("gpu_delivery_prepaid", cip, Account.PREPAYMENTS, prepaid)
-            supplier.ledger.post_transfer(
+            firms[s].ledger.post_transfer(
                 "gpu_delivery_prepaid", Account.DEFERRED_REVENUE, Account.REVENUE_GPU, prepaid
             )
-        order.delivered_gw += part
-        if order.delivered_gw >= order.gw - 1e-9:
-            order.status = ContractStatus.COMPLETED
+        delivered = order.delivered_gw + part
+        order.delivered_gw = delivered
+        if delivered >= order.gw - 1e-9:
+            order.status = _COMPLETED
         for w in warrants:
             if w.grantor == s and w.holder == b:
                 fraction = w.vest(part)
                 if fraction > 0:
+                    supplier = firms[s]
                     fair = fraction * supplier.valuation
                     buyer.ledger.post_transfer(
                         "warrant_vest", Account.WARRANTS, Account.MARK_TO_MARKET, fair

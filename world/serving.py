@@ -81,12 +81,12 @@ def serve_compute(model: AIEconomy) -> None:
         cloud.utilisation = cloud.gw_in_use / capacity if capacity > 0 else 0.0
     for lab in labs:
         contracts = [c for c in deals.of("cloud", "customer", lab.index) if c.in_force(q)]
-        total = sum([delivered.get(c.id, 0.0) for c in contracts])
+        gots = [delivered.get(c.id, 0.0) for c in contracts]
+        total = sum(gots)
         rest = need[lab.index] - own_used[lab.index]
         frac = min(1.0, rest / total) if total > 0 else 0.0
         bills: dict[int, float] = {}  # one rent payment per provider: its contracts' bills
-        for c in contracts:
-            got = delivered.get(c.id, 0.0)
+        for c, got in zip(contracts, gots, strict=True):
             bills[c.provider] = bills.get(c.provider, 0.0) + c.billed(got, got * frac)
         for provider, bill in bills.items():
             pay(
@@ -144,6 +144,7 @@ def operating_flows(model: AIEconomy) -> None:
     in service).
     """
     q = model.quarter
+    idle_cost_share = model.params.buildout.idle_cost_share
     for f in model.active_firms():
         s = f.spec
         growth = f.legacy_growth_factor(q)
@@ -178,7 +179,5 @@ def operating_flows(model: AIEconomy) -> None:
                 model, f, rent, Account.COST_OF_REVENUE, ExternalParty.SUPPLIERS, "colocation_rent"
             )
         idle = max(f.fleet.deployed_gw - f.gw_in_use, 0.0)
-        power = (
-            f.gw_in_use + model.params.buildout.idle_cost_share * idle
-        ) * s.operating_cost_per_gw
+        power = (f.gw_in_use + idle_cost_share * idle) * s.operating_cost_per_gw
         pay_out(model, f, power, Account.COST_OF_REVENUE, ExternalParty.SUPPLIERS, "power_ops")
