@@ -7,7 +7,9 @@ Targets: firm side (no investor population) ≤ 0.1 s per run without stress (is
 for information. Each run is paired with one call of the interpreter reference
 (:mod:`reference`) just before it; ``over_reference`` is the runs each divided by
 their reference (median, min, max), which moves less with the shared machine's load
-than the times do.
+than the times do. ``work`` counts the Python bytecodes and calls of one run (seed 1;
+:func:`common.count_work`): the same on every machine and under any load, so a change of
+a few per cent to the firm side shows there first.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import metadata, peak_rss_mb, spread, write_json  # noqa: E402
+from common import count_work, metadata, peak_rss_mb, spread, write_json  # noqa: E402
 from reference import interpreter_work  # noqa: E402
 
 from runs.scenario import apply_overrides, load_scenario  # noqa: E402
@@ -27,6 +29,8 @@ from runs.simulate import simulate  # noqa: E402
 from world.params import Scenario  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+COUNTED = ("firm_side_no_stress", "firm_side_stress", "sweep_unit_1k_investors")
+"""Variants whose work is counted (the full run's is mostly compiled code, and slow to count)."""
 TARGETS = {
     "firm_side_no_stress": 0.1,
     "firm_side_stress": 0.2,
@@ -139,6 +143,9 @@ def main() -> None:
             f"{name}: median {median * 1000:.1f} ms per 40-quarter run{goal}, "
             f"{ratios['median']:.2f}× the interpreter reference"
         )
+        if name in COUNTED:
+            result["variants"][name]["work"] = work = count_work(lambda s=scenario: simulate(s, 1))
+            print(f"{name}: {work['bytecodes']:,} bytecodes, {work['python_calls']:,} calls a run")
     result["firm_side_per_quarter"] = horizon = horizon_cost(base, 3)
     print(
         f"firm side per quarter: {horizon['quarter_10_ms']:.2f} ms at quarter 10, "

@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,42 @@ def cpu_seconds() -> float:
     """User + system CPU time of this process so far, all threads (s)."""
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
+
+
+def count_work(fn: Callable[[], object]) -> dict[str, int]:
+    """Python bytecodes executed and Python functions entered while ``fn()`` runs.
+
+    Counted with :mod:`sys.monitoring` (``INSTRUCTION`` and ``PY_START`` events), so
+    the figures do not depend on the machine or its load: for the same code and seed
+    they are the same on every run, which makes a change of a few per cent visible
+    where timings on a shared machine move by more than that. Compiled code (numba
+    kernels, numpy, C builtins) counts as the one call that enters it. ``fn`` runs
+    about 20× slower while it is counted.
+    """
+    mon = sys.monitoring
+    tool = mon.PROFILER_ID
+    counts = [0, 0]
+
+    def instruction(code: object, offset: int) -> None:
+        counts[0] += 1
+
+    def start(code: object, offset: int) -> None:
+        counts[1] += 1
+
+    mon.use_tool_id(tool, "aipm-bench")
+    try:
+        mon.register_callback(tool, mon.events.INSTRUCTION, instruction)
+        mon.register_callback(tool, mon.events.PY_START, start)
+        mon.set_events(tool, mon.events.INSTRUCTION | mon.events.PY_START)
+        try:
+            fn()
+        finally:
+            mon.set_events(tool, 0)
+    finally:
+        mon.register_callback(tool, mon.events.INSTRUCTION, None)
+        mon.register_callback(tool, mon.events.PY_START, None)
+        mon.free_tool_id(tool)
+    return {"bytecodes": counts[0], "python_calls": counts[1]}
 
 
 def spread(values: list[float], digits: int | None = None) -> dict[str, float]:

@@ -6,10 +6,12 @@ import math
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from common import count_work  # noqa: E402
 from reference import interpreter_work, toy_economy  # noqa: E402
 
 
@@ -30,3 +32,32 @@ def test_reference_is_a_fixed_amount_of_work():
     assert interpreter_work(40) == interpreter_work(40)  # deterministic
     assert interpreter_work(40) != interpreter_work(41)  # every round counts
     assert interpreter_work() == toy_economy()[1]
+
+
+def _calls(n):
+    for _ in range(n):
+        _leaf()
+
+
+def _leaf():
+    pass
+
+
+@pytest.mark.parametrize("n", [0, 1, 10, 25])
+def test_work_is_counted_exactly_and_the_monitor_is_released(n):
+    work = count_work(lambda: _calls(n))
+    assert work["python_calls"] == 2 + n  # the lambda, _calls, n × _leaf
+    assert work == count_work(lambda: _calls(n))  # the same on every run
+    assert count_work(lambda: _calls(n + 1))["bytecodes"] > work["bytecodes"] > 0
+    assert sys.monitoring.get_tool(sys.monitoring.PROFILER_ID) is None
+
+
+def test_counting_stops_when_the_work_raises():
+    def broken():
+        _leaf()
+        raise ValueError("stop")
+
+    with pytest.raises(ValueError, match="stop"):
+        count_work(broken)
+    assert sys.monitoring.get_tool(sys.monitoring.PROFILER_ID) is None
+    assert count_work(lambda: _calls(3))["python_calls"] == 5
