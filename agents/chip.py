@@ -62,8 +62,7 @@ class ChipSupplier(Firm):
     @property
     def price(self) -> float:
         """List price per GW for new orders (USD bn per GW)."""
-        # reference_price() written out, the same product (asked ~1,000 times a run)
-        return self.spec.gpu_price_per_gw * self.model.capex_index() * self.markup
+        return self.reference_price() * self.markup
 
     def unit_cost(self) -> float:
         """Cost of making one GW of accelerators (USD bn per GW)."""

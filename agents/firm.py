@@ -240,8 +240,7 @@ class Firm(mesa.Agent):
         total = 0.0
         for o in orders:
             if o.status is ACTIVE:
-                # GpuOrder.cash_due written out, the same product (one call less per order)
-                total += o.planned_gw(q, quarters) * ((1 - o.prepay_share) * o.price + build)
+                total += o.cash_due(q, quarters, build)
         return total
 
     def capital_allocation(self) -> tuple[float, float]:
@@ -298,14 +297,7 @@ class Firm(mesa.Agent):
         Its AI opex less the part it pays in stock (``stock_pay_share``), its interest
         and, if it colocates, the rent of the shells its fleet is in.
         """
-        m = self.model
-        # cash_opex() + interest + shell_rent() with the two helpers written out, the same
-        # products and sum (asked ~500 times a run)
-        return (
-            m.opex_now(self) * (1.0 - self.spec.stock_pay_share)
-            + m.interest_now(self)
-            + self.fleet.deployed_gw * m.shell_rent_per_gw(self)
-        )
+        return self.cash_opex() + self.model.interest_now(self) + self.shell_rent()
 
     def cash_opex(self) -> float:
         """AI opex this quarter less the part paid in stock (``stock_pay_share``), USD bn."""

@@ -1,6 +1,6 @@
 """The firms' fast paths give what the straightforward computations give, to the bit.
 
-Each fast path (a memo, a narrowed scan, a call written out) is checked on every ask
+Each fast path (a memo, a narrowed scan, an early return) is checked on every ask
 of whole runs — the baseline and a shock that moves rates, prices and parameters —
 against the computation it replaces.
 """

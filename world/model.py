@@ -163,10 +163,7 @@ class AIEconomy(mesa.Model):
         """
         if firm.spec.colocation:
             return 0.0
-        cached = self._capex_now  # capex_per_gw_now inlined: asked for every order and rent
-        if cached[0] != self.quarter or cached[1] is not self.params:
-            cached = self._capex_of_quarter()
-        return cached[3] * (1 - self.params.buildout.chip_share)
+        return self.capex_per_gw_now() * (1 - self.params.buildout.chip_share)
 
     def shell_rent_per_gw(self, firm: Firm) -> float:
         """Rent ``firm`` pays per GW-quarter of its own fleet in service (USD bn/GW).
