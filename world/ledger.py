@@ -150,7 +150,6 @@ _NO_CLOSING_BALANCES = [0.0] * len(_CLOSING)
 _DEBIT_NORMAL = frozenset((*_ASSETS, *_EXPENSES))
 _CASH = Account.CASH
 _isfinite = math.isfinite
-_INF = math.inf
 
 
 #: ``tuple.__new__``: builds a statement (a NamedTuple) from its fields in order without
@@ -368,38 +367,6 @@ class Ledger:
         if self.keep_journal:
             lines = ((debit, amount), (credit, -amount))
             self.journal.append(JournalEntry(self._quarter, memo, lines, cash_flow))
-
-    def pay_cash(self, memo: str, debit: Account, amount: float, cash_flow: CashFlowKind) -> float:
-        """:meth:`post_transfer` crediting cash (a payment out); return the cash balance after.
-
-        The payment system's hot path: for a positive finite ``amount`` and no journal
-        kept, it posts without the general checks and saves the caller a :attr:`cash`
-        read; anything else goes through :meth:`post_transfer` (same checks, same errors).
-        """
-        if self.keep_journal or debit is _CASH or cash_flow is None or not 0.0 < amount < _INF:
-            self.post_transfer(memo, debit, _CASH, amount, cash_flow)
-            return self._bal[_CASH]
-        self._cash_flows[cash_flow] -= amount
-        bal = self._bal
-        bal[debit] += amount
-        cash = bal[_CASH] = bal[_CASH] - amount
-        return cash
-
-    def receive_cash(
-        self, memo: str, credit: Account, amount: float, cash_flow: CashFlowKind
-    ) -> None:
-        """:meth:`post_transfer` debiting cash (a payment in), the payment system's hot path.
-
-        For a positive finite ``amount`` and no journal kept, it posts without the
-        general checks; anything else goes through :meth:`post_transfer`.
-        """
-        if self.keep_journal or credit is _CASH or cash_flow is None or not 0.0 < amount < _INF:
-            self.post_transfer(memo, _CASH, credit, amount, cash_flow)
-            return
-        self._cash_flows[cash_flow] += amount
-        bal = self._bal
-        bal[_CASH] += amount
-        bal[credit] -= amount
 
     def open_period(self, quarter: int) -> None:
         """Start a new quarter: reset the cash-flow accumulators."""

@@ -268,17 +268,15 @@ class PaymentSystem:
             return 0.0
         ledgers = self.ledgers
         payer_ledger = ledgers[payer]
-        cash = payer_ledger.pay_cash(memo, payer_debit, amount, payer_flow)
-        ledgers[payee].receive_cash(memo, payee_credit, amount, payee_flow)
-        if payer == payee:
-            cash = payer_ledger.cash  # after the receipt too
+        payer_ledger.post_transfer(memo, payer_debit, _CASH, amount, payer_flow)
+        ledgers[payee].post_transfer(memo, _CASH, payee_credit, amount, payee_flow)
         # the payer's row still sums to its cash before the payment (cash + amount): it
         # is scaled pro rata (its mix does not change) and carries that share of each
         # tag to the payee (all outside money if the payer had no cash); the carried
         # amounts (tag value · part) are computed where they are used, not kept
         scales = self._scale
         scale = scales[payer]
-        before = cash + amount
+        before = payer_ledger.cash + amount
         if before <= _NO_CASH:
             tags = None  # outside money only: never the payee's own, no round trip
             part = 0.0
@@ -334,7 +332,7 @@ class PaymentSystem:
         """Cash enters firm ``firm`` from outside the modelled economy (USD bn ≥ 0)."""
         if not 0.0 < amount < math.inf and not _positive(amount):  # fast path first
             return
-        self.ledgers[firm].receive_cash(memo, credit, amount, flow)
+        self.ledgers[firm].post_transfer(memo, _CASH, credit, amount, flow)
         scale = self._scale[firm]
         if scale < _TINY_SCALE:  # renormalise before reading the row (:meth:`_row_for_deposit`)
             scale = self._row_for_deposit(firm)
@@ -357,9 +355,11 @@ class PaymentSystem:
         """Cash leaves firm ``firm`` to outside the modelled economy (USD bn ≥ 0)."""
         if not 0.0 < amount < math.inf and not _positive(amount):  # fast path first
             return
+        ledger = self.ledgers[firm]
+        ledger.post_transfer(memo, debit, _CASH, amount, flow)
         # outflows to outside carry the firm's mix away pro rata: scale its row (as
         # :meth:`pay` scales the payer's)
-        before = self.ledgers[firm].pay_cash(memo, debit, amount, flow) + amount
+        before = ledger.cash + amount
         if before > _NO_CASH:
             frac = amount / before
             self._scale[firm] *= 1.0 - (1.0 if frac > 1.0 else frac)
