@@ -335,21 +335,11 @@ def scaled(state: DemandState, wallet: float) -> DemandState:
     """``state`` with spending and compute need scaled by ``wallet`` (users unchanged)."""
     if wallet >= 1.0:
         return state
-    # every field spelt out: dataclasses.replace costs more than the quarter's demand step
-    return DemandState(
-        users=state.users,
-        paid_share=state.paid_share,
-        arpu=state.arpu,
-        token_price=state.token_price,
-        api_volume=state.api_volume * wallet,
+    return state._replace(
         subscription_revenue=state.subscription_revenue * wallet,
         api_revenue=state.api_revenue * wallet,
+        api_volume=state.api_volume * wallet,
         compute_need_gw=state.compute_need_gw * wallet,
-        intensity=state.intensity,
-        efficiency=state.efficiency,
-        compute_price=state.compute_price,
-        unpaid_new_users=state.unpaid_new_users,
-        usage=state.usage,
     )
 
 
