@@ -86,7 +86,7 @@ def sell_stakes(model: AIEconomy, firm: Firm, needed: float) -> float:
         if full <= target:
             frac, proceeds = 1.0, full
         else:
-            sold = -depth * np.log1p(-target / depth)
+            sold = -depth * float(np.log1p(-target / depth))
             frac, proceeds = min(sold / value, 1.0), target
         _book_stake_sale(model, firm, int(j), frac, proceeds)
         raised += proceeds
@@ -97,7 +97,8 @@ def sell_stakes(model: AIEconomy, firm: Firm, needed: float) -> float:
 
 def _book_stake_sale(model: AIEconomy, firm: Firm, j: int, frac: float, proceeds: float) -> None:
     ledger = firm.ledger
-    own, war = model.ownership[firm.index, j], model.warrant_fraction[firm.index, j]
+    own = float(model.ownership[firm.index, j])
+    war = float(model.warrant_fraction[firm.index, j])
     total = own + war
     if total <= 0:
         return
@@ -304,7 +305,7 @@ def _clear(model: AIEconomy, new: list[Firm]) -> tuple[np.ndarray, np.ndarray, f
     for ln in loans:
         if ln.borrower not in defaulted:
             continue
-        loss = ln.principal * (1.0 - min(ratio[ln.borrower], 1.0))
+        loss = ln.principal * (1.0 - min(float(ratio[ln.borrower]), 1.0))
         debtor = model.firms[ln.borrower]
         account = Account.DEBT if ln.lender == EXTERNAL else Account.VENDOR_DEBT
         if loss > _EPS:

@@ -318,7 +318,7 @@ class AIEconomy(mesa.Model):
             return 0.0
         if firm.role is not Role.LAB:
             return 1.0
-        commitments = self.backlogs()[1][customer]
+        commitments = float(self.backlogs()[1][customer])
         if commitments <= 1e-9:
             return 1.0
         value = float(self.fundamentals.values[customer])
