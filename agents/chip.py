@@ -20,7 +20,7 @@ A supplier decides, from its own state:
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from agents.firm import Firm, InvestmentProposal
 from agents.pricing import chip_markup_rule
@@ -46,7 +46,7 @@ class VendorAction(Enum):
 class ChipSupplier(Firm):
     """Fuel: sells accelerators per GW, invests in labs, finances customers."""
 
-    role = Role.CHIP
+    role: ClassVar[Role] = Role.CHIP
 
     def __init__(self, model: AIEconomy, spec: FirmSpec, index: int) -> None:
         super().__init__(model, spec, index)

@@ -19,7 +19,7 @@ A provider decides, from its own state and what it sees of the market:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from agents.firm import Firm, GpuProposal
 from agents.pricing import cloud_price_rule
@@ -36,7 +36,7 @@ __all__ = ["CloudProvider"]
 class CloudProvider(Firm):
     """Gears: buys accelerators, builds and powers data centres, rents compute."""
 
-    role = Role.CLOUD
+    role: ClassVar[Role] = Role.CLOUD
 
     def __init__(self, model: AIEconomy, spec: FirmSpec, index: int) -> None:
         super().__init__(model, spec, index)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import mesa
 
@@ -70,7 +70,7 @@ class Firm(mesa.Agent):
         Position of the firm in the model's firm list (row of all matrices).
     """
 
-    role: Role
+    role: ClassVar[Role]
 
     def __init__(self, model: AIEconomy, spec: FirmSpec, index: int) -> None:
         super().__init__(model)

@@ -24,7 +24,7 @@ A lab decides, from its own state:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -61,7 +61,7 @@ class RoundRequest:
 class AILab(Firm):
     """Engine: sells subscriptions and API tokens, rents compute, raises equity."""
 
-    role = Role.LAB
+    role: ClassVar[Role] = Role.LAB
 
     def __init__(self, model: AIEconomy, spec: FirmSpec, index: int) -> None:
         super().__init__(model, spec, index)

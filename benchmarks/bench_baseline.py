@@ -9,13 +9,19 @@ for information. Each run is paired with one call of the interpreter reference
 their reference (median, min, max), which moves less with the shared machine's load
 than the times do. ``work`` counts the Python bytecodes and calls of one run (seed 1;
 :func:`common.count_work`): the same on every machine and under any load, so a change of
-a few per cent to the firm side shows there first.
+a few per cent to the firm side shows there first (of the pure-Python sources: compiled
+code runs few bytecodes). When the firm side runs compiled (``make compile``), the counted
+variants are measured again on the pure sources in a subprocess (``pure_python``) and
+``compiled_over_pure`` gives the ratio of the two builds, each over its own reference.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -108,15 +114,51 @@ def horizon_cost(scenario: Scenario, repeats: int) -> dict:
     }
 
 
+def measure(name: str, scenario: Scenario, repeats: int) -> dict:
+    """Time ``repeats`` runs of one variant against the reference; count its work."""
+    times, references = time_runs(scenario, repeats)
+    median = statistics.median(times)
+    target = TARGETS[name]
+    out = {
+        "wall_s_median": median,
+        "wall_s_min": min(times),
+        "wall_s_max": max(times),
+        "reference_s_median": statistics.median(references),
+        "over_reference": spread([t / r for t, r in zip(times, references, strict=True)], 3),
+        "target_wall_s": target,
+        "pass": None if target is None else median <= target,
+    }
+    if name in COUNTED:
+        out["work"] = count_work(lambda s=scenario: simulate(s, 1))
+    return out
+
+
+def pure_python(repeats: int) -> dict[str, dict]:
+    """The counted variants measured again on the pure-Python sources, in a subprocess.
+
+    Run when this process runs the compiled firm side, so that the JSON compares the
+    two builds measured in the same benchmark (each against its own reference calls).
+    """
+    cmd = [sys.executable, __file__, "--pure-worker", "--repeats", str(repeats)]
+    env = os.environ | {"AIPM_PURE": "1"}
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT, env=env)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/baseline.json")
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="3 repeats")
+    parser.add_argument("--pure-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
         args.repeats = 3
     base = load_scenario(ROOT / "scenarios/baseline.toml")
+    runs = variants(base)
+    if args.pure_worker:
+        print(json.dumps({name: measure(name, runs[name], args.repeats) for name in COUNTED}))
+        return
     result = {
         "benchmark": "baseline",
         "quarters": base.quarters,
@@ -124,28 +166,28 @@ def main() -> None:
         "machine": metadata(),
         "variants": {},
     }
-    for name, scenario in variants(base).items():
-        times, references = time_runs(scenario, args.repeats)
-        median = statistics.median(times)
-        target = TARGETS[name]
-        ratios = spread([t / r for t, r in zip(times, references, strict=True)], 3)
-        result["variants"][name] = {
-            "wall_s_median": median,
-            "wall_s_min": min(times),
-            "wall_s_max": max(times),
-            "reference_s_median": statistics.median(references),
-            "over_reference": ratios,
-            "target_wall_s": target,
-            "pass": None if target is None else median <= target,
-        }
+    for name, scenario in runs.items():
+        result["variants"][name] = row = measure(name, scenario, args.repeats)
+        target, median = row["target_wall_s"], row["wall_s_median"]
         goal = f" (target ≤ {target * 1000:.0f} ms)" if target else ""
         print(
             f"{name}: median {median * 1000:.1f} ms per 40-quarter run{goal}, "
-            f"{ratios['median']:.2f}× the interpreter reference"
+            f"{row['over_reference']['median']:.2f}× the interpreter reference"
         )
-        if name in COUNTED:
-            result["variants"][name]["work"] = work = count_work(lambda s=scenario: simulate(s, 1))
+        if "work" in row:
+            work = row["work"]
             print(f"{name}: {work['bytecodes']:,} bytecodes, {work['python_calls']:,} calls a run")
+    if result["machine"]["firm_side_compiled"]:
+        for name, pure in pure_python(args.repeats).items():
+            row = result["variants"][name]
+            row["pure_python"] = pure
+            ratio = row["over_reference"]["median"] / pure["over_reference"]["median"]
+            row["compiled_over_pure"] = round(ratio, 3)
+            print(
+                f"{name}: compiled {row['wall_s_median'] * 1000:.1f} ms, pure Python "
+                f"{pure['wall_s_median'] * 1000:.1f} ms; compiled / pure {ratio:.2f} "
+                "(each over its own reference calls)"
+            )
     result["firm_side_per_quarter"] = horizon = horizon_cost(base, 3)
     print(
         f"firm side per quarter: {horizon['quarter_10_ms']:.2f} ms at quarter 10, "

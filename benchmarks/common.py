@@ -81,9 +81,17 @@ def metadata() -> dict[str, Any]:
         "numba_threads": numba.config.NUMBA_NUM_THREADS,
         "numpy": np.__version__,
         "git_commit": git_commit(),
+        "firm_side_compiled": firm_side_compiled(),
         "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def firm_side_compiled() -> bool:
+    """Whether this process runs the firm side's mypyc build (``make compile``)."""
+    from world.compiled import is_active
+
+    return is_active()
 
 
 def peak_rss_mb() -> float:

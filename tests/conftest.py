@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-from hypothesis import settings
+# The tests run the pure-Python sources, whose module internals they can patch (a mypyc
+# build would not see the patches); tests/test_compiled.py checks that the compiled build
+# gives the same numbers. AIPM_PURE=0 runs the suite on the compiled build instead.
+os.environ.setdefault("AIPM_PURE", "1")
 
-from runs.scenario import load_scenario
-from runs.simulate import simulate
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+from runs.scenario import load_scenario  # noqa: E402
+from runs.simulate import simulate  # noqa: E402
 
 # Property tests draw the same examples on every run (a seed per test), so a green
 # `make test` stays green on a fresh clone; `HYPOTHESIS_PROFILE=explore make test`

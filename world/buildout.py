@@ -108,6 +108,10 @@ class Fleet:
     buildings: float = 0.0  # book value of buildings and power in service (USD bn)
     _deployed: float | None = field(default=None, init=False, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        # set here too: a mypyc-compiled dataclass does not apply an init=False default
+        self._deployed = None
+
     @property
     def deployed_gw(self) -> float:
         """Deployed GW (cached until the fleet changes through its methods)."""

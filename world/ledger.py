@@ -212,7 +212,7 @@ class JournalEntry:
     @property
     def cash_change(self) -> float:
         """Change in cash caused by this entry (USD bn)."""
-        return sum(amount for account, amount in self.lines if account is Account.CASH)
+        return sum([amount for account, amount in self.lines if account is Account.CASH])
 
 
 class BalanceSheet(NamedTuple):

@@ -102,7 +102,7 @@ FIRM_COLUMNS = (
 #: (``world.ledger.Account``, lower case) — assets, liabilities and equity at the
 #: quarter's end (retained earnings with the quarter's result), income and expenses of
 #: the quarter.
-ACCOUNT_COLUMNS = ("quarter", "period", "firm", *(a.name.lower() for a in Account))
+ACCOUNT_COLUMNS = ("quarter", "period", "firm", *[a.name.lower() for a in Account])
 #: Trailing window of the capex / revenue ratios (quarters).
 TRAILING_QUARTERS = 4
 
@@ -179,7 +179,7 @@ class Recorder:
         self.system_rows: list[tuple] = []
         self.loop_rows: list[tuple[int, str, int, int, int, float]] = []
         self.account_rows: list[tuple] = []
-        self.ai_capital = sum(f.ledger.balance(Account.PPE) for f in model.firms)
+        self.ai_capital = sum([f.ledger.balance(Account.PPE) for f in model.firms], 0.0)
         self.prev_fuel: float | None = None
         self.prev_value = [f.valuation for f in model.firms]
         self.prev_paid = model.demand.paid_users
@@ -265,7 +265,7 @@ class Recorder:
                     *expenses.values(),
                 )
             )
-            trailing_revenue = sum([r for _, r in window])
+            trailing_revenue = sum([r for _, r in window], 0.0)
             add_firm_row(
                 (
                     q,
@@ -278,7 +278,7 @@ class Recorder:
                     bs.total_equity,
                     revenue,
                     ai_revenue[i],
-                    revenue - sum([expenses[a] for a in _OPERATING_COSTS]),
+                    revenue - sum([expenses[a] for a in _OPERATING_COSTS], 0.0),
                     st.net_income,
                     capex,
                     f.fleet.deployed_gw,
@@ -303,7 +303,9 @@ class Recorder:
                     fundamental,
                     valuation / fundamental if fundamental > 0 else 0.0,
                     log_return(i, valuation),
-                    sum([c for c, _ in window]) / trailing_revenue if trailing_revenue > 0 else 0.0,
+                    sum([c for c, _ in window], 0.0) / trailing_revenue
+                    if trailing_revenue > 0
+                    else 0.0,
                     cf.operating - capex,
                     f.payout,
                     f.equity_raised,
@@ -326,18 +328,19 @@ class Recorder:
         m = self.model
         rt = m.payments.round_trip_revenue
         clouds = m.by_role(Role.CLOUD)
-        cloud_capex = sum([f.capex for f in clouds])
-        cloud_revenue = sum([f.statement.revenue for f in clouds])
+        cloud_capex = sum([f.capex for f in clouds], 0.0)
+        cloud_revenue = sum([f.statement.revenue for f in clouds], 0.0)
         ai_capex_of = [f.capex - _legacy_capex(f, q) for f in m.firms]  # per firm
-        ai_capex = sum(ai_capex_of)
+        ai_capex = sum(ai_capex_of, 0.0)
         self.ai_capital += max(ai_capex, 0.0)
         labs = m.by_role(Role.LAB)
-        useful = sum([f.fleet.compute_units() * f.utilisation for f in clouds]) + sum(
+        useful = sum([f.fleet.compute_units() * f.utilisation for f in clouds], 0.0) + sum(
             [
                 f.fleet.compute_units() * min(1.0, f.compute_used / max(f.fleet.deployed_gw, 1e-12))
                 for f in labs
                 if f.fleet.deployed_gw > 0
-            ]
+            ],
+            0.0,
         )
         fuel = useful / self.ai_capital if self.ai_capital > 0 else 0.0
         trend = fuel / self.prev_fuel - 1 if self.prev_fuel else 0.0
@@ -355,11 +358,11 @@ class Recorder:
             self.ai_capital,
             fuel,
             trend,
-            sum([f.fleet.deployed_gw for f in m.firms]),
+            sum([f.fleet.deployed_gw for f in m.firms], 0.0),
             float(_add_up(rt)),  # rt.sum() without its Python wrapper
             m.demand.compute_need_gw,
             m.sentiment,
-            sum([f.valuation for f in labs]),
+            sum([f.valuation for f in labs], 0.0),
             m.round_raised,
             sum([f.defaulted for f in m.firms]),
             m.lender_losses,
@@ -373,12 +376,12 @@ class Recorder:
 
         ``ai_capex_of``: this quarter's AI capex per firm (capex less legacy capex).
         """
-        ai_capex = sum([ai_capex_of[f.index] for f in clouds])
+        ai_capex = sum([ai_capex_of[f.index] for f in clouds], 0.0)
         ai_revenues = self.ai_revenues[-1]  # this quarter's, per firm (see collect)
-        ai_revenue = sum([ai_revenues[f.index] for f in clouds])
+        ai_revenue = sum([ai_revenues[f.index] for f in clouds], 0.0)
         self._cloud_window.append((max(ai_capex, 0.0), max(ai_revenue, 0.0)))
-        revenue = sum([r for _, r in self._cloud_window])
-        return sum([c for c, _ in self._cloud_window]) / revenue if revenue > 0 else 0.0
+        revenue = sum([r for _, r in self._cloud_window], 0.0)
+        return sum([c for c, _ in self._cloud_window], 0.0) / revenue if revenue > 0 else 0.0
 
     def _article_row(self, q: int, period: str, shares: tuple, outcome: str) -> tuple:
         """The columns of :data:`_ARTICLE_COLUMNS` (the article's gauges besides gears)."""
@@ -388,7 +391,7 @@ class Recorder:
         growth = paid / self.prev_paid - 1 if self.prev_paid > 0 else 0.0
         self.prev_paid = paid
         ai_capex, ai_revenue = self._cloud_window[-1]  # this quarter's, from _gears
-        fcf = sum([f.cash_flows.operating - f.capex for f in m.by_role(Role.LAB)])
+        fcf = sum([f.cash_flows.operating - f.capex for f in m.by_role(Role.LAB)], 0.0)
         return (
             m.demand.users * d.mau_per_wau,
             m.demand.users / m.prev_users - 1 if m.prev_users > 0 else 0.0,

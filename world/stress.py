@@ -207,16 +207,19 @@ class RunSummary:
             "total_loss": self.total_loss,
             "aggregate_max_drawdown": self.aggregate_max_drawdown,
         }
-        per_firm: dict[str, tuple[float, ...] | tuple[int, ...]] = {
+        per_firm: dict[str, tuple[float, ...]] = {
             "peak_valuation": self.peak_valuation,
             "trough_valuation": self.trough_valuation,
             "max_drawdown": self.max_drawdown,
             "loss": self.loss,
-            "default_quarter": self.default_quarter,
         }
         for key, values in per_firm.items():
             for name, value in zip(self.firm_names, values, strict=True):
                 out[f"{key}_{name}"] = value
+        # a loop of its own: the int quarters would be floats in a float-typed loop
+        # variable once compiled with mypyc (runs/compile.py)
+        for name, quarter in zip(self.firm_names, self.default_quarter, strict=True):
+            out[f"default_quarter_{name}"] = quarter
         return out
 
 
