@@ -108,13 +108,17 @@ def main(argv: list[str] | None = None) -> int:
     """Build unless the build is current; say what was done.
 
     A build that fails (no C compiler, a source mypyc cannot compile) leaves the pure
-    sources to run and exits 0 with one line saying so, unless ``--strict``.
+    sources to run and exits 0 with one line saying so, unless ``--strict``. With
+    ``AIPM_PURE=1`` set it builds nothing (the build would not be used), unless ``--force``.
     """
     parser = argparse.ArgumentParser(prog="python -m runs.compile", description=__doc__)
     parser.add_argument("--force", action="store_true", help="build even if current")
     parser.add_argument("--strict", action="store_true", help="exit 1 if the build fails")
     parser.add_argument("--out", type=Path, default=None, help="build directory")
     args = parser.parse_args(argv)
+    if os.environ.get("AIPM_PURE") == "1" and not args.force:
+        print("AIPM_PURE=1: the pure-Python sources run; not compiling (--force builds)")
+        return 0
     # the build reads the sources and never runs the firm side; an out-of-date build is
     # what it is about to replace, so the loader need not say so (set before world loads)
     os.environ["AIPM_PURE"] = "1"

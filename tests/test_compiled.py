@@ -98,7 +98,7 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env=_env(None),
+        env={k: v for k, v in os.environ.items() if k != "AIPM_PURE"},
         timeout=1_800,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -191,3 +191,17 @@ def test_no_compiled_module_sums_a_generator() -> None:
         for node in ast.walk(ast.parse((ROOT / path).read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "sum":
                 assert not isinstance(node.args[0], ast.GeneratorExp), f"{path}:{node.lineno}"
+
+
+def test_nothing_is_built_where_the_pure_sources_are_asked_for(tmp_path: Path) -> None:
+    where = tmp_path / "build"
+    done = subprocess.run(
+        [sys.executable, "-m", "runs.compile", "--out", str(where)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_env(None),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "AIPM_PURE=1" in done.stdout and "not compiling" in done.stdout
+    assert not where.exists()
