@@ -1,6 +1,6 @@
 """Use the mypyc-compiled firm side when a build of exactly these sources is present.
 
-``make compile`` (``python -m runs.compile``; run by ``make run`` and ``make bench``)
+``make compile`` (``python -m runs.compile``; ``make run``, ``test`` and ``bench`` run it)
 compiles the firm side's modules of :mod:`world` and :mod:`agents` with mypyc into
 ``build/mypyc/`` and records there a digest of every source file of both packages.
 At import, ``world`` and ``agents`` put that build ahead of their sources only when
