@@ -137,6 +137,26 @@ def test_a_sweep_on_worker_processes_gives_the_same_tables_compiled(
         pd.testing.assert_frame_equal(tables["compiled"][part], pure, check_exact=True)
 
 
+def test_aipm_run_writes_the_same_files_compiled(compiled: Path, tmp_path: Path) -> None:
+    # the command a user runs: every table it writes, and its summary
+    for label, where in (("pure", None), ("compiled", compiled)):
+        cmd = [sys.executable, "-m", "runs", "run", "scenarios/baseline.toml"]
+        cmd += ["--out", str(tmp_path / label), "--no-report", "--seed", "3"]
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=_env(where))
+        assert done.returncode == 0, done.stderr[-3000:]
+    tables = sorted(p.name for p in (tmp_path / "pure").glob("*.parquet"))
+    assert {"firms.parquet", "accounts.parquet", "loops.parquet"} <= set(tables)
+    for name in tables:
+        pure = pd.read_parquet(tmp_path / "pure" / name)
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / "compiled" / name), pure, check_exact=True
+        )
+    summaries = [
+        json.loads((tmp_path / k / "summary.json").read_text()) for k in ("pure", "compiled")
+    ]
+    assert summaries[0] == summaries[1]
+
+
 def _table(path: Path) -> pd.DataFrame:
     """A sweep table in run order (workers write parts in the order they finish)."""
     table = pd.read_parquet(path).drop(columns="duration_s", errors="ignore")
