@@ -71,7 +71,7 @@ class ChipSupplier(Firm):
     def backlog_cover(self) -> float:
         """Undelivered orders in quarters of recent accelerator sales."""
         m = self.model
-        backlog = float(m.backlogs()[0][self.index])
+        backlog = m.backlogs()[0][self.index]
         # accelerator sales: revenue less the legacy business's, over the same quarters
         n, q = min(len(self.revenue_history), 4), m.quarter
         factor = sum([self.legacy_growth_factor(q - k) for k in range(1, n + 1)]) / n if n else 1.0

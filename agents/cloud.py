@@ -222,7 +222,7 @@ class CloudProvider(Firm):
         if not self.revenue_history:
             return float("inf")
         limit = m.params.behaviour.provider_max_backlog_years * 4.0 * self.recent_revenue()
-        room = limit - float(m.backlogs()[0][self.index])
+        room = limit - m.backlogs()[0][self.index]
         per_gw = self.price * quarters
         return room / per_gw if room > 0.0 and per_gw > 0.0 else 0.0
 

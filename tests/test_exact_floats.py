@@ -4,9 +4,10 @@ Python 3.12's built-in ``sum`` adds floats with Neumaier compensation, but only 
 every item is an exact ``float`` (or ``int``): from the first ``numpy.float64`` on it
 falls back to plain additions, and a compiled build of the same code (which sees a
 C double either way) would round differently. The firm side therefore converts
-numpy scalars with ``float()`` where they leave an array (``lab_compute_gw``,
-``backlogs()``, ``ownership``, clearing ratios), and these tests check that no numpy
-scalar reaches a module-level ``sum`` or a ledger posting in whole runs.
+numpy scalars with ``float()`` where they leave an array (``ownership``, clearing
+ratios; ``backlogs()`` and ``lab_compute_gw`` are Python lists), and these tests
+check that no numpy scalar reaches a module-level ``sum`` or a ledger posting in whole
+runs.
 """
 
 from __future__ import annotations

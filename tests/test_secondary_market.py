@@ -219,7 +219,7 @@ def test_a_provider_takes_on_no_more_than_its_backlog_room(root, years):
             continue
         room = f.backlog_room_gw(quarters)
         yearly = 4.0 * float(np.mean(f.revenue_history[-4:]))
-        backlog = float(m.backlogs()[0][f.index])
+        backlog = m.backlogs()[0][f.index]
         assert room == pytest.approx(max(years * yearly - backlog, 0.0) / (f.price * quarters))
         assert f.offer(1e4, start, quarters) <= room + 1e-9
         if years == 1.0 and backlog > yearly:  # already above a year of sales: nothing new

@@ -116,7 +116,7 @@ class Fleet:
     def deployed_gw(self) -> float:
         """Deployed GW (cached until the fleet changes through its methods)."""
         if self._deployed is None:
-            self._deployed = sum([v.gw for v in self.vintages])
+            self._deployed = sum([v.gw for v in self.vintages], 0.0)
         return self._deployed
 
     def add_vintage(self, vintage: Vintage) -> None:

@@ -99,7 +99,7 @@ def sign_history(model: AIEconomy, *, before_start: bool) -> None:
                     upfront=spec.upfront,
                     per_gw=spec.per_gw,
                     max_amount=spec.max_amount,
-                    base_gw=float(model.lab_compute_gw[ix[spec.investee]]),
+                    base_gw=model.lab_compute_gw[ix[spec.investee]],
                 )
                 model.deals.add(inv, endogenous=False)
                 if before_start:
@@ -340,7 +340,7 @@ def _strategic_investment(model: AIEconomy, lab: AILab) -> None:
             upfront=0.0,
             per_gw=offer.per_gw,
             max_amount=offer.max_amount,
-            base_gw=float(model.lab_compute_gw[lab.index]),
+            base_gw=model.lab_compute_gw[lab.index],
         )
         model.deals.add(inv, endogenous=True)
         model.log_event(

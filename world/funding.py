@@ -39,7 +39,7 @@ def milestone_tranches(model: AIEconomy) -> None:
     """Pay the tranches of strategic investments that milestones unlocked, if decided."""
     b = model.params.behaviour
     for inv in model.deals.equity:
-        due = inv.due(float(model.lab_compute_gw[inv.investee]))
+        due = inv.due(model.lab_compute_gw[inv.investee])
         if due <= _EPS:
             continue
         investor, investee = model.firms[inv.investor], model.firms[inv.investee]

@@ -232,10 +232,9 @@ class Recorder:
     def _collect_firms(self, q: int, period: str, fundamentals: np.ndarray) -> None:
         m = self.model
         backlogs, commitment = m.backlogs()
-        backlogs, commitment = backlogs.tolist(), commitment.tolist()
         fundamentals = fundamentals.tolist()
         rt_list = m.payments.round_trip_revenue.tolist()
-        compute_gw = m.lab_compute_gw.tolist()
+        compute_gw = m.lab_compute_gw
         ai_revenue = self.ai_revenues[-1]
         windows = self._firm_window
         add_account_row = self.account_rows.append

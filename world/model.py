@@ -90,7 +90,7 @@ class AIEconomy(mesa.Model):
         self.lenders = Lenders(params.credit, n)
         self.deals = DealBook()
         self.ownership = np.zeros((n, n))  # ownership[i, j]: share of j's equity held by i
-        self.lab_compute_gw = np.zeros(n)
+        self.lab_compute_gw = [0.0] * n  # GW a lab can use this quarter (Python floats)
         self.warrant_fraction = np.zeros((n, n))  # vested warrants of j held by i
         self.stake_cost = np.zeros((n, n))  # USD bn i paid for the stake it holds in j
         self.round_raised = 0.0
@@ -99,7 +99,7 @@ class AIEconomy(mesa.Model):
         self.default_events: list = []
         self.events = EventLog()  # what happened and why (world.events)
         self.lender_losses = 0.0  # losses of the outside credit market, USD bn
-        self._backlog_cache: tuple[int, tuple[np.ndarray, np.ndarray]] | None = None
+        self._backlog_cache: tuple[int, tuple[list[float], list[float]]] | None = None
         self._memo: dict = {}  # per-quarter caches, keyed by the deal book's revision
         self._memo_key: tuple[int, int] = (-1, -1)
         self._credit: list[float] = []
@@ -249,12 +249,13 @@ class AIEconomy(mesa.Model):
             self.outside_growth, ahead
         )
 
-    def backlogs(self) -> tuple[np.ndarray, np.ndarray]:
+    def backlogs(self) -> tuple[list[float], list[float]]:
         """Per firm: contracted sales still to deliver, and a lab's contracted purchases (USD bn).
 
         Backlog is the remaining value of cloud contracts a provider owes and of GPU
         orders a supplier has not delivered; commitments the remaining value of cloud
-        contracts a firm rents. One pass over the deal book, cached per quarter.
+        contracts a firm rents. One pass over the deal book, cached per quarter; plain
+        lists of Python floats (read-only for callers), as the firms' arithmetic wants them.
         """
         if self._backlog_cache is not None and self._backlog_cache[0] == self.quarter:
             return self._backlog_cache[1]
@@ -267,7 +268,7 @@ class AIEconomy(mesa.Model):
             commitments[c.customer] += value
         for o in self.deals.gpu:
             backlog[o.supplier] += o.remaining_value()
-        result = (np.array(backlog), np.array(commitments))
+        result = (backlog, commitments)
         self._backlog_cache = (self.quarter, result)
         return result
 
@@ -318,7 +319,7 @@ class AIEconomy(mesa.Model):
             return 0.0
         if firm.role is not Role.LAB:
             return 1.0
-        commitments = float(self.backlogs()[1][customer])
+        commitments = self.backlogs()[1][customer]
         if commitments <= 1e-9:
             return 1.0
         value = float(self.fundamentals.values[customer])

@@ -115,8 +115,7 @@ def lab_sales(model: AIEconomy) -> None:
     ratio = 1.0 + model.params.demand.training_ratio
     for lab in model.by_role(Role.LAB):
         need = d.compute_need_gw * lab.spec.users_share
-        compute_gw = float(model.lab_compute_gw[lab.index])
-        served = min(1.0, compute_gw * ratio / need) if need > 0 else 1.0
+        served = min(1.0, model.lab_compute_gw[lab.index] * ratio / need) if need > 0 else 1.0
         lab.served = served
         subscriptions = rationed_subscriptions(
             d.subscription_revenue, served, d.usage, model.params.demand.usage_monetisation

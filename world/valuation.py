@@ -124,7 +124,7 @@ class Fundamentals:
 
     def _owner_cash_flow(self) -> list[float]:
         """Normalised owner cash flow per quarter plus backlog margin (USD bn), per firm."""
-        backlog = self.model.backlogs()[0].tolist()
+        backlog = self.model.backlogs()[0]
         return [self._owner_cash(f, backlog[f.index]) for f in self.model.firms]
 
     def _owner_cash(self, f: Firm, backlog: float) -> float:
@@ -245,7 +245,7 @@ class Fundamentals:
             self._fix_premium(np.array(dcf), np.array(revenue))
         assert self.premium is not None
         fade = mp.premium_persistence ** max(m.quarter, 0)
-        backlog = m.backlogs()[0].tolist()
+        backlog = m.backlogs()[0]
         values = []
         # each firm is valued on what its basis needs: cash flow, sales, or a lab's prospects
         for f, k, rho, on_cash in zip(
