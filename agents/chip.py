@@ -28,6 +28,7 @@ from world.contracts import ACTIVE
 from world.params import FirmSpec, Role
 
 if TYPE_CHECKING:
+    from agents.lab import AILab
     from world.contracts import EquityInvestment, Loan
     from world.model import AIEconomy
 
@@ -148,7 +149,7 @@ class ChipSupplier(Firm):
                     risk += o.remaining_value() * lab_part / total
         return risk
 
-    def consider_investment(self, lab: Firm) -> InvestmentProposal | None:
+    def consider_investment(self, lab: AILab) -> InvestmentProposal | None:
         """Offer a lab milestone tranches when its funding puts this supplier's sales at risk.
 
         The lab must lack funding for compute it needs (``lab.unfunded_gw``) or have

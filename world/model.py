@@ -433,6 +433,7 @@ class AIEconomy(mesa.Model):
             if isinstance(f, CloudProvider):
                 old, f.price = f.price, new
             else:
+                assert isinstance(f, ChipSupplier)
                 old, f.markup = f.markup, new
             ratio = new / old
             if _QUIET_LOW < ratio < _QUIET_HIGH:
