@@ -240,6 +240,7 @@ class Recorder:
         add_account_row = self.account_rows.append
         add_firm_row = self.firm_rows.append
         log_return = self._log_return
+        roles = self.roles
         for f in m.firms:
             i = f.index
             st, bs, cf = f.statement, f.balance, f.cash_flows
@@ -270,7 +271,7 @@ class Recorder:
                     q,
                     period,
                     f.name,
-                    f.role.value,
+                    roles[i],  # f.role.value, read once (an enum's value is a Python property)
                     bs.assets[Account.CASH],
                     assets,
                     bs.total_liabilities,

@@ -14,7 +14,6 @@ All randomness comes from ``self.rng`` (Mesa 3: seeded with ``rng=``).
 
 from __future__ import annotations
 
-import functools
 import math
 
 import mesa
@@ -84,6 +83,12 @@ class AIEconomy(mesa.Model):
         self._capex_now: tuple = (None, None, 1.0, 0.0)  # (quarter, params, index, per GW)
         self.sentiment = 0.0
         self.firms: list[Firm] = [make_firm(self, spec, i) for i, spec in enumerate(params.firms)]
+        # the firms of each role in index order (a firm's role and the firm list are fixed);
+        # an attribute, not a functools.cached_property, which mypyc compiles to a plain
+        # getter that recomputes the dict on every call
+        self._firms_of_role: dict[Role, tuple[Firm, ...]] = {
+            role: tuple(f for f in self.firms if f.role is role) for role in Role
+        }
         self.firm_index = {f.name: f.index for f in self.firms}
         n = len(self.firms)
         self.payments = PaymentSystem([f.ledger for f in self.firms], keep_log=keep_journal)
@@ -198,11 +203,6 @@ class AIEconomy(mesa.Model):
         if include_defaulted:
             return list(members)
         return [f for f in members if not f.defaulted]
-
-    @functools.cached_property
-    def _firms_of_role(self) -> dict[Role, tuple[Firm, ...]]:
-        """The firms of each role in index order (a firm's role and the firm list are fixed)."""
-        return {role: tuple(f for f in self.firms if f.role is role) for role in Role}
 
     def active_firms(self) -> list[Firm]:
         """Firms that have not defaulted, in index order."""
