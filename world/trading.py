@@ -531,12 +531,16 @@ def _trade_range(
     order. The others take the caps asset by asset (:func:`_capped`); both give the
     same bits.
 
-    Each investor is done before the next starts, and the sums are kept in ``sums``
-    (memory, not registers): on a machine with sixteen 256-bit vector registers
-    (AVX2), six-lane vectors take two registers each, and a loop that kept the five
-    sums in registers, or began the next investor before this one's cash chain
-    (software pipelining), spilled its registers to the stack on every investor: the
-    population at 1e5 and 1e6 investors took 1.3-1.7 times as long.
+    Each investor is done before the next starts. The five sums are carried in
+    registers through the range and written to ``sums`` once at its end (the same
+    additions in the same order as adding into ``sums`` investor by investor, so the
+    same bits): 8-9 % faster at 1e5 and 1e6 investors and 15 % at 1,000 (the sweeps'
+    size) on an AVX-512 Xeon, and faster too with numba told to compile for an AVX2
+    machine (``NUMBA_CPU_NAME=haswell``: 0.249 against 0.305 s for 20 quarters at
+    1e5). An earlier version of this loop, on an AVX2 EPYC, had spilled such sums to
+    the stack on every investor (1.3-1.7 times as long), and kept them in memory.
+    Beginning the next investor before this one's cash chain (software pipelining)
+    spilled there too.
     """
     if hi <= lo:
         return
@@ -550,6 +554,11 @@ def _trade_range(
         partial_fill = partial_fill or fill[j] != 1.0
     first = listed[0]
     span = _is_span(listed)
+    s0 = _row(sums, 0, 0, listed)
+    s1 = _row(sums, 1, 0, listed)
+    s2 = _row(sums, 2, 0, listed)
+    s3 = _row(sums, 3, 0, listed)
+    s4 = _row(sums, 4, 0, listed)
     for i in range(lo, hi):
         _, q, amount, h_new, _, d, buys = _plan(
             i, types, capacity, tilt, holdings, pending, listed, price_l, fill_l, float_l, signal,
@@ -571,11 +580,16 @@ def _trade_range(
             _set_cols(holdings, i, listed, h_new)
         _set_row(pending, i, 0, d)
         cash[i] = c
-        _set_row(sums, 0, 0, _row(sums, 0, 0, listed) + q)
-        _set_row(sums, 1, 0, _row(sums, 1, 0, listed) + amount)
-        _set_row(sums, 2, 0, _row(sums, 2, 0, listed) + _fabs(q))
-        _set_row(sums, 3, 0, _row(sums, 3, 0, listed) + d)
-        _set_row(sums, 4, 0, _row(sums, 4, 0, listed) + _vmax(d, zero))
+        s0 = s0 + q
+        s1 = s1 + amount
+        s2 = s2 + _fabs(q)
+        s3 = s3 + d
+        s4 = s4 + _vmax(d, zero)
+    _set_row(sums, 0, 0, s0)
+    _set_row(sums, 1, 0, s1)
+    _set_row(sums, 2, 0, s2)
+    _set_row(sums, 3, 0, s3)
+    _set_row(sums, 4, 0, s4)
 
 
 CHUNK = 256
