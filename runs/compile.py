@@ -14,7 +14,11 @@ investor population (whole-array numpy; nothing for mypyc to gain) and the loade
 :mod:`world.compiled`. Two rules keep the compiled numbers the pure ones: a float
 ``sum`` that may be empty starts at ``0.0`` (mypyc's empty ``sum`` is the int 0), and
 no ``sum`` of a generator (mypyc adds one up in a plain loop, where the built-in
-``sum`` of Python 3.12 compensates). Needs mypy (which ships mypyc),
+``sum`` of Python 3.12 compensates). Two more keep it sound: mypy must see Mesa's
+classes (``follow_untyped_imports`` for ``mesa.*`` in ``pyproject.toml``; as ``Any``,
+mypyc made their subclasses native classes whose ``__dict__`` the garbage collector
+never saw, and no model was ever freed), and no ``functools.cached_property`` (mypyc
+makes it a plain getter that recomputes on every call). Needs mypy (which ships mypyc),
 setuptools and a C compiler; a build takes about two minutes on two cores.
 """
 
