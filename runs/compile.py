@@ -47,11 +47,11 @@ PURE = {
 
 def compiled_sources() -> list[str]:
     """The modules mypyc compiles: every module of ``world`` and ``agents`` but :data:`PURE`."""
-    from world.compiled import source_digests
+    from world.compiled import source_paths
 
     return [
         path
-        for path in source_digests()
+        for path in source_paths()
         if path.count("/") == 1 and not path.endswith("__init__.py") and path not in PURE
     ]
 

@@ -8,18 +8,27 @@ output table of every shipped scenario, and a sweep's tables, must match the pur
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from runs.compile import PURE, compiled_sources
-from world.compiled import MANIFEST, build_dir, platform_tag, source_digests, why_not_current
+from world.compiled import (
+    MANIFEST,
+    build_dir,
+    platform_tag,
+    source_digests,
+    source_paths,
+    why_not_current,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = (0, 1)
@@ -225,34 +234,35 @@ def test_a_build_of_other_sources_or_another_python_is_not_used(tmp_path: Path) 
 
 
 def test_numba_modules_stay_pure() -> None:
-    for path in source_digests():
+    for path in source_paths():
         if path.count("/") == 1 and "numba" in (ROOT / path).read_text():
             assert path in PURE
     assert not set(compiled_sources()) & set(PURE)
     assert "world/ledger.py" in compiled_sources() and "world/model.py" in compiled_sources()
 
 
+def _compiled_nodes() -> Iterator[tuple[str, ast.AST]]:
+    """Every syntax node of every module the build compiles, with the module's path."""
+    for path in compiled_sources():
+        for node in ast.walk(ast.parse((ROOT / path).read_text())):
+            yield path, node
+
+
 def test_no_compiled_module_sums_a_generator() -> None:
     # mypyc adds up sum(<generator>) in a plain loop, the built-in sum of a list with
     # compensation: a generator would make the compiled numbers differ from the pure ones
-    import ast
-
-    for path in compiled_sources():
-        for node in ast.walk(ast.parse((ROOT / path).read_text())):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "sum":
-                assert not isinstance(node.args[0], ast.GeneratorExp), f"{path}:{node.lineno}"
+    for path, node in _compiled_nodes():
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "sum":
+            assert not isinstance(node.args[0], ast.GeneratorExp), f"{path}:{node.lineno}"
 
 
 def test_no_compiled_module_caches_a_property() -> None:
     # mypyc compiles functools.cached_property to a plain getter: the model's firms by
     # role were rebuilt on each of about 700 calls a run (6 % of the firm side)
-    import ast
-
-    for path in compiled_sources():
-        for node in ast.walk(ast.parse((ROOT / path).read_text())):
-            if isinstance(node, ast.Attribute | ast.Name):
-                name = node.attr if isinstance(node, ast.Attribute) else node.id
-                assert name != "cached_property", f"{path}:{node.lineno}"
+    for path, node in _compiled_nodes():
+        if isinstance(node, ast.Attribute | ast.Name):
+            name = node.attr if isinstance(node, ast.Attribute) else node.id
+            assert name != "cached_property", f"{path}:{node.lineno}"
 
 
 def test_the_model_keeps_its_firms_by_role(compiled: Path) -> None:

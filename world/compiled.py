@@ -33,14 +33,18 @@ def build_dir() -> Path:
     return Path(os.environ.get("AIPM_COMPILED_DIR") or ROOT / "build" / "mypyc")
 
 
+def source_paths() -> list[str]:
+    """Every Python source of the firm-side packages, by path from the root, in order."""
+    return [
+        path.relative_to(ROOT).as_posix()
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+    ]
+
+
 def source_digests() -> dict[str, str]:
     """SHA-256 of every Python source of the firm-side packages, by path from the root."""
-    digests = {}
-    for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            rel = path.relative_to(ROOT).as_posix()
-            digests[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return digests
+    return {rel: hashlib.sha256((ROOT / rel).read_bytes()).hexdigest() for rel in source_paths()}
 
 
 def platform_tag() -> str:
