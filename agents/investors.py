@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from agents.streams import BlockStreams
+from agents.streams import BlockStreams, standard_normal
 from world import rounds, trading
 from world.market import InvestorParams
 from world.trading import portfolio_values, trade_quarter_kernel
@@ -255,10 +255,10 @@ class InvestorPopulation:
             wealth_w[lo:hi] = g.pareto(p.wealth_pareto_alpha, hi - lo)
             wealth_w[lo:hi] += 1.0
             rows = holdings[lo:hi]
-            g.standard_normal(out=rows)
+            standard_normal(g, rows)
             rows *= sigma
             np.exp(rows, out=rows)
-            g.standard_normal(out=noise[lo:hi])
+            standard_normal(g, noise[lo:hi])
 
         self._streams.each_block(draw)
         return wealth_w, holdings, noise
@@ -343,11 +343,11 @@ class InvestorPopulation:
         # all of the quarter's draws in bulk: shocks (r_n, 3, n_l + 1), then sentiment noise;
         # then uniforms for strategy revision and the new strategy (into reused buffers)
         if self._streams is None:
-            rng.standard_normal(out=self._normals)
+            standard_normal(rng, self._normals)
             rng.random(out=self._uniforms)
         else:  # the common shocks from rng, each investor's own draws from its block
             common = self._normals.size - self.n_investors
-            rng.standard_normal(out=self._normals[:common])
+            standard_normal(rng, self._normals[:common])
             self._streams.fill(self._normals[common:], self._uniforms.reshape(2, -1))
         record = np.empty(trading.record_size(k, n_l, r_n))  # filled by the kernel
         self.market_maker_cash += trade_quarter_kernel(
@@ -520,7 +520,7 @@ class InvestorPopulation:
         )
         eps = self._buffer("round_eps", self.n_investors)
         if self._streams is None:
-            rng.standard_normal(out=eps)
+            standard_normal(rng, eps)
         else:
             self._streams.fill(eps)
         return float(mark), anchors, eps

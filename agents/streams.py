@@ -9,6 +9,11 @@ fills an array), so a seed gives the same numbers whatever the thread count, and
 1e6 investors the draws take half the time they take on one core. A population of
 one block draws from the model's generator instead
 (:class:`agents.investors.InvestorPopulation`).
+
+Standard normals are drawn by :func:`standard_normal`: numba's compiled
+``Generator.standard_normal`` (numpy's ziggurat, the same numbers and the same state
+after them as ``numpy.random.Generator.standard_normal``) takes 3.8 ns a draw where
+numpy's takes 11 ns on the machines we measured.
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
-__all__ = ["BlockStreams"]
+__all__ = ["BlockStreams", "standard_normal"]
 
 FloatArray = NDArray[np.float64]
 
@@ -38,6 +44,26 @@ def _executor(threads: int) -> ThreadPoolExecutor:
             _pool[2].shutdown(wait=False)
         _pool = (pid, threads, ThreadPoolExecutor(threads, thread_name_prefix="aipm-draws"))
     return _pool[2]
+
+
+@njit(cache=True, nogil=True)
+def _fill_standard_normal(g, out):  # pragma: no cover - compiled
+    """``out[i] = g.standard_normal()`` in turn (numba's port of numpy's ziggurat)."""
+    for i in range(out.shape[0]):
+        out[i] = g.standard_normal()
+
+
+def standard_normal(rng: np.random.Generator, out: FloatArray) -> None:
+    """Fill ``out`` with standard normals from ``rng``: ``rng.standard_normal(out=out)``, faster.
+
+    The same numbers, in the same order, and ``rng`` left in the same state as numpy's
+    method (``tests/test_streams.py`` checks both over millions of draws, tails
+    included); the draws are made by compiled code that releases the GIL. ``out`` is a
+    C-contiguous float64 array of any shape.
+    """
+    if out.dtype != np.float64 or not out.flags.c_contiguous:
+        raise ValueError("out must be a C-contiguous float64 array")
+    _fill_standard_normal(rng, out.reshape(-1))
 
 
 class BlockStreams:
@@ -78,7 +104,7 @@ class BlockStreams:
 
         def draw(g: np.random.Generator, lo: int, hi: int) -> None:
             if normals is not None:
-                g.standard_normal(out=normals[lo:hi])
+                standard_normal(g, normals[lo:hi])
             if uniforms is not None:
                 g.random(out=uniforms[0, lo:hi])
                 g.random(out=uniforms[1, lo:hi])
