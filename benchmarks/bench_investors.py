@@ -6,7 +6,8 @@ Usage::
 
 Each (implementation, size) runs in a fresh subprocess so that peak RSS
 (``ru_maxrss``) belongs to that size alone. Timings exclude interpreter start-up,
-imports and numba compilation (a warm-up on a tiny population loads the kernels);
+imports and numba compilation (a warm-up on a tiny population and on one of two
+blocks loads the kernels, the block-parallel ones too);
 they include building the population and trading every quarter. The JSON is
 written atomically (``common.write_json``: temporary file + ``os.replace``) with
 machine information.
@@ -58,9 +59,11 @@ def worker(kind: str, n: int, quarters: int, seed: int) -> dict:
                 p, NAMES, SHARES, PRICES, FLOAT, rng, private_assets=["OpenAI"]
             )
 
+        from world.trading import BLOCK
+
         rng = np.random.default_rng(seed)
-        tiny = build(10, rng)
-        tiny.trade_quarter(*inputs[0], rng)
+        for size in (10, BLOCK + 1):  # one block, and two: the block-parallel kernels
+            build(size, rng).trade_quarter(*inputs[0], rng)
         warm = time.perf_counter() - warm
         t0 = time.perf_counter()
         pop = build(n, rng)

@@ -15,12 +15,15 @@ repeat ``r`` runs seed ``--seed + r``, since a run's cost depends on its path �
 * ``population``: the investor population alone (``InvestorPopulation`` with the
   baseline's parameters and synthetic fundamentals and news), then five funding
   rounds, each timed;
-* ``floor``: :mod:`floor` — the trading kernel's bytes streamed with no work, the
-  same passes per quarter on the same blocks and cores.
+* ``floor``: :mod:`floor` — the trading kernel's bytes streamed with no work, each
+  kind of pass its own arrays (the first and the last pass stream more than a
+  sub-round), the same passes per quarter on the same blocks and cores.
 
-Each subprocess first imports and warms up (kernels loaded from numba's cache, a tiny
-run); wall and CPU seconds (all threads) cover the timed part only, peak RSS is
-reported in full and above that import floor. Ratios are taken pair by pair
+Each subprocess first imports and warms up (kernels loaded from numba's cache: a tiny
+run, then a population of one block and one of two, so that the block-parallel kernels
+are loaded too; until stop 49 they were loaded inside the timed part at 1e5 and 1e6);
+wall and CPU seconds (all threads) cover the timed part only, peak RSS is reported in
+full and above that import floor. Ratios are taken pair by pair
 (model / floor and population / floor of the same repeat) and summarised by their
 median, min and max (wall, and CPU seconds as a check when the machine is busy).
 Targets (issue 13): model ≤ 1.5 × floor and ≤ 1 GB above the
@@ -76,13 +79,16 @@ def worker(kind: str, n: int, quarters: int, seed: int) -> dict:
     import floor
 
     from runs.simulate import simulate
+    from world.trading import BLOCK
 
-    simulate(_scenario(200, 2), 0)  # load every kernel
-    pop, rng, caps = _population(200, seed)
-    pop.trade_quarter(caps, np.zeros(caps.size), rng)
-    pop.funding_round(1.0, float(caps[-1]), float(caps[-1]), rng)
-    arrays = floor.make_arrays(200, caps.size, int(pop.listed.sum()))
-    floor.floor_quarters(arrays, 1, pop.params.sub_rounds)
+    simulate(_scenario(200, 2), 0)  # load every kernel: the firm side's, and the market's
+    for warm in (200, BLOCK + 1):  # for one block, and the block-parallel ones for many
+        pop, rng, caps = _population(warm, seed)
+        pop.trade_quarter(caps, np.zeros(caps.size), rng)
+        pop.funding_round(1.0, float(caps[-1]), float(caps[-1]), rng)
+        pop.secondary_quote(0.01, float(caps[-1]), rng, max_step=2.0)
+        arrays = floor.make_arrays(warm, caps.size, int(pop.listed.sum()))
+        floor.floor_quarters(arrays, 1, pop.params.sub_rounds)
     extra: dict = {}
     if kind == "model":
         scenario = _scenario(n, quarters)
@@ -109,7 +115,13 @@ def worker(kind: str, n: int, quarters: int, seed: int) -> dict:
         rss0 = peak_rss_mb()
         t0, c0 = time.perf_counter(), cpu_seconds()
         floor.floor_quarters(arrays, quarters, pop.params.sub_rounds)
-        extra = {"bytes_per_investor_pass": floor.bytes_per_investor_pass(int(pop.listed.sum()))}
+        n_l, k = int(pop.listed.sum()), caps.size
+        extra = {
+            "bytes_per_investor_pass": floor.bytes_per_investor_pass(n_l),
+            "bytes_per_investor_quarter": floor.bytes_per_investor_quarter(
+                k, n_l, pop.params.sub_rounds
+            ),
+        }
     if kind != "population":
         wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     peak = peak_rss_mb()

@@ -1,13 +1,28 @@
 """The floor: a kernel that streams the trading kernel's bytes and does next to no work.
 
-Per investor and pass it reads and writes exactly the arrays one pass of
-:func:`world.trading.trade_quarter_kernel` reads and writes — strategy (int8),
-capacity, tilt, cash, the listed columns of holdings and the pending orders — over
-the same blocks (:func:`world.trading.block_bounds`) on all cores, with one add per
-value. ``1 + 8 + 8 + 2·8 + 2·(2·8·n_listed)`` bytes per investor-pass (225 B for
-six listed firms), :func:`world.trading.passes_per_quarter` passes per quarter. No
-model can trade a quarter faster on this memory layout; the benchmarks report the
-model's time as a multiple of it, measured in the same run.
+Per investor and pass it reads and writes exactly the arrays that kind of pass of
+:func:`world.trading.trade_quarter_kernel` reads and writes, over the same blocks
+(:func:`world.trading.block_bounds`) on all cores, with one add per value:
+
+* a sub-round: strategy (int8), capacity, tilt, cash and the listed columns of
+  holdings and of the pending orders, each read and written but the first three
+  (``1 + 8 + 8 + 2·8 + 2·(2·8·n_listed)`` bytes: 225 B for six listed firms);
+* the first pass (news and the first sub-round): a sub-round's bytes, and every
+  other column of holdings read (the wealth at the open values the whole row),
+  sentiment read and written, the wealth at the open and the tilt written
+  (``+ 8·(n_assets − n_listed) + 2·8 + 8 + 8``);
+* the last pass (the last fills, switching, sentiment): a sub-round's bytes but
+  capacity and tilt (no new orders), and the other holdings columns, the two
+  uniforms, the sentiment's normal, the wealth at the open read, sentiment read and
+  written (``− 2·8 + 8·(n_assets − n_listed) + 2·8 + 8 + 8 + 2·8``);
+* the spread of sentiment: sentiment read (8 B).
+
+:func:`bytes_per_investor_quarter` adds them up: 3,013 B a quarter for the baseline
+(seven assets, six listed, twelve sub-rounds), against 13 × 225 = 2,925 B for a floor
+that streams a sub-round's bytes on every pass (the floor of stops 44-48). No model can
+trade a quarter faster on this memory layout; the benchmarks report the model's time
+as a multiple of it, measured in the same run. The quarter's random draws, which
+:mod:`agents.streams` writes before the kernel runs, are not in it: they are work.
 """
 
 from __future__ import annotations
@@ -17,16 +32,50 @@ from numba import njit, prange
 
 from world.trading import block_bounds, passes_per_quarter
 
-__all__ = ["bytes_per_investor_pass", "floor_quarters", "make_arrays"]
+__all__ = [
+    "bytes_per_investor_pass",
+    "bytes_per_investor_quarter",
+    "floor_quarters",
+    "make_arrays",
+]
+
+OPEN, TRADE, CLOSE = 0, 1, 2
+"""Kinds of pass, as in :mod:`world.trading`."""
 
 
-def bytes_per_investor_pass(n_listed: int) -> int:
-    """Bytes one pass moves per investor (reads and writes)."""
-    return 1 + 8 + 8 + 2 * 8 + 2 * 2 * 8 * n_listed
+def bytes_per_investor_pass(n_listed: int, n_assets: int | None = None, kind: int = TRADE) -> int:
+    """Bytes one pass of ``kind`` moves per investor (reads and writes)."""
+    sub_round = 1 + 8 + 8 + 2 * 8 + 2 * 2 * 8 * n_listed
+    if kind == TRADE:
+        return sub_round
+    if n_assets is None:
+        raise ValueError("n_assets is needed for the first and the last pass")
+    other = 8 * (n_assets - n_listed)  # the holdings columns a sub-round does not read
+    if kind == OPEN:  # + sentiment read and written, wealth at the open and tilt written
+        return sub_round + other + 2 * 8 + 8 + 8
+    # CLOSE: no capacity or tilt read; + two uniforms, a normal, the wealth at the
+    # open read, sentiment read and written
+    return sub_round - 2 * 8 + other + 2 * 8 + 8 + 8 + 2 * 8
+
+
+def bytes_per_investor_quarter(n_assets: int, n_listed: int, sub_rounds: int) -> int:
+    """Bytes a quarter's passes move per investor: first, sub-rounds, last, spread."""
+    trades = passes_per_quarter(sub_rounds) - 2
+    return (
+        bytes_per_investor_pass(n_listed, n_assets, OPEN)
+        + trades * bytes_per_investor_pass(n_listed)
+        + bytes_per_investor_pass(n_listed, n_assets, CLOSE)
+        + 8
+    )
 
 
 def make_arrays(n: int, n_assets: int, n_listed: int, seed: int = 0) -> tuple:
-    """The arrays of a population of ``n`` investors, filled (every page touched)."""
+    """The arrays of a population of ``n`` investors, filled (every page touched).
+
+    Strategy, capacity, tilt, cash, holdings, pending orders, the listed columns, and
+    the arrays of the first and last passes: sentiment, wealth at the open, uniforms
+    (2, n) and normals.
+    """
     rng = np.random.default_rng(seed)
     types = rng.integers(0, 3, n).astype(np.int8)
     capacity = rng.random(n)
@@ -35,45 +84,96 @@ def make_arrays(n: int, n_assets: int, n_listed: int, seed: int = 0) -> tuple:
     holdings = rng.random((n, n_assets))
     pending = rng.random((n, n_listed))
     listed_idx = np.arange(n_listed, dtype=np.int64)
-    return types, capacity, tilt, cash, holdings, pending, listed_idx
+    sentiment = rng.random(n)
+    wealth0 = rng.random(n)
+    uniforms = rng.random((2, n))
+    normals = rng.random(n)
+    return (
+        types, capacity, tilt, cash, holdings, pending, listed_idx, sentiment, wealth0,
+        uniforms, normals,
+    )  # fmt: skip
 
 
 @njit(cache=True)
-def _floor_block(lo, hi, types, capacity, tilt, cash, holdings, pending, listed_idx, x):
+def _floor_block(
+    kind, lo, hi, types, capacity, tilt, cash, holdings, pending, listed_idx, sentiment, wealth0,
+    uniforms, normals, x,
+):  # fmt: skip
+    n_l = listed_idx.shape[0]
     acc = 0.0
     for i in range(lo, hi):  # pragma: no cover - compiled
-        a = capacity[i] + tilt[i] + types[i]
+        a = float(types[i])
+        if kind != CLOSE:  # new orders: capacity and tilt
+            a += capacity[i] + tilt[i]
         c = cash[i]
-        for j in range(listed_idx.shape[0]):
+        for j in range(n_l):
             k = listed_idx[j]
             h = holdings[i, k] + x
             holdings[i, k] = h
             pending[i, j] = pending[i, j] + x * a
             c += x * h
         cash[i] = c
+        if kind != TRADE:  # the rest of the row, and sentiment
+            for k in range(n_l, holdings.shape[1]):
+                a += holdings[i, k]
+            sentiment[i] = sentiment[i] + x * a
+        if kind == OPEN:
+            wealth0[i] = x * c
+            tilt[i] = x * a
+        elif kind == CLOSE:
+            a += uniforms[0, i] + uniforms[1, i] + normals[i] + wealth0[i]
         acc += a
     return acc
 
 
 @njit(cache=True, parallel=True)
-def _floor_pass(bounds, types, capacity, tilt, cash, holdings, pending, listed_idx, x, out):
-    for b in prange(bounds.shape[0] - 1):
+def _floor_pass(
+    kind, bounds, types, capacity, tilt, cash, holdings, pending, listed_idx, sentiment, wealth0,
+    uniforms, normals, x,
+):  # fmt: skip
+    out = np.empty(bounds.shape[0] - 1)
+    for b in prange(bounds.shape[0] - 1):  # pragma: no cover - compiled
         out[b] = _floor_block(
-            bounds[b], bounds[b + 1], types, capacity, tilt, cash, holdings, pending,
-            listed_idx, x,
+            kind, bounds[b], bounds[b + 1], types, capacity, tilt, cash, holdings, pending,
+            listed_idx, sentiment, wealth0, uniforms, normals, x,
         )  # fmt: skip
+    return out.sum()
+
+
+@njit(cache=True)
+def _spread_block(lo, hi, sentiment):
+    acc = 0.0
+    for i in range(lo, hi):  # pragma: no cover - compiled
+        acc += sentiment[i] * sentiment[i]
+    return acc
+
+
+@njit(cache=True, parallel=True)
+def _spread_pass(bounds, sentiment):
+    out = np.empty(bounds.shape[0] - 1)
+    for b in prange(bounds.shape[0] - 1):  # pragma: no cover - compiled
+        out[b] = _spread_block(bounds[b], bounds[b + 1], sentiment)
+    return out.sum()
 
 
 def floor_quarters(arrays: tuple, quarters: int, sub_rounds: int) -> float:
-    """Stream the arrays ``quarters × passes_per_quarter(sub_rounds)`` times; a checksum."""
-    types = arrays[0]
-    bounds = block_bounds(types.shape[0])
-    out = np.zeros(bounds.shape[0] - 1)
+    """Stream the arrays as ``quarters`` quarters of passes would; a checksum.
+
+    Each quarter: the first pass, ``passes_per_quarter(sub_rounds) − 2`` sub-rounds,
+    the last pass, and the spread of sentiment, on all cores (one block: serially, as
+    the trading kernel does).
+    """
+    n = arrays[0].shape[0]
+    bounds = block_bounds(n)
+    one_block = bounds.shape[0] == 2
+    kinds = [OPEN] + [TRADE] * (passes_per_quarter(sub_rounds) - 2) + [CLOSE]
+    sentiment = arrays[7]
     total = 0.0
-    for _ in range(quarters * passes_per_quarter(sub_rounds)):
-        if out.shape[0] == 1:  # one block: serial, as the trading kernel does
-            out[0] = _floor_block(0, types.shape[0], *arrays, 1e-300)
-        else:
-            _floor_pass(bounds, *arrays, 1e-300, out)
-        total += float(out.sum())
+    for _ in range(quarters):
+        for kind in kinds:
+            if one_block:
+                total += _floor_block(kind, 0, n, *arrays, 1e-300)
+            else:
+                total += _floor_pass(kind, bounds, *arrays, 1e-300)
+        total += _spread_block(0, n, sentiment) if one_block else _spread_pass(bounds, sentiment)
     return total
