@@ -16,6 +16,7 @@ from world.rounds import (
     ROUND_FLOATS,
     ROUND_INTS,
     SCATTERED,
+    SELECT_MIN,
     _sort_indices,
     _valuations_range,
     best_first,
@@ -125,6 +126,51 @@ def test_best_first_is_the_stable_sort(res, data):
     assert best_first(res, idx).tolist() == expected.tolist()
 
 
+def _many_valuations(kind, m, rng):
+    """``m`` valuations of a kind that stresses the bucketing of large rounds."""
+    if kind == "spread":  # three anchors, lognormal noise: the model's rounds
+        return rng.choice([944.0, 300.0, 310.0], m) * rng.lognormal(0.0, 0.4, m)
+    if kind == "ties":  # a few values: whole buckets of equal keys
+        return rng.choice([1.0, 2.0, 2.5, 3.0], m)
+    if kind == "extremes":  # infinite, subnormal, huge and zero valuations side by side
+        return rng.choice([np.inf, 1e-310, 1e300, 0.0, -0.0, 5.0], m) * rng.uniform(1, 2, m)
+    if kind == "narrow":  # keys that differ in their last bits only
+        return 1.0 + rng.integers(0, 1_000, m) * np.finfo(float).eps
+    return np.full(m, 7.0)  # all equal
+
+
+@pytest.mark.parametrize("kind", ["spread", "ties", "extremes", "narrow", "equal"])
+@pytest.mark.parametrize("m", [SELECT_MIN, 3 * SELECT_MIN + 17])
+def test_marginal_bid_of_many_bids_is_the_sorted_crossing(kind, m):
+    """From SELECT_MIN valid bids the selection buckets them first: the same marginal bid."""
+    rng = np.random.default_rng(m)
+    n = m + m // 9
+    res = _many_valuations(kind, n, rng)
+    commit = rng.uniform(0.01, 5.0, n)
+    valid = np.sort(rng.choice(n, m, replace=False)).astype(np.int64)
+    order = valid[np.argsort(-res[valid], kind="stable")]
+    cum = np.cumsum(commit[order])
+    checked = 0
+    for share in np.linspace(0.001, 0.999, 41):
+        sought = share * cum[-1]
+        if np.any(np.abs(cum - sought) <= 1e-9 * cum[-1]):
+            continue  # a last-bit tie with a running total: summation order decides
+        expected = order[np.searchsorted(cum, sought, side="left")]
+        assert marginal_bid(res, commit, valid, sought) == expected
+        checked += 1
+    assert checked >= 30
+
+
+@pytest.mark.parametrize("kind", ["spread", "ties", "extremes", "narrow", "equal"])
+def test_best_first_of_many_bids_is_the_stable_sort(kind):
+    """Large sorts (an odd or even number of radix passes, scratch reused): argsort's order."""
+    rng = np.random.default_rng(3)
+    res = _many_valuations(kind, 3 * SELECT_MIN, rng)
+    idx = rng.permutation(res.size)[: 2 * SELECT_MIN].astype(np.int64)
+    expected = idx[np.argsort(-res[idx], kind="stable")]
+    np.testing.assert_array_equal(best_first(res, idx), expected)
+
+
 def _population(n, seed, **kw):
     params = InvestorParams(n_investors=n, **kw)
     return InvestorPopulation(
@@ -135,7 +181,7 @@ def _population(n, seed, **kw):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    n=st.integers(1, 3_000),
+    n=st.integers(1, 3_000) | st.sampled_from([SELECT_MIN + 321, 3 * SELECT_MIN]),
     seed=st.integers(0, 2**32 - 1),
     mood=st.floats(-1.0, 1.0),
     dispersion=st.sampled_from([0.0, 0.3]) | st.floats(0.0, 3.0),
