@@ -262,8 +262,9 @@ def _marginal_bid_into(res, commit, valid, sought, idx, vals, wts):  # pragma: n
     From :data:`SELECT_MIN` valid bids, one pass buckets them by the leading
     :data:`SELECT_BITS` bits in which their keys differ (best first; each bucket's
     bids and commitments counted) and the quickselect runs on the bucket where the
-    running total reaches ``sought`` only: about four times as fast at a million bids
-    as a quickselect on them all, whose partitions mispredict a branch on every bid.
+    running total reaches ``sought`` only: 2.7-3.0 ms for 930,000 bids, against 16-24 ms
+    for a quickselect on them all, whose partitions mispredict a branch on almost every
+    bid.
     """
     m = valid.shape[0]
     need = sought
