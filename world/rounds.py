@@ -225,21 +225,25 @@ SELECT_MIN = 4_096
 
 
 @njit(cache=True, inline="always")
-def _descending_keys(bits, m):  # pragma: no cover - compiled
-    """The first ``m`` doubles of ``bits`` (as uint64) made keys of descending order, in place.
+def _descending_keys(res, idx, keys):  # pragma: no cover - compiled
+    """``keys[p]``: a key of ``res[idx[p]]`` whose unsigned order is descending value.
 
-    A double's bits (``-0.0`` must come as ``0.0``), flipped so that unsigned order is
-    the value's order (``~b`` for a negative value, the sign bit set for a positive),
-    then all flipped: unsigned order is descending value. Returns the least and the
-    greatest key.
+    The double's bits (``-0.0`` read as ``0.0``: equal values, equal keys), flipped so
+    that unsigned order is the value's order (``~b`` for a negative value, the sign bit
+    set for a positive), then all flipped. ``keys`` (uint64) is at least as long as
+    ``idx``. Returns the least and the greatest key.
     """
+    m = idx.shape[0]
+    x = keys.view(np.float64)
+    for p in range(m):
+        x[p] = res[idx[p]] + 0.0  # -0.0 + 0.0 is 0.0
     sign = np.uint64(1) << np.uint64(63)
     k_min = ~np.uint64(0)
     k_max = np.uint64(0)
     for p in range(m):
-        b = bits[p]
+        b = keys[p]
         k = ~(~b if b & sign else b | sign)
-        bits[p] = k
+        keys[p] = k
         k_min = min(k_min, k)
         k_max = max(k_max, k)
     return k_min, k_max
@@ -267,13 +271,9 @@ def _marginal_bid_into(res, commit, valid, sought, idx, vals, wts):  # pragma: n
     bid.
     """
     m = valid.shape[0]
-    need = sought
-    count = m
-    bits = vals.view(np.uint64)
     if m >= SELECT_MIN:
-        for p in range(m):
-            vals[p] = res[valid[p]] + 0.0
-        k_min, k_max = _descending_keys(bits, m)
+        bits = vals.view(np.uint64)
+        k_min, k_max = _descending_keys(res, valid, bits)
         if k_min != k_max:
             shift = _bucket_shift(k_min, k_max, SELECT_BITS)
             base = k_min >> shift
@@ -284,13 +284,13 @@ def _marginal_bid_into(res, commit, valid, sought, idx, vals, wts):  # pragma: n
             chosen = n_buckets - 1
             above = 0.0  # the commitments of the buckets before the chosen one
             for b in range(n_buckets):
-                if above + sums[b] >= need:
+                if above + sums[b] >= sought:
                     chosen = b
                     break
                 if b < n_buckets - 1:
                     above += sums[b]
-            # the bucket's bids, in investor order (c <= p: a key is read before its
-            # place is written)
+            # the bucket's bids, in investor order (count <= p: a key is read before
+            # its place is written)
             key = np.uint64(chosen) + base
             count = 0
             for p in range(m):
@@ -300,13 +300,12 @@ def _marginal_bid_into(res, commit, valid, sought, idx, vals, wts):  # pragma: n
                     vals[count] = res[i]
                     wts[count] = commit[i]
                     count += 1
-            need -= above
-            return _select(res, commit, idx, vals, wts, count, need)
+            return _select(res, commit, idx, vals, wts, count, sought - above)
     for p in range(m):  # the bids' valuations and commitments move with their indices:
         idx[p] = valid[p]  # the partitions read them in order, not scattered over the
         vals[p] = res[idx[p]]  # population
         wts[p] = commit[idx[p]]
-    return _select(res, commit, idx, vals, wts, count, need)
+    return _select(res, commit, idx, vals, wts, m, sought)
 
 
 @njit(cache=True)
@@ -414,10 +413,7 @@ def _best_first_into(res, idx, keys, keys_tmp, order, order_tmp):  # pragma: no 
     pages (about a tenth of the sort's time at 740,000 winners).
     """
     m = idx.shape[0]
-    x = keys.view(np.float64)
-    for p in range(m):
-        x[p] = res[idx[p]] + 0.0  # -0.0 + 0.0 is 0.0: equal values, equal keys
-    _descending_keys(keys, m)
+    _descending_keys(res, idx, keys)
     n_buckets = 1 << RADIX_BITS
     n_passes = 64 // RADIX_BITS
     mask = np.uint64(n_buckets - 1)
