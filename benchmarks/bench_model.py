@@ -152,6 +152,12 @@ def measure(kind: str, n: int, quarters: int, seed: int) -> dict:
     return row
 
 
+def _over_floor(rows: dict[str, list[dict]], kind: str, key: str, scale: float) -> dict:
+    """``kind``'s ``key`` over the floor's of the same repeat (times ``scale``), pair by pair."""
+    pairs = zip(rows[kind], rows["floor"], strict=True)
+    return spread([a[key] / (scale * f[key]) for a, f in pairs])
+
+
 def run(sizes: list[int], repeats: int, quarters: int, seed: int) -> dict:
     """All sizes, the kinds in turn, ``repeats`` times; ratios pair by pair."""
     from world.market import InvestorParams
@@ -167,28 +173,16 @@ def run(sizes: list[int], repeats: int, quarters: int, seed: int) -> dict:
                 rows[kind].append(measure(kind, n, quarters, seed + r))
         # the model also trades the scenario's burn-in quarters before its first one
         traded = (quarters + burn_in) / quarters
-        ratio = (
-            {
-                "model_over_floor_of_its_quarters": spread(
-                    [
-                        a["wall_s"] / (traded * f["wall_s"])
-                        for a, f in zip(rows["model"], rows["floor"], strict=True)
-                    ]
-                ),
-            }
-            | {
-                f"{k}_over_floor": spread(
-                    [a["wall_s"] / f["wall_s"] for a, f in zip(rows[k], rows["floor"], strict=True)]
-                )
-                for k in ("model", "population")
-            }
-            | {
-                f"{k}_over_floor_cpu": spread(
-                    [a["cpu_s"] / f["cpu_s"] for a, f in zip(rows[k], rows["floor"], strict=True)]
-                )
-                for k in ("model", "population")
-            }
-        )
+        ratio = {
+            f"{k}_over_floor{suffix}": _over_floor(rows, k, key, scale)
+            for k, suffix, key, scale in (
+                ("model", "", "wall_s", 1.0),
+                ("population", "", "wall_s", 1.0),
+                ("model", "_cpu", "cpu_s", 1.0),
+                ("population", "_cpu", "cpu_s", 1.0),
+                ("model", "_of_its_quarters", "wall_s", traded),
+            )
+        }
         out["sizes"][str(n)] = {
             "runs": rows,
             "wall_s": {k: spread([r["wall_s"] for r in rows[k]]) for k in KINDS},
