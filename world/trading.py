@@ -508,12 +508,37 @@ def _plan(
     return h, q, amount, h_new, order, d, buys
 
 
+@njit(cache=True, inline="always")
+def _take_news(i, types, holdings, cash, tilt, opening):  # pragma: no cover - compiled
+    """Investor ``i`` at the open: head count, wealth, news into sentiment, tilt; its sentiment.
+
+    ``opening`` is ``(sentiment, prices, news, wealth0, counts, news_sensitivity,
+    sentiment_tilt)``: sentiment moves by ``news_sensitivity`` times the value-weighted
+    news of the investor's portfolio, clipped to [−1, 1], and tilts its orders by
+    ``sentiment_tilt`` times itself.
+    """
+    sentiment, prices, news, wealth0, counts, ns, kappa = opening
+    counts[types[i]] += 1
+    wealth0[i], weighted_news = _investor_value(holdings, cash, prices, news, i)
+    si = sentiment[i] + ns * weighted_news
+    si = min(max(si, -1.0), 1.0)
+    sentiment[i] = si
+    tilt[i] = kappa * si
+    return si
+
+
 @njit(cache=True)
 def _trade_range(
     lo, hi, types, capacity, tilt, holdings, cash, pending, listed, price, fill, float_shares,
-    signal, do_order, sums,
+    signal, do_order, sums, opening=None,
 ):  # fmt: skip  # pragma: no cover - compiled
     """Investors ``lo..hi-1`` in turn fill their pending orders at ``price``, then place new ones.
+
+    With ``opening`` — ``(sentiment, prices, news, wealth0, counts, news_sensitivity,
+    sentiment_tilt)`` — each investor first takes the news of the first pass
+    (:func:`_open_block`: its head count, wealth at the open, sentiment and tilt),
+    and the sum of the new sentiments is returned (0.0 without: the branch is
+    compiled away when ``opening`` is ``None``).
 
     Per listed asset ``j`` (one lane of a vector each; ``listed`` holds their columns
     of ``holdings``): the pending order is filled at ``price[j]``, a sell capped by
@@ -559,7 +584,10 @@ def _trade_range(
     s2 = _row(sums, 2, 0, listed)
     s3 = _row(sums, 3, 0, listed)
     s4 = _row(sums, 4, 0, listed)
+    s_open = 0.0
     for i in range(lo, hi):
+        if opening is not None:
+            s_open += _take_news(i, types, holdings, cash, tilt, opening)
         _, q, amount, h_new, _, d, buys = _plan(
             i, types, capacity, tilt, holdings, pending, listed, price_l, fill_l, float_l, signal,
             do_order, partial_fill, span, zero,
@@ -590,12 +618,13 @@ def _trade_range(
     _set_row(sums, 2, 0, s2)
     _set_row(sums, 3, 0, s3)
     _set_row(sums, 4, 0, s4)
+    return s_open
 
 
 CHUNK = 256
-"""Investors the first and the last pass take at a time: their rows are read by a
-scalar loop (news, or switching and sentiment) and by :func:`_trade_range` while
-they are still in the core's cache."""
+"""Investors the last pass takes at a time: their rows are read by :func:`_trade_range`
+and then by a scalar loop (switching and sentiment) while they are still in the
+core's cache."""
 
 
 @njit(cache=True)
@@ -603,27 +632,23 @@ def _open_block(
     lo, hi, types, capacity, sentiment, holdings, cash, pending, listed, float_shares,
     prices, news, price, fill, signal, pars, wealth0, tilt, out, counts, s_sum,
 ):  # fmt: skip  # pragma: no cover - compiled
-    """Investors ``lo..hi-1``: news moves sentiment, wealth at the open, the first pass."""
-    ns = pars[P_NEWS_SENSITIVITY]
-    kappa = pars[P_SENTIMENT_TILT]
+    """Investors ``lo..hi-1``: news moves sentiment, wealth at the open, the first pass.
+
+    Each investor takes the news (:func:`_take_news`) just before it trades, in one
+    loop (:func:`_trade_range` with ``opening``): the row is read once, where a loop
+    over a chunk's news before its trades took 17.6-18.2 ns an investor against
+    14.0-14.2 at 1e6 on two threads (the same operations, so the same bits).
+    """
     out[:, :] = 0.0
     counts[:] = 0
-    s = 0.0
-    for c_lo in range(lo, hi, CHUNK):
-        c_hi = min(c_lo + CHUNK, hi)
-        for i in range(c_lo, c_hi):
-            counts[types[i]] += 1
-            wealth0[i], weighted_news = _investor_value(holdings, cash, prices, news, i)
-            si = sentiment[i] + ns * weighted_news
-            si = min(max(si, -1.0), 1.0)
-            sentiment[i] = si
-            tilt[i] = kappa * si
-            s += si
-        _trade_range(
-            c_lo, c_hi, types, capacity, tilt, holdings, cash, pending, listed, price, fill,
-            float_shares, signal, True, out,
-        )  # fmt: skip
-    s_sum[0] = s
+    opening = (
+        sentiment, prices, news, wealth0, counts, pars[P_NEWS_SENSITIVITY],
+        pars[P_SENTIMENT_TILT],
+    )  # fmt: skip
+    s_sum[0] = _trade_range(
+        lo, hi, types, capacity, tilt, holdings, cash, pending, listed, price, fill,
+        float_shares, signal, True, out, opening,
+    )  # fmt: skip
 
 
 @njit(cache=True)
