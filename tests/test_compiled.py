@@ -303,7 +303,11 @@ def test_a_finished_run_is_freed_compiled(compiled: Path) -> None:
         "import json, sys; sys.path.insert(0, 'tests'); import test_compiled as t; "
         "print(json.dumps(t.leak_check()))"
     )
+    # a leak makes the count grow; it may shrink by an object or two when a library's
+    # own bounded cache is trimmed during the runs (hypothesis's, after its tests)
     done = _python(code, compiled)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert json.loads(done.stdout.splitlines()[-1]) == {"model_freed": True, "growth": 0}
-    assert leak_check() == {"model_freed": True, "growth": 0}  # and the pure sources
+    freed = json.loads(done.stdout.splitlines()[-1])
+    assert freed["model_freed"] and freed["growth"] <= 0, freed
+    freed = leak_check()  # and the pure sources
+    assert freed["model_freed"] and freed["growth"] <= 0, freed
