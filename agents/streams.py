@@ -53,6 +53,23 @@ def _fill_standard_normal(g, out):  # pragma: no cover - compiled
         out[i] = g.standard_normal()
 
 
+@njit(cache=True, nogil=True)
+def _fill_quarter(g, normals, u0, u1):  # pragma: no cover - compiled
+    """A block's draws of a quarter in one compiled call: ``normals``, then ``u0``, then ``u1``.
+
+    The normals are numba's port of numpy's ziggurat and the uniforms its
+    ``Generator.random`` (the bit generator's own ``next_double``): numpy's numbers,
+    in numpy's order, at about 0.7 ns an investor less than three calls (one release
+    of the GIL, not three; 4.2 against 4.9 ns at 1e6 investors on two threads).
+    """
+    for i in range(normals.shape[0]):
+        normals[i] = g.standard_normal()
+    for i in range(u0.shape[0]):
+        u0[i] = g.random()
+    for i in range(u1.shape[0]):
+        u1[i] = g.random()
+
+
 COMPILED_NORMALS_MIN = 2_048
 """Draws from which :func:`standard_normal` calls the compiled loop: each call spends
 about 10 us handing the generator to numba, the time numpy takes for ~1,300 draws."""
@@ -112,6 +129,9 @@ class BlockStreams:
                 raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
 
         def draw(g: np.random.Generator, lo: int, hi: int) -> None:
+            if normals is not None and uniforms is not None and hi - lo >= COMPILED_NORMALS_MIN:
+                _fill_quarter(g, normals[lo:hi], uniforms[0, lo:hi], uniforms[1, lo:hi])
+                return
             if normals is not None:
                 standard_normal(g, normals[lo:hi])
             if uniforms is not None:

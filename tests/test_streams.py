@@ -164,3 +164,39 @@ def test_compiled_normals_reach_the_tail():
 def test_compiled_normals_want_a_contiguous_float64_array(out):
     with pytest.raises(ValueError, match="C-contiguous float64"):
         streams.standard_normal(np.random.default_rng(0), out)
+
+
+@pytest.mark.parametrize(
+    "bit_generator", [np.random.PCG64, np.random.PCG64DXSM, np.random.SFC64, np.random.Philox]
+)
+def test_a_blocks_quarter_in_one_compiled_call_is_numpys_bit_for_bit(bit_generator):
+    """``_fill_quarter`` draws numpy's normals, then numpy's two rows of uniforms."""
+    for seed in (0, 5):
+        ours, theirs = (
+            np.random.Generator(bit_generator(seed)),
+            np.random.Generator(bit_generator(seed)),
+        )
+        for n in (300_000, 1, 0, 4_099):
+            normals, uniforms = np.empty(n), np.empty((2, n))
+            streams._fill_quarter(ours, normals, uniforms[0], uniforms[1])
+            np.testing.assert_array_equal(normals, theirs.standard_normal(n))
+            np.testing.assert_array_equal(uniforms[0], theirs.random(n))
+            np.testing.assert_array_equal(uniforms[1], theirs.random(n))
+            np.testing.assert_equal(ours.bit_generator.state, theirs.bit_generator.state)
+
+
+def test_fill_draws_a_blocks_quarter_as_three_numpy_calls():
+    """:meth:`BlockStreams.fill` of normals and uniforms: each block's numpy calls in turn."""
+    n = N_MANY
+    bounds = block_bounds(n)
+    s = BlockStreams(bounds, np.random.default_rng(3))
+    twins = [np.random.Generator(np.random.PCG64()) for _ in s.generators]
+    for t, g in zip(twins, s.generators, strict=True):  # each block's stream, copied
+        t.bit_generator.state = g.bit_generator.state
+    normals, uniforms = np.empty(n), np.empty((2, n))
+    s.fill(normals, uniforms)
+    for b, t in enumerate(twins):
+        lo, hi = bounds[b], bounds[b + 1]
+        np.testing.assert_array_equal(normals[lo:hi], t.standard_normal(hi - lo))
+        np.testing.assert_array_equal(uniforms[0, lo:hi], t.random(hi - lo))
+        np.testing.assert_array_equal(uniforms[1, lo:hi], t.random(hi - lo))
