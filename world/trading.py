@@ -22,6 +22,7 @@ import os
 # Read when numba starts its threads; set OMP_WAIT_POLICY yourself to override.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+import math  # noqa: E402
 import operator  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -359,6 +360,81 @@ def _ol_neg(a):
         return lambda a: _fneg(a)
 
 
+# --------------------------------------------------------------------------- tanh
+# numba compiles ``np.tanh`` to a call of the C library's ``tanh``, one value at a time
+# (8 ns a value on the Xeon we measure on); a loop calling it cannot use the core's
+# vector units. :func:`tanh` is made of multiplications, additions, one division and
+# bit operations, with no branch, so LLVM vectorises a loop over an array of
+# arguments (2.6 ns a value on the same machine). It is within 4 ulp of the C
+# library's ``tanh`` over the whole real line (``tests/test_tanh.py``), odd, and exact
+# at 0, ±inf and NaN. (It lives here, not in a module of its own: numba's cache of a
+# kernel is renewed when the kernel's own file changes, not when a file it inlines does.)
+#
+# Method: for ``a = |x|`` (at most 20, beyond which ``tanh`` rounds to 1),
+# ``tanh(a) = e / (e + 2)`` with ``e = expm1(2a)``; ``expm1(y) = 2^k (expm1(r) + 1) − 1``
+# with ``k = round(y / ln 2)`` and ``r = y − k ln 2`` (a two-part ``ln 2``, Cody and
+# Waite), ``|r| ≤ ln 2 / 2``; ``expm1(r)`` by its Taylor series to ``r^13`` (the first
+# term left out is below 1.2e-17 of it) by Estrin's scheme (short chains of dependent
+# operations, which the vectorised loop overlaps). ``2^k`` is built from its bits. Both
+# terms of ``2^k · expm1(r) + (2^k − 1)`` are non-negative, so nothing cancels.
+
+LN2_HI = 6.93147180369123816490e-01
+"""The leading bits of ln 2 (fdlibm's ``ln2_hi``): ``k · LN2_HI`` is exact for |k| < 2^20."""
+LN2_LO = 1.90821492927058770002e-10
+"""ln 2 less :data:`LN2_HI` (fdlibm's ``ln2_lo``)."""
+INV_LN2 = 1.0 / math.log(2.0)
+SATURATES = 20.0
+"""``|x|`` from which ``tanh(x)`` is ±1 in double precision (1 − tanh(20) ≈ 8e-18)."""
+_C = tuple(1.0 / math.factorial(i) for i in range(2, 14))
+C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12, C13 = _C  # Taylor coefficients of expm1
+
+
+@intrinsic
+def _float_from_bits(typingctx, bits):
+    """The float64 whose IEEE bits are the int64 ``bits``."""
+    if bits != types.int64:
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+@intrinsic
+def _divide(typingctx, a, b):
+    """``a / b`` of two floats as the IEEE division alone (numba's ``/`` first tests ``b``)."""
+    if a != types.float64 or b != types.float64:
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.fdiv(args[0], args[1])
+
+    return types.float64(types.float64, types.float64), codegen
+
+
+@njit(cache=True, inline="always")
+def tanh(x):  # pragma: no cover - compiled
+    """``tanh(x)`` to within 4 ulp of the C library's, in operations a loop can vectorise."""
+    a = abs(x)
+    a = a if a < SATURATES else SATURATES  # NaN: SATURATES, and NaN is returned below
+    y = a + a
+    k = int(y * INV_LN2 + 0.5)  # y ≥ 0: the truncation rounds to nearest
+    kf = float(k)
+    r = (y - kf * LN2_HI) - kf * LN2_LO
+    r2 = r * r
+    r4 = r2 * r2
+    r8 = r4 * r4
+    s0 = (C2 + C3 * r) + (C4 + C5 * r) * r2
+    s1 = (C6 + C7 * r) + (C8 + C9 * r) * r2
+    s2 = (C10 + C11 * r) + (C12 + C13 * r) * r2
+    expm1_r = r + r2 * ((s0 + s1 * r4) + s2 * r8)
+    scale = _float_from_bits((k + 1023) << 52)  # 2^k, 0 ≤ k ≤ 58
+    e = scale * expm1_r + (scale - 1.0)  # expm1(2a) ≥ 0
+    t = math.copysign(_divide(e, e + 2.0), x)
+    return t if x == x else x
+
+
 @njit(cache=True, inline="always")
 def _vmax(a, b):  # pragma: no cover - compiled
     """``max(a, b)`` lane by lane, as numba compiles ``max`` on floats: ``b if b > a else a``."""
@@ -677,9 +753,10 @@ def _close_block(
     ``uniforms[1, i]``. Sentiment moves a share ``decay`` toward
     ``tanh(herd + return_sensitivity * R_i + sentiment_noise * normals[i])`` where
     ``R_i`` is the investor's return on wealth since ``wealth0``. The ``tanh`` of a
-    chunk are taken in a loop of their own: each call is long, and calls that depend
-    on nothing but their argument overlap in the core, where calls woven into each
-    investor's chain of wealth, return and sentiment waited for one another.
+    chunk are taken in a loop of their own, which LLVM vectorises (:func:`tanh`, within 4 ulp
+    of the C library's): the last pass took 20.6-21.9 ns an investor with
+    the C library's ``tanh`` called one value at a time, 16.4-17.0 with this one, at 1e6
+    investors on two threads.
     """
     switch_rate = pars[P_SWITCH_RATE]
     gamma = pars[P_RETURN_SENSITIVITY]
@@ -710,8 +787,8 @@ def _close_block(
             w0 = wealth0[i]
             ret = w / w0 - 1.0 if w0 > 0.0 else 0.0
             target[i - c_lo] = herd + gamma * ret + sigma_s * normals[i]
-        for r in range(c_hi - c_lo):  # libm's tanh, one call after another
-            target[r] = np.tanh(target[r])
+        for r in range(c_hi - c_lo):  # a vectorised loop
+            target[r] = tanh(target[r])
         for i in range(c_lo, c_hi):
             si = sentiment[i] + decay * (target[i - c_lo] - sentiment[i])
             sentiment[i] = si
