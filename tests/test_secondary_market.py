@@ -8,6 +8,8 @@ provider takes on no contract that puts its backlog above its limit in years of 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -20,7 +22,7 @@ from agents.investors import RoundOutcome
 from runs.scenario import apply_overrides, load_scenario
 from runs.simulate import simulate
 from world.model import AIEconomy
-from world.rounds import FAILED, FULL, secondary_quote
+from world.rounds import FAILED, FULL, secondary_quote, valuations
 
 WEIGHT, DISPERSION, COMMIT = 0.5, 0.3, 0.05
 
@@ -224,3 +226,93 @@ def test_a_provider_takes_on_no_more_than_its_backlog_room(root, years):
         assert f.offer(1e4, start, quarters) <= room + 1e-9
         if years == 1.0 and backlog > yearly:  # already above a year of sales: nothing new
             assert f.offer(1e4, start, quarters) == 0.0
+
+
+def _bisection(res, commit, held, offered, shares_out, low, high):
+    """The quote's search as first written, with a branch per bid (its definition; the C
+    library's ``exp`` and ``log``, as numba's)."""
+    bid, supply, inside = 0.0, offered, []
+    for r, c, h in zip(res, commit, held, strict=True):
+        if r > high:
+            bid += c
+        elif r <= low:
+            supply += h
+        else:
+            inside.append((r, c, h))
+    c_in, h_in = 0.0, 0.0  # summed in order (Python's sum() compensates)
+    for _, c, h in inside:
+        c_in += c
+        h_in += h
+    if bid + c_in - low / shares_out * supply < 0.0:
+        return FAILED, low
+    if bid - high / shares_out * (supply + h_in) >= 0.0:
+        return FULL, high
+    lo, hi = math.log(low), math.log(high)
+    for _ in range(64):
+        if not inside:
+            break
+        mid = 0.5 * (lo + hi)
+        v = math.exp(mid)
+        above, below = 0.0, 0.0
+        for r, c, h in inside:
+            if r > v:
+                above += c
+            else:
+                below += h
+        upper = bid + above - v / shares_out * (supply + below) >= 0.0
+        if upper:
+            lo, supply = mid, supply + below
+        else:
+            hi, bid = mid, bid + above
+        inside = [b for b in inside if (b[0] > v) == upper]
+    if inside:
+        return FULL, math.exp(0.5 * (lo + hi))
+    value = shares_out * bid / supply
+    return FULL, min(max(value, math.exp(lo)), math.exp(hi))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    seed=st.integers(0, 2**32 - 1),
+    edges=st.floats(0.0, 0.5),
+    nan_anchor=st.booleans(),
+    money=st.floats(20.0, 400.0),
+)
+def test_the_branch_free_search_gives_the_bisections_bits(n, seed, edges, nan_anchor, money):
+    """Bids at the bracket's ends, NaN valuations, ties: the same code and value, bit for bit."""
+    rng = np.random.default_rng(seed)
+    types = rng.integers(0, 3, n).astype(np.int8)
+    sentiment = rng.uniform(-1.0, 1.0, n)
+    sentiment[rng.random(n) < edges] = 0.0  # many valuations exactly at an anchor
+    cash = rng.uniform(-1.0, 10.0, n) * money / n  # the money bid meets the offer near 100
+    asks = rng.uniform(0.0, 1.0, n) * (rng.random(n) < 0.5) / n
+    eps = np.where(rng.random(n) < edges, 0.0, rng.standard_normal(n))
+    low, high = 60.0, 150.0
+    anchors = np.array([low, high, rng.uniform(50.0, 160.0)])  # valuations at low and high
+    if nan_anchor:
+        anchors[2] = np.nan
+    args = (types, sentiment, cash, asks, eps, anchors, WEIGHT, DISPERSION, COMMIT)
+    code, value = secondary_quote(*args, 0.01, 1.0, low, high)
+    res, commit = valuations(types, sentiment, cash, eps, anchors, WEIGHT, DISPERSION, COMMIT)
+    want = _bisection(res, commit, asks, 0.01, 1.0, low, high)
+    assert (code, value) == want or (np.isnan(value) and np.isnan(want[1]) and code == want[0])
+
+
+def test_the_bisection_examples_land_inside_the_bracket():
+    """The example above has teeth: most of its quotes are found by the bisection itself."""
+    inside = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        n = 200
+        cash = rng.uniform(-1.0, 10.0, n) * 100.0 / n
+        asks = rng.uniform(0.0, 1.0, n) * (rng.random(n) < 0.5) / n
+        types = rng.integers(0, 3, n).astype(np.int8)
+        sentiment, eps = rng.uniform(-1.0, 1.0, n), rng.standard_normal(n)
+        anchors = np.array([60.0, 150.0, 100.0])
+        code, value = secondary_quote(
+            types, sentiment, cash, asks, eps, anchors, WEIGHT, DISPERSION, COMMIT,
+            0.01, 1.0, 60.0, 150.0,
+        )  # fmt: skip
+        inside += code == FULL and 60.0 < value < 150.0
+    assert inside >= 30

@@ -692,16 +692,19 @@ def secondary_quote_into(
     c_in = floats[3 * n : 4 * n]
     h_in = floats[4 * n : 5 * n]
     m = 0
+    # No branch here or in the bisection's loops: a bid's side of a valuation is a coin
+    # toss to the branch predictor, and selects (adding 0.0, or writing every bid where
+    # the next one overwrites it unless it is kept) give the same sums in the same order.
+    # The slowest quotes of a 1e6 run took 11-16 ms against 20-22 ms with branches.
     for i in range(n):
-        if res[i] > high:
-            bid += commit[i]
-        elif res[i] <= low:
-            supply += held[i]
-        else:
-            r_in[m] = res[i]
-            c_in[m] = commit[i]
-            h_in[m] = held[i]
-            m += 1
+        r, c, h = res[i], commit[i], held[i]
+        over, under = r > high, r <= low
+        bid += c if over else 0.0
+        supply += h if under else 0.0
+        r_in[m] = r
+        c_in[m] = c
+        h_in[m] = h
+        m += 1 - (over | under)  # inside the bracket (NaN too, as before)
     if bid + _sum_first(c_in, m) - low / shares_out * supply < 0.0:
         return FAILED, low
     if bid - high / shares_out * (supply + _sum_first(h_in, m)) >= 0.0:
@@ -714,10 +717,9 @@ def secondary_quote_into(
         v = np.exp(mid)
         above, below = 0.0, 0.0
         for p in range(m):
-            if r_in[p] > v:
-                above += c_in[p]
-            else:
-                below += h_in[p]
+            up = r_in[p] > v
+            above += c_in[p] if up else 0.0
+            below += 0.0 if up else h_in[p]
         upper = bid + above - v / shares_out * (supply + below) >= 0.0
         if upper:
             lo = mid  # the bids at or below v offer shares throughout the new bracket
@@ -727,11 +729,11 @@ def secondary_quote_into(
             bid += above
         keep = 0
         for p in range(m):  # keep the bids inside the new bracket, in order
-            if (r_in[p] > v) == upper:
-                r_in[keep] = r_in[p]
-                c_in[keep] = c_in[p]
-                h_in[keep] = h_in[p]
-                keep += 1
+            r = r_in[p]
+            r_in[keep] = r
+            c_in[keep] = c_in[p]
+            h_in[keep] = h_in[p]
+            keep += (r > v) == upper
         m = keep
     if m > 0:  # valuations closer than a 2**-64 share of the bracket: take its middle
         return FULL, np.exp(0.5 * (lo + hi))
