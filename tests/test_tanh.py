@@ -1,4 +1,4 @@
-"""The trading kernel's vectorisable ``tanh`` (:func:`world.trading.tanh`) against the C library's."""
+"""The trading kernel's vectorisable ``tanh`` (:func:`world.trading.tanh`) against libm's."""
 
 import math
 
