@@ -12,13 +12,16 @@ from agents.investors import InvestorPopulation, RoundOutcome
 from world.market import InvestorParams
 from world.rounds import (
     FEW_TIES,
+    FULL,
     QUOTE_FLOATS,
     ROUND_FLOATS,
     ROUND_INTS,
     SCATTERED,
     SELECT_MIN,
+    UNDERSUBSCRIBED,
     _sort_indices,
     _valuations_range,
+    allocate,
     best_first,
     marginal_bid,
     primary_round,
@@ -350,3 +353,43 @@ def test_rounds_in_reused_scratch_are_those_in_fresh_arrays(
         quote = (types, sentiment, books["fresh"][0], asks, eps, anchors, *spread, 0.05)
         bracket = (0.1 * float(holdings[:, 1].sum()) + 1.0, 10.0, 100.0, 900.0)
         assert secondary_quote(*quote, *bracket) == secondary_quote_into(*quote, *bracket, floats)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_a_round_settles_its_winners_as_settle_does_even_when_the_marginal_bid_moves(seed):
+    """The books after a round equal :func:`settle` of :func:`allocate`'s winners, bit for bit.
+
+    Commitments of 1 and 1e16 make sums depend on their order, and ``sought`` sits on a
+    running total, so the selection and the winners' running total often disagree in
+    the last bit and the marginal bid moves by one place (then the winners are not the
+    ones the selection left in investor order); many rounds here settle in investor order.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 40))
+    types = rng.integers(0, 3, n).astype(np.int8)
+    anchors = np.array([4.0, 3.0, 2.0])  # with no sentiment or noise: res = anchors[types]
+    cash = np.where(rng.random(n) < 0.3, 1e16, 1.0) * rng.choice([1.0, 3.0, 0.1, 0.7], n)
+    holdings = rng.uniform(0.0, 1.0, (n, 2))
+    zeros = np.zeros(n)
+    res = anchors[types]
+    order = np.argsort(-res, kind="stable")
+    k = int(rng.integers(0, n - 1))
+    sought = np.nextafter(np.cumsum(cash[order])[k], [0.0, np.inf, np.inf][seed % 3])
+    books = (cash.copy(), holdings.copy())
+    floats, ints = np.empty(ROUND_FLOATS * n), np.empty(ROUND_INTS * n, dtype=np.int64)
+    code, fills, shares, pre, pps, *_ = primary_round_into(
+        types, zeros, *books, zeros, anchors, 0.0, 0.0, 1.0, 1.0, 4.0, sought, 0.0, 1, 10.0,
+        floats, ints,
+    )  # fmt: skip
+    everyone = np.arange(n, dtype=np.int64)
+    if code == FULL:
+        won, want_fills = allocate(res, cash, everyone, sought)
+    else:  # the bids' total, summed in investor order, fell short by rounding: all win
+        assert code == UNDERSUBSCRIBED
+        won = best_first(res, everyone)
+        want_fills = cash[won]
+    np.testing.assert_array_equal(fills, want_fills)
+    want = (cash.copy(), holdings.copy())
+    np.testing.assert_array_equal(shares, settle(*want, 1, won, want_fills, pps))
+    np.testing.assert_array_equal(books[0], want[0])
+    np.testing.assert_array_equal(books[1], want[1])

@@ -462,10 +462,11 @@ def allocate(res, commit, valid, sought):  # pragma: no cover - compiled
     to: every valid bid wins). The last winner's fill is what completes ``sought``.
     """
     v = valid.shape[0]
-    return _allocate_into(
+    won, fills, _ = _allocate_into(
         res, commit, valid, sought, np.empty(v, dtype=np.int64), np.empty(v), np.empty(v),
         np.empty(v, dtype=np.int64), np.empty(v),
     )  # fmt: skip
+    return won, fills
 
 
 @njit(cache=True)
@@ -477,11 +478,14 @@ def _allocate_into(
     ``idx``, ``vals``, ``wts``, ``winners`` and ``cum`` are each at least as long as
     ``valid`` (``vals`` and ``wts`` hold the winners' sort keys, ``cum`` the sort's
     other copy of them until the running total is taken); the winners and fills it
-    returns are new arrays.
+    returns are new arrays. The third value it returns is the number of winners left
+    in ``idx`` in investor order with the marginal bid last, or 0 if the running total
+    moved the marginal bid (then ``idx`` does not hold the winners).
     """
     marginal = _marginal_bid_into(res, commit, valid, sought, idx, vals, wts)
     above = _bids_above_into(res, valid, marginal, idx)  # (the selection is done with idx)
     w = above.shape[0] + 1
+    w_selected = w
     idx[w - 1] = marginal  # the winners, in investor order but the marginal bid last
     # sorted into winners, the keys in vals and wts, the radix sort's other copy in cum
     _best_first_into(
@@ -511,7 +515,7 @@ def _allocate_into(
         won[p] = winners[p]
         fills[p] = commit[winners[p]]
     fills[w - 1] = sought - (cum[w - 2] if w > 1 else 0.0)
-    return won, fills
+    return won, fills, (w_selected if w == w_selected and won[w - 1] == marginal else 0)
 
 
 SCATTERED = 16
@@ -555,6 +559,22 @@ def _settle_into(cash, holdings, asset, winners, fills, price, fill_of):  # prag
             cash[i] -= f
             holdings[i, asset] += f / price
     return shares
+
+
+@njit(cache=True)
+def _settle_in_order(cash, holdings, asset, bidders, commit, last_fill, price):  # pragma: no cover
+    """Settle ``bidders`` (investor order): each pays its commitment, the last ``last_fill``.
+
+    The same update of each investor's books as :func:`settle` (whose order does not
+    change them), reading the books in investor order with no array of fills by
+    investor: at 1e6 investors and 740,000 winners a round took 52-57 ms against 69-79.
+    """
+    w = bidders.shape[0]
+    for p in range(w):
+        i = bidders[p]
+        f = commit[i] if p < w - 1 else last_fill
+        cash[i] -= f
+        holdings[i, asset] += f / price
 
 
 @njit(cache=True)
@@ -615,11 +635,13 @@ def primary_round_into(
     if valid.shape[0] == 0 or total < min_subscription * sought:
         none = np.empty(0)
         return FAILED, none, none, np.nan, np.nan, at_ask, total
+    in_order = valid  # the winners in investor order, if known (the last one last)
     if total >= sought:
-        winners, fills = _allocate_into(
+        winners, fills, w_in_order = _allocate_into(
             res, commit, valid, sought, ints[n : 2 * n], floats[2 * n : 3 * n],
             floats[3 * n : 4 * n], ints[2 * n : 3 * n], floats[4 * n : 5 * n],
         )  # fmt: skip
+        in_order = ints[n : n + w_in_order]
         outcome = FULL
     else:
         m = valid.shape[0]
@@ -632,9 +654,17 @@ def primary_round_into(
         for p in range(winners.shape[0]):
             fills[p] = commit[winners[p]]
         outcome = UNDERSUBSCRIBED
-    pre = min(res[winners[winners.shape[0] - 1]], ask)
+    w = winners.shape[0]
+    pre = min(res[winners[w - 1]], ask)
     pps = pre / shares_pre
-    shares = _settle_into(cash, holdings, asset, winners, fills, pps, floats[2 * n : 3 * n])
+    if in_order.shape[0] == w and w * SCATTERED >= n:  # many winners: in investor order
+        shares = np.empty(w)
+        for p in range(w):
+            shares[p] = fills[p] / pps
+        last = fills[w - 1] if outcome == FULL else commit[in_order[w - 1]]  # its own fill
+        _settle_in_order(cash, holdings, asset, in_order, commit, last, pps)
+    else:
+        shares = _settle_into(cash, holdings, asset, winners, fills, pps, floats[2 * n : 3 * n])
     return outcome, fills, shares, pre, pps, at_ask, total
 
 
