@@ -46,6 +46,7 @@ __all__ = [
     "record_size",
     "scratch_parts",
     "scratch_size",
+    "tanh",
     "trade_quarter_kernel",
 ]
 
