@@ -478,9 +478,10 @@ def _allocate_into(
     ``idx``, ``vals``, ``wts``, ``winners`` and ``cum`` are each at least as long as
     ``valid`` (``vals`` and ``wts`` hold the winners' sort keys, ``cum`` the sort's
     other copy of them until the running total is taken); the winners and fills it
-    returns are new arrays. The third value it returns is the number of winners left
-    in ``idx`` in investor order with the marginal bid last, or 0 if the running total
-    moved the marginal bid (then ``idx`` does not hold the winners).
+    returns are new arrays. The third value it returns is the number of bids the
+    selection left in ``idx``, in investor order with the marginal bid last: they are
+    the winners if there are as many winners (the running total moves the marginal bid
+    by adding or dropping one, never both).
     """
     marginal = _marginal_bid_into(res, commit, valid, sought, idx, vals, wts)
     above = _bids_above_into(res, valid, marginal, idx)  # (the selection is done with idx)
@@ -515,7 +516,7 @@ def _allocate_into(
         won[p] = winners[p]
         fills[p] = commit[winners[p]]
     fills[w - 1] = sought - (cum[w - 2] if w > 1 else 0.0)
-    return won, fills, (w_selected if w == w_selected and won[w - 1] == marginal else 0)
+    return won, fills, w_selected
 
 
 SCATTERED = 16
@@ -635,7 +636,7 @@ def primary_round_into(
     if valid.shape[0] == 0 or total < min_subscription * sought:
         none = np.empty(0)
         return FAILED, none, none, np.nan, np.nan, at_ask, total
-    in_order = valid  # the winners in investor order, if known (the last one last)
+    in_order = valid  # the winners in investor order if as many (the last one last)
     if total >= sought:
         winners, fills, w_in_order = _allocate_into(
             res, commit, valid, sought, ints[n : 2 * n], floats[2 * n : 3 * n],
