@@ -1,11 +1,13 @@
 """The trading pass's shortcut past the cash caps gives the bits of the caps themselves.
 
 :func:`world.trading._trade_range` skips the asset-by-asset cash caps of an investor
-whose cash covers the total cost of its buys ``CASH_MARGIN`` times over. The reference
+whose cash covers the total cost of its buys ``CASH_MARGIN`` times over (first tested
+lane by lane, each buy against ``1 / (n_lanes × CASH_MARGIN)`` of the cash, then by the
+sum of the lanes). The reference
 below takes every cap asset by asset for every investor, in plain Python floats (the
 same IEEE operations in the same order); both must agree bit for bit, on populations
 drawn so that many investors sit near the edge: cash a little above or below their
-buys' cost or the shortcut's test, exactly at it, none, negative or NaN.
+buys' cost or either of the shortcut's tests, exactly at it, none, negative or NaN.
 """
 
 import math
@@ -100,6 +102,11 @@ def _population(seed, listed):
     near = rng.choice([1.0 - 2.0**-52, 1.0, 1.0 + 2.0**-52, 1.0 + 2.0**-30], n)
     edge = each.sum(axis=1) * CASH_MARGIN * near
     cash = np.where(rng.random(n) < 0.3, edge, cash)
+    # or near the lane-by-lane test: the dearest buy times n_lanes × CASH_MARGIN
+    lane_edge = each.max(axis=1) * (n_l * CASH_MARGIN) * rng.choice(
+        [1.0 - 2.0**-52, 1.0, 1.0 + 2.0**-52, 1.0 + 2.0**-30], n
+    )
+    cash = np.where(rng.random(n) < 0.2, lane_edge, cash)
     cash[rng.random(n) < 0.05] = 0.0
     cash[rng.random(n) < 0.03] = -1e-3
     cash[rng.random(n) < 0.02] = math.nan
@@ -127,3 +134,28 @@ def test_shortcut_gives_the_bits_of_the_cash_caps(seed, listed, do_order):
         strict=True,
     ):
         assert a.tobytes() == b.tobytes(), name
+
+
+def _shortcut_classes(seed, listed):
+    """How many investors of a population pass the lane test, only the sum test, neither."""
+    types, capacity, tilt, holdings, cash, pending, _, price, fill, floats, signal = _population(
+        seed, listed
+    )
+    q = np.maximum(pending, -holdings[:, list(listed)])
+    q = np.where(q > 0.0, q * fill, q)
+    h = holdings[:, list(listed)] + q
+    order = capacity[:, None] * floats * (signal[types] + tilt[:, None])
+    each = np.maximum(q * price, 0.0) + np.maximum(order, -h).clip(0.0) * price
+    by_lane = np.all(each <= (cash * (1.0 / (len(listed) * CASH_MARGIN)))[:, None], axis=1)
+    by_sum = CASH_MARGIN * each.sum(axis=1) <= cash
+    return int(by_lane.sum()), int((by_sum & ~by_lane).sum()), int((~by_sum & ~by_lane).sum())
+
+
+def test_populations_reach_every_branch_of_the_shortcut():
+    """The drawn populations have investors past the lane test, past only the sum, and neither.
+
+    (Sums in numpy's order, not the kernel's: the counts, not the edge bits, are checked.)
+    """
+    for listed in [(0, 1, 2, 3, 4, 5), (1, 2, 3)]:
+        lane, only_sum, neither = _shortcut_classes(7, listed)
+        assert lane >= 20 and only_sum >= 20 and neither >= 20, (listed, lane, only_sum, neither)
