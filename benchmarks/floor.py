@@ -19,9 +19,15 @@ Per investor and pass it reads and writes exactly the arrays that kind of pass o
 
 :func:`bytes_per_investor_quarter` adds them up: 3,013 B a quarter for the baseline
 (seven assets, six listed, twelve sub-rounds), against 13 × 225 = 2,925 B for a floor
-that streams a sub-round's bytes on every pass (the floor of stops 44-48). No model can
-trade a quarter faster on this memory layout; the benchmarks report the model's time
-as a multiple of it, measured in the same run. The quarter's random draws, which
+that streams a sub-round's bytes on every pass (the floor of stops 44-48). Like the
+trading loop, it asks the core for the holdings and pending rows
+:data:`world.trading.AHEAD` investors ahead (:func:`world.trading._prefetch`): without
+that, both were bound by the core's prefetcher stopping at every 4 KiB page, not by the
+bytes, and the trading loop with it ran a sub-round in half the time of this floor
+without it (stop 51; asking for every other array too made the floor slower, 56-57
+against 51-52 ns an investor-quarter at 1e6). No model can trade a quarter faster on
+this memory layout; the benchmarks report the model's time as a multiple of it,
+measured in the same run. The quarter's random draws, which
 :mod:`agents.streams` writes before the kernel runs, are not in it: they are work.
 """
 
@@ -30,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from world.trading import block_bounds, passes_per_quarter
+from world.trading import AHEAD, _prefetch, block_bounds, passes_per_quarter
 
 __all__ = [
     "bytes_per_investor_pass",
@@ -100,8 +106,12 @@ def _floor_block(
     uniforms, normals, x,
 ):  # fmt: skip
     n_l = listed_idx.shape[0]
+    n_rows = holdings.shape[0]
     acc = 0.0
     for i in range(lo, hi):  # pragma: no cover - compiled
+        if i + AHEAD < n_rows:  # as the trading loop asks for them
+            _prefetch(holdings, i + AHEAD)
+            _prefetch(pending, i + AHEAD)
         a = float(types[i])
         if kind != CLOSE:  # new orders: capacity and tilt
             a += capacity[i] + tilt[i]
