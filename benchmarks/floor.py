@@ -25,9 +25,13 @@ trading loop, it asks the core for the holdings and pending rows
 that, both were bound by the core's prefetcher stopping at every 4 KiB page, not by the
 bytes, and the trading loop with it ran a sub-round in half the time of this floor
 without it (stop 51; asking for every other array too made the floor slower, 56-57
-against 51-52 ns an investor-quarter at 1e6). No model can trade a quarter faster on
-this memory layout; the benchmarks report the model's time as a multiple of it,
-measured in the same run. The quarter's random draws, which
+against 51-52 ns an investor-quarter at 1e6). Like the trading loop, too, it reads and
+writes an investor's listed holdings and pending orders as one vector each
+(:func:`world.trading._row`) and indexes without numba's fix-up of negative indices
+(:func:`world.trading._at`): with one scalar access per value and the fix-ups it took
+51-52 ns an investor-quarter, with the vectors 35-36 (stop 51). No model can trade a
+quarter faster on this memory layout; the benchmarks report the model's time as a
+multiple of it, measured in the same run. The quarter's random draws, which
 :mod:`agents.streams` writes before the kernel runs, are not in it: they are work.
 """
 
@@ -36,7 +40,19 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from world.trading import AHEAD, _prefetch, block_bounds, passes_per_quarter
+from world.trading import (
+    AHEAD,
+    _at,
+    _at2,
+    _loose_sum,
+    _prefetch,
+    _row,
+    _set_at,
+    _set_row,
+    _splat,
+    block_bounds,
+    passes_per_quarter,
+)
 
 __all__ = [
     "bytes_per_investor_pass",
@@ -102,8 +118,8 @@ def make_arrays(n: int, n_assets: int, n_listed: int, seed: int = 0) -> tuple:
 
 @njit(cache=True)
 def _floor_block(
-    kind, lo, hi, types, capacity, tilt, cash, holdings, pending, listed_idx, sentiment, wealth0,
-    uniforms, normals, x,
+    kind, lo, hi, cols, types, capacity, tilt, cash, holdings, pending, listed_idx, sentiment,
+    wealth0, uniforms, normals, x,
 ):  # fmt: skip
     n_l = listed_idx.shape[0]
     n_rows = holdings.shape[0]
@@ -112,39 +128,38 @@ def _floor_block(
         if i + AHEAD < n_rows:  # as the trading loop asks for them
             _prefetch(holdings, i + AHEAD)
             _prefetch(pending, i + AHEAD)
-        a = float(types[i])
+        # every index in range and not negative: no wraparound, as in the trading loop
+        a = float(_at(types, i))
         if kind != CLOSE:  # new orders: capacity and tilt
-            a += capacity[i] + tilt[i]
-        c = cash[i]
-        for j in range(n_l):
-            k = listed_idx[j]
-            h = holdings[i, k] + x
-            holdings[i, k] = h
-            pending[i, j] = pending[i, j] + x * a
-            c += x * h
-        cash[i] = c
+            a += _at(capacity, i) + _at(tilt, i)
+        c = _at(cash, i)
+        h = _row(holdings, i, cols[0], cols) + _splat(x, cols)
+        _set_row(holdings, i, cols[0], h)
+        _set_row(pending, i, 0, _row(pending, i, 0, cols) + _splat(x * a, cols))
+        c += x * _loose_sum(h)
+        _set_at(cash, i, c)
         if kind != TRADE:  # the rest of the row, and sentiment
             for k in range(n_l, holdings.shape[1]):
-                a += holdings[i, k]
-            sentiment[i] = sentiment[i] + x * a
+                a += _at2(holdings, i, k)
+            _set_at(sentiment, i, _at(sentiment, i) + x * a)
         if kind == OPEN:
-            wealth0[i] = x * c
-            tilt[i] = x * a
+            _set_at(wealth0, i, x * c)
+            _set_at(tilt, i, x * a)
         elif kind == CLOSE:
-            a += uniforms[0, i] + uniforms[1, i] + normals[i] + wealth0[i]
+            a += _at2(uniforms, 0, i) + _at2(uniforms, 1, i) + _at(normals, i) + _at(wealth0, i)
         acc += a
     return acc
 
 
 @njit(cache=True, parallel=True)
 def _floor_pass(
-    kind, bounds, types, capacity, tilt, cash, holdings, pending, listed_idx, sentiment, wealth0,
-    uniforms, normals, x,
+    kind, bounds, cols, types, capacity, tilt, cash, holdings, pending, listed_idx, sentiment,
+    wealth0, uniforms, normals, x,
 ):  # fmt: skip
     out = np.empty(bounds.shape[0] - 1)
     for b in prange(bounds.shape[0] - 1):  # pragma: no cover - compiled
         out[b] = _floor_block(
-            kind, bounds[b], bounds[b + 1], types, capacity, tilt, cash, holdings, pending,
+            kind, bounds[b], bounds[b + 1], cols, types, capacity, tilt, cash, holdings, pending,
             listed_idx, sentiment, wealth0, uniforms, normals, x,
         )  # fmt: skip
     return out.sum()
@@ -178,12 +193,13 @@ def floor_quarters(arrays: tuple, quarters: int, sub_rounds: int) -> float:
     one_block = bounds.shape[0] == 2
     kinds = [OPEN] + [TRADE] * (passes_per_quarter(sub_rounds) - 2) + [CLOSE]
     sentiment = arrays[7]
+    cols = tuple(int(k) for k in arrays[6])
     total = 0.0
     for _ in range(quarters):
         for kind in kinds:
             if one_block:
-                total += _floor_block(kind, 0, n, *arrays, 1e-300)
+                total += _floor_block(kind, 0, n, cols, *arrays, 1e-300)
             else:
-                total += _floor_pass(kind, bounds, *arrays, 1e-300)
+                total += _floor_pass(kind, bounds, cols, *arrays, 1e-300)
         total += _spread_block(0, n, sentiment) if one_block else _spread_pass(bounds, sentiment)
     return total

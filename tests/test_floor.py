@@ -20,6 +20,8 @@ NAMES = (
     "types", "capacity", "tilt", "cash", "holdings", "pending", "listed_idx", "sentiment",
     "wealth0", "uniforms", "normals",
 )  # fmt: skip
+COLS = (0, 1, 2, 3, 4, 5)
+"""The listed columns as the floor takes them: a tuple, one vector lane each."""
 WRITES = {
     floor.OPEN: {"tilt", "cash", "holdings", "pending", "sentiment", "wealth0"},
     floor.TRADE: {"cash", "holdings", "pending"},
@@ -31,7 +33,7 @@ WRITES = {
 def test_each_pass_writes_the_arrays_of_its_kind(kind):
     arrays = floor.make_arrays(100, 7, 6, seed=3)
     before = [a.copy() for a in arrays]
-    floor._floor_block(kind, 0, 100, *arrays, 1.0)
+    floor._floor_block(kind, 0, 100, COLS, *arrays, 1.0)
     changed = {
         name for name, a, b in zip(NAMES, arrays, before, strict=True) if not np.array_equal(a, b)
     }
@@ -43,7 +45,7 @@ def test_each_pass_writes_the_arrays_of_its_kind(kind):
 def test_a_pass_reads_what_its_kind_reads():
     """The last pass's sums move with the uniforms, normals and wealth, not with capacity."""
     arrays = floor.make_arrays(100, 7, 6, seed=3)
-    base = floor._floor_block(floor.CLOSE, 0, 100, *[a.copy() for a in arrays], 1.0)
+    base = floor._floor_block(floor.CLOSE, 0, 100, COLS, *[a.copy() for a in arrays], 1.0)
     for name, moves in (
         ("uniforms", True),
         ("normals", True),
@@ -52,7 +54,7 @@ def test_a_pass_reads_what_its_kind_reads():
     ):
         other = [a.copy() for a in arrays]
         other[NAMES.index(name)] += 1.0
-        assert (floor._floor_block(floor.CLOSE, 0, 100, *other, 1.0) != base) is moves, name
+        assert (floor._floor_block(floor.CLOSE, 0, 100, COLS, *other, 1.0) != base) is moves, name
 
 
 def test_bytes_add_up_to_the_quarter():

@@ -116,6 +116,51 @@ def _vector_ptr(builder, ptr, n):
 
 
 @intrinsic
+def _at(typingctx, arr, i):
+    """``arr[i]`` of a 1-D array, ``i`` in range and not negative: no wraparound.
+
+    numba's ``arr[i]`` with a signed ``i`` it cannot prove non-negative (here every
+    investor index: the loops start at a block's bound) fixes up a negative ``i`` on
+    every access, a compare and a select; in these loops that work sat on the same ports
+    as the vector arithmetic. The kernels index only within ``0..n-1``.
+    """
+    if not (isinstance(arr, types.Array) and arr.ndim == 1):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.load(_item_ptr(context, builder, sig.args[0], args[0], [args[1]]))
+
+    return arr.dtype(arr, types.intp), codegen
+
+
+@intrinsic
+def _at2(typingctx, arr, i, j):
+    """``arr[i, j]`` of a 2-D array, both in range and not negative (as :func:`_at`)."""
+    if not (isinstance(arr, types.Array) and arr.ndim == 2):
+        return None
+
+    def codegen(context, builder, sig, args):
+        ptr = _item_ptr(context, builder, sig.args[0], args[0], [args[1], args[2]])
+        return builder.load(ptr)
+
+    return arr.dtype(arr, types.intp, types.intp), codegen
+
+
+@intrinsic
+def _set_at(typingctx, arr, i, v):
+    """``arr[i] = v`` of a 1-D array, ``i`` in range and not negative (as :func:`_at`)."""
+    if not (isinstance(arr, types.Array) and arr.ndim == 1):
+        return None
+
+    def codegen(context, builder, sig, args):
+        val = context.cast(builder, args[2], sig.args[2], arr.dtype)
+        builder.store(val, _item_ptr(context, builder, sig.args[0], args[0], [args[1]]))
+        return context.get_dummy_value()
+
+    return types.void(arr, types.intp, arr.dtype), codegen
+
+
+@intrinsic
 def _row(typingctx, arr, i, start, like):
     """``arr[i, start:start + len(like)]`` of a C-contiguous 2-D float64 array, as lanes."""
     if not (_c_rows(arr, 2) and isinstance(like, types.BaseTuple)):
@@ -517,10 +562,10 @@ def _investor_value(holdings, cash, price, news, i):  # pragma: no cover - compi
     v = 0.0
     s = 0.0
     for j in range(holdings.shape[1]):
-        x = holdings[i, j] * price[j]
+        x = _at2(holdings, i, j) * price[j]
         v += x
         s += x * news[j]
-    return cash[i] + v, (s / v if v > 0.0 else 0.0)
+    return _at(cash, i) + v, (s / v if v > 0.0 else 0.0)
 
 
 @njit(cache=True)
@@ -639,8 +684,8 @@ def _plan(
     order = zero
     d = zero
     if do_order:
-        outlook = _row(signal, types[i], 0, listed) + _splat(tilt[i], listed)
-        order = _splat(capacity[i], listed) * float_l * outlook
+        outlook = _row(signal, _at(types, i), 0, listed) + _splat(_at(tilt, i), listed)
+        order = _splat(_at(capacity, i), listed) * float_l * outlook
         d = _vmax(order, -h_new)
         buys = buys + _vmax(d, zero) * price_l
     return h, q, amount, h_new, order, d, buys
@@ -656,12 +701,13 @@ def _take_news(i, types, holdings, cash, tilt, opening):  # pragma: no cover - c
     ``sentiment_tilt`` times itself.
     """
     sentiment, prices, news, wealth0, counts, ns, kappa = opening
-    counts[types[i]] += 1
-    wealth0[i], weighted_news = _investor_value(holdings, cash, prices, news, i)
-    si = sentiment[i] + ns * weighted_news
+    counts[_at(types, i)] += 1
+    w, weighted_news = _investor_value(holdings, cash, prices, news, i)
+    _set_at(wealth0, i, w)
+    si = _at(sentiment, i) + ns * weighted_news
     si = min(max(si, -1.0), 1.0)
-    sentiment[i] = si
-    tilt[i] = kappa * si
+    _set_at(sentiment, i, si)
+    _set_at(tilt, i, kappa * si)
     return si
 
 
@@ -736,7 +782,7 @@ def _trade_range(
             i, types, capacity, tilt, holdings, pending, listed, price_l, fill_l, float_l, signal,
             do_order, partial_fill, span, zero,
         )  # fmt: skip
-        c = cash[i]
+        c = _at(cash, i)
         if (
             not _any_above(buys, _splat(c * lane_share, listed))
             or CASH_MARGIN * _loose_sum(buys) <= c
@@ -754,7 +800,7 @@ def _trade_range(
         else:
             _set_cols(holdings, i, listed, h_new)
         _set_row(pending, i, 0, d)
-        cash[i] = c
+        _set_at(cash, i, c)
         s0 = s0 + q
         s1 = s1 + amount
         s2 = s2 + _fabs(q)
@@ -846,24 +892,24 @@ def _close_block(
             float_shares, signal, False, out,
         )  # fmt: skip
         for i in range(c_lo, c_hi):
-            if uniforms[0, i] < switch_rate:
-                u = uniforms[1, i]
+            if _at2(uniforms, 0, i) < switch_rate:
+                u = _at2(uniforms, 1, i)
                 t = 0
                 while t < m - 1 and u >= cum_probs[t]:
                     t += 1
-                types[i] = t
-            w = cash[i]
+                _set_at(types, i, t)
+            w = _at(cash, i)
             for j in range(k):
-                w += holdings[i, j] * prices[j]
-            w0 = wealth0[i]
+                w += _at2(holdings, i, j) * prices[j]
+            w0 = _at(wealth0, i)
             ret = w / w0 - 1.0 if w0 > 0.0 else 0.0
-            target[i - c_lo] = herd + gamma * ret + sigma_s * normals[i]
+            target[i - c_lo] = herd + gamma * ret + sigma_s * _at(normals, i)
         for r in range(c_hi - c_lo):  # a vectorised loop
             target[r] = tanh(target[r])
         for i in range(c_lo, c_hi):
-            si = sentiment[i] + decay * (target[i - c_lo] - sentiment[i])
-            sentiment[i] = si
-            counts[types[i]] += 1
+            si = _at(sentiment, i) + decay * (target[i - c_lo] - _at(sentiment, i))
+            _set_at(sentiment, i, si)
+            counts[_at(types, i)] += 1
             s += si
     s_sum[0] = s
 
