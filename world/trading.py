@@ -598,11 +598,12 @@ so ``CASH_MARGIN`` times the buys' exact total is at most ``cash × (1 + 2**-53)
 cash covers the total by the margin, up to a few ``2**-53``, as above. Negative cash
 fails it (a cost is never below a negative bound; ``-0.0`` passes, as the sum's test
 does), and NaN fails it (an unordered compare). The sum is taken only when it fails, so
-no investor is sent to the caps that the sum's test would pass: the sum of the lanes
-(three shuffles and three adds on the vector ports) was paid by every investor, and the
-trading loop, bound by those ports, took 8-10 % longer per sub-round with it alone
-(a test of each buy with no sum after it sent twice as many investors to the caps:
-10 % of investor-passes of the baseline at 1,000 investors against 5 %)."""
+no investor is sent to the caps that the sum's test would pass. With the sum alone
+(three shuffles and three adds, for every investor) a sub-round at 1e6 investors on two
+threads took 7.7-8.0 against 6.7-7.3 ns an investor (measured before the rows were asked
+for ahead, :data:`AHEAD`); a test of each buy with no sum after it sent twice as many
+investors to the caps (10 % of investor-passes of the baseline at 1,000 investors
+against 5 %)."""
 
 
 AHEAD = 64
