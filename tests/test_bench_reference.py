@@ -61,3 +61,14 @@ def test_counting_stops_when_the_work_raises():
         count_work(broken)
     assert sys.monitoring.get_tool(sys.monitoring.PROFILER_ID) is None
     assert count_work(lambda: _calls(3))["python_calls"] == 5
+
+
+def test_caches_are_read_by_level_in_kib():
+    from common import caches, cpu
+
+    found = caches()
+    assert set(found) <= {"l1d", "l2", "l3", "l4"}
+    assert all(isinstance(v, int) and v > 0 for v in found.values())
+    if Path("/sys/devices/system/cpu/cpu0/cache/index0").exists():
+        assert "l1d" in found  # every Linux x86 core has an L1 data cache
+    assert cpu()["cache_kib"] == found

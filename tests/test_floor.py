@@ -5,6 +5,7 @@ writes, and read those it reads: run with a step ``x = 1`` (the benchmark uses 1
 so that the values do not change) and compare every array before and after.
 """
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -72,3 +73,26 @@ def test_the_floor_runs_on_one_block_and_on_many():
     for n in (200, BLOCK + 1):
         arrays = floor.make_arrays(n, 7, 6)
         assert np.isfinite(floor.floor_quarters(arrays, 1, 12))
+
+
+def test_working_set_is_every_array_the_floor_touches():
+    """169 B an investor for seven assets, six listed: strategy (1), capacity, tilt, cash,
+    sentiment, wealth at the open, normal (8 each), holdings (7·8), pending (6·8),
+    uniforms (2·8); plus the six listed indices once."""
+    for n in (10, 1_000):
+        arrays = floor.make_arrays(n, 7, 6)
+        assert floor.working_set_bytes(arrays) == 169 * n + 6 * 8
+
+
+def test_bench_model_rejects_a_bad_size_before_measuring(tmp_path):
+    out = tmp_path / "model.json"
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_model.py"
+    for bad in ("-1", "999"):
+        done = subprocess.run(
+            [sys.executable, str(script), "--beyond-cache", bad, "--out", str(out)],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 2
+        assert "--beyond-cache must be 0 or >= 1000" in done.stderr.strip().splitlines()[-1]
+    assert not out.exists()
